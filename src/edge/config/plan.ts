@@ -1,0 +1,144 @@
+/**
+ * @module edge/config/plan
+ * The compiled, immutable form of the distribution configs that the pipeline reads on every
+ * request. `compile.ts` builds it off the hot path from validated configs; the server swaps it
+ * whole, and each request keeps the plan it started with. Empty hook lists are `null` so the
+ * hot path tests one field.
+ */
+import type { EventType, FunctionSource } from '../../shared/lambda-edge/index.js';
+
+export interface OriginPlan {
+  id: string;
+  kind: 'custom' | 'bucket';
+  /** Custom origins: host name or IP. Bucket origins: a display name (`<id>.bucket.verge`). */
+  domainName: string;
+  port: number;
+  protocol: 'http' | 'https';
+  /** '' or a path starting with `/` and not ending with `/`. */
+  originPath: string;
+  /** Added to every origin request (header name as written, value). */
+  customHeaders: Array<[string, string]>;
+  connectionAttempts: number;
+  connectionTimeoutMs: number;
+  readTimeoutMs: number;
+  keepaliveTimeoutMs: number;
+  /** Bucket origins: the absolute directory served. */
+  bucketPath?: string;
+}
+
+export interface OriginGroupPlan {
+  id: string;
+  primary: OriginPlan;
+  secondary: OriginPlan;
+  /** Statuses from the primary that trigger failover (subset of 400,403,404,416,500,502,503,504). */
+  statusCodes: ReadonlySet<number>;
+}
+
+export type ListBehavior = 'none' | 'whitelist' | 'allExcept' | 'all';
+export interface ListPolicy {
+  behavior: ListBehavior;
+  /** Lower-case for headers; as written for cookies and query strings. */
+  items: readonly string[];
+}
+
+export interface CachePolicyPlan {
+  name: string;
+  minTTL: number;
+  defaultTTL: number;
+  maxTTL: number;
+  /** Headers in the cache key: 'none' or 'whitelist' only (spec 7.2). */
+  headers: ListPolicy;
+  cookies: ListPolicy;
+  queryStrings: ListPolicy;
+  enableAcceptEncodingGzip: boolean;
+  enableAcceptEncodingBrotli: boolean;
+}
+
+export interface OriginRequestPolicyPlan {
+  name: string;
+  /** `allViewer`: every viewer header; `allViewerAndCloudFront`: plus every CloudFront-* header. */
+  headers: { behavior: 'none' | 'whitelist' | 'allViewer' | 'allViewerAndCloudFront' | 'allExcept'; items: readonly string[] };
+  cookies: ListPolicy;
+  queryStrings: ListPolicy;
+}
+
+export interface CorsPlan {
+  allowCredentials: boolean;
+  allowHeaders: readonly string[];
+  allowMethods: readonly string[];
+  allowOrigins: readonly string[];
+  exposeHeaders: readonly string[];
+  maxAgeSec?: number;
+  originOverride: boolean;
+}
+
+export interface ResponseHeadersPolicyPlan {
+  name: string;
+  cors?: CorsPlan;
+  /** Security headers, each with its value and override flag (spec 7.9). */
+  securityHeaders: Array<{ header: string; value: string; override: boolean }>;
+  customHeaders: Array<{ header: string; value: string; override: boolean }>;
+  /** Lower-case names to remove (removal happens before additions). */
+  removeHeaders: readonly string[];
+  serverTiming?: { enabled: boolean; samplingRate: number };
+}
+
+export interface FunctionAssociationPlan {
+  eventType: EventType;
+  includeBody: boolean;
+  source: FunctionSource;
+}
+
+export type HookPlan = { readonly [E in EventType]: FunctionAssociationPlan | null };
+
+export interface BehaviorPlan {
+  /** `*` for the default behavior. */
+  pathPattern: string;
+  /** Case-sensitive CloudFront path matching (spec 7.1), on the path only. */
+  matches(path: string): boolean;
+  target: { kind: 'origin'; origin: OriginPlan } | { kind: 'group'; group: OriginGroupPlan };
+  viewerProtocolPolicy: 'allow-all' | 'redirect-to-https' | 'https-only';
+  allowedMethods: ReadonlySet<string>;
+  cachedMethods: ReadonlySet<string>;
+  compress: boolean;
+  cachePolicy: CachePolicyPlan;
+  originRequestPolicy: OriginRequestPolicyPlan | null;
+  responseHeadersPolicy: ResponseHeadersPolicyPlan | null;
+  /** Per event, the function to run, or null. `anyFunctions` is false when all four are null. */
+  hooks: HookPlan;
+  anyFunctions: boolean;
+}
+
+export interface CustomErrorResponsePlan {
+  errorCode: number;
+  /** Path of the page to fetch through the matching behavior, or undefined to keep the origin body. */
+  responsePagePath?: string;
+  /** Status sent to the viewer (defaults to errorCode). */
+  responseCode?: number;
+  /** How long the error is cached, in seconds (CloudFront's ErrorCachingMinTTL, default 10). */
+  errorCachingMinTTL: number;
+}
+
+export interface DistributionPlan {
+  id: string;
+  /** `<id>.verge.local` unless configured: the cache key's domain and `distributionDomainName`. */
+  domainName: string;
+  aliases: readonly string[];
+  enabled: boolean;
+  comment: string;
+  origins: ReadonlyMap<string, OriginPlan>;
+  originGroups: ReadonlyMap<string, OriginGroupPlan>;
+  /** Ordered behaviors, the default (`*`) last. */
+  behaviors: readonly BehaviorPlan[];
+  customErrorResponses: ReadonlyMap<number, CustomErrorResponsePlan>;
+  /** The first behavior whose pattern matches the path (the default always matches). */
+  behaviorFor(path: string): BehaviorPlan;
+}
+
+export interface EdgePlan {
+  /** A content hash of the source configs; changes whenever anything changes. */
+  version: string;
+  distributions: readonly DistributionPlan[];
+  /** Lower-case host (without port) to distribution. */
+  byHost: ReadonlyMap<string, DistributionPlan>;
+}

@@ -1,0 +1,34 @@
+/**
+ * @module edge/origin/types
+ * The origin leaf's contract: send one request to one origin (custom HTTP(S) or a directory
+ * bucket) and return the whole response, or throw a VergeError with an ORIGIN_* code. Origin
+ * groups and failover are decided by the pipeline, which calls this once per member.
+ */
+import type { CfHeaders } from '../../shared/lambda-edge/index.js';
+import type { OriginPlan } from '../config/plan.js';
+
+export interface OriginRequest {
+  method: string;
+  /** The request URI (without the origin path; the client prefixes `originPath`). */
+  uri: string;
+  /** Raw query string without `?` ('' for none). */
+  querystring: string;
+  /** Headers exactly as they should reach the origin (Host, Via, X-Forwarded-For already set). */
+  headers: CfHeaders;
+  body?: Buffer;
+}
+
+export interface OriginResponse {
+  status: number;
+  statusText: string;
+  /** Response headers with hop-by-hop headers removed. */
+  headers: CfHeaders;
+  body: Buffer;
+  timings: { connectMs?: number; firstByteMs: number; totalMs: number };
+}
+
+export interface OriginClient {
+  /** Throws VergeError ORIGIN_CONNECT_ERROR | ORIGIN_TIMEOUT | ORIGIN_BAD_RESPONSE | ORIGIN_RESET | ORIGIN_DNS_ERROR | REQUEST_BAD_PATH. */
+  fetch(origin: OriginPlan, req: OriginRequest): Promise<OriginResponse>;
+  close(): Promise<void>;
+}

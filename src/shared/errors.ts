@@ -1,0 +1,86 @@
+/**
+ * @module shared/errors
+ * Every error Verge raises has a stable string code registered here. `docs/errors.md` lists the
+ * same codes and a test keeps the two in step. Viewer-facing codes also say how they become a
+ * response: the HTTP status and the `X-Cache` class CloudFront would show (spec section 5.1).
+ *
+ * To add an error: add a row to ERROR_CODES, then a section to docs/errors.md.
+ */
+
+export interface ErrorSpec {
+  /** HTTP status the viewer gets, when the error reaches a viewer. */
+  status?: number;
+  /** CloudFront's `X-Cache` result class (`<class> from verge`). */
+  xCache?: string;
+  /** The access log's `x-edge-detailed-result-type`. */
+  detail?: string;
+  /** One line for docs and for humans. */
+  summary: string;
+}
+
+export const ERROR_CODES = {
+  // Configuration
+  CONFIG_INVALID: { summary: 'A distribution config failed validation; every problem is listed by JSON path.' },
+  CONFIG_UNREADABLE: { summary: 'A config file could not be read or is not JSON.' },
+  CONFIG_DUPLICATE_ALIAS: { summary: 'Two distributions claim the same host name.' },
+  // Viewer request problems (the request never reaches an origin)
+  REQUEST_MALFORMED: { status: 400, xCache: 'Error', detail: 'InvalidRequest', summary: 'The HTTP request could not be parsed.' },
+  REQUEST_HEADERS_TOO_LARGE: { status: 413, xCache: 'Error', detail: 'InvalidRequestHeader', summary: 'Request line plus headers exceed 20,480 bytes.' },
+  REQUEST_URL_TOO_LONG: { status: 414, xCache: 'Error', detail: 'InvalidRequestURI', summary: 'The URL exceeds 8,192 bytes.' },
+  REQUEST_GET_WITH_BODY: { status: 403, xCache: 'Error', detail: 'InvalidRequestMethod', summary: 'A GET request carried a body.' },
+  REQUEST_METHOD_NOT_ALLOWED: { status: 403, xCache: 'Error', detail: 'InvalidRequestMethod', summary: 'The cache behavior does not allow this method.' },
+  REQUEST_HTTPS_REQUIRED: { status: 403, xCache: 'Error', detail: 'InvalidRequestMethod', summary: 'The behavior is https-only and the request came over HTTP.' },
+  REQUEST_BAD_PATH: { status: 400, xCache: 'Error', detail: 'InvalidRequest', summary: 'The path escapes the origin root or contains a NUL byte.' },
+  DISTRIBUTION_NOT_FOUND: { status: 403, xCache: 'Error', detail: 'InvalidRequest', summary: 'No distribution answers for this Host header.' },
+  DISTRIBUTION_DISABLED: { status: 403, xCache: 'Error', detail: 'InvalidRequest', summary: 'The distribution is disabled.' },
+  RANGE_NOT_SATISFIABLE: { status: 416, xCache: 'Error', detail: 'Error', summary: 'The requested range lies outside the object.' },
+  // Origin problems
+  ORIGIN_DNS_ERROR: { status: 502, xCache: 'Error', detail: 'OriginDnsError', summary: 'The origin host name could not be resolved.' },
+  ORIGIN_CONNECT_ERROR: { status: 502, xCache: 'Error', detail: 'OriginConnectError', summary: 'No connection to the origin after every attempt.' },
+  ORIGIN_TIMEOUT: { status: 504, xCache: 'Error', detail: 'OriginReadError', summary: 'The origin did not answer within its read timeout.' },
+  ORIGIN_BAD_RESPONSE: { status: 502, xCache: 'Error', detail: 'OriginError', summary: 'The origin answered with something that is not valid HTTP.' },
+  ORIGIN_RESET: { status: 502, xCache: 'Error', detail: 'OriginCommError', summary: 'The origin closed the connection mid-response.' },
+  ORIGIN_HEADERS_TOO_LARGE: { status: 502, xCache: 'Error', detail: 'OriginHeaderTooBigError', summary: 'The origin response headers exceed 20,480 bytes.' },
+  ORIGIN_TLS_ERROR: { status: 502, xCache: 'Error', detail: 'OriginConnectError', summary: 'The TLS handshake with the origin failed.' },
+  // Functions (spec 5.1)
+  LAMBDA_EXECUTION_ERROR: { status: 503, xCache: 'LambdaExecutionError', detail: 'LambdaExecutionError', summary: 'A Lambda@Edge function threw, rejected, timed out or ran out of memory.' },
+  LAMBDA_VALIDATION_ERROR: { status: 502, xCache: 'LambdaValidationError', detail: 'LambdaValidationError', summary: 'A Lambda@Edge function returned a result that fails validation.' },
+  LAMBDA_LIMIT_EXCEEDED: { status: 503, xCache: 'LambdaLimitExceeded', detail: 'LambdaLimitExceeded', summary: 'A Lambda@Edge function was throttled (concurrency limit).' },
+  FUNCTION_EXECUTION_ERROR: { status: 503, xCache: 'FunctionExecutionError', detail: 'FunctionExecutionError', summary: 'A CloudFront Function threw or could not run.' },
+  FUNCTION_VALIDATION_ERROR: { status: 502, xCache: 'FunctionValidationError', detail: 'FunctionValidationError', summary: 'A CloudFront Function returned an invalid object.' },
+  FUNCTION_THROTTLED: { status: 503, xCache: 'FunctionThrottledError', detail: 'FunctionThrottledError', summary: 'A CloudFront Function exceeded its compute budget.' },
+  FUNCTION_LOAD_ERROR: { summary: 'A function package could not be loaded (syntax error, missing handler, too large).' },
+  // Internal
+  INTERNAL: { status: 500, xCache: 'Error', detail: 'Error', summary: 'An unexpected internal error; this is a bug.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class VergeError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'VergeError';
+    this.code = code;
+    this.details = opts.details;
+  }
+  get spec(): ErrorSpec {
+    return ERROR_CODES[this.code];
+  }
+  /** The viewer status; 500 for codes that should never reach a viewer. */
+  get status(): number {
+    return this.spec.status ?? 500;
+  }
+}
+
+export function isVergeError(e: unknown): e is VergeError {
+  return e instanceof VergeError;
+}
+
+/** Wrap anything thrown into a VergeError (unknown errors become INTERNAL). */
+export function toVergeError(e: unknown): VergeError {
+  if (e instanceof VergeError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new VergeError('INTERNAL', msg, { cause: e });
+}
