@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   ORIGIN_RESET: { status: 502, xCache: 'Error', detail: 'OriginCommError', summary: 'The origin closed the connection mid-response.' },
   ORIGIN_HEADERS_TOO_LARGE: { status: 502, xCache: 'Error', detail: 'OriginHeaderTooBigError', summary: 'The origin response headers exceed 20,480 bytes.' },
   ORIGIN_TLS_ERROR: { status: 502, xCache: 'Error', detail: 'OriginConnectError', summary: 'The TLS handshake with the origin failed.' },
+  ORIGIN_BODY_TOO_LARGE: { status: 502, xCache: 'Error', detail: 'OriginError', summary: 'The origin response body exceeds the edge\'s buffering limit (maxBodyBytes).' },
   // Functions (spec 5.1)
   LAMBDA_EXECUTION_ERROR: { status: 503, xCache: 'LambdaExecutionError', detail: 'LambdaExecutionError', summary: 'A Lambda@Edge function threw, rejected, timed out or ran out of memory.' },
   LAMBDA_VALIDATION_ERROR: { status: 502, xCache: 'LambdaValidationError', detail: 'LambdaValidationError', summary: 'A Lambda@Edge function returned a result that fails validation.' },
