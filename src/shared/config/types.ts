@@ -1,0 +1,165 @@
+/**
+ * @module shared/config/types
+ * The distribution config as users write it: one JSON document per distribution, field names
+ * following CloudFront's API in camelCase. These are the *input* shapes (optional fields stay
+ * optional); `defaults.ts` holds the defaults and `edge/config/compile.ts` turns a validated
+ * config into the edge plan. `docs/configuration.md` documents every field.
+ */
+import type { EventType, FunctionRuntimeKind, LimitProfileName } from '../lambda-edge/index.js';
+
+export interface DistributionConfig {
+  id: string;
+  /** Host names the distribution answers (CloudFront's alternate domain names / CNAMEs). */
+  aliases?: string[];
+  enabled?: boolean;
+  comment?: string;
+  /** `<id>.verge.local` by default: `distributionDomainName` and the cache key's domain. */
+  domainName?: string;
+  origins: OriginConfig[];
+  originGroups?: OriginGroupConfig[];
+  defaultCacheBehavior: DefaultCacheBehaviorConfig;
+  cacheBehaviors?: CacheBehaviorConfig[];
+  customErrorResponses?: CustomErrorResponseConfig[];
+}
+
+/** A custom (HTTP) origin, or a directory served like an S3 bucket when `bucket` is set. */
+export interface OriginConfig {
+  id: string;
+  domainName?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
+  originPath?: string;
+  customHeaders?: Record<string, string>;
+  connectionAttempts?: number;
+  /** Seconds. */
+  connectionTimeout?: number;
+  /** Seconds. */
+  readTimeout?: number;
+  /** Seconds. */
+  keepaliveTimeout?: number;
+  /** A directory (relative to the config file's folder) served as an S3-style origin. */
+  bucket?: { path: string };
+}
+
+export interface OriginGroupConfig {
+  id: string;
+  /** [primaryOriginId, secondaryOriginId]. */
+  members: [string, string];
+  failoverCriteria: { statusCodes: number[] };
+}
+
+export type AllowedMethodsConfig = string[];
+
+export interface DefaultCacheBehaviorConfig {
+  targetOriginId: string;
+  viewerProtocolPolicy?: 'allow-all' | 'redirect-to-https' | 'https-only';
+  allowedMethods?: AllowedMethodsConfig;
+  cachedMethods?: string[];
+  compress?: boolean;
+  /** A managed policy name or ID, or an inline policy. */
+  cachePolicy?: string | CachePolicyConfig;
+  originRequestPolicy?: string | OriginRequestPolicyConfig;
+  responseHeadersPolicy?: string | ResponseHeadersPolicyConfig;
+  functionAssociations?: FunctionAssociationConfig[];
+}
+
+export interface CacheBehaviorConfig extends DefaultCacheBehaviorConfig {
+  pathPattern: string;
+}
+
+/** `none`, `all`, an allow-list or a block-list (CloudFront's `*Behavior` + `Items`). */
+export type ListConfig = 'none' | 'all' | { whitelist: string[] } | { allExcept: string[] };
+
+export interface CachePolicyConfig {
+  name?: string;
+  /** Seconds. */
+  minTTL: number;
+  defaultTTL: number;
+  maxTTL: number;
+  /** Headers in the cache key (an allow-list only: spec 7.2). Default none. */
+  headers?: string[];
+  cookies?: ListConfig;
+  queryStrings?: ListConfig;
+  enableAcceptEncodingGzip?: boolean;
+  enableAcceptEncodingBrotli?: boolean;
+}
+
+export type OriginRequestHeadersConfig =
+  | 'none'
+  | 'allViewer'
+  | { whitelist: string[] }
+  | { allExcept: string[] }
+  /** Every viewer header plus the listed CloudFront-* headers (CloudFront's allViewerAndWhitelistCloudFront). */
+  | { allViewerAndCloudFront: string[] };
+
+export interface OriginRequestPolicyConfig {
+  name?: string;
+  headers?: OriginRequestHeadersConfig;
+  cookies?: ListConfig;
+  queryStrings?: ListConfig;
+}
+
+export interface CorsConfig {
+  allowOrigins: string[];
+  allowHeaders: string[];
+  /** GET, DELETE, HEAD, OPTIONS, PATCH, POST, PUT or ALL. */
+  allowMethods: string[];
+  allowCredentials?: boolean;
+  exposeHeaders?: string[];
+  maxAgeSec?: number;
+  originOverride?: boolean;
+}
+
+export interface SecurityHeadersConfig {
+  contentSecurityPolicy?: { value: string; override: boolean };
+  contentTypeOptions?: { override: boolean };
+  frameOptions?: { value: 'DENY' | 'SAMEORIGIN'; override: boolean };
+  referrerPolicy?: { value: string; override: boolean };
+  strictTransportSecurity?: { maxAgeSec: number; includeSubdomains?: boolean; preload?: boolean; override: boolean };
+  xssProtection?: { protection: boolean; modeBlock?: boolean; reportUri?: string; override: boolean };
+}
+
+export interface ResponseHeadersPolicyConfig {
+  name?: string;
+  cors?: CorsConfig;
+  securityHeaders?: SecurityHeadersConfig;
+  customHeaders?: Array<{ header: string; value: string; override: boolean }>;
+  removeHeaders?: string[];
+  serverTiming?: { enabled: boolean; samplingRate: number };
+}
+
+export interface FunctionConfig {
+  /** A file, folder or .zip, relative to the config file's folder. */
+  path: string;
+  handler?: string;
+  runtime?: FunctionRuntimeKind;
+  name?: string;
+  env?: Record<string, string>;
+  secretNames?: string[];
+  profile?: LimitProfileName;
+  timeoutMs?: number;
+  memoryMB?: number;
+  /** CloudFront Functions (js-2.0) KeyValueStore: an id and a JSON file of key → value. */
+  kvs?: { id: string; path?: string };
+}
+
+export interface FunctionAssociationConfig {
+  eventType: EventType;
+  /** A path (string form) or the full description. */
+  function: string | FunctionConfig;
+  includeBody?: boolean;
+}
+
+export interface CustomErrorResponseConfig {
+  errorCode: number;
+  responsePagePath?: string;
+  responseCode?: number;
+  /** Seconds (CloudFront's ErrorCachingMinTTL). */
+  errorCachingMinTTL?: number;
+}
+
+/** One problem found by the validator, at a JSON path such as `$.cacheBehaviors[1].pathPattern`. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
