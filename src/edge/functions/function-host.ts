@@ -1,0 +1,184 @@
+/**
+ * @module edge/functions/function-host
+ * The edge's side of the function runtime: loads every function a plan references before the
+ * plan goes live (so a broken function refuses the config instead of failing requests), builds
+ * the Lambda@Edge event for a hook point, invokes, and records what happened. Result validation
+ * happens inside the runtime, so the edge and `verge invoke` share it.
+ */
+import type {
+  CfRequest,
+  CfResponse,
+  EventType,
+  FunctionRuntime,
+  InvokeResult,
+  LoadedFunction,
+} from '../../shared/lambda-edge/index.js';
+import { VergeError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { DistributionPlan, EdgePlan, FunctionAssociationPlan } from '../config/plan.js';
+
+export interface HookCall {
+  dist: DistributionPlan;
+  assoc: FunctionAssociationPlan;
+  eventType: EventType;
+  requestId: string;
+  request: CfRequest;
+  response?: CfResponse;
+}
+
+/** One record per invocation, for logs and metrics. */
+export interface InvocationRecord {
+  functionName: string;
+  functionVersion: string;
+  eventType: EventType;
+  requestId: string;
+  distributionId: string;
+  ok: boolean;
+  errorCode?: string;
+  errorMessage?: string;
+  durationMs: number;
+  coldStart: boolean;
+}
+
+export class FunctionHost {
+  readonly #runtime: FunctionRuntime;
+  readonly #logger: Logger;
+  /** Loaded functions by `source.id + event types`. */
+  #loaded = new Map<string, LoadedFunction>();
+  readonly #onInvoke: (r: InvocationRecord) => void;
+
+  constructor(runtime: FunctionRuntime, logger: Logger, onInvoke: (r: InvocationRecord) => void = () => {}) {
+    this.#runtime = runtime;
+    this.#logger = logger;
+    this.#onInvoke = onInvoke;
+  }
+
+  static keyOf(assoc: FunctionAssociationPlan, eventTypes: readonly EventType[]): string {
+    return `${assoc.source.id}\u0000${assoc.source.version}\u0000${[...eventTypes].sort().join(',')}`;
+  }
+
+  /**
+   * Load every function the plan references. All-or-nothing: on any failure the already-loaded
+   * new functions are unloaded and one error lists every failing function.
+   */
+  async prepare(plan: EdgePlan): Promise<Map<string, LoadedFunction>> {
+    const wanted = new Map<string, { assoc: FunctionAssociationPlan; events: Set<EventType> }>();
+    for (const dist of plan.distributions) {
+      for (const b of dist.behaviors) {
+        if (!b.anyFunctions) continue;
+        for (const assoc of Object.values(b.hooks)) {
+          if (!assoc) continue;
+          const id = `${assoc.source.id}\u0000${assoc.source.version}`;
+          const w = wanted.get(id) ?? { assoc, events: new Set<EventType>() };
+          w.events.add(assoc.eventType);
+          wanted.set(id, w);
+        }
+      }
+    }
+    const next = new Map<string, LoadedFunction>();
+    const problems: string[] = [];
+    await Promise.all(
+      [...wanted.values()].map(async ({ assoc, events }) => {
+        const evs = [...events];
+        const key = FunctionHost.keyOf(assoc, evs);
+        const have = this.#loaded.get(key);
+        if (have) return void next.set(key, have);
+        try {
+          next.set(key, await this.#runtime.load(assoc.source, { eventTypes: evs }));
+        } catch (e) {
+          problems.push(`${assoc.source.name} (${describe(assoc)}): ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }),
+    );
+    if (problems.length > 0) {
+      for (const [k, fn] of next) if (!this.#loaded.has(k)) await this.#runtime.unload(fn).catch(() => {});
+      throw new VergeError('FUNCTION_LOAD_ERROR', `could not load ${problems.length} function(s):\n  ` + problems.join('\n  '), {
+        details: { problems },
+      });
+    }
+    return next;
+  }
+
+  /** Make a prepared set current, unloading functions no longer referenced. */
+  async activate(next: Map<string, LoadedFunction>): Promise<void> {
+    const old = this.#loaded;
+    this.#loaded = next;
+    for (const [k, fn] of old) if (!next.has(k)) await this.#runtime.unload(fn).catch(() => {});
+  }
+
+  #find(assoc: FunctionAssociationPlan): LoadedFunction | undefined {
+    const prefix = `${assoc.source.id}\u0000${assoc.source.version}\u0000`;
+    for (const [k, fn] of this.#loaded) if (k.startsWith(prefix)) return fn;
+    return undefined;
+  }
+
+  async invoke(call: HookCall): Promise<InvokeResult> {
+    const fn = this.#find(call.assoc);
+    const src = call.assoc.source;
+    if (!fn) {
+      const r: InvokeResult = {
+        ok: false,
+        code: src.runtime.startsWith('cloudfront-js') ? 'FUNCTION_EXECUTION_ERROR' : 'LAMBDA_EXECUTION_ERROR',
+        message: `function ${src.name} is not loaded on this edge`,
+        logs: [],
+        durationMs: 0,
+        coldStart: false,
+      };
+      this.#record(call, r);
+      return r;
+    }
+    const config = {
+      distributionDomainName: call.dist.domainName,
+      distributionId: call.dist.id,
+      eventType: call.eventType,
+      requestId: call.requestId,
+    };
+    const cf = call.response ? { config, request: call.request, response: call.response } : { config, request: call.request };
+    const result = await this.#runtime.invoke(fn, {
+      eventType: call.eventType,
+      event: { Records: [{ cf }] },
+      originIds: [...call.dist.origins.keys()],
+    });
+    this.#record(call, result);
+    return result;
+  }
+
+  #record(call: HookCall, r: InvokeResult): void {
+    const src = call.assoc.source;
+    const base = {
+      functionName: src.name,
+      functionVersion: src.version,
+      eventType: call.eventType,
+      requestId: call.requestId,
+      distributionId: call.dist.id,
+    };
+    for (const line of r.logs) {
+      this.#logger.log(line.level === 'error' ? 'error' : line.level === 'warn' ? 'warn' : 'info', line.message, {
+        type: 'function-log',
+        ...base,
+        consoleLevel: line.level,
+        logTime: new Date(line.time).toISOString(),
+      });
+    }
+    if (!r.ok) {
+      this.#logger.log('error', `${r.code}: ${r.message}`, { type: 'function-error', ...base, errorCode: r.code });
+    }
+    this.#onInvoke({
+      ...base,
+      ok: r.ok,
+      ...(r.ok ? {} : { errorCode: r.code, errorMessage: r.message }),
+      durationMs: r.durationMs,
+      coldStart: r.coldStart,
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const fn of this.#loaded.values()) await this.#runtime.unload(fn).catch(() => {});
+    this.#loaded.clear();
+    await this.#runtime.close();
+  }
+}
+
+function describe(a: FunctionAssociationPlan): string {
+  return `${a.eventType}, ${'path' in a.source.code ? a.source.code.path : 'inline code'}`;
+}

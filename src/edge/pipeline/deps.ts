@@ -1,0 +1,35 @@
+/**
+ * @module edge/pipeline/deps
+ * What the pipeline needs from the rest of the edge, injected once at start-up: the cache,
+ * the origin client, the function host, geolocation, the clock, counters and the logger.
+ */
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/log.js';
+import type { CacheStore } from '../cache/types.js';
+import type { Coalescer } from '../cache/index.js';
+import type { OriginClient } from '../origin/types.js';
+import type { FunctionHost } from '../functions/function-host.js';
+import type { GeoLookup } from '../geo/index.js';
+import type { EdgeStats } from '../observe/stats.js';
+import type { FetchResult } from './transaction.js';
+
+export interface PipelineDeps {
+  clock: Clock;
+  cache: CacheStore;
+  coalescer: Coalescer<FetchResult>;
+  origins: OriginClient;
+  functions: FunctionHost;
+  geo: GeoLookup | null;
+  stats: EdgeStats;
+  logger: Logger;
+  popId: string;
+  region: string;
+  /** `1.1 <pop>.verge (Verge)`: the Via token on origin requests and viewer responses. */
+  viaToken: string;
+  /** The HTTPS port viewers are redirected to (443 is left out of the URL). */
+  httpsPort: number;
+  /** Emit Server-Timing on every response even without a policy asking for it. */
+  serverTiming: boolean;
+  /** Keep background work (stale-while-revalidate refreshes) visible to shutdown. */
+  background(p: Promise<unknown>): void;
+}

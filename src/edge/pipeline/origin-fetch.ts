@@ -1,0 +1,167 @@
+/**
+ * @module edge/pipeline/origin-fetch
+ * One fetch transaction: origin-request function, the origin (or each member of an origin
+ * group, failing over as spec 7.7 says), origin-response function, compression and storing.
+ * It runs once per collapsed group of viewers. Revalidation (RefreshHit) and stale-if-error
+ * are decided here because they depend on what the origin answered.
+ */
+import { VergeError, toVergeError } from '../../shared/errors.js';
+import { setHeader, type CfRequest } from '../../shared/lambda-edge/index.js';
+import { canServeStaleOnError, entryFromResponse, refreshEntry } from '../cache/index.js';
+import type { CacheEntry } from '../cache/types.js';
+import type { OriginPlan } from '../config/plan.js';
+import { buildOriginRequest, toOriginRequest } from '../origin/index.js';
+import type { OriginResponse } from '../origin/types.js';
+import { applyCompressionHeaders, chooseEncoding, compress } from '../compress/index.js';
+import type { PipelineDeps } from './deps.js';
+import type { EdgeResponse, FetchResult, ViewerTxn } from './transaction.js';
+import { responseFromEntry, storeEntry } from './cache-io.js';
+import { runOriginRequestHook, runOriginResponseHook } from './origin-hooks.js';
+import { keyHeaders } from './steps/lookup.js';
+
+const FAILOVER_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export async function fetchFromOrigins(txn: ViewerTxn, deps: PipelineDeps, cacheable: boolean): Promise<FetchResult> {
+  const b = txn.behavior!;
+  const targets: OriginPlan[] = b.target.kind === 'origin' ? [b.target.origin] : [b.target.group.primary, b.target.group.secondary];
+  const failover = b.target.kind === 'group' && FAILOVER_METHODS.has(txn.request.method) ? b.target.group.statusCodes : null;
+  let last: FetchResult | null = null;
+  for (let i = 0; i < targets.length; i++) {
+    const canFailOver = failover !== null && i < targets.length - 1;
+    const r = await fetchOne(txn, deps, overridden(txn, targets[i]!), cacheable);
+    if (canFailOver && (r.source === 'error' ? r.error?.code.startsWith('ORIGIN_') : failover.has(r.response.status))) {
+      last = r;
+      continue;
+    }
+    return r;
+  }
+  return last!;
+}
+
+/** CloudFront Functions may point the request at another origin (spec 8.4). */
+function overridden(txn: ViewerTxn, origin: OriginPlan): OriginPlan {
+  const o = txn.originOverride;
+  if (!o) return origin;
+  const base = (o.originId && txn.dist!.origins.get(o.originId)) || origin;
+  return {
+    ...base,
+    ...(o.domainName ? { domainName: o.domainName } : {}),
+    ...(o.originPath !== undefined ? { originPath: o.originPath } : {}),
+    ...(o.customHeaders ? { customHeaders: [...base.customHeaders, ...Object.entries(o.customHeaders)] } : {}),
+  };
+}
+
+async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, cacheable: boolean): Promise<FetchResult> {
+  const b = txn.behavior!;
+  const now = () => deps.clock.now();
+  let cfReq: CfRequest = buildOriginRequest({
+    viewer: { ...txn.request, headers: keyHeaders(txn, deps) },
+    cachePolicy: b.cachePolicy,
+    originRequestPolicy: b.originRequestPolicy,
+    origin,
+    acceptEncoding: txn.acceptEncoding,
+    cloudFrontHeaders: txn.cloudFrontHeaders ?? {},
+    viewerHttpVersion: txn.conn.httpVersion,
+    viaToken: deps.viaToken,
+  });
+  let body = txn.body;
+
+  const pre = await runOriginRequestHook(txn, deps, cfReq, body);
+  if (pre.kind === 'error') return pre.result;
+  if (pre.kind === 'response') {
+    const stored = cacheable ? store(txn, deps, pre.response, now()) : null;
+    return { response: pre.response, source: 'generated-at-origin-request', stored };
+  }
+  cfReq = pre.request;
+  body = pre.body;
+
+  const { origin: target, req } = toOriginRequest(cfReq, body, origin);
+  // A cacheable HEAD fetches the whole object so the entry can also answer GETs.
+  if (cacheable && req.method === 'HEAD') req.method = 'GET';
+  const stale = cacheable ? txn.staleEntry : null;
+  if (stale) addValidators(req.headers, stale);
+
+  let res: OriginResponse;
+  const started = deps.clock.monotonic();
+  try {
+    res = await deps.origins.fetch(target, req);
+  } catch (e) {
+    const err = toVergeError(e);
+    deps.stats.originFetches.inc({ distribution: txn.dist!.id, origin: target.id, outcome: err.code });
+    if (stale && canServeStaleOnError(stale, now())) return staleResult(stale);
+    return { response: emptyResponse(), source: 'error', stored: null, error: err };
+  }
+  const latency = deps.clock.monotonic() - started;
+  deps.stats.originFetches.inc({ distribution: txn.dist!.id, origin: target.id, outcome: String(res.status) });
+  deps.stats.originLatency.observe(latency);
+  const timing = { originLatencyMs: latency, ...(res.timings.connectMs !== undefined ? { originConnectMs: res.timings.connectMs } : {}) };
+
+  if (stale && res.status === 304) {
+    const refreshed = refreshEntry(stale, res.headers, now());
+    deps.cache.set(refreshed);
+    return { response: responseFromEntry(refreshed), source: 'refresh', stored: refreshed, ...timing };
+  }
+  if (stale && res.status >= 500 && canServeStaleOnError(stale, now())) return { ...staleResult(stale), ...timing };
+
+  const post = await runOriginResponseHook(txn, deps, cfReq, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+    body: res.body,
+  });
+  if (post.kind === 'error') return { ...post.result, ...timing };
+  const response = await maybeCompress(txn, post.response);
+  const stored = cacheable ? store(txn, deps, response, now()) : null;
+  return { response, source: 'origin', stored, ...timing };
+}
+
+function addValidators(headers: CfRequest['headers'], e: CacheEntry): void {
+  if (e.etag) setHeader(headers, 'if-none-match', e.etag);
+  if (e.lastModified) setHeader(headers, 'if-modified-since', e.lastModified);
+}
+
+function staleResult(stale: CacheEntry): FetchResult {
+  return { response: responseFromEntry(stale), source: 'stale-on-error', stored: stale };
+}
+
+function emptyResponse(): EdgeResponse {
+  return { status: 0, statusText: '', headers: {}, body: Buffer.alloc(0) };
+}
+
+/** Edge compression (spec 7.5), done before storing so hits never compress again. */
+async function maybeCompress(txn: ViewerTxn, r: EdgeResponse): Promise<EdgeResponse> {
+  const enc = chooseEncoding({
+    acceptEncoding: txn.acceptEncoding,
+    httpVersion: txn.conn.httpVersion,
+    status: r.status,
+    headers: r.headers,
+    bodyLength: r.body.length,
+    compressEnabled: txn.behavior!.compress,
+  });
+  if (!enc) return r;
+  const body = await compress(r.body, enc);
+  applyCompressionHeaders(r.headers, enc, body.length);
+  return { ...r, body };
+}
+
+function store(txn: ViewerTxn, deps: PipelineDeps, r: EdgeResponse, now: number): CacheEntry | null {
+  const dist = txn.dist!;
+  const entry = entryFromResponse({
+    key: txn.cacheKey!,
+    distributionId: dist.id,
+    method: txn.request.method,
+    requestHeaders: txn.request.headers,
+    status: r.status,
+    statusText: r.statusText,
+    headers: r.headers,
+    body: r.body,
+    policy: txn.behavior!.cachePolicy,
+    errorCachingMinTTL: dist.customErrorResponses.get(r.status)?.errorCachingMinTTL ?? 10,
+    invalidationPath: txn.request.querystring ? `${txn.request.uri}?${txn.request.querystring}` : txn.request.uri,
+    now,
+  });
+  if (!entry) return null;
+  return storeEntry(deps.cache, entry, keyHeaders(txn, deps), txn.acceptEncoding);
+}
+
+export { VergeError };

@@ -1,0 +1,69 @@
+/**
+ * @module edge/pipeline/origin-hooks
+ * The origin-request and origin-response hook points (spec 1.3, 1.4, 2.4). They run once per
+ * fetch transaction, so collapsed viewers share one invocation. A failure becomes an error
+ * FetchResult carrying the function's result class; the caller moves to `synth`.
+ */
+import { VergeError } from '../../shared/errors.js';
+import { CONTRACT, shouldRun, type CfRequest, type CfResponse, type InvokeResult } from '../../shared/lambda-edge/index.js';
+import type { PipelineDeps } from './deps.js';
+import type { EdgeResponse, FetchResult, ViewerTxn } from './transaction.js';
+import { fromCfResponse, toCfResponse } from './response.js';
+import { resultTypeOf } from './function-errors.js';
+import { bodyForEvent } from './steps/viewer-request.js';
+
+type Failed = { kind: 'error'; result: FetchResult };
+
+function failed(r: Extract<InvokeResult, { ok: false }>): Failed {
+  return {
+    kind: 'error',
+    result: {
+      response: { status: 0, statusText: '', headers: {}, body: Buffer.alloc(0) },
+      source: 'error',
+      stored: null,
+      error: new VergeError(r.code, r.message),
+      errorClass: resultTypeOf(r.code),
+    },
+  };
+}
+
+export async function runOriginRequestHook(
+  txn: ViewerTxn,
+  deps: PipelineDeps,
+  request: CfRequest,
+  body: Buffer,
+): Promise<{ kind: 'request'; request: CfRequest; body: Buffer } | { kind: 'response'; response: EdgeResponse } | Failed> {
+  const assoc = txn.behavior!.hooks['origin-request'];
+  if (!assoc || !shouldRun('origin-request', txn.conditions)) return { kind: 'request', request, body };
+  const event = assoc.includeBody ? { ...request, body: bodyForEvent(body, CONTRACT['origin-request'].limits.bodyExposedBytes) } : request;
+  const r = await deps.functions.invoke({ dist: txn.dist!, assoc, eventType: 'origin-request', requestId: txn.requestId, request: event });
+  txn.functionsRan.push({ eventType: 'origin-request', name: assoc.source.name, durationMs: r.durationMs, ok: r.ok });
+  if (!r.ok) return failed(r);
+  if (r.kind === 'response') return { kind: 'response', response: fromCfResponse(r.value as CfResponse) };
+  const next = r.value as CfRequest;
+  let nextBody = body;
+  if (next.body?.action === 'replace') nextBody = Buffer.from(next.body.data, next.body.encoding === 'text' ? 'utf8' : 'base64');
+  delete next.body;
+  return { kind: 'request', request: next, body: nextBody };
+}
+
+export async function runOriginResponseHook(
+  txn: ViewerTxn,
+  deps: PipelineDeps,
+  request: CfRequest,
+  response: EdgeResponse,
+): Promise<{ kind: 'response'; response: EdgeResponse } | Failed> {
+  const assoc = txn.behavior!.hooks['origin-response'];
+  if (!assoc || !shouldRun('origin-response', txn.conditions)) return { kind: 'response', response };
+  const r = await deps.functions.invoke({
+    dist: txn.dist!,
+    assoc,
+    eventType: 'origin-response',
+    requestId: txn.requestId,
+    request,
+    response: toCfResponse(response),
+  });
+  txn.functionsRan.push({ eventType: 'origin-response', name: assoc.source.name, durationMs: r.durationMs, ok: r.ok });
+  if (!r.ok) return failed(r);
+  return { kind: 'response', response: fromCfResponse(r.value as CfResponse, response.body) };
+}

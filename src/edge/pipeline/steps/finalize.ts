@@ -1,0 +1,83 @@
+/**
+ * @module edge/pipeline/steps/finalize
+ * Step `finalize`: the last changes before transmission. Conditional requests (304) and ranges
+ * (206/416) are answered from the full object (RFC 9110 13, 14); then the headers the edge
+ * always adds (spec 7.10): Via, X-Cache, Age on hits, X-Verge-Pop, X-Verge-Request-Id, and
+ * Server/Date on responses the edge generates. Surrogate headers meant for the edge are removed.
+ */
+import { addHeader, deleteHeader, getHeader, setHeader, titleCase } from '../../../shared/lambda-edge/index.js';
+import { evaluateConditional, evaluateRange, notModifiedHeaders } from '../../deliver/index.js';
+import type { PipelineDeps } from '../deps.js';
+import type { StepName } from '../steps.js';
+import type { ViewerTxn } from '../transaction.js';
+import { statusText } from '../response.js';
+
+const EDGE_ONLY = ['surrogate-control', 'surrogate-key', 'cache-tag'];
+
+export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
+  const r = txn.response!;
+  const method = txn.request.method;
+  const fromObject = txn.resultType === 'Hit' || txn.resultType === 'Miss' || txn.resultType === 'RefreshHit';
+  if (fromObject && r.status === 200 && (method === 'GET' || method === 'HEAD')) {
+    const cond = evaluateConditional(method, txn.request.headers, r.headers);
+    if (cond === 'not-modified') {
+      txn.response = { status: 304, statusText: statusText(304), headers: notModifiedHeaders(r.headers), body: Buffer.alloc(0) };
+    } else if (cond === 'precondition-failed') {
+      txn.response = { status: 412, statusText: statusText(412), headers: {}, body: Buffer.alloc(0) };
+    } else {
+      const range = evaluateRange(
+        getHeader(txn.request.headers, 'range'),
+        getHeader(txn.request.headers, 'if-range'),
+        r.body.length,
+        getHeader(r.headers, 'etag'),
+        getHeader(r.headers, 'last-modified'),
+      );
+      if (range.kind === 'partial') {
+        setHeader(r.headers, 'content-range', `bytes ${range.start}-${range.end}/${r.body.length}`);
+        txn.response = { ...r, status: 206, statusText: statusText(206), body: r.body.subarray(range.start, range.end + 1) };
+        txn.range = { start: range.start, end: range.end };
+      } else if (range.kind === 'unsatisfiable') {
+        txn.response = {
+          status: 416,
+          statusText: statusText(416),
+          headers: { 'content-range': [{ key: 'Content-Range', value: `bytes */${r.body.length}` }] },
+          body: Buffer.alloc(0),
+        };
+      }
+    }
+  }
+  const out = txn.response!;
+  const h = out.headers;
+  for (const n of EDGE_ONLY) deleteHeader(h, n);
+  if (!forwardsCookies(txn)) deleteHeader(h, 'set-cookie');
+  if (out.status === 200 || out.status === 206) setHeader(h, 'accept-ranges', h['accept-ranges']?.[0]?.value ?? 'bytes');
+  const generated = !fromObject;
+  if (generated) {
+    if (!h['server']) setHeader(h, 'server', 'Verge');
+  }
+  if (!h['date']) setHeader(h, 'date', new Date(deps.clock.now()).toUTCString());
+  addHeader(h, 'via', deps.viaToken, 'Via');
+  setHeader(h, 'x-cache', `${txn.resultType} from verge`, 'X-Cache');
+  if (txn.ageSec !== null && (txn.resultType === 'Hit' || txn.detailedResultType === 'StaleHit')) {
+    setHeader(h, 'age', String(txn.ageSec), 'Age');
+  } else if (txn.resultType !== 'Hit') {
+    deleteHeader(h, 'age');
+  }
+  h['x-verge-pop'] = [{ key: 'X-Verge-Pop', value: deps.popId }];
+  h['x-verge-request-id'] = [{ key: 'X-Verge-Request-Id', value: txn.requestId }];
+  if (deps.serverTiming && !h['server-timing']) {
+    const cache = txn.resultType === 'Hit' ? 'hit' : txn.resultType === 'RefreshHit' ? 'refresh' : 'miss';
+    const up = txn.originLatencyMs !== undefined ? `,cdn-upstream-fbl;dur=${Math.round(txn.originLatencyMs)}` : '';
+    h['server-timing'] = [
+      { key: titleCase('server-timing'), value: `cdn-cache-${cache},cdn-pop;desc="${deps.popId}",cdn-rid;desc="${txn.requestId}"${up}` },
+    ];
+  }
+  return 'done';
+}
+
+/** Set-Cookie reaches the viewer only when the behavior forwards cookies (spec 7.10). */
+function forwardsCookies(txn: ViewerTxn): boolean {
+  const b = txn.behavior;
+  if (!b) return true;
+  return b.cachePolicy.cookies.behavior !== 'none' || (b.originRequestPolicy?.cookies.behavior ?? 'none') !== 'none';
+}

@@ -1,0 +1,48 @@
+/**
+ * @module edge/pipeline/steps/receive
+ * Step `receive`: pick the distribution by Host and the cache behavior by path (once, on the
+ * original URI: later rewrites never re-select it, spec 7.1), then apply the viewer protocol
+ * policy (spec 0.4) and the behavior's allowed methods.
+ */
+import { VergeError } from '../../../shared/errors.js';
+import type { PipelineDeps } from '../deps.js';
+import type { StepName } from '../steps.js';
+import type { ViewerTxn } from '../transaction.js';
+import { generatedResponse } from '../response.js';
+
+export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName {
+  const dist = txn.plan.byHost.get(txn.host);
+  if (!dist) throw new VergeError('DISTRIBUTION_NOT_FOUND', `no distribution answers for host "${txn.host}"`);
+  txn.dist = dist;
+  if (!dist.enabled) throw new VergeError('DISTRIBUTION_DISABLED', `distribution ${dist.id} is disabled`);
+  const method = txn.request.method;
+  if (method === 'GET' && txn.body.length > 0) {
+    throw new VergeError('REQUEST_GET_WITH_BODY', 'a GET request may not carry a body');
+  }
+  const behavior = dist.behaviorFor(txn.request.uri);
+  txn.behavior = behavior;
+
+  if (txn.conn.protocol === 'http' && behavior.viewerProtocolPolicy !== 'allow-all') {
+    txn.conditions.add('https-redirect');
+    if (behavior.viewerProtocolPolicy === 'https-only') {
+      throw new VergeError('REQUEST_HTTPS_REQUIRED', `${behavior.pathPattern} only accepts HTTPS`);
+    }
+    const safe = method === 'GET' || method === 'HEAD';
+    if (!safe && txn.conn.httpVersion === '1.0') {
+      throw new VergeError('REQUEST_HTTPS_REQUIRED', `${method} over HTTP/1.0 cannot be redirected to HTTPS`);
+    }
+    const rawHost = txn.request.headers['host']?.[0]?.value ?? txn.host;
+    const hostOnly = rawHost.replace(/:\d+$/, '');
+    const port = deps.httpsPort === 443 ? '' : `:${deps.httpsPort}`;
+    const qs = txn.request.querystring ? `?${txn.request.querystring}` : '';
+    txn.response = generatedResponse(safe ? 301 : 307, { location: `https://${hostOnly}${port}${txn.request.uri}${qs}` });
+    txn.resultType = 'Redirect';
+    txn.detailedResultType = 'Redirect';
+    return 'finalize';
+  }
+
+  if (!behavior.allowedMethods.has(method)) {
+    throw new VergeError('REQUEST_METHOD_NOT_ALLOWED', `${method} is not allowed for ${behavior.pathPattern}`);
+  }
+  return 'viewerRequest';
+}

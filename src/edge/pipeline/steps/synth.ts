@@ -1,0 +1,34 @@
+/**
+ * @module edge/pipeline/steps/synth
+ * Step `synth`: turn a typed error into what CloudFront would send: the status and `X-Cache`
+ * class from the error registry (spec 5.1) and CloudFront's HTML error page. Origin failures may
+ * be replaced by a configured custom error response (spec 7.8). Function errors keep the
+ * function's result class (LambdaExecutionError, LambdaValidationError, ...).
+ */
+import { VergeError } from '../../../shared/errors.js';
+import type { PipelineDeps } from '../deps.js';
+import type { StepName } from '../steps.js';
+import type { ResultType } from '../transaction.js';
+import type { ViewerTxn } from '../transaction.js';
+import { customErrorResponse, edgeErrorResponse } from '../error-pages.js';
+
+export function synth(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
+  const err = txn.error ?? new VergeError('INTERNAL', 'synth without an error');
+  const spec = err.spec;
+  const status = err.status;
+  txn.conditions.add('edge-error');
+  txn.response = edgeErrorResponse(status, err.code, err.message, txn.requestId);
+  txn.originStatus = status;
+  if (!isFunctionClass(txn.resultType)) {
+    txn.resultType = (spec.xCache ?? 'Error') as ResultType;
+    txn.detailedResultType = spec.detail ?? 'Error';
+  }
+  if (err.code === 'INTERNAL') deps.logger.log('error', 'internal error', { requestId: txn.requestId, error: err.stack });
+  const cer = err.code.startsWith('ORIGIN_') ? txn.dist?.customErrorResponses.get(status) : undefined;
+  if (cer) return customErrorResponse(txn, deps, cer).then((): StepName => 'finalize');
+  return 'finalize';
+}
+
+function isFunctionClass(r: ResultType): boolean {
+  return r.startsWith('Lambda') || r.startsWith('Function');
+}

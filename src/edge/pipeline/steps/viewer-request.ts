@@ -1,0 +1,61 @@
+/**
+ * @module edge/pipeline/steps/viewer-request
+ * Step `viewerRequest`: run the behavior's viewer-request function, if any (spec 0.5, 2.4).
+ * A returned request continues to the cache lookup; a returned response goes straight to the
+ * viewer, is not cached, and skips viewer-response (contract table).
+ */
+import { CONTRACT, shouldRun, type CfBody } from '../../../shared/lambda-edge/index.js';
+import type { PipelineDeps } from '../deps.js';
+import type { StepName } from '../steps.js';
+import type { ViewerTxn } from '../transaction.js';
+import { fromCfResponse } from '../response.js';
+import { functionFailure, isCloudFrontFunction } from '../function-errors.js';
+import { cloudFrontHeadersFor } from '../viewer-headers.js';
+
+export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
+  const assoc = txn.behavior!.hooks['viewer-request'];
+  if (!assoc || !shouldRun('viewer-request', txn.conditions)) return 'lookup';
+  const request = structuredClone(txn.request);
+  if (assoc.includeBody) request.body = bodyForEvent(txn.body, CONTRACT['viewer-request'].limits.bodyExposedBytes);
+  if (isCloudFrontFunction(assoc)) {
+    // CloudFront Functions see the CloudFront-* headers their policies name (spec 8.2).
+    const cf = cloudFrontHeadersFor(txn, deps);
+    for (const [k, v] of Object.entries(cf)) request.headers[k] = v;
+  }
+  return deps.functions
+    .invoke({ dist: txn.dist!, assoc, eventType: 'viewer-request', requestId: txn.requestId, request })
+    .then((r): StepName => {
+      txn.functionsRan.push({ eventType: 'viewer-request', name: assoc.source.name, durationMs: r.durationMs, ok: r.ok });
+      if (!r.ok) return functionFailure(txn, r.code, r.message);
+      if (r.kind === 'response') {
+        txn.response = fromCfResponse(r.value as import('../../../shared/lambda-edge/index.js').CfResponse);
+        txn.conditions.add('generated-at-viewer-request');
+        txn.resultType = isCloudFrontFunction(assoc) ? 'FunctionGeneratedResponse' : 'LambdaGeneratedResponse';
+        txn.detailedResultType = txn.resultType;
+        return 'finalize';
+      }
+      const next = r.value as typeof txn.request;
+      applyBody(txn, next.body);
+      delete next.body;
+      txn.request = next;
+      if (r.originOverride) txn.originOverride = r.originOverride;
+      return 'lookup';
+    });
+}
+
+/** The `body` member of an IncludeBody event (spec 1.9): base64, truncated at the limit. */
+export function bodyForEvent(body: Buffer, limit: number): CfBody {
+  const truncated = body.length > limit;
+  return {
+    inputTruncated: truncated,
+    action: 'read-only',
+    encoding: 'base64',
+    data: (truncated ? body.subarray(0, limit) : body).toString('base64'),
+  };
+}
+
+/** `action: "replace"` swaps the body the origin receives (spec 1.9); read-only leaves it. */
+export function applyBody(txn: ViewerTxn, body: CfBody | undefined): void {
+  if (!body || body.action !== 'replace') return;
+  txn.body = Buffer.from(body.data, body.encoding === 'text' ? 'utf8' : 'base64');
+}

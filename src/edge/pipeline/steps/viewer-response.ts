@@ -1,0 +1,34 @@
+/**
+ * @module edge/pipeline/steps/viewer-response
+ * Step `viewerResponse`: run the viewer-response function unless the contract table skips it
+ * (origin status >= 400, custom error page, generated at viewer-request, edge errors). It may
+ * change headers; the runtime's validator refuses a status change (spec 1.6).
+ */
+import { shouldRun, type CfResponse } from '../../../shared/lambda-edge/index.js';
+import type { PipelineDeps } from '../deps.js';
+import type { StepName } from '../steps.js';
+import type { ViewerTxn } from '../transaction.js';
+import { fromCfResponse, toCfResponse } from '../response.js';
+import { functionFailure } from '../function-errors.js';
+
+export function viewerResponse(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
+  const assoc = txn.behavior?.hooks['viewer-response'];
+  if (!assoc || !shouldRun('viewer-response', txn.conditions)) return 'finalize';
+  const current = txn.response!;
+  return deps.functions
+    .invoke({
+      dist: txn.dist!,
+      assoc,
+      eventType: 'viewer-response',
+      requestId: txn.requestId,
+      request: txn.request,
+      response: toCfResponse(current),
+    })
+    .then((r): StepName => {
+      txn.functionsRan.push({ eventType: 'viewer-response', name: assoc.source.name, durationMs: r.durationMs, ok: r.ok });
+      if (!r.ok) return functionFailure(txn, r.code, r.message);
+      const next = fromCfResponse(r.value as CfResponse, current.body);
+      txn.response = { ...current, headers: next.headers, body: next.body };
+      return 'finalize';
+    });
+}

@@ -1,0 +1,102 @@
+/**
+ * @module edge/pipeline/transaction
+ * Per-viewer state (ViewerTxn) and per-origin-fetch state (FetchResult). Coalesced misses share
+ * one fetch, so origin-request and origin-response run once per fetch, not once per viewer
+ * (DESIGN section 2).
+ */
+import type { CfHeaders, CfRequest, SkipCondition } from '../../shared/lambda-edge/index.js';
+import type { VergeError } from '../../shared/errors.js';
+import type { BehaviorPlan, DistributionPlan, EdgePlan } from '../config/plan.js';
+import type { CacheEntry } from '../cache/types.js';
+
+/** CloudFront's `x-edge-result-type` / `X-Cache` class for a finished request. */
+export type ResultType =
+  | 'Hit'
+  | 'RefreshHit'
+  | 'Miss'
+  | 'Error'
+  | 'Redirect'
+  | 'LambdaGeneratedResponse'
+  | 'FunctionGeneratedResponse'
+  | 'LambdaExecutionError'
+  | 'LambdaValidationError'
+  | 'LambdaLimitExceeded'
+  | 'FunctionExecutionError'
+  | 'FunctionValidationError'
+  | 'FunctionThrottledError';
+
+/** The response being assembled for the viewer. Body is whole (the edge caches whole objects). */
+export interface EdgeResponse {
+  status: number;
+  statusText: string;
+  headers: CfHeaders;
+  body: Buffer;
+}
+
+/** What one origin fetch (with its origin-request and origin-response functions) produced. */
+export interface FetchResult {
+  response: EdgeResponse;
+  /** How the response came to be. */
+  source: 'origin' | 'refresh' | 'generated-at-origin-request' | 'stale-on-error' | 'error';
+  /** The entry stored in the cache, if any. */
+  stored: CacheEntry | null;
+  /** Set when source is 'error': what went wrong. */
+  error?: VergeError;
+  /** ResultType to report when this fetch fails because of a function. */
+  errorClass?: ResultType;
+  originLatencyMs?: number;
+  originConnectMs?: number;
+}
+
+export interface ViewerConnection {
+  clientIp: string;
+  clientPort: number;
+  protocol: 'http' | 'https';
+  /** '1.0' | '1.1' | '2.0' */
+  httpVersion: string;
+  tls?: { version: string; cipher: string; handshake: 'fullHandshake' | 'sessionResumed' | 'connectionReused' };
+}
+
+export interface ViewerTxn {
+  /** Also `X-Verge-Request-Id` and `config.requestId` of all four events. */
+  readonly requestId: string;
+  readonly startedAt: number;
+  readonly startMono: number;
+  readonly plan: EdgePlan;
+  readonly conn: ViewerConnection;
+  /** The host header without port, lower-case. */
+  host: string;
+  /** The raw request target as received (for logs). */
+  rawUrl: string;
+  /** Names of viewer headers in the order received (CloudFront-Viewer-Header-Order). */
+  viewerHeaderOrder: string[];
+  /** The viewer request in CloudFront's shape; the viewer-request function may replace it. */
+  request: CfRequest;
+  /** The viewer's request body (empty Buffer when none). */
+  body: Buffer;
+  dist: DistributionPlan | null;
+  behavior: BehaviorPlan | null;
+  /** Why later functions are skipped (contract table). */
+  readonly conditions: Set<SkipCondition>;
+  cacheKey: string | null;
+  acceptEncoding: string | undefined;
+  /** A stale entry found at lookup, kept for revalidation and stale-if-error. */
+  staleEntry: CacheEntry | null;
+  /** The response being built; null until lookup/fetch/synth produces one. */
+  response: EdgeResponse | null;
+  /** The status before a custom error response replaced it (for skip rules and logs). */
+  originStatus: number;
+  resultType: ResultType;
+  detailedResultType: string;
+  error: VergeError | null;
+  /** CloudFront-* request headers computed for this viewer (lazy, see geo). */
+  cloudFrontHeaders: CfHeaders | null;
+  /** Age in seconds when served from cache. */
+  ageSec: number | null;
+  originLatencyMs: number | undefined;
+  functionsRan: Array<{ eventType: string; name: string; durationMs: number; ok: boolean }>;
+  /** CloudFront Functions only: the origin the function chose (updateRequestOrigin etc.). */
+  originOverride: { originId?: string; domainName?: string; originPath?: string; customHeaders?: Record<string, string> } | null;
+  /** Range served (for the log). */
+  range: { start: number; end: number } | null;
+}
