@@ -17,11 +17,11 @@ const HEADER_OPTS = { min: 1, max: 256, pattern: HEADER_NAME, patternText: HEADE
 const NAME_OPTS = { min: 1, max: 128 };
 const MAX_TTL = 3_153_600_000; // 100 years (spec 7.4: max-age 0 … 100 years)
 
-/** A string policy reference must name a managed policy; returns true when it does. */
+/** A string policy reference must be a managed policy's name or ID. */
 function checkManagedRef<T>(p: Problems, ref: string, path: string, list: readonly ManagedPolicy<T>[], kind: string): void {
   if (list.some((m) => m.name === ref || m.id === ref)) return;
   const names = list.map((m) => m.name);
-  p.add(path, `unknown managed ${kind} ${JSON.stringify(ref)}${didYouMean(ref, names)}; managed ${kind}s: ${names.join(', ')}`);
+  p.add(path, `unknown managed ${kind} ${JSON.stringify(ref)}${didYouMean(ref, names)}; the managed ones are ${names.join(', ')}`);
 }
 
 /**
