@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   FUNCTION_VALIDATION_ERROR: { status: 502, xCache: 'FunctionValidationError', detail: 'FunctionValidationError', summary: 'A CloudFront Function returned an invalid object.' },
   FUNCTION_THROTTLED: { status: 503, xCache: 'FunctionThrottledError', detail: 'FunctionThrottledError', summary: 'A CloudFront Function exceeded its compute budget.' },
   FUNCTION_LOAD_ERROR: { summary: 'A function package could not be loaded (syntax error, missing handler, too large).' },
+  INVALIDATION_INVALID: { summary: 'An invalidation request breaks CloudFront\'s rules (path syntax, length or count limits, bad tag).' },
   // Internal
   INTERNAL: { status: 500, xCache: 'Error', detail: 'Error', summary: 'An unexpected internal error; this is a bug.' },
 } as const satisfies Record<string, ErrorSpec>;
