@@ -1,0 +1,189 @@
+/**
+ * @module edge/cache/freshness
+ * CloudFront's TTL algorithm (spec 7.4) on top of RFC 9111: which edge directives are in force
+ * (Surrogate-Control, then CDN-Cache-Control per RFC 9213, then Cache-Control + Expires), the
+ * freshness lifetime clamped by the cache policy, the stale windows, and age (RFC 9111 4.2.3).
+ * Storability and entry construction live in `storable.ts`; both are pure functions of their
+ * inputs and a time, so tests run on fake time.
+ */
+import type { CfHeaders } from '../../shared/lambda-edge/index.js';
+import { getHeader, getHeaderJoined } from '../../shared/lambda-edge/index.js';
+import type { CacheEntry, Freshness } from './types.js';
+import type { Directives } from './cache-control.js';
+import { deltaSeconds, parseCacheControl, parseSurrogateControl, parseTargetedField } from './cache-control.js';
+
+/** The three numbers of a cache policy that drive freshness, in seconds (CachePolicyPlan fits). */
+export interface TtlPolicy {
+  minTTL: number;
+  defaultTTL: number;
+  maxTTL: number;
+}
+
+/** Which field decided the edge's caching policy. */
+export type TtlSource = 'surrogate-control' | 'cdn-cache-control' | 'cache-control' | 'expires' | 'default';
+
+export interface EdgeDirectives {
+  /** The directives in force for this cache (the selected field's). */
+  directives: Directives;
+  source: 'surrogate-control' | 'cdn-cache-control' | 'cache-control';
+  /** Whether `Expires` may be consulted (not when a targeted field was selected, RFC 9213 2.1). */
+  expiresApplies: boolean;
+}
+
+/**
+ * Select the field that controls this cache. Our target list is `[Surrogate-Control,
+ * CDN-Cache-Control]` (Fastly's order: the private, stripped field is the most specific). When a
+ * member is present and valid, `Cache-Control` and `Expires` are ignored (RFC 9213 2.1).
+ */
+export function edgeDirectives(headers: CfHeaders): EdgeDirectives {
+  const sc = parseSurrogateControl(getHeaderJoined(headers, 'surrogate-control'));
+  if (sc !== undefined) return { directives: sc, source: 'surrogate-control', expiresApplies: false };
+  const cdn = parseTargetedField(getHeaderJoined(headers, 'cdn-cache-control'));
+  if (cdn !== undefined) return { directives: cdn, source: 'cdn-cache-control', expiresApplies: false };
+  return { directives: parseCacheControl(getHeaderJoined(headers, 'cache-control')), source: 'cache-control', expiresApplies: true };
+}
+
+export interface TtlDecision {
+  /** Freshness lifetime in seconds after CloudFront's clamping (spec 7.4). */
+  ttlSec: number;
+  staleWhileRevalidateSec: number;
+  /** Infinity when no `stale-if-error` is given: CloudFront serves stale when the origin fails. */
+  staleIfErrorSec: number;
+  source: TtlSource;
+  directives: Directives;
+  noStore: boolean;
+  /** `private` (qualified or not: a shared cache treats both conservatively). */
+  isPrivate: boolean;
+  noCache: boolean;
+  /** `s-maxage` if given, else `max-age`, as the origin sent it (unclamped). */
+  explicitMaxAge: number | undefined;
+}
+
+/**
+ * CloudFront's TTL for a response (spec 7.4):
+ * no-cache | no-store | private → minTTL; else s-maxage, else max-age, else Expires − Date, each
+ * clamped to [minTTL, maxTTL]; else max(defaultTTL, minTTL).
+ *
+ * @example computeTtl({ 'cache-control': [{ value: 's-maxage=10, max-age=60' }] }, policy, now).ttlSec // 10
+ */
+export function computeTtl(headers: CfHeaders, policy: TtlPolicy, responseTime: number): TtlDecision {
+  const sel = edgeDirectives(headers);
+  const d = sel.directives;
+  const noStore = d.has('no-store');
+  const isPrivate = d.has('private');
+  const noCache = d.has('no-cache');
+  const sMaxAge = deltaSeconds(d, 's-maxage');
+  const maxAge = deltaSeconds(d, 'max-age');
+  const explicitMaxAge = sMaxAge ?? maxAge;
+  const clamp = (v: number): number => Math.min(Math.max(v, policy.minTTL), policy.maxTTL);
+  let ttlSec: number;
+  let source: TtlSource = sel.source;
+  if (noStore || isPrivate || noCache) ttlSec = policy.minTTL;
+  else if (explicitMaxAge !== undefined) ttlSec = clamp(explicitMaxAge);
+  else {
+    const expires = sel.expiresApplies ? getHeader(headers, 'expires') : undefined;
+    if (expires !== undefined) {
+      source = 'expires';
+      ttlSec = clamp(expiresLifetimeSec(expires, getHeader(headers, 'date'), responseTime));
+    } else {
+      source = sel.source === 'cache-control' ? 'default' : sel.source;
+      ttlSec = Math.max(policy.defaultTTL, policy.minTTL);
+    }
+  }
+  // must-revalidate / proxy-revalidate forbid serving stale in any form (RFC 9111 5.2.2.2, 5.2.2.8).
+  const revalidate = d.has('must-revalidate') || d.has('proxy-revalidate');
+  return {
+    ttlSec,
+    staleWhileRevalidateSec: revalidate ? 0 : (deltaSeconds(d, 'stale-while-revalidate') ?? 0),
+    staleIfErrorSec: revalidate ? 0 : (deltaSeconds(d, 'stale-if-error') ?? Infinity),
+    source,
+    directives: d,
+    noStore,
+    isPrivate,
+    noCache,
+    explicitMaxAge,
+  };
+}
+
+/**
+ * RFC 9111 4.2.1: lifetime = Expires − Date (Date defaults to the response time). An invalid
+ * Expires (including "0") means already expired (RFC 9111 5.3).
+ */
+function expiresLifetimeSec(expires: string, date: string | undefined, responseTime: number): number {
+  const exp = parseHttpDate(expires);
+  if (exp === undefined) return 0;
+  const base = (date === undefined ? undefined : parseHttpDate(date)) ?? responseTime;
+  return Math.max(0, Math.floor((exp - base) / 1000));
+}
+
+/** An HTTP-date (RFC 9110 5.6.7; Date.parse accepts IMF-fixdate, RFC 850 and asctime forms). */
+export function parseHttpDate(s: string): number | undefined {
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * Corrected initial age in seconds (RFC 9111 4.2.3): max(apparent_age, age_value +
+ * response_delay), where apparent_age = max(0, response_time − date_value).
+ */
+export function initialAgeSec(headers: CfHeaders, requestTime: number, responseTime: number): number {
+  const ageRaw = getHeader(headers, 'age');
+  let ageValue = 0;
+  if (ageRaw !== undefined) {
+    const n = Number(ageRaw.trim());
+    ageValue = Number.isInteger(n) && n >= 0 ? n : 0;
+  }
+  const dateRaw = getHeader(headers, 'date');
+  const date = dateRaw === undefined ? undefined : parseHttpDate(dateRaw);
+  const apparent = date === undefined ? 0 : Math.max(0, responseTime - date) / 1000;
+  const delay = Math.max(0, responseTime - requestTime) / 1000;
+  return Math.max(apparent, ageValue + delay);
+}
+
+/** current_age in milliseconds (RFC 9111 4.2.3): corrected initial age + resident time. */
+export function currentAgeMs(entry: CacheEntry, now: number): number {
+  return entry.initialAgeSec * 1000 + Math.max(0, now - entry.storedAt);
+}
+
+/** The `Age` value to send on a hit: whole seconds (RFC 9111 5.1). */
+export function ageHeaderValue(entry: CacheEntry, now: number): string {
+  return String(Math.floor(currentAgeMs(entry, now) / 1000));
+}
+
+/** False for entries stored with `Vary: *`: they never satisfy a later request (RFC 9111 4.1). */
+export function isReusable(entry: CacheEntry): boolean {
+  return !entry.vary.includes('*');
+}
+
+/**
+ * Freshness at `now` (RFC 9111 4.2; RFC 5861 3 for the stale-while-revalidate window).
+ * A `Vary: *` entry is always 'stale' and must not be used without going to the origin.
+ */
+export function freshnessOf(entry: CacheEntry, now: number): Freshness {
+  if (!isReusable(entry)) return 'stale';
+  const age = currentAgeMs(entry, now);
+  if (age < entry.ttlMs) return 'fresh';
+  if (age < entry.ttlMs + entry.staleWhileRevalidateMs) return 'stale-while-revalidate';
+  return 'stale';
+}
+
+/**
+ * Whether a stale entry may answer when the origin fails (RFC 5861 4; spec 7.4: CloudFront serves
+ * the stored copy unless `stale-if-error` limits it or must-revalidate forbids it).
+ */
+export function canServeStaleOnError(entry: CacheEntry, now: number): boolean {
+  return currentAgeMs(entry, now) < entry.ttlMs + entry.staleIfErrorMs;
+}
+
+/**
+ * Validators for revalidating a stale entry (RFC 9111 4.3.1): If-None-Match from the ETag,
+ * If-Modified-Since from Last-Modified. None for `Vary: *` entries (spec 7.4: those go to the
+ * origin without conditional headers).
+ */
+export function conditionalHeaders(entry: CacheEntry): CfHeaders {
+  const out: CfHeaders = {};
+  if (!isReusable(entry)) return out;
+  if (entry.etag !== undefined) out['if-none-match'] = [{ key: 'If-None-Match', value: entry.etag }];
+  if (entry.lastModified !== undefined) out['if-modified-since'] = [{ key: 'If-Modified-Since', value: entry.lastModified }];
+  return out;
+}

@@ -1,0 +1,121 @@
+/**
+ * @module edge/cache/memory-store
+ * The in-memory tier: an LRU bounded in bytes. A Map's insertion order is the recency order
+ * (a hit deletes and re-inserts the key), so get, set and eviction are O(1). Entries are never
+ * expired here: stale entries stay until evicted because they still serve revalidation
+ * (RefreshHit) and stale-if-error. Stored entries are immutable; callers must not mutate them.
+ */
+import type { CacheEntry, CacheStats, CacheStore, InvalidationRequest } from './types.js';
+import { compileInvalidation } from './invalidate.js';
+
+export interface MemoryStoreOptions {
+  /** Byte budget (sum of `entry.size`). */
+  maxBytes: number;
+  /** Entries larger than this are not stored. Default min(maxBytes, 64 MiB). */
+  maxEntryBytes?: number;
+  /** Called for each entry pushed out by the byte budget (not for delete or invalidate). */
+  onEvict?: (entry: CacheEntry) => void;
+}
+
+const DEFAULT_MAX_ENTRY = 64 * 1024 * 1024;
+
+export class MemoryStore implements CacheStore {
+  readonly #map = new Map<string, CacheEntry>();
+  readonly #maxBytes: number;
+  readonly #maxEntryBytes: number;
+  readonly #onEvict: ((entry: CacheEntry) => void) | undefined;
+  #bytes = 0;
+  #hits = 0;
+  #misses = 0;
+  #evictions = 0;
+
+  constructor(opts: MemoryStoreOptions) {
+    this.#maxBytes = opts.maxBytes;
+    this.#maxEntryBytes = Math.min(opts.maxEntryBytes ?? DEFAULT_MAX_ENTRY, opts.maxBytes);
+    this.#onEvict = opts.onEvict;
+  }
+
+  get(key: string): CacheEntry | undefined {
+    const e = this.#map.get(key);
+    if (e === undefined) {
+      this.#misses++;
+      return undefined;
+    }
+    this.#map.delete(key);
+    this.#map.set(key, e);
+    this.#hits++;
+    return e;
+  }
+
+  /** Like get, without counting or touching recency (for tiers and diagnostics). */
+  peek(key: string): CacheEntry | undefined {
+    return this.#map.get(key);
+  }
+
+  /** A snapshot of the keys, least recently used first. */
+  keys(): string[] {
+    return [...this.#map.keys()];
+  }
+
+  getAsync(key: string): Promise<CacheEntry | undefined> {
+    return Promise.resolve(this.get(key));
+  }
+
+  /** Store an entry; returns false when it is too large (any older entry for the key is dropped). */
+  set(entry: CacheEntry): boolean {
+    this.#remove(entry.key);
+    if (entry.size > this.#maxEntryBytes) return false;
+    this.#map.set(entry.key, entry);
+    this.#bytes += entry.size;
+    while (this.#bytes > this.#maxBytes) {
+      const oldest = this.#map.keys().next();
+      if (oldest.done === true) break;
+      const victim = this.#map.get(oldest.value)!;
+      this.#remove(oldest.value);
+      this.#evictions++;
+      this.#onEvict?.(victim);
+    }
+    return true;
+  }
+
+  delete(key: string): boolean {
+    return this.#remove(key);
+  }
+
+  #remove(key: string): boolean {
+    const e = this.#map.get(key);
+    if (e === undefined) return false;
+    this.#map.delete(key);
+    this.#bytes -= e.size;
+    return true;
+  }
+
+  /** Remove every matching entry; returns the removed keys. */
+  invalidateKeys(req: InvalidationRequest): string[] {
+    const match = compileInvalidation(req);
+    const removed: string[] = [];
+    for (const e of this.#map.values()) if (match(e)) removed.push(e.key);
+    for (const k of removed) this.#remove(k);
+    return removed;
+  }
+
+  invalidate(req: InvalidationRequest): number {
+    return this.invalidateKeys(req).length;
+  }
+
+  stats(): CacheStats {
+    return {
+      entries: this.#map.size,
+      bytes: this.#bytes,
+      maxBytes: this.#maxBytes,
+      hits: this.#hits,
+      misses: this.#misses,
+      evictions: this.#evictions,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#map.clear();
+    this.#bytes = 0;
+  }
+}
