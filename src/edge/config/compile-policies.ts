@@ -7,13 +7,23 @@
 import { VergeError } from '../../shared/errors.js';
 import { DEFAULTS } from '../../shared/config/defaults.js';
 import {
-  managedCachePolicy, managedOriginRequestPolicy, managedResponseHeadersPolicy,
+  managedCachePolicy,
+  managedOriginRequestPolicy,
+  managedResponseHeadersPolicy,
 } from '../../shared/config/managed-policies.js';
 import type {
-  CachePolicyConfig, ListConfig, OriginRequestPolicyConfig, ResponseHeadersPolicyConfig, SecurityHeadersConfig,
+  CachePolicyConfig,
+  ListConfig,
+  OriginRequestPolicyConfig,
+  ResponseHeadersPolicyConfig,
+  SecurityHeadersConfig,
 } from '../../shared/config/types.js';
 import type {
-  CachePolicyPlan, CorsPlan, ListPolicy, OriginRequestPolicyPlan, ResponseHeadersPolicyPlan,
+  CachePolicyPlan,
+  CorsPlan,
+  ListPolicy,
+  OriginRequestPolicyPlan,
+  ResponseHeadersPolicyPlan,
 } from './plan.js';
 
 const ALL_METHODS = ['GET', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
@@ -23,7 +33,11 @@ function unknownManaged(kind: string, ref: string): never {
   throw new VergeError('CONFIG_INVALID', `unknown managed ${kind} ${JSON.stringify(ref)}`);
 }
 
-function resolveRef<T>(ref: string | T, lookup: (r: string) => { name: string; config: T } | undefined, kind: string): { name: string; config: T } {
+function resolveRef<T>(
+  ref: string | T,
+  lookup: (r: string) => { name: string; config: T } | undefined,
+  kind: string,
+): { name: string; config: T } {
   if (typeof ref !== 'string') return { name: (ref as { name?: string }).name ?? 'inline', config: ref };
   return lookup(ref) ?? unknownManaged(kind, ref);
 }
@@ -57,7 +71,9 @@ export function compileCachePolicy(ref: string | CachePolicyConfig | undefined):
   };
 }
 
-export function compileOriginRequestPolicy(ref: string | OriginRequestPolicyConfig | undefined): OriginRequestPolicyPlan | null {
+export function compileOriginRequestPolicy(
+  ref: string | OriginRequestPolicyConfig | undefined,
+): OriginRequestPolicyPlan | null {
   if (ref === undefined) return null;
   const { name, config: c } = resolveRef(ref, managedOriginRequestPolicy, 'origin request policy');
   const h = c.headers;
@@ -70,20 +86,28 @@ export function compileOriginRequestPolicy(ref: string | OriginRequestPolicyConf
   return { name, headers, cookies: compileList(c.cookies), queryStrings: compileList(c.queryStrings) };
 }
 
-export function compileResponseHeadersPolicy(ref: string | ResponseHeadersPolicyConfig | undefined): ResponseHeadersPolicyPlan | null {
+export function compileResponseHeadersPolicy(
+  ref: string | ResponseHeadersPolicyConfig | undefined,
+): ResponseHeadersPolicyPlan | null {
   if (ref === undefined) return null;
   const { name, config: c } = resolveRef(ref, managedResponseHeadersPolicy, 'response headers policy');
   const plan: ResponseHeadersPolicyPlan = {
     name,
     securityHeaders: c.securityHeaders ? renderSecurityHeaders(c.securityHeaders) : [],
-    customHeaders: (c.customHeaders ?? []).map((h) => ({ header: h.header, value: h.value ?? '', override: h.override })),
+    customHeaders: (c.customHeaders ?? []).map((h) => ({
+      header: h.header,
+      value: h.value ?? '',
+      override: h.override,
+    })),
     removeHeaders: lower(c.removeHeaders ?? []),
   };
   if (c.cors) {
     const cors: CorsPlan = {
       allowCredentials: c.cors.allowCredentials ?? false,
       allowHeaders: [...c.cors.allowHeaders],
-      allowMethods: c.cors.allowMethods.some((m) => m.toUpperCase() === 'ALL') ? ALL_METHODS : c.cors.allowMethods.map((m) => m.toUpperCase()),
+      allowMethods: c.cors.allowMethods.some((m) => m.toUpperCase() === 'ALL')
+        ? ALL_METHODS
+        : c.cors.allowMethods.map((m) => m.toUpperCase()),
       allowOrigins: [...c.cors.allowOrigins],
       exposeHeaders: [...(c.cors.exposeHeaders ?? [])],
       originOverride: c.cors.originOverride ?? false,
@@ -91,17 +115,26 @@ export function compileResponseHeadersPolicy(ref: string | ResponseHeadersPolicy
     if (c.cors.maxAgeSec !== undefined) cors.maxAgeSec = c.cors.maxAgeSec;
     plan.cors = cors;
   }
-  if (c.serverTiming) plan.serverTiming = { enabled: c.serverTiming.enabled, samplingRate: c.serverTiming.samplingRate };
+  if (c.serverTiming)
+    plan.serverTiming = { enabled: c.serverTiming.enabled, samplingRate: c.serverTiming.samplingRate };
   return plan;
 }
 
 /** Security headers to their header names and values (spec 7.9). */
 export function renderSecurityHeaders(s: SecurityHeadersConfig): ResponseHeadersPolicyPlan['securityHeaders'] {
   const out: ResponseHeadersPolicyPlan['securityHeaders'] = [];
-  if (s.contentSecurityPolicy) out.push({ header: 'Content-Security-Policy', value: s.contentSecurityPolicy.value, override: s.contentSecurityPolicy.override });
-  if (s.contentTypeOptions) out.push({ header: 'X-Content-Type-Options', value: 'nosniff', override: s.contentTypeOptions.override });
-  if (s.frameOptions) out.push({ header: 'X-Frame-Options', value: s.frameOptions.value, override: s.frameOptions.override });
-  if (s.referrerPolicy) out.push({ header: 'Referrer-Policy', value: s.referrerPolicy.value, override: s.referrerPolicy.override });
+  if (s.contentSecurityPolicy)
+    out.push({
+      header: 'Content-Security-Policy',
+      value: s.contentSecurityPolicy.value,
+      override: s.contentSecurityPolicy.override,
+    });
+  if (s.contentTypeOptions)
+    out.push({ header: 'X-Content-Type-Options', value: 'nosniff', override: s.contentTypeOptions.override });
+  if (s.frameOptions)
+    out.push({ header: 'X-Frame-Options', value: s.frameOptions.value, override: s.frameOptions.override });
+  if (s.referrerPolicy)
+    out.push({ header: 'Referrer-Policy', value: s.referrerPolicy.value, override: s.referrerPolicy.override });
   const hsts = s.strictTransportSecurity;
   if (hsts) {
     const value = `max-age=${hsts.maxAgeSec}${hsts.includeSubdomains ? '; includeSubDomains' : ''}${hsts.preload ? '; preload' : ''}`;

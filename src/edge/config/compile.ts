@@ -11,7 +11,11 @@ import { resolve } from 'node:path';
 import { DEFAULTS } from '../../shared/config/defaults.js';
 import { functionObject, resolveFunction } from '../../shared/config/functions.js';
 import type {
-  CustomErrorResponseConfig, DefaultCacheBehaviorConfig, DistributionConfig, FunctionAssociationConfig, OriginConfig,
+  CustomErrorResponseConfig,
+  DefaultCacheBehaviorConfig,
+  DistributionConfig,
+  FunctionAssociationConfig,
+  OriginConfig,
   OriginGroupConfig,
 } from '../../shared/config/types.js';
 import { formatProblems, validateDistribution } from '../../shared/config/validate.js';
@@ -20,7 +24,13 @@ import { EVENT_TYPES, type EventType, type FunctionSource } from '../../shared/l
 import { compileCachePolicy, compileOriginRequestPolicy, compileResponseHeadersPolicy } from './compile-policies.js';
 import { compilePathPattern } from './path-pattern.js';
 import type {
-  BehaviorPlan, CustomErrorResponsePlan, DistributionPlan, EdgePlan, FunctionAssociationPlan, HookPlan, OriginGroupPlan,
+  BehaviorPlan,
+  CustomErrorResponsePlan,
+  DistributionPlan,
+  EdgePlan,
+  FunctionAssociationPlan,
+  HookPlan,
+  OriginGroupPlan,
   OriginPlan,
 } from './plan.js';
 
@@ -44,7 +54,8 @@ function checkInputs(configs: readonly ConfigInput[]): void {
     const r = validateDistribution(c.config);
     const name = typeof c.config?.id === 'string' ? c.config.id : `#${i}`;
     if (!r.ok) problems.push(...r.problems.map((x) => ({ distribution: name, ...x })));
-    else if (seen.has(c.config.id)) problems.push({ distribution: name, path: '$.id', message: `duplicate distribution id ${JSON.stringify(name)}` });
+    else if (seen.has(c.config.id))
+      problems.push({ distribution: name, path: '$.id', message: `duplicate distribution id ${JSON.stringify(name)}` });
     seen.add(name);
   });
   if (problems.length === 0) return;
@@ -54,14 +65,18 @@ function checkInputs(configs: readonly ConfigInput[]): void {
 
 /** A sha256 over the configs and their base folders, with object keys sorted. */
 export function planVersion(configs: readonly ConfigInput[]): string {
-  return createHash('sha256').update(stableJson(configs.map((c) => [c.baseDir, c.config]))).digest('hex');
+  return createHash('sha256')
+    .update(stableJson(configs.map((c) => [c.baseDir, c.config])))
+    .digest('hex');
 }
 
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (typeof v === 'object' && v !== null) {
     const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
@@ -79,7 +94,9 @@ function hostMap(distributions: readonly DistributionPlan[]): Map<string, Distri
     }
   }
   if (clashes.length > 0) {
-    const text = clashes.map((c) => `"${c.host}" is claimed by distributions "${c.distributions[0]}" and "${c.distributions[1]}"`).join('; ');
+    const text = clashes
+      .map((c) => `"${c.host}" is claimed by distributions "${c.distributions[0]}" and "${c.distributions[1]}"`)
+      .join('; ');
     throw new VergeError('CONFIG_DUPLICATE_ALIAS', `duplicate host name: ${text}`, { details: { clashes } });
   }
   return map;
@@ -124,18 +141,39 @@ function compileOrigin(o: OriginConfig, baseDir: string): OriginPlan {
     keepaliveTimeoutMs: (o.keepaliveTimeout ?? DEFAULTS.keepaliveTimeoutSec) * 1000,
   };
   if (o.bucket) {
-    return { ...common, kind: 'bucket', domainName: `${o.id}.bucket.verge`, port: 80, protocol: 'http', bucketPath: resolve(baseDir, o.bucket.path) };
+    return {
+      ...common,
+      kind: 'bucket',
+      domainName: `${o.id}.bucket.verge`,
+      port: 80,
+      protocol: 'http',
+      bucketPath: resolve(baseDir, o.bucket.path),
+    };
   }
   const protocol = o.protocol ?? DEFAULTS.protocol;
-  return { ...common, kind: 'custom', domainName: o.domainName!, port: o.port ?? (protocol === 'https' ? 443 : 80), protocol };
+  return {
+    ...common,
+    kind: 'custom',
+    domainName: o.domainName!,
+    port: o.port ?? (protocol === 'https' ? 443 : 80),
+    protocol,
+  };
 }
 
 function compileGroup(g: OriginGroupConfig, origins: ReadonlyMap<string, OriginPlan>): OriginGroupPlan {
-  return { id: g.id, primary: origins.get(g.members[0])!, secondary: origins.get(g.members[1])!, statusCodes: new Set(g.failoverCriteria.statusCodes) };
+  return {
+    id: g.id,
+    primary: origins.get(g.members[0])!,
+    secondary: origins.get(g.members[1])!,
+    statusCodes: new Set(g.failoverCriteria.statusCodes),
+  };
 }
 
 function compileErrorResponse(e: CustomErrorResponseConfig): CustomErrorResponsePlan {
-  const out: CustomErrorResponsePlan = { errorCode: e.errorCode, errorCachingMinTTL: e.errorCachingMinTTL ?? DEFAULTS.errorCachingMinTTL };
+  const out: CustomErrorResponsePlan = {
+    errorCode: e.errorCode,
+    errorCachingMinTTL: e.errorCachingMinTTL ?? DEFAULTS.errorCachingMinTTL,
+  };
   if (e.responsePagePath !== undefined) out.responsePagePath = e.responsePagePath;
   if (e.responseCode !== undefined) out.responseCode = e.responseCode;
   return out;
@@ -151,7 +189,9 @@ interface BehaviorContext {
 
 function compileBehavior(b: DefaultCacheBehaviorConfig, pathPattern: string, ctx: BehaviorContext): BehaviorPlan {
   const group = ctx.groups.get(b.targetOriginId);
-  const target: BehaviorPlan['target'] = group ? { kind: 'group', group } : { kind: 'origin', origin: ctx.origins.get(b.targetOriginId)! };
+  const target: BehaviorPlan['target'] = group
+    ? { kind: 'group', group }
+    : { kind: 'origin', origin: ctx.origins.get(b.targetOriginId)! };
   const hooks = compileHooks(b.functionAssociations ?? [], ctx);
   return {
     pathPattern,
@@ -171,20 +211,37 @@ function compileBehavior(b: DefaultCacheBehaviorConfig, pathPattern: string, ctx
 
 function compileHooks(list: readonly FunctionAssociationConfig[], ctx: BehaviorContext): HookPlan {
   const hooks: Record<EventType, FunctionAssociationPlan | null> = {
-    'viewer-request': null, 'origin-request': null, 'origin-response': null, 'viewer-response': null,
+    'viewer-request': null,
+    'origin-request': null,
+    'origin-response': null,
+    'viewer-response': null,
   };
   for (const a of list) {
-    hooks[a.eventType] = { eventType: a.eventType, includeBody: a.includeBody ?? false, source: functionSource(a.function, ctx) };
+    hooks[a.eventType] = {
+      eventType: a.eventType,
+      includeBody: a.includeBody ?? false,
+      source: functionSource(a.function, ctx),
+    };
   }
   return hooks;
 }
 
 /** Static mode: id = absolute path, version `$LATEST`, code read from that path. */
-export function functionSource(f: FunctionAssociationConfig['function'], ctx: Pick<BehaviorContext, 'baseDir' | 'fnCache'>): FunctionSource {
+export function functionSource(
+  f: FunctionAssociationConfig['function'],
+  ctx: Pick<BehaviorContext, 'baseDir' | 'fnCache'>,
+): FunctionSource {
   const o = functionObject(f);
   const r = resolveFunction(o);
   const abs = resolve(ctx.baseDir, r.path);
-  const src: FunctionSource = { id: abs, name: r.name, version: DEFAULTS.functionVersion, runtime: r.runtime, handler: r.handler, code: { path: abs } };
+  const src: FunctionSource = {
+    id: abs,
+    name: r.name,
+    version: DEFAULTS.functionVersion,
+    runtime: r.runtime,
+    handler: r.handler,
+    code: { path: abs },
+  };
   if (o.env) src.env = { ...o.env };
   if (o.secretNames) src.secretNames = [...o.secretNames];
   if (o.profile) src.profile = o.profile;
@@ -193,7 +250,8 @@ export function functionSource(f: FunctionAssociationConfig['function'], ctx: Pi
     if (o.timeoutMs !== undefined) src.overrides.timeoutMs = o.timeoutMs;
     if (o.memoryMB !== undefined) src.overrides.memoryMB = o.memoryMB;
   }
-  if (o.kvs) src.kvs = o.kvs.path === undefined ? { id: o.kvs.id } : { id: o.kvs.id, path: resolve(ctx.baseDir, o.kvs.path) };
+  if (o.kvs)
+    src.kvs = o.kvs.path === undefined ? { id: o.kvs.id } : { id: o.kvs.id, path: resolve(ctx.baseDir, o.kvs.path) };
   const key = stableJson(src);
   const cached = ctx.fnCache.get(key);
   if (cached) return cached;

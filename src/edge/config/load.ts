@@ -12,6 +12,7 @@ import type { ConfigProblem, DistributionConfig } from '../../shared/config/type
 import { validateDistribution } from '../../shared/config/validate.js';
 import { VergeError } from '../../shared/errors.js';
 import { compilePlan } from './compile.js';
+import { jsonErrorOffset, lineColumn } from './json-position.js';
 import type { EdgePlan } from './plan.js';
 
 export interface LoadedConfig {
@@ -43,7 +44,12 @@ export async function loadConfigFiles(paths: readonly string[]): Promise<{ plan:
     }
     const loaded = { file, baseDir: dirname(file), config: r.config };
     const other = ids.get(r.config.id);
-    if (other !== undefined) problems.push({ file, path: '$.id', message: `distribution id ${JSON.stringify(r.config.id)} is already used by ${other}` });
+    if (other !== undefined)
+      problems.push({
+        file,
+        path: '$.id',
+        message: `distribution id ${JSON.stringify(r.config.id)} is already used by ${other}`,
+      });
     ids.set(r.config.id, file);
     problems.push(...(await checkReferencedFiles(loaded)));
     configs.push(loaded);
@@ -51,7 +57,11 @@ export async function loadConfigFiles(paths: readonly string[]): Promise<{ plan:
   if (problems.length > 0) {
     const lines = problems.map((x) => `${x.file}: ${x.path}: ${x.message}`);
     const n = problems.length;
-    throw new VergeError('CONFIG_INVALID', `${n} problem${n === 1 ? '' : 's'} in distribution config:\n${lines.join('\n')}`, { details: { problems } });
+    throw new VergeError(
+      'CONFIG_INVALID',
+      `${n} problem${n === 1 ? '' : 's'} in distribution config:\n${lines.join('\n')}`,
+      { details: { problems } },
+    );
   }
   return { plan: compilePlan(configs), configs };
 }
@@ -63,27 +73,24 @@ export async function readJson(file: string): Promise<unknown> {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new VergeError('CONFIG_UNREADABLE', `cannot read config file ${file}: ${reason}`, { cause: e, details: { file } });
+    throw new VergeError('CONFIG_UNREADABLE', `cannot read config file ${file}: ${reason}`, {
+      cause: e,
+      details: { file },
+    });
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
     const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const pos = m ? Number(m[1]) : text.length;
+    const found = jsonErrorOffset(text);
+    const pos = found < 0 ? text.length : found;
     const { line, column } = lineColumn(text, pos);
     throw new VergeError('CONFIG_UNREADABLE', `${file}:${line}:${column}: not valid JSON (${msg})`, {
       cause: e,
       details: { file, position: pos, line, column },
     });
   }
-}
-
-function lineColumn(text: string, pos: number): { line: number; column: number } {
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  return { line, column: pos - before.lastIndexOf('\n') };
 }
 
 /** Function code, bucket folders and KVS files must exist; paths resolve against the file's folder. */
@@ -93,7 +100,8 @@ async function checkReferencedFiles(c: LoadedConfig): Promise<FileProblem[]> {
     const abs = resolve(c.baseDir, rel);
     const s = await stat(abs).catch(() => undefined);
     if (!s) out.push({ file: c.file, path, message: `${what} ${abs} does not exist` });
-    else if (want === 'dir' && !s.isDirectory()) out.push({ file: c.file, path, message: `${what} ${abs} is not a directory` });
+    else if (want === 'dir' && !s.isDirectory())
+      out.push({ file: c.file, path, message: `${what} ${abs} is not a directory` });
     else if (want === 'file' && !s.isFile()) out.push({ file: c.file, path, message: `${what} ${abs} is not a file` });
   };
   for (const [i, o] of c.config.origins.entries()) {

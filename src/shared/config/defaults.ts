@@ -76,9 +76,27 @@ export const ERROR_RESPONSE_CODES: readonly number[] = [400, 403, 404, 405, 414,
  * requests" [DG23 add-origin-custom-headers.md], lower-case.
  */
 export const ORIGIN_CUSTOM_HEADER_DENYLIST: readonly string[] = [
-  'cache-control', 'connection', 'content-length', 'cookie', 'host', 'if-match', 'if-modified-since',
-  'if-none-match', 'if-range', 'if-unmodified-since', 'max-forwards', 'pragma', 'proxy-authorization',
-  'proxy-connection', 'range', 'request-range', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'via',
+  'cache-control',
+  'connection',
+  'content-length',
+  'cookie',
+  'host',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-range',
+  'if-unmodified-since',
+  'max-forwards',
+  'pragma',
+  'proxy-authorization',
+  'proxy-connection',
+  'range',
+  'request-range',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
   'x-real-ip',
 ];
 /** Prefixes CloudFront reserves for itself in origin custom headers. */
@@ -86,14 +104,36 @@ export const ORIGIN_CUSTOM_HEADER_DENY_PREFIXES: readonly string[] = ['x-amz-', 
 
 /** Headers a response headers policy may not remove (spec 7.9), lower-case; `*` ends a prefix. */
 export const NON_REMOVABLE_RESPONSE_HEADERS: readonly string[] = [
-  'connection', 'content-encoding', 'content-length', 'expect', 'host', 'keep-alive', 'proxy-*', 'trailer',
-  'transfer-encoding', 'upgrade', 'via', 'warning', 'x-accel-*', 'x-amz-cf-*', 'x-amzn-*', 'x-cache', 'x-edge-*',
-  'x-forwarded-proto', 'x-real-ip',
+  'connection',
+  'content-encoding',
+  'content-length',
+  'expect',
+  'host',
+  'keep-alive',
+  'proxy-*',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
+  'warning',
+  'x-accel-*',
+  'x-amz-cf-*',
+  'x-amzn-*',
+  'x-cache',
+  'x-edge-*',
+  'x-forwarded-proto',
+  'x-real-ip',
 ];
 
 /** Allowed Referrer-Policy values for a response headers policy (spec 7.9). */
 export const REFERRER_POLICIES: readonly string[] = [
-  'no-referrer', 'no-referrer-when-downgrade', 'origin', 'origin-when-cross-origin', 'same-origin',
-  'strict-origin', 'strict-origin-when-cross-origin', 'unsafe-url',
+  'no-referrer',
+  'no-referrer-when-downgrade',
+  'origin',
+  'origin-when-cross-origin',
+  'same-origin',
+  'strict-origin',
+  'strict-origin-when-cross-origin',
+  'unsafe-url',
 ];
 export const CORS_METHODS: readonly string[] = ['GET', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'ALL'];

@@ -135,7 +135,12 @@ export function checkBool(p: Problems, v: unknown, path: string): boolean | unde
   return v;
 }
 
-export function checkEnum<T extends string>(p: Problems, v: unknown, path: string, values: readonly T[]): T | undefined {
+export function checkEnum<T extends string>(
+  p: Problems,
+  v: unknown,
+  path: string,
+  values: readonly T[],
+): T | undefined {
   if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
   const got = typeof v === 'string' ? JSON.stringify(v) : typeName(v);
   const hint = typeof v === 'string' ? didYouMean(v, values) : '';
@@ -160,7 +165,13 @@ export function checkArray(p: Problems, v: unknown, path: string, max: number, m
 }
 
 /** An array of strings, each checked with `o`; returns only when every item is valid. */
-export function checkStringArray(p: Problems, v: unknown, path: string, max: number, o: StringOpts = {}): string[] | undefined {
+export function checkStringArray(
+  p: Problems,
+  v: unknown,
+  path: string,
+  max: number,
+  o: StringOpts = {},
+): string[] | undefined {
   const arr = checkArray(p, v, path, max);
   if (!arr) return undefined;
   let ok = true;
@@ -171,7 +182,13 @@ export function checkStringArray(p: Problems, v: unknown, path: string, max: num
 }
 
 /** Report later items that repeat an earlier one (compared by `keyOf`). */
-export function checkUnique(p: Problems, items: readonly unknown[], path: string, what: string, keyOf: (v: unknown) => string | undefined): void {
+export function checkUnique(
+  p: Problems,
+  items: readonly unknown[],
+  path: string,
+  what: string,
+  keyOf: (v: unknown) => string | undefined,
+): void {
   const seen = new Map<string, number>();
   items.forEach((item, i) => {
     const k = keyOf(item);
@@ -184,4 +201,4 @@ export function checkUnique(p: Problems, items: readonly unknown[], path: string
 
 /** An HTTP header field name (RFC 9110 5.1: a token). */
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-export const HEADER_NAME_TEXT = 'a header name is a token (letters, digits and !#$%&\'*+-.^_`|~)';
+export const HEADER_NAME_TEXT = "a header name is a token (letters, digits and !#$%&'*+-.^_`|~)";

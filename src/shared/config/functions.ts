@@ -9,7 +9,12 @@ import type { FunctionRuntimeKind } from '../lambda-edge/index.js';
 import { DEFAULTS } from './defaults.js';
 import type { FunctionConfig } from './types.js';
 
-export const FUNCTION_RUNTIMES: readonly FunctionRuntimeKind[] = ['nodejs', 'python', 'cloudfront-js-2.0', 'cloudfront-js-1.0'];
+export const FUNCTION_RUNTIMES: readonly FunctionRuntimeKind[] = [
+  'nodejs',
+  'python',
+  'cloudfront-js-2.0',
+  'cloudfront-js-1.0',
+];
 const FILE_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.py'];
 
 export function isCloudFrontFunction(runtime: FunctionRuntimeKind): boolean {

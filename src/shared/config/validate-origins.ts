@@ -5,23 +5,49 @@
  */
 import { isDisallowedHeader } from '../lambda-edge/contract.js';
 import {
-  FAILOVER_STATUS_CODES, LIMITS, ORIGIN_CUSTOM_HEADER_DENYLIST, ORIGIN_CUSTOM_HEADER_DENY_PREFIXES,
+  FAILOVER_STATUS_CODES,
+  LIMITS,
+  ORIGIN_CUSTOM_HEADER_DENYLIST,
+  ORIGIN_CUSTOM_HEADER_DENY_PREFIXES,
 } from './defaults.js';
 import {
-  HEADER_NAME, HEADER_NAME_TEXT, type Problems, at, checkArray, checkEnum, checkInt, checkObject, checkString,
-  checkUnique, isObj,
+  HEADER_NAME,
+  HEADER_NAME_TEXT,
+  type Problems,
+  at,
+  checkArray,
+  checkEnum,
+  checkInt,
+  checkObject,
+  checkString,
+  checkUnique,
+  isObj,
 } from './fields.js';
 
-export const ID_OPTS = { min: 1, max: 128, pattern: /^[A-Za-z0-9][A-Za-z0-9._~-]*$/, patternText: 'use letters, digits and . _ ~ - (starting with a letter or digit)' };
+export const ID_OPTS = {
+  min: 1,
+  max: 128,
+  pattern: /^[A-Za-z0-9][A-Za-z0-9._~-]*$/,
+  patternText: 'use letters, digits and . _ ~ - (starting with a letter or digit)',
+};
 /** A DNS name, an IPv4 address, or an IPv6 literal (with or without brackets). */
 export const HOST_OPTS = {
   min: 1,
   max: 253,
-  pattern: /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?)$/,
+  pattern:
+    /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?)$/,
   patternText: 'must be a host name or an IP address, without scheme, port or path',
 };
 
-const CUSTOM_FIELDS = ['domainName', 'port', 'protocol', 'connectionAttempts', 'connectionTimeout', 'readTimeout', 'keepaliveTimeout'];
+const CUSTOM_FIELDS = [
+  'domainName',
+  'port',
+  'protocol',
+  'connectionAttempts',
+  'connectionTimeout',
+  'readTimeout',
+  'keepaliveTimeout',
+];
 const ORIGIN_FIELDS = ['id', 'originPath', 'customHeaders', 'bucket', ...CUSTOM_FIELDS];
 
 /** Validate `origins`; returns every string id (for reference checks). */
@@ -100,15 +126,20 @@ function checkOriginHeaders(p: Problems, v: unknown, path: string): void {
     const lower = name.toLowerCase();
     total += name.length;
     if (!HEADER_NAME.test(name)) p.add(hp, `${JSON.stringify(name)} is not a valid header name: ${HEADER_NAME_TEXT}`);
-    else if (name.length > LIMITS.customHeaderNameLength) p.add(hp, `header name must be at most ${LIMITS.customHeaderNameLength} characters`);
-    else if (isDeniedOriginHeader(lower)) p.add(hp, `CloudFront does not allow ${name} as an origin custom header (spec 3.1)`);
+    else if (name.length > LIMITS.customHeaderNameLength)
+      p.add(hp, `header name must be at most ${LIMITS.customHeaderNameLength} characters`);
+    else if (isDeniedOriginHeader(lower))
+      p.add(hp, `CloudFront does not allow ${name} as an origin custom header (spec 3.1)`);
     else if (seen.has(lower)) p.add(hp, `duplicate header ${name} (header names are case-insensitive)`);
     seen.add(lower);
     const value = checkString(p, v[name], hp, { max: LIMITS.customHeaderValueLength });
     if (value !== undefined) total += value.length;
   }
   if (total > LIMITS.customHeadersTotalLength) {
-    p.add(path, `header names and values together must be at most ${LIMITS.customHeadersTotalLength} characters (got ${total})`);
+    p.add(
+      path,
+      `header names and values together must be at most ${LIMITS.customHeadersTotalLength} characters (got ${total})`,
+    );
   }
 }
 
@@ -129,7 +160,10 @@ export function validateOriginGroups(p: Problems, v: unknown, path: string, orig
       else ids.push(id);
     }
     if (g.members !== undefined) checkMembers(p, g.members, at(gp, 'members'), originIds);
-    const fc = g.failoverCriteria === undefined ? undefined : checkObject(p, g.failoverCriteria, at(gp, 'failoverCriteria'), ['statusCodes'], ['statusCodes']);
+    const fc =
+      g.failoverCriteria === undefined
+        ? undefined
+        : checkObject(p, g.failoverCriteria, at(gp, 'failoverCriteria'), ['statusCodes'], ['statusCodes']);
     if (fc?.statusCodes !== undefined) {
       const sp = at(at(gp, 'failoverCriteria'), 'statusCodes');
       const codes = checkArray(p, fc.statusCodes, sp, FAILOVER_STATUS_CODES.length, 1);

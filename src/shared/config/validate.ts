@@ -15,11 +15,24 @@ export type { ConfigProblem } from './types.js';
 export type ValidationResult = { ok: true; config: DistributionConfig } | { ok: false; problems: ConfigProblem[] };
 
 const TOP_FIELDS = [
-  'id', 'aliases', 'enabled', 'comment', 'domainName', 'origins', 'originGroups', 'defaultCacheBehavior',
-  'cacheBehaviors', 'customErrorResponses',
+  'id',
+  'aliases',
+  'enabled',
+  'comment',
+  'domainName',
+  'origins',
+  'originGroups',
+  'defaultCacheBehavior',
+  'cacheBehaviors',
+  'customErrorResponses',
 ];
 /** Used in cache keys, logs and file names: keep it plain. */
-const DISTRIBUTION_ID = { min: 1, max: 64, pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*$/, patternText: 'use letters, digits, - and _ (starting with a letter or digit)' };
+const DISTRIBUTION_ID = {
+  min: 1,
+  max: 64,
+  pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*$/,
+  patternText: 'use letters, digits, - and _ (starting with a letter or digit)',
+};
 /** Aliases are exact host names (no wildcards, no port); lower-cased when compiled. */
 const ALIAS = { ...HOST_OPTS, patternText: 'must be a host name or IP address without scheme, port, path or wildcard' };
 
@@ -34,11 +47,14 @@ export function validateDistribution(input: unknown): ValidationResult {
   if (o.comment !== undefined) checkString(p, o.comment, at(root, 'comment'), { max: 128 });
   if (o.domainName !== undefined) checkString(p, o.domainName, at(root, 'domainName'), ALIAS);
   const origins = o.origins === undefined ? [] : validateOrigins(p, o.origins, at(root, 'origins'));
-  const groups = o.originGroups === undefined ? [] : validateOriginGroups(p, o.originGroups, at(root, 'originGroups'), origins);
+  const groups =
+    o.originGroups === undefined ? [] : validateOriginGroups(p, o.originGroups, at(root, 'originGroups'), origins);
   const ids = { origins, groups };
-  if (o.defaultCacheBehavior !== undefined) validateDefaultBehavior(p, o.defaultCacheBehavior, at(root, 'defaultCacheBehavior'), ids);
+  if (o.defaultCacheBehavior !== undefined)
+    validateDefaultBehavior(p, o.defaultCacheBehavior, at(root, 'defaultCacheBehavior'), ids);
   if (o.cacheBehaviors !== undefined) validateCacheBehaviors(p, o.cacheBehaviors, at(root, 'cacheBehaviors'), ids);
-  if (o.customErrorResponses !== undefined) validateCustomErrorResponses(p, o.customErrorResponses, at(root, 'customErrorResponses'));
+  if (o.customErrorResponses !== undefined)
+    validateCustomErrorResponses(p, o.customErrorResponses, at(root, 'customErrorResponses'));
   if (p.list.length > 0) return { ok: false, problems: p.list };
   return { ok: true, config: input as DistributionConfig };
 }
