@@ -1,0 +1,269 @@
+/**
+ * @module edge/origin/client
+ * The HTTP(S) client the edge uses to reach custom origins, and the dispatcher that sends
+ * bucket origins to the directory bucket. One undici Pool per origin endpoint, kept alive for
+ * the origin's keep-alive timeout; connection attempts, connect timeout and read timeout per
+ * CloudFront's origin settings (spec 4.3, 7.12); the whole body is buffered because the edge
+ * caches whole objects. Failures become VergeError ORIGIN_* codes (see error-map.ts).
+ */
+import { subscribe } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import { Pool, buildConnector } from 'undici';
+import type { Dispatcher } from 'undici';
+import { systemClock } from '../../shared/clock.js';
+import type { Clock } from '../../shared/clock.js';
+import { VergeError } from '../../shared/errors.js';
+import { HOP_BY_HOP, STATUS_TEXT, fromRawHeaders, stripHopByHop, titleCase } from '../../shared/lambda-edge/index.js';
+import type { CfHeaders } from '../../shared/lambda-edge/index.js';
+import type { OriginPlan } from '../config/plan.js';
+import { createBucketOrigin } from './bucket.js';
+import { BODY_TOO_LARGE, classify, toOriginError } from './error-map.js';
+import type { AttemptPhase } from './error-map.js';
+import type { OriginClient, OriginRequest, OriginResponse } from './types.js';
+
+export interface OriginClientOptions {
+  clock?: Clock;
+  /** Response headers above this many bytes fail with ORIGIN_HEADERS_TOO_LARGE (spec 4.3: 20,480). */
+  maxResponseHeaderBytes?: number;
+  /** Bodies above this many bytes fail with ORIGIN_BODY_TOO_LARGE. Default 1 GiB. */
+  maxBodyBytes?: number;
+  /**
+   * Extra trusted CA certificates (PEM) for HTTPS origins, on top of Node's root store and the
+   * file named by `VERGE_ORIGIN_CA_FILE`.
+   */
+  ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** A resolver in place of the system's (service discovery; tests). */
+  lookup?: LookupFunction;
+}
+
+export const DEFAULT_MAX_RESPONSE_HEADER_BYTES = 20_480;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024 * 1024;
+
+/** Request headers undici refuses or that describe one connection only; never sent as given. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'expect', 'content-length']);
+
+const kConnectMs = Symbol('verge.origin.connectMs');
+type TimedSocket = Socket & { [kConnectMs]?: number };
+interface TimingSink {
+  connectMs?: number;
+}
+
+/**
+ * undici calls a handler's onConnect and then, synchronously in the same function, publishes
+ * `undici:client:sendHeaders` with the socket. That lets a request learn whether it paid for a
+ * new connection (the first request written on a socket our connector opened) without reaching
+ * into undici's internals.
+ */
+let writing: TimingSink | null = null;
+let subscribed = false;
+function watchSendHeaders(): void {
+  if (subscribed) return;
+  subscribed = true;
+  subscribe('undici:client:sendHeaders', (msg) => {
+    const sink = writing;
+    writing = null;
+    const socket = (msg as { socket?: TimedSocket }).socket;
+    if (!sink || !socket || socket[kConnectMs] === undefined) return;
+    sink.connectMs = socket[kConnectMs];
+    delete socket[kConnectMs];
+  });
+}
+
+function loadCa(opts: OriginClientOptions): Array<string | Buffer> | undefined {
+  const extra: Array<string | Buffer> = [];
+  const file = process.env['VERGE_ORIGIN_CA_FILE'];
+  if (file) {
+    try {
+      extra.push(readFileSync(file));
+    } catch (e) {
+      throw new VergeError('CONFIG_UNREADABLE', `VERGE_ORIGIN_CA_FILE ${file}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  if (opts.ca !== undefined) extra.push(...(Array.isArray(opts.ca) ? opts.ca : [opts.ca as string | Buffer]));
+  // Node replaces its root store when `ca` is given, so keep the public roots alongside.
+  return extra.length === 0 ? undefined : [...rootCertificates, ...extra];
+}
+
+function hostForUrl(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/** Flatten a header map for undici: `key` spelling kept, one line per entry, framing left to undici. */
+function toUndiciHeaders(h: CfHeaders): string[] {
+  const out: string[] = [];
+  for (const lower of Object.keys(h)) {
+    if (NOT_FORWARDED.has(lower)) continue;
+    const list = lower === 'host' ? h[lower]!.slice(0, 1) : h[lower]!;
+    for (const e of list) out.push(e.key ?? titleCase(lower), e.value);
+  }
+  return out;
+}
+
+interface AttemptResult {
+  status: number;
+  statusText: string;
+  headers: CfHeaders;
+  body: Buffer;
+  headersAt: number;
+  connectMs?: number;
+}
+
+class AttemptError extends Error {
+  constructor(
+    readonly err: unknown,
+    readonly phase: AttemptPhase,
+  ) {
+    super('origin attempt failed');
+  }
+}
+
+/** One request on one pool, body buffered. Rejects with AttemptError. */
+function dispatchOnce(pool: Pool, opts: Dispatcher.DispatchOptions, maxBody: number, clock: Clock): Promise<AttemptResult> {
+  return new Promise((resolve, reject) => {
+    let phase: AttemptPhase = 'connect';
+    let abort: ((err?: Error) => void) | undefined;
+    const sink: TimingSink = {};
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let head: Omit<AttemptResult, 'body'> | undefined;
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abortFn) {
+        phase = 'sent';
+        abort = abortFn;
+        writing = sink;
+      },
+      onHeaders(status, raw, _resume, statusMessage) {
+        if (status < 200) return true; // 1xx: undici keeps reading for the final response
+        phase = 'headers';
+        const pairs = (raw as Buffer[]).map((b) => b.toString('latin1'));
+        const headers = fromRawHeaders(pairs);
+        stripHopByHop(headers);
+        const statusText = statusMessage || STATUS_TEXT[status] || '';
+        head = { status, statusText, headers, headersAt: clock.monotonic(), connectMs: sink.connectMs };
+        return true;
+      },
+      onData(chunk) {
+        size += chunk.length;
+        if (size > maxBody) {
+          const e = Object.assign(new Error(`origin body exceeds ${maxBody} bytes`), { code: BODY_TOO_LARGE });
+          abort?.(e);
+          return false;
+        }
+        chunks.push(chunk);
+        return true;
+      },
+      onComplete() {
+        if (!head) return reject(new AttemptError(new Error('response ended without headers'), phase));
+        const res = { ...head, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
+        // After this callback undici waits one event-loop turn (its own setImmediate) before it
+        // marks the socket free. Resolving after that turn lets a follow-up request reuse the
+        // socket; resolving sooner makes the Pool open a second connection.
+        queueMicrotask(() => setImmediate(resolve, res));
+      },
+      onError(err) {
+        reject(new AttemptError(err, phase));
+      },
+    };
+    try {
+      pool.dispatch(opts, handler);
+    } catch (err) {
+      reject(new AttemptError(err, phase));
+    }
+  });
+}
+
+/**
+ * Create the client every origin fetch goes through. `fetch` dispatches on `origin.kind`:
+ * bucket origins read the directory (bucket.ts), custom origins go over HTTP(S).
+ *
+ * @example
+ * const client = createOriginClient({ clock: systemClock });
+ * const res = await client.fetch(originPlan, { method: 'GET', uri: '/a.css', querystring: '', headers });
+ */
+export function createOriginClient(opts: OriginClientOptions = {}): OriginClient {
+  const clock = opts.clock ?? systemClock;
+  const maxHeader = opts.maxResponseHeaderBytes ?? DEFAULT_MAX_RESPONSE_HEADER_BYTES;
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const ca = loadCa(opts);
+  const bucket = createBucketOrigin({ clock, maxBodyBytes: maxBody });
+  const pools = new Map<string, Pool>();
+  let closed = false;
+  watchSendHeaders();
+
+  function poolFor(o: Pick<OriginPlan, 'protocol' | 'domainName' | 'port' | 'connectionTimeoutMs' | 'keepaliveTimeoutMs'>): Pool {
+    const origin = `${o.protocol}://${hostForUrl(o.domainName)}:${o.port}`;
+    // Connect timeout and keep-alive are per connection, so origins that differ in them do not share sockets.
+    const key = `${origin}|${o.connectionTimeoutMs}|${o.keepaliveTimeoutMs}`;
+    let pool = pools.get(key);
+    if (pool) return pool;
+    const base = buildConnector({ timeout: o.connectionTimeoutMs, ca, lookup: opts.lookup, rejectUnauthorized: true });
+    const connect: buildConnector.connector = (co, cb) => {
+      const t0 = clock.monotonic();
+      // SNI carries host names only (RFC 6066 section 3); for IP origins Node checks the IP SANs.
+      const servername = co.servername && isIP(co.servername) === 0 ? co.servername : undefined;
+      base({ ...co, servername }, (err, socket) => {
+        if (socket) (socket as TimedSocket)[kConnectMs] = clock.monotonic() - t0;
+        (cb as (e: Error | null, s: Socket | null) => void)(err, socket);
+      });
+    };
+    pool = new Pool(origin, {
+      connect,
+      keepAliveTimeout: o.keepaliveTimeoutMs,
+      keepAliveMaxTimeout: o.keepaliveTimeoutMs,
+      keepAliveTimeoutThreshold: Math.min(1000, Math.floor(o.keepaliveTimeoutMs / 2)),
+      maxHeaderSize: maxHeader,
+    });
+    pools.set(key, pool);
+    return pool;
+  }
+
+  async function fetchHttp(origin: OriginPlan, req: OriginRequest): Promise<OriginResponse> {
+    const pool = poolFor(origin);
+    const label = `${origin.id} (${origin.protocol}://${hostForUrl(origin.domainName)}:${origin.port})`;
+    const idempotent = req.method === 'GET' || req.method === 'HEAD';
+    const attempts = Math.max(1, Math.floor(origin.connectionAttempts) || 1);
+    const path = origin.originPath + req.uri + (req.querystring ? `?${req.querystring}` : '');
+    // `servername` is honoured by undici's Request but missing from its DispatchOptions type.
+    const dispatchOpts: Dispatcher.DispatchOptions & { servername: string } = {
+      path,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: toUndiciHeaders(req.headers),
+      body: req.body ?? null,
+      // The host name is the certificate identity, whatever Host header is forwarded.
+      servername: origin.domainName,
+      headersTimeout: origin.readTimeoutMs,
+      bodyTimeout: origin.readTimeoutMs,
+    };
+    const start = clock.monotonic();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await dispatchOnce(pool, dispatchOpts, maxBody, clock);
+        const end = clock.monotonic();
+        const timings: OriginResponse['timings'] = { firstByteMs: r.headersAt - start, totalMs: end - start };
+        if (r.connectMs !== undefined) timings.connectMs = r.connectMs;
+        return { status: r.status, statusText: r.statusText, headers: r.headers, body: r.body, timings };
+      } catch (e) {
+        const { err, phase } = e instanceof AttemptError ? e : new AttemptError(e, 'connect');
+        const c = classify(err, phase);
+        const again = c.retry === 'always' || (c.retry === 'idempotent' && idempotent);
+        if (!again || attempt >= attempts) throw toOriginError(c, err, { origin: label, attempts: attempt });
+      }
+    }
+  }
+
+  return {
+    fetch(origin, req) {
+      if (closed) return Promise.reject(new VergeError('INTERNAL', 'origin client is closed'));
+      return origin.kind === 'bucket' ? bucket.fetch(origin, req) : fetchHttp(origin, req);
+    },
+    async close() {
+      closed = true;
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all([...all.map((p) => p.close()), bucket.close()]);
+    },
+  };
+}
