@@ -11,8 +11,13 @@ function hdrs(o: Record<string, string>): CfHeaders {
 }
 function input(over: Partial<ChooseEncodingInput> = {}, h: Record<string, string> = {}): ChooseEncodingInput {
   return {
-    acceptEncoding: 'br,gzip', httpVersion: '1.1', status: 200, bodyLength: 5_000, compressEnabled: true,
-    headers: hdrs({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': '5000', ...h }), ...over,
+    acceptEncoding: 'br,gzip',
+    httpVersion: '1.1',
+    status: 200,
+    bodyLength: 5_000,
+    compressEnabled: true,
+    headers: hdrs({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': '5000', ...h }),
+    ...over,
   };
 }
 
@@ -31,7 +36,8 @@ describe('chooseEncoding (spec 7.5)', () => {
   });
   test('statuses 200, 403, 404 only', () => {
     for (const s of [200, 403, 404]) assert.equal(chooseEncoding(input({ status: s })), 'br', String(s));
-    for (const s of [201, 206, 301, 304, 400, 500, 503]) assert.equal(chooseEncoding(input({ status: s })), null, String(s));
+    for (const s of [201, 206, 301, 304, 400, 500, 503])
+      assert.equal(chooseEncoding(input({ status: s })), null, String(s));
   });
   test('size must be 1,000..10,000,000 bytes and Content-Length present', () => {
     assert.equal(chooseEncoding(input({ bodyLength: 999 })), null);
@@ -54,9 +60,25 @@ describe('chooseEncoding (spec 7.5)', () => {
     assert.equal(chooseEncoding(noType), null);
   });
   test('content type list matches the developer guide', () => {
-    for (const t of ['text/css', 'application/javascript', 'image/svg+xml', 'font/ttf', 'application/vnd.ms-fontobject', 'text/plain;charset=x', 'vnd.apple.mpegurl'])
+    for (const t of [
+      'text/css',
+      'application/javascript',
+      'image/svg+xml',
+      'font/ttf',
+      'application/vnd.ms-fontobject',
+      'text/plain;charset=x',
+      'vnd.apple.mpegurl',
+    ])
       assert.equal(isCompressibleType(t), true, t);
-    for (const t of ['image/jpeg', 'video/mp4', 'application/octet-stream', 'font/woff2', 'text/markdown', '', undefined])
+    for (const t of [
+      'image/jpeg',
+      'video/mp4',
+      'application/octet-stream',
+      'font/woff2',
+      'text/markdown',
+      '',
+      undefined,
+    ])
       assert.equal(isCompressibleType(t), false, String(t));
   });
 });
@@ -103,7 +125,12 @@ describe('applyCompressionHeaders', () => {
     const star = hdrs({ Vary: '*' });
     mergeVary(star, 'Accept-Encoding');
     assert.equal(star['vary']?.[0]?.value, '*');
-    const multi: CfHeaders = { vary: [{ key: 'Vary', value: 'Origin' }, { key: 'Vary', value: 'Cookie' }] };
+    const multi: CfHeaders = {
+      vary: [
+        { key: 'Vary', value: 'Origin' },
+        { key: 'Vary', value: 'Cookie' },
+      ],
+    };
     mergeVary(multi, 'Accept-Encoding');
     assert.deepEqual(multi['vary'], [{ key: 'Vary', value: 'Origin, Cookie, Accept-Encoding' }]);
   });

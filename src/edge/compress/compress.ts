@@ -44,7 +44,10 @@ export function chooseEncoding(input: ChooseEncodingInput): Encoding | null {
   if (getHeader(h, 'content-length') === undefined) return null;
   if (input.bodyLength < MIN_COMPRESS_BYTES || input.bodyLength > MAX_COMPRESS_BYTES) return null;
   if (!isCompressibleType(getHeader(h, 'content-type'))) return null;
-  const tokens = input.acceptEncoding.toLowerCase().split(',').map((t) => t.split(';')[0]!.trim());
+  const tokens = input.acceptEncoding
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.split(';')[0]!.trim());
   if (tokens.includes('br')) return 'br';
   if (tokens.includes('gzip')) return 'gzip';
   return null;
@@ -89,7 +92,10 @@ export function mergeVary(headers: CfHeaders, name: string): void {
     setHeader(headers, 'vary', name, 'Vary');
     return;
   }
-  const names = current.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = current
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (names.includes('*') || names.some((n) => n.toLowerCase() === name.toLowerCase())) {
     if (headers['vary']!.length > 1) setHeader(headers, 'vary', names.join(', '));
     return;

@@ -11,7 +11,8 @@ const LM = 'Tue, 15 Nov 1994 12:45:26 GMT';
 const BEFORE = 'Tue, 15 Nov 1994 12:45:25 GMT';
 const AFTER = 'Tue, 15 Nov 1994 12:45:27 GMT';
 const stored = hdrs({ ETag: '"v1"', 'Last-Modified': LM });
-const ev = (req: Record<string, string>, method = 'GET', res: CfHeaders = stored) => evaluateConditional(method, hdrs(req), res);
+const ev = (req: Record<string, string>, method = 'GET', res: CfHeaders = stored) =>
+  evaluateConditional(method, hdrs(req), res);
 
 describe('evaluateConditional (RFC 9110 13.2.2)', () => {
   test('no preconditions → none', () => assert.equal(ev({}), 'none'));
@@ -53,9 +54,15 @@ describe('evaluateConditional (RFC 9110 13.2.2)', () => {
 
 describe('validators', () => {
   test('entity-tag lists, including commas inside tags', () => {
-    assert.deepEqual(parseEntityTagList('"a,b", W/"c"'), [{ weak: false, opaque: '"a,b"' }, { weak: true, opaque: '"c"' }]);
+    assert.deepEqual(parseEntityTagList('"a,b", W/"c"'), [
+      { weak: false, opaque: '"a,b"' },
+      { weak: true, opaque: '"c"' },
+    ]);
     assert.equal(parseEntityTagList(' * '), '*');
-    assert.deepEqual(parseEntityTagList('abc, def'), [{ weak: false, opaque: 'abc' }, { weak: false, opaque: 'def' }]);
+    assert.deepEqual(parseEntityTagList('abc, def'), [
+      { weak: false, opaque: 'abc' },
+      { weak: false, opaque: 'def' },
+    ]);
   });
   test('HTTP-date in all three forms, asctime read as GMT', () => {
     const t = Date.UTC(1994, 10, 6, 8, 49, 37) / 1000;
@@ -70,11 +77,28 @@ describe('validators', () => {
 describe('notModifiedHeaders (RFC 9110 15.4.5)', () => {
   test('keeps validators and caching headers only, as copies', () => {
     const src = hdrs({
-      'Cache-Control': 'max-age=60', 'Content-Location': '/a', Date: LM, ETag: '"v1"', Expires: AFTER, Vary: 'Accept-Encoding',
-      'Last-Modified': LM, 'Content-Type': 'text/html', 'Content-Length': '10', 'Set-Cookie': 'a=b', 'X-Custom': '1',
+      'Cache-Control': 'max-age=60',
+      'Content-Location': '/a',
+      Date: LM,
+      ETag: '"v1"',
+      Expires: AFTER,
+      Vary: 'Accept-Encoding',
+      'Last-Modified': LM,
+      'Content-Type': 'text/html',
+      'Content-Length': '10',
+      'Set-Cookie': 'a=b',
+      'X-Custom': '1',
     });
     const out = notModifiedHeaders(src);
-    assert.deepEqual(Object.keys(out).sort(), ['cache-control', 'content-location', 'date', 'etag', 'expires', 'last-modified', 'vary']);
+    assert.deepEqual(Object.keys(out).sort(), [
+      'cache-control',
+      'content-location',
+      'date',
+      'etag',
+      'expires',
+      'last-modified',
+      'vary',
+    ]);
     assert.deepEqual(out['etag'], [{ key: 'ETag', value: '"v1"' }]);
     out['etag']![0]!.value = 'changed';
     assert.equal(src['etag']![0]!.value, '"v1"');

@@ -32,7 +32,11 @@ function ifNoneMatchPasses(field: string, etag: string | undefined): boolean {
  * order of RFC 9110 13.2.2: If-Match, else If-Unmodified-Since; then If-None-Match, else (GET/HEAD
  * only) If-Modified-Since. Invalid dates and absent validators make a date condition ignored.
  */
-export function evaluateConditional(method: string, requestHeaders: CfHeaders, responseHeaders: CfHeaders): ConditionalResult {
+export function evaluateConditional(
+  method: string,
+  requestHeaders: CfHeaders,
+  responseHeaders: CfHeaders,
+): ConditionalResult {
   const etag = getHeader(responseHeaders, 'etag');
   const lastModified = parseHttpDate(getHeader(responseHeaders, 'last-modified'));
   const ifMatch = getHeaderJoined(requestHeaders, 'if-match');

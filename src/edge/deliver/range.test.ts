@@ -31,7 +31,18 @@ describe('evaluateRange (RFC 9110 14)', () => {
     assert.deepEqual(evaluateRange('bytes=-5', undefined, 0), { kind: 'full' });
   });
   test('invalid syntax or another unit → the header is ignored', () => {
-    for (const h of ['bytes=5-1', 'bytes=a-b', 'bytes=1', 'items=0-5', 'bytes', 'bytes=', 'bytes=--5', 'bytes=1-2-3', 'bytes= -', 'bytes=0x1-2'])
+    for (const h of [
+      'bytes=5-1',
+      'bytes=a-b',
+      'bytes=1',
+      'items=0-5',
+      'bytes',
+      'bytes=',
+      'bytes=--5',
+      'bytes=1-2-3',
+      'bytes= -',
+      'bytes=0x1-2',
+    ])
       assert.deepEqual(evaluateRange(h, undefined, 100), { kind: 'full' }, h);
     const many = 'bytes=' + Array.from({ length: 101 }, (_, i) => `${i}-${i}`).join(',');
     assert.deepEqual(evaluateRange(many, undefined, 1000), { kind: 'full' });

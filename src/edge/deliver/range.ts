@@ -7,7 +7,8 @@
  */
 import { parseEntityTag, parseHttpDate, strongMatch } from './validators.js';
 
-export type RangeResult = { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
+export type RangeResult =
+  { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 /** Above this many range-specs the header is ignored (a cheap guard against abusive lists). */
 export const MAX_RANGE_SPECS = 100;

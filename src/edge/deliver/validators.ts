@@ -35,9 +35,13 @@ export function parseEntityTagList(raw: string): EntityTag[] | '*' {
   const out: EntityTag[] = [];
   TAG_LIST.lastIndex = 0;
   let m: RegExpExecArray | null;
-  while (TAG_LIST.lastIndex < s.length && (m = TAG_LIST.exec(s)) !== null) out.push({ weak: m[1] !== undefined, opaque: m[2]! });
+  while (TAG_LIST.lastIndex < s.length && (m = TAG_LIST.exec(s)) !== null)
+    out.push({ weak: m[1] !== undefined, opaque: m[2]! });
   if (TAG_LIST.lastIndex >= s.length && out.length > 0) return out;
-  return s.split(',').map(parseEntityTag).filter((t): t is EntityTag => t !== undefined);
+  return s
+    .split(',')
+    .map(parseEntityTag)
+    .filter((t): t is EntityTag => t !== undefined);
 }
 
 /** RFC 9110 8.8.3.2 strong comparison: both strong and identical. */

@@ -1,20 +1,39 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLOUDFRONT_HEADER_NAMES, HEADER_ORDER_LIMIT, cloudFrontHeaders, encodeGeoValue } from './cloudfront-headers.js';
+import {
+  CLOUDFRONT_HEADER_NAMES,
+  HEADER_ORDER_LIMIT,
+  cloudFrontHeaders,
+  encodeGeoValue,
+} from './cloudfront-headers.js';
 import type { CloudFrontHeaderInput } from './cloudfront-headers.js';
 import type { GeoLocation } from './types.js';
 
 const annArbor: GeoLocation = {
-  countryCode: 'US', countryName: 'United States', regionCode: 'MI', regionName: 'Michigan', city: 'Ann Arbor',
-  latitude: 42.3068, longitude: -83.7059, timeZone: 'America/Detroit', postalCode: '48105', metroCode: '505', asn: '237',
+  countryCode: 'US',
+  countryName: 'United States',
+  regionCode: 'MI',
+  regionName: 'Michigan',
+  city: 'Ann Arbor',
+  latitude: 42.3068,
+  longitude: -83.7059,
+  timeZone: 'America/Detroit',
+  postalCode: '48105',
+  metroCode: '505',
+  asn: '237',
 };
 
 function input(over: Partial<CloudFrontHeaderInput> = {}): CloudFrontHeaderInput {
   return {
-    clientIp: '198.51.100.10', clientPort: 46532, userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148',
-    protocol: 'https', httpVersion: '2.0',
+    clientIp: '198.51.100.10',
+    clientPort: 46532,
+    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148',
+    protocol: 'https',
+    httpVersion: '2.0',
     tls: { version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', handshake: 'sessionResumed' },
-    viewerHeaderNames: ['Host', 'User-Agent', 'Accept', 'Accept-Encoding'], geo: annArbor, ...over,
+    viewerHeaderNames: ['Host', 'User-Agent', 'Accept', 'Accept-Encoding'],
+    geo: annArbor,
+    ...over,
   };
 }
 const values = (h: Record<string, Array<{ key?: string; value: string }>>) =>
@@ -60,7 +79,11 @@ describe('cloudFrontHeaders', () => {
     const geo = () => (geoCalls++, annArbor);
     const base: CloudFrontHeaderInput = { ...input(), geo };
     // Reading the User-Agent throws, so any UA parse shows up as an exception.
-    Object.defineProperty(base, 'userAgent', { get: () => { throw new Error('UA read'); } });
+    Object.defineProperty(base, 'userAgent', {
+      get: () => {
+        throw new Error('UA read');
+      },
+    });
     cloudFrontHeaders(base, (n) => n === 'cloudfront-forwarded-proto');
     assert.equal(geoCalls, 0);
     cloudFrontHeaders(base, (n) => n.startsWith('cloudfront-viewer-c') || n.startsWith('cloudfront-viewer-l'));
@@ -80,14 +103,27 @@ describe('cloudFrontHeaders', () => {
     assert.equal(h['cloudfront-viewer-country']?.[0]?.value, 'GB');
   });
   test('non-ASCII geo values are percent-encoded (UTF-8)', () => {
-    const h = cloudFrontHeaders(input({ geo: { countryCode: 'DE', city: 'München', regionName: 'Baden-Württemberg' } }), () => true);
+    const h = cloudFrontHeaders(
+      input({ geo: { countryCode: 'DE', city: 'München', regionName: 'Baden-Württemberg' } }),
+      () => true,
+    );
     assert.equal(h['cloudfront-viewer-city']?.[0]?.value, 'M%C3%BCnchen');
     assert.equal(h['cloudfront-viewer-country-region-name']?.[0]?.value, 'Baden-W%C3%BCrttemberg');
     assert.equal(encodeGeoValue('Tōkyō\n'), 'T%C5%8Dky%C5%8D%0A');
   });
   test('IPv4-mapped viewer addresses are reported as IPv4; IPv6 as is', () => {
-    assert.equal(cloudFrontHeaders(input({ clientIp: '::ffff:203.0.113.7', clientPort: 5 }), () => true)['cloudfront-viewer-address']?.[0]?.value, '203.0.113.7:5');
-    assert.equal(cloudFrontHeaders(input({ clientIp: '2001:db8::1', clientPort: 443 }), () => true)['cloudfront-viewer-address']?.[0]?.value, '2001:db8::1:443');
+    assert.equal(
+      cloudFrontHeaders(input({ clientIp: '::ffff:203.0.113.7', clientPort: 5 }), () => true)[
+        'cloudfront-viewer-address'
+      ]?.[0]?.value,
+      '203.0.113.7:5',
+    );
+    assert.equal(
+      cloudFrontHeaders(input({ clientIp: '2001:db8::1', clientPort: 443 }), () => true)[
+        'cloudfront-viewer-address'
+      ]?.[0]?.value,
+      '2001:db8::1:443',
+    );
   });
   test('header order is truncated at 7,680 characters; the count is not', () => {
     const names = Array.from({ length: 1000 }, (_, i) => `X-Header-${i}`);

@@ -70,7 +70,6 @@ export interface CloudFrontHeaderInput {
  * characters are encoded too, since they cannot appear in a header value.
  */
 export function encodeGeoValue(v: string): string {
-  // eslint-disable-next-line no-control-regex
   return v.replace(/[^\x20-\x7e]+/gu, (m) => {
     try {
       return encodeURIComponent(m);

@@ -28,10 +28,18 @@ const RX = {
   android: /Android/i,
   androidMobile: /\bMobile\b/,
   tabletToken: /Tablet|PlayBook|Kindle|Silk\/|\bKF[A-Z]{2,4}\b|Nexus (?:7|9|10)\b/i,
-  mobileToken: /iPhone|iPod|Windows Phone|IEMobile|BlackBerry|\bBB10\b|Opera Mini|Opera Mobi|Mobile Safari|\bMobile\b|webOS(?![^;)]*TV)|Symbian|Nokia|KaiOS/i,
+  mobileToken:
+    /iPhone|iPod|Windows Phone|IEMobile|BlackBerry|\bBB10\b|Opera Mini|Opera Mobi|Mobile Safari|\bMobile\b|webOS(?![^;)]*TV)|Symbian|Nokia|KaiOS/i,
 } as const;
 
-const DESKTOP: DeviceFlags = Object.freeze({ android: false, desktop: true, ios: false, mobile: false, smartTv: false, tablet: false });
+const DESKTOP: DeviceFlags = Object.freeze({
+  android: false,
+  desktop: true,
+  ios: false,
+  mobile: false,
+  smartTv: false,
+  tablet: false,
+});
 
 function classify(ua: string): DeviceFlags {
   if (ua === '') return DESKTOP;

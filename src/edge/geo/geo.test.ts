@@ -27,20 +27,51 @@ describe('recordToLocation', () => {
       traits: { autonomous_system_number: 237 },
     };
     assert.deepEqual(recordToLocation(rec), {
-      countryCode: 'US', countryName: 'United States', regionCode: 'MI', regionName: 'Michigan', city: 'Ann Arbor',
-      latitude: 42.3068, longitude: -83.7059, timeZone: 'America/Detroit', postalCode: '48105', metroCode: '505', asn: '237',
+      countryCode: 'US',
+      countryName: 'United States',
+      regionCode: 'MI',
+      regionName: 'Michigan',
+      city: 'Ann Arbor',
+      latitude: 42.3068,
+      longitude: -83.7059,
+      timeZone: 'America/Detroit',
+      postalCode: '48105',
+      metroCode: '505',
+      asn: '237',
     });
   });
   test('MaxMind record with only registered_country still yields a country', () => {
-    assert.deepEqual(recordToLocation({ registered_country: { iso_code: 'FR' } }), { countryCode: 'FR', countryName: 'France' });
+    assert.deepEqual(recordToLocation({ registered_country: { iso_code: 'FR' } }), {
+      countryCode: 'FR',
+      countryName: 'France',
+    });
   });
   test('ip-location-db flat layout, with region codes from names', () => {
-    const rec = { city: 'Bracknell', country_code: 'GB', latitude: 51.4, longitude: -0.76, postcode: 'RG12', state1: 'England', state2: 'Bracknell Forest', timezone: 'Europe/London' };
+    const rec = {
+      city: 'Bracknell',
+      country_code: 'GB',
+      latitude: 51.4,
+      longitude: -0.76,
+      postcode: 'RG12',
+      state1: 'England',
+      state2: 'Bracknell Forest',
+      timezone: 'Europe/London',
+    };
     assert.deepEqual(recordToLocation(rec), {
-      countryCode: 'GB', countryName: 'United Kingdom', regionCode: 'ENG', regionName: 'England', city: 'Bracknell',
-      latitude: 51.4, longitude: -0.76, timeZone: 'Europe/London', postalCode: 'RG12',
+      countryCode: 'GB',
+      countryName: 'United Kingdom',
+      regionCode: 'ENG',
+      regionName: 'England',
+      city: 'Bracknell',
+      latitude: 51.4,
+      longitude: -0.76,
+      timeZone: 'Europe/London',
+      postalCode: 'RG12',
     });
-    assert.deepEqual(recordToLocation({ country_code: 'US', city: '', state1: '', postcode: '' }), { countryCode: 'US', countryName: 'United States' });
+    assert.deepEqual(recordToLocation({ country_code: 'US', city: '', state1: '', postcode: '' }), {
+      countryCode: 'US',
+      countryName: 'United States',
+    });
   });
   test('records without a country give no location', () => {
     assert.equal(recordToLocation(null), undefined);
@@ -57,7 +88,15 @@ describe('openGeo with the bundled database', () => {
   let geo: GeoLookup;
   before(async () => {
     const overrides = writeJson('ov.json', {
-      '10.0.0.0/8': { countryCode: 'DE', regionCode: 'BE', city: 'Berlin', latitude: 52.52, longitude: 13.4, timeZone: 'Europe/Berlin', postalCode: '10115' },
+      '10.0.0.0/8': {
+        countryCode: 'DE',
+        regionCode: 'BE',
+        city: 'Berlin',
+        latitude: 52.52,
+        longitude: 13.4,
+        timeZone: 'Europe/Berlin',
+        postalCode: '10115',
+      },
       '10.1.0.0/16': { countryCode: 'FR', city: 'Paris' },
       '::1/128': { countryCode: 'JP', city: 'Tōkyō' },
       '81.2.69.142/32': { countryCode: 'IE' },
@@ -85,7 +124,8 @@ describe('openGeo with the bundled database', () => {
     assert.equal(geo.lookup('81.2.69.142')?.countryCode, 'IE');
   });
   test('loopback and private space without an override have no location', () => {
-    for (const ip of ['127.0.0.1', '192.168.0.10', '172.16.5.5', 'fd12::1', 'not-an-ip']) assert.equal(geo.lookup(ip), undefined, ip);
+    for (const ip of ['127.0.0.1', '192.168.0.10', '172.16.5.5', 'fd12::1', 'not-an-ip'])
+      assert.equal(geo.lookup(ip), undefined, ip);
   });
   test('repeated lookups return the same answer (cache)', () => {
     const first = geo.lookup('2.16.0.1');
@@ -102,8 +142,14 @@ describe('openGeo options and validation', () => {
     assert.equal(geo.lookup('2a00:1450:4001::1'), undefined);
   });
   test('a file that is not an mmdb is CONFIG_INVALID; a missing one CONFIG_UNREADABLE', async () => {
-    await assert.rejects(openGeo({ dbPath: writeJson('bad.mmdb', 'hello') }), (e: unknown) => e instanceof VergeError && e.code === 'CONFIG_INVALID');
-    await assert.rejects(openGeo({ dbPath: join(dir, 'missing.mmdb') }), (e: unknown) => e instanceof VergeError && e.code === 'CONFIG_UNREADABLE');
+    await assert.rejects(
+      openGeo({ dbPath: writeJson('bad.mmdb', 'hello') }),
+      (e: unknown) => e instanceof VergeError && e.code === 'CONFIG_INVALID',
+    );
+    await assert.rejects(
+      openGeo({ dbPath: join(dir, 'missing.mmdb') }),
+      (e: unknown) => e instanceof VergeError && e.code === 'CONFIG_UNREADABLE',
+    );
   });
   const bad: Array<[string, unknown, string]> = [
     ['bad key', { '10.0.0.0/40': { countryCode: 'DE' } }, '10.0.0.0/40'],
@@ -124,7 +170,13 @@ describe('openGeo options and validation', () => {
     });
   }
   test('overrides: not JSON → CONFIG_UNREADABLE; an array → CONFIG_INVALID', async () => {
-    await assert.rejects(openGeo({ overridesPath: writeJson('x.json', '{'), noDatabase: true }), (e: unknown) => e instanceof VergeError && e.code === 'CONFIG_UNREADABLE');
-    await assert.rejects(openGeo({ overridesPath: writeJson('y.json', []), noDatabase: true }), (e: unknown) => e instanceof VergeError && e.code === 'CONFIG_INVALID');
+    await assert.rejects(
+      openGeo({ overridesPath: writeJson('x.json', '{'), noDatabase: true }),
+      (e: unknown) => e instanceof VergeError && e.code === 'CONFIG_UNREADABLE',
+    );
+    await assert.rejects(
+      openGeo({ overridesPath: writeJson('y.json', []), noDatabase: true }),
+      (e: unknown) => e instanceof VergeError && e.code === 'CONFIG_INVALID',
+    );
   });
 });

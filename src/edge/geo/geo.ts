@@ -121,13 +121,19 @@ async function openReader(path: string): Promise<Reader<Rec>> {
   try {
     buf = await readFile(path);
   } catch (e) {
-    throw new VergeError('CONFIG_UNREADABLE', `geo database ${path}: ${(e as Error).message}`, { cause: e, details: { file: path } });
+    throw new VergeError('CONFIG_UNREADABLE', `geo database ${path}: ${(e as Error).message}`, {
+      cause: e,
+      details: { file: path },
+    });
   }
   try {
     // mmdb-lib caches decoded records by data offset; the `{get,set}` shape is all it needs.
     return new Reader<Rec>(buf, { cache: new Lru<string | number, unknown>(10_000) });
   } catch (e) {
-    throw new VergeError('CONFIG_INVALID', `geo database ${path} is not a MaxMind DB: ${(e as Error).message}`, { cause: e, details: { file: path } });
+    throw new VergeError('CONFIG_INVALID', `geo database ${path} is not a MaxMind DB: ${(e as Error).message}`, {
+      cause: e,
+      details: { file: path },
+    });
   }
 }
 
@@ -155,7 +161,9 @@ async function openReaders(opts: OpenGeoOptions): Promise<Readers> {
 
 /** Open the geo database (and overrides, if any). */
 export async function openGeo(opts: OpenGeoOptions = {}): Promise<GeoLookup> {
-  const overrides: PrefixTable<GeoLocation> | undefined = opts.overridesPath ? loadOverrides(opts.overridesPath) : undefined;
+  const overrides: PrefixTable<GeoLocation> | undefined = opts.overridesPath
+    ? loadOverrides(opts.overridesPath)
+    : undefined;
   const readers = await openReaders(opts);
   const cache = new Lru<string, GeoLocation | null>(opts.cacheSize ?? 10_000);
   return {

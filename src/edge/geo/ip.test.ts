@@ -47,8 +47,20 @@ describe('parseCidr and PrefixTable', () => {
     assert.equal(t.size, 4);
   });
   test('isNonPublic covers loopback, private and link-local space', () => {
-    for (const s of ['127.0.0.1', '10.9.9.9', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.0.1', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1'])
+    for (const s of [
+      '127.0.0.1',
+      '10.9.9.9',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.0.1',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+    ])
       assert.equal(isNonPublic(parseIp(s)!), true, s);
-    for (const s of ['8.8.8.8', '172.32.0.1', '81.2.69.142', '2a00:1450:4001::1']) assert.equal(isNonPublic(parseIp(s)!), false, s);
+    for (const s of ['8.8.8.8', '172.32.0.1', '81.2.69.142', '2a00:1450:4001::1'])
+      assert.equal(isNonPublic(parseIp(s)!), false, s);
   });
 });

@@ -42,8 +42,6 @@ function parseV6(s: string): bigint {
   return v;
 }
 
-const MAPPED_PREFIX = 0xffffn << 32n;
-
 /**
  * Parse an address (IPv6 zone ids and brackets are dropped). IPv4-mapped IPv6 comes back as
  * IPv4. Returns undefined for anything that is not an IP address.
@@ -120,7 +118,10 @@ export class PrefixTable<T> {
     let nets = lens.get(cidr.prefix);
     if (!nets) lens.set(cidr.prefix, (nets = new Map()));
     nets.set(cidr.network, value);
-    this.#lengths.set(cidr.family, [...lens.keys()].sort((a, b) => b - a));
+    this.#lengths.set(
+      cidr.family,
+      [...lens.keys()].sort((a, b) => b - a),
+    );
   }
 
   get size(): number {
@@ -145,10 +146,24 @@ export class PrefixTable<T> {
 /** Special-purpose ranges a geo database cannot place (RFC 6890 registries, RFC 4193, RFC 6598). */
 const NON_PUBLIC = new PrefixTable<true>();
 for (const c of [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
-  '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4',
-  '::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8',
-]) NON_PUBLIC.add(parseCidr(c)!, true);
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+  '::/128',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+  'ff00::/8',
+])
+  NON_PUBLIC.add(parseCidr(c)!, true);
 
 /** True for loopback, private, link-local, CGNAT, multicast and reserved addresses. */
 export function isNonPublic(ip: ParsedIp): boolean {

@@ -10,22 +10,34 @@ import { PrefixTable, parseCidr } from './ip.js';
 import type { GeoLocation } from './types.js';
 
 const STRING_FIELDS = [
-  'countryCode', 'countryName', 'regionCode', 'regionName', 'city', 'timeZone', 'postalCode', 'metroCode', 'asn',
+  'countryCode',
+  'countryName',
+  'regionCode',
+  'regionName',
+  'city',
+  'timeZone',
+  'postalCode',
+  'metroCode',
+  'asn',
 ] as const;
 const NUMBER_FIELDS = ['latitude', 'longitude'] as const;
 const KNOWN = new Set<string>([...STRING_FIELDS, ...NUMBER_FIELDS]);
 
 function invalid(file: string, key: string, problem: string): VergeError {
-  return new VergeError('CONFIG_INVALID', `geo overrides ${file}: "${key}": ${problem}`, { details: { file, key, problem } });
+  return new VergeError('CONFIG_INVALID', `geo overrides ${file}: "${key}": ${problem}`, {
+    details: { file, key, problem },
+  });
 }
 
 /** Validate one entry and return a clean GeoLocation (unknown fields are errors, not ignored). */
 function toLocation(file: string, key: string, raw: unknown): GeoLocation {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(file, key, 'value must be an object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw invalid(file, key, 'value must be an object');
   const obj = raw as Record<string, unknown>;
   for (const f of Object.keys(obj)) if (!KNOWN.has(f)) throw invalid(file, key, `unknown field "${f}"`);
   const cc = obj.countryCode;
-  if (typeof cc !== 'string' || !/^[A-Z]{2}$/.test(cc)) throw invalid(file, key, 'countryCode must be two upper-case letters (ISO 3166-1 alpha-2)');
+  if (typeof cc !== 'string' || !/^[A-Z]{2}$/.test(cc))
+    throw invalid(file, key, 'countryCode must be two upper-case letters (ISO 3166-1 alpha-2)');
   const out: GeoLocation = { countryCode: cc };
   for (const f of STRING_FIELDS) {
     const v = obj[f];
@@ -42,7 +54,8 @@ function toLocation(file: string, key: string, raw: unknown): GeoLocation {
     const v = obj[f];
     if (v === undefined) continue;
     const limit = f === 'latitude' ? 90 : 180;
-    if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > limit) throw invalid(file, key, `${f} must be a number within ±${limit}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > limit)
+      throw invalid(file, key, `${f} must be a number within ±${limit}`);
     out[f] = v;
   }
   return out;
@@ -51,7 +64,11 @@ function toLocation(file: string, key: string, raw: unknown): GeoLocation {
 /** Build a prefix table from an already-parsed overrides object. */
 export function parseOverrides(json: unknown, file = '<inline>'): PrefixTable<GeoLocation> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new VergeError('CONFIG_INVALID', `geo overrides ${file}: the file must hold a JSON object of CIDR → location`, { details: { file } });
+    throw new VergeError(
+      'CONFIG_INVALID',
+      `geo overrides ${file}: the file must hold a JSON object of CIDR → location`,
+      { details: { file } },
+    );
   }
   const table = new PrefixTable<GeoLocation>();
   for (const [key, raw] of Object.entries(json)) {
@@ -68,13 +85,19 @@ export function loadOverrides(path: string): PrefixTable<GeoLocation> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new VergeError('CONFIG_UNREADABLE', `geo overrides ${path}: ${(e as Error).message}`, { cause: e, details: { file: path } });
+    throw new VergeError('CONFIG_UNREADABLE', `geo overrides ${path}: ${(e as Error).message}`, {
+      cause: e,
+      details: { file: path },
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new VergeError('CONFIG_UNREADABLE', `geo overrides ${path}: not JSON: ${(e as Error).message}`, { cause: e, details: { file: path } });
+    throw new VergeError('CONFIG_UNREADABLE', `geo overrides ${path}: not JSON: ${(e as Error).message}`, {
+      cause: e,
+      details: { file: path },
+    });
   }
   return parseOverrides(json, path);
 }

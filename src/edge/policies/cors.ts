@@ -60,7 +60,11 @@ export function originAllowed(origin: string, allowed: readonly string[]): boole
 }
 
 export function isPreflight(method: string, requestHeaders: CfHeaders): boolean {
-  return method === 'OPTIONS' && requestHeaders['origin'] !== undefined && requestHeaders['access-control-request-method'] !== undefined;
+  return (
+    method === 'OPTIONS' &&
+    requestHeaders['origin'] !== undefined &&
+    requestHeaders['access-control-request-method'] !== undefined
+  );
 }
 
 /** Apply the CORS section to `response` for a request with these headers. */

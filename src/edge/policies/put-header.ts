@@ -18,7 +18,10 @@ export function putHeader(h: CfHeaders, key: string, value: string, override: bo
 /** Add a field name to Vary unless it (or `*`) is already listed; several Vary lines become one. */
 export function addVary(h: CfHeaders, name: string): void {
   const current = getHeaderJoined(h, 'vary');
-  const names = (current ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = (current ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (names.includes('*') || names.some((n) => n.toLowerCase() === name.toLowerCase())) return;
   setHeader(h, 'vary', [...names, name].join(', '), 'Vary');
 }

@@ -17,9 +17,22 @@ function policy(p: Partial<ResponseHeadersPolicyPlan> = {}): ResponseHeadersPoli
   return { name: 't', securityHeaders: [], customHeaders: [], removeHeaders: [], ...p };
 }
 function cors(c: Partial<CorsPlan> = {}): CorsPlan {
-  return { allowCredentials: false, allowHeaders: [], allowMethods: [], allowOrigins: [], exposeHeaders: [], originOverride: true, ...c };
+  return {
+    allowCredentials: false,
+    allowHeaders: [],
+    allowMethods: [],
+    allowOrigins: [],
+    exposeHeaders: [],
+    originOverride: true,
+    ...c,
+  };
 }
-function run(p: ResponseHeadersPolicyPlan, req: Record<string, string>, res: Record<string, string> = {}, over: Partial<ApplyPolicyInput> = {}): CfHeaders {
+function run(
+  p: ResponseHeadersPolicyPlan,
+  req: Record<string, string>,
+  res: Record<string, string> = {},
+  over: Partial<ApplyPolicyInput> = {},
+): CfHeaders {
   const responseHeaders = hdrs(res);
   applyResponseHeadersPolicy(p, { requestHeaders: hdrs(req), method: 'GET', responseHeaders, status: 200, ...over });
   return responseHeaders;
@@ -27,7 +40,10 @@ function run(p: ResponseHeadersPolicyPlan, req: Record<string, string>, res: Rec
 
 describe('remove, then add; override semantics', () => {
   test('removes listed headers, but a removed-and-added header is present', () => {
-    const p = policy({ removeHeaders: ['x-powered-by', 'server'], customHeaders: [{ header: 'Server', value: 'edge', override: false }] });
+    const p = policy({
+      removeHeaders: ['x-powered-by', 'server'],
+      customHeaders: [{ header: 'Server', value: 'edge', override: false }],
+    });
     const h = run(p, {}, { 'X-Powered-By': 'PHP', Server: 'nginx', 'X-Keep': '1' });
     assert.equal(h['x-powered-by'], undefined);
     assert.equal(val(h, 'server'), 'edge');
@@ -68,7 +84,11 @@ describe('security headers', () => {
       frameOptions: { value: 'SAMEORIGIN', override: false },
       xssProtection: { protection: true, modeBlock: true, override: false },
     });
-    const h = run(policy({ securityHeaders: rows }), {}, { 'X-Frame-Options': 'DENY', 'X-Content-Type-Options': 'bogus' });
+    const h = run(
+      policy({ securityHeaders: rows }),
+      {},
+      { 'X-Frame-Options': 'DENY', 'X-Content-Type-Options': 'bogus' },
+    );
     assert.equal(val(h, 'content-security-policy'), "default-src 'self'");
     assert.equal(val(h, 'referrer-policy'), 'strict-origin-when-cross-origin');
     assert.equal(val(h, 'strict-transport-security'), 'max-age=31536000; includeSubDomains; preload');
@@ -81,9 +101,18 @@ describe('security headers', () => {
     assert.equal(x({ protection: false }), '0');
     assert.equal(x({ protection: true }), '1');
     assert.equal(x({ protection: true, reportUri: 'https://r.example/x' }), '1; report=https://r.example/x');
-    assert.throws(() => x({ protection: true, modeBlock: true, reportUri: 'https://r' }), (e: unknown) => e instanceof VergeError && e.code === 'CONFIG_INVALID');
-    assert.throws(() => securityHeadersFromConfig({ contentSecurityPolicy: { value: 'a'.repeat(1784), override: true } }), /1783/);
-    assert.equal(securityHeadersFromConfig({ strictTransportSecurity: { maxAgeSec: 60, override: true } })[0]?.value, 'max-age=60');
+    assert.throws(
+      () => x({ protection: true, modeBlock: true, reportUri: 'https://r' }),
+      (e: unknown) => e instanceof VergeError && e.code === 'CONFIG_INVALID',
+    );
+    assert.throws(
+      () => securityHeadersFromConfig({ contentSecurityPolicy: { value: 'a'.repeat(1784), override: true } }),
+      /1783/,
+    );
+    assert.equal(
+      securityHeadersFromConfig({ strictTransportSecurity: { maxAgeSec: 60, override: true } })[0]?.value,
+      'max-age=60',
+    );
   });
 });
 
@@ -108,7 +137,9 @@ describe('CORS', () => {
     assert.deepEqual(run(p, { Origin: 'https://other.com' }), {});
   });
   test('a specific origin is echoed with Vary: Origin, credentials and expose headers', () => {
-    const p = policy({ cors: cors({ allowOrigins: allowed, allowCredentials: true, exposeHeaders: ['X-Total', 'ETag'] }) });
+    const p = policy({
+      cors: cors({ allowOrigins: allowed, allowCredentials: true, exposeHeaders: ['X-Total', 'ETag'] }),
+    });
     const h = run(p, { Origin: 'https://a.example.org' }, { Vary: 'Accept-Encoding' });
     assert.equal(val(h, 'access-control-allow-origin'), 'https://a.example.org');
     assert.equal(val(h, 'access-control-allow-credentials'), 'true');
@@ -122,7 +153,15 @@ describe('CORS', () => {
     assert.equal(h['vary'], undefined);
   });
   test('preflight gets methods (ALL expanded), headers and max-age', () => {
-    const p = policy({ cors: cors({ allowOrigins: ['*'], allowMethods: ['ALL'], allowHeaders: ['*'], maxAgeSec: 600, exposeHeaders: ['X-E'] }) });
+    const p = policy({
+      cors: cors({
+        allowOrigins: ['*'],
+        allowMethods: ['ALL'],
+        allowHeaders: ['*'],
+        maxAgeSec: 600,
+        exposeHeaders: ['X-E'],
+      }),
+    });
     const h = run(p, { Origin: 'https://x.test', 'Access-Control-Request-Method': 'PUT' }, {}, { method: 'OPTIONS' });
     assert.equal(val(h, 'access-control-allow-methods'), 'GET, DELETE, HEAD, OPTIONS, PATCH, POST, PUT');
     assert.equal(val(h, 'access-control-allow-headers'), '*');
@@ -137,24 +176,45 @@ describe('CORS', () => {
     const h = run(p, { Origin: 'https://app.example.com' }, { 'Access-Control-Allow-Origin': 'https://mine.test' });
     assert.equal(val(h, 'access-control-allow-origin'), 'https://mine.test');
     assert.equal(h['vary'], undefined);
-    const o = run(policy({ cors: cors({ allowOrigins: allowed }) }), { Origin: 'https://app.example.com' }, { 'Access-Control-Allow-Origin': 'https://mine.test' });
+    const o = run(
+      policy({ cors: cors({ allowOrigins: allowed }) }),
+      { Origin: 'https://app.example.com' },
+      { 'Access-Control-Allow-Origin': 'https://mine.test' },
+    );
     assert.equal(val(o, 'access-control-allow-origin'), 'https://app.example.com');
   });
 });
 
 describe('Server-Timing', () => {
-  const st = { pop: 'PHX50-C2', requestId: 'abc==', cacheStatus: 'miss' as const, upstreamConnectMs: 114, upstreamFirstByteMs: 177.4 };
+  const st = {
+    pop: 'PHX50-C2',
+    requestId: 'abc==',
+    cacheStatus: 'miss' as const,
+    upstreamConnectMs: 114,
+    upstreamFirstByteMs: 177.4,
+  };
   const on = (rate: number) => policy({ serverTiming: { enabled: true, samplingRate: rate } });
   test('miss: CloudFront metrics appended to the origin’s value', () => {
     const h = run(on(100), {}, { 'Server-Timing': 'db;dur=53' }, { serverTiming: st });
-    assert.deepEqual(h['server-timing'], [{
-      key: 'Server-Timing',
-      value: 'db;dur=53,cdn-upstream-layer;desc="EDGE",cdn-upstream-connect;dur=114,cdn-upstream-fbl;dur=177,cdn-cache-miss,cdn-pop;desc="PHX50-C2",cdn-rid;desc="abc=="',
-    }]);
+    assert.deepEqual(h['server-timing'], [
+      {
+        key: 'Server-Timing',
+        value:
+          'db;dur=53,cdn-upstream-layer;desc="EDGE",cdn-upstream-connect;dur=114,cdn-upstream-fbl;dur=177,cdn-cache-miss,cdn-pop;desc="PHX50-C2",cdn-rid;desc="abc=="',
+      },
+    ]);
   });
   test('hit: only CloudFront metrics, the stored origin value is dropped', () => {
-    const h = run(on(100), {}, { 'Server-Timing': 'db;dur=53' }, { serverTiming: { ...st, cacheStatus: 'hit', downstreamFirstByteMs: 3 } });
-    assert.equal(val(h, 'server-timing'), 'cdn-cache-hit,cdn-pop;desc="PHX50-C2",cdn-rid;desc="abc==",cdn-hit-layer;desc="EDGE",cdn-downstream-fbl;dur=3');
+    const h = run(
+      on(100),
+      {},
+      { 'Server-Timing': 'db;dur=53' },
+      { serverTiming: { ...st, cacheStatus: 'hit', downstreamFirstByteMs: 3 } },
+    );
+    assert.equal(
+      val(h, 'server-timing'),
+      'cdn-cache-hit,cdn-pop;desc="PHX50-C2",cdn-rid;desc="abc==",cdn-hit-layer;desc="EDGE",cdn-downstream-fbl;dur=3',
+    );
   });
   test('refresh is named cdn-cache-refresh', () => {
     const h = run(on(100), {}, {}, { serverTiming: { ...st, cacheStatus: 'refresh' } });
@@ -165,14 +225,22 @@ describe('Server-Timing', () => {
     assert.ok(run(on(0), { Pragma: 'no-cache, server-timing' }, {}, { serverTiming: st })['server-timing']);
     assert.ok(run(on(50), {}, {}, { serverTiming: st, random: () => 0.4999 })['server-timing']);
     assert.equal(run(on(50), {}, {}, { serverTiming: st, random: () => 0.5 })['server-timing'], undefined);
-    assert.equal(run(policy({ serverTiming: { enabled: false, samplingRate: 100 } }), {}, {}, { serverTiming: st })['server-timing'], undefined);
+    assert.equal(
+      run(policy({ serverTiming: { enabled: false, samplingRate: 100 } }), {}, {}, { serverTiming: st })[
+        'server-timing'
+      ],
+      undefined,
+    );
   });
   test('sampling rate is honoured statistically with a seeded generator', () => {
     let seed = 42;
-    const lcg = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const lcg = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let hits = 0;
     for (let i = 0; i < 10_000; i++) if (sampled(12.5, lcg)) hits++;
     assert.ok(hits > 1_100 && hits < 1_400, String(hits));
-    assert.equal(sampled(100, () => 0.99999), true);
+    assert.equal(
+      sampled(100, () => 0.99999),
+      true,
+    );
   });
 });

@@ -7,8 +7,14 @@
 import { VergeError } from '../../shared/errors.js';
 
 export const REFERRER_POLICIES = [
-  'no-referrer', 'no-referrer-when-downgrade', 'origin', 'origin-when-cross-origin', 'same-origin',
-  'strict-origin', 'strict-origin-when-cross-origin', 'unsafe-url',
+  'no-referrer',
+  'no-referrer-when-downgrade',
+  'origin',
+  'origin-when-cross-origin',
+  'same-origin',
+  'strict-origin',
+  'strict-origin-when-cross-origin',
+  'unsafe-url',
 ] as const;
 export type ReferrerPolicy = (typeof REFERRER_POLICIES)[number];
 
@@ -37,7 +43,8 @@ function bad(path: string, problem: string): VergeError {
 }
 
 function xssValue(x: NonNullable<SecurityHeadersConfig['xssProtection']>, path: string): string {
-  if (x.modeBlock && x.reportUri !== undefined) throw bad(`${path}.xssProtection`, 'modeBlock and reportUri cannot both be set');
+  if (x.modeBlock && x.reportUri !== undefined)
+    throw bad(`${path}.xssProtection`, 'modeBlock and reportUri cannot both be set');
   if (!x.protection) return '0';
   if (x.modeBlock) return '1; mode=block';
   if (x.reportUri !== undefined) return `1; report=${x.reportUri}`;
@@ -49,28 +56,38 @@ export function securityHeadersFromConfig(cfg: SecurityHeadersConfig, path = 'se
   const out: SecurityHeader[] = [];
   const csp = cfg.contentSecurityPolicy;
   if (csp) {
-    if (csp.value.length > CSP_MAX_LENGTH) throw bad(`${path}.contentSecurityPolicy`, `longer than ${CSP_MAX_LENGTH} characters`);
+    if (csp.value.length > CSP_MAX_LENGTH)
+      throw bad(`${path}.contentSecurityPolicy`, `longer than ${CSP_MAX_LENGTH} characters`);
     out.push({ header: 'Content-Security-Policy', value: csp.value, override: csp.override });
   }
   const rp = cfg.referrerPolicy;
   if (rp) {
-    if (!(REFERRER_POLICIES as readonly string[]).includes(rp.value)) throw bad(`${path}.referrerPolicy`, `must be one of ${REFERRER_POLICIES.join(', ')}`);
+    if (!(REFERRER_POLICIES as readonly string[]).includes(rp.value))
+      throw bad(`${path}.referrerPolicy`, `must be one of ${REFERRER_POLICIES.join(', ')}`);
     out.push({ header: 'Referrer-Policy', value: rp.value, override: rp.override });
   }
   const hsts = cfg.strictTransportSecurity;
   if (hsts) {
-    if (!Number.isInteger(hsts.maxAgeSec) || hsts.maxAgeSec < 0) throw bad(`${path}.strictTransportSecurity.maxAgeSec`, 'must be a non-negative integer');
+    if (!Number.isInteger(hsts.maxAgeSec) || hsts.maxAgeSec < 0)
+      throw bad(`${path}.strictTransportSecurity.maxAgeSec`, 'must be a non-negative integer');
     let v = `max-age=${hsts.maxAgeSec}`;
     if (hsts.includeSubdomains) v += '; includeSubDomains';
     if (hsts.preload) v += '; preload';
     out.push({ header: 'Strict-Transport-Security', value: v, override: hsts.override });
   }
-  if (cfg.contentTypeOptions) out.push({ header: 'X-Content-Type-Options', value: 'nosniff', override: cfg.contentTypeOptions.override });
+  if (cfg.contentTypeOptions)
+    out.push({ header: 'X-Content-Type-Options', value: 'nosniff', override: cfg.contentTypeOptions.override });
   const fo = cfg.frameOptions;
   if (fo) {
-    if (fo.value !== 'DENY' && fo.value !== 'SAMEORIGIN') throw bad(`${path}.frameOptions`, 'must be DENY or SAMEORIGIN');
+    if (fo.value !== 'DENY' && fo.value !== 'SAMEORIGIN')
+      throw bad(`${path}.frameOptions`, 'must be DENY or SAMEORIGIN');
     out.push({ header: 'X-Frame-Options', value: fo.value, override: fo.override });
   }
-  if (cfg.xssProtection) out.push({ header: 'X-XSS-Protection', value: xssValue(cfg.xssProtection, path), override: cfg.xssProtection.override });
+  if (cfg.xssProtection)
+    out.push({
+      header: 'X-XSS-Protection',
+      value: xssValue(cfg.xssProtection, path),
+      override: cfg.xssProtection.override,
+    });
   return out;
 }

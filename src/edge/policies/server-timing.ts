@@ -32,7 +32,8 @@ export function sampled(samplingRate: number, random: () => number): boolean {
   return random() * 100 < samplingRate;
 }
 
-const dur = (name: string, ms: number | undefined): string[] => (ms === undefined ? [] : [`${name};dur=${Math.max(0, Math.round(ms))}`]);
+const dur = (name: string, ms: number | undefined): string[] =>
+  ms === undefined ? [] : [`${name};dur=${Math.max(0, Math.round(ms))}`];
 /** `desc` is a quoted-string (RFC 9110 5.6.4): escape `"` and `\`. */
 const desc = (name: string, v: string): string => `${name};desc="${v.replace(/["\\]/g, '\\$&')}"`;
 
@@ -45,7 +46,11 @@ export function serverTimingMetrics(t: ServerTimingInput): string[] {
     out.push(desc('cdn-upstream-layer', 'EDGE'));
     out.push(...dur('cdn-upstream-dns', t.upstreamDnsMs), ...dur('cdn-upstream-connect', t.upstreamConnectMs));
     out.push(...dur('cdn-upstream-fbl', t.upstreamFirstByteMs));
-    out.push(t.cacheStatus === 'miss' ? 'cdn-cache-miss' : 'cdn-cache-refresh', desc('cdn-pop', t.pop), desc('cdn-rid', t.requestId));
+    out.push(
+      t.cacheStatus === 'miss' ? 'cdn-cache-miss' : 'cdn-cache-refresh',
+      desc('cdn-pop', t.pop),
+      desc('cdn-rid', t.requestId),
+    );
   }
   out.push(...dur('cdn-downstream-fbl', t.downstreamFirstByteMs));
   return out;
