@@ -72,7 +72,13 @@ function header(pairs: Array<[string, string]>): CfHeaders {
 }
 
 /** S3's error document shape: `<Error><Code>…</Code><Message>…</Message>…</Error>`. */
-function s3Error(status: number, code: string, message: string, key: string, date: string): Omit<OriginResponse, 'timings'> {
+function s3Error(
+  status: number,
+  code: string,
+  message: string,
+  key: string,
+  date: string,
+): Omit<OriginResponse, 'timings'> {
   const body = Buffer.from(
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
       `<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><Key>${xmlEscape(key)}</Key></Error>`,
@@ -129,16 +135,20 @@ export function createBucketOrigin(opts: BucketOriginOptions = {}): OriginClient
     const key = bucketKey(origin.originPath, req.uri);
     const date = new Date(clock.now()).toUTCString();
     const root = origin.bucketPath;
-    if (!root || !isAbsolute(root)) throw new VergeError('INTERNAL', `bucket origin ${origin.id} has no absolute bucketPath`);
+    if (!root || !isAbsolute(root))
+      throw new VergeError('INTERNAL', `bucket origin ${origin.id} has no absolute bucketPath`);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return s3Error(403, 'MethodNotAllowed', `The specified method is not allowed against this resource.`, key, date);
     }
     const file = await locate(root, key, req.uri);
     const st = file === undefined ? undefined : await stat(file);
     // S3 has no directories: a key naming one is simply absent.
-    if (file === undefined || !st || !st.isFile()) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.', key, date);
+    if (file === undefined || !st || !st.isFile())
+      return s3Error(404, 'NoSuchKey', 'The specified key does not exist.', key, date);
     if (st.size > maxBody) {
-      throw new VergeError('ORIGIN_BODY_TOO_LARGE', `bucket object ${key} is ${st.size} bytes`, { details: { key, size: st.size } });
+      throw new VergeError('ORIGIN_BODY_TOO_LARGE', `bucket object ${key} is ${st.size} bytes`, {
+        details: { key, size: st.size },
+      });
     }
     const id = `${file}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
     const read = await etagFor(file, id);
@@ -161,8 +171,16 @@ export function createBucketOrigin(opts: BucketOriginOptions = {}): OriginClient
       },
       v,
     );
-    if (pre === 304) return { status: 304, statusText: STATUS_TEXT[304]!, headers: header(common), body: Buffer.alloc(0) };
-    if (pre === 412) return s3Error(412, 'PreconditionFailed', 'At least one of the preconditions you specified did not hold.', key, date);
+    if (pre === 304)
+      return { status: 304, statusText: STATUS_TEXT[304]!, headers: header(common), body: Buffer.alloc(0) };
+    if (pre === 412)
+      return s3Error(
+        412,
+        'PreconditionFailed',
+        'At least one of the preconditions you specified did not hold.',
+        key,
+        date,
+      );
     const type: [string, string] = ['Content-Type', contentTypeFor(key)];
     const range = ifRangeHolds(getHeader(h, 'if-range'), v) ? parseRange(getHeader(h, 'range'), st.size) : null;
     if (range === 'unsatisfiable') {
@@ -176,7 +194,12 @@ export function createBucketOrigin(opts: BucketOriginOptions = {}): OriginClient
       const len = range.end - range.start + 1;
       const body = head ? Buffer.alloc(0) : full.subarray(range.start, range.end + 1);
       const cr: [string, string] = ['Content-Range', `bytes ${range.start}-${range.end}/${st.size}`];
-      return { status: 206, statusText: STATUS_TEXT[206]!, headers: header([type, ['Content-Length', String(len)], cr, ...common]), body };
+      return {
+        status: 206,
+        statusText: STATUS_TEXT[206]!,
+        headers: header([type, ['Content-Length', String(len)], cr, ...common]),
+        body,
+      };
     }
     const headers = header([type, ['Content-Length', String(st.size)], ...common]);
     return { status: 200, statusText: STATUS_TEXT[200]!, headers, body: head ? Buffer.alloc(0) : full };

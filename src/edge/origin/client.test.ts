@@ -68,7 +68,13 @@ function plan(port: number, over: Partial<OriginPlan> = {}): OriginPlan {
 }
 
 function get(over: Partial<OriginRequest> = {}): OriginRequest {
-  return { method: 'GET', uri: '/', querystring: '', headers: { host: [{ key: 'Host', value: 'origin.test' }] }, ...over };
+  return {
+    method: 'GET',
+    uri: '/',
+    querystring: '',
+    headers: { host: [{ key: 'Host', value: 'origin.test' }] },
+    ...over,
+  };
 }
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<VergeError> {
@@ -169,7 +175,8 @@ describe('origin client: request and response shape', () => {
     const res = await newClient().fetch(plan(srv.port), get());
     assert.equal(res.body.toString(), 'hello');
     assert.equal(res.headers['content-type']?.[0]?.value, 'text/plain');
-    for (const h of ['connection', 'x-private-hop', 'keep-alive', 'transfer-encoding']) assert.equal(res.headers[h], undefined, h);
+    for (const h of ['connection', 'x-private-hop', 'keep-alive', 'transfer-encoding'])
+      assert.equal(res.headers[h], undefined, h);
   });
 
   test('HEAD returns headers and an empty body; timings are recorded', async () => {
@@ -225,7 +232,10 @@ describe('origin client: connection failures and attempts', () => {
     const port = await unusedPort();
     const e3 = await rejectsWith(newClient().fetch(plan(port), get()), 'ORIGIN_CONNECT_ERROR');
     assert.equal(e3.details?.['attempts'], 3);
-    const e1 = await rejectsWith(newClient().fetch(plan(port, { connectionAttempts: 1 }), get()), 'ORIGIN_CONNECT_ERROR');
+    const e1 = await rejectsWith(
+      newClient().fetch(plan(port, { connectionAttempts: 1 }), get()),
+      'ORIGIN_CONNECT_ERROR',
+    );
     assert.equal(e1.details?.['attempts'], 1);
   });
 
@@ -252,7 +262,10 @@ describe('origin client: connection failures and attempts', () => {
       lookups++;
       cb(Object.assign(new Error('getaddrinfo ENOTFOUND origin.invalid'), { code: 'ENOTFOUND' }));
     }) as unknown as LookupFunction;
-    const e = await rejectsWith(newClient({ lookup }).fetch(plan(80, { domainName: 'origin.invalid' }), get()), 'ORIGIN_DNS_ERROR');
+    const e = await rejectsWith(
+      newClient({ lookup }).fetch(plan(80, { domainName: 'origin.invalid' }), get()),
+      'ORIGIN_DNS_ERROR',
+    );
     assert.equal(e.details?.['attempts'], 1);
     assert.equal(lookups, 1);
   });

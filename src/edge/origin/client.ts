@@ -121,7 +121,12 @@ class AttemptError extends Error {
 }
 
 /** One request on one pool, body buffered. Rejects with AttemptError. */
-function dispatchOnce(pool: Pool, opts: Dispatcher.DispatchOptions, maxBody: number, clock: Clock): Promise<AttemptResult> {
+function dispatchOnce(
+  pool: Pool,
+  opts: Dispatcher.DispatchOptions,
+  maxBody: number,
+  clock: Clock,
+): Promise<AttemptResult> {
   return new Promise((resolve, reject) => {
     let phase: AttemptPhase = 'connect';
     let abort: ((err?: Error) => void) | undefined;
@@ -193,7 +198,9 @@ export function createOriginClient(opts: OriginClientOptions = {}): OriginClient
   let closed = false;
   watchSendHeaders();
 
-  function poolFor(o: Pick<OriginPlan, 'protocol' | 'domainName' | 'port' | 'connectionTimeoutMs' | 'keepaliveTimeoutMs'>): Pool {
+  function poolFor(
+    o: Pick<OriginPlan, 'protocol' | 'domainName' | 'port' | 'connectionTimeoutMs' | 'keepaliveTimeoutMs'>,
+  ): Pool {
     const origin = `${o.protocol}://${hostForUrl(o.domainName)}:${o.port}`;
     // Connect timeout and keep-alive are per connection, so origins that differ in them do not share sockets.
     const key = `${origin}|${o.connectionTimeoutMs}|${o.keepaliveTimeoutMs}`;

@@ -63,7 +63,8 @@ export function classify(err: unknown, phase: AttemptPhase): ClassifiedError {
     // Spec 7.12: on a response timeout, GET and HEAD are retried per connection attempts.
     return { code: 'ORIGIN_TIMEOUT', reason: code, retry: 'idempotent' };
   }
-  if (code.startsWith('HPE_') || (err as Error | null)?.name === 'HTTPParserError') return { code: 'ORIGIN_BAD_RESPONSE', reason: code, retry: 'never' };
+  if (code.startsWith('HPE_') || (err as Error | null)?.name === 'HTTPParserError')
+    return { code: 'ORIGIN_BAD_RESPONSE', reason: code, retry: 'never' };
   if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return { code: 'ORIGIN_RESET', reason: code, retry: 'never' };
   if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
     return { code: 'REQUEST_MALFORMED', reason: code, retry: 'never' };
