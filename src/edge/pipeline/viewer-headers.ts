@@ -55,5 +55,5 @@ export function cloudFrontHeadersFor(txn: ViewerTxn, deps: PipelineDeps): CfHead
     wanted,
     deps.geo,
   );
-  return txn.cloudFrontHeaders;
+  return txn.cloudFrontHeaders!;
 }

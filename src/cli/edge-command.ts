@@ -1,0 +1,98 @@
+/**
+ * @module cli/edge-command
+ * `verge edge`: one PoP in static mode, serving the distribution configs given with --config.
+ * SIGHUP reloads the configs (a bad config is refused and the old one keeps serving); SIGINT
+ * and SIGTERM stop it cleanly.
+ */
+import { readFileSync } from 'node:fs';
+import { print } from '../shared/log.js';
+import { startEdge } from '../edge/edge.js';
+import { parse, intOption, UsageError } from './args.js';
+import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
+
+export const EDGE_HELP = `verge edge --config FILE [--config FILE...] [options]
+
+Runs one edge location (PoP) in static mode.
+
+  --config FILE         a distribution config (JSON); repeat for several distributions
+  --port N              HTTP port for viewers (default 8080)
+  --host ADDR           address to listen on (default 0.0.0.0)
+  --tls-cert FILE       certificate (PEM) for HTTPS and HTTP/2
+  --tls-key FILE        private key (PEM) for HTTPS
+  --https-port N        HTTPS port (default 8443 when --tls-cert is given)
+  --pop ID              this PoP's id, shown in X-Verge-Pop and logs (default local1)
+  --region R            this PoP's region (default local)
+  --admin-port N        admin listener on 127.0.0.1: /healthz, /metrics, POST /invalidations (default 9901)
+  --data-dir DIR        keep a disk cache tier under DIR/cache
+  --geo-db PATH         a MaxMind-format city database (default: the bundled development database)
+  --geo-overrides FILE  JSON map from CIDR ranges to locations, checked first
+  --access-log DEST     stdout (default), off, or a file path
+  --cache-size MB       memory cache budget in MiB (default 256)
+  --server-timing       add Server-Timing to every response
+  --demo-origin [PORT]  also start the bundled demo origin (default port 9000)
+`;
+
+export async function edgeCommand(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {
+    config: { type: 'string', multiple: true },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'https-port': { type: 'string' },
+    pop: { type: 'string' },
+    region: { type: 'string' },
+    'admin-port': { type: 'string' },
+    'data-dir': { type: 'string' },
+    'geo-db': { type: 'string' },
+    'geo-overrides': { type: 'string' },
+    'access-log': { type: 'string' },
+    'cache-size': { type: 'string' },
+    'server-timing': { type: 'boolean' },
+    'demo-origin': { type: 'string' },
+    help: { type: 'boolean' },
+  });
+  if (values.help) return print(EDGE_HELP);
+  if (!values.config?.length) throw new UsageError('verge edge needs at least one --config FILE (a distribution config)');
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together');
+  let demo: DemoOrigin | null = null;
+  if (values['demo-origin'] !== undefined) {
+    const port = intOption(values['demo-origin'] || '9000', '--demo-origin', 9000);
+    demo = await startDemoOrigin(port);
+    print(`demo origin   ${demo.url}`);
+  }
+  const edge = await startEdge({
+    configPaths: values.config,
+    port: intOption(values.port, '--port', 8080),
+    ...(values.host ? { host: values.host } : {}),
+    ...(values['tls-cert'] ? { tls: { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) } } : {}),
+    ...(values['https-port'] ? { httpsPort: intOption(values['https-port'], '--https-port', 8443) } : {}),
+    popId: values.pop ?? 'local1',
+    region: values.region ?? 'local',
+    adminPort: intOption(values['admin-port'], '--admin-port', 9901),
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    ...(values['geo-db'] ? { geoDb: values['geo-db'] } : {}),
+    ...(values['geo-overrides'] ? { geoOverrides: values['geo-overrides'] } : {}),
+    accessLog: values['access-log'] ?? 'stdout',
+    cacheMaxBytes: intOption(values['cache-size'], '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
+    serverTiming: values['server-timing'] ?? false,
+  });
+  const plan = edge.plan();
+  print(`edge ${values.pop ?? 'local1'} serving ${plan.distributions.map((d) => `${d.id} (${d.aliases.join(', ')})`).join('; ')}`);
+  print(`viewers       ${edge.url}${edge.httpsUrl ? `  ${edge.httpsUrl}` : ''}`);
+  if (edge.adminUrl) print(`admin         ${edge.adminUrl}/healthz  ${edge.adminUrl}/metrics  POST ${edge.adminUrl}/invalidations`);
+  print('Ctrl-C stops it; kill -HUP reloads the configs.');
+  process.on('SIGHUP', () => {
+    edge.reload().then(
+      () => print(`reloaded: plan ${edge.plan().version.slice(0, 12)}`),
+      (e: Error) => print(`reload refused, the previous config keeps serving:\n${e.message}`),
+    );
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await edge.close();
+  await demo?.close();
+}

@@ -1,0 +1,216 @@
+/**
+ * @module edge/edge
+ * One PoP: assembles the cache, origin client, function host, geolocation and pipeline behind
+ * the viewer and admin listeners. The active plan is swapped whole; each request keeps the plan
+ * it started with. A new plan goes live only after every function it references has loaded, so
+ * a bad config or function is refused and the old one keeps serving.
+ */
+import type { Server } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { VergeError } from '../shared/errors.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import type { FunctionRuntime } from '../shared/lambda-edge/index.js';
+import { Coalescer, createMemoryStore, createTieredStore, validateInvalidation } from './cache/index.js';
+import type { CacheStore, InvalidationRequest } from './cache/types.js';
+import type { EdgePlan } from './config/plan.js';
+import { loadConfigFiles } from './config/index.js';
+import { createOriginClient } from './origin/index.js';
+import { openGeo, type GeoLookup } from './geo/index.js';
+import { FunctionHost } from './functions/function-host.js';
+import { EdgeStats } from './observe/stats.js';
+import type { PipelineDeps } from './pipeline/deps.js';
+import type { FetchResult } from './pipeline/transaction.js';
+import { createAccessLog } from './server/access-log.js';
+import { handleRequest, type HandlerContext } from './server/handler.js';
+import { listenHttp, listenHttps } from './server/listen.js';
+import { startAdmin } from './server/admin.js';
+
+export interface EdgeOptions {
+  /** Distribution config files (static mode). */
+  configPaths?: string[];
+  /** Or a plan compiled elsewhere (tests, managed mode). */
+  plan?: EdgePlan;
+  host?: string;
+  port?: number;
+  httpsPort?: number;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  adminHost?: string;
+  /** Admin listener port; omit for none, 0 for any free port. */
+  adminPort?: number;
+  popId?: string;
+  region?: string;
+  dataDir?: string;
+  geoDb?: string;
+  geoOverrides?: string;
+  /** Set false to skip loading the geolocation database (tests that need no geo). */
+  geo?: boolean;
+  runtime?: FunctionRuntime;
+  clock?: Clock;
+  logger?: Logger;
+  /** 'stdout' (default), 'off', or a file path. */
+  accessLog?: string;
+  cacheMaxBytes?: number;
+  serverTiming?: boolean;
+}
+
+export interface Edge {
+  readonly url: string;
+  readonly httpsUrl: string | null;
+  readonly adminUrl: string | null;
+  readonly stats: EdgeStats;
+  readonly cache: CacheStore;
+  plan(): EdgePlan;
+  /** Validate, load functions, then swap. Throws (and keeps the old plan) on any problem. */
+  applyPlan(plan: EdgePlan): Promise<void>;
+  reload(): Promise<void>;
+  invalidate(req: InvalidationRequest): number;
+  close(): Promise<void>;
+}
+
+export async function startEdge(opts: EdgeOptions): Promise<Edge> {
+  const clock = opts.clock ?? systemClock;
+  const popId = opts.popId ?? 'local1';
+  const region = opts.region ?? 'local';
+  const logger = opts.logger ?? createLogger({ base: { pop: popId } });
+  const stats = new EdgeStats();
+  const runtime = opts.runtime ?? (await defaultRuntime());
+  const functions = new FunctionHost(runtime, logger, (r) => {
+    stats.functionInvocations.inc({ function: r.functionName, version: r.functionVersion, event: r.eventType, outcome: r.ok ? 'ok' : r.errorCode! });
+    stats.observeFunction({ function: r.functionName, version: r.functionVersion, event: r.eventType }, r.durationMs);
+  });
+  const maxBytes = opts.cacheMaxBytes ?? 256 * 1024 * 1024;
+  const cache = opts.dataDir
+    ? await createTieredStore({ maxBytes, dir: join(opts.dataDir, 'cache'), clock })
+    : createMemoryStore({ maxBytes });
+  const geo: GeoLookup | null =
+    opts.geo === false && !opts.geoOverrides ? null : await openGeo({ ...(opts.geoDb ? { dbPath: opts.geoDb } : {}), ...(opts.geoOverrides ? { overridesPath: opts.geoOverrides } : {}), ...(opts.geo === false ? { noDatabase: true } : {}) });
+  const origins = createOriginClient({ clock });
+  const pending = new Set<Promise<unknown>>();
+  const accessLog = createAccessLog(opts.accessLog ?? 'stdout');
+  const httpsPortWanted = opts.tls ? (opts.httpsPort ?? 8443) : 443;
+
+  const load = async (): Promise<EdgePlan> => {
+    if (opts.plan) return opts.plan;
+    if (!opts.configPaths?.length) throw new VergeError('CONFIG_INVALID', 'no distribution config: pass --config FILE');
+    return (await loadConfigFiles(opts.configPaths)).plan;
+  };
+  let current = await load();
+  await functions.activate(await functions.prepare(current));
+
+  const deps: PipelineDeps = {
+    clock,
+    cache,
+    coalescer: new Coalescer<FetchResult>(),
+    origins,
+    functions,
+    geo,
+    stats,
+    logger,
+    popId,
+    region,
+    viaToken: `1.1 ${popId}.verge (Verge)`,
+    httpsPort: httpsPortWanted,
+    serverTiming: opts.serverTiming ?? false,
+    background(p) {
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    },
+  };
+  const host = opts.host ?? '0.0.0.0';
+  const httpCtx: HandlerContext = { deps, plan: () => current, accessLog: accessLog.sink, protocol: 'http' };
+  const http = await listenHttp({ host, port: opts.port ?? 8080 }, (req, res) => handleRequest(httpCtx, req, res));
+  let https: Http2SecureServer | null = null;
+  if (opts.tls) {
+    const httpsCtx: HandlerContext = { ...httpCtx, protocol: 'https' };
+    https = await listenHttps({ host, port: httpsPortWanted, ...opts.tls }, (req, res) => handleRequest(httpsCtx, req, res));
+    deps.httpsPort = (https.address() as AddressInfo).port;
+  }
+
+  const invalidate = (req: InvalidationRequest): number => {
+    validateInvalidation(req);
+    const n = cache.invalidate(req);
+    stats.invalidations.inc({ distribution: req.distributionId }, n);
+    return n;
+  };
+
+  let admin: Server | null = null;
+  if (opts.adminPort !== undefined) {
+    admin = await startAdmin(
+      {
+        health: () => ({ status: 'ok', pop: popId, region, planVersion: current.version, distributions: current.distributions.length }),
+        metrics: () => {
+          const s = cache.stats();
+          return stats.render({ verge_cache_entries: s.entries, verge_cache_bytes: s.bytes, verge_cache_max_bytes: s.maxBytes });
+        },
+        config: () => ({
+          version: current.version,
+          distributions: current.distributions.map((d) => ({ id: d.id, aliases: d.aliases, behaviors: d.behaviors.map((b) => b.pathPattern) })),
+        }),
+        invalidate: async (body) => invalidationFromBody(body, current, invalidate),
+      },
+      opts.adminHost ?? '127.0.0.1',
+      opts.adminPort,
+    );
+  }
+
+  const hostForUrl = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const edge: Edge = {
+    url: `http://${hostForUrl}:${(http.address() as AddressInfo).port}`,
+    httpsUrl: https ? `https://${hostForUrl}:${(https.address() as AddressInfo).port}` : null,
+    adminUrl: admin ? `http://${opts.adminHost ?? '127.0.0.1'}:${(admin.address() as AddressInfo).port}` : null,
+    stats,
+    cache,
+    plan: () => current,
+    async applyPlan(plan) {
+      const prepared = await functions.prepare(plan);
+      current = plan;
+      await functions.activate(prepared);
+    },
+    async reload() {
+      await edge.applyPlan(await load());
+    },
+    invalidate,
+    async close() {
+      await Promise.all([closeServer(http), https ? closeServer(https) : null, admin ? closeServer(admin) : null]);
+      await Promise.allSettled([...pending]);
+      await origins.close();
+      await functions.close();
+      await cache.close();
+      await accessLog.close();
+      geo?.close?.();
+    },
+  };
+  return edge;
+}
+
+/** `{"paths": [...], "tags": [...], "distributionId"?}`: without an id, every distribution. */
+function invalidationFromBody(body: unknown, plan: EdgePlan, invalidate: (r: InvalidationRequest) => number): Record<string, unknown> {
+  const b = (body ?? {}) as { paths?: unknown; tags?: unknown; distributionId?: unknown };
+  const paths = b.paths === undefined ? [] : b.paths;
+  const tags = b.tags === undefined ? [] : b.tags;
+  if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) throw new VergeError('CONFIG_INVALID', '"paths" must be an array of strings');
+  if (!Array.isArray(tags) || !tags.every((p) => typeof p === 'string')) throw new VergeError('CONFIG_INVALID', '"tags" must be an array of strings');
+  if (paths.length === 0 && tags.length === 0) throw new VergeError('CONFIG_INVALID', 'give at least one of "paths" or "tags"');
+  const ids = b.distributionId === undefined ? plan.distributions.map((d) => d.id) : [String(b.distributionId)];
+  if (b.distributionId !== undefined && !plan.distributions.some((d) => d.id === b.distributionId)) {
+    throw new VergeError('CONFIG_INVALID', `no distribution "${String(b.distributionId)}" on this edge`);
+  }
+  let removed = 0;
+  for (const distributionId of ids) removed += invalidate({ distributionId, paths, tags });
+  return { status: 'Completed', distributions: ids, paths, tags, removed };
+}
+
+function closeServer(s: Server | Http2SecureServer): Promise<void> {
+  return new Promise((resolve) => {
+    s.close(() => resolve());
+    (s as Server).closeAllConnections?.();
+  });
+}
+
+async function defaultRuntime(): Promise<FunctionRuntime> {
+  const { createFunctionRuntime } = await import('../runtime/host/index.js');
+  return createFunctionRuntime();
+}

@@ -1,0 +1,66 @@
+/**
+ * @module edge/server/admin
+ * The admin listener (`--admin-port`, loopback by default): `/healthz`, Prometheus `/metrics`,
+ * `POST /invalidations` (`{"paths": [...], "tags": [...], "distributionId"?}`), and
+ * `GET /config` (the active plan's version and distributions).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isVergeError } from '../../shared/errors.js';
+
+export interface AdminApi {
+  health(): Record<string, unknown>;
+  metrics(): string;
+  invalidate(body: unknown): Promise<Record<string, unknown>>;
+  config(): Record<string, unknown>;
+}
+
+const MAX_ADMIN_BODY = 1024 * 1024;
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = type === 'application/json' ? JSON.stringify(body, null, 2) + '\n' : String(body);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_ADMIN_BODY) reject(new Error('body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      try {
+        resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {});
+      } catch (e) {
+        reject(new Error(`the body is not JSON: ${(e as Error).message}`));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+export function startAdmin(api: AdminApi, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') return send(res, 200, api.health());
+    if (req.method === 'GET' && path === '/metrics') return send(res, 200, api.metrics(), 'text/plain; version=0.0.4');
+    if (req.method === 'GET' && path === '/config') return send(res, 200, api.config());
+    if (req.method === 'POST' && path === '/invalidations') {
+      readJson(req)
+        .then((body) => api.invalidate(body))
+        .then(
+          (out) => send(res, 201, out),
+          (e: unknown) => send(res, 400, { error: isVergeError(e) ? e.code : 'BAD_REQUEST', message: (e as Error).message }),
+        );
+      return;
+    }
+    send(res, 404, { error: 'NOT_FOUND', message: `no admin route ${req.method} ${path}; try /healthz, /metrics, /config, POST /invalidations` });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

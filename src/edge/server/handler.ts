@@ -1,0 +1,262 @@
+/**
+ * @module edge/server/handler
+ * The bridge between Node's HTTP objects and the pipeline: parse the viewer request into a
+ * ViewerTxn (CloudFront-shaped headers, path and raw query), read the body, run the step table,
+ * then transmit the response and write the access-log line and counters.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { VergeError } from '../../shared/errors.js';
+import { toRawHeaders, type CfHeaders } from '../../shared/lambda-edge/index.js';
+import type { EdgePlan } from '../config/plan.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
+import { runPipeline } from '../pipeline/run.js';
+import type { ViewerConnection, ViewerTxn } from '../pipeline/transaction.js';
+import type { AccessLogSink } from './access-log.js';
+import { newRequestId } from './request-id.js';
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+
+/** CloudFront's URL limit (spec 0.1, 4.3). */
+export const MAX_URL_BYTES = 8192;
+/** The largest viewer body the edge buffers. */
+export const MAX_BODY_BYTES = 50 * 1024 * 1024;
+
+/** Connection-specific headers HTTP/2 forbids in responses (RFC 9113 8.2.2). */
+const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+export interface HandlerContext {
+  deps: PipelineDeps;
+  plan(): EdgePlan;
+  accessLog: AccessLogSink;
+  protocol: 'http' | 'https';
+}
+
+export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
+  const { deps } = ctx;
+  const plan = ctx.plan();
+  const startMono = deps.clock.monotonic();
+  const requestId = newRequestId();
+  const rawUrl = req.url ?? '/';
+  const txn = newTxn(ctx, req, plan, requestId, rawUrl, startMono);
+  if (Buffer.byteLength(rawUrl) > MAX_URL_BYTES) {
+    txn.error = new VergeError('REQUEST_URL_TOO_LONG', `the URL is ${Buffer.byteLength(rawUrl)} bytes; the limit is ${MAX_URL_BYTES}`);
+    return run(ctx, txn, res, 'synth');
+  }
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  if (!hasBody) return run(ctx, txn, res, 'receive');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > MAX_BODY_BYTES) tooLarge = true;
+    else chunks.push(c);
+  });
+  req.on('end', () => {
+    txn.body = Buffer.concat(chunks);
+    if (tooLarge) {
+      txn.error = new VergeError('REQUEST_MALFORMED', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
+      return run(ctx, txn, res, 'synth');
+    }
+    run(ctx, txn, res, 'receive');
+  });
+  req.on('error', () => res.destroy());
+}
+
+function newTxn(ctx: HandlerContext, req: Req, plan: EdgePlan, requestId: string, rawUrl: string, startMono: number): ViewerTxn {
+  const { uri, querystring } = splitTarget(rawUrl);
+  const headers: CfHeaders = {};
+  const order: string[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.charCodeAt(0) === 58 /* ':' */) continue; // HTTP/2 pseudo-headers
+    const lower = key.toLowerCase();
+    order.push(key);
+    (headers[lower] ??= []).push({ key, value: raw[i + 1]! });
+  }
+  const authority = (req as Http2ServerRequest).authority;
+  if (!headers['host'] && authority) headers['host'] = [{ key: 'Host', value: authority }];
+  const hostHeader = headers['host']?.[0]?.value ?? '';
+  const socket = req.socket;
+  const conn: ViewerConnection = {
+    clientIp: normalizeIp(socket.remoteAddress ?? ''),
+    clientPort: socket.remotePort ?? 0,
+    protocol: ctx.protocol,
+    httpVersion: req.httpVersion,
+  };
+  if (ctx.protocol === 'https') {
+    const tls = socket as TLSSocket;
+    const cipher = tls.getCipher?.();
+    conn.tls = {
+      version: tls.getProtocol?.() ?? 'unknown',
+      cipher: cipher?.standardName ?? cipher?.name ?? 'unknown',
+      handshake: tls.isSessionReused?.() ? 'sessionResumed' : 'fullHandshake',
+    };
+  }
+  return {
+    requestId,
+    startedAt: ctx.deps.clock.now(),
+    startMono,
+    plan,
+    conn,
+    host: hostOnly(hostHeader),
+    rawUrl,
+    viewerHeaderOrder: order,
+    request: { clientIp: conn.clientIp, method: req.method ?? 'GET', uri, querystring, headers },
+    body: EMPTY,
+    dist: null,
+    behavior: null,
+    conditions: new Set(),
+    cacheKey: null,
+    acceptEncoding: undefined,
+    staleEntry: null,
+    response: null,
+    originStatus: 0,
+    resultType: 'Miss',
+    detailedResultType: 'Miss',
+    error: null,
+    cloudFrontHeaders: null,
+    ageSec: null,
+    originLatencyMs: undefined,
+    functionsRan: [],
+    originOverride: null,
+    range: null,
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Split a request target into the path (`uri`) and the raw query without `?` (spec 1.2). */
+export function splitTarget(target: string): { uri: string; querystring: string } {
+  let t = target;
+  if (!t.startsWith('/')) {
+    // absolute-form (RFC 9112 3.2.2): keep only the path and query
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(t);
+    t = m ? t.slice(m[0].length) || '/' : '/' + t;
+    if (!t.startsWith('/')) t = '/' + t;
+  }
+  const hash = t.indexOf('#');
+  if (hash >= 0) t = t.slice(0, hash);
+  const q = t.indexOf('?');
+  return q < 0 ? { uri: t, querystring: '' } : { uri: t.slice(0, q), querystring: t.slice(q + 1) };
+}
+
+function hostOnly(h: string): string {
+  const lower = h.toLowerCase();
+  if (lower.startsWith('[')) return lower.slice(0, lower.indexOf(']') + 1);
+  const colon = lower.lastIndexOf(':');
+  return colon >= 0 ? lower.slice(0, colon) : lower;
+}
+
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+function run(ctx: HandlerContext, txn: ViewerTxn, res: Res, from: 'receive' | 'synth'): void {
+  let done: void | Promise<void>;
+  try {
+    done = runPipeline(txn, ctx.deps, from);
+  } catch (e) {
+    ctx.deps.logger.log('error', 'pipeline crashed', { requestId: txn.requestId, error: String((e as Error)?.stack ?? e) });
+    res.destroy();
+    return;
+  }
+  if (done instanceof Promise) {
+    done.then(
+      () => transmit(ctx, txn, res),
+      (e: unknown) => {
+        ctx.deps.logger.log('error', 'pipeline crashed', { requestId: txn.requestId, error: String((e as Error)?.stack ?? e) });
+        res.destroy();
+      },
+    );
+  } else transmit(ctx, txn, res);
+}
+
+function transmit(ctx: HandlerContext, txn: ViewerTxn, res: Res): void {
+  const r = txn.response!;
+  const isH2 = txn.conn.httpVersion === '2.0';
+  const headers = r.headers;
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
+  delete headers['connection'];
+  const noBody = txn.request.method === 'HEAD' || r.status === 304 || r.status === 204 || (r.status >= 100 && r.status < 200);
+  const raw = toRawHeaders(headers);
+  const flat: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    if (isH2 && H2_FORBIDDEN.has(raw[i]!.toLowerCase())) continue;
+    flat.push(raw[i]!, raw[i + 1]!);
+  }
+  if (r.status !== 304 && r.status !== 204) flat.push('Content-Length', String(r.body.length));
+  try {
+    if (isH2) (res as Http2ServerResponse).writeHead(r.status, toH2Headers(flat));
+    else (res as ServerResponse).writeHead(r.status, r.statusText || undefined, flat);
+    if (noBody) res.end();
+    else res.end(r.body);
+  } catch (e) {
+    ctx.deps.logger.log('error', 'transmit failed', { requestId: txn.requestId, error: String(e) });
+    res.destroy();
+  }
+  finish(ctx, txn, noBody ? 0 : r.body.length);
+}
+
+function toH2Headers(flat: string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < flat.length; i += 2) {
+    const k = flat[i]!.toLowerCase();
+    const prev = out[k];
+    out[k] = prev === undefined ? flat[i + 1]! : Array.isArray(prev) ? [...prev, flat[i + 1]!] : [prev, flat[i + 1]!];
+  }
+  return out;
+}
+
+function finish(ctx: HandlerContext, txn: ViewerTxn, bytes: number): void {
+  const { deps } = ctx;
+  const r = txn.response!;
+  const ms = deps.clock.monotonic() - txn.startMono;
+  const distId = txn.dist?.id ?? '-';
+  deps.stats.requests.inc({ distribution: distId, result: txn.resultType, status: `${Math.floor(r.status / 100)}xx` });
+  deps.stats.bytesSent.inc({ distribution: distId }, bytes);
+  deps.stats.requestDuration.observe(ms);
+  const d = new Date(txn.startedAt);
+  const iso = d.toISOString();
+  ctx.accessLog({
+    date: iso.slice(0, 10),
+    time: iso.slice(11, 19),
+    'x-edge-location': deps.popId,
+    'sc-bytes': bytes,
+    'c-ip': txn.conn.clientIp,
+    'cs-method': txn.request.method,
+    'cs(Host)': txn.dist?.domainName ?? txn.host,
+    'cs-uri-stem': txn.request.uri,
+    'sc-status': r.status,
+    'cs(Referer)': txn.request.headers['referer']?.[0]?.value ?? '-',
+    'cs(User-Agent)': txn.request.headers['user-agent']?.[0]?.value ?? '-',
+    'cs-uri-query': txn.request.querystring || '-',
+    'x-edge-result-type': txn.resultType,
+    'x-edge-request-id': txn.requestId,
+    'x-host-header': txn.host,
+    'cs-protocol': txn.conn.protocol,
+    'cs-bytes': txn.body.length,
+    'time-taken': Math.round(ms) / 1000,
+    'x-forwarded-for': txn.request.headers['x-forwarded-for']?.[0]?.value ?? '-',
+    'ssl-protocol': txn.conn.tls?.version ?? '-',
+    'ssl-cipher': txn.conn.tls?.cipher ?? '-',
+    'x-edge-response-result-type': txn.resultType,
+    'cs-protocol-version': `HTTP/${txn.conn.httpVersion}`,
+    'c-port': txn.conn.clientPort,
+    'x-edge-detailed-result-type': txn.detailedResultType,
+    'sc-content-type': r.headers['content-type']?.[0]?.value ?? '-',
+    'sc-content-len': r.body.length,
+    'sc-range-start': txn.range?.start ?? '-',
+    'sc-range-end': txn.range?.end ?? '-',
+    'distribution-id': distId,
+    'pop-region': deps.region,
+    ...(txn.error ? { 'x-edge-error': `${txn.error.code}: ${txn.error.message}` } : {}),
+    ...(txn.functionsRan.length ? { functions: txn.functionsRan } : {}),
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * @module edge/server/listen
+ * The viewer listeners: HTTP/1.1, and HTTPS with HTTP/2 (ALPN, HTTP/1.1 fallback). Requests the
+ * HTTP parser rejects (bad request line, CR/LF in a header, both Content-Length and
+ * Transfer-Encoding, oversize headers) get a 4xx and never reach the pipeline (spec 0.1).
+ */
+import { createServer, type Server } from 'node:http';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { Duplex } from 'node:stream';
+
+/** CloudFront's limit on the request line plus headers (spec 0.1, 4.3). */
+export const MAX_HEADER_BYTES = 20_480;
+
+type Handler = Parameters<typeof createServer>[1];
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+}
+
+/** Answer a request the parser refused, then close the connection (CloudFront closes it too). */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code = err.code ?? '';
+  const status = code === 'HPE_HEADER_OVERFLOW' ? 413 : code === 'HPE_URI_TOO_LONG' ? 414 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const text = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Request Entity Too Large', 414: 'URI Too Long' }[status];
+  const body = `${status} ${text}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nServer: Verge\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n` +
+      `X-Cache: Error from verge\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export function listenHttp(opts: ListenOptions, handler: Handler): Promise<Server> {
+  const server = createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 20_000 },
+    handler,
+  );
+  server.on('clientError', onClientError);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+export function listenHttps(
+  opts: ListenOptions & { cert: string | Buffer; key: string | Buffer },
+  handler: (req: any, res: any) => void,
+): Promise<Http2SecureServer> {
+  const server = createSecureServer(
+    { cert: opts.cert, key: opts.key, allowHTTP1: true, settings: { maxHeaderListSize: MAX_HEADER_BYTES } },
+    handler,
+  );
+  server.on('clientError' as 'session', onClientError as any);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

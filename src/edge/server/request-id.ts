@@ -1,0 +1,20 @@
+/**
+ * @module edge/server/request-id
+ * Request ids in CloudFront's form (spec 1.1): 56 characters of the base64url alphabet ending
+ * `==`. Random bytes are drawn in blocks so the hot path does not call into OpenSSL per request.
+ */
+import { randomFillSync } from 'node:crypto';
+
+const BLOCK = 40 * 256;
+let pool = Buffer.alloc(BLOCK);
+let offset = BLOCK;
+
+export function newRequestId(): string {
+  if (offset >= BLOCK) {
+    pool = randomFillSync(Buffer.alloc(BLOCK));
+    offset = 0;
+  }
+  const id = pool.toString('base64', offset, offset + 40);
+  offset += 40;
+  return id.replace(/\+/g, '-').replace(/\//g, '_');
+}
