@@ -252,7 +252,8 @@ class SfParser {
     let i = start + 1;
     for (; i < s.length; i++) {
       const ch = s[i]!;
-      if (ch === ',' || ch === ';' || ch === ' ' || ch === '\t' || ch === '=' || ch === '"' || ch === '(' || ch === ')') break;
+      if (ch === ',' || ch === ';' || ch === ' ' || ch === '\t' || ch === '=' || ch === '"' || ch === '(' || ch === ')')
+        break;
     }
     this.#i = i;
     return s.slice(start, i);

@@ -29,8 +29,14 @@ test('concurrent calls with one key share a fetch; the first is not joined', asy
   d.resolve('v');
   const results = await Promise.all(all);
   assert.equal(calls, 1);
-  assert.deepEqual(results.map((r) => r.value), ['v', 'v', 'v']);
-  assert.deepEqual(results.map((r) => r.joined), [false, true, true]);
+  assert.deepEqual(
+    results.map((r) => r.value),
+    ['v', 'v', 'v'],
+  );
+  assert.deepEqual(
+    results.map((r) => r.joined),
+    [false, true, true],
+  );
 });
 
 test('different keys are never collapsed', async () => {

@@ -99,7 +99,8 @@ export class DiskStore implements CacheStore {
     try {
       entry = decodeEntry(await readFile(rec.file), key);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.#log.log('warn', 'cache file unreadable', { file: rec.file, error: String(e) });
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.#log.log('warn', 'cache file unreadable', { file: rec.file, error: String(e) });
     }
     if (entry === undefined) {
       // Corrupt, truncated or gone: forget it and delete the file, unless a newer set raced us.

@@ -17,7 +17,8 @@ const ZERO_MIN: TtlPolicy = { minTTL: 0, defaultTTL: 86400, maxTTL: 31536000 };
 
 function h(pairs: Record<string, string | string[]>): CfHeaders {
   const out: CfHeaders = {};
-  for (const [k, v] of Object.entries(pairs)) out[k.toLowerCase()] = (Array.isArray(v) ? v : [v]).map((value) => ({ key: k, value }));
+  for (const [k, v] of Object.entries(pairs))
+    out[k.toLowerCase()] = (Array.isArray(v) ? v : [v]).map((value) => ({ key: k, value }));
   return out;
 }
 const ttl = (headers: Record<string, string | string[]>, policy = OPTIMIZED, now = Date.UTC(2026, 0, 1)): number =>
@@ -26,30 +27,42 @@ const ttl = (headers: Record<string, string | string[]>, policy = OPTIMIZED, now
 describe('computeTtl: spec 7.4', () => {
   test('max-age=60 with CachingOptimized gives 60 s', () => assert.equal(ttl({ 'Cache-Control': 'max-age=60' }), 60));
   test('s-maxage wins over max-age', () => assert.equal(ttl({ 'Cache-Control': 's-maxage=10, max-age=60' }), 10));
-  test('no-cache with minTTL 0 gives 0 (always revalidate)', () => assert.equal(ttl({ 'Cache-Control': 'no-cache' }, ZERO_MIN), 0));
+  test('no-cache with minTTL 0 gives 0 (always revalidate)', () =>
+    assert.equal(ttl({ 'Cache-Control': 'no-cache' }, ZERO_MIN), 0));
   test('no-store / private give minTTL', () => {
     assert.equal(ttl({ 'Cache-Control': 'no-store, max-age=600' }, { ...OPTIMIZED, minTTL: 5 }), 5);
     assert.equal(ttl({ 'Cache-Control': 'private, max-age=600' }, { ...OPTIMIZED, minTTL: 7 }), 7);
   });
   test('nothing given: default TTL', () => assert.equal(ttl({}), 86400));
-  test('default below minTTL is raised to minTTL', () => assert.equal(ttl({}, { minTTL: 50, defaultTTL: 10, maxTTL: 100 }), 50));
+  test('default below minTTL is raised to minTTL', () =>
+    assert.equal(ttl({}, { minTTL: 50, defaultTTL: 10, maxTTL: 100 }), 50));
   test('clamped to [minTTL, maxTTL]', () => {
     assert.equal(ttl({ 'Cache-Control': 'max-age=999999999' }), 31536000);
     assert.equal(ttl({ 'Cache-Control': 'max-age=0' }), 1);
   });
   test('Expires in the past gives minTTL', () => {
     const now = Date.UTC(2026, 0, 1);
-    assert.equal(ttl({ Date: new Date(now).toUTCString(), Expires: new Date(now - 3600_000).toUTCString() }, OPTIMIZED, now), 1);
+    assert.equal(
+      ttl({ Date: new Date(now).toUTCString(), Expires: new Date(now - 3600_000).toUTCString() }, OPTIMIZED, now),
+      1,
+    );
   });
   test('Expires is relative to Date (RFC 9111 4.2.1)', () => {
     const now = Date.UTC(2026, 0, 1);
     const date = now - 100_000;
-    assert.equal(ttl({ Date: new Date(date).toUTCString(), Expires: new Date(date + 300_000).toUTCString() }, ZERO_MIN, now), 300);
+    assert.equal(
+      ttl({ Date: new Date(date).toUTCString(), Expires: new Date(date + 300_000).toUTCString() }, ZERO_MIN, now),
+      300,
+    );
   });
-  test('invalid Expires ("0") means already expired (RFC 9111 5.3)', () => assert.equal(ttl({ Expires: '0' }, ZERO_MIN), 0));
+  test('invalid Expires ("0") means already expired (RFC 9111 5.3)', () =>
+    assert.equal(ttl({ Expires: '0' }, ZERO_MIN), 0));
   test('max-age wins over Expires', () => {
     const now = Date.UTC(2026, 0, 1);
-    assert.equal(ttl({ 'Cache-Control': 'max-age=60', Expires: new Date(now + 3600_000).toUTCString() }, ZERO_MIN, now), 60);
+    assert.equal(
+      ttl({ 'Cache-Control': 'max-age=60', Expires: new Date(now + 3600_000).toUTCString() }, ZERO_MIN, now),
+      60,
+    );
   });
   test('parsing: case, quotes, several lines, duplicates, invalid numbers', () => {
     assert.equal(ttl({ 'Cache-Control': 'Public, MAX-AGE=60' }), 60);
@@ -59,7 +72,10 @@ describe('computeTtl: spec 7.4', () => {
     assert.equal(ttl({ 'Cache-Control': 'max-age=60, max-age=60' }, ZERO_MIN), 60);
     assert.equal(ttl({ 'Cache-Control': 'max-age=abc' }, ZERO_MIN), 0);
     assert.equal(ttl({ 'Cache-Control': 'max-age=-5' }, ZERO_MIN), 0);
-    assert.equal(ttl({ 'Cache-Control': 'max-age=99999999999999' }, { minTTL: 0, defaultTTL: 0, maxTTL: 1e12 }), 2147483648);
+    assert.equal(
+      ttl({ 'Cache-Control': 'max-age=99999999999999' }, { minTTL: 0, defaultTTL: 0, maxTTL: 1e12 }),
+      2147483648,
+    );
   });
   test('a quoted value may contain commas', () => {
     const d = parseCacheControl('private="set-cookie, x-a", max-age=30');
@@ -90,7 +106,10 @@ describe('computeTtl: targeted fields', () => {
     assert.equal(parseTargetedField('max-age=10;foo=bar, no-cache="a"')?.get('no-cache'), 'a');
   });
   test('Surrogate-Control max-age beats both; targeted directives for other devices are skipped', () => {
-    assert.equal(ttl({ 'Cache-Control': 'max-age=60', 'CDN-Cache-Control': 'max-age=600', 'Surrogate-Control': 'max-age=300' }), 300);
+    assert.equal(
+      ttl({ 'Cache-Control': 'max-age=60', 'CDN-Cache-Control': 'max-age=600', 'Surrogate-Control': 'max-age=300' }),
+      300,
+    );
     assert.equal(ttl({ 'Cache-Control': 'max-age=60', 'Surrogate-Control': 'max-age=300;other-device' }), 60);
     assert.equal(ttl({ 'Surrogate-Control': 'max-age=30+60, content="ESI/1.0"' }), 30);
   });

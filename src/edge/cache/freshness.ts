@@ -40,7 +40,11 @@ export function edgeDirectives(headers: CfHeaders): EdgeDirectives {
   if (sc !== undefined) return { directives: sc, source: 'surrogate-control', expiresApplies: false };
   const cdn = parseTargetedField(getHeaderJoined(headers, 'cdn-cache-control'));
   if (cdn !== undefined) return { directives: cdn, source: 'cdn-cache-control', expiresApplies: false };
-  return { directives: parseCacheControl(getHeaderJoined(headers, 'cache-control')), source: 'cache-control', expiresApplies: true };
+  return {
+    directives: parseCacheControl(getHeaderJoined(headers, 'cache-control')),
+    source: 'cache-control',
+    expiresApplies: true,
+  };
 }
 
 export interface TtlDecision {
@@ -184,6 +188,7 @@ export function conditionalHeaders(entry: CacheEntry): CfHeaders {
   const out: CfHeaders = {};
   if (!isReusable(entry)) return out;
   if (entry.etag !== undefined) out['if-none-match'] = [{ key: 'If-None-Match', value: entry.etag }];
-  if (entry.lastModified !== undefined) out['if-modified-since'] = [{ key: 'If-Modified-Since', value: entry.lastModified }];
+  if (entry.lastModified !== undefined)
+    out['if-modified-since'] = [{ key: 'If-Modified-Since', value: entry.lastModified }];
   return out;
 }

@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { VergeError } from '../../shared/errors.js';
 import { compileInvalidation, validateInvalidation } from './invalidate.js';
 
-const e = (invalidationPath: string, tags: string[] = [], distributionId = 'D1') => ({ distributionId, invalidationPath, tags });
+const e = (invalidationPath: string, tags: string[] = [], distributionId = 'D1') => ({
+  distributionId,
+  invalidationPath,
+  tags,
+});
 const rejects = (paths: string[], tags?: string[]) =>
   assert.throws(
     () => validateInvalidation(tags ? { distributionId: 'D1', paths, tags } : { distributionId: 'D1', paths }),

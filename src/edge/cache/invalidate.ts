@@ -44,14 +44,20 @@ export function validateInvalidation(req: InvalidationRequest): void {
     throw invalid(`An invalidation may list at most ${MAX_FILE_PATHS} file paths; this one lists ${files}.`, { files });
   }
   if (wildcards > MAX_WILDCARD_PATHS) {
-    throw invalid(`An invalidation may list at most ${MAX_WILDCARD_PATHS} wildcard paths; this one lists ${wildcards}.`, { wildcards });
+    throw invalid(
+      `An invalidation may list at most ${MAX_WILDCARD_PATHS} wildcard paths; this one lists ${wildcards}.`,
+      { wildcards },
+    );
   }
   if (tags.length > MAX_TAGS_PER_REQUEST) {
     throw invalid(`An invalidation may list at most ${MAX_TAGS_PER_REQUEST} tags.`, { tags: tags.length });
   }
   for (const t of tags) {
     if (typeof t !== 'string' || t === '' || t.length > MAX_TAG_LENGTH || /[\s,]/.test(t)) {
-      throw invalid(`Invalid tag ${JSON.stringify(t)}: tags are 1-${MAX_TAG_LENGTH} characters without spaces or commas.`, { tag: t });
+      throw invalid(
+        `Invalid tag ${JSON.stringify(t)}: tags are 1-${MAX_TAG_LENGTH} characters without spaces or commas.`,
+        { tag: t },
+      );
     }
   }
 }
@@ -61,13 +67,18 @@ function checkPath(p: string): void {
     throw invalid(`Invalid invalidation path ${JSON.stringify(p)}: paths must start with "/".`, { path: p });
   }
   if (p.length > MAX_PATH_LENGTH) {
-    throw invalid(`Invalidation path is ${p.length} characters; the maximum is ${MAX_PATH_LENGTH}.`, { path: p.slice(0, 80) });
+    throw invalid(`Invalidation path is ${p.length} characters; the maximum is ${MAX_PATH_LENGTH}.`, {
+      path: p.slice(0, 80),
+    });
   }
   const star = p.indexOf('*');
   if (star >= 0 && star !== p.length - 1) {
-    throw invalid(`Invalid invalidation path ${JSON.stringify(p)}: "*" may only be the last character (e.g. "/images/*").`, {
-      path: p,
-    });
+    throw invalid(
+      `Invalid invalidation path ${JSON.stringify(p)}: "*" may only be the last character (e.g. "/images/*").`,
+      {
+        path: p,
+      },
+    );
   }
   for (let i = 0; i < p.length; i++) {
     const c = p.charCodeAt(i);

@@ -29,7 +29,14 @@ function hdrs(pairs: Array<[string, string]>): CfHeaders {
   return out;
 }
 function key(p: CachePolicyPlan, uri: string, qs = '', headers: Array<[string, string]> = [], method = 'GET') {
-  return buildCacheKey({ domainName: 'd1.verge.local', method, uri, querystring: qs, headers: hdrs(headers), policy: p });
+  return buildCacheKey({
+    domainName: 'd1.verge.local',
+    method,
+    uri,
+    querystring: qs,
+    headers: hdrs(headers),
+    policy: p,
+  });
 }
 const same = (a: { key: string }, b: { key: string }) => assert.equal(a.key, b.key);
 const differ = (a: { key: string }, b: { key: string }) => assert.notEqual(a.key, b.key);
@@ -37,14 +44,27 @@ const differ = (a: { key: string }, b: { key: string }) => assert.notEqual(a.key
 describe('default key: domain + path', () => {
   test('query, headers and cookies are ignored by default', () => {
     const p = policy();
-    same(key(p, '/a.jpg'), key(p, '/a.jpg', 'x=1', [['Cookie', 'a=1'], ['X-Foo', 'bar']]));
+    same(
+      key(p, '/a.jpg'),
+      key(p, '/a.jpg', 'x=1', [
+        ['Cookie', 'a=1'],
+        ['X-Foo', 'bar'],
+      ]),
+    );
     differ(key(p, '/a.jpg'), key(p, '/A.jpg'));
     assert.equal(key(p, '/a.jpg', 'x=1').queryForOrigin, undefined);
   });
   test('the distribution domain, not the viewer Host, is in the key', () => {
     const p = policy();
     same(key(p, '/a', '', [['Host', 'one.example']]), key(p, '/a', '', [['Host', 'two.example']]));
-    const other = buildCacheKey({ domainName: 'd2.verge.local', method: 'GET', uri: '/a', querystring: '', headers: {}, policy: p });
+    const other = buildCacheKey({
+      domainName: 'd2.verge.local',
+      method: 'GET',
+      uri: '/a',
+      querystring: '',
+      headers: {},
+      policy: p,
+    });
     differ(key(p, '/a'), other);
   });
   test('OPTIONS has the method in its key; GET and HEAD share one', () => {
@@ -97,13 +117,25 @@ describe('headers and cookies', () => {
   });
   test('cookies: whitelist across several Cookie lines, any order', () => {
     const p = policy({ cookies: { behavior: 'whitelist', items: ['session'] } });
-    same(key(p, '/a', '', [['Cookie', 'a=1; session=s1']]), key(p, '/a', '', [['Cookie', 'b=2'], ['Cookie', 'session=s1']]));
+    same(
+      key(p, '/a', '', [['Cookie', 'a=1; session=s1']]),
+      key(p, '/a', '', [
+        ['Cookie', 'b=2'],
+        ['Cookie', 'session=s1'],
+      ]),
+    );
     differ(key(p, '/a', '', [['Cookie', 'session=s1']]), key(p, '/a', '', [['Cookie', 'session=s2']]));
     differ(key(p, '/a', '', [['Cookie', 'session=s1']]), key(p, '/a', '', [['Cookie', 'Session=s1']]));
   });
   test('cookies: all and allExcept', () => {
     const all = policy({ cookies: { behavior: 'all', items: [] } });
-    same(key(all, '/a', '', [['Cookie', 'a=1; b=2']]), key(all, '/a', '', [['Cookie', 'b=2'], ['Cookie', 'a=1']]));
+    same(
+      key(all, '/a', '', [['Cookie', 'a=1; b=2']]),
+      key(all, '/a', '', [
+        ['Cookie', 'b=2'],
+        ['Cookie', 'a=1'],
+      ]),
+    );
     differ(key(all, '/a', '', [['Cookie', 'a=1']]), key(all, '/a'));
     const except = policy({ cookies: { behavior: 'allExcept', items: ['_ga'] } });
     same(key(except, '/a', '', [['Cookie', '_ga=1; a=1']]), key(except, '/a', '', [['Cookie', '_ga=2; a=1']]));
@@ -131,7 +163,10 @@ describe('Accept-Encoding normalization (spec 7.2 table)', () => {
   test('q=0 means refused (RFC 9110 12.5.3)', () => assert.equal(ae('gzip;q=0, br', true, true), 'br'));
   test('in the key only in normalized form; identity stays out of the key', () => {
     const p = policy({ enableAcceptEncodingGzip: true, enableAcceptEncodingBrotli: true });
-    same(key(p, '/a', '', [['Accept-Encoding', 'gzip, br']]), key(p, '/a', '', [['Accept-Encoding', 'br, gzip, deflate']]));
+    same(
+      key(p, '/a', '', [['Accept-Encoding', 'gzip, br']]),
+      key(p, '/a', '', [['Accept-Encoding', 'br, gzip, deflate']]),
+    );
     differ(key(p, '/a', '', [['Accept-Encoding', 'gzip']]), key(p, '/a', '', [['Accept-Encoding', 'gzip, br']]));
     same(key(p, '/a'), key(p, '/a', '', [['Accept-Encoding', 'deflate']]));
     assert.equal(key(p, '/a', '', [['Accept-Encoding', 'gzip, br']]).acceptEncoding, 'br,gzip');

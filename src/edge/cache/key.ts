@@ -92,7 +92,11 @@ export function buildCacheKey(input: CacheKeyInput): CacheKey {
   if (policy.cookies.behavior !== 'none') key += cookieSection(headers, policy.cookies);
   let acceptEncoding: string | undefined;
   if (compress) {
-    acceptEncoding = normalizeAcceptEncoding(headers, policy.enableAcceptEncodingGzip, policy.enableAcceptEncodingBrotli);
+    acceptEncoding = normalizeAcceptEncoding(
+      headers,
+      policy.enableAcceptEncodingGzip,
+      policy.enableAcceptEncodingBrotli,
+    );
     if (acceptEncoding !== 'identity') key += '\ne:' + acceptEncoding;
   }
   const out: CacheKey = { key, acceptEncoding, invalidationPath };

@@ -43,13 +43,17 @@ const ttlOf = (i: StoreInput): number | null => entryFromResponse(i)?.ttlMs ?? n
 describe('error caching (spec 7.4)', () => {
   test('404 with no headers is cached for the default 10 s', () => assert.equal(ttlOf(input({ status: 404 })), 10_000));
   test('every always-cached status', () => {
-    for (const status of [404, 414, 500, 501, 502, 503, 504]) assert.equal(ttlOf(input({ status })), 10_000, String(status));
+    for (const status of [404, 414, 500, 501, 502, 503, 504])
+      assert.equal(ttlOf(input({ status })), 10_000, String(status));
   });
   test('duration is max(ErrorCachingMinTTL, origin max-age capped by maxTTL)', () => {
     assert.equal(ttlOf(input({ status: 404, hdr: { 'Cache-Control': 'max-age=60' } })), 60_000);
     assert.equal(ttlOf(input({ status: 404, hdr: { 'Cache-Control': 'max-age=5' } })), 10_000);
     assert.equal(ttlOf(input({ status: 503, errorCachingMinTTL: 30 })), 30_000);
-    assert.equal(ttlOf(input({ status: 500, hdr: { 'Cache-Control': 's-maxage=100' }, policy: { ...OPTIMIZED, maxTTL: 50 } })), 50_000);
+    assert.equal(
+      ttlOf(input({ status: 500, hdr: { 'Cache-Control': 's-maxage=100' }, policy: { ...OPTIMIZED, maxTTL: 50 } })),
+      50_000,
+    );
   });
   test('400, 403, 405, 412, 415 only with max-age or s-maxage', () => {
     for (const status of [400, 403, 405, 412, 415]) {
@@ -63,11 +67,13 @@ describe('error caching (spec 7.4)', () => {
     assert.equal(ttlOf(input({ status: 401, hdr: { 'Cache-Control': 'max-age=300' } })), null);
     assert.equal(ttlOf(input({ status: 429 })), null);
   });
-  test('ErrorCachingMinTTL 0 and no max-age: not stored', () => assert.equal(ttlOf(input({ status: 502, errorCachingMinTTL: 0 })), null));
+  test('ErrorCachingMinTTL 0 and no max-age: not stored', () =>
+    assert.equal(ttlOf(input({ status: 502, errorCachingMinTTL: 0 })), null));
 });
 
 describe('storability', () => {
-  test('200 with max-age is stored with that TTL', () => assert.equal(ttlOf(input({ hdr: { 'Cache-Control': 'max-age=60' } })), 60_000));
+  test('200 with max-age is stored with that TTL', () =>
+    assert.equal(ttlOf(input({ hdr: { 'Cache-Control': 'max-age=60' } })), 60_000));
   test('no-store / private with minTTL 0 are not stored; with minTTL > 0 they are kept for minTTL', () => {
     assert.equal(ttlOf(input({ policy: ZERO_MIN, hdr: { 'Cache-Control': 'no-store' } })), null);
     assert.equal(ttlOf(input({ policy: ZERO_MIN, hdr: { 'Cache-Control': 'private, max-age=60' } })), null);
@@ -87,7 +93,10 @@ describe('storability', () => {
     assert.notEqual(ttlOf(input({ method: 'OPTIONS', cachedMethods: new Set(['GET', 'HEAD', 'OPTIONS']) })), null);
   });
   test('CachingDisabled (maxTTL 0) stores nothing', () => {
-    assert.equal(ttlOf(input({ policy: { minTTL: 0, defaultTTL: 0, maxTTL: 0 }, hdr: { 'Cache-Control': 'max-age=60' } })), null);
+    assert.equal(
+      ttlOf(input({ policy: { minTTL: 0, defaultTTL: 0, maxTTL: 0 }, hdr: { 'Cache-Control': 'max-age=60' } })),
+      null,
+    );
   });
   test('incomplete bodies are not stored', () => {
     assert.equal(ttlOf(input({ hdr: { 'Content-Length': '10' } })), null);
@@ -135,12 +144,16 @@ describe('refreshEntry (RFC 9111 4.3.4)', () => {
   test('a 304 updates headers and freshness, keeps the body and protected fields', () => {
     const t0 = clock.now();
     const e = entryFromResponse(
-      input({ hdr: { 'Cache-Control': 'max-age=60', ETag: '"a"', 'Content-Length': '5', 'X-Old': '1', 'Surrogate-Key': 'k1' } }),
+      input({
+        hdr: { 'Cache-Control': 'max-age=60', ETag: '"a"', 'Content-Length': '5', 'X-Old': '1', 'Surrogate-Key': 'k1' },
+      }),
     );
     assert.ok(e);
     const later = t0 + 100_000;
     assert.equal(freshnessOf(e, later), 'stale');
-    const r = refreshEntry(e, h({ 'Cache-Control': 'max-age=120', ETag: '"b"', 'Content-Length': '0' }), later, { policy: OPTIMIZED });
+    const r = refreshEntry(e, h({ 'Cache-Control': 'max-age=120', ETag: '"b"', 'Content-Length': '0' }), later, {
+      policy: OPTIMIZED,
+    });
     assert.equal(r.storedAt, later);
     assert.equal(r.etag, '"b"');
     assert.equal(r.headers['content-length']?.[0]?.value, '5');

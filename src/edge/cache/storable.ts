@@ -189,7 +189,15 @@ export function estimateSize(entry: CacheEntry): number {
  * RFC 9111 3.2 excludes these from updates: Content-Length, fields the stored body depends on
  * (we may have compressed it), and hop-by-hop fields. Age is recomputed, never stored.
  */
-const NOT_UPDATED = new Set(['content-length', 'content-encoding', 'content-range', 'transfer-encoding', 'age', 'connection', 'keep-alive']);
+const NOT_UPDATED = new Set([
+  'content-length',
+  'content-encoding',
+  'content-range',
+  'transfer-encoding',
+  'age',
+  'connection',
+  'keep-alive',
+]);
 
 export interface RefreshOptions {
   policy: TtlPolicy;
