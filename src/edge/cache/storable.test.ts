@@ -173,3 +173,21 @@ describe('refreshEntry (RFC 9111 4.3.4)', () => {
     assert.equal(freshnessOf(r, clock.now() + 70_000 + 41_000), 'stale');
   });
 });
+
+describe('call shorthands', () => {
+  test('`now` stands for both request and response time', () => {
+    const { requestTime: _a, responseTime: _b, ...rest } = input({ hdr: { 'Cache-Control': 'max-age=60', Age: '4' } });
+    const e = entryFromResponse({ ...rest, now: clock.now() + 5_000 });
+    assert.ok(e);
+    assert.equal(e.storedAt, clock.now() + 5_000);
+    assert.equal(e.initialAgeSec, 4);
+  });
+  test('refreshEntry without a policy keeps the previous TTL and restarts the clock', () => {
+    const e = entryFromResponse(input({ hdr: { 'Cache-Control': 'max-age=60' } }));
+    assert.ok(e);
+    const later = clock.now() + 500_000;
+    const r = refreshEntry(e, h({ 'Cache-Control': 'max-age=5' }), later);
+    assert.equal(r.ttlMs, 60_000);
+    assert.equal(freshnessOf(r, later + 59_000), 'fresh');
+  });
+});

@@ -52,8 +52,10 @@ export interface StoreInput {
   /** The distribution's ErrorCachingMinTTL for this status, seconds (default 10). */
   errorCachingMinTTL?: number;
   /** Epoch ms when the origin request was sent and when its response arrived (RFC 9111 4.2.3). */
-  requestTime: number;
-  responseTime: number;
+  requestTime?: number;
+  responseTime?: number;
+  /** Shorthand when the two times are not tracked separately: both default to `now`. */
+  now?: number;
   /** False when the body ended early (incomplete chunked body, spec 7.4). Default true. */
   bodyComplete?: boolean;
 }
@@ -61,7 +63,8 @@ export interface StoreInput {
 export type StoreDecision = { store: true; entry: CacheEntry } | { store: false; reason: string };
 
 /** `entryFromResponse`, with the reason when the answer is no (for logs and tests). */
-export function decideStore(input: StoreInput): StoreDecision {
+export function decideStore(raw: StoreInput): StoreDecision {
+  const input = withTimes(raw);
   const no = (reason: string): StoreDecision => ({ store: false, reason });
   const m = input.method;
   // A HEAD response has no body, and GET and HEAD share one key: storing it would serve an empty
@@ -80,6 +83,14 @@ export function decideStore(input: StoreInput): StoreDecision {
   const ttlSec = ttlForStatus(input, ttl);
   if (typeof ttlSec === 'string') return no(ttlSec);
   return { store: true, entry: buildEntry(input, ttl, ttlSec) };
+}
+
+type TimedInput = StoreInput & { requestTime: number; responseTime: number };
+
+function withTimes(i: StoreInput): TimedInput {
+  const responseTime = i.responseTime ?? i.now;
+  if (responseTime === undefined) throw new TypeError('entryFromResponse needs responseTime or now');
+  return { ...i, responseTime, requestTime: i.requestTime ?? responseTime };
 }
 
 /**
@@ -125,7 +136,7 @@ function ttlForStatus(input: StoreInput, ttl: TtlDecision): number | string {
   return sec > 0 ? sec : `error ${status} with an error caching TTL of 0`;
 }
 
-function buildEntry(input: StoreInput, ttl: TtlDecision, ttlSec: number): CacheEntry {
+function buildEntry(input: TimedInput, ttl: TtlDecision, ttlSec: number): CacheEntry {
   const headers = cloneHeaders(input.headers);
   stripHopByHop(headers);
   stripEdgeOnlyHeaders(headers);
@@ -200,7 +211,8 @@ const NOT_UPDATED = new Set([
 ]);
 
 export interface RefreshOptions {
-  policy: TtlPolicy;
+  /** The behavior's cache policy. Without it the entry keeps its previous TTL (the 304 restarts the clock). */
+  policy?: TtlPolicy;
   /** When the conditional request was sent (RFC 9111 4.2.3); defaults to `now`. */
   requestTime?: number;
   errorCachingMinTTL?: number;
@@ -212,14 +224,21 @@ export interface RefreshOptions {
  * TTL recomputed from the updated headers. The body is kept. A 304 that forbids storing still
  * yields an entry (with the TTL the algorithm gives, usually 0); the pipeline serves it once.
  */
-export function refreshEntry(entry: CacheEntry, headers304: CfHeaders, now: number, opts: RefreshOptions): CacheEntry {
+export function refreshEntry(
+  entry: CacheEntry,
+  headers304: CfHeaders,
+  now: number,
+  opts: RefreshOptions = {},
+): CacheEntry {
   const merged = cloneHeaders(entry.headers);
   for (const name of Object.keys(headers304)) {
     if (NOT_UPDATED.has(name)) continue;
     merged[name] = headers304[name]!.map((e) => ({ ...e }));
   }
-  const ttl = computeTtl(merged, opts.policy, now);
-  const input: StoreInput = {
+  const keep = entry.ttlMs / 1000;
+  const policy = opts.policy ?? { minTTL: keep, defaultTTL: keep, maxTTL: keep };
+  const ttl = computeTtl(merged, policy, now);
+  const input: TimedInput = {
     key: entry.key,
     distributionId: entry.distributionId,
     invalidationPath: entry.invalidationPath,
@@ -228,7 +247,7 @@ export function refreshEntry(entry: CacheEntry, headers304: CfHeaders, now: numb
     statusText: entry.statusText,
     headers: merged,
     body: entry.body,
-    policy: opts.policy,
+    policy,
     requestTime: opts.requestTime ?? now,
     responseTime: now,
   };
