@@ -42,7 +42,7 @@ describe('origin client over TLS', { skip }, () => {
   let dir = '';
   let server: Server;
   let port = 0;
-  const sni: Array<string | false> = [];
+  const sni: Array<string | false | null> = [];
   const clients: OriginClient[] = [];
 
   before(async () => {
