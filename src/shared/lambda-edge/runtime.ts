@@ -66,6 +66,8 @@ interface InvokeCommon {
   logs: FunctionLogLine[];
   durationMs: number;
   coldStart: boolean;
+  /** CloudFront Functions only: CPU time as a percentage of the compute budget (spec 4.2). */
+  computeUtilization?: number;
 }
 
 export type InvokeResult =
@@ -75,7 +77,14 @@ export type InvokeResult =
       kind: 'request' | 'response';
       value: CfRequest | CfResponse;
       /** CloudFront Functions only: an origin chosen by the function (updateRequestOrigin etc.). */
-      originOverride?: { originId?: string; domainName?: string; originPath?: string; customHeaders?: Record<string, string> };
+      originOverride?: {
+        originId?: string;
+        domainName?: string;
+        originPath?: string;
+        customHeaders?: Record<string, string>;
+        /** createRequestOriginGroup: two origin ids and the statuses that fail over. */
+        originGroup?: { originIds: string[]; failoverStatusCodes: number[] };
+      };
     })
   | (InvokeCommon & {
       ok: false;

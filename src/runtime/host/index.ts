@@ -1,0 +1,259 @@
+/**
+ * @module runtime/host/index
+ * The FunctionRuntime for JavaScript and TypeScript (Lambda@Edge `nodejs` and CloudFront
+ * Functions) on isolated-vm: `load` builds the package, checks its size against the profile
+ * and pre-warms one isolate; `invoke` runs one event on the function's pool and turns what
+ * happened into an InvokeResult (validation included, spec 5.3; errors per spec 5.1).
+ * Also `nullRuntime`, for an edge started without a runtime.
+ */
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { VergeError } from '../../shared/errors.js';
+import type {
+  CfRecord,
+  EventType,
+  FunctionLogLine,
+  FunctionRuntime,
+  FunctionSource,
+  InvokeInput,
+  InvokeResult,
+  LoadedFunction,
+} from '../../shared/lambda-edge/index.js';
+import { silentLogger, type Logger } from '../../shared/log.js';
+import { getBuiltins } from './builtins-link.js';
+import { ComputeMeter, fromCffResult, loadKvs, toCffEvent } from './cff.js';
+import { guestRuntimeSource } from './guest-code.js';
+import { IsolatePool, type PoolLogLine, type PoolOutcome } from './isolate-pool.js';
+import { resolveLimits, type FunctionLimits } from './limits.js';
+import { buildCffPackage, buildLambdaPackage } from './package.js';
+import { MESSAGES, validateLambdaResult } from './validate.js';
+
+export { PROFILES, resolveLimits } from './limits.js';
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Isolates per loaded function unless the profile or the function says otherwise. */
+  defaultConcurrency?: number;
+}
+
+interface Loaded {
+  source: FunctionSource;
+  limits: FunctionLimits;
+  pool: IsolatePool;
+  cff: boolean;
+  meter?: ComputeMeter;
+  redact: (s: string) => string;
+  packageBytes: number;
+}
+
+interface Options {
+  clock: Clock;
+  logger: Logger;
+  defaultConcurrency: number | undefined;
+}
+
+const REGION_ENV = { AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' };
+
+function loadError(message: string, cause?: unknown): VergeError {
+  return new VergeError('FUNCTION_LOAD_ERROR', message, cause === undefined ? {} : { cause });
+}
+
+/** Replace every secret value by `***` (longest first, so overlapping secrets stay hidden). */
+function redactor(source: FunctionSource): (s: string) => string {
+  const values = (source.secretNames ?? [])
+    .map((n) => source.env?.[n])
+    .filter((v): v is string => typeof v === 'string' && v.length > 0)
+    .sort((a, b) => b.length - a.length);
+  if (values.length === 0) return (s) => s;
+  return (s) => values.reduce((acc, v) => acc.split(v).join('***'), s);
+}
+
+function lambdaEnv(source: FunctionSource, memoryMB: number): Record<string, string> {
+  const name = `us-east-1.${source.name}`;
+  return {
+    ...(source.env ?? {}),
+    ...REGION_ENV,
+    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_LAMBDA_FUNCTION_VERSION: source.version,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMB),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+    LAMBDA_TASK_ROOT: '/var/task',
+    LAMBDA_RUNTIME_DIR: '/var/runtime',
+    TZ: ':UTC',
+    NODE_PATH: '/opt/nodejs/node20/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules',
+  };
+}
+
+async function loadFunction(source: FunctionSource, eventTypes: readonly EventType[], o: Options): Promise<Loaded> {
+  if (source.runtime === 'python') throw loadError(`Python functions are not supported yet (function '${source.name}', runtime 'python')`);
+  const cff = source.runtime === 'cloudfront-js-2.0' || source.runtime === 'cloudfront-js-1.0';
+  if (!cff && source.runtime !== 'nodejs') throw loadError(`Unknown function runtime '${String(source.runtime)}'`);
+  if (cff) {
+    const bad = eventTypes.filter((e) => e !== 'viewer-request' && e !== 'viewer-response');
+    if (bad.length) throw loadError(`CloudFront Functions run on viewer events only, not ${bad.join(', ')} (spec 8.1)`);
+  }
+  const limits = resolveLimits(source, eventTypes, o.defaultConcurrency);
+  const p = limits.profile;
+  const pkg = cff ? await buildCffPackage(source, p.cff.codeBytes) : await buildLambdaPackage(source, limits.packageBytes);
+  const [builtins, guestSource] = await Promise.all([getBuiltins(), guestRuntimeSource()]);
+  const kvs = cff && source.kvs ? await loadKvs(source.kvs, o.clock) : undefined;
+  const memoryMB = cff ? p.cff.memoryMB : limits.memoryMB;
+  const cffAllowed = source.runtime === 'cloudfront-js-1.0' ? ['crypto', 'querystring'] : ['crypto', 'querystring', 'buffer'];
+  const names = cff ? builtins.names.filter((n) => cffAllowed.includes(n)) : builtins.names.slice();
+  const globals = cff
+    ? Object.fromEntries(Object.entries(builtins.globals).filter(([g, [m]]) => source.runtime === 'cloudfront-js-2.0' && g === 'Buffer' && m === 'buffer'))
+    : builtins.globals;
+  const config = {
+    mode: cff ? 'cff' : 'lambda',
+    builtins: names,
+    globals,
+    env: lambdaEnv(source, memoryMB),
+    lambda: { functionName: source.name, functionVersion: source.version, memoryMB, logStreamName: '', handler: source.handler || 'index.handler' },
+    cff: { runtime: source.runtime === 'cloudfront-js-1.0' ? '1.0' : '2.0', kvsId: source.kvs?.id ?? null, originIds: null },
+  };
+  const pool = new IsolatePool({
+    shared: {
+      mode: cff ? 'cff' : 'lambda',
+      memoryMB,
+      guestSource,
+      pkg,
+      configJson: JSON.stringify(config),
+      builtins,
+      hostFns: builtins.createHostFunctions({ fetchTimeoutMs: p.fetchTimeoutMs, maxFetchBytes: p.maxFetchBytes }),
+      initTimeoutMs: cff ? p.cff.hardTimeoutMs * 20 : p.initTimeoutMs,
+      kvs,
+      codeCache: new Map(),
+    },
+    concurrency: limits.concurrency,
+    version: source.version,
+    clock: o.clock,
+    syncSliceMs: cff ? p.cff.hardTimeoutMs : p.syncSliceMs,
+    alwaysSync: cff,
+  });
+  try {
+    await pool.warm();
+  } catch (e) {
+    pool.close();
+    throw loadError(`Function '${source.name}' failed to initialize: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+  const meter = cff ? new ComputeMeter(p.cff, o.clock) : undefined;
+  return { source, limits, pool, cff, meter, redact: redactor(source), packageBytes: pkg.packageBytes };
+}
+
+type Failure = Extract<InvokeResult, { ok: false }>['code'];
+
+function failureOf(outcome: Exclude<PoolOutcome, { kind: 'ok' }>, f: Loaded, timeoutMs: number): { code: Failure; message: string } {
+  const exec: Failure = f.cff ? 'FUNCTION_EXECUTION_ERROR' : 'LAMBDA_EXECUTION_ERROR';
+  const memoryMB = f.cff ? f.limits.profile.cff.memoryMB : f.limits.memoryMB;
+  switch (outcome.kind) {
+    case 'error':
+      return { code: exec, message: outcome.message };
+    case 'invalid-json':
+      return { code: f.cff ? 'FUNCTION_VALIDATION_ERROR' : 'LAMBDA_VALIDATION_ERROR', message: MESSAGES.notParsable.replace('Lambda', f.cff ? 'CloudFront' : 'Lambda') };
+    case 'timeout':
+      return f.cff
+        ? { code: exec, message: `The function exceeded the maximum execution time of ${timeoutMs} ms` }
+        : { code: exec, message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` };
+    case 'oom':
+      return { code: exec, message: `Runtime exited: out of memory (${memoryMB} MB)` };
+    case 'crash':
+      return { code: exec, message: `Runtime exited: ${outcome.message}` };
+    case 'init-error':
+      return { code: exec, message: `Runtime.InitError: ${outcome.message}` };
+    case 'throttled':
+      return f.cff
+        ? { code: 'FUNCTION_THROTTLED', message: 'The function was throttled: every instance is busy' }
+        : { code: 'LAMBDA_LIMIT_EXCEEDED', message: `Rate Exceeded: ${f.limits.concurrency} concurrent executions of this function are already running` };
+    default:
+      return { code: exec, message: 'Runtime exited: unexpected outcome' };
+  }
+}
+
+async function invokeLoaded(f: Loaded, input: InvokeInput, clock: Clock): Promise<InvokeResult> {
+  const t0 = clock.monotonic();
+  const cf = input.event.Records[0].cf;
+  const requestId = cf.config.requestId;
+  const eventLimits = f.limits.forEvent(input.eventType);
+  const timeoutMs = f.cff ? f.limits.profile.cff.hardTimeoutMs : eventLimits.timeoutMs;
+  if (f.meter?.throttled()) {
+    return { ok: false, code: 'FUNCTION_THROTTLED', message: 'The function was throttled: its compute utilization stayed above 100 % of the budget', logs: [], durationMs: 0, coldStart: false };
+  }
+  const cffEvent = f.cff ? toCffEvent(input.eventType, cf as CfRecord['cf']) : undefined;
+  const eventJson = JSON.stringify(cffEvent ?? input.event);
+  const meta = f.cff
+    ? { now: clock.now(), eventType: input.eventType, rawQueryString: cf.request.querystring === '' ? null : cf.request.querystring }
+    : { awsRequestId: randomUUID(), remainingMs: timeoutMs };
+  const run = await f.pool.run(eventJson, meta, timeoutMs);
+  const logs: FunctionLogLine[] = run.logs.map((l: PoolLogLine) => ({ time: l.time, level: l.level, message: f.redact(l.message), requestId }));
+  const common = { logs, durationMs: clock.monotonic() - t0, coldStart: run.coldStart };
+  const cu = f.meter && run.outcome.kind !== 'throttled' ? { computeUtilization: f.meter.record(run.cpuNs) } : {};
+  const outcome = run.outcome;
+  if (outcome.kind !== 'ok') {
+    const { code, message } = failureOf(outcome, f, timeoutMs);
+    const redacted = f.redact(message);
+    if (code.endsWith('EXECUTION_ERROR')) logs.push({ time: clock.now(), level: 'error', message: `Invoke Error: ${redacted}`, requestId });
+    return { ok: false, code, message: redacted, ...common, ...cu };
+  }
+  const input2 = { request: cf.request, ...(cf.response ? { response: cf.response } : {}) };
+  if (!f.cff) {
+    const v = validateLambdaResult(input.eventType, input2, outcome.json, eventLimits);
+    return v.ok ? { ok: true, kind: v.kind, value: v.value, ...common } : { ok: false, code: 'LAMBDA_VALIDATION_ERROR', message: f.redact(v.message), ...common };
+  }
+  const parsed = JSON.parse(outcome.json) as { result: unknown; origin: Record<string, unknown> | null };
+  const cffLimits = { ...eventLimits, generatedResponseBytes: f.limits.profile.cff.generatedResponseBytes };
+  const v = fromCffResult(input.eventType, input2, cffEvent!, parsed.result, cffLimits);
+  if (!v.ok) return { ok: false, code: 'FUNCTION_VALIDATION_ERROR', message: v.message, ...common, ...cu };
+  const originOverride = parsed.origin ?? undefined;
+  return { ok: true, kind: v.kind, value: v.value, ...common, ...cu, ...(originOverride ? { originOverride } : {}) };
+}
+
+/** The isolated-vm FunctionRuntime. */
+export function createFunctionRuntime(opts: RuntimeOptions = {}): FunctionRuntime {
+  const o: Options = {
+    clock: opts.clock ?? systemClock,
+    logger: opts.logger ?? silentLogger,
+    defaultConcurrency: opts.defaultConcurrency,
+  };
+  const loaded = new WeakMap<LoadedFunction, Loaded>();
+  const all = new Set<Loaded>();
+  return {
+    async load(source, { eventTypes }) {
+      const f = await loadFunction(source, eventTypes, o);
+      all.add(f);
+      const handle: LoadedFunction = Object.freeze({ source, packageBytes: f.packageBytes });
+      loaded.set(handle, f);
+      o.logger.log('debug', 'function loaded', { function: source.name, version: source.version, eventTypes });
+      return handle;
+    },
+    async invoke(fn, input) {
+      const f = loaded.get(fn);
+      if (!f) throw new VergeError('INTERNAL', `invoke of a function that is not loaded: ${fn.source.name}`);
+      return invokeLoaded(f, input, o.clock);
+    },
+    async unload(fn) {
+      const f = loaded.get(fn);
+      if (!f) return;
+      loaded.delete(fn);
+      all.delete(f);
+      f.pool.close();
+    },
+    async close() {
+      for (const f of all) f.pool.close();
+      all.clear();
+    },
+  };
+}
+
+/** A runtime that runs nothing: every load fails. For an edge started without functions. */
+export const nullRuntime: FunctionRuntime = {
+  async load() {
+    throw new VergeError('FUNCTION_LOAD_ERROR', 'no function runtime configured');
+  },
+  async invoke(fn) {
+    throw new VergeError('INTERNAL', `no function runtime configured (invoke of ${fn.source.name})`);
+  },
+  async unload() {},
+  async close() {},
+};

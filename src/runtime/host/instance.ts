@@ -1,0 +1,333 @@
+/**
+ * @module runtime/host/instance
+ * One isolate running one function, one invocation at a time (Lambda's execution environment:
+ * module globals persist between invocations). Owns the host side of the bridge (deps.md 1):
+ * sync host functions as ivm.Callback, async ones as ivm.Reference, handed to the guest's
+ * `init` as arguments so nothing reachable by user code can call `.apply` with its own options.
+ *
+ * Two ways in. Fast: `applySync` with a short CPU slice; the handler usually completes inside
+ * it (12–17 µs round trip). Slow: async `apply` off the main thread, with the event's timeout
+ * as the CPU limit. Either way a wall-clock watchdog disposes the isolate when an async
+ * continuation runs away (CPU timeouts do not cover those; deps.md 1c). Between invocations
+ * the environment is frozen as in Lambda: host timers and host calls that finish while the
+ * instance is idle are delivered when the next invocation starts.
+ */
+import ivm from 'isolated-vm';
+import { randomBytes } from 'node:crypto';
+import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
+import type { BuiltinSet } from './builtins-link.js';
+import type { BuiltPackage } from './package.js';
+
+export type Outcome =
+  | { kind: 'ok'; json: string }
+  | { kind: 'error'; message: string }
+  | { kind: 'invalid-json'; message: string }
+  | { kind: 'timeout' }
+  | { kind: 'oom' }
+  | { kind: 'slice' }
+  | { kind: 'crash'; message: string };
+
+/** State shared by every instance of one loaded function. */
+export interface InstanceShared {
+  mode: 'lambda' | 'cff';
+  memoryMB: number;
+  guestSource: string;
+  pkg: BuiltPackage;
+  configJson: string;
+  builtins: BuiltinSet;
+  hostFns: Record<string, (...args: any[]) => unknown>;
+  initTimeoutMs: number;
+  kvs?: { get(key: string): string | null; meta(): unknown };
+  /** V8 cached data, produced by the first instance and reused by the next ones. */
+  codeCache: Map<string, ivm.ExternalCopy<ArrayBuffer>>;
+}
+
+export interface InvokeOptions {
+  timeoutMs: number;
+  /** Use applySync with this CPU slice (ms); undefined = the async path. */
+  sliceMs?: number;
+  log: (level: FunctionLogLine['level'], message: string) => void;
+}
+
+const MEMORY_RE = /memory limit|Array buffer allocation failed|out of memory/i;
+const TIMEOUT_RE = /Script execution timed out/;
+const BUILTIN_SLOT = '__vergeBuiltinFactory';
+type CodeCache = ivm.ExternalCopy<ArrayBuffer>;
+const builtinCache = new Map<string, CodeCache>();
+
+function compile(isolate: ivm.Isolate, code: string, filename: string, cache: Map<string, CodeCache>, key: string): ivm.Script {
+  const cachedData = cache.get(key);
+  const opts = cachedData ? { filename, cachedData } : { filename, produceCachedData: true };
+  const script = isolate.compileScriptSync(code, opts) as ivm.Script & { cachedData?: CodeCache; cachedDataRejected?: boolean };
+  if ((!cachedData || script.cachedDataRejected) && script.cachedData) cache.set(key, script.cachedData);
+  return script;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class Instance {
+  readonly isolate: ivm.Isolate;
+  readonly logStreamName: string;
+  #shared: InstanceShared;
+  #context: ivm.Context;
+  #invoke!: ivm.Reference<(e: string, m: string) => void>;
+  #checkIdle!: ivm.Reference<() => void>;
+  #busy = false;
+  #dead = false;
+  #crashRequested = false;
+  #seq = 0;
+  #current: { id: number; settle: (o: Outcome) => void; log: InvokeOptions['log'] } | undefined;
+  #sleeps = new Map<number, { timer: NodeJS.Timeout; resolve: (fired: boolean) => void }>();
+  #frozen: Array<() => void> = [];
+  invocations = 0;
+
+  private constructor(shared: InstanceShared, logStreamName: string) {
+    this.#shared = shared;
+    this.logStreamName = logStreamName;
+    this.isolate = new ivm.Isolate({ memoryLimit: Math.max(8, shared.memoryMB) });
+    this.#context = this.isolate.createContextSync();
+  }
+
+  /** Create the isolate, install the guest runtime and run the function's module code. */
+  static async create(shared: InstanceShared, logStreamName: string): Promise<Instance> {
+    const inst = new Instance(shared, logStreamName);
+    try {
+      await inst.#boot();
+    } catch (e) {
+      inst.dispose();
+      throw e;
+    }
+    return inst;
+  }
+
+  get dead(): boolean {
+    return this.#dead || this.isolate.isDisposed;
+  }
+  get crashRequested(): boolean {
+    return this.#crashRequested;
+  }
+
+  async #boot(): Promise<void> {
+    const s = this.#shared;
+    const guest = compile(this.isolate, s.guestSource, 'verge:runtime', s.codeCache, 'guest');
+    const api = guest.runSync(this.#context, { reference: true }) as ivm.Reference<Record<string, unknown>>;
+    const fn = (name: string) => api.getSync(name, { reference: true }) as ivm.Reference<any>;
+    const cff = s.mode === 'cff';
+    this.#invoke = fn(cff ? 'invokeCff' : 'invoke');
+    this.#checkIdle = fn(cff ? 'checkIdleCff' : 'checkIdle');
+    fn('init').applySync(undefined, [
+      new ivm.Callback((name: string, ...args: unknown[]) => this.#callHost(name, args)),
+      new ivm.Reference((name: string, ...args: unknown[]) => this.#callHostAsync(name, args)),
+      new ivm.Callback((name: string, ...args: unknown[]) => this.#op(name, args)),
+      new ivm.Reference((name: string, ...args: unknown[]) => this.#opAsync(name, args)),
+      s.configJson,
+    ]);
+    const user = compile(this.isolate, s.pkg.wrapper, s.pkg.filename.replace(/^\/var\/task\//, ''), s.codeCache, 'user');
+    const wrapper = user.runSync(this.#context, { reference: true }) as ivm.Reference<unknown>;
+    const load = fn(cff ? 'loadCff' : 'loadUser');
+    const args = cff ? [wrapper.derefInto(), s.pkg.filename] : [wrapper.derefInto(), s.pkg.exportPath, s.pkg.filename];
+    // Module initialization runs off the main thread: a runaway top level must not block the host.
+    this.#busy = true;
+    this.#current = { id: 0, settle: () => {}, log: (level, message) => this.#initLog.push({ level, message }) };
+    try {
+      await load.apply(undefined, args, { timeout: s.initTimeoutMs });
+    } catch (e) {
+      const msg = messageOf(e);
+      if (TIMEOUT_RE.test(msg)) throw new Error(`Init timed out after ${(s.initTimeoutMs / 1000).toFixed(2)} seconds`);
+      if (MEMORY_RE.test(msg) || this.isolate.isDisposed) throw new Error(`Init ran out of memory (${s.memoryMB} MB)`);
+      throw e;
+    } finally {
+      this.#busy = false;
+      this.#current = undefined;
+    }
+  }
+
+  /** Log lines written by module initialization (delivered with the first invocation). */
+  #initLog: Array<{ level: FunctionLogLine['level']; message: string }> = [];
+  takeInitLog(): Array<{ level: FunctionLogLine['level']; message: string }> {
+    const l = this.#initLog;
+    this.#initLog = [];
+    return l;
+  }
+
+  #callHost(name: string, args: unknown[]): unknown {
+    const f = this.#shared.hostFns[name];
+    if (typeof f !== 'function') throw new Error(`Unknown host function '${name}'`);
+    return f(...args);
+  }
+
+  async #callHostAsync(name: string, args: unknown[]): Promise<unknown> {
+    const f = this.#shared.hostFns[name];
+    if (typeof f !== 'function') throw new Error(`Unknown host function '${name}'`);
+    let value: unknown;
+    let error: unknown;
+    let failed = false;
+    try {
+      value = await f(...args);
+    } catch (e) {
+      failed = true;
+      error = e instanceof Error ? new Error(e.message) : e;
+    }
+    await this.#gate();
+    if (failed) throw error;
+    return value;
+  }
+
+  /** Resolve now if an invocation is running; otherwise when the next one starts (or never). */
+  #gate(): Promise<void> {
+    if (this.#busy) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (!this.#dead) this.#frozen.push(resolve);
+    });
+  }
+
+  #op(name: string, args: unknown[]): unknown {
+    switch (name) {
+      case 'log':
+        this.#current?.log(String(args[0]) as FunctionLogLine['level'], String(args[1]));
+        return undefined;
+      case 'done':
+        if (this.#current && this.#current.id === args[0]) {
+          const kind = args[1];
+          const payload = String(args[2]);
+          this.#current.settle(kind === 'ok' ? { kind: 'ok', json: payload } : kind === 'invalid-json' ? { kind: 'invalid-json', message: payload } : { kind: 'error', message: payload });
+        }
+        return undefined;
+      case 'load':
+        return this.#loadBuiltin(String(args[0]));
+      case 'cancel': {
+        const s = this.#sleeps.get(Number(args[0]));
+        if (s) {
+          clearTimeout(s.timer);
+          this.#sleeps.delete(Number(args[0]));
+          s.resolve(false);
+        }
+        return undefined;
+      }
+      case 'crash':
+        this.#crashRequested = true;
+        return undefined;
+      case 'now':
+        return performance.now();
+      case 'heap':
+        try {
+          return this.isolate.getHeapStatisticsSync().used_heap_size;
+        } catch {
+          return 0;
+        }
+      case 'kvs': {
+        const kvs = this.#shared.kvs;
+        if (!kvs) return null;
+        return args[0] === 'meta' ? kvs.meta() : kvs.get(String(args[2]));
+      }
+      default:
+        throw new Error(`Unknown runtime operation '${name}'`);
+    }
+  }
+
+  #opAsync(name: string, args: unknown[]): Promise<unknown> {
+    if (name === 'sleep') {
+      const id = Number(args[0]);
+      const ms = Number(args[1]);
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          this.#sleeps.delete(id);
+          void this.#gate().then(() => resolve(true));
+        }, ms);
+        this.#sleeps.set(id, { timer, resolve });
+      });
+    }
+    if (name === 'tick') return new Promise((resolve) => setImmediate(() => void this.#gate().then(() => resolve(true))));
+    return Promise.reject(new Error(`Unknown runtime operation '${name}'`));
+  }
+
+  #loadBuiltin(name: string): boolean {
+    const src = this.#shared.builtins.sources.get(name);
+    if (src === undefined) return false;
+    const script = compile(this.isolate, `globalThis.${BUILTIN_SLOT} = (${src});`, `verge:builtin/${name}`, builtinCache, name);
+    script.runSync(this.#context);
+    script.release();
+    return true;
+  }
+
+  /** Run one invocation. Resolves with what happened; never rejects. */
+  invoke(eventJson: string, meta: Record<string, unknown>, opts: InvokeOptions): Promise<Outcome> {
+    if (this.dead) return Promise.resolve({ kind: 'crash', message: 'the isolate was disposed' });
+    this.invocations++;
+    this.#busy = true;
+    const id = ++this.#seq;
+    const metaJson = JSON.stringify({ ...meta, id });
+    for (const f of this.#frozen.splice(0)) f();
+    return new Promise<Outcome>((resolve) => {
+      let watchdog: NodeJS.Timeout | undefined;
+      let oomPoll: NodeJS.Timeout | undefined;
+      const settle = (o: Outcome) => {
+        if (!this.#current || this.#current.id !== id) return;
+        this.#current = undefined;
+        this.#busy = false;
+        if (watchdog) clearTimeout(watchdog);
+        if (oomPoll) clearInterval(oomPoll);
+        resolve(o);
+      };
+      this.#current = { id, settle, log: opts.log };
+      const started = performance.now();
+      const remaining = () => Math.max(1, Math.ceil(opts.timeoutMs - (performance.now() - started)));
+      const fail = (e: unknown, slice: boolean) => {
+        if (!this.#current || this.#current.id !== id) return;
+        const msg = messageOf(e);
+        if (TIMEOUT_RE.test(msg)) return settle(slice ? { kind: 'slice' } : { kind: 'timeout' });
+        if (MEMORY_RE.test(msg) || this.isolate.isDisposed) return settle({ kind: 'oom' });
+        settle({ kind: 'crash', message: msg });
+      };
+      const armWatchdog = () => {
+        watchdog = setTimeout(() => settle({ kind: 'timeout' }), remaining());
+        // An isolate that hits its memory limit inside an async continuation is disposed by V8
+        // with no call to reject: notice it here instead of waiting for the timeout.
+        oomPoll = setInterval(() => {
+          if (this.isolate.isDisposed && !this.#dead) settle({ kind: 'oom' });
+        }, 20);
+      };
+      if (opts.sliceMs !== undefined) {
+        const slice = Math.min(opts.sliceMs, opts.timeoutMs);
+        const sliceIsLimit = slice < opts.timeoutMs;
+        try {
+          this.#invoke.applySync(undefined, [eventJson, metaJson], { timeout: slice });
+          if (this.#current?.id === id) this.#checkIdle.applySync(undefined, [], { timeout: slice });
+        } catch (e) {
+          return fail(e, sliceIsLimit);
+        }
+        if (this.#current?.id === id) armWatchdog();
+        return;
+      }
+      armWatchdog();
+      this.#invoke
+        .apply(undefined, [eventJson, metaJson], { timeout: remaining() })
+        .then(() => (this.#current?.id === id ? this.#checkIdle.apply(undefined, [], { timeout: remaining() }) : undefined))
+        .catch((e: unknown) => fail(e, false));
+    });
+  }
+
+  /** CPU time the isolate has used, in nanoseconds. */
+  cpuTimeNs(): bigint {
+    return this.isolate.isDisposed ? 0n : this.isolate.cpuTime;
+  }
+
+  dispose(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    for (const s of this.#sleeps.values()) clearTimeout(s.timer);
+    this.#sleeps.clear();
+    this.#frozen = [];
+    this.#current?.settle({ kind: 'crash', message: 'the isolate was disposed' });
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}
+
+/** Lambda's per-instance stream name pattern `YYYY/MM/DD/[<version>]<32 hex>` (spec 2.3). */
+export function logStreamName(nowMs: number, version: string): string {
+  const d = new Date(nowMs);
+  const date = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
+  return `${date}/[${version}]${randomBytes(16).toString('hex')}`;
+}
