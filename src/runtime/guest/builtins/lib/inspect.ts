@@ -45,7 +45,7 @@ export function inspect(value: unknown, opts: InspectOptions = {}): string {
   const fmt = (v: unknown, level: number, top: boolean): string => {
     switch (typeof v) {
       case 'string':
-        return top ? v : quote(v);
+        return quote(v);
       case 'number':
         return Object.is(v, -0) ? '-0' : String(v);
       case 'bigint':
