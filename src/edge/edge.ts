@@ -13,10 +13,10 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { VergeError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { FunctionRuntime } from '../shared/lambda-edge/index.js';
-import { Coalescer, createMemoryStore, createTieredStore, validateInvalidation } from './cache/index.js';
+import { Coalescer, DiskStore, MemoryStore, TieredStore, validateInvalidation } from './cache/index.js';
 import type { CacheStore, InvalidationRequest } from './cache/types.js';
 import type { EdgePlan } from './config/plan.js';
-import { loadConfigFiles } from './config/index.js';
+import { loadConfigFiles } from './config/load.js';
 import { createOriginClient } from './origin/index.js';
 import { openGeo, type GeoLookup } from './geo/index.js';
 import { FunctionHost } from './functions/function-host.js';
@@ -82,9 +82,12 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     stats.observeFunction({ function: r.functionName, version: r.functionVersion, event: r.eventType }, r.durationMs);
   });
   const maxBytes = opts.cacheMaxBytes ?? 256 * 1024 * 1024;
-  const cache = opts.dataDir
-    ? await createTieredStore({ maxBytes, dir: join(opts.dataDir, 'cache'), clock })
-    : createMemoryStore({ maxBytes });
+  const cache: CacheStore = opts.dataDir
+    ? new TieredStore({
+        memoryBytes: maxBytes,
+        disk: await DiskStore.open({ dir: join(opts.dataDir, 'cache'), maxBytes: 4 * maxBytes, logger, clock }),
+      })
+    : new MemoryStore({ maxBytes });
   const geo: GeoLookup | null =
     opts.geo === false && !opts.geoOverrides ? null : await openGeo({ ...(opts.geoDb ? { dbPath: opts.geoDb } : {}), ...(opts.geoOverrides ? { overridesPath: opts.geoOverrides } : {}), ...(opts.geo === false ? { noDatabase: true } : {}) });
   const origins = createOriginClient({ clock });
@@ -180,7 +183,6 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
       await functions.close();
       await cache.close();
       await accessLog.close();
-      geo?.close?.();
     },
   };
   return edge;

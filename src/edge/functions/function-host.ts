@@ -13,6 +13,9 @@ import type {
   InvokeResult,
   LoadedFunction,
 } from '../../shared/lambda-edge/index.js';
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { VergeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { DistributionPlan, EdgePlan, FunctionAssociationPlan } from '../config/plan.js';
@@ -53,8 +56,13 @@ export class FunctionHost {
     this.#onInvoke = onInvoke;
   }
 
+  /**
+   * Identity of a loaded function: the source description (one file attached twice with other
+   * env or limits is two functions), the code's modification time (an edited file is reloaded),
+   * and the event types (limits depend on them).
+   */
   static keyOf(assoc: FunctionAssociationPlan, eventTypes: readonly EventType[]): string {
-    return `${assoc.source.id}\u0000${assoc.source.version}\u0000${[...eventTypes].sort().join(',')}`;
+    return `${sourceKey(assoc)}\u0000${[...eventTypes].sort().join(',')}`;
   }
 
   /**
@@ -68,7 +76,7 @@ export class FunctionHost {
         if (!b.anyFunctions) continue;
         for (const assoc of Object.values(b.hooks)) {
           if (!assoc) continue;
-          const id = `${assoc.source.id}\u0000${assoc.source.version}`;
+          const id = sourceKey(assoc);
           const w = wanted.get(id) ?? { assoc, events: new Set<EventType>() };
           w.events.add(assoc.eventType);
           wanted.set(id, w);
@@ -107,7 +115,7 @@ export class FunctionHost {
   }
 
   #find(assoc: FunctionAssociationPlan): LoadedFunction | undefined {
-    const prefix = `${assoc.source.id}\u0000${assoc.source.version}\u0000`;
+    const prefix = `${sourceKey(assoc)}\u0000`;
     for (const [k, fn] of this.#loaded) if (k.startsWith(prefix)) return fn;
     return undefined;
   }
@@ -177,6 +185,37 @@ export class FunctionHost {
     this.#loaded.clear();
     await this.#runtime.close();
   }
+}
+
+const keyCache = new WeakMap<FunctionAssociationPlan, string>();
+
+function sourceKey(assoc: FunctionAssociationPlan): string {
+  let k = keyCache.get(assoc);
+  if (k !== undefined) return k;
+  const { code, ...rest } = assoc.source;
+  const codeKey = 'path' in code ? `${code.path}@${codeMtime(code.path)}` : createHash('sha256').update(JSON.stringify(code)).digest('hex');
+  k = `${codeKey}\u0000${JSON.stringify(rest)}`;
+  keyCache.set(assoc, k);
+  return k;
+}
+
+/** Latest modification time under a path (files only; node_modules and dot-folders skipped). */
+function codeMtime(path: string): number {
+  let latest = 0;
+  let budget = 2000;
+  const walk = (p: string) => {
+    if (budget-- <= 0) return;
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return;
+    }
+    if (!st.isDirectory()) return void (latest = Math.max(latest, st.mtimeMs));
+    for (const name of readdirSync(p)) if (name !== 'node_modules' && !name.startsWith('.')) walk(join(p, name));
+  };
+  walk(path);
+  return latest;
 }
 
 function describe(a: FunctionAssociationPlan): string {

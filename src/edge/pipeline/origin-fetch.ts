@@ -5,7 +5,7 @@
  * It runs once per collapsed group of viewers. Revalidation (RefreshHit) and stale-if-error
  * are decided here because they depend on what the origin answered.
  */
-import { VergeError, toVergeError } from '../../shared/errors.js';
+import { toVergeError } from '../../shared/errors.js';
 import { setHeader, type CfRequest } from '../../shared/lambda-edge/index.js';
 import { canServeStaleOnError, entryFromResponse, refreshEntry } from '../cache/index.js';
 import type { CacheEntry } from '../cache/types.js';
@@ -97,7 +97,7 @@ async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, 
   const timing = { originLatencyMs: latency, ...(res.timings.connectMs !== undefined ? { originConnectMs: res.timings.connectMs } : {}) };
 
   if (stale && res.status === 304) {
-    const refreshed = refreshEntry(stale, res.headers, now());
+    const refreshed = refreshEntry(stale, res.headers, now(), { policy: b.cachePolicy });
     deps.cache.set(refreshed);
     return { response: responseFromEntry(refreshed), source: 'refresh', stored: refreshed, ...timing };
   }
@@ -149,7 +149,9 @@ function store(txn: ViewerTxn, deps: PipelineDeps, r: EdgeResponse, now: number)
   const entry = entryFromResponse({
     key: txn.cacheKey!,
     distributionId: dist.id,
-    method: txn.request.method,
+    // A cacheable HEAD was fetched with GET (see fetchOne), so the entry is a GET response.
+    method: txn.request.method === 'HEAD' ? 'GET' : txn.request.method,
+    cachedMethods: txn.behavior!.cachedMethods,
     requestHeaders: txn.request.headers,
     status: r.status,
     statusText: r.statusText,
@@ -157,11 +159,10 @@ function store(txn: ViewerTxn, deps: PipelineDeps, r: EdgeResponse, now: number)
     body: r.body,
     policy: txn.behavior!.cachePolicy,
     errorCachingMinTTL: dist.customErrorResponses.get(r.status)?.errorCachingMinTTL ?? 10,
-    invalidationPath: txn.request.querystring ? `${txn.request.uri}?${txn.request.querystring}` : txn.request.uri,
+    invalidationPath: txn.invalidationPath,
     now,
   });
   if (!entry) return null;
   return storeEntry(deps.cache, entry, keyHeaders(txn, deps), txn.acceptEncoding);
 }
 
-export { VergeError };

@@ -79,6 +79,8 @@ export interface ViewerTxn {
   /** Why later functions are skipped (contract table). */
   readonly conditions: Set<SkipCondition>;
   cacheKey: string | null;
+  /** Path plus the key's query, matched by path invalidations (spec 7.6). */
+  invalidationPath: string;
   acceptEncoding: string | undefined;
   /** A stale entry found at lookup, kept for revalidation and stale-if-error. */
   staleEntry: CacheEntry | null;

@@ -50,10 +50,10 @@ export function cloudFrontHeadersFor(txn: ViewerTxn, deps: PipelineDeps): CfHead
       httpVersion: txn.conn.httpVersion,
       ...(txn.conn.tls ? { tls: txn.conn.tls } : {}),
       viewerHeaderNames: txn.viewerHeaderOrder,
-      geo: undefined,
+      // Looked up only if a wanted header needs it.
+      geo: () => deps.geo?.lookup(txn.conn.clientIp),
     },
     wanted,
-    deps.geo,
   );
   return txn.cloudFrontHeaders!;
 }

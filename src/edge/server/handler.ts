@@ -113,6 +113,7 @@ function newTxn(ctx: HandlerContext, req: Req, plan: EdgePlan, requestId: string
     behavior: null,
     conditions: new Set(),
     cacheKey: null,
+    invalidationPath: uri,
     acceptEncoding: undefined,
     staleEntry: null,
     response: null,

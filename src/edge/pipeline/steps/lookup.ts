@@ -38,6 +38,7 @@ export function lookup(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<S
     policy: txn.behavior!.cachePolicy,
   });
   txn.cacheKey = k.key;
+  txn.invalidationPath = k.invalidationPath;
   txn.acceptEncoding = k.acceptEncoding;
   if (!isCacheable(txn)) return 'fetch';
   const hit = lookupSync(deps.cache, k.key, txn, headers);
