@@ -19,7 +19,6 @@ export interface LambdaConfig {
   functionName: string;
   functionVersion: string;
   memoryMB: number;
-  logStreamName: string;
   handler: string;
 }
 
@@ -27,6 +26,7 @@ interface InvokeMeta {
   id: number;
   awsRequestId: string;
   remainingMs: number;
+  logStreamName: string;
 }
 
 interface Invocation {
@@ -150,7 +150,7 @@ function makeContext(inv: Invocation, meta: InvokeMeta): Record<string, unknown>
     memoryLimitInMB: P.String(cfg.memoryMB),
     awsRequestId: meta.awsRequestId,
     logGroupName: `/aws/lambda/${name}`,
-    logStreamName: cfg.logStreamName,
+    logStreamName: meta.logStreamName,
     identity: undefined,
     clientContext: undefined,
     getRemainingTimeInMillis: () => Math.max(0, deadline - P.dateNow()),

@@ -110,7 +110,7 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
     builtins: names,
     globals,
     env: lambdaEnv(source, memoryMB),
-    lambda: { functionName: source.name, functionVersion: source.version, memoryMB, logStreamName: '', handler: source.handler || 'index.handler' },
+    lambda: { functionName: source.name, functionVersion: source.version, memoryMB, handler: source.handler || 'index.handler' },
     cff: { runtime: source.runtime === 'cloudfront-js-1.0' ? '1.0' : '2.0', kvsId: source.kvs?.id ?? null, originIds: null },
   };
   const pool = new IsolatePool({

@@ -258,7 +258,7 @@ export class Instance {
     this.invocations++;
     this.#busy = true;
     const id = ++this.#seq;
-    const metaJson = JSON.stringify({ ...meta, id });
+    const metaJson = JSON.stringify({ ...meta, id, logStreamName: this.logStreamName });
     for (const f of this.#frozen.splice(0)) f();
     return new Promise<Outcome>((resolve) => {
       let watchdog: NodeJS.Timeout | undefined;
