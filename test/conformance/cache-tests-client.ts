@@ -1,0 +1,73 @@
+/**
+ * @module test/conformance/cache-tests-client
+ * The client side of the HTTP caching conformance suite (npm `http-cache-tests` 0.4.5), run as a
+ * child process. It does what the suite's `cli.mjs` does (all suites plus `surrogate-control`,
+ * against `CACHE_TESTS_BASE`, with node-fetch), with two changes that make it safe for CI:
+ * every fetch has a timeout (`CACHE_TESTS_FETCH_TIMEOUT_MS`, default 10 s; a hung request fails
+ * its test instead of hanging the run), and SIGTERM prints the results gathered so far.
+ * It also grades each result with the suite's own `determineTestResult()` (which follows
+ * `kind` and `depends_on`), so the parent needs no copy of that logic.
+ *
+ * Output (stdout, one JSON document): `{ "results": {id: true | [type, message]}, "verdicts": {id: symbol} }`.
+ * `CACHE_TESTS_ID=<test id>` runs one test with the suite's request/response dump instead.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { suiteDir } from './cache-tests-suite.js';
+
+const dir = suiteDir();
+const load = async (rel: string): Promise<any> => import(pathToFileURL(join(dir, rel)).href);
+
+const base = process.env.CACHE_TESTS_BASE;
+if (!base || base.endsWith('/')) {
+  // The runner builds `${base}/test/...`: a trailing slash breaks every URL (peers.md 3.1, gotcha 1).
+  process.stderr.write('set CACHE_TESTS_BASE to http://host:port (no trailing slash)\n');
+  process.exit(2);
+}
+const fetchTimeoutMs = Number(process.env.CACHE_TESTS_FETCH_TIMEOUT_MS ?? 10_000);
+const onlyId = process.env.CACHE_TESTS_ID ?? '';
+
+const [runner, index, surrogate, display, nodeFetch] = await Promise.all([
+  load('client/runner.mjs'),
+  load('tests/index.mjs'),
+  load('tests/surrogate-control.mjs'),
+  load('lib/display.mjs'),
+  // node-fetch as the suite itself resolves it (2.x, no bundled types).
+  import(pathToFileURL(createRequire(join(dir, 'package.json')).resolve('node-fetch')).href) as Promise<any>,
+]);
+const suites: any[] = [...index.default, surrogate.default];
+
+function fetchWithTimeout(url: string, init: Record<string, unknown> = {}): Promise<unknown> {
+  return nodeFetch.default(url, { ...init, signal: AbortSignal.timeout(fetchTimeoutMs) } as any);
+}
+
+let toRun = suites;
+if (onlyId) {
+  toRun = [];
+  for (const suite of suites) {
+    for (const t of suite.tests) {
+      if (t.id === onlyId) toRun.push({ ...suite, tests: [{ ...t, dump: true }] });
+    }
+  }
+  if (toRun.length === 0) {
+    process.stderr.write(`no test with id ${onlyId}\n`);
+    process.exit(2);
+  }
+}
+
+function report(): void {
+  const results = runner.getResults() as Record<string, unknown>;
+  const verdicts: Record<string, string> = {};
+  for (const id of Object.keys(results)) verdicts[id] = display.determineTestResult(suites, id, results)[2];
+  process.stdout.write(JSON.stringify({ results, verdicts }) + '\n');
+}
+
+process.on('SIGTERM', () => {
+  report();
+  process.exit(3);
+});
+
+await runner.runTests(toRun, fetchWithTimeout, false, base);
+report();
+process.exit(0);
