@@ -51,7 +51,13 @@ function matches(err: unknown, expected: unknown): boolean {
 
 function makeAssert(strict: boolean) {
   const ok = (...args: unknown[]): void =>
-    check(Boolean(args[0]), args[0], true, '==', args.length === 0 ? 'No value argument passed to `assert.ok()`' : (args[1] as Msg));
+    check(
+      Boolean(args[0]),
+      args[0],
+      true,
+      '==',
+      args.length === 0 ? 'No value argument passed to `assert.ok()`' : (args[1] as Msg),
+    );
   const a: any = (...args: unknown[]) => ok(...args);
   const eq = (x: unknown, y: unknown) => (strict ? Object.is(x, y) : x == y || (x !== x && y !== y));
   Object.assign(a, {
@@ -62,14 +68,24 @@ function makeAssert(strict: boolean) {
     notEqual: (x: unknown, y: unknown, m?: Msg) => check(!eq(x, y), x, y, strict ? 'notStrictEqual' : '!=', m),
     strictEqual: (x: unknown, y: unknown, m?: Msg) => check(Object.is(x, y), x, y, 'strictEqual', m),
     notStrictEqual: (x: unknown, y: unknown, m?: Msg) => check(!Object.is(x, y), x, y, 'notStrictEqual', m),
-    deepEqual: (x: unknown, y: unknown, m?: Msg) => check(deepEqual(x, y, strict), x, y, strict ? 'deepStrictEqual' : 'deepEqual', m),
+    deepEqual: (x: unknown, y: unknown, m?: Msg) =>
+      check(deepEqual(x, y, strict), x, y, strict ? 'deepStrictEqual' : 'deepEqual', m),
     notDeepEqual: (x: unknown, y: unknown, m?: Msg) => check(!deepEqual(x, y, strict), x, y, 'notDeepEqual', m),
     deepStrictEqual: (x: unknown, y: unknown, m?: Msg) => check(deepEqual(x, y, true), x, y, 'deepStrictEqual', m),
-    notDeepStrictEqual: (x: unknown, y: unknown, m?: Msg) => check(!deepEqual(x, y, true), x, y, 'notDeepStrictEqual', m),
+    notDeepStrictEqual: (x: unknown, y: unknown, m?: Msg) =>
+      check(!deepEqual(x, y, true), x, y, 'notDeepStrictEqual', m),
     match: (s: string, re: RegExp, m?: Msg) => check(typeof s === 'string' && re.test(s), s, re, 'match', m),
-    doesNotMatch: (s: string, re: RegExp, m?: Msg) => check(typeof s === 'string' && !re.test(s), s, re, 'doesNotMatch', m),
+    doesNotMatch: (s: string, re: RegExp, m?: Msg) =>
+      check(typeof s === 'string' && !re.test(s), s, re, 'doesNotMatch', m),
     ifError: (v: unknown) => {
-      if (v !== null && v !== undefined) throw v instanceof Error ? v : new AssertionError({ message: `ifError got unwanted exception: ${inspect(v)}`, actual: v, operator: 'ifError' });
+      if (v !== null && v !== undefined)
+        throw v instanceof Error
+          ? v
+          : new AssertionError({
+              message: `ifError got unwanted exception: ${inspect(v)}`,
+              actual: v,
+              operator: 'ifError',
+            });
     },
     throws(fn: () => unknown, expected?: unknown, m?: Msg) {
       if (typeof expected === 'string') [m, expected] = [expected, undefined];
@@ -85,7 +101,13 @@ function makeAssert(strict: boolean) {
       try {
         fn();
       } catch (e) {
-        check(false, e, undefined, 'doesNotThrow', m ?? `Got unwanted exception.\nActual message: "${(e as Error)?.message}"`);
+        check(
+          false,
+          e,
+          undefined,
+          'doesNotThrow',
+          m ?? `Got unwanted exception.\nActual message: "${(e as Error)?.message}"`,
+        );
       }
     },
     async rejects(p: Promise<unknown> | (() => Promise<unknown>), expected?: unknown, m?: Msg) {

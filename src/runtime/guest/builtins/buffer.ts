@@ -19,7 +19,10 @@ function addBase64Url(): void {
   };
   const write = proto.write;
   proto.write = function (this: unknown, ...args: unknown[]): number {
-    return write.apply(this, args.map((a, i) => (i > 0 && isUrl(a) ? 'base64' : a)));
+    return write.apply(
+      this,
+      args.map((a, i) => (i > 0 && isUrl(a) ? 'base64' : a)),
+    );
   };
   const from = Buffer.from;
   Buffer.from = function (value: unknown, enc?: unknown, len?: unknown): unknown {
@@ -30,10 +33,14 @@ function addBase64Url(): void {
   const isEncoding = Buffer.isEncoding;
   Buffer.isEncoding = (enc: unknown): boolean => isUrl(enc) || isEncoding(enc);
   const alloc = Buffer.alloc;
-  Buffer.alloc = (size: number, fill?: unknown, enc?: unknown): unknown => alloc(size, fill, isUrl(enc) ? 'base64' : enc);
+  Buffer.alloc = (size: number, fill?: unknown, enc?: unknown): unknown =>
+    alloc(size, fill, isUrl(enc) ? 'base64' : enc);
   const fill = proto.fill;
   proto.fill = function (this: unknown, ...args: unknown[]): unknown {
-    return fill.apply(this, args.map((a, i) => (i > 0 && isUrl(a) ? 'base64' : a)));
+    return fill.apply(
+      this,
+      args.map((a, i) => (i > 0 && isUrl(a) ? 'base64' : a)),
+    );
   };
 }
 
@@ -58,7 +65,10 @@ export default function factory(_bridge: unknown, require: Require) {
       }
     },
     isAscii: (input: ArrayBufferView | ArrayBuffer): boolean => {
-      const b = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+      const b =
+        input instanceof ArrayBuffer
+          ? new Uint8Array(input)
+          : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
       return b.every((x) => x < 0x80);
     },
   };

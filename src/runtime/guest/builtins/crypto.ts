@@ -16,7 +16,12 @@ type Cb<T> = (err: Error | null, value?: T) => void;
 export default function factory(bridge: Bridge, require: Require) {
   const { Buffer } = require('buffer');
   const argType = (name: string): TypeError =>
-    Object.assign(new TypeError(`The "${name}" argument must be of type string or an instance of Buffer, TypedArray, DataView or ArrayBuffer`), { code: 'ERR_INVALID_ARG_TYPE' });
+    Object.assign(
+      new TypeError(
+        `The "${name}" argument must be of type string or an instance of Buffer, TypedArray, DataView or ArrayBuffer`,
+      ),
+      { code: 'ERR_INVALID_ARG_TYPE' },
+    );
 
   function bytes(data: Data, enc?: string, name = 'data'): Uint8Array {
     if (typeof data === 'string') {
@@ -39,7 +44,12 @@ export default function factory(bridge: Bridge, require: Require) {
     readonly symmetricKeySize?: number;
     /** Transferable key material: PEM text, or raw bytes for secret keys. */
     readonly material: string | Uint8Array;
-    constructor(info: { type: 'secret' | 'public' | 'private'; asymmetricKeyType?: string; details?: Record<string, unknown>; material: string | Uint8Array }) {
+    constructor(info: {
+      type: 'secret' | 'public' | 'private';
+      asymmetricKeyType?: string;
+      details?: Record<string, unknown>;
+      material: string | Uint8Array;
+    }) {
       this.type = info.type;
       this.material = info.material;
       if (info.type === 'secret') this.symmetricKeySize = (info.material as Uint8Array).length;
@@ -49,12 +59,19 @@ export default function factory(bridge: Bridge, require: Require) {
       }
     }
     export(opts: { format?: string; type?: string } = {}): any {
-      if (this.type === 'secret') return opts.format === 'jwk' ? { kty: 'oct', k: out(this.material as Uint8Array, 'base64url') } : out(this.material as Uint8Array);
+      if (this.type === 'secret')
+        return opts.format === 'jwk'
+          ? { kty: 'oct', k: out(this.material as Uint8Array, 'base64url') }
+          : out(this.material as Uint8Array);
       const r = bridge.call('crypto.exportKey', this.material, this.type, opts);
       return typeof r === 'string' || (r && !(r instanceof Uint8Array)) ? r : out(r);
     }
     equals(other: KeyObject): boolean {
-      return other instanceof KeyObject && other.type === this.type && out(bytes(this.material)).equals(out(bytes(other.material)));
+      return (
+        other instanceof KeyObject &&
+        other.type === this.type &&
+        out(bytes(this.material)).equals(out(bytes(other.material)))
+      );
     }
   }
 
@@ -70,7 +87,10 @@ export default function factory(bridge: Bridge, require: Require) {
       if (o.passphrase !== undefined && typeof o.passphrase !== 'string') o.passphrase = bytes(o.passphrase as Data);
       return o;
     }
-    throw Object.assign(new TypeError('The "key" argument must be of type string or an instance of Buffer, KeyObject or object'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw Object.assign(
+      new TypeError('The "key" argument must be of type string or an instance of Buffer, KeyObject or object'),
+      { code: 'ERR_INVALID_ARG_TYPE' },
+    );
   }
 
   function makeKey(kind: 'public' | 'private', input: unknown): KeyObject {
@@ -97,7 +117,9 @@ export default function factory(bridge: Bridge, require: Require) {
     digest(enc?: string): any {
       if (this.#done) throw Object.assign(new Error('Digest already called'), { code: 'ERR_CRYPTO_HASH_FINALIZED' });
       this.#done = true;
-      const r = this.#key ? bridge.call('crypto.hmac', this.#alg, this.#key, this.#chunks) : bridge.call('crypto.hash', this.#alg, this.#chunks);
+      const r = this.#key
+        ? bridge.call('crypto.hmac', this.#alg, this.#key, this.#chunks)
+        : bridge.call('crypto.hash', this.#alg, this.#chunks);
       this.#chunks = [];
       return out(r, enc);
     }
@@ -130,7 +152,10 @@ export default function factory(bridge: Bridge, require: Require) {
   function randomBytes(size: number, cb?: Cb<unknown>): any {
     const n = Number(size);
     if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) {
-      throw Object.assign(new RangeError(`The value of "size" is out of range. It must be >= 0 && <= 2147483647. Received ${size}`), { code: 'ERR_OUT_OF_RANGE' });
+      throw Object.assign(
+        new RangeError(`The value of "size" is out of range. It must be >= 0 && <= 2147483647. Received ${size}`),
+        { code: 'ERR_OUT_OF_RANGE' },
+      );
     }
     const b = out(bridge.call('crypto.randomBytes', n));
     if (typeof cb === 'function') return void defer(() => cb(null, b));
@@ -149,7 +174,12 @@ export default function factory(bridge: Bridge, require: Require) {
     const min = a;
     const max = b as number;
     if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || max <= min || max - min >= 2 ** 48) {
-      throw Object.assign(new RangeError(`The value of "max" is out of range. It must be greater than the value of "min" (${min}). Received ${max}`), { code: 'ERR_OUT_OF_RANGE' });
+      throw Object.assign(
+        new RangeError(
+          `The value of "max" is out of range. It must be greater than the value of "min" (${min}). Received ${max}`,
+        ),
+        { code: 'ERR_OUT_OF_RANGE' },
+      );
     }
     const range = max - min;
     const limit = 2 ** 48 - (2 ** 48 % range); // rejection sampling: no modulo bias
@@ -167,7 +197,9 @@ export default function factory(bridge: Bridge, require: Require) {
     const x = bytes(a as Data, undefined, 'buf1');
     const y = bytes(b as Data, undefined, 'buf2');
     if (x.length !== y.length) {
-      throw Object.assign(new RangeError('Input buffers must have the same byte length'), { code: 'ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH' });
+      throw Object.assign(new RangeError('Input buffers must have the same byte length'), {
+        code: 'ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH',
+      });
     }
     let diff = 0;
     for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
@@ -199,20 +231,23 @@ export default function factory(bridge: Bridge, require: Require) {
 
   const randomUUID = (): string => bridge.call('crypto.randomUUID');
   const webcrypto = createWebCrypto(bridge, randomUUID);
-  const async = <A extends unknown[], T>(fn: (...a: A) => T) => (...args: [...A, Cb<T>]) => {
-    const cb = args.pop() as Cb<T>;
-    let v: T;
-    try {
-      v = fn(...(args as unknown as A));
-    } catch (e) {
-      return void defer(() => cb(e as Error));
-    }
-    defer(() => cb(null, v));
-  };
+  const async =
+    <A extends unknown[], T>(fn: (...a: A) => T) =>
+    (...args: [...A, Cb<T>]) => {
+      const cb = args.pop() as Cb<T>;
+      let v: T;
+      try {
+        v = fn(...(args as unknown as A));
+      } catch (e) {
+        return void defer(() => cb(e as Error));
+      }
+      defer(() => cb(null, v));
+    };
 
   return {
     createHash: (alg: string) => new Hash(alg, null),
-    createHmac: (alg: string, key: unknown, _opts?: unknown) => new Hash(alg, key instanceof KeyObject ? (key.material as Uint8Array) : bytes(key as Data, undefined, 'key')),
+    createHmac: (alg: string, key: unknown, _opts?: unknown) =>
+      new Hash(alg, key instanceof KeyObject ? (key.material as Uint8Array) : bytes(key as Data, undefined, 'key')),
     createSign: (alg: string) => new SignVerify(alg),
     createVerify: (alg: string) => new SignVerify(alg),
     sign: oneShot('crypto.sign'),
@@ -240,6 +275,14 @@ export default function factory(bridge: Bridge, require: Require) {
     getRandomValues: webcrypto.getRandomValues,
     webcrypto,
     subtle: webcrypto.subtle,
-    constants: { RSA_PKCS1_PADDING: 1, RSA_NO_PADDING: 3, RSA_PKCS1_OAEP_PADDING: 4, RSA_PKCS1_PSS_PADDING: 6, RSA_PSS_SALTLEN_DIGEST: -1, RSA_PSS_SALTLEN_MAX_SIGN: -2, RSA_PSS_SALTLEN_AUTO: -2 },
+    constants: {
+      RSA_PKCS1_PADDING: 1,
+      RSA_NO_PADDING: 3,
+      RSA_PKCS1_OAEP_PADDING: 4,
+      RSA_PKCS1_PSS_PADDING: 6,
+      RSA_PSS_SALTLEN_DIGEST: -1,
+      RSA_PSS_SALTLEN_MAX_SIGN: -2,
+      RSA_PSS_SALTLEN_AUTO: -2,
+    },
   };
 }

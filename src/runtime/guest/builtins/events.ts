@@ -18,7 +18,9 @@ interface Emitter {
 const errorMonitor = Symbol('events.errorMonitor');
 
 function invalidListener(): TypeError {
-  return Object.assign(new TypeError('The "listener" argument must be of type function'), { code: 'ERR_INVALID_ARG_TYPE' });
+  return Object.assign(new TypeError('The "listener" argument must be of type function'), {
+    code: 'ERR_INVALID_ARG_TYPE',
+  });
 }
 
 function events(em: Emitter): Map<Name, Listener[]> {
@@ -95,7 +97,10 @@ const proto: Record<string, (this: Emitter, ...a: any[]) => any> = {
       if (!map.get('error')?.length) {
         const err = args[0];
         if (err instanceof Error) throw err;
-        throw Object.assign(new Error(`Unhandled error. (${String(err)})`), { code: 'ERR_UNHANDLED_ERROR', context: err });
+        throw Object.assign(new Error(`Unhandled error. (${String(err)})`), {
+          code: 'ERR_UNHANDLED_ERROR',
+          context: err,
+        });
       }
     }
     const list = map.get(name);

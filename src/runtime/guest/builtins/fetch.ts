@@ -152,7 +152,8 @@ class Request extends Body {
     const headers = new Headers(init.headers ?? src?.headers);
     const method = String(init.method ?? src?.method ?? 'GET').toUpperCase();
     const body = init.body !== undefined ? bodyBytes(init.body, headers) : (src?.peek() ?? null);
-    if (body && (method === 'GET' || method === 'HEAD')) throw new TypeError('Request with GET/HEAD method cannot have body.');
+    if (body && (method === 'GET' || method === 'HEAD'))
+      throw new TypeError('Request with GET/HEAD method cannot have body.');
     super(body);
     this.url = src ? src.url : String(input instanceof Object && 'href' in input ? input.href : input);
     this.method = method;
@@ -178,7 +179,8 @@ class Response extends Body {
   constructor(body: BodyInit = null, init: { status?: number; statusText?: string; headers?: HeadersInit } = {}) {
     const headers = new Headers(init.headers);
     const status = init.status ?? 200;
-    if (status < 200 || status > 599) throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
+    if (status < 200 || status > 599)
+      throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
     super(bodyBytes(body, headers));
     this.status = status;
     this.statusText = init.statusText ?? '';
@@ -275,8 +277,15 @@ export default function factory(bridge: Bridge) {
       redirect: req.redirect,
     });
     const result = host.then((r: HostResponse) => {
-      if (!r.ok) throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(r.message), { code: r.code }) });
-      const res = new Response(r.status === 204 || r.status === 304 ? null : r.body!, { status: Math.max(200, r.status!), statusText: r.statusText, headers: r.headers });
+      if (!r.ok)
+        throw Object.assign(new TypeError('fetch failed'), {
+          cause: Object.assign(new Error(r.message), { code: r.code }),
+        });
+      const res = new Response(r.status === 204 || r.status === 304 ? null : r.body!, {
+        status: Math.max(200, r.status!),
+        statusText: r.statusText,
+        headers: r.headers,
+      });
       // Responses may carry statuses the constructor refuses (1xx); set the real one afterwards.
       Object.defineProperty(res, 'status', { value: r.status });
       res.url = r.url ?? req.url;

@@ -14,7 +14,8 @@ for (let i = 0; i < 256; i++) HEX.push('%' + (i < 16 ? '0' : '') + i.toString(16
 
 // 1 = left as is: A-Z a-z 0-9 - . _ ~ ! ' ( ) *
 const NO_ESCAPE = new Int8Array(128);
-for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!'()*") NO_ESCAPE[ch.charCodeAt(0)] = 1;
+for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!'()*")
+  NO_ESCAPE[ch.charCodeAt(0)] = 1;
 
 function unhex(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -56,7 +57,11 @@ function encodeStr(str: string): string {
     const c2 = str.charCodeAt(i) & 0x3ff;
     last = i + 1;
     c = 0x10000 + (((c & 0x3ff) << 10) | c2);
-    out += HEX[0xf0 | (c >> 18)]! + HEX[0x80 | ((c >> 12) & 0x3f)]! + HEX[0x80 | ((c >> 6) & 0x3f)]! + HEX[0x80 | (c & 0x3f)]!;
+    out +=
+      HEX[0xf0 | (c >> 18)]! +
+      HEX[0x80 | ((c >> 12) & 0x3f)]! +
+      HEX[0x80 | ((c >> 6) & 0x3f)]! +
+      HEX[0x80 | (c & 0x3f)]!;
   }
   if (last === 0) return str;
   return last < str.length ? out + str.slice(last) : out;
@@ -187,8 +192,12 @@ export default function factory(_bridge: unknown, require: Require) {
   qs.unescape = unescape;
   qs.escape = escape;
   qs.stringify = qs.encode = stringify;
-  qs.parse = qs.decode = (str: unknown, sep?: string, eq?: string, options?: { maxKeys?: number; decodeURIComponent?: Decode }) =>
-    parse(str, sep, eq, options, qs, unescape, addKeyVal);
+  qs.parse = qs.decode = (
+    str: unknown,
+    sep?: string,
+    eq?: string,
+    options?: { maxKeys?: number; decodeURIComponent?: Decode },
+  ) => parse(str, sep, eq, options, qs, unescape, addKeyVal);
   return qs;
 }
 

@@ -19,7 +19,8 @@ export default function factory(_bridge: unknown, require: Require) {
     if (objectMode) return chunk;
     const B = bufferMod();
     if (typeof chunk === 'string') return B.from(chunk, enc || 'utf8');
-    if (chunk instanceof Uint8Array && !B.isBuffer(chunk)) return B.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (chunk instanceof Uint8Array && !B.isBuffer(chunk))
+      return B.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     return chunk;
   }
 
@@ -40,7 +41,15 @@ export default function factory(_bridge: unknown, require: Require) {
     #scheduled = false;
     #reading = false;
     #decoder: any = null;
-    constructor(opts: { read?: (this: Readable, n: number) => void; objectMode?: boolean; readableObjectMode?: boolean; encoding?: string; destroy?: any } = {}) {
+    constructor(
+      opts: {
+        read?: (this: Readable, n: number) => void;
+        objectMode?: boolean;
+        readableObjectMode?: boolean;
+        encoding?: string;
+        destroy?: any;
+      } = {},
+    ) {
       super();
       this.readableObjectMode = Boolean(opts.objectMode ?? opts.readableObjectMode);
       if (opts.read) this._read = opts.read;
@@ -197,7 +206,10 @@ export default function factory(_bridge: unknown, require: Require) {
         defer(() => (cb?.(err), this.emit('error', err)));
         return false;
       }
-      const c = this._decodeStrings === false && typeof chunk === 'string' ? chunk : toChunk(chunk, enc, this.writableObjectMode);
+      const c =
+        this._decodeStrings === false && typeof chunk === 'string'
+          ? chunk
+          : toChunk(chunk, enc, this.writableObjectMode);
       this._wqueue.push([c, (enc as string) || 'buffer', cb]);
       this._drain();
       return true;
@@ -287,10 +299,17 @@ export default function factory(_bridge: unknown, require: Require) {
       cb();
     }
   }
-  for (const [k, v] of Object.entries(writableMethods)) Object.defineProperty(Duplex.prototype, k, { value: v, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(writableMethods))
+    Object.defineProperty(Duplex.prototype, k, { value: v, writable: true, configurable: true });
 
   class Transform extends Duplex {
-    constructor(opts: WritableOpts & { transform?: (c: Chunk, e: string, cb: (err?: Error | null, data?: Chunk) => void) => void; flush?: (cb: (err?: Error | null, data?: Chunk) => void) => void; objectMode?: boolean } = {}) {
+    constructor(
+      opts: WritableOpts & {
+        transform?: (c: Chunk, e: string, cb: (err?: Error | null, data?: Chunk) => void) => void;
+        flush?: (cb: (err?: Error | null, data?: Chunk) => void) => void;
+        objectMode?: boolean;
+      } = {},
+    ) {
       super(opts);
       if (opts.transform) this._transform = opts.transform;
       if (opts.flush) this._flush = opts.flush;
@@ -321,7 +340,9 @@ export default function factory(_bridge: unknown, require: Require) {
   function finished(stream: any, cb: Cb): () => void {
     let done = false;
     const once = (err?: Error | null): void => {
-      if (!done) (done = true), cb(err ?? null);
+      if (done) return;
+      done = true;
+      cb(err ?? null);
     };
     stream.on('error', once);
     stream.on(stream.readable === false || stream instanceof Writable ? 'finish' : 'end', () => once());
@@ -346,7 +367,8 @@ export default function factory(_bridge: unknown, require: Require) {
   }
 
   const promises = {
-    pipeline: (...s: any[]) => new Promise<void>((res, rej) => pipeline(...s, (e?: Error | null) => (e ? rej(e) : res()))),
+    pipeline: (...s: any[]) =>
+      new Promise<void>((res, rej) => pipeline(...s, (e?: Error | null) => (e ? rej(e) : res()))),
     finished: (s: any) => new Promise<void>((res, rej) => finished(s, (e) => (e ? rej(e) : res()))),
   };
   const mod = Stream as any;

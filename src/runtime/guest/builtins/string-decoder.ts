@@ -14,7 +14,8 @@ export default function factory(_bridge: unknown, require: Require) {
     if (e === 'utf-8' || e === 'utf8') return 'utf8';
     if (e === 'ucs2' || e === 'ucs-2' || e === 'utf16le' || e === 'utf-16le') return 'utf16le';
     if (e === 'binary') return 'latin1';
-    if (!Buffer.isEncoding(e)) throw Object.assign(new TypeError(`Unknown encoding: ${String(enc)}`), { code: 'ERR_UNKNOWN_ENCODING' });
+    if (!Buffer.isEncoding(e))
+      throw Object.assign(new TypeError(`Unknown encoding: ${String(enc)}`), { code: 'ERR_UNKNOWN_ENCODING' });
     return e;
   }
 
@@ -29,7 +30,9 @@ export default function factory(_bridge: unknown, require: Require) {
     write(buf: Uint8Array | string): string {
       if (typeof buf === 'string') return buf;
       if (this.#utf8) return this.#utf8.decode(buf, false);
-      const all = this.#rest.length ? Buffer.concat([this.#rest, buf]) : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+      const all = this.#rest.length
+        ? Buffer.concat([this.#rest, buf])
+        : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
       let keep = 0;
       if (this.encoding === 'base64' || this.encoding === 'base64url') keep = all.length % 3;
       else if (this.encoding === 'utf16le') {

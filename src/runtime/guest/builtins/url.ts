@@ -24,16 +24,31 @@ interface Parts {
   hash: string;
 }
 
-const LEGACY_FIELDS = ['protocol', 'slashes', 'auth', 'host', 'port', 'hostname', 'hash', 'search', 'query', 'pathname', 'path', 'href'] as const;
+const LEGACY_FIELDS = [
+  'protocol',
+  'slashes',
+  'auth',
+  'host',
+  'port',
+  'hostname',
+  'hash',
+  'search',
+  'query',
+  'pathname',
+  'path',
+  'href',
+] as const;
 
 export default function factory(bridge: Bridge) {
-  const invalid = (input: string): TypeError => Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL', input });
+  const invalid = (input: string): TypeError =>
+    Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL', input });
 
   class URL {
     #p: Parts;
     #params: URLSearchParams | null = null;
     constructor(input: unknown, base?: unknown) {
-      if (arguments.length === 0) throw Object.assign(new TypeError('The "url" argument must be specified'), { code: 'ERR_MISSING_ARGS' });
+      if (arguments.length === 0)
+        throw Object.assign(new TypeError('The "url" argument must be specified'), { code: 'ERR_MISSING_ARGS' });
       const s = String(input);
       const p: Parts | null = bridge.call('url.parse', s, base === undefined ? null : String(base));
       if (!p) throw invalid(s);
@@ -51,7 +66,8 @@ export default function factory(bridge: Bridge) {
     }
     #set(prop: string, value: unknown): void {
       this.#p = bridge.call('url.set', this.#p.href, prop, String(value));
-      if (prop !== 'hash' && this.#params) this.#params[initSearchParams](this.#p.search.slice(1), (q) => this.#setQuery(q));
+      if (prop !== 'hash' && this.#params)
+        this.#params[initSearchParams](this.#p.search.slice(1), (q) => this.#setQuery(q));
     }
     #setQuery(query: string): void {
       this.#p = bridge.call('url.set', this.#p.href, 'search', query);
@@ -160,15 +176,21 @@ export default function factory(bridge: Bridge) {
     const u = new (Url as any)();
     Object.assign(u, fields);
     // Node's parsed query object has a null prototype; the bridge copy gave it Object's.
-    if (parseQueryString && u.query && typeof u.query === 'object') u.query = Object.assign(Object.create(null), u.query);
+    if (parseQueryString && u.query && typeof u.query === 'object')
+      u.query = Object.assign(Object.create(null), u.query);
     return u;
   }
 
-  function format(obj: unknown, options?: { auth?: boolean; fragment?: boolean; search?: boolean; unicode?: boolean }): string {
+  function format(
+    obj: unknown,
+    options?: { auth?: boolean; fragment?: boolean; search?: boolean; unicode?: boolean },
+  ): string {
     if (typeof obj === 'string') return bridge.call('url.legacyFormat', { ...parse(obj) });
     if (obj instanceof URL) return bridge.call('url.formatURL', obj.href, options ?? {});
     if (typeof obj !== 'object' || obj === null) {
-      throw Object.assign(new TypeError('The "urlObject" argument must be one of type object or string'), { code: 'ERR_INVALID_ARG_TYPE' });
+      throw Object.assign(new TypeError('The "urlObject" argument must be one of type object or string'), {
+        code: 'ERR_INVALID_ARG_TYPE',
+      });
     }
     const plain: Record<string, unknown> = {};
     for (const f of LEGACY_FIELDS) {
@@ -189,7 +211,8 @@ export default function factory(bridge: Bridge) {
       href: url.href,
     };
     if (url.port !== '') options.port = Number(url.port);
-    if (url.username || url.password) options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    if (url.username || url.password)
+      options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
     return options;
   }
 

@@ -52,7 +52,10 @@ function format(...args: unknown[]): string {
 }
 
 function promisify(fn: any): any {
-  if (typeof fn !== 'function') throw Object.assign(new TypeError('The "original" argument must be of type function'), { code: 'ERR_INVALID_ARG_TYPE' });
+  if (typeof fn !== 'function')
+    throw Object.assign(new TypeError('The "original" argument must be of type function'), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   if (typeof fn[kCustomPromisify] === 'function') return fn[kCustomPromisify];
   function promisified(this: unknown, ...args: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
@@ -88,7 +91,9 @@ function deprecate<T extends (...a: any[]) => any>(fn: T, msg: string, code?: st
 
 function inherits(ctor: any, superCtor: any): void {
   if (typeof ctor !== 'function' || typeof superCtor !== 'function' || superCtor.prototype === undefined) {
-    throw Object.assign(new TypeError('The "ctor" and "superCtor" arguments must be functions'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw Object.assign(new TypeError('The "ctor" and "superCtor" arguments must be functions'), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   }
   Object.defineProperty(ctor, 'super_', { value: superCtor, writable: true, configurable: true });
   Object.setPrototypeOf(ctor.prototype, superCtor.prototype);
@@ -118,16 +123,20 @@ const types = {
   isAsyncFunction: (v: unknown) => tagOf(v) === 'AsyncFunction' || tagOf(v) === 'AsyncGeneratorFunction',
   isGeneratorFunction: (v: unknown) => tagOf(v) === 'GeneratorFunction' || tagOf(v) === 'AsyncGeneratorFunction',
   isGeneratorObject: (v: unknown) => tagOf(v) === 'Generator',
-  isBoxedPrimitive: (v: unknown) => typeof v === 'object' && v !== null && ['Number', 'String', 'Boolean', 'Symbol', 'BigInt'].includes(tagOf(v)),
+  isBoxedPrimitive: (v: unknown) =>
+    typeof v === 'object' && v !== null && ['Number', 'String', 'Boolean', 'Symbol', 'BigInt'].includes(tagOf(v)),
   isProxy: (_v: unknown) => false,
 };
 
 export default function factory(_bridge: unknown, require: Require) {
   const web = require('__web');
-  const inspectFn = Object.assign((v: unknown, opts?: InspectOptions | boolean) => inspect(v, typeof opts === 'object' ? opts : {}), {
-    custom: customInspect,
-    defaultOptions: { depth: 2, breakLength: 80 },
-  });
+  const inspectFn = Object.assign(
+    (v: unknown, opts?: InspectOptions | boolean) => inspect(v, typeof opts === 'object' ? opts : {}),
+    {
+      custom: customInspect,
+      defaultOptions: { depth: 2, breakLength: 80 },
+    },
+  );
   (promisify as any).custom = kCustomPromisify;
   return {
     format,

@@ -55,7 +55,10 @@ class TextDecoder {
     const l = String(label).trim().toLowerCase();
     if (l === 'utf-8' || l === 'utf8' || l === 'unicode-1-1-utf-8') this.encoding = 'utf-8';
     else if (l === 'utf-16le' || l === 'utf-16') this.encoding = 'utf-16le';
-    else throw Object.assign(new RangeError(`The "${label}" encoding is not supported`), { code: 'ERR_ENCODING_NOT_SUPPORTED' });
+    else
+      throw Object.assign(new RangeError(`The "${label}" encoding is not supported`), {
+        code: 'ERR_ENCODING_NOT_SUPPORTED',
+      });
     this.fatal = Boolean(options.fatal);
     this.ignoreBOM = Boolean(options.ignoreBOM);
     this.#utf8 = this.encoding === 'utf-8' ? new Utf8Decoder(this.fatal) : null;
@@ -84,13 +87,15 @@ class TextDecoder {
     }
     if (!stream && this.#pending.length > 0) {
       this.#pending = [];
-      if (this.fatal) throw typeErr('ERR_ENCODING_INVALID_ENCODED_DATA', 'The encoded data was not valid for encoding utf-16le');
+      if (this.fatal)
+        throw typeErr('ERR_ENCODING_INVALID_ENCODED_DATA', 'The encoded data was not valid for encoding utf-16le');
       units.push(0xfffd);
     }
     let s = '';
     for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode.apply(null, units.slice(i, i + 8192));
     const fixed = s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-    if (this.fatal && fixed !== s) throw typeErr('ERR_ENCODING_INVALID_ENCODED_DATA', 'The encoded data was not valid for encoding utf-16le');
+    if (this.fatal && fixed !== s)
+      throw typeErr('ERR_ENCODING_INVALID_ENCODED_DATA', 'The encoded data was not valid for encoding utf-16le');
     return fixed;
   }
 }
@@ -122,7 +127,8 @@ function atob(input: unknown): string {
   if (arguments.length === 0) throw typeErr('ERR_MISSING_ARGS', 'The "data" argument must be specified');
   let s = String(input).replace(/[\t\n\f\r ]/g, '');
   if (s.length % 4 === 0) s = s.replace(/==?$/, '');
-  if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw invalidChar('The string to be decoded is not correctly encoded.');
+  if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s))
+    throw invalidChar('The string to be decoded is not correctly encoded.');
   let out = '';
   let buf = 0;
   let bits = 0;

@@ -7,8 +7,28 @@
  */
 import type { Bridge, Require } from './lib/types.js';
 
-const METHODS = ['gzip', 'gunzip', 'deflate', 'inflate', 'deflateRaw', 'inflateRaw', 'unzip', 'brotliCompress', 'brotliDecompress'] as const;
-const OPTION_KEYS = ['level', 'windowBits', 'memLevel', 'strategy', 'chunkSize', 'params', 'maxOutputLength', 'finishFlush', 'flush'];
+const METHODS = [
+  'gzip',
+  'gunzip',
+  'deflate',
+  'inflate',
+  'deflateRaw',
+  'inflateRaw',
+  'unzip',
+  'brotliCompress',
+  'brotliDecompress',
+] as const;
+const OPTION_KEYS = [
+  'level',
+  'windowBits',
+  'memLevel',
+  'strategy',
+  'chunkSize',
+  'params',
+  'maxOutputLength',
+  'finishFlush',
+  'flush',
+];
 
 type Cb = (err: Error | null, result?: unknown) => void;
 
@@ -22,11 +42,18 @@ export default function factory(bridge: Bridge, require: Require) {
     }
     if (buf instanceof ArrayBuffer) return new Uint8Array(buf);
     if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    throw Object.assign(new TypeError('The "buffer" argument must be of type string or an instance of Buffer, TypedArray, DataView, or ArrayBuffer'), { code: 'ERR_INVALID_ARG_TYPE' });
+    throw Object.assign(
+      new TypeError(
+        'The "buffer" argument must be of type string or an instance of Buffer, TypedArray, DataView, or ArrayBuffer',
+      ),
+      { code: 'ERR_INVALID_ARG_TYPE' },
+    );
   }
   function options(opts: unknown): Record<string, unknown> {
     const o: Record<string, unknown> = {};
-    if (opts && typeof opts === 'object') for (const k of OPTION_KEYS) if ((opts as Record<string, unknown>)[k] !== undefined) o[k] = (opts as Record<string, unknown>)[k];
+    if (opts && typeof opts === 'object')
+      for (const k of OPTION_KEYS)
+        if ((opts as Record<string, unknown>)[k] !== undefined) o[k] = (opts as Record<string, unknown>)[k];
     return o;
   }
   const toBuffer = (u: Uint8Array): unknown => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -52,7 +79,10 @@ export default function factory(bridge: Bridge, require: Require) {
     };
     zlib[m] = (buf: unknown, opts: unknown, cb?: Cb) => {
       if (typeof opts === 'function') [cb, opts] = [opts as Cb, undefined];
-      if (typeof cb !== 'function') throw Object.assign(new TypeError('The "callback" argument must be of type function'), { code: 'ERR_INVALID_ARG_TYPE' });
+      if (typeof cb !== 'function')
+        throw Object.assign(new TypeError('The "callback" argument must be of type function'), {
+          code: 'ERR_INVALID_ARG_TYPE',
+        });
       const done = cb;
       let data: Uint8Array;
       try {

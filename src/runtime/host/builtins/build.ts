@@ -57,7 +57,10 @@ function findPaths(): Paths {
     }
     dir = dirname(dir);
   }
-  throw new VergeError('INTERNAL', 'guest builtin sources (src/runtime/guest/builtins) not found above ' + fileURLToPath(import.meta.url));
+  throw new VergeError(
+    'INTERNAL',
+    'guest builtin sources (src/runtime/guest/builtins) not found above ' + fileURLToPath(import.meta.url),
+  );
 }
 
 function listFiles(dir: string): string[] {
@@ -73,10 +76,13 @@ function listFiles(dir: string): string[] {
 /** Hash of everything that affects the output. */
 function sourceKey(paths: Paths): string {
   const h = createHash('sha256');
-  for (const f of listFiles(paths.guestDir)) h.update(f.slice(paths.guestDir.length)).update('\0').update(readFileSync(f)).update('\0');
+  for (const f of listFiles(paths.guestDir))
+    h.update(f.slice(paths.guestDir.length)).update('\0').update(readFileSync(f)).update('\0');
   for (const pkg of BUNDLED_PACKAGES) {
     const pj = join(paths.root, 'node_modules', pkg, 'package.json');
-    h.update(pkg + '@' + (existsSync(pj) ? (JSON.parse(readFileSync(pj, 'utf8')) as { version: string }).version : '?'));
+    h.update(
+      pkg + '@' + (existsSync(pj) ? (JSON.parse(readFileSync(pj, 'utf8')) as { version: string }).version : '?'),
+    );
   }
   return h.digest('hex').slice(0, 20);
 }
@@ -153,7 +159,8 @@ export function buildAll(): Promise<Map<string, BuiltBuiltin>> {
       writeDiskCache(dir, sources);
     }
     const built = new Map<string, BuiltBuiltin>();
-    for (const [name, source] of sources) built.set(name, { source, hash: createHash('sha256').update(source).digest('hex') });
+    for (const [name, source] of sources)
+      built.set(name, { source, hash: createHash('sha256').update(source).digest('hex') });
     return built;
   })();
   pending.catch(() => (pending = null));

@@ -30,9 +30,12 @@ const rsaPem = rsa.publicKey.export({ format: 'pem', type: 'spki' }) as string;
 const ecPem = ec.publicKey.export({ format: 'pem', type: 'spki' }) as string;
 const rs256 = jwt('RS256', (d) => crypto.sign('sha256', d, rsa.privateKey));
 const es256 = jwt('ES256', (d) => crypto.sign('sha256', d, { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }));
-const ps256 = jwt('PS256', (d) => crypto.sign('sha256', d, { key: rsa.privateKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }));
+const ps256 = jwt('PS256', (d) =>
+  crypto.sign('sha256', d, { key: rsa.privateKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
+);
 const hs256 = jwt('HS256', (d) => crypto.createHmac('sha256', 'secret').update(d).digest());
-const tamper = (t: string) => t.replace(/\.([^.]+)\./, (_m, p: string) => `.${p.slice(0, -2)}${p.endsWith('A') ? 'B' : 'A'}${p.slice(-1)}.`);
+const tamper = (t: string) =>
+  t.replace(/\.([^.]+)\./, (_m, p: string) => `.${p.slice(0, -2)}${p.endsWith('A') ? 'B' : 'A'}${p.slice(-1)}.`);
 
 describe('hashes and HMACs', () => {
   test('createHash/createHmac digests match node:crypto in every encoding', async () => {
@@ -40,9 +43,24 @@ describe('hashes and HMACs', () => {
     const got = await sb.run(`const c = require('crypto'); return ${j(algs)}.flatMap((a) => [
       c.createHash(a).update('hello ').update(Buffer.from('wörld')).digest('hex'), c.createHash(a).update(new Uint8Array([1, 2, 3])).digest('base64'),
       c.createHmac(a, 'key').update('msg').digest('base64url'), [...c.createHmac(a, Buffer.from([0, 1])).update('').digest().subarray(0, 4)]]);`);
-    assert.deepEqual(got, algs.flatMap((a) => [
-      crypto.createHash(a).update('hello ').update(Buffer.from('wörld')).digest('hex'), crypto.createHash(a).update(new Uint8Array([1, 2, 3])).digest('base64'),
-      crypto.createHmac(a, 'key').update('msg').digest('base64url'), [...crypto.createHmac(a, Buffer.from([0, 1])).update('').digest().subarray(0, 4)]]));
+    assert.deepEqual(
+      got,
+      algs.flatMap((a) => [
+        crypto.createHash(a).update('hello ').update(Buffer.from('wörld')).digest('hex'),
+        crypto
+          .createHash(a)
+          .update(new Uint8Array([1, 2, 3]))
+          .digest('base64'),
+        crypto.createHmac(a, 'key').update('msg').digest('base64url'),
+        [
+          ...crypto
+            .createHmac(a, Buffer.from([0, 1]))
+            .update('')
+            .digest()
+            .subarray(0, 4),
+        ],
+      ]),
+    );
   });
   test('unknown digest, reuse after digest, timingSafeEqual, random sizes', async () => {
     const got = await sb.run(`const c = require('crypto'); const out = [];
@@ -55,7 +73,19 @@ describe('hashes and HMACs', () => {
       const arr = crypto.getRandomValues(new Uint32Array(4)); out.push(arr.some((x) => x !== 0));
       out.push(c.pbkdf2Sync('pw', 'salt', 1000, 16, 'sha256').toString('hex'));
       return out;`);
-    assert.deepEqual(got, ['Digest method not supported', 'ERR_CRYPTO_HASH_FINALIZED', true, false, 'ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH', 16, true, true, true, true, crypto.pbkdf2Sync('pw', 'salt', 1000, 16, 'sha256').toString('hex')]);
+    assert.deepEqual(got, [
+      'Digest method not supported',
+      'ERR_CRYPTO_HASH_FINALIZED',
+      true,
+      false,
+      'ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH',
+      16,
+      true,
+      true,
+      true,
+      true,
+      crypto.pbkdf2Sync('pw', 'salt', 1000, 16, 'sha256').toString('hex'),
+    ]);
   });
 });
 
@@ -86,16 +116,38 @@ const SUBTLE_VERIFY = `
 
 describe('JWT verification (RS256, ES256, PS256, HS256)', () => {
   test('node API: createVerify / crypto.verify / createPublicKey accept good tokens and reject tampered ones', async () => {
-    const cases = [[rs256, rsaPem, 'RS256'], [es256, ecPem, 'ES256'], [ps256, rsaPem, 'PS256'], [hs256, 'secret', 'HS256']];
-    const got = await sb.run(`${NODE_VERIFY}\nreturn ${j(cases)}.map(([t, k, a]) => [verify(t, k, a), verify(t.slice(0, -4) + (t.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'), k, a)]);`);
-    assert.deepEqual(got, cases.map(() => [true, false]));
+    const cases = [
+      [rs256, rsaPem, 'RS256'],
+      [es256, ecPem, 'ES256'],
+      [ps256, rsaPem, 'PS256'],
+      [hs256, 'secret', 'HS256'],
+    ];
+    const got = await sb.run(
+      `${NODE_VERIFY}\nreturn ${j(cases)}.map(([t, k, a]) => [verify(t, k, a), verify(t.slice(0, -4) + (t.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'), k, a)]);`,
+    );
+    assert.deepEqual(
+      got,
+      cases.map(() => [true, false]),
+    );
   });
   test('WebCrypto: importKey (spki, jwk, raw) + verify accept good tokens and reject tampered ones', async () => {
     const rsaJwk = rsa.publicKey.export({ format: 'jwk' });
     const ecJwk = ec.publicKey.export({ format: 'jwk' });
-    const cases = [[rs256, 'spki', rsaPem, 'RS256'], [rs256, 'jwk', rsaJwk, 'RS256'], [es256, 'spki', ecPem, 'ES256'], [es256, 'jwk', ecJwk, 'ES256'], [ps256, 'jwk', rsaJwk, 'PS256'], [hs256, 'raw', 'secret', 'HS256']];
-    const got = await sb.run(`${SUBTLE_VERIFY}\nconst out = []; for (const [t, f, k, a] of ${j(cases)}) out.push([await verify(t, f, k, a), await verify((${tamper.toString()})(t), f, k, a)]); return out;`);
-    assert.deepEqual(got, cases.map(() => [true, false]));
+    const cases = [
+      [rs256, 'spki', rsaPem, 'RS256'],
+      [rs256, 'jwk', rsaJwk, 'RS256'],
+      [es256, 'spki', ecPem, 'ES256'],
+      [es256, 'jwk', ecJwk, 'ES256'],
+      [ps256, 'jwk', rsaJwk, 'PS256'],
+      [hs256, 'raw', 'secret', 'HS256'],
+    ];
+    const got = await sb.run(
+      `${SUBTLE_VERIFY}\nconst out = []; for (const [t, f, k, a] of ${j(cases)}) out.push([await verify(t, f, k, a), await verify((${tamper.toString()})(t), f, k, a)]); return out;`,
+    );
+    assert.deepEqual(
+      got,
+      cases.map(() => [true, false]),
+    );
   });
   test('WebCrypto rejects a key used for the wrong algorithm or usage, and signs HMAC like node:crypto', async () => {
     const got = await sb.run(`const out = []; const enc = new TextEncoder();
@@ -107,10 +159,19 @@ describe('JWT verification (RS256, ES256, PS256, HS256)', () => {
       out.push(Buffer.from(await crypto.subtle.digest('SHA-384', enc.encode('abc'))).toString('base64'));
       out.push(Buffer.from(await crypto.subtle.exportKey('raw', k)).toString());
       return out;`);
-    assert.deepEqual(got, [crypto.createHmac('sha256', 'secret').update('data').digest('hex'), 'InvalidAccessError', 'DataError', 'NotSupportedError', crypto.createHash('sha384').update('abc').digest('base64'), 'secret']);
+    assert.deepEqual(got, [
+      crypto.createHmac('sha256', 'secret').update('data').digest('hex'),
+      'InvalidAccessError',
+      'DataError',
+      'NotSupportedError',
+      crypto.createHash('sha384').update('abc').digest('base64'),
+      'secret',
+    ]);
   });
   test('createPublicKey exposes key details and exports JWK equal to the host', async () => {
-    const got = await sb.run(`const k = require('crypto').createPublicKey(${j(ecPem)}); return [k.type, k.asymmetricKeyType, k.asymmetricKeyDetails.namedCurve, k.export({ format: 'jwk' })];`);
+    const got = await sb.run(
+      `const k = require('crypto').createPublicKey(${j(ecPem)}); return [k.type, k.asymmetricKeyType, k.asymmetricKeyDetails.namedCurve, k.export({ format: 'jwk' })];`,
+    );
     assert.deepEqual(got, ['public', 'ec', 'prime256v1', ec.publicKey.export({ format: 'jwk' })]);
   });
 });

@@ -12,6 +12,7 @@ type HostFn = (...args: any[]) => unknown;
 
 const MAX_RANDOM = 1 << 20;
 const KEY_CACHE_MAX = 256;
+const MAX_PBKDF2_ITERATIONS = 1_000_000;
 
 /** A bounded Map used as an LRU: re-inserted on hit, oldest evicted. */
 export class KeyCache {
@@ -31,7 +32,9 @@ export class KeyCache {
 }
 
 /** Guest key input → what node:crypto accepts (strings and bytes pass through). */
-function nodeKeyInput(k: unknown): crypto.KeyLike | crypto.PublicKeyInput | crypto.PrivateKeyInput | crypto.JsonWebKeyInput {
+function nodeKeyInput(
+  k: unknown,
+): crypto.KeyLike | crypto.PublicKeyInput | crypto.PrivateKeyInput | crypto.JsonWebKeyInput {
   if (typeof k === 'string') return k;
   if (k instanceof Uint8Array) return Buffer.from(k.buffer, k.byteOffset, k.byteLength);
   if (k && typeof k === 'object') {
@@ -65,8 +68,10 @@ function sigOptions(k: unknown): Record<string, unknown> {
 }
 
 export function cryptoHostFunctions(cache: KeyCache): Record<string, HostFn> {
-  const publicKey = (k: unknown) => cache.get(cacheId('pub', k), () => crypto.createPublicKey(nodeKeyInput(k) as crypto.PublicKeyInput));
-  const privateKey = (k: unknown) => cache.get(cacheId('priv', k), () => crypto.createPrivateKey(nodeKeyInput(k) as crypto.PrivateKeyInput));
+  const publicKey = (k: unknown) =>
+    cache.get(cacheId('pub', k), () => crypto.createPublicKey(nodeKeyInput(k) as crypto.PublicKeyInput));
+  const privateKey = (k: unknown) =>
+    cache.get(cacheId('priv', k), () => crypto.createPrivateKey(nodeKeyInput(k) as crypto.PrivateKeyInput));
   const hashes = new Set(crypto.getHashes().map((h) => h.toLowerCase()));
   return {
     'crypto.getHashes': () => crypto.getHashes(),
@@ -86,20 +91,31 @@ export function cryptoHostFunctions(cache: KeyCache): Record<string, HostFn> {
     },
     'crypto.randomBytes': (n: unknown) => {
       const size = Number(n);
-      if (!Number.isInteger(size) || size < 0 || size > MAX_RANDOM) throw new RangeError(`randomBytes size must be 0..${MAX_RANDOM} per call`);
+      if (!Number.isInteger(size) || size < 0 || size > MAX_RANDOM)
+        throw new RangeError(`randomBytes size must be 0..${MAX_RANDOM} per call`);
       return fresh(crypto.randomBytes(size));
     },
     'crypto.randomUUID': () => crypto.randomUUID(),
     'crypto.sign': (alg: unknown, chunks: unknown, key: unknown) => {
       const data = Buffer.concat(asChunks(chunks));
-      return fresh(crypto.sign(alg === null ? null : String(alg), data, { key: privateKey(key), ...sigOptions(key) } as crypto.SignKeyObjectInput));
+      return fresh(
+        crypto.sign(alg === null ? null : String(alg), data, {
+          key: privateKey(key),
+          ...sigOptions(key),
+        } as crypto.SignKeyObjectInput),
+      );
     },
     'crypto.verify': (alg: unknown, chunks: unknown, key: unknown, sig: unknown) => {
       const data = Buffer.concat(asChunks(chunks));
       // Node accepts a private key for verification too (its public half is used).
       const isPrivate = typeof key === 'string' ? /PRIVATE KEY/.test(key) : false;
       const k = isPrivate ? crypto.createPublicKey(privateKey(key)) : publicKey(key);
-      return crypto.verify(alg === null ? null : String(alg), data, { key: k, ...sigOptions(key) } as crypto.VerifyKeyObjectInput, asBytes(sig, 'signature'));
+      return crypto.verify(
+        alg === null ? null : String(alg),
+        data,
+        { key: k, ...sigOptions(key) } as crypto.VerifyKeyObjectInput,
+        asBytes(sig, 'signature'),
+      );
     },
     'crypto.keyInfo': (key: unknown, kind: unknown) => {
       const k = kind === 'private' ? privateKey(key) : publicKey(key);
@@ -110,11 +126,18 @@ export function cryptoHostFunctions(cache: KeyCache): Record<string, HostFn> {
       const k = kind === 'private' ? privateKey(pem) : publicKey(pem);
       const o = (opts ?? {}) as { format?: string; type?: string };
       if (o.format === 'jwk') return k.export({ format: 'jwk' });
-      const r = k.export({ format: (o.format ?? 'pem') as 'pem', type: (o.type ?? (kind === 'private' ? 'pkcs8' : 'spki')) as 'spki' });
+      const r = k.export({
+        format: (o.format ?? 'pem') as 'pem',
+        type: (o.type ?? (kind === 'private' ? 'pkcs8' : 'spki')) as 'spki',
+      });
       return typeof r === 'string' ? r : fresh(r);
     },
-    'crypto.pbkdf2': (pw: unknown, salt: unknown, iter: unknown, len: unknown, digest: unknown) =>
-      fresh(crypto.pbkdf2Sync(asBytes(pw), asBytes(salt), Number(iter), Number(len), String(digest))),
+    // Host CPU is not covered by the isolate's timeout, so the work per call is bounded.
+    'crypto.pbkdf2': (pw: unknown, salt: unknown, iter: unknown, len: unknown, digest: unknown) => {
+      if (Number(iter) > MAX_PBKDF2_ITERATIONS || Number(len) > 4096)
+        throw new RangeError(`pbkdf2 is limited to ${MAX_PBKDF2_ITERATIONS} iterations and 4096 bytes in functions`);
+      return fresh(crypto.pbkdf2Sync(asBytes(pw), asBytes(salt), Number(iter), Number(len), String(digest)));
+    },
     'crypto.hkdf': (digest: unknown, ikm: unknown, salt: unknown, info: unknown, len: unknown) =>
       fresh(new Uint8Array(crypto.hkdfSync(String(digest), asBytes(ikm), asBytes(salt), asBytes(info), Number(len)))),
   };

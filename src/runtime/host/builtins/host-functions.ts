@@ -22,7 +22,17 @@ export type HostFunction = (...args: any[]) => unknown;
 /** Names of the host functions that return a Promise (call them with `bridge.callAsync`). */
 export const ASYNC_HOST_FUNCTIONS: ReadonlySet<string> = new Set([
   'http.request',
-  ...['gzip', 'gunzip', 'deflate', 'inflate', 'deflateRaw', 'inflateRaw', 'unzip', 'brotliCompress', 'brotliDecompress'].map((m) => `zlib.${m}Async`),
+  ...[
+    'gzip',
+    'gunzip',
+    'deflate',
+    'inflate',
+    'deflateRaw',
+    'inflateRaw',
+    'unzip',
+    'brotliCompress',
+    'brotliDecompress',
+  ].map((m) => `zlib.${m}Async`),
 ]);
 
 export function createHostFunctions(opts: HostFunctionOptions): Record<string, HostFunction> {

@@ -31,7 +31,17 @@ const fail = (code: string, message: string): Failure => ({ ok: false, code, mes
 
 const MAX_REDIRECTS = 20;
 // Headers a function may not set: they belong to the connection, which the host owns.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'host',
+  'content-length',
+]);
 
 let agent: Agent | null = null;
 function sharedAgent(): Agent {
@@ -48,7 +58,11 @@ export async function closeHttpAgent(): Promise<void> {
 
 function validate(raw: unknown): GuestRequest {
   const r = (raw ?? {}) as Partial<GuestRequest>;
-  const headers = Array.isArray(r.headers) ? r.headers.filter((h) => Array.isArray(h) && h.length === 2).map(([k, v]) => [String(k), String(v)] as [string, string]) : [];
+  const headers = Array.isArray(r.headers)
+    ? r.headers
+        .filter((h) => Array.isArray(h) && h.length === 2)
+        .map(([k, v]) => [String(k), String(v)] as [string, string])
+    : [];
   return {
     url: String(r.url),
     method: String(r.method ?? 'GET').toUpperCase(),
@@ -62,7 +76,12 @@ function validate(raw: unknown): GuestRequest {
 function errorCode(e: unknown): string {
   const err = e as { code?: string; name?: string; cause?: { code?: string } };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'ETIMEDOUT';
-  if (err?.code === 'UND_ERR_CONNECT_TIMEOUT' || err?.code === 'UND_ERR_HEADERS_TIMEOUT' || err?.code === 'UND_ERR_BODY_TIMEOUT') return 'ETIMEDOUT';
+  if (
+    err?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    err?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    err?.code === 'UND_ERR_BODY_TIMEOUT'
+  )
+    return 'ETIMEDOUT';
   return err?.cause?.code ?? err?.code ?? 'ECONNRESET';
 }
 
@@ -82,13 +101,23 @@ export function httpHostFunctions(opts: HttpOptions): Record<string, HostFn> {
       size += c.length;
       if (size > opts.maxFetchBytes) {
         res.body.destroy();
-        return fail('ERR_FETCH_TOO_LARGE', `response body exceeds the ${opts.maxFetchBytes}-byte limit for function requests`);
+        return fail(
+          'ERR_FETCH_TOO_LARGE',
+          `response body exceeds the ${opts.maxFetchBytes}-byte limit for function requests`,
+        );
       }
       chunks.push(c);
     }
     const pairs: [string, string][] = [];
-    for (const [k, v] of Object.entries(res.headers)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) pairs.push([k, x]);
-    return { ok: true as const, status: res.statusCode, statusText: '', headers: pairs, body: fresh(Buffer.concat(chunks)) };
+    for (const [k, v] of Object.entries(res.headers))
+      for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) pairs.push([k, x]);
+    return {
+      ok: true as const,
+      status: res.statusCode,
+      statusText: '',
+      headers: pairs,
+      body: fresh(Buffer.concat(chunks)),
+    };
   }
 
   async function perform(raw: unknown) {
@@ -102,14 +131,21 @@ export function httpHostFunctions(opts: HttpOptions): Record<string, HostFn> {
       return fail('ERR_INVALID_URL', `Invalid URL: ${req.url}`);
     }
     for (let hop = 0; ; hop++) {
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail('ERR_INVALID_PROTOCOL', `Protocol "${url.protocol}" not supported`);
-      if (opts.allowedFetchHosts && !opts.allowedFetchHosts(url.hostname)) return fail('ERR_HOST_NOT_ALLOWED', `Requests to ${url.hostname} are not allowed for this function`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        return fail('ERR_INVALID_PROTOCOL', `Protocol "${url.protocol}" not supported`);
+      if (opts.allowedFetchHosts && !opts.allowedFetchHosts(url.hostname))
+        return fail('ERR_HOST_NOT_ALLOWED', `Requests to ${url.hostname} are not allowed for this function`);
       let res;
       try {
         res = await one(req, url, signal);
       } catch (e) {
         const code = errorCode(e);
-        return fail(code, code === 'ETIMEDOUT' ? `request to ${url.origin} timed out after ${timeout} ms` : `request to ${url.origin} failed: ${(e as Error).message}`);
+        return fail(
+          code,
+          code === 'ETIMEDOUT'
+            ? `request to ${url.origin} timed out after ${timeout} ms`
+            : `request to ${url.origin} failed: ${(e as Error).message}`,
+        );
       }
       if (!res.ok) return res;
       const location = res.headers.find(([k]) => k === 'location')?.[1];

@@ -7,9 +7,44 @@ import nodeUrl from 'node:url';
 
 type HostFn = (...args: any[]) => unknown;
 
-const PARTS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'] as const;
-const SETTABLE = new Set(['protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash']);
-const LEGACY = ['protocol', 'slashes', 'auth', 'host', 'port', 'hostname', 'hash', 'search', 'query', 'pathname', 'path', 'href'] as const;
+const PARTS = [
+  'href',
+  'origin',
+  'protocol',
+  'username',
+  'password',
+  'host',
+  'hostname',
+  'port',
+  'pathname',
+  'search',
+  'hash',
+] as const;
+const SETTABLE = new Set([
+  'protocol',
+  'username',
+  'password',
+  'host',
+  'hostname',
+  'port',
+  'pathname',
+  'search',
+  'hash',
+]);
+const LEGACY = [
+  'protocol',
+  'slashes',
+  'auth',
+  'host',
+  'port',
+  'hostname',
+  'hash',
+  'search',
+  'query',
+  'pathname',
+  'path',
+  'href',
+] as const;
 
 function parts(u: URL): Record<string, string> {
   const o: Record<string, string> = {};
@@ -46,7 +81,8 @@ export function urlHostFunctions(): Record<string, HostFn> {
       return o;
     },
     'url.legacyFormat': (obj: unknown) => nodeUrl.format(obj as nodeUrl.UrlObject),
-    'url.formatURL': (href: unknown, opts: unknown) => nodeUrl.format(new URL(str(href)), (opts ?? {}) as nodeUrl.URLFormatOptions),
+    'url.formatURL': (href: unknown, opts: unknown) =>
+      nodeUrl.format(new URL(str(href)), (opts ?? {}) as nodeUrl.URLFormatOptions),
     'url.resolve': (from: unknown, to: unknown) => nodeUrl.resolve(str(from), str(to)),
     'url.domainToASCII': (d: unknown) => nodeUrl.domainToASCII(str(d)),
     'url.domainToUnicode': (d: unknown) => nodeUrl.domainToUnicode(str(d)),

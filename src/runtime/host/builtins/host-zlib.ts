@@ -12,7 +12,17 @@ import { fresh } from './bytes.js';
 
 type HostFn = (...args: any[]) => unknown;
 
-const METHODS = ['gzip', 'gunzip', 'deflate', 'inflate', 'deflateRaw', 'inflateRaw', 'unzip', 'brotliCompress', 'brotliDecompress'] as const;
+const METHODS = [
+  'gzip',
+  'gunzip',
+  'deflate',
+  'inflate',
+  'deflateRaw',
+  'inflateRaw',
+  'unzip',
+  'brotliCompress',
+  'brotliDecompress',
+] as const;
 const NUMERIC = ['level', 'windowBits', 'memLevel', 'strategy', 'chunkSize', 'finishFlush', 'flush'];
 
 function options(raw: unknown, maxOutput: number): zlib.ZlibOptions & zlib.BrotliOptions {
@@ -32,7 +42,8 @@ function options(raw: unknown, maxOutput: number): zlib.ZlibOptions & zlib.Brotl
 function coded(e: unknown, maxOutput: number): Error {
   const err = e as Error & { code?: string };
   // ERR_BUFFER_TOO_LARGE ("Cannot create a Buffer larger than ...") means the output cap was hit.
-  const msg = err.code === 'ERR_BUFFER_TOO_LARGE' ? `zlib output exceeds the ${maxOutput}-byte limit for functions` : err.message;
+  const msg =
+    err.code === 'ERR_BUFFER_TOO_LARGE' ? `zlib output exceeds the ${maxOutput}-byte limit for functions` : err.message;
   return new (err instanceof RangeError ? RangeError : Error)(err.code ? `[${err.code}] ${msg}` : msg);
 }
 

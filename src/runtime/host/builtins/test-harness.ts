@@ -77,7 +77,11 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     context,
     logs,
     run: <T>(body: string) =>
-      context.eval(`(async () => {\n${body}\n})()`, { promise: true, copy: true, timeout: opts.timeoutMs ?? 5000 }) as Promise<T>,
+      context.eval(`(async () => {\n${body}\n})()`, {
+        promise: true,
+        copy: true,
+        timeout: opts.timeoutMs ?? 5000,
+      }) as Promise<T>,
     dispose: () => {
       if (!isolate.isDisposed) isolate.dispose();
     },

@@ -32,21 +32,48 @@ describe('querystring', () => {
     'a=b;c=d',
   ];
   test('parse matches node:querystring, including malformed escapes', async () => {
-    const got = await sb.run<unknown[]>(`const qs = require('querystring'); return ${j(inputs)}.map((s) => ({ ...qs.parse(s) }));`);
-    assert.deepEqual(got, inputs.map((s) => ({ ...querystring.parse(s) })));
+    const got = await sb.run<unknown[]>(
+      `const qs = require('querystring'); return ${j(inputs)}.map((s) => ({ ...qs.parse(s) }));`,
+    );
+    assert.deepEqual(
+      got,
+      inputs.map((s) => ({ ...querystring.parse(s) })),
+    );
   });
   test('parse with sep, eq and maxKeys matches', async () => {
-    const got = await sb.run(`const qs = require('querystring'); return [qs.parse('a:1;b:2;c:3', ';', ':'), qs.parse('a=1&b=2&c=3', null, null, { maxKeys: 2 }), qs.parse('a=1&b=2', '&', '=', { maxKeys: 0 })].map((o) => ({ ...o }));`);
-    assert.deepEqual(got, [querystring.parse('a:1;b:2;c:3', ';', ':'), querystring.parse('a=1&b=2&c=3', undefined, undefined, { maxKeys: 2 }), querystring.parse('a=1&b=2', '&', '=', { maxKeys: 0 })].map((o) => ({ ...o })));
+    const got = await sb.run(
+      `const qs = require('querystring'); return [qs.parse('a:1;b:2;c:3', ';', ':'), qs.parse('a=1&b=2&c=3', null, null, { maxKeys: 2 }), qs.parse('a=1&b=2', '&', '=', { maxKeys: 0 })].map((o) => ({ ...o }));`,
+    );
+    assert.deepEqual(
+      got,
+      [
+        querystring.parse('a:1;b:2;c:3', ';', ':'),
+        querystring.parse('a=1&b=2&c=3', undefined, undefined, { maxKeys: 2 }),
+        querystring.parse('a=1&b=2', '&', '=', { maxKeys: 0 }),
+      ].map((o) => ({ ...o })),
+    );
   });
   test('stringify and escape match byte for byte (AWS examples rebuild query strings)', async () => {
-    const objs = [{ auth: 'abc', foo: 'bar' }, { a: [1, 2], b: 'x y', c: "!'()*~-._", d: 'ü€😀', e: true, f: null, g: 1e21, h: NaN }, { '': '', 'sp ace': ['', 'v'] }];
-    const got = await sb.run(`const qs = require('querystring'); const objs = ${j(objs).replace('"g":1e+21', '"g":1e21').replace('"h":null', '"h":NaN')}; return [objs.map((o) => qs.stringify(o)), qs.stringify({a:'1',b:'2'}, ';', ':'), qs.escape('a b&c/ü'), qs.unescape('a%20b+c%zz')];`);
+    const objs = [
+      { auth: 'abc', foo: 'bar' },
+      { a: [1, 2], b: 'x y', c: "!'()*~-._", d: 'ü€😀', e: true, f: null, g: 1e21, h: NaN },
+      { '': '', 'sp ace': ['', 'v'] },
+    ];
+    const got = await sb.run(
+      `const qs = require('querystring'); const objs = ${j(objs).replace('"g":1e+21', '"g":1e21').replace('"h":null', '"h":NaN')}; return [objs.map((o) => qs.stringify(o)), qs.stringify({a:'1',b:'2'}, ';', ':'), qs.escape('a b&c/ü'), qs.unescape('a%20b+c%zz')];`,
+    );
     const objsHost = [objs[0], { ...objs[1], g: 1e21, h: NaN }, objs[2]];
-    assert.deepEqual(got, [objsHost.map((o) => querystring.stringify(o as never)), querystring.stringify({ a: '1', b: '2' }, ';', ':'), querystring.escape('a b&c/ü'), querystring.unescape('a%20b+c%zz')]);
+    assert.deepEqual(got, [
+      objsHost.map((o) => querystring.stringify(o as never)),
+      querystring.stringify({ a: '1', b: '2' }, ';', ':'),
+      querystring.escape('a b&c/ü'),
+      querystring.unescape('a%20b+c%zz'),
+    ]);
   });
   test('a lone surrogate throws URIError as in Node', async () => {
-    const got = await sb.run(`try { require('querystring').escape('\\ud800'); return 'no'; } catch (e) { return e.name; }`);
+    const got = await sb.run(
+      `try { require('querystring').escape('\\ud800'); return 'no'; } catch (e) { return e.name; }`,
+    );
     assert.equal(got, 'URIError');
   });
 });
@@ -63,9 +90,29 @@ describe('url', () => {
     'http://a/b/c/d;p?q',
   ];
   test('WHATWG URL parsing matches Node for tricky URLs', async () => {
-    const fields = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'];
-    const got = await sb.run(`return ${j(urls)}.map((s) => { const u = new URL(s); return ${j(fields)}.map((f) => u[f]); });`);
-    assert.deepEqual(got, urls.map((s) => { const u = new URL(s); return fields.map((f) => (u as unknown as Record<string, string>)[f]); }));
+    const fields = [
+      'href',
+      'origin',
+      'protocol',
+      'username',
+      'password',
+      'host',
+      'hostname',
+      'port',
+      'pathname',
+      'search',
+      'hash',
+    ];
+    const got = await sb.run(
+      `return ${j(urls)}.map((s) => { const u = new URL(s); return ${j(fields)}.map((f) => u[f]); });`,
+    );
+    assert.deepEqual(
+      got,
+      urls.map((s) => {
+        const u = new URL(s);
+        return fields.map((f) => (u as unknown as Record<string, string>)[f]);
+      }),
+    );
   });
   test('relative resolution, invalid input and setters match Node', async () => {
     const got = await sb.run(`
@@ -80,7 +127,14 @@ describe('url', () => {
     u.port = '8080';
     u.hash = 'z';
     u.search = '?b=2 3';
-    const want: unknown[] = [new URL('../g?y#s', 'http://a/b/c/d;p?q').href, URL.canParse('nope'), URL.canParse('/x', 'http://h'), 'ERR_INVALID_URL', true, u.href];
+    const want: unknown[] = [
+      new URL('../g?y#s', 'http://a/b/c/d;p?q').href,
+      URL.canParse('nope'),
+      URL.canParse('/x', 'http://h'),
+      'ERR_INVALID_URL',
+      true,
+      u.href,
+    ];
     u.searchParams.set('c', 'é&');
     u.searchParams.sort();
     want.push(u.href, u.search);
@@ -91,8 +145,17 @@ describe('url', () => {
   });
   test('URLSearchParams parse/serialize matches Node', async () => {
     const inits = ['?a=1&a=2&b=%zz&c=+x+&d', 'x=%F0%9F%98%80&y=%C3', ''];
-    const got = await sb.run(`return ${j(inits)}.map((s) => { const p = new URLSearchParams(s); p.append('n', 'a b~*\\'!'); return [p.toString(), [...p], p.getAll('a'), p.has('d'), p.size]; });`);
-    assert.deepEqual(got, inits.map((s) => { const p = new URLSearchParams(s); p.append('n', "a b~*'!"); return [p.toString(), [...p], p.getAll('a'), p.has('d'), p.size]; }));
+    const got = await sb.run(
+      `return ${j(inits)}.map((s) => { const p = new URLSearchParams(s); p.append('n', 'a b~*\\'!'); return [p.toString(), [...p], p.getAll('a'), p.has('d'), p.size]; });`,
+    );
+    assert.deepEqual(
+      got,
+      inits.map((s) => {
+        const p = new URLSearchParams(s);
+        p.append('n', "a b~*'!");
+        return [p.toString(), [...p], p.getAll('a'), p.has('d'), p.size];
+      }),
+    );
   });
   test('legacy parse, format and resolve match Node', async () => {
     const got = await sb.run(`const url = require('url');
@@ -100,8 +163,30 @@ describe('url', () => {
       return [{ ...p, query: { ...p.query } }, Object.getPrototypeOf(p.query) === null, url.format({ protocol: 'https', hostname: 'x.com', pathname: '/a b', query: { q: 'ü' } }),
         url.resolve('http://a/b/c', '../d'), url.format(new URL('http://u:p@h/x#f'), { auth: false, fragment: false }), url.parse('/only/path?x').pathname];`);
     const p = nodeUrl.parse('http://user@Host.com:8080/p/a/t/h?query=string&x=1#hash', true);
-    const fields = Object.fromEntries(['protocol', 'slashes', 'auth', 'host', 'port', 'hostname', 'hash', 'search', 'query', 'pathname', 'path', 'href'].map((k) => [k, (p as unknown as Record<string, unknown>)[k]]));
-    assert.deepEqual(got, [{ ...fields, query: { ...p.query } }, true, nodeUrl.format({ protocol: 'https', hostname: 'x.com', pathname: '/a b', query: { q: 'ü' } }), nodeUrl.resolve('http://a/b/c', '../d'), nodeUrl.format(new URL('http://u:p@h/x#f'), { auth: false, fragment: false }), '/only/path']);
+    const fields = Object.fromEntries(
+      [
+        'protocol',
+        'slashes',
+        'auth',
+        'host',
+        'port',
+        'hostname',
+        'hash',
+        'search',
+        'query',
+        'pathname',
+        'path',
+        'href',
+      ].map((k) => [k, (p as unknown as Record<string, unknown>)[k]]),
+    );
+    assert.deepEqual(got, [
+      { ...fields, query: { ...p.query } },
+      true,
+      nodeUrl.format({ protocol: 'https', hostname: 'x.com', pathname: '/a b', query: { q: 'ü' } }),
+      nodeUrl.resolve('http://a/b/c', '../d'),
+      nodeUrl.format(new URL('http://u:p@h/x#f'), { auth: false, fragment: false }),
+      '/only/path',
+    ]);
   });
 });
 
@@ -109,8 +194,19 @@ describe('buffer and text encodings', () => {
   const samples = ['', 'hello', 'héllo wörld €', '😀 emoji', '\u0000\u00ff\u0100', 'a'.repeat(100)];
   test('encodings round trip exactly like Node Buffer', async () => {
     const encs = ['base64', 'base64url', 'hex', 'utf8', 'latin1', 'binary', 'ascii', 'utf16le'];
-    const got = await sb.run(`return ${j(samples)}.map((s) => ${j(encs)}.map((e) => { const b = Buffer.from(s); const t = b.toString(e); return [t, Buffer.from(t, e).toString('hex'), Buffer.byteLength(t, e)]; }));`);
-    assert.deepEqual(got, samples.map((s) => encs.map((e) => { const b = Buffer.from(s); const t = b.toString(e as BufferEncoding); return [t, Buffer.from(t, e as BufferEncoding).toString('hex'), Buffer.byteLength(t, e as BufferEncoding)]; })));
+    const got = await sb.run(
+      `return ${j(samples)}.map((s) => ${j(encs)}.map((e) => { const b = Buffer.from(s); const t = b.toString(e); return [t, Buffer.from(t, e).toString('hex'), Buffer.byteLength(t, e)]; }));`,
+    );
+    assert.deepEqual(
+      got,
+      samples.map((s) =>
+        encs.map((e) => {
+          const b = Buffer.from(s);
+          const t = b.toString(e as BufferEncoding);
+          return [t, Buffer.from(t, e as BufferEncoding).toString('hex'), Buffer.byteLength(t, e as BufferEncoding)];
+        }),
+      ),
+    );
   });
   test('concat, compare, slice, read/write integers match Node', async () => {
     const body = `const a = Buffer.from([1, 2, 3, 250]); const b = Buffer.alloc(10); b.writeUInt32BE(0xdeadbeef, 0); b.writeInt16LE(-2, 4); b.writeUInt8(7, 6);
@@ -128,12 +224,27 @@ describe('buffer and text encodings', () => {
     const bad = new Uint8Array([0x61, 0xf0, 0x9f, 0x98, 0x62, 0xed, 0xa0, 0x80, 0xc3]);
     const d = new TextDecoder();
     const parts = [d.decode(new Uint8Array([0xe2, 0x82]), { stream: true }), d.decode(new Uint8Array([0xac]))];
-    assert.deepEqual(got, [new TextDecoder().decode(bad), parts, 'TypeError', 'A', [...new TextEncoder().encode('\ud800x')], new TextDecoder('utf-16le').decode(new Uint8Array([0x41, 0, 0x3d, 0xd8, 0, 0xde]))]);
+    assert.deepEqual(got, [
+      new TextDecoder().decode(bad),
+      parts,
+      'TypeError',
+      'A',
+      [...new TextEncoder().encode('\ud800x')],
+      new TextDecoder('utf-16le').decode(new Uint8Array([0x41, 0, 0x3d, 0xd8, 0, 0xde])),
+    ]);
   });
   test('atob/btoa and buffer.atob agree with Node, including errors', async () => {
-    const got = await sb.run(`const b = require('buffer'); const out = [btoa('\\x00\\xffab'), atob(' YW Jj\\n'), atob('YQ'), b.atob === atob];
+    const got =
+      await sb.run(`const b = require('buffer'); const out = [btoa('\\x00\\xffab'), atob(' YW Jj\\n'), atob('YQ'), b.atob === atob];
       for (const f of [() => btoa('€'), () => atob('a')]) { try { f(); out.push('no'); } catch (e) { out.push(e.name); } } return out;`);
-    assert.deepEqual(got, [btoa('\x00\xffab'), atob(' YW Jj\n'), atob('YQ'), true, 'InvalidCharacterError', 'InvalidCharacterError']);
+    assert.deepEqual(got, [
+      btoa('\x00\xffab'),
+      atob(' YW Jj\n'),
+      atob('YQ'),
+      true,
+      'InvalidCharacterError',
+      'InvalidCharacterError',
+    ]);
   });
   test('string_decoder keeps split characters whole', async () => {
     const got = await sb.run(`const { StringDecoder } = require('string_decoder'); const bytes = Buffer.from('€😀x');
@@ -145,15 +256,35 @@ describe('buffer and text encodings', () => {
 
 describe('path, util, events, assert', () => {
   test('path (posix) matches Node', async () => {
-    const cases: [string, unknown[]][] = [['join', ['/a/', '../b', './c//d']], ['normalize', ['/x/./y/../z/']], ['basename', ['/a/b.html', '.html']], ['extname', ['file.tar.gz']], ['dirname', ['/a/b/c']], ['relative', ['/a/b/c', '/a/d']], ['parse', ['/home/u/f.txt']], ['isAbsolute', ['a/b']], ['resolve', ['/root', 'x', '../y']]];
-    const got = await sb.run(`const path = require('path'); return ${j(cases)}.map(([f, a]) => path[f](...a)).concat([path.sep, path.posix.join('a', 'b'), path.resolve('rel')]);`);
+    const cases: [string, unknown[]][] = [
+      ['join', ['/a/', '../b', './c//d']],
+      ['normalize', ['/x/./y/../z/']],
+      ['basename', ['/a/b.html', '.html']],
+      ['extname', ['file.tar.gz']],
+      ['dirname', ['/a/b/c']],
+      ['relative', ['/a/b/c', '/a/d']],
+      ['parse', ['/home/u/f.txt']],
+      ['isAbsolute', ['a/b']],
+      ['resolve', ['/root', 'x', '../y']],
+    ];
+    const got = await sb.run(
+      `const path = require('path'); return ${j(cases)}.map(([f, a]) => path[f](...a)).concat([path.sep, path.posix.join('a', 'b'), path.resolve('rel')]);`,
+    );
     assert.deepEqual(got, [...cases.map(([f, a]) => (nodePath.posix as any)[f](...a)), '/', 'a/b', '/var/task/rel']);
   });
   test('util.format and inspect match Node for common cases', async () => {
-    const got = await sb.run(`const util = require('util'); return [util.format('%s:%d:%i:%f:%j %%', 'a', '42', 3.9, '1.5', { x: [1] }, 'extra', 7), util.format(1, 'b', { c: 2 }),
+    const got =
+      await sb.run(`const util = require('util'); return [util.format('%s:%d:%i:%f:%j %%', 'a', '42', 3.9, '1.5', { x: [1] }, 'extra', 7), util.format(1, 'b', { c: 2 }),
       util.inspect({ a: 'str', b: [1, 2, { c: { d: { e: 1 } } }], s: new Set([1]), n: null, u: undefined, f() {} }), util.inspect('x'), util.inspect([new Date(0), /re/g, 10n, -0]), util.isDeepStrictEqual({ a: [1] }, { a: [1] }), util.types.isDate(new Date())];`);
-    assert.deepEqual(got, [util.format('%s:%d:%i:%f:%j %%', 'a', '42', 3.9, '1.5', { x: [1] }, 'extra', 7), util.format(1, 'b', { c: 2 }),
-      util.inspect({ a: 'str', b: [1, 2, { c: { d: { e: 1 } } }], s: new Set([1]), n: null, u: undefined, f() {} }), util.inspect('x'), util.inspect([new Date(0), /re/g, 10n, -0]), true, true]);
+    assert.deepEqual(got, [
+      util.format('%s:%d:%i:%f:%j %%', 'a', '42', 3.9, '1.5', { x: [1] }, 'extra', 7),
+      util.format(1, 'b', { c: 2 }),
+      util.inspect({ a: 'str', b: [1, 2, { c: { d: { e: 1 } } }], s: new Set([1]), n: null, u: undefined, f() {} }),
+      util.inspect('x'),
+      util.inspect([new Date(0), /re/g, 10n, -0]),
+      true,
+      true,
+    ]);
   });
   test('util.promisify, inherits and EventEmitter work together', async () => {
     const got = await sb.run(`const util = require('util'); const EventEmitter = require('events');
@@ -171,7 +302,12 @@ describe('path, util, events, assert', () => {
         try { f(); out.push('passed'); } catch (e) { out.push([e.name, e.code, e.operator]); } }
       assert.deepEqual({ a: 1 }, { a: '1' }); assert.throws(() => { throw new TypeError('x'); }, TypeError); await assert.rejects(Promise.reject(new Error('r')), /r/);
       return out;`);
-    assert.deepEqual(got, [['AssertionError', 'ERR_ASSERTION', 'strictEqual'], ['AssertionError', 'ERR_ASSERTION', 'deepStrictEqual'], ['AssertionError', 'ERR_ASSERTION', '=='], ['AssertionError', 'ERR_ASSERTION', 'throws']]);
+    assert.deepEqual(got, [
+      ['AssertionError', 'ERR_ASSERTION', 'strictEqual'],
+      ['AssertionError', 'ERR_ASSERTION', 'deepStrictEqual'],
+      ['AssertionError', 'ERR_ASSERTION', '=='],
+      ['AssertionError', 'ERR_ASSERTION', 'throws'],
+    ]);
   });
   test('stream: Readable.from piped through a Transform into a Writable', async () => {
     const got = await sb.run(`const { Readable, Transform, Writable, pipeline } = require('stream'); const out = [];
@@ -181,7 +317,9 @@ describe('path, util, events, assert', () => {
     assert.equal(got, 'ABC');
   });
   test('unknown modules fail with a message naming the module; node: prefix works', async () => {
-    const got = await sb.run(`const out = [require('node:path') === require('path')]; try { require('child_process'); } catch (e) { out.push(e.message); } return out;`);
+    const got = await sb.run(
+      `const out = [require('node:path') === require('path')]; try { require('child_process'); } catch (e) { out.push(e.message); } return out;`,
+    );
     assert.deepEqual(got, [true, "Cannot find module 'child_process'"]);
   });
 });

@@ -26,14 +26,17 @@ before(async () => {
       if (req.url === '/slow') return; // never answers: the host's timeout must end it
       if (req.url === '/big') return void res.end(Buffer.alloc(64 * 1024, 120));
       if (req.url === '/redirect') return void res.writeHead(302, { location: '/json' }).end();
-      if (req.url === '/gz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(zlib.gzipSync('zipped body'));
+      if (req.url === '/gz')
+        return void res.writeHead(200, { 'content-type': 'text/plain' }).end(zlib.gzipSync('zipped body'));
       res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'], 'x-multi': 'v1' });
       res.end(JSON.stringify({ path: req.url, method: req.method }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sb = await createSandbox({ host: { fetchTimeoutMs: 300, maxFetchBytes: 32 * 1024, allowedFetchHosts: (h) => h === '127.0.0.1' } });
+  sb = await createSandbox({
+    host: { fetchTimeoutMs: 300, maxFetchBytes: 32 * 1024, allowedFetchHosts: (h) => h === '127.0.0.1' },
+  });
 });
 
 after(async () => {
@@ -70,7 +73,9 @@ describe('zlib', () => {
     const bomb = zlib.gzipSync(Buffer.alloc(8 * 1024 * 1024)).toString('base64');
     const small = await createSandbox({ host: { maxZlibOutputBytes: 1024 * 1024 } });
     try {
-      const got = await small.run(`try { require('zlib').gunzipSync(Buffer.from(${JSON.stringify(bomb)}, 'base64')); return 'no'; } catch (e) { return e.message; }`);
+      const got = await small.run(
+        `try { require('zlib').gunzipSync(Buffer.from(${JSON.stringify(bomb)}, 'base64')); return 'no'; } catch (e) { return e.message; }`,
+      );
       assert.match(String(got), /exceeds the 1048576-byte limit/);
     } finally {
       small.dispose();
@@ -84,13 +89,23 @@ describe('fetch', () => {
       const body = await r.json();
       const p = await fetch(new Request('${base}/post', { method: 'POST', body: JSON.stringify({ a: 1 }), headers: { 'content-type': 'application/json' } }));
       return [r.status, r.ok, body, r.headers.get('content-type'), r.headers.getSetCookie(), r.headers.get('X-MULTI'), r.bodyUsed, (await p.json()).method];`);
-    assert.deepEqual(got, [200, true, { path: '/json?x=1', method: 'GET' }, 'application/json', ['a=1', 'b=2'], 'v1', true, 'POST']);
+    assert.deepEqual(got, [
+      200,
+      true,
+      { path: '/json?x=1', method: 'GET' },
+      'application/json',
+      ['a=1', 'b=2'],
+      'v1',
+      true,
+      'POST',
+    ]);
     const post = seen.find((s) => s.url === '/post')!;
     assert.equal(post.body, '{"a":1}');
     assert.equal(seen.find((s) => s.url === '/json?x=1')!.headers['x-test'], 'yes');
   });
   test('redirects are followed by default and returned with redirect: manual', async () => {
-    const got = await sb.run(`const a = await fetch('${base}/redirect'); const b = await fetch('${base}/redirect', { redirect: 'manual' });
+    const got =
+      await sb.run(`const a = await fetch('${base}/redirect'); const b = await fetch('${base}/redirect', { redirect: 'manual' });
       return [a.status, a.redirected, a.url, b.status, b.headers.get('location')];`);
     assert.deepEqual(got, [200, true, `${base}/json`, 302, '/json']);
   });
@@ -99,7 +114,12 @@ describe('fetch', () => {
       for (const u of ['${base}/slow', '${base}/big', 'http://localhost:1/x', 'ftp://127.0.0.1/x']) {
         try { await fetch(u); out.push('ok'); } catch (e) { out.push([e.name, e.message, e.cause && e.cause.code]); } }
       return out;`);
-    assert.deepEqual(got, [['TypeError', 'fetch failed', 'ETIMEDOUT'], ['TypeError', 'fetch failed', 'ERR_FETCH_TOO_LARGE'], ['TypeError', 'fetch failed', 'ERR_HOST_NOT_ALLOWED'], ['TypeError', 'fetch failed', 'ERR_INVALID_PROTOCOL']]);
+    assert.deepEqual(got, [
+      ['TypeError', 'fetch failed', 'ETIMEDOUT'],
+      ['TypeError', 'fetch failed', 'ERR_FETCH_TOO_LARGE'],
+      ['TypeError', 'fetch failed', 'ERR_HOST_NOT_ALLOWED'],
+      ['TypeError', 'fetch failed', 'ERR_INVALID_PROTOCOL'],
+    ]);
   });
   test('a refused connection is an error, not a hang', async () => {
     const closed = http.createServer();

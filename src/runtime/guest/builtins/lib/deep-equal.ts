@@ -38,7 +38,10 @@ export function deepEqual(a: unknown, b: unknown, strict: boolean, seen = new Ma
     return true;
   }
   if (a instanceof Error && (a.message !== (b as Error).message || a.name !== (b as Error).name)) return false;
-  if (typeof (a as any).valueOf === 'function' && ['[object Number]', '[object String]', '[object Boolean]'].includes(tag)) {
+  if (
+    typeof (a as any).valueOf === 'function' &&
+    ['[object Number]', '[object String]', '[object Boolean]'].includes(tag)
+  ) {
     if (!Object.is((a as any).valueOf(), (b as any).valueOf())) return false;
   }
   const ka = Object.keys(a);

@@ -22,15 +22,53 @@ export interface HostResponse {
 }
 
 export const STATUS_CODES: Record<number, string> = {
-  100: 'Continue', 101: 'Switching Protocols', 200: 'OK', 201: 'Created', 202: 'Accepted', 203: 'Non-Authoritative Information',
-  204: 'No Content', 205: 'Reset Content', 206: 'Partial Content', 300: 'Multiple Choices', 301: 'Moved Permanently', 302: 'Found',
-  303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized',
-  402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout',
-  409: 'Conflict', 410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed', 413: 'Payload Too Large', 414: 'URI Too Long',
-  415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 417: 'Expectation Failed', 418: "I'm a Teapot", 422: 'Unprocessable Entity',
-  425: 'Too Early', 426: 'Upgrade Required', 428: 'Precondition Required', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
-  451: 'Unavailable For Legal Reasons', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable',
-  504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
+  100: 'Continue',
+  101: 'Switching Protocols',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  203: 'Non-Authoritative Information',
+  204: 'No Content',
+  205: 'Reset Content',
+  206: 'Partial Content',
+  300: 'Multiple Choices',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  417: 'Expectation Failed',
+  418: "I'm a Teapot",
+  422: 'Unprocessable Entity',
+  425: 'Too Early',
+  426: 'Upgrade Required',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  451: 'Unavailable For Legal Reasons',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
 };
 
 export const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
@@ -38,7 +76,26 @@ export const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PU
 /** Node's rule for folding repeated response headers into `message.headers`. */
 function foldHeaders(raw: [string, string][]): Record<string, string | string[]> {
   const h: Record<string, string | string[]> = {};
-  const single = new Set(['content-type', 'content-length', 'user-agent', 'referer', 'host', 'authorization', 'proxy-authorization', 'if-modified-since', 'if-unmodified-since', 'from', 'location', 'max-forwards', 'retry-after', 'etag', 'last-modified', 'server', 'age', 'expires']);
+  const single = new Set([
+    'content-type',
+    'content-length',
+    'user-agent',
+    'referer',
+    'host',
+    'authorization',
+    'proxy-authorization',
+    'if-modified-since',
+    'if-unmodified-since',
+    'from',
+    'location',
+    'max-forwards',
+    'retry-after',
+    'etag',
+    'last-modified',
+    'server',
+    'age',
+    'expires',
+  ]);
   for (const [k, v] of raw) {
     const n = k.toLowerCase();
     const cur = h[n];
@@ -100,8 +157,10 @@ export function createHttpModule(bridge: Bridge, require: Require, defaultProtoc
       this.path = u.pathname + u.search;
       this.host = u.hostname;
       this.protocol = u.protocol;
-      for (const [k, v] of Object.entries((opts.headers ?? {}) as Record<string, string | string[]>)) this.setHeader(k, v);
-      if (opts.auth && !this.getHeader('authorization')) this.setHeader('Authorization', `Basic ${Buffer.from(String(opts.auth)).toString('base64')}`);
+      for (const [k, v] of Object.entries((opts.headers ?? {}) as Record<string, string | string[]>))
+        this.setHeader(k, v);
+      if (opts.auth && !this.getHeader('authorization'))
+        this.setHeader('Authorization', `Basic ${Buffer.from(String(opts.auth)).toString('base64')}`);
       if (typeof opts.timeout === 'number') this.#timeoutMs = opts.timeout;
       if (cb) this.once('response', cb);
       if (opts.signal) {
@@ -155,7 +214,14 @@ export function createHttpModule(bridge: Bridge, require: Require, defaultProtoc
       const headers: [string, string][] = [];
       for (const [, [name, v]] of this.#headers) for (const x of Array.isArray(v) ? v : [v]) headers.push([name, x]);
       const body = this.#chunks.length ? new Uint8Array(Buffer.concat(this.#chunks)) : null;
-      const req = { url: this.#url, method: this.method, headers, body, timeoutMs: this.#timeoutMs || null, redirect: 'manual' };
+      const req = {
+        url: this.#url,
+        method: this.method,
+        headers,
+        body,
+        timeoutMs: this.#timeoutMs || null,
+        redirect: 'manual',
+      };
       bridge.callAsync('http.request', req).then(
         (r: HostResponse) => this.#settle(r),
         (e: unknown) => this.#fail(e instanceof Error ? e : new Error(String(e)), 'ECONNRESET'),
@@ -192,19 +258,30 @@ export function createHttpModule(bridge: Bridge, require: Require, defaultProtoc
     let base: Record<string, any> = {};
     if (typeof a === 'string' || (a && typeof a === 'object' && 'href' in a && 'searchParams' in a)) {
       const u = new (require('url').URL)(String(a));
-      base = { protocol: u.protocol, hostname: u.hostname, port: u.port, path: u.pathname + u.search, auth: u.username ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined };
+      base = {
+        protocol: u.protocol,
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        auth: u.username ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined,
+      };
       if (b && typeof b === 'object') opts = b as Record<string, any>;
     } else if (a && typeof a === 'object') opts = a as Record<string, any>;
     const o = { ...base, ...opts };
     const protocol = o.protocol ?? defaultProtocol;
     if (protocol !== defaultProtocol) {
-      throw Object.assign(new TypeError(`Protocol "${protocol}" not supported. Expected "${defaultProtocol}"`), { code: 'ERR_INVALID_PROTOCOL' });
+      throw Object.assign(new TypeError(`Protocol "${protocol}" not supported. Expected "${defaultProtocol}"`), {
+        code: 'ERR_INVALID_PROTOCOL',
+      });
     }
     let host = o.hostname ?? (typeof o.host === 'string' ? o.host.replace(/:\d+$/, '') : 'localhost');
     if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`;
     const port = o.port ? `:${o.port}` : '';
     const path = o.path ?? '/';
-    if (/[\u0000-\u0020]/.test(path)) throw Object.assign(new TypeError('Request path contains unescaped characters'), { code: 'ERR_UNESCAPED_CHARACTERS' });
+    if (/[\u0000-\u0020]/.test(path))
+      throw Object.assign(new TypeError('Request path contains unescaped characters'), {
+        code: 'ERR_UNESCAPED_CHARACTERS',
+      });
     return { url: `${protocol}//${host}${port}${path}`, opts: o };
   }
 
@@ -226,7 +303,10 @@ export function createHttpModule(bridge: Bridge, require: Require, defaultProtoc
   }
 
   const unsupported = (what: string) => () => {
-    throw Object.assign(new Error(`${what} is not available inside a Verge function: functions cannot listen for connections`), { code: 'ERR_NOT_SUPPORTED' });
+    throw Object.assign(
+      new Error(`${what} is not available inside a Verge function: functions cannot listen for connections`),
+      { code: 'ERR_NOT_SUPPORTED' },
+    );
   };
 
   return {

@@ -21,7 +21,13 @@ const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 function quote(s: string): string {
   const q = !s.includes("'") ? "'" : !s.includes('"') ? '"' : !s.includes('`') ? '`' : "'";
-  const body = s.replace(/[\\\n\r\t\b\f\v\0]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\v': '\\v', '\0': '\\x00' })[c]!);
+  const body = s.replace(
+    /[\\\n\r\t\b\f\v\0]/g,
+    (c) =>
+      ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\v': '\\v', '\0': '\\x00' })[
+        c
+      ]!,
+  );
   return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
 }
 
@@ -61,13 +67,21 @@ export function inspect(value: unknown, opts: InspectOptions = {}): string {
         const kind = /^class\s/.test(Function.prototype.toString.call(v)) ? 'class' : 'Function';
         const props = Object.keys(v);
         const head = kind === 'class' ? `[class ${v.name || '(anonymous)'}]` : `[${kind}${name}]`;
-        return props.length && level <= depth ? wrap(`${head} {`, props.map((k) => `${key(k)}: ${fmt((v as any)[k], level + 1, false)}`), '}', '', breakLength) : head;
+        return props.length && level <= depth
+          ? wrap(
+              `${head} {`,
+              props.map((k) => `${key(k)}: ${fmt((v as any)[k], level + 1, false)}`),
+              '}',
+              '',
+              breakLength,
+            )
+          : head;
       }
     }
     if (v === null) return 'null';
     const o = v as Record<string | symbol, unknown>;
     if (typeof o[customInspect] === 'function') {
-      const r = (o[customInspect] as Function)(depth - level, { ...opts, stylize: (s: string) => s }, inspect);
+      const r = (o[customInspect] as (d: number, o: object, i: typeof inspect) => unknown)(depth - level, { ...opts, stylize: (s: string) => s }, inspect);
       return typeof r === 'string' ? r : fmt(r, level, false);
     }
     if (seen.includes(o)) return '[Circular *1]';
@@ -93,16 +107,29 @@ function ctorName(o: object): string | null {
 
 type Fmt = (v: unknown, level: number, top: boolean) => string;
 
-function fmtObject(o: Record<string | symbol, unknown>, level: number, fmt: Fmt, breakLength: number, sorted: boolean): string {
+function fmtObject(
+  o: Record<string | symbol, unknown>,
+  level: number,
+  fmt: Fmt,
+  breakLength: number,
+  sorted: boolean,
+): string {
   const indent = '  '.repeat(level);
   const keys = Object.keys(o);
   if (sorted) keys.sort();
-  const props = (skip: (k: string) => boolean) => keys.filter((k) => !skip(k)).map((k) => `${key(k)}: ${fmt(o[k], level + 1, false)}`);
+  const props = (skip: (k: string) => boolean) =>
+    keys.filter((k) => !skip(k)).map((k) => `${key(k)}: ${fmt(o[k], level + 1, false)}`);
   const name = ctorName(o);
   if (Array.isArray(o)) {
     const items = o.slice(0, 100).map((x) => fmt(x, level + 1, false));
     if (o.length > 100) items.push(`... ${o.length - 100} more items`);
-    return wrap(name === 'Array' ? '[' : `${name}(${o.length}) [`, [...items, ...props((k) => /^\d+$/.test(k))], ']', indent, breakLength);
+    return wrap(
+      name === 'Array' ? '[' : `${name}(${o.length}) [`,
+      [...items, ...props((k) => /^\d+$/.test(k))],
+      ']',
+      indent,
+      breakLength,
+    );
   }
   if (ArrayBuffer.isView(o) && !(o instanceof DataView)) {
     const arr = Array.from(o as unknown as ArrayLike<number | bigint>);
@@ -114,7 +141,14 @@ function fmtObject(o: Record<string | symbol, unknown>, level: number, fmt: Fmt,
     const items = [...o].map(([k, v]) => `${fmt(k, level + 1, false)} => ${fmt(v, level + 1, false)}`);
     return wrap(`Map(${o.size}) {`, [...items, ...props(() => false)], '}', indent, breakLength);
   }
-  if (o instanceof Set) return wrap(`Set(${o.size}) {`, [...o].map((x) => fmt(x, level + 1, false)), '}', indent, breakLength);
+  if (o instanceof Set)
+    return wrap(
+      `Set(${o.size}) {`,
+      [...o].map((x) => fmt(x, level + 1, false)),
+      '}',
+      indent,
+      breakLength,
+    );
   if (o instanceof Promise) return 'Promise { <unknown> }';
   if (o instanceof ArrayBuffer) return `ArrayBuffer { byteLength: ${o.byteLength} }`;
   const syms = Object.getOwnPropertySymbols(o).filter((s) => Object.prototype.propertyIsEnumerable.call(o, s));

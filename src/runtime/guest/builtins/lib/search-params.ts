@@ -70,11 +70,15 @@ export class URLSearchParams {
       if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
         for (const pair of init as Iterable<unknown>) {
           const p = Array.from(pair as Iterable<unknown>);
-          if (p.length !== 2) throw Object.assign(new TypeError('Each query pair must be an iterable [name, value] tuple'), { code: 'ERR_INVALID_TUPLE' });
+          if (p.length !== 2)
+            throw Object.assign(new TypeError('Each query pair must be an iterable [name, value] tuple'), {
+              code: 'ERR_INVALID_TUPLE',
+            });
           this.#list.push([toUSVString(String(p[0])), toUSVString(String(p[1]))]);
         }
       } else {
-        for (const k of Object.keys(init)) this.#list.push([toUSVString(k), toUSVString(String((init as Record<string, unknown>)[k]))]);
+        for (const k of Object.keys(init))
+          this.#list.push([toUSVString(k), toUSVString(String((init as Record<string, unknown>)[k]))]);
       }
     } else {
       const s = toUSVString(String(init));
@@ -153,4 +157,3 @@ export class URLSearchParams {
     return 'URLSearchParams';
   }
 }
-

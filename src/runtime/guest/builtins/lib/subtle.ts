@@ -17,7 +17,9 @@ const kMaterial = Symbol('material');
 function toBytes(d: Bytes): Uint8Array {
   if (d instanceof ArrayBuffer) return new Uint8Array(d);
   if (ArrayBuffer.isView(d)) return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-  throw Object.assign(new TypeError('Failed to execute: parameter is not of type BufferSource'), { code: 'ERR_INVALID_ARG_TYPE' });
+  throw Object.assign(new TypeError('Failed to execute: parameter is not of type BufferSource'), {
+    code: 'ERR_INVALID_ARG_TYPE',
+  });
 }
 
 function toArrayBuffer(u: Uint8Array): ArrayBuffer {
@@ -50,7 +52,15 @@ export function createWebCrypto(bridge: Bridge, randomUUID: () => string) {
     readonly algorithm: Record<string, unknown>;
     readonly usages: string[];
     readonly [kMaterial]: string | Uint8Array;
-    constructor(info: { type: 'secret' | 'public' | 'private'; algorithm: Record<string, unknown>; material: string | Uint8Array }, extractable: boolean, usages: string[]) {
+    constructor(
+      info: {
+        type: 'secret' | 'public' | 'private';
+        algorithm: Record<string, unknown>;
+        material: string | Uint8Array;
+      },
+      extractable: boolean,
+      usages: string[],
+    ) {
       this.type = info.type;
       this.algorithm = info.algorithm;
       this.extractable = extractable;
@@ -72,13 +82,20 @@ export function createWebCrypto(bridge: Bridge, randomUUID: () => string) {
 
   const usable = (key: CryptoKey, usage: string): void => {
     if (!(key instanceof CryptoKey)) throw new TypeError('parameter 2 is not of type CryptoKey');
-    if (!key.usages.includes(usage)) throw new Error(`[InvalidAccessError] The requested operation is not valid for the provided key`);
+    if (!key.usages.includes(usage))
+      throw new Error(`[InvalidAccessError] The requested operation is not valid for the provided key`);
   };
 
   const subtle = {
     digest: (alg: Alg, data: Bytes): Promise<ArrayBuffer> =>
       run(() => toArrayBuffer(bridge.call('crypto.subtle.digest', normalize(alg), toBytes(data)))),
-    importKey: (format: string, keyData: unknown, alg: Alg, extractable: boolean, usages: string[]): Promise<CryptoKey> =>
+    importKey: (
+      format: string,
+      keyData: unknown,
+      alg: Alg,
+      extractable: boolean,
+      usages: string[],
+    ): Promise<CryptoKey> =>
       run(() => {
         const data = format === 'jwk' ? JSON.parse(JSON.stringify(keyData)) : toBytes(keyData as Bytes);
         const info = bridge.call('crypto.subtle.importKey', String(format), data, normalize(alg), [...usages]);
@@ -93,25 +110,45 @@ export function createWebCrypto(bridge: Bridge, randomUUID: () => string) {
     sign: (alg: Alg, key: CryptoKey, data: Bytes): Promise<ArrayBuffer> =>
       run(() => {
         usable(key, 'sign');
-        return toArrayBuffer(bridge.call('crypto.subtle.sign', normalize(alg), key.type, key.algorithm, key[kMaterial], toBytes(data)));
+        return toArrayBuffer(
+          bridge.call('crypto.subtle.sign', normalize(alg), key.type, key.algorithm, key[kMaterial], toBytes(data)),
+        );
       }),
     verify: (alg: Alg, key: CryptoKey, sig: Bytes, data: Bytes): Promise<boolean> =>
       run(() => {
         usable(key, 'verify');
-        return bridge.call('crypto.subtle.verify', normalize(alg), key.type, key.algorithm, key[kMaterial], toBytes(sig), toBytes(data));
+        return bridge.call(
+          'crypto.subtle.verify',
+          normalize(alg),
+          key.type,
+          key.algorithm,
+          key[kMaterial],
+          toBytes(sig),
+          toBytes(data),
+        );
       }),
   };
 
   function getRandomValues<T extends ArrayBufferView | null>(arr: T): T {
-    const ok = arr instanceof Int8Array || arr instanceof Uint8Array || arr instanceof Uint8ClampedArray || arr instanceof Int16Array ||
-      arr instanceof Uint16Array || arr instanceof Int32Array || arr instanceof Uint32Array || arr instanceof BigInt64Array || arr instanceof BigUint64Array;
+    const ok =
+      arr instanceof Int8Array ||
+      arr instanceof Uint8Array ||
+      arr instanceof Uint8ClampedArray ||
+      arr instanceof Int16Array ||
+      arr instanceof Uint16Array ||
+      arr instanceof Int32Array ||
+      arr instanceof Uint32Array ||
+      arr instanceof BigInt64Array ||
+      arr instanceof BigUint64Array;
     if (!ok) {
       const e = new Error('The data argument must be an integer-type TypedArray');
       e.name = 'TypeMismatchError';
       throw e;
     }
     if (arr.byteLength > 65536) {
-      const e = new Error(`The ArrayBufferView's byte length (${arr.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`);
+      const e = new Error(
+        `The ArrayBufferView's byte length (${arr.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`,
+      );
       e.name = 'QuotaExceededError';
       throw e;
     }

@@ -28,7 +28,11 @@ export interface MaybeGlobals {
 export const maybe = globalThis as unknown as MaybeGlobals;
 
 /** An error carrying a Node-style `code` (ERR_INVALID_ARG_TYPE and friends). */
-export function codedError<E extends Error>(Ctor: new (m: string) => E, code: string, message: string): E & { code: string } {
+export function codedError<E extends Error>(
+  Ctor: new (m: string) => E,
+  code: string,
+  message: string,
+): E & { code: string } {
   const e = new Ctor(message) as E & { code: string };
   e.code = code;
   return e;

@@ -42,7 +42,9 @@ export function utf8Encode(str: string): Uint8Array {
 
 /** Replaces lone surrogates with U+FFFD (WebIDL USVString conversion). */
 export function toUSVString(s: string): string {
-  return /[\ud800-\udfff]/.test(s) ? s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd') : s;
+  return /[\ud800-\udfff]/.test(s)
+    ? s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+    : s;
 }
 
 /** A stateful UTF-8 decoder (WHATWG), usable for one-shot or streaming decoding. */
