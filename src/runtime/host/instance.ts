@@ -290,7 +290,7 @@ export class Instance {
         }, 20);
       };
       if (opts.sliceMs !== undefined) {
-        const slice = Math.min(opts.sliceMs, opts.timeoutMs);
+        const slice = Math.max(1, Math.ceil(Math.min(opts.sliceMs, opts.timeoutMs)));
         const sliceIsLimit = slice < opts.timeoutMs;
         try {
           this.#invoke.applySync(undefined, [eventJson, metaJson], { timeout: slice });

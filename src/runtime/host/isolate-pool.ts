@@ -112,7 +112,7 @@ export class IsolatePool {
       const { inst } = got;
       coldStart ||= got.cold;
       for (const l of inst.takeInitLog()) log(l.level, l.message);
-      const remaining = Math.max(1, timeoutMs - (performance.now() - started));
+      const remaining = Math.max(1, Math.floor(timeoutMs - (performance.now() - started)));
       const sliceMs = this.#o.alwaysSync || this.fastPath ? this.#o.syncSliceMs : undefined;
       const cpu0 = inst.cpuTimeNs();
       const outcome = await inst.invoke(eventJson, meta, { timeoutMs: remaining, sliceMs, log });
