@@ -24,6 +24,8 @@ export const MAX_URL_BYTES = 8192;
 /** The largest viewer body the edge buffers. */
 export const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
+const SUPPORTED_VERSIONS = new Set(['1.0', '1.1', '2.0']);
+
 /** Connection-specific headers HTTP/2 forbids in responses (RFC 9113 8.2.2). */
 const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
@@ -43,6 +45,12 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   const txn = newTxn(ctx, req, plan, requestId, rawUrl, startMono);
   if (Buffer.byteLength(rawUrl) > MAX_URL_BYTES) {
     txn.error = new VergeError('REQUEST_URL_TOO_LONG', `the URL is ${Buffer.byteLength(rawUrl)} bytes; the limit is ${MAX_URL_BYTES}`);
+    return run(ctx, txn, res, 'synth');
+  }
+  // llhttp accepts an HTTP/0.9-style request line (no version) and still parses headers after
+  // it; CloudFront speaks HTTP/1.0, 1.1 and 2 only (RFC 9112 3: the version is required).
+  if (!SUPPORTED_VERSIONS.has(req.httpVersion)) {
+    txn.error = new VergeError('REQUEST_MALFORMED', `HTTP version "${req.httpVersion}" is not supported`);
     return run(ctx, txn, res, 'synth');
   }
   const hasBody =
