@@ -31,9 +31,11 @@ const RULES = [
   ['edge', [/^shared$/, /^edge\//, /^runtime\/host$/]],
   ['runtime/host', [/^shared$/, /^runtime\/host$/]],
   ['runtime/guest', [/^shared$/, /^runtime\/guest$/]],
-  ['control', [/^shared$/, /^control$/]],
+  // The control plane runs `POST /functions/{name}/test` on the same engine as `verge invoke`.
+  ['control', [/^shared$/, /^control$/, /^runtime\/host$/]],
   ['client', [/^shared$/, /^client$/]],
-  ['cli', [/^shared$/, /^client$/, /^cli$/, /^edge$/, /^edge\//, /^runtime\/host$/]],
+  // Process entry points (`verge edge`, `verge control`, `verge up`, `verge invoke`) start servers in-process.
+  ['cli', [/^shared$/, /^client$/, /^cli$/, /^edge$/, /^edge\//, /^runtime\/host$/, /^control$/]],
 ];
 
 function files(dir) {

@@ -237,7 +237,7 @@ export function functionSource(
   const src: FunctionSource = {
     id: abs,
     name: r.name,
-    version: DEFAULTS.functionVersion,
+    version: o.version ?? DEFAULTS.functionVersion,
     runtime: r.runtime,
     handler: r.handler,
     code: { path: abs },
@@ -245,10 +245,11 @@ export function functionSource(
   if (o.env) src.env = { ...o.env };
   if (o.secretNames) src.secretNames = [...o.secretNames];
   if (o.profile) src.profile = o.profile;
-  if (o.timeoutMs !== undefined || o.memoryMB !== undefined) {
+  if (o.timeoutMs !== undefined || o.memoryMB !== undefined || o.concurrency !== undefined) {
     src.overrides = {};
     if (o.timeoutMs !== undefined) src.overrides.timeoutMs = o.timeoutMs;
     if (o.memoryMB !== undefined) src.overrides.memoryMB = o.memoryMB;
+    if (o.concurrency !== undefined) src.overrides.concurrency = o.concurrency;
   }
   if (o.kvs)
     src.kvs = o.kvs.path === undefined ? { id: o.kvs.id } : { id: o.kvs.id, path: resolve(ctx.baseDir, o.kvs.path) };

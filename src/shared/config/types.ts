@@ -139,6 +139,10 @@ export interface FunctionConfig {
   profile?: LimitProfileName;
   timeoutMs?: number;
   memoryMB?: number;
+  /** Isolates per PoP for this function (requests beyond it are throttled: LambdaLimitExceeded). */
+  concurrency?: number;
+  /** The published version number (managed mode); static mode uses `$LATEST`. */
+  version?: string;
   /** CloudFront Functions (js-2.0) KeyValueStore: an id and a JSON file of key → value. */
   kvs?: { id: string; path?: string };
 }

@@ -1,0 +1,152 @@
+/**
+ * @module shared/replication/protocol
+ * The wire protocol between the control plane and the edges (DESIGN sections 1 and 4). Edges
+ * never import the control plane and the control plane never imports the edge: this file is
+ * the whole contract. Everything here is JSON over HTTPS/HTTP with an edge bearer token.
+ *
+ *   edge                                          control plane
+ *   POST /api/v1/edge/register {pop, region, ...} ─▶ registers the PoP (idempotent)
+ *   GET  /api/v1/edge/watch?after=N  (SSE)        ◀─ `snapshot` {version, checksum} as soon as one exists after N,
+ *                                                    `invalidation` {...}, `ping` every 15 s
+ *   GET  /api/v1/edge/snapshots/{version}         ◀─ the Snapshot document
+ *   GET  /api/v1/edge/bundles/{sha256}            ◀─ a function package (zip bytes), addressed by content hash
+ *   GET  /api/v1/edge/kvs/{sha256}                ◀─ a KeyValueStore's data (JSON), addressed by content hash
+ *   POST /api/v1/edge/acks {pop, version, ok, error?}                       ─▶ applied (or refused) snapshot
+ *   POST /api/v1/edge/invalidations/{id}/ack {pop, removed}                ─▶ invalidation done at this PoP
+ *   POST /api/v1/edge/logs {batchId, pop, records: LogRecord[]}            ─▶ function and access logs (idempotent by batchId)
+ *   POST /api/v1/edge/metrics {batchId, pop, points: MetricPoint[]}        ─▶ metric points (idempotent by batchId)
+ *
+ * The watch resumes from "the last snapshot I have", so an edge can reconnect to any replica.
+ */
+import type { DistributionConfig } from '../config/types.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Prefix of a function `path` inside a snapshot: `bundle:<sha256>` names a package by content. */
+export const BUNDLE_PREFIX = 'bundle:';
+/** Prefix of a KeyValueStore `path` inside a snapshot: `kvs:<sha256>`. */
+export const KVS_PREFIX = 'kvs:';
+
+export interface BundleRef {
+  sha256: string;
+  /** Bytes of the zip. */
+  size: number;
+  /** Function name and numbered version, for logs and progress. */
+  name: string;
+  version: string;
+}
+
+/**
+ * An immutable, numbered snapshot of everything edges serve. Function associations inside
+ * `distributions` use the ordinary config schema with `function.path = "bundle:<sha256>"` and
+ * `function.version` set to the numbered version; the edge swaps the path for its local copy.
+ */
+export interface Snapshot {
+  protocol: typeof PROTOCOL_VERSION;
+  version: number;
+  createdAt: string;
+  /** sha256 (hex) of canonicalJson({ version, distributions, bundles, kvs }). */
+  checksum: string;
+  distributions: DistributionConfig[];
+  bundles: Record<string, BundleRef>;
+  kvs: Record<string, { sha256: string; keyCount: number; name: string }>;
+  /** Why it was made (`function auth:3 attached to demo /api/* origin-request`), for history. */
+  reason: string;
+}
+
+export interface WatchSnapshotEvent {
+  version: number;
+  checksum: string;
+}
+
+export interface WatchInvalidationEvent {
+  id: string;
+  distributionId: string;
+  paths: string[];
+  tags: string[];
+}
+
+export interface RegisterRequest {
+  pop: string;
+  region: string;
+  location?: string;
+  /** The snapshot the edge is serving now (0 = none). */
+  appliedVersion: number;
+  edgeVersion: string;
+}
+
+export interface AckRequest {
+  pop: string;
+  version: number;
+  ok: boolean;
+  /** Why the snapshot was refused (bad bundle hash, function failed to load, ...). */
+  error?: string;
+}
+
+export interface InvalidationAck {
+  pop: string;
+  removed: number;
+}
+
+/** One log record from an edge: a function's console line, a function error, or an access log. */
+export interface LogRecord {
+  type: 'function' | 'function-error' | 'access';
+  /** Epoch ms. */
+  time: number;
+  pop: string;
+  requestId: string;
+  distributionId?: string;
+  functionName?: string;
+  functionVersion?: string;
+  eventType?: string;
+  level?: 'debug' | 'info' | 'warn' | 'error';
+  status?: number;
+  message: string;
+  /** The whole original record (access-log fields, error class, ...). */
+  fields?: Record<string, unknown>;
+}
+
+export interface LogBatch {
+  batchId: string;
+  pop: string;
+  records: LogRecord[];
+}
+
+/**
+ * One aggregated point for one series over one interval (10 s by default). Counters are deltas
+ * over the interval; durations are sums plus a small histogram so the control plane can
+ * compute p50/p95/p99 across PoPs.
+ */
+export interface MetricPoint {
+  /** Interval start, epoch ms. */
+  time: number;
+  intervalMs: number;
+  kind: 'function' | 'distribution';
+  /** function: `name`, `version`, `event`; distribution: `distribution`. */
+  labels: Record<string, string>;
+  counters: Record<string, number>;
+  /** Duration histogram: bucket upper bounds in ms and counts (same bounds on every edge). */
+  histogram?: { boundsMs: number[]; counts: number[]; sum: number; count: number };
+}
+
+export interface MetricBatch {
+  batchId: string;
+  pop: string;
+  points: MetricPoint[];
+}
+
+/** Canonical JSON: object keys sorted, no whitespace; what checksums are computed over. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return '[' + v.map((x) => canonicalJson(x === undefined ? null : x)).join(',') + ']';
+  const o = v as Record<string, unknown>;
+  return (
+    '{' +
+    Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => JSON.stringify(k) + ':' + canonicalJson(o[k]))
+      .join(',') +
+    '}'
+  );
+}
