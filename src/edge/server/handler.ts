@@ -53,8 +53,12 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
     txn.error = new VergeError('REQUEST_MALFORMED', `HTTP version "${req.httpVersion}" is not supported`);
     return run(ctx, txn, res, 'synth');
   }
-  const hasBody =
-    req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  // HTTP/2 frames the body with DATA frames and needs no Content-Length (RFC 9113 8.1): a body
+  // exists unless the HEADERS frame ended the stream.
+  const h2stream = (req as Http2ServerRequest).stream;
+  const hasBody = h2stream
+    ? !h2stream.endAfterHeaders
+    : req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
   if (!hasBody) return run(ctx, txn, res, 'receive');
   const chunks: Buffer[] = [];
   let size = 0;
