@@ -14,6 +14,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   rawHeaders: string[];
   body: Buffer;
+  /** The TCP peer port: requests sharing it came over one kept-alive connection. */
+  remotePort: number;
 }
 
 export interface ScriptedResponse {
@@ -52,7 +54,7 @@ export async function startOrigin(routes: Record<string, Route | ScriptedRespons
     req.on('end', async () => {
       const url = req.url ?? '/';
       const path = url.split('?')[0]!;
-      const rec: RecordedRequest = { method: req.method ?? 'GET', url, path, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) };
+      const rec: RecordedRequest = { method: req.method ?? 'GET', url, path, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks), remotePort: req.socket.remotePort ?? 0 };
       requests.push(rec);
       const n = (perPath.get(path) ?? 0) + 1;
       perPath.set(path, n);
