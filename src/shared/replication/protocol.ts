@@ -115,7 +115,13 @@ export interface LogBatch {
 /**
  * One aggregated point for one series over one interval (10 s by default). Counters are deltas
  * over the interval; durations are sums plus a small histogram so the control plane can
- * compute p50/p95/p99 across PoPs.
+ * compute p50/p95/p99 across PoPs. An edge ships every 1–2 s, so several points (from one PoP
+ * or many) may share one interval start: they add up (counters and histogram counts are sums).
+ *
+ * Counter names. function: `invocations`, `errors`, `errors.<CODE>` (per error class, e.g.
+ * `errors.LAMBDA_EXECUTION_ERROR`), `coldStarts`, `throttles`; histogram = invocation duration.
+ * distribution: `requests`, `bytes` (sent to viewers), `hits`, `misses`, `4xx`, `5xx`,
+ * `originFetches`; histogram = origin latency (only requests that went to the origin).
  */
 export interface MetricPoint {
   /** Interval start, epoch ms. */
@@ -128,6 +134,9 @@ export interface MetricPoint {
   /** Duration histogram: bucket upper bounds in ms and counts (same bounds on every edge). */
   histogram?: { boundsMs: number[]; counts: number[]; sum: number; count: number };
 }
+
+/** Histogram bucket upper bounds (ms) every edge uses; `counts` has one more slot (+Inf). */
+export const METRIC_BOUNDS_MS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
 
 export interface MetricBatch {
   batchId: string;
