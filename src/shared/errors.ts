@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   FUNCTION_THROTTLED: { status: 503, xCache: 'FunctionThrottledError', detail: 'FunctionThrottledError', summary: 'A CloudFront Function exceeded its compute budget.' },
   FUNCTION_LOAD_ERROR: { summary: 'A function package could not be loaded (syntax error, missing handler, too large).' },
   INVALIDATION_INVALID: { summary: 'An invalidation request breaks CloudFront\'s rules (path syntax, length or count limits, bad tag).' },
+  REPLICATION_FAILED: { summary: 'A snapshot, bundle or key-value blob from the control plane could not be fetched or failed verification; the edge keeps serving its current snapshot.' },
   // Internal
   INTERNAL: { status: 500, xCache: 'Error', detail: 'Error', summary: 'An unexpected internal error; this is a bug.' },
 } as const satisfies Record<string, ErrorSpec>;
