@@ -8,6 +8,7 @@
  * Usage: `node --no-node-snapshot --import tsx bench/conformance-peers.ts [verge] [nginx] [varnish]`
  * (default: all three). Writes bench/results/conformance-latest.json.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +35,7 @@ interface Contender {
 const contenders: Contender[] = [
   {
     name: 'verge',
-    version: 'verge (this tree)',
+    version: treeVersion(),
     async start(originPort) {
       const t = await startConformanceEdge(originPort);
       return { base: t.url, stop: () => t.close() };
@@ -59,6 +60,13 @@ const contenders: Contender[] = [
     },
   },
 ];
+
+/** `abc1234` or `abc1234+dirty`: which Verge was measured. */
+function treeVersion(): string {
+  const git = (args: string[]): string => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const head = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
+  return git(['status', '--porcelain', '--', 'src']) ? `${head}+dirty` : head;
+}
 
 async function score(c: Contender): Promise<Summary | string> {
   // A fresh origin per contender: its state is keyed by random ids, but a clean process keeps runs independent.
