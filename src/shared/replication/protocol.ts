@@ -130,13 +130,27 @@ export interface MetricPoint {
   kind: 'function' | 'distribution';
   /** function: `name`, `version`, `event`; distribution: `distribution`. */
   labels: Record<string, string>;
+  /** Names in METRIC_COUNTERS; errors by class as `error:<Class>` (e.g. `error:LambdaExecutionError`). */
   counters: Record<string, number>;
-  /** Duration histogram: bucket upper bounds in ms and counts (same bounds on every edge). */
+  /**
+   * Duration histogram: bucket upper bounds in ms and counts (same bounds on every edge; counts has
+   * one more entry than boundsMs, for values above the last bound). function: invocation duration;
+   * distribution: origin latency (fetches only).
+   */
   histogram?: { boundsMs: number[]; counts: number[]; sum: number; count: number };
 }
 
 /** Histogram bucket upper bounds (ms) every edge uses; `counts` has one more slot (+Inf). */
 export const METRIC_BOUNDS_MS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
+
+/** The counters the control plane aggregates (`GET /api/v1/metrics`); others are stored and ignored. */
+export const METRIC_COUNTERS = {
+  function: ['invocations', 'coldStarts', 'throttles'],
+  /** hitRatio = hits / (hits + misses); rate4xx = status4xx / requests. */
+  distribution: ['requests', 'bytes', 'hits', 'misses', 'status4xx', 'status5xx'],
+} as const;
+/** Prefix of per-class error counters on function points. */
+export const ERROR_COUNTER_PREFIX = 'error:';
 
 export interface MetricBatch {
   batchId: string;
