@@ -53,6 +53,14 @@ export const ERROR_CODES = {
   FUNCTION_LOAD_ERROR: { summary: 'A function package could not be loaded (syntax error, missing handler, too large).' },
   INVALIDATION_INVALID: { summary: 'An invalidation request breaks CloudFront\'s rules (path syntax, length or count limits, bad tag).' },
   REPLICATION_FAILED: { summary: 'A snapshot, bundle or key-value blob from the control plane could not be fetched or failed verification; the edge keeps serving its current snapshot.' },
+  // Control plane API (status = the HTTP answer)
+  VALIDATION_FAILED: { status: 400, summary: 'An API request body or parameter is invalid; every problem is listed by JSON path in `fields`.' },
+  UNAUTHORIZED: { status: 401, summary: 'The API request has no bearer token, or its token is unknown or revoked.' },
+  FORBIDDEN: { status: 403, summary: 'The token is valid but may not do this (an edge token on an admin route or another PoP\'s data).' },
+  NOT_FOUND: { status: 404, summary: 'The API route or the named resource does not exist.' },
+  ALREADY_EXISTS: { status: 409, summary: 'A resource with this name or id already exists.' },
+  FUNCTION_IN_USE: { status: 409, summary: 'The function cannot be deleted while one of its versions is attached to a distribution.' },
+  PRECONDITION_FAILED: { status: 412, summary: 'If-Match names a revision that is no longer current; nothing was changed.' },
   // Internal
   INTERNAL: { status: 500, xCache: 'Error', detail: 'Error', summary: 'An unexpected internal error; this is a bug.' },
 } as const satisfies Record<string, ErrorSpec>;
