@@ -23,6 +23,7 @@ import { silentLogger, type Logger } from '../../shared/log.js';
 import { getBuiltins } from './builtins-link.js';
 import { ComputeMeter, fromCffResult, loadKvs, toCffEvent } from './cff.js';
 import { guestRuntimeSource } from './guest-code.js';
+import { releaseSpares, retainSpares } from './instance.js';
 import { IsolatePool, type PoolLogLine, type PoolOutcome } from './isolate-pool.js';
 import { resolveLimits, type FunctionLimits } from './limits.js';
 import { buildCffPackage, buildLambdaPackage } from './package.js';
@@ -123,6 +124,7 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
       builtins,
       hostFns: builtins.createHostFunctions({ fetchTimeoutMs: p.fetchTimeoutMs, maxFetchBytes: p.maxFetchBytes }),
       initTimeoutMs: cff ? p.cff.hardTimeoutMs * 20 : p.initTimeoutMs,
+      syncSliceMs: cff ? p.cff.hardTimeoutMs : p.syncSliceMs,
       kvs,
       codeCache: new Map(),
     },
@@ -218,6 +220,8 @@ export function createFunctionRuntime(opts: RuntimeOptions = {}): FunctionRuntim
   };
   const loaded = new WeakMap<LoadedFunction, Loaded>();
   const all = new Set<Loaded>();
+  let closed = false;
+  retainSpares();
   return {
     async load(source, { eventTypes }) {
       const f = await loadFunction(source, eventTypes, o);
@@ -242,6 +246,8 @@ export function createFunctionRuntime(opts: RuntimeOptions = {}): FunctionRuntim
     async close() {
       for (const f of all) f.pool.close();
       all.clear();
+      if (!closed) releaseSpares();
+      closed = true;
     },
   };
 }

@@ -37,6 +37,8 @@ export interface InstanceShared {
   builtins: BuiltinSet;
   hostFns: Record<string, (...args: any[]) => unknown>;
   initTimeoutMs: number;
+  /** Module init first runs synchronously within this slice; past it, again off the main thread. */
+  syncSliceMs: number;
   kvs?: { get(key: string): string | null; meta(): unknown };
   /** V8 cached data, produced by the first instance and reused by the next ones. */
   codeCache: Map<string, ivm.ExternalCopy<ArrayBuffer>>;
@@ -63,6 +65,76 @@ function compile(isolate: ivm.Isolate, code: string, filename: string, cache: Ma
   return script;
 }
 
+/** A fresh isolate with the guest runtime evaluated but not initialized: generic, so it can be made ahead. */
+interface Blank {
+  isolate: ivm.Isolate;
+  context: ivm.Context;
+  api: ivm.Reference<Record<string, unknown>>;
+  source: string;
+}
+
+const guestCodeCache = new Map<string, CodeCache>();
+const spares = new Map<number, Blank>();
+const refilling = new Set<number>();
+let openRuntimes = 0;
+
+function createBlankSync(memoryMB: number, source: string): Blank {
+  const isolate = new ivm.Isolate({ memoryLimit: memoryMB });
+  const context = isolate.createContextSync();
+  const api = compile(isolate, source, 'verge:runtime', guestCodeCache, 'guest').runSync(context, { reference: true });
+  return { isolate, context, api: api as ivm.Reference<Record<string, unknown>>, source };
+}
+
+async function createBlankAsync(memoryMB: number, source: string): Promise<Blank> {
+  const isolate = new ivm.Isolate({ memoryLimit: memoryMB });
+  const context = await isolate.createContext();
+  const cachedData = guestCodeCache.get('guest');
+  const script = await isolate.compileScript(source, cachedData ? { filename: 'verge:runtime', cachedData } : { filename: 'verge:runtime' });
+  const api = (await script.run(context, { reference: true })) as ivm.Reference<Record<string, unknown>>;
+  return { isolate, context, api, source };
+}
+
+/**
+ * Keep one blank isolate per memory size ready, made in the background after one is taken:
+ * creating an isolate and a context is most of a cold start (deps.md 1a), and none of it
+ * depends on the function. Only while a runtime is open.
+ */
+function refill(memoryMB: number, source: string): void {
+  if (refilling.has(memoryMB) || openRuntimes === 0) return;
+  refilling.add(memoryMB);
+  setImmediate(() => {
+    createBlankAsync(memoryMB, source)
+      .then((b) => {
+        refilling.delete(memoryMB);
+        if (openRuntimes === 0 || spares.has(memoryMB)) return b.isolate.dispose();
+        spares.set(memoryMB, b);
+      })
+      .catch(() => refilling.delete(memoryMB));
+  });
+}
+
+function takeBlank(memoryMB: number, source: string): Blank {
+  const spare = spares.get(memoryMB);
+  spares.delete(memoryMB);
+  refill(memoryMB, source);
+  if (spare && !spare.isolate.isDisposed && spare.source === source) return spare;
+  if (spare && !spare.isolate.isDisposed) spare.isolate.dispose();
+  return createBlankSync(memoryMB, source);
+}
+
+/** Runtimes count themselves in and out; spare isolates exist only while one is open. */
+export function retainSpares(): void {
+  openRuntimes++;
+}
+export function releaseSpares(): void {
+  openRuntimes = Math.max(0, openRuntimes - 1);
+  if (openRuntimes > 0) return;
+  for (const b of spares.values()) if (!b.isolate.isDisposed) b.isolate.dispose();
+  spares.clear();
+}
+
+class InitSliceExceeded extends Error {}
+
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -83,23 +155,34 @@ export class Instance {
   #frozen: Array<() => void> = [];
   invocations = 0;
 
+  #api: ivm.Reference<Record<string, unknown>>;
+
   private constructor(shared: InstanceShared, logStreamName: string) {
     this.#shared = shared;
     this.logStreamName = logStreamName;
-    this.isolate = new ivm.Isolate({ memoryLimit: Math.max(8, shared.memoryMB) });
-    this.#context = this.isolate.createContextSync();
+    const blank = takeBlank(Math.max(8, shared.memoryMB), shared.guestSource);
+    this.isolate = blank.isolate;
+    this.#context = blank.context;
+    this.#api = blank.api;
   }
 
-  /** Create the isolate, install the guest runtime and run the function's module code. */
+  /**
+   * Initialize the guest runtime and run the function's module code: synchronously within the
+   * slice first (no thread hop), and if the module's top level outgrows it, again from scratch on
+   * a fresh isolate off the main thread (the host was blocked meanwhile, so nothing escaped).
+   */
   static async create(shared: InstanceShared, logStreamName: string): Promise<Instance> {
-    const inst = new Instance(shared, logStreamName);
-    try {
-      await inst.#boot();
-    } catch (e) {
-      inst.dispose();
-      throw e;
+    for (const sync of [true, false]) {
+      const inst = new Instance(shared, logStreamName);
+      try {
+        await inst.#boot(sync);
+        return inst;
+      } catch (e) {
+        inst.dispose();
+        if (!(e instanceof InitSliceExceeded)) throw e;
+      }
     }
-    return inst;
+    throw new Error('unreachable');
   }
 
   get dead(): boolean {
@@ -109,10 +192,9 @@ export class Instance {
     return this.#crashRequested;
   }
 
-  async #boot(): Promise<void> {
+  async #boot(sync: boolean): Promise<void> {
     const s = this.#shared;
-    const guest = compile(this.isolate, s.guestSource, 'verge:runtime', s.codeCache, 'guest');
-    const api = guest.runSync(this.#context, { reference: true }) as ivm.Reference<Record<string, unknown>>;
+    const api = this.#api;
     const fn = (name: string) => api.getSync(name, { reference: true }) as ivm.Reference<any>;
     const cff = s.mode === 'cff';
     this.#invoke = fn(cff ? 'invokeCff' : 'invoke');
@@ -128,13 +210,15 @@ export class Instance {
     const wrapper = user.runSync(this.#context, { reference: true }) as ivm.Reference<unknown>;
     const load = fn(cff ? 'loadCff' : 'loadUser');
     const args = cff ? [wrapper.derefInto(), s.pkg.filename] : [wrapper.derefInto(), s.pkg.exportPath, s.pkg.filename];
-    // Module initialization runs off the main thread: a runaway top level must not block the host.
     this.#busy = true;
     this.#current = { id: 0, settle: () => {}, log: (level, message) => this.#initLog.push({ level, message }) };
+    const slice = Math.min(s.syncSliceMs, s.initTimeoutMs);
     try {
-      await load.apply(undefined, args, { timeout: s.initTimeoutMs });
+      if (sync) load.applySync(undefined, args, { timeout: slice });
+      else await load.apply(undefined, args, { timeout: s.initTimeoutMs });
     } catch (e) {
       const msg = messageOf(e);
+      if (sync && TIMEOUT_RE.test(msg) && slice < s.initTimeoutMs) throw new InitSliceExceeded(msg);
       if (TIMEOUT_RE.test(msg)) throw new Error(`Init timed out after ${(s.initTimeoutMs / 1000).toFixed(2)} seconds`);
       if (MEMORY_RE.test(msg) || this.isolate.isDisposed) throw new Error(`Init ran out of memory (${s.memoryMB} MB)`);
       throw e;

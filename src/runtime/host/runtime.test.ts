@@ -253,6 +253,21 @@ describe('modules and packages', () => {
     await assert.rejects(load({ 'index.js': `exports.handler = (;` }), /Could not compile the function: .*index\.js:1:/);
   });
 
+  test('a module whose top level outgrows the synchronous slice still loads (off the main thread)', async () => {
+    const fn = await load({ 'index.js': `const t = Date.now(); while (Date.now() - t < 120) {} exports.handler = async () => ({ status: 200, headers: {}, body: 'slow init' });` });
+    const r = await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
+    assert.ok(r.ok && (r.value as CfResponse).body === 'slow init');
+  });
+
+  test('builtins load lazily through require and globals (querystring, Buffer, URL)', async () => {
+    const r = await run(`const qs = require('node:querystring');
+      exports.handler = async (e) => ({ status: 200, headers: {}, body: JSON.stringify({
+        q: qs.parse(e.Records[0].cf.request.querystring), b64: Buffer.from('a=1').toString('base64'),
+        host: new URL('https://example.net:8443/p?x=1').port }) });`);
+    assert.ok(r.ok, r.ok ? '' : r.message);
+    assert.deepEqual(JSON.parse((r.value as CfResponse).body!), { q: { lang: 'en', tag: ['red', 'blue'] }, b64: 'YT0x', host: '8443' });
+  });
+
   test('python is rejected for now, and the null runtime loads nothing', async () => {
     await assert.rejects(load({ 'index.py': 'def handler(e, c): return e' }, { runtime: 'python' }), /Python functions are not supported yet/);
     await assert.rejects(nullRuntime.load({} as FunctionSource, { eventTypes: [] }), /no function runtime configured/);
