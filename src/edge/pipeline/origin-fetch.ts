@@ -7,7 +7,7 @@
  */
 import { toVergeError } from '../../shared/errors.js';
 import { setHeader, type CfRequest } from '../../shared/lambda-edge/index.js';
-import { canServeStaleOnError, entryFromResponse, refreshEntry } from '../cache/index.js';
+import { canServeStaleOnError, conditionalHeaders, entryFromResponse, refreshEntry } from '../cache/index.js';
 import type { CacheEntry } from '../cache/types.js';
 import type { OriginPlan } from '../config/plan.js';
 import { buildOriginRequest, toOriginRequest } from '../origin/index.js';
@@ -115,9 +115,9 @@ async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, 
   return { response, source: 'origin', stored, ...timing };
 }
 
+/** Validators of the stale copy (RFC 9111 4.3.1); none for a `Vary: *` object (spec 7.4). */
 function addValidators(headers: CfRequest['headers'], e: CacheEntry): void {
-  if (e.etag) setHeader(headers, 'if-none-match', e.etag);
-  if (e.lastModified) setHeader(headers, 'if-modified-since', e.lastModified);
+  for (const [name, list] of Object.entries(conditionalHeaders(e))) setHeader(headers, name, list[0]!.value);
 }
 
 function staleResult(stale: CacheEntry): FetchResult {
