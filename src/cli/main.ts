@@ -6,6 +6,9 @@
 import { isVergeError } from '../shared/errors.js';
 import { UsageError } from './args.js';
 import { EDGE_HELP, edgeCommand } from './edge-command.js';
+import { INVOKE_HELP, invokeCommand } from './invoke-command.js';
+import { GENERATE_EVENT_HELP, generateEventCommand } from './generate-event-command.js';
+import { DEV_HELP, devCommand } from './dev-command.js';
 
 const HELP = `verge: a self-hosted CDN with programmable edges (CloudFront + Lambda@Edge on your servers)
 
@@ -13,6 +16,9 @@ Usage: verge <command> [options]
 
 Commands:
   edge        run one edge location (PoP) from distribution config files
+  dev         serve a project folder (configs + functions), reloading on change
+  invoke      run one function on one event, print result, logs and errors as JSON
+  generate-event  print a sample Lambda@Edge event (viewer-request, origin-request, ...)
   help        show this help, or \`verge help <command>\`
 
 Run \`verge <command> --help\` for a command's options.
@@ -20,6 +26,9 @@ Run \`verge <command> --help\` for a command's options.
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   edge: { run: edgeCommand, help: EDGE_HELP },
+  dev: { run: devCommand, help: DEV_HELP },
+  invoke: { run: invokeCommand, help: INVOKE_HELP },
+  'generate-event': { run: generateEventCommand, help: GENERATE_EVENT_HELP },
 };
 
 export async function main(argv: string[]): Promise<number> {
