@@ -42,6 +42,11 @@ function policies(txn: ViewerTxn, deps: PipelineDeps): StepName {
         ...(txn.originLatencyMs !== undefined ? { upstreamFirstByteMs: txn.originLatencyMs } : {}),
       },
     });
+    // Removing Server makes CloudFront insert its own (spec 7.9); Date is ensured in finalize.
+    const h = txn.response!.headers;
+    if (!h['server'] && policy.removeHeaders.some((n) => n.toLowerCase() === 'server')) {
+      h['server'] = [{ key: 'Server', value: 'Verge' }];
+    }
   }
   return 'viewerResponse';
 }
