@@ -27,6 +27,7 @@ import { releaseSpares, retainSpares } from './instance.js';
 import { IsolatePool, type PoolLogLine, type PoolOutcome } from './isolate-pool.js';
 import { resolveLimits, type FunctionLimits } from './limits.js';
 import { buildCffPackage, buildLambdaPackage } from './package.js';
+import { stackRemapper } from './source-map.js';
 import { MESSAGES, validateLambdaResult } from './validate.js';
 
 export { PROFILES, resolveLimits } from './limits.js';
@@ -141,7 +142,9 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
     throw loadError(`Function '${source.name}' failed to initialize: ${e instanceof Error ? e.message : String(e)}`, e);
   }
   const meter = cff ? new ComputeMeter(p.cff, o.clock) : undefined;
-  return { source, limits, pool, cff, meter, redact: redactor(source), packageBytes: pkg.packageBytes };
+  const redact = redactor(source);
+  const remap = pkg.sourceMap ? stackRemapper(pkg.sourceMap, pkg.filename.replace(/^\/var\/task\//, ''), 1) : (t: string) => t;
+  return { source, limits, pool, cff, meter, redact: (t) => redact(remap(t)), packageBytes: pkg.packageBytes };
 }
 
 type Failure = Extract<InvokeResult, { ok: false }>['code'];

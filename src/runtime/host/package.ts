@@ -25,6 +25,8 @@ export interface BuiltPackage {
   exportPath: string;
   /** Compressed package size in bytes. */
   packageBytes: number;
+  /** Source map of the compiled code (its first line is line 2 of `wrapper`). */
+  sourceMap?: string;
 }
 
 const TASK_ROOT = '/var/task';
@@ -178,11 +180,14 @@ function formatEsbuildError(e: unknown): string {
     .join('\n');
 }
 
-async function bundle(set: FileSet, entry: string): Promise<{ code: string; inputs: string[] }> {
+async function bundle(set: FileSet, entry: string): Promise<{ code: string; map: string; inputs: string[] }> {
   try {
     const out = await build({
       entryPoints: [join(set.root, entry)],
       absWorkingDir: set.root,
+      outfile: join(set.root, '__verge_bundle.js'),
+      sourcemap: 'external',
+      sourcesContent: false,
       bundle: true,
       write: false,
       metafile: true,
@@ -197,7 +202,9 @@ async function bundle(set: FileSet, entry: string): Promise<{ code: string; inpu
       charset: 'utf8',
     });
     const inputs = Object.keys(out.metafile.inputs);
-    return { code: out.outputFiles[0]!.text, inputs };
+    const code = out.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+    const map = out.outputFiles.find((f) => f.path.endsWith('.map'))?.text ?? '';
+    return { code, map, inputs };
   } catch (e) {
     throw loadError(`Could not compile the function: ${formatEsbuildError(e)}`);
   }
@@ -216,14 +223,14 @@ export async function buildLambdaPackage(source: FunctionSource, maxPackageBytes
     if (!SCRIPT_EXTS.includes(extname(entry)) && extname(entry) !== '') {
       throw loadError(`Unsupported handler file type: ${entry} (expected ${SCRIPT_EXTS.join(', ')})`);
     }
-    const { code, inputs } = await bundle(set, entry);
+    const { code, map, inputs } = await bundle(set, entry);
     // A single-file package counts what it bundles; a folder or zip counts everything in it.
     const counted = set.entry ? new Map(inputs.flatMap((i) => (set.files.has(i) ? [[i, set.files.get(i)!] as const] : []))) : set.files;
     if (set.entry) {
       for (const i of inputs) if (!counted.has(i)) counted.set(i, new Uint8Array(await readFile(join(set.root, i))));
     }
     const packageBytes = checkPackageSize(counted, maxPackageBytes, set.zipBytes);
-    return { wrapper: wrapModule(code), filename: `${TASK_ROOT}/${entry}`, exportPath, packageBytes };
+    return { wrapper: wrapModule(code), filename: `${TASK_ROOT}/${entry}`, exportPath, packageBytes, sourceMap: map };
   } finally {
     if (set.temp !== undefined) await rm(set.temp, { recursive: true, force: true });
   }
@@ -251,17 +258,21 @@ export async function buildCffPackage(source: FunctionSource, maxCodeBytes: numb
     throw loadError(`The function code size is larger than the maximum allowed size for CloudFront Functions: ${bytes} Max allowed: ${maxCodeBytes}`);
   }
   let code: string;
+  let map: string;
   try {
     const out = await transform(`${text}\n;module.exports.__cffHandler = typeof handler === 'function' ? handler : undefined;`, {
       format: 'cjs',
       loader: 'js',
       target: 'es2022',
       sourcefile: 'index.js',
+      sourcemap: 'external',
+      sourcesContent: false,
       logLevel: 'silent',
     });
     code = out.code;
+    map = out.map;
   } catch (e) {
     throw loadError(`Could not compile the function: ${formatEsbuildError(e)}`);
   }
-  return { wrapper: wrapModule(code, true), filename: '/index.js', exportPath: 'handler', packageBytes: bytes };
+  return { wrapper: wrapModule(code, true), filename: `${TASK_ROOT}/index.js`, exportPath: 'handler', packageBytes: bytes, sourceMap: map };
 }

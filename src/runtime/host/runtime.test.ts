@@ -76,10 +76,13 @@ describe('completion forms (spec 2.2)', () => {
     assert.equal(late.length, 2);
   });
 
-  test('a synchronous throw is an execution error with the stack', async () => {
+  test('a synchronous throw is an execution error with the stack, mapped to the source lines', async () => {
     const f = failure(await run(`exports.handler = () => {\n  throw new Error('boom');\n};`));
     assert.equal(f.code, 'LAMBDA_EXECUTION_ERROR');
-    assert.match(f.message, /^Error: boom\n\s+at /);
+    assert.equal(f.message, 'Error: boom\n    at exports.handler (index.js:2:9)');
+    const fn = await load({ 'index.mjs': `import { f } from './lib/deep.mjs';\nexport const handler = async () => {\n  return f();\n};`, 'lib/deep.mjs': `export function f() {\n  throw new TypeError('deep');\n}` });
+    const r = failure(await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') }));
+    assert.equal(r.message, 'TypeError: deep\n    at f (lib/deep.mjs:2:9)\n    at handler (index.mjs:3:10)');
   });
 
   test('a rejection and callback(err) are execution errors', async () => {
