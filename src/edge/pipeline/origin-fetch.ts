@@ -10,7 +10,7 @@ import { setHeader, type CfRequest } from '../../shared/lambda-edge/index.js';
 import { canServeStaleOnError, conditionalHeaders, entryFromResponse, refreshEntry } from '../cache/index.js';
 import type { CacheEntry } from '../cache/types.js';
 import type { OriginPlan } from '../config/plan.js';
-import { buildOriginRequest, toOriginRequest } from '../origin/index.js';
+import { buildOriginRequest, cloudFrontHeaderForwarded, toOriginRequest, viewerHeaderForwarded } from '../origin/index.js';
 import type { OriginResponse } from '../origin/types.js';
 import { applyCompressionHeaders, chooseEncoding, compress } from '../compress/index.js';
 import type { PipelineDeps } from './deps.js';
@@ -110,6 +110,7 @@ async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, 
     body: res.body,
   });
   if (post.kind === 'error') return { ...post.result, ...timing };
+  filterVary(txn, post.response);
   const response = await maybeCompress(txn, post.response);
   const stored = cacheable ? store(txn, deps, response, now()) : null;
   return { response, source: 'origin', stored, ...timing };
@@ -118,6 +119,31 @@ async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, 
 /** Validators of the stale copy (RFC 9111 4.3.1); none for a `Vary: *` object (spec 7.4). */
 function addValidators(headers: CfRequest['headers'], e: CacheEntry): void {
   for (const [name, list] of Object.entries(conditionalHeaders(e))) setHeader(headers, name, list[0]!.value);
+}
+
+const DEVICE_HEADERS = ['cloudfront-is-desktop-viewer', 'cloudfront-is-mobile-viewer', 'cloudfront-is-tablet-viewer', 'cloudfront-is-smarttv-viewer'];
+
+/**
+ * Spec 7.10: Vary keeps only Accept-Encoding, Cookie, the header names forwarded to the origin,
+ * and User-Agent when device headers are forwarded; `*` stays (7.4). The origin cannot have
+ * varied on a header it never got, so keeping such a name would only split the cache.
+ */
+function filterVary(txn: ViewerTxn, r: EdgeResponse): void {
+  const list = r.headers['vary'];
+  if (!list) return;
+  const { cachePolicy: cp, originRequestPolicy: orp } = txn.behavior!;
+  const keep = (n: string): boolean =>
+    n === '*' ||
+    n === 'accept-encoding' ||
+    n === 'cookie' ||
+    (n.startsWith('cloudfront-') ? cloudFrontHeaderForwarded(n, cp, orp) : viewerHeaderForwarded(n, cp, orp)) ||
+    (n === 'user-agent' && DEVICE_HEADERS.some((d) => cloudFrontHeaderForwarded(d, cp, orp)));
+  const names = list
+    .flatMap((e) => e.value.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '' && keep(v.toLowerCase()));
+  if (names.length === 0) delete r.headers['vary'];
+  else r.headers['vary'] = [{ key: list[0]!.key ?? 'Vary', value: names.join(', ') }];
 }
 
 function staleResult(stale: CacheEntry): FetchResult {
