@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/shared/clock.js';
 import { nullRuntime } from '../../src/runtime/host/index.js';
-import { startOrigin, type ScriptedOrigin } from '../harness/origin.js';
+import { startOrigin, type ScriptedOrigin, type ScriptedResponse } from '../harness/origin.js';
 import { distribution, startTestEdge, type TestEdge } from '../harness/edge.js';
 
 const policy = { minTTL: 5, defaultTTL: 100, maxTTL: 1000, queryStrings: 'all' };
@@ -35,7 +35,7 @@ describe('edge cache: freshness and TTLs (spec 7.4)', () => {
         r.headers['if-none-match'] === '"r1"'
           ? { status: 304, headers: { 'cache-control': 'max-age=10', etag: '"r1"' } }
           : { headers: { 'cache-control': 'max-age=10', etag: '"r1"' }, body: 'reval-body' },
-      '/lm': (r) =>
+      '/lm': (r): ScriptedResponse =>
         r.headers['if-modified-since']
           ? { status: 304, headers: { 'cache-control': 'max-age=10' } }
           : { headers: { 'cache-control': 'max-age=10', 'last-modified': 'Wed, 01 Oct 2025 00:00:00 GMT' }, body: 'lm-body' },
