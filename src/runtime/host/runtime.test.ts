@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { zipSync, strToU8 } from 'fflate';
 import { createFunctionRuntime, nullRuntime } from './index.js';
 import { sampleEvent } from './test-events.js';
@@ -274,6 +276,33 @@ describe('modules and packages', () => {
   test('python is rejected for now, and the null runtime loads nothing', async () => {
     await assert.rejects(load({ 'index.py': 'def handler(e, c): return e' }, { runtime: 'python' }), /Python functions are not supported yet/);
     await assert.rejects(nullRuntime.load({} as FunctionSource, { eventTypes: [] }), /no function runtime configured/);
+  });
+});
+
+describe('host calls (fetch, http)', () => {
+  const server = createServer((req, res) => {
+    setTimeout(() => res.end(`hello ${req.url}`), 20);
+  });
+  const ready = new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  test('an async handler awaiting fetch against a local server', async () => {
+    const port = await ready;
+    const r = await run(`exports.handler = async () => { const res = await fetch('http://127.0.0.1:${port}/f'); return { status: res.status, headers: {}, body: await res.text() }; };`);
+    assert.ok(r.ok, r.ok ? '' : r.message);
+    assert.equal((r.value as CfResponse).body, 'hello /f');
+  });
+
+  test('a callback handler using http.get: the pending request keeps the invocation open', async () => {
+    const port = await ready;
+    const r = await run(`const http = require('http');
+      let body = '';
+      exports.handler = (e, c, cb) => {
+        http.get('http://127.0.0.1:${port}/cb', (res) => { res.setEncoding('utf8'); res.on('data', (d) => { body += d; }); res.on('end', () => console.log('got', body)); });
+        cb(null, { status: 200, headers: {} });
+      };`);
+    assert.ok(r.ok, r.ok ? '' : r.message);
+    assert.deepEqual(messages(r), ['got hello /cb'], 'callbackWaitsForEmptyEventLoop waited for the request');
   });
 });
 
