@@ -1,0 +1,228 @@
+/**
+ * @module client/types
+ * The resources of the control plane's REST API (`docs/api.md`) as TypeScript types: what
+ * the client sends and what it gets back. Shared shapes (distribution config, log records)
+ * come from `src/shared`; everything else is defined here because only clients need it.
+ */
+import type { DistributionConfig } from '../shared/config/types.js';
+import type { LogRecord } from '../shared/replication/protocol.js';
+
+export type { DistributionConfig, LogRecord };
+
+export type FunctionRuntime = 'nodejs' | 'python' | 'cloudfront-js-2.0';
+export type LimitProfile = 'cloudfront' | 'relaxed';
+export type EventType = 'viewer-request' | 'origin-request' | 'origin-response' | 'viewer-response';
+
+/** A function package in a request: a zip, a map of text files, or one source file. */
+export type CodeInput = { zipBase64: string } | { files: Record<string, string> } | { source: string; filename: string };
+
+export interface FunctionVersion {
+  version: number;
+  sha256: string;
+  size: number;
+  createdAt: string;
+  description?: string;
+}
+
+export interface FunctionResource {
+  name: string;
+  runtime: FunctionRuntime;
+  handler: string;
+  memoryMB: number;
+  timeoutMs: number;
+  profile: LimitProfile;
+  concurrency: number;
+  env: Record<string, string>;
+  /** Always `***`: secrets are never returned in plain text. */
+  secrets: Record<string, string>;
+  codeSha256: string;
+  codeSize: number;
+  lastModified: string;
+  versions?: FunctionVersion[];
+  etag: string;
+}
+
+export interface CreateFunctionInput {
+  name: string;
+  runtime: FunctionRuntime;
+  handler?: string;
+  memoryMB?: number;
+  timeoutMs?: number;
+  profile?: LimitProfile;
+  concurrency?: number;
+  env?: Record<string, string>;
+  secrets?: Record<string, string>;
+  code: CodeInput;
+}
+
+export interface UpdateFunctionInput {
+  handler?: string;
+  memoryMB?: number;
+  timeoutMs?: number;
+  profile?: LimitProfile;
+  concurrency?: number;
+  env?: Record<string, string>;
+  /** `{ K: null }` deletes a secret. */
+  secrets?: Record<string, string | null>;
+}
+
+export interface FunctionCode {
+  files: Record<string, string>;
+  zipBase64: string;
+}
+
+export interface FunctionTestInput {
+  eventType: EventType;
+  event?: unknown;
+  version?: number | string;
+}
+
+export interface FunctionTestResult {
+  result: unknown;
+  logs: unknown[];
+  durationMs: number;
+  coldStart: boolean;
+  error: { class?: string; code?: string; message: string } | null;
+}
+
+export interface Distribution {
+  id: string;
+  config: DistributionConfig;
+  status: 'InProgress' | 'Deployed';
+  /** PoP ids that have not acknowledged the snapshot carrying the latest change. */
+  pending: string[];
+  lastModified: string;
+  etag: string;
+}
+
+export interface Trigger {
+  id: string;
+  distributionId: string;
+  /** A path pattern (`/api/*`) or `default`. */
+  behavior: string;
+  eventType: EventType;
+  /** `name:version`. */
+  function: string;
+  includeBody: boolean;
+}
+
+export interface CreateTriggerInput {
+  distributionId: string;
+  behavior: string;
+  eventType: EventType;
+  function: string;
+  includeBody?: boolean;
+}
+
+export interface Invalidation {
+  id: string;
+  distributionId: string;
+  paths: string[];
+  tags: string[];
+  createdAt: string;
+  status: 'InProgress' | 'Completed';
+  pops: Record<string, { status: string; removed: number }>;
+}
+
+export interface KeyValueStore {
+  name: string;
+  keyCount: number;
+  updatedAt: string;
+}
+
+export interface Pop {
+  id: string;
+  region: string;
+  location?: string;
+  appliedVersion: number;
+  lastSeen: string | number | null;
+  health: 'healthy' | 'stale' | 'down';
+}
+
+export interface DeploymentAck {
+  ok: boolean;
+  at: string | number;
+  error?: string | null;
+}
+
+export interface Deployment {
+  version: number;
+  createdAt: string;
+  reason: string;
+  checksum: string;
+  acks: Record<string, DeploymentAck>;
+}
+
+export interface Token {
+  id: string;
+  name: string;
+  kind: 'admin' | 'edge';
+  pop?: string | null;
+  createdAt: string;
+  revokedAt?: string | null;
+}
+
+export interface CreatedToken {
+  id: string;
+  name: string;
+  kind: 'admin' | 'edge';
+  pop?: string | null;
+  /** Shown once. */
+  token: string;
+}
+
+export interface Health {
+  status: 'ok';
+  snapshot: number;
+}
+
+export interface LogFilter {
+  function?: string;
+  version?: string | number;
+  distribution?: string;
+  pop?: string;
+  status?: string | number;
+  requestId?: string;
+  type?: LogRecord['type'];
+  /** Epoch ms, ISO time, or a duration like `10m` (the server's grammar). */
+  since?: string | number;
+  until?: string | number;
+  limit?: number;
+}
+
+export interface MetricQuery {
+  kind: 'function' | 'distribution';
+  name?: string;
+  version?: string | number;
+  distribution?: string;
+  pop?: string;
+  since?: string | number;
+  until?: string | number;
+  step?: string | number;
+}
+
+export interface MetricPointOut {
+  time: number;
+  invocations?: number;
+  errors?: Record<string, number>;
+  p50?: number | null;
+  p95?: number | null;
+  p99?: number | null;
+  coldStarts?: number;
+  throttles?: number;
+  requests?: number;
+  bytes?: number;
+  hitRatio?: number | null;
+  rate4xx?: number | null;
+  rate5xx?: number | null;
+  originLatencyP50?: number | null;
+}
+
+export interface MetricSeries {
+  labels: Record<string, string>;
+  points: MetricPointOut[];
+}
+
+export interface Items<T> {
+  items: T[];
+}
