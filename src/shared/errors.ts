@@ -61,6 +61,7 @@ export const ERROR_CODES = {
   ALREADY_EXISTS: { status: 409, summary: 'A resource with this name or id already exists.' },
   FUNCTION_IN_USE: { status: 409, summary: 'The function cannot be deleted while one of its versions is attached to a distribution.' },
   PRECONDITION_FAILED: { status: 412, summary: 'If-Match names a revision that is no longer current; nothing was changed.' },
+  CONTROL_UNREACHABLE: { summary: 'The CLI could not reach the control plane, or what answered is not its API.' },
   // Internal
   INTERNAL: { status: 500, xCache: 'Error', detail: 'Error', summary: 'An unexpected internal error; this is a bug.' },
 } as const satisfies Record<string, ErrorSpec>;
