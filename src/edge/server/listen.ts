@@ -57,6 +57,9 @@ export function listenHttps(
     { cert: opts.cert, key: opts.key, allowHTTP1: true, settings: { maxHeaderListSize: MAX_HEADER_BYTES } },
     handler,
   );
+  // The HTTP/1.1 fallback parser reads `maxHeaderSize` from the server object (Node's http
+  // connection listener); without it HTTPS/1.1 would refuse headers over Node's 16 KiB default.
+  (server as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_HEADER_BYTES;
   server.on('clientError' as 'session', onClientError as any);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
