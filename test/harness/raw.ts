@@ -6,6 +6,7 @@
  * first response's status line, headers and body.
  */
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 export interface RawResponse {
   /** 0 when no status line arrived (the server closed without answering). */
@@ -21,11 +22,16 @@ export interface RawResponse {
 
 /** Send `data` to host:port and collect the answer (bounded by `timeoutMs`). */
 export function rawRequest(url: string, data: string | Buffer, timeoutMs = 3000): Promise<RawResponse> {
-  const { hostname, port } = new URL(url);
+  const { hostname, port, protocol } = new URL(url);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let closed = false;
-    const socket = connect({ host: hostname, port: Number(port) });
+    // https: URLs speak HTTP/1.1 over TLS (ALPN http/1.1), trusting any certificate.
+    const socket =
+      protocol === 'https:'
+        ? tlsConnect({ host: hostname, port: Number(port), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] })
+        : connect({ host: hostname, port: Number(port) });
+    const ready = protocol === 'https:' ? 'secureConnect' : 'connect';
     const finish = () => {
       clearTimeout(timer);
       socket.destroy();
@@ -41,7 +47,7 @@ export function rawRequest(url: string, data: string | Buffer, timeoutMs = 3000)
       closed = true;
       finish();
     });
-    socket.on('connect', () => socket.write(data));
+    socket.on(ready, () => socket.write(data));
   });
 }
 

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOrigin, type ScriptedOrigin } from '../harness/origin.js';
 import { distribution, startTestEdge, type TestEdge } from '../harness/edge.js';
+import { rawRequest } from '../harness/raw.js';
 
 function makeCert(): { cert: Buffer; key: Buffer; dir: string } | null {
   const dir = mkdtempSync(join(tmpdir(), 'verge-tls-'));
@@ -193,6 +194,22 @@ describe('HTTPS with HTTP/2 and HTTP/1.1', { skip }, () => {
     const ok = await h2get('/only/x');
     assert.equal(ok.status, 200);
     assert.equal(ok.body.toString(), 'hello /only/x');
+  });
+
+  test('HTTPS/1.1 has the same request limits and parser checks as plain HTTP', async () => {
+    const pad = (total: number, path: string) => {
+      const head = `GET ${path} HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\nX-Pad: `;
+      return head + 'p'.repeat(total - head.length - 4) + '\r\n\r\n';
+    };
+    const under = await rawRequest(te.edge.httpsUrl!, pad(20_000, '/api/tls-under'));
+    assert.equal(under.status, 200);
+    const over = await rawRequest(te.edge.httpsUrl!, pad(24_000, '/api/tls-over'));
+    assert.equal(over.status, 413);
+    const bad = await rawRequest(te.edge.httpsUrl!, 'GARBAGE\r\n\r\n');
+    assert.equal(bad.status, 400);
+    const v09 = await rawRequest(te.edge.httpsUrl!, 'GET /api/tls-09\r\nHost: test.local\r\n\r\n');
+    assert.equal(v09.status, 400);
+    assert.equal(origin.count('/api/tls-over') + origin.count('/api/tls-09'), 0);
   });
 
   test('redirect-to-https points at the real HTTPS port, and following it is served', async () => {
