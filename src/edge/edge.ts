@@ -23,6 +23,7 @@ import { FunctionHost } from './functions/function-host.js';
 import { EdgeStats } from './observe/stats.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import type { FetchResult } from './pipeline/transaction.js';
+import { InvalidationFence } from './pipeline/invalidation-fence.js';
 import { createAccessLog } from './server/access-log.js';
 import { handleRequest, type HandlerContext } from './server/handler.js';
 import { listenHttp, listenHttps } from './server/listen.js';
@@ -117,6 +118,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     viaToken: `1.1 ${popId}.verge (Verge)`,
     httpsPort: httpsPortWanted,
     serverTiming: opts.serverTiming ?? false,
+    fence: new InvalidationFence(),
     background(p) {
       pending.add(p);
       void p.finally(() => pending.delete(p));
@@ -134,6 +136,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
 
   const invalidate = (req: InvalidationRequest): number => {
     validateInvalidation(req);
+    deps.fence!.record(req);
     const n = cache.invalidate(req);
     stats.invalidations.inc({ distribution: req.distributionId }, n);
     return n;

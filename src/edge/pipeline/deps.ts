@@ -12,6 +12,7 @@ import type { FunctionHost } from '../functions/function-host.js';
 import type { GeoLookup } from '../geo/index.js';
 import type { EdgeStats } from '../observe/stats.js';
 import type { FetchResult } from './transaction.js';
+import type { InvalidationFence } from './invalidation-fence.js';
 
 export interface PipelineDeps {
   clock: Clock;
@@ -30,6 +31,8 @@ export interface PipelineDeps {
   httpsPort: number;
   /** Emit Server-Timing on every response even without a policy asking for it. */
   serverTiming: boolean;
+  /** Invalidations in epochs, so a fetch in flight during one does not store its answer. */
+  fence?: InvalidationFence;
   /** Keep background work (stale-while-revalidate refreshes) visible to shutdown. */
   background(p: Promise<unknown>): void;
 }

@@ -54,6 +54,7 @@ function overridden(txn: ViewerTxn, origin: OriginPlan): OriginPlan {
 async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, cacheable: boolean): Promise<FetchResult> {
   const b = txn.behavior!;
   const now = () => deps.clock.now();
+  const epoch = deps.fence?.epoch ?? 0;
   let cfReq: CfRequest = buildOriginRequest({
     viewer: { ...txn.request, headers: keyHeaders(txn, deps) },
     cachePolicy: b.cachePolicy,
@@ -69,7 +70,7 @@ async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, 
   const pre = await runOriginRequestHook(txn, deps, cfReq, body);
   if (pre.kind === 'error') return pre.result;
   if (pre.kind === 'response') {
-    const stored = cacheable ? store(txn, deps, pre.response, now()) : null;
+    const stored = cacheable ? store(txn, deps, pre.response, now(), epoch) : null;
     return { response: pre.response, source: 'generated-at-origin-request', stored };
   }
   cfReq = pre.request;
@@ -98,7 +99,7 @@ async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, 
 
   if (stale && res.status === 304) {
     const refreshed = refreshEntry(stale, res.headers, now(), { policy: b.cachePolicy });
-    deps.cache.set(refreshed);
+    if (!deps.fence?.invalidatedSince(epoch, refreshed)) deps.cache.set(refreshed);
     return { response: responseFromEntry(refreshed), source: 'refresh', stored: refreshed, ...timing };
   }
   if (stale && res.status >= 500 && canServeStaleOnError(stale, now())) return { ...staleResult(stale), ...timing };
@@ -112,7 +113,7 @@ async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, 
   if (post.kind === 'error') return { ...post.result, ...timing };
   filterVary(txn, post.response);
   const response = await maybeCompress(txn, post.response);
-  const stored = cacheable ? store(txn, deps, response, now()) : null;
+  const stored = cacheable ? store(txn, deps, response, now(), epoch) : null;
   return { response, source: 'origin', stored, ...timing };
 }
 
@@ -170,7 +171,7 @@ async function maybeCompress(txn: ViewerTxn, r: EdgeResponse): Promise<EdgeRespo
   return { ...r, body };
 }
 
-function store(txn: ViewerTxn, deps: PipelineDeps, r: EdgeResponse, now: number): CacheEntry | null {
+function store(txn: ViewerTxn, deps: PipelineDeps, r: EdgeResponse, now: number, epoch: number): CacheEntry | null {
   const dist = txn.dist!;
   const entry = entryFromResponse({
     key: txn.cacheKey!,
@@ -189,6 +190,9 @@ function store(txn: ViewerTxn, deps: PipelineDeps, r: EdgeResponse, now: number)
     now,
   });
   if (!entry) return null;
-  return storeEntry(deps.cache, entry, keyHeaders(txn, deps), txn.acceptEncoding);
+  const stored = storeEntry(deps.cache, entry, keyHeaders(txn, deps), txn.acceptEncoding);
+  // Invalidated while this fetch was in flight: serve it to the waiting viewers, keep nothing.
+  if (deps.fence?.invalidatedSince(epoch, stored)) deps.cache.delete(stored.key);
+  return stored;
 }
 
