@@ -155,6 +155,11 @@ async function main(): Promise<void> {
     return;
   }
   const loadBefore = loadavg();
+  if (loadBefore[0]! > cpus().length) {
+    console.log(
+      `note: the machine is busy (load ${loadBefore[0]!.toFixed(1)} on ${cpus().length} cores): expect noisy figures`,
+    );
+  }
   const origin = await startOrigin();
   const originPort = (origin.address() as AddressInfo).port;
   const dir = mkdtempSync(join(tmpdir(), 'verge-bench-'));
