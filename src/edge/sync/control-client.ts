@@ -1,0 +1,167 @@
+/**
+ * @module edge/sync/control-client
+ * The edge's side of the replication protocol's transport (src/shared/replication/protocol.ts):
+ * one method per route, JSON over HTTP with the edge's bearer token, and the watch stream read
+ * as server-sent events. Every failure becomes a REPLICATION_FAILED VergeError that names the
+ * route and the status, so the sync loop can log it and back off. Knows nothing about plans.
+ */
+import { VergeError } from '../../shared/errors.js';
+import type {
+  AckRequest,
+  InvalidationAck,
+  LogBatch,
+  MetricBatch,
+  RegisterRequest,
+  Snapshot,
+} from '../../shared/replication/protocol.js';
+import { SseParser, type SseEvent } from './sse.js';
+
+export interface ControlClientOptions {
+  /** The control plane's base URL, e.g. `http://127.0.0.1:8080` (a trailing `/api/v1` is fine). */
+  url: string;
+  token: string;
+  /** Per-request timeout for everything but the watch stream (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** Bundles above this are refused before they are buffered (Lambda@Edge's limit is 50 MB). */
+const MAX_BLOB_BYTES = 64 * 1024 * 1024;
+
+export class ControlClient {
+  readonly base: string;
+  readonly #token: string;
+  readonly #timeoutMs: number;
+
+  constructor(opts: ControlClientOptions) {
+    this.base = opts.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '') + '/api/v1/edge';
+    this.#token = opts.token;
+    this.#timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  register(req: RegisterRequest): Promise<unknown> {
+    return this.#json('POST', '/register', req);
+  }
+  async snapshot(version: number): Promise<Snapshot> {
+    return (await this.#json('GET', `/snapshots/${version}`)) as Snapshot;
+  }
+  bundle(sha256: string): Promise<Buffer> {
+    return this.#bytes(`/bundles/${encodeURIComponent(sha256)}`);
+  }
+  kvs(sha256: string): Promise<Buffer> {
+    return this.#bytes(`/kvs/${encodeURIComponent(sha256)}`);
+  }
+  async ack(req: AckRequest): Promise<void> {
+    await this.#json('POST', '/acks', req);
+  }
+  async invalidationAck(id: string, ack: InvalidationAck): Promise<void> {
+    await this.#json('POST', `/invalidations/${encodeURIComponent(id)}/ack`, ack);
+  }
+  async logs(batch: LogBatch): Promise<void> {
+    await this.#json('POST', '/logs', batch);
+  }
+  async metrics(batch: MetricBatch): Promise<void> {
+    await this.#json('POST', '/metrics', batch);
+  }
+
+  /**
+   * Open `GET /watch?after=N` and call `onEvent` for each event until the stream ends, the
+   * signal aborts, or nothing (not even a ping) arrives for `idleMs` (the server pings every
+   * 15 s, so a silent stream is a dead one). Resolves when the stream ends; rejects on failure.
+   */
+  async watch(
+    after: number,
+    onEvent: (ev: SseEvent) => void,
+    opts: { signal: AbortSignal; idleMs?: number; onOpen?: () => void },
+  ): Promise<void> {
+    const idleMs = opts.idleMs ?? 45_000;
+    const ctl = new AbortController();
+    const abort = () => ctl.abort();
+    opts.signal.addEventListener('abort', abort, { once: true });
+    let idle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => ctl.abort(new Error(`no event for ${idleMs} ms`)), idleMs);
+    };
+    try {
+      arm();
+      const res = await this.#fetch('GET', `/watch?after=${after}`, undefined, ctl.signal, 'text/event-stream');
+      opts.onOpen?.();
+      if (!res.body) return;
+      const parser = new SseParser();
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        arm();
+        for (const ev of parser.push(decoder.decode(chunk, { stream: true }))) onEvent(ev);
+      }
+    } catch (e) {
+      if (opts.signal.aborted) return;
+      throw e instanceof VergeError ? e : fail('GET /watch', (e as Error).message, e);
+    } finally {
+      clearTimeout(idle);
+      opts.signal.removeEventListener('abort', abort);
+    }
+  }
+
+  async #json(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await this.#fetch(method, path, body, AbortSignal.timeout(this.#timeoutMs), 'application/json');
+    const text = await res.text();
+    if (!text) return null;
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw fail(`${method} ${path}`, 'the answer is not JSON', e);
+    }
+  }
+
+  async #bytes(path: string): Promise<Buffer> {
+    const res = await this.#fetch('GET', path, undefined, AbortSignal.timeout(this.#timeoutMs * 3), '*/*');
+    const declared = Number(res.headers.get('content-length') ?? '0');
+    if (declared > MAX_BLOB_BYTES)
+      throw fail(`GET ${path}`, `${declared} bytes is over the ${MAX_BLOB_BYTES}-byte limit`);
+    try {
+      return Buffer.from(await res.arrayBuffer());
+    } catch (e) {
+      // A connection cut mid-body: the blob is truncated, which the hash check would catch too.
+      throw fail(`GET ${path}`, `download cut short: ${(e as Error).message}`, e);
+    }
+  }
+
+  async #fetch(method: string, path: string, body: unknown, signal: AbortSignal, accept: string): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers,
+        signal,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw fail(
+        `${method} ${path}`,
+        `control plane unreachable (${cause?.code ?? cause?.message ?? (e as Error).message})`,
+        e,
+      );
+    }
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      let message = text.slice(0, 300);
+      try {
+        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw fail(`${method} ${path}`, `HTTP ${res.status}${message ? `: ${message}` : ''}`, undefined, res.status);
+    }
+    return res;
+  }
+}
+
+function fail(route: string, reason: string, cause?: unknown, status?: number): VergeError {
+  return new VergeError('REPLICATION_FAILED', `${route}: ${reason}`, {
+    ...(cause === undefined ? {} : { cause }),
+    details: { route, ...(status === undefined ? {} : { status }) },
+  });
+}
