@@ -13,8 +13,6 @@ export interface CffConfig {
   runtime: '1.0' | '2.0';
   /** The associated KeyValueStore id, or null when none is associated. */
   kvsId: string | null;
-  /** Origin ids of the distribution (selectRequestOriginById checks against them when given). */
-  originIds: string[] | null;
 }
 
 interface CffMeta {
@@ -22,6 +20,8 @@ interface CffMeta {
   now: number;
   eventType: string;
   rawQueryString: string | null;
+  /** Origin ids of the distribution (selectRequestOriginById checks against them when given). */
+  originIds: string[] | null;
 }
 
 type Handler = (event: unknown) => unknown;
@@ -32,6 +32,7 @@ let eventType = 'viewer-request';
 let origin: Record<string, unknown> | undefined;
 let reported = -1;
 let currentId = -1;
+let originIds: string[] | null = null;
 
 function blocked(): never {
   throw new EvalError('Code generation from strings is not allowed in CloudFront Functions');
@@ -113,7 +114,7 @@ function cloudfrontModule(): Record<string, unknown> {
     selectRequestOriginById(originId: unknown) {
       viewerRequestOnly('selectRequestOriginById');
       const id = P.String(originId);
-      if (cfg.originIds && !cfg.originIds.includes(id)) throw new Error(`No origin with id '${id}' in this distribution`);
+      if (originIds && !originIds.includes(id)) throw new Error(`No origin with id '${id}' in this distribution`);
       origin = { originId: id };
     },
     createRequestOriginGroup(params: { originIds?: unknown; failoverCriteria?: { statusCodes?: unknown } }) {
@@ -168,6 +169,7 @@ export function invokeCff(eventJson: string, metaJson: string): void {
   const meta = P.parse(metaJson) as CffMeta;
   frozenNow = meta.now;
   eventType = meta.eventType;
+  originIds = meta.originIds;
   origin = undefined;
   currentId = meta.id;
   const id = meta.id;

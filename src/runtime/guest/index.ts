@@ -15,6 +15,7 @@ import { checkIdleCff, invokeCff, loadCff, setupCff, type CffConfig } from './cf
 interface GuestConfig {
   mode: 'lambda' | 'cff';
   builtins: string[];
+  userBuiltins: string[];
   globals: Record<string, [string, string]>;
   env: Record<string, string>;
   lambda?: LambdaConfig;
@@ -36,7 +37,7 @@ export function init(
 ): void {
   setHandles({ call, callAsync, op, opAsync });
   const cfg = P.parse(configJson) as GuestConfig;
-  configureModules({ builtins: cfg.builtins, globals: cfg.globals });
+  configureModules({ builtins: cfg.builtins, userBuiltins: cfg.userBuiltins, globals: cfg.globals });
   define('console', makeConsole(cfg.mode === 'cff'));
   define('global', globalThis);
   if (cfg.mode === 'cff') {

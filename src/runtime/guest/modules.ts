@@ -9,8 +9,10 @@ import { P, bridge, op } from './host.js';
 import { nextTick } from './timers.js';
 
 export interface ModuleConfig {
-  /** Builtins this function may require (after the mode's own filtering). */
+  /** Every builtin that can be loaded (builtins require each other, e.g. crypto → buffer). */
   builtins: string[];
+  /** The builtins user code may require (CloudFront Functions get fewer). */
+  userBuiltins: string[];
   /** Lazy globals: name → [module, export]. */
   globals: Record<string, [string, string]>;
 }
@@ -23,12 +25,14 @@ const cache = new Map<string, unknown>();
 const loading = new Set<string>();
 const extra = new Map<string, () => unknown>();
 let allowed: string[] = [];
+let loadable: string[] = [];
 
 export function configureModules(cfg: ModuleConfig): void {
-  allowed = cfg.builtins.slice();
+  allowed = cfg.userBuiltins.filter((n) => !n.startsWith('__'));
+  loadable = cfg.builtins.slice();
   for (const name of P.keys(cfg.globals)) {
     const [mod, exp] = cfg.globals[name]!;
-    installLazyGlobal(name, () => (requireModule(mod) as Record<string, unknown>)[exp]);
+    installLazyGlobal(name, () => (requireBuiltin(mod) as Record<string, unknown>)[exp]);
   }
 }
 
@@ -39,17 +43,30 @@ export function provideModule(name: string, make: () => unknown): void {
 }
 
 function notAvailable(name: string): Error {
-  const list = allowed.filter((n) => !n.startsWith('__')).join(', ');
+  const list = allowed.join(', ');
   const err = new Error(`Cannot find module '${name}': it is not available in Verge functions (allowed: ${list})`);
   (err as { code?: string }).code = 'MODULE_NOT_FOUND';
   return err;
 }
 
+/** `require` as user code sees it: the allowed builtins and runtime modules only. */
 export function requireModule(spec: unknown): unknown {
   const raw = P.String(spec);
   const name = raw.startsWith('node:') ? raw.slice(5) : raw;
-  if (cache.has(name)) return cache.get(name);
   if (!allowed.includes(name)) throw notAvailable(raw);
+  return load(name, raw);
+}
+
+/** `require` as builtins see it (and lazy globals): any loadable builtin. */
+function requireBuiltin(spec: unknown): unknown {
+  const raw = P.String(spec);
+  const name = raw.startsWith('node:') ? raw.slice(5) : raw;
+  if (!loadable.includes(name) && !extra.has(name)) throw notAvailable(raw);
+  return load(name, raw);
+}
+
+function load(name: string, raw: string): unknown {
+  if (cache.has(name)) return cache.get(name);
   if (loading.has(name)) throw new Error(`Circular require of builtin module '${name}'`);
   loading.add(name);
   try {
@@ -63,7 +80,7 @@ export function requireModule(spec: unknown): unknown {
       const factory = g[SLOT];
       delete g[SLOT];
       if (typeof factory !== 'function') throw notAvailable(raw);
-      exportsValue = factory(bridge, requireModule);
+      exportsValue = factory(bridge, requireBuiltin);
     }
     cache.set(name, exportsValue);
     return exportsValue;

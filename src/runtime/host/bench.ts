@@ -52,6 +52,7 @@ async function coldStarts(n: number, withSpare: boolean): Promise<number[]> {
     configJson: JSON.stringify({
       mode: 'lambda',
       builtins: builtins.names,
+      userBuiltins: builtins.names,
       globals: builtins.globals,
       env: {},
       lambda: { functionName: 'bench', functionVersion: '1', memoryMB: 128, handler: 'index.handler' },

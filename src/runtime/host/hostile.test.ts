@@ -9,6 +9,8 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createFunctionRuntime } from './index.js';
 import { sampleEvent } from './test-events.js';
 import type { FunctionSource, InvokeResult, LoadedFunction } from '../../shared/lambda-edge/index.js';
@@ -68,6 +70,17 @@ describe('hostile functions', () => {
 
   test('while(true){} after awaiting a host timer: the watchdog disposes the isolate', async () => {
     const fn = await load(hostile('await new Promise((r) => setTimeout(r, 1)); while (true) {}'), { overrides: { timeoutMs: 400 } });
+    const { value: r, ticks } = await withTicks(() => invoke(fn, '/evil'));
+    assert.ok(ticks >= 3, `host ticks during the runaway: ${ticks}`);
+    await assertContained(fn, r, 'LAMBDA_EXECUTION_ERROR', /^Task timed out after 0\.40 seconds$/);
+  });
+
+  test('while(true){} after awaiting fetch (a host promise)', async () => {
+    const server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    after(() => new Promise<void>((r) => server.close(() => r())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const fn = await load(hostile(`await (await fetch('${url}')).text(); while (true) {}`), { overrides: { timeoutMs: 400 } });
     const { value: r, ticks } = await withTicks(() => invoke(fn, '/evil'));
     assert.ok(ticks >= 3, `host ticks during the runaway: ${ticks}`);
     await assertContained(fn, r, 'LAMBDA_EXECUTION_ERROR', /^Task timed out after 0\.40 seconds$/);

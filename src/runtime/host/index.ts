@@ -103,17 +103,18 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
   const kvs = cff && source.kvs ? await loadKvs(source.kvs, o.clock) : undefined;
   const memoryMB = cff ? p.cff.memoryMB : limits.memoryMB;
   const cffAllowed = source.runtime === 'cloudfront-js-1.0' ? ['crypto', 'querystring'] : ['crypto', 'querystring', 'buffer'];
-  const names = cff ? builtins.names.filter((n) => cffAllowed.includes(n)) : builtins.names.slice();
+  const userBuiltins = cff ? builtins.names.filter((n) => cffAllowed.includes(n)) : builtins.names.filter((n) => !n.startsWith('__'));
   const globals = cff
     ? Object.fromEntries(Object.entries(builtins.globals).filter(([g, [m]]) => source.runtime === 'cloudfront-js-2.0' && g === 'Buffer' && m === 'buffer'))
     : builtins.globals;
   const config = {
     mode: cff ? 'cff' : 'lambda',
-    builtins: names,
+    builtins: builtins.names,
+    userBuiltins,
     globals,
     env: lambdaEnv(source, memoryMB),
     lambda: { functionName: source.name, functionVersion: source.version, memoryMB, handler: source.handler || 'index.handler' },
-    cff: { runtime: source.runtime === 'cloudfront-js-1.0' ? '1.0' : '2.0', kvsId: source.kvs?.id ?? null, originIds: null },
+    cff: { runtime: source.runtime === 'cloudfront-js-1.0' ? '1.0' : '2.0', kvsId: source.kvs?.id ?? null },
   };
   const pool = new IsolatePool({
     shared: {
@@ -188,7 +189,12 @@ async function invokeLoaded(f: Loaded, input: InvokeInput, clock: Clock): Promis
   const cffEvent = f.cff ? toCffEvent(input.eventType, cf as CfRecord['cf']) : undefined;
   const eventJson = JSON.stringify(cffEvent ?? input.event);
   const meta = f.cff
-    ? { now: clock.now(), eventType: input.eventType, rawQueryString: cf.request.querystring === '' ? null : cf.request.querystring }
+    ? {
+        now: clock.now(),
+        eventType: input.eventType,
+        rawQueryString: cf.request.querystring === '' ? null : cf.request.querystring,
+        originIds: input.originIds ?? null,
+      }
     : { awsRequestId: randomUUID(), remainingMs: timeoutMs };
   const run = await f.pool.run(eventJson, meta, timeoutMs);
   const logs: FunctionLogLine[] = run.logs.map((l: PoolLogLine) => ({ time: l.time, level: l.level, message: f.redact(l.message), requestId }));
@@ -247,7 +253,7 @@ export function createFunctionRuntime(opts: RuntimeOptions = {}): FunctionRuntim
       f.pool.close();
     },
     async close() {
-      for (const f of all) f.pool.close();
+      for (const f of all) f.pool.close(true);
       all.clear();
       if (!closed) releaseSpares();
       closed = true;

@@ -129,9 +129,14 @@ export class IsolatePool {
     return { outcome: { kind: 'timeout' }, coldStart, logs, cpuNs: 0n };
   }
 
-  close(): void {
+  /**
+   * Stop the pool. Idle instances go at once; busy ones finish their invocation first (an
+   * unload during a plan swap must not fail requests in flight) unless `force` is set.
+   */
+  close(force = false): void {
     this.#closed = true;
-    for (const inst of [...this.#all]) this.#forget(inst);
+    for (const inst of this.#idle) this.#forget(inst);
     this.#idle = [];
+    if (force) for (const inst of [...this.#all]) this.#forget(inst);
   }
 }

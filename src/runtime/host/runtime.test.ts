@@ -314,6 +314,15 @@ describe('limits', () => {
     assert.deepEqual(codes, ['LAMBDA_LIMIT_EXCEEDED', 'ok', 'ok']);
   });
 
+  test('unload lets an invocation in flight finish', async () => {
+    const fn = await load({ 'index.js': `exports.handler = (e, c, cb) => setTimeout(() => cb(null, e.Records[0].cf.request), 100);` });
+    const pending = rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
+    await new Promise((r) => setTimeout(r, 20));
+    await rt.unload(fn);
+    okRequest(await pending);
+    await assert.rejects(rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') }), /not loaded/);
+  });
+
   test('overrides outside the profile envelope fail the load', async () => {
     await assert.rejects(load({ 'index.js': 'exports.handler = async () => ({})' }, { overrides: { timeoutMs: 6000 } }), /overrides\.timeoutMs 6000 is outside the cloudfront profile's range 1\.\.5000 ms/);
     await assert.rejects(load({ 'index.js': 'exports.handler = async () => ({})' }, { overrides: { memoryMB: 256 } }), /overrides\.memoryMB 256/);
