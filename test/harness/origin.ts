@@ -54,7 +54,15 @@ export async function startOrigin(routes: Record<string, Route | ScriptedRespons
     req.on('end', async () => {
       const url = req.url ?? '/';
       const path = url.split('?')[0]!;
-      const rec: RecordedRequest = { method: req.method ?? 'GET', url, path, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks), remotePort: req.socket.remotePort ?? 0 };
+      const rec: RecordedRequest = {
+        method: req.method ?? 'GET',
+        url,
+        path,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body: Buffer.concat(chunks),
+        remotePort: req.socket.remotePort ?? 0,
+      };
       requests.push(rec);
       const n = (perPath.get(path) ?? 0) + 1;
       perPath.set(path, n);
@@ -65,7 +73,8 @@ export async function startOrigin(routes: Record<string, Route | ScriptedRespons
       if (out.hang) return;
       const body = out.body === undefined ? '' : out.body;
       const headers: Record<string, string | string[] | number> = { ...(out.headers ?? {}) };
-      if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-length')) headers['content-length'] = Buffer.byteLength(body);
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-length'))
+        headers['content-length'] = Buffer.byteLength(body);
       res.writeHead(out.status ?? 200, headers);
       res.end(req.method === 'HEAD' ? undefined : body);
     });

@@ -32,14 +32,27 @@ describe('edge cache: origin headers', () => {
         headers: { vary: 'Accept-Encoding', 'cache-control': 'max-age=60' },
         body: `ae-${String(r.headers['accept-encoding'])}-${n}`,
       }),
-      '/cdn-cc': (_r, n) => ({ headers: { 'cache-control': 'no-store', 'cdn-cache-control': 'max-age=60' }, body: `cdn-${n}` }),
-      '/cdn-short': (_r, n) => ({ headers: { 'cache-control': 'max-age=600', 'cdn-cache-control': 'max-age=10' }, body: `short-${n}` }),
+      '/cdn-cc': (_r, n) => ({
+        headers: { 'cache-control': 'no-store', 'cdn-cache-control': 'max-age=60' },
+        body: `cdn-${n}`,
+      }),
+      '/cdn-short': (_r, n) => ({
+        headers: { 'cache-control': 'max-age=600', 'cdn-cache-control': 'max-age=10' },
+        body: `short-${n}`,
+      }),
       '/surrogate': (_r, n) => ({
         headers: { 'cache-control': 'max-age=5', 'cdn-cache-control': 'no-store', 'surrogate-control': 'max-age=100' },
         body: `sur-${n}`,
       }),
     });
-    const policy = { minTTL: 0, defaultTTL: 100, maxTTL: 1000, headers: ['X-Variant'], enableAcceptEncodingGzip: true, enableAcceptEncodingBrotli: true };
+    const policy = {
+      minTTL: 0,
+      defaultTTL: 100,
+      maxTTL: 1000,
+      headers: ['X-Variant'],
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    };
     te = await startTestEdge({
       configs: [
         distribution(origin.port, {
@@ -98,7 +111,10 @@ describe('edge cache: origin headers', () => {
     const b1 = await te.get('/vary', { headers: { 'x-variant': 'b' } });
     const a2 = await te.get('/vary', { headers: { 'x-variant': 'a' } });
     const b2 = await te.get('/vary', { headers: { 'x-variant': 'b' } });
-    assert.deepEqual([a1.text, b1.text, a2.text, b2.text], ['variant-a-1', 'variant-b-2', 'variant-a-1', 'variant-b-2']);
+    assert.deepEqual(
+      [a1.text, b1.text, a2.text, b2.text],
+      ['variant-a-1', 'variant-b-2', 'variant-a-1', 'variant-b-2'],
+    );
     assert.deepEqual([a2.header('x-cache'), b2.header('x-cache')], ['Hit from verge', 'Hit from verge']);
     assert.equal(origin.count('/vary'), 2);
   });

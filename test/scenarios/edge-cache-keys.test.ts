@@ -39,7 +39,8 @@ describe('edge cache: the cache key by policy (spec 7.2)', () => {
     await origin.close();
   });
 
-  const xc = async (path: string, headers?: Record<string, string>) => (await te.get(path, headers ? { headers } : {})).header('x-cache');
+  const xc = async (path: string, headers?: Record<string, string>) =>
+    (await te.get(path, headers ? { headers } : {})).header('x-cache');
 
   test('queryStrings none: the query is neither in the key nor sent to the origin', async () => {
     assert.equal(await xc('/none/a?x=1'), 'Miss from verge');
@@ -72,7 +73,10 @@ describe('edge cache: the cache key by policy (spec 7.2)', () => {
     assert.equal(await xc('/hdr/a', { 'x-tenant': 't1', 'x-other': '2' }), 'Hit from verge');
     assert.equal(await xc('/hdr/a', { 'x-tenant': 't2' }), 'Miss from verge');
     const got = origin.requests.filter((r) => r.path === '/hdr/a');
-    assert.deepEqual(got.map((r) => r.headers['x-tenant']), ['t1', 't2']);
+    assert.deepEqual(
+      got.map((r) => r.headers['x-tenant']),
+      ['t1', 't2'],
+    );
     assert.equal(got[0]!.headers['x-other'], undefined);
   });
 
@@ -108,7 +112,10 @@ describe('edge: cache behaviors by path pattern (spec 7.1)', () => {
       defaultCacheBehavior: { targetOriginId: 'web', cachePolicy: 'CachingOptimized' },
     });
     const o = (d.origins as Array<Record<string, unknown>>)[0]!;
-    d.origins = [{ ...o, id: 'web' }, { ...o, id: 'api', port: api.port }];
+    d.origins = [
+      { ...o, id: 'web' },
+      { ...o, id: 'api', port: api.port },
+    ];
     te = await startTestEdge({ configs: [d], runtime: nullRuntime });
   });
   after(async () => {

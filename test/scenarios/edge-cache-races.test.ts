@@ -33,7 +33,12 @@ describe('edge cache: requests that must not poison the cache', () => {
     te = await startTestEdge({
       configs: [
         distribution(origin.port, {
-          defaultCacheBehavior: { targetOriginId: 'o1', cachePolicy: 'CachingOptimized', originRequestPolicy: 'AllViewer', allowedMethods: ALL_METHODS },
+          defaultCacheBehavior: {
+            targetOriginId: 'o1',
+            cachePolicy: 'CachingOptimized',
+            originRequestPolicy: 'AllViewer',
+            allowedMethods: ALL_METHODS,
+          },
         }),
       ],
       runtime: nullRuntime,
@@ -45,7 +50,7 @@ describe('edge cache: requests that must not poison the cache', () => {
     await origin.close();
   });
 
-  test("a forwarded If-None-Match: the viewer gets 304, and the next viewer still gets the full body", async () => {
+  test('a forwarded If-None-Match: the viewer gets 304, and the next viewer still gets the full body', async () => {
     const first = await te.get('/cond', { headers: { 'if-none-match': '"c1"' } });
     assert.equal(first.status, 304);
     const second = await te.get('/cond');
@@ -55,8 +60,16 @@ describe('edge cache: requests that must not poison the cache', () => {
 
   test('POST goes to the origin every time and does not replace the cached GET', async () => {
     assert.equal((await te.get('/form')).text, 'GET-1');
-    const p1 = await te.request('/form', { method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    const p2 = await te.request('/form', { method: 'POST', body: 'a=2', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const p1 = await te.request('/form', {
+      method: 'POST',
+      body: 'a=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    const p2 = await te.request('/form', {
+      method: 'POST',
+      body: 'a=2',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.deepEqual([p1.text, p2.text], ['POST-2', 'POST-3']);
     assert.equal(p1.header('x-cache'), 'Miss from verge');
     const g = await te.get('/form');
@@ -84,7 +97,10 @@ describe('edge cache: Vary variants on the disk tier', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'verge-data-'));
   before(async () => {
     origin = await startOrigin({
-      '/v': (r, n) => ({ headers: { vary: 'X-Lang', 'cache-control': 'max-age=600' }, body: `${String(r.headers['x-lang'])}-${n}` }),
+      '/v': (r, n) => ({
+        headers: { vary: 'X-Lang', 'cache-control': 'max-age=600' },
+        body: `${String(r.headers['x-lang'])}-${n}`,
+      }),
     });
   });
   after(async () => {
@@ -93,7 +109,12 @@ describe('edge cache: Vary variants on the disk tier', () => {
   });
 
   test('both variants survive a restart', async () => {
-    const cfg = distribution(origin.port, { defaultCacheBehavior: { targetOriginId: 'o1', cachePolicy: { minTTL: 0, defaultTTL: 60, maxTTL: 600, headers: ['X-Lang'] } } });
+    const cfg = distribution(origin.port, {
+      defaultCacheBehavior: {
+        targetOriginId: 'o1',
+        cachePolicy: { minTTL: 0, defaultTTL: 60, maxTTL: 600, headers: ['X-Lang'] },
+      },
+    });
     const start = () => startTestEdge({ configs: [cfg], runtime: nullRuntime, clock, dataDir });
     const a = await start();
     try {

@@ -45,9 +45,18 @@ describe('edge cache: request collapsing (spec 7.11)', () => {
 
   test('different keys are not collapsed', async () => {
     const before = origin.count();
-    const rs = await Promise.all(['/a', '/b', '/c'].map((p) => (origin.route(p, { delayMs: 100, body: p }), te.get(p))));
+    const rs = await Promise.all(
+      ['/a', '/b', '/c'].map((p) => (origin.route(p, { delayMs: 100, body: p }), te.get(p))),
+    );
     assert.equal(origin.count() - before, 3);
-    assert.deepEqual(rs.map((r) => [r.text, r.header('x-cache')]), [['/a', 'Miss from verge'], ['/b', 'Miss from verge'], ['/c', 'Miss from verge']]);
+    assert.deepEqual(
+      rs.map((r) => [r.text, r.header('x-cache')]),
+      [
+        ['/a', 'Miss from verge'],
+        ['/b', 'Miss from verge'],
+        ['/c', 'Miss from verge'],
+      ],
+    );
   });
 
   // Spec 7.11: collapsing is off per object only with minTTL 0 (with minTTL > 0, 7.4 caches
@@ -69,9 +78,13 @@ describe('edge cache: stale content', () => {
     origin = await startOrigin({
       '/swr': (_r, n) => ({ headers: { 'cache-control': 'max-age=10, stale-while-revalidate=30' }, body: `swr-${n}` }),
       '/sie': (_r, n) =>
-        failing ? { status: 503, body: 'down' } : { headers: { 'cache-control': 'max-age=10, stale-if-error=60' }, body: `sie-${n}` },
+        failing
+          ? { status: 503, body: 'down' }
+          : { headers: { 'cache-control': 'max-age=10, stale-if-error=60' }, body: `sie-${n}` },
       '/sie0': (_r, n) =>
-        failing ? { status: 500, body: 'broken' } : { headers: { 'cache-control': 'max-age=10, stale-if-error=0' }, body: `z-${n}` },
+        failing
+          ? { status: 500, body: 'broken' }
+          : { headers: { 'cache-control': 'max-age=10, stale-if-error=0' }, body: `z-${n}` },
       '/down': (_r, n) => ({ headers: { 'cache-control': 'max-age=10' }, body: `down-${n}` }),
     });
     te = await startTestEdge({ configs: [distribution(origin.port)], clock, runtime: nullRuntime });

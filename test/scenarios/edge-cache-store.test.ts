@@ -21,7 +21,9 @@ describe('edge cache: memory bounded in bytes (LRU)', () => {
   let origin: ScriptedOrigin;
   let te: TestEdge;
   before(async () => {
-    origin = await startOrigin({ '*': (r) => ({ headers: { 'cache-control': 'max-age=600' }, body: Buffer.alloc(10 * KIB, r.path) }) });
+    origin = await startOrigin({
+      '*': (r) => ({ headers: { 'cache-control': 'max-age=600' }, body: Buffer.alloc(10 * KIB, r.path) }),
+    });
     te = await startTestEdge({ configs: [distribution(origin.port)], runtime: nullRuntime, cacheMaxBytes: 36 * KIB });
   });
   after(async () => {
@@ -35,7 +37,10 @@ describe('edge cache: memory bounded in bytes (LRU)', () => {
     await te.get('/4'); // evicts /2, the least recently used
     assert.equal((await te.get('/1')).header('x-cache'), 'Hit from verge');
     assert.equal((await te.get('/2')).header('x-cache'), 'Miss from verge');
-    assert.deepEqual(['/1', '/2', '/3', '/4'].map((p) => origin.count(p)), [1, 2, 1, 1]);
+    assert.deepEqual(
+      ['/1', '/2', '/3', '/4'].map((p) => origin.count(p)),
+      [1, 2, 1, 1],
+    );
     const s = te.edge.cache.stats();
     assert.ok(s.bytes <= 36 * KIB, `cache holds ${s.bytes} bytes`);
   });
@@ -46,7 +51,9 @@ describe('edge cache: the disk tier survives a restart', () => {
   let origin: ScriptedOrigin;
   const dataDir = mkdtempSync(join(tmpdir(), 'verge-data-'));
   before(async () => {
-    origin = await startOrigin({ '/kept': { headers: { 'cache-control': 'max-age=600', etag: '"k"' }, body: 'kept on disk' } });
+    origin = await startOrigin({
+      '/kept': { headers: { 'cache-control': 'max-age=600', etag: '"k"' }, body: 'kept on disk' },
+    });
   });
   after(async () => {
     await origin.close();
@@ -100,7 +107,11 @@ describe('edge cache: invalidation through the admin port', () => {
   });
 
   const invalidate = async (body: object) => {
-    const r = await fetch(`${te.edge.adminUrl}/invalidations`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const r = await fetch(`${te.edge.adminUrl}/invalidations`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     return { status: r.status, json: (await r.json()) as Record<string, unknown> };
   };
   const warm = async (...paths: string[]) => {

@@ -28,8 +28,14 @@ describe('edge cache: freshness and TTLs (spec 7.4)', () => {
       '/big': { headers: { 'cache-control': 'max-age=99999' }, body: 'big' },
       '/small': { headers: { 'cache-control': 'max-age=1' }, body: 'small' },
       '/no-cache': { headers: { 'cache-control': 'no-cache' }, body: 'nc' },
-      '/expires': () => ({ headers: { date: new Date(clock.now()).toUTCString(), expires: new Date(clock.now() + 40_000).toUTCString() }, body: 'ex' }),
-      '/both': () => ({ headers: { 'cache-control': 'max-age=10', expires: new Date(clock.now() + 500_000).toUTCString() }, body: 'both' }),
+      '/expires': () => ({
+        headers: { date: new Date(clock.now()).toUTCString(), expires: new Date(clock.now() + 40_000).toUTCString() },
+        body: 'ex',
+      }),
+      '/both': () => ({
+        headers: { 'cache-control': 'max-age=10', expires: new Date(clock.now() + 500_000).toUTCString() },
+        body: 'both',
+      }),
       '/etag': (_r, n) => ({ headers: { 'cache-control': 'max-age=10', etag: '"v1"' }, body: `etag-${n}` }),
       '/reval': (r) =>
         r.headers['if-none-match'] === '"r1"'
@@ -38,7 +44,10 @@ describe('edge cache: freshness and TTLs (spec 7.4)', () => {
       '/lm': (r): ScriptedResponse =>
         r.headers['if-modified-since']
           ? { status: 304, headers: { 'cache-control': 'max-age=10' } }
-          : { headers: { 'cache-control': 'max-age=10', 'last-modified': 'Wed, 01 Oct 2025 00:00:00 GMT' }, body: 'lm-body' },
+          : {
+              headers: { 'cache-control': 'max-age=10', 'last-modified': 'Wed, 01 Oct 2025 00:00:00 GMT' },
+              body: 'lm-body',
+            },
       '/changed': (_r, n) => ({ headers: { 'cache-control': 'max-age=10', etag: `"c${n}"` }, body: `changed-${n}` }),
       '/range': { headers: { 'cache-control': 'max-age=60', etag: '"rg"' }, body: '0123456789abcdefghij' },
     });

@@ -40,7 +40,11 @@ describe('edge origins: the bucket origin', () => {
   after(() => te.close());
 
   test('content types come from the file extension', async () => {
-    const types = await Promise.all(['/index.html', '/css/site.css', '/data/info.json', '/img/dot.png', '/digits.txt'].map(async (p) => (await te.get(p)).header('content-type')));
+    const types = await Promise.all(
+      ['/index.html', '/css/site.css', '/data/info.json', '/img/dot.png', '/digits.txt'].map(async (p) =>
+        (await te.get(p)).header('content-type'),
+      ),
+    );
     assert.match(types[0]!, /^text\/html/);
     assert.match(types[1]!, /^text\/css/);
     assert.match(types[2]!, /^application\/json/);
@@ -79,7 +83,15 @@ describe('edge origins: the bucket origin', () => {
     assert.match(r.text, /NoSuchKey/);
   });
 
-  for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/css/%2E%2E/%2e%2e/secret.txt', '/..%2fsecret.txt', '/index.html%00.txt', '/%00', '/css/..%5c..%5csecret.txt']) {
+  for (const path of [
+    '/../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/css/%2E%2E/%2e%2e/secret.txt',
+    '/..%2fsecret.txt',
+    '/index.html%00.txt',
+    '/%00',
+    '/css/..%5c..%5csecret.txt',
+  ]) {
     test(`path escape ${path} → 4xx without the secret`, async () => {
       const r = await rawRequest(te.url, `GET ${path} HTTP/1.1\r\nHost: bucket.local\r\nConnection: close\r\n\r\n`);
       assert.ok(r.status >= 400 && r.status < 500, `${path} gave ${r.status}`);

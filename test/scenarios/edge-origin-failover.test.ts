@@ -26,7 +26,9 @@ describe('edge origins: origin groups (spec 7.7)', () => {
       '/ok': { body: 'primary ok' },
       '/post': { status: 503, body: 'primary 503 to POST' },
     });
-    secondary = await startOrigin({ '*': (r) => ({ headers: { 'cache-control': 'max-age=60' }, body: `secondary ${r.method} ${r.path}` }) });
+    secondary = await startOrigin({
+      '*': (r) => ({ headers: { 'cache-control': 'max-age=60' }, body: `secondary ${r.method} ${r.path}` }),
+    });
     const dead = await startOrigin();
     deadPort = dead.port;
     await dead.close();
@@ -43,7 +45,11 @@ describe('edge origins: origin groups (spec 7.7)', () => {
             { id: 'group', members: ['primary', 'secondary'], failoverCriteria: { statusCodes: [500, 502, 503, 504] } },
             { id: 'dead-group', members: ['dead', 'secondary'], failoverCriteria: { statusCodes: [503] } },
           ],
-          defaultCacheBehavior: { targetOriginId: 'group', cachePolicy: 'CachingDisabled', allowedMethods: ALL_METHODS },
+          defaultCacheBehavior: {
+            targetOriginId: 'group',
+            cachePolicy: 'CachingDisabled',
+            allowedMethods: ALL_METHODS,
+          },
           cacheBehaviors: [{ pathPattern: '/dead/*', targetOriginId: 'dead-group', cachePolicy: 'CachingOptimized' }],
         }),
       ],
@@ -106,7 +112,10 @@ describe('edge: custom error responses (spec 7.8)', () => {
       '/no-page': { status: 403, headers: { 'cache-control': 'max-age=5' }, body: 'origin 403 body' },
     });
     pages = await startOrigin({
-      '/errors/404.html': { headers: { 'content-type': 'text/html', 'cache-control': 'max-age=300' }, body: '<h1>Not here</h1>' },
+      '/errors/404.html': {
+        headers: { 'content-type': 'text/html', 'cache-control': 'max-age=300' },
+        body: '<h1>Not here</h1>',
+      },
       '/errors/500.html': { headers: { 'content-type': 'text/html' }, body: '<h1>Oops</h1>' },
     });
     const o = (distribution(app.port).origins as Array<Record<string, unknown>>)[0]!;

@@ -52,7 +52,8 @@ describe('edge origins: broken responses', () => {
       const cc = 'Cache-Control: max-age=600\r\n';
       if (path === '/short') return `HTTP/1.1 200 OK\r\n${cc}Content-Length: 100\r\n\r\nonly ten b`;
       if (path === '/cut-chunked') return `HTTP/1.1 200 OK\r\n${cc}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`;
-      if (path === '/huge-headers') return `HTTP/1.1 200 OK\r\n${cc}X-Big: ${'a'.repeat(30_000)}\r\nContent-Length: 2\r\n\r\nok`;
+      if (path === '/huge-headers')
+        return `HTTP/1.1 200 OK\r\n${cc}X-Big: ${'a'.repeat(30_000)}\r\nContent-Length: 2\r\n\r\nok`;
       if (path === '/hang' || path === '/hang-post') return null;
       return `HTTP/1.1 200 OK\r\n${cc}Content-Length: 4\r\n\r\nfine`;
     });

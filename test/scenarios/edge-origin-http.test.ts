@@ -29,7 +29,12 @@ describe('edge origins: what the origin receives', () => {
             { ...o, id: 'plain' },
           ],
           cacheBehaviors: [
-            { pathPattern: '/all-viewer/*', targetOriginId: 'plain', cachePolicy: 'CachingOptimized', originRequestPolicy: 'AllViewer' },
+            {
+              pathPattern: '/all-viewer/*',
+              targetOriginId: 'plain',
+              cachePolicy: 'CachingOptimized',
+              originRequestPolicy: 'AllViewer',
+            },
             { pathPattern: '/plain/*', targetOriginId: 'plain', cachePolicy: 'CachingOptimized' },
           ],
         }),
@@ -77,7 +82,9 @@ describe('edge origins: what the origin receives', () => {
 });
 
 /** A raw TCP server that answers every connection with `onConnect`. */
-async function rawServer(onConnect: (s: Socket) => void): Promise<{ port: number; server: Server; connections: () => number }> {
+async function rawServer(
+  onConnect: (s: Socket) => void,
+): Promise<{ port: number; server: Server; connections: () => number }> {
   let n = 0;
   const server = createServer((s) => {
     n++;
@@ -105,7 +112,12 @@ describe('edge origins: failures become 502/504 and the edge keeps serving', () 
     te = await startTestEdge({
       configs: [
         distribution(good.port, {
-          origins: [o, { ...o, id: 'garbage', port: garbage.port }, { ...o, id: 'reset', port: resetting.port }, { ...o, id: 'dead', port: deadPort }],
+          origins: [
+            o,
+            { ...o, id: 'garbage', port: garbage.port },
+            { ...o, id: 'reset', port: resetting.port },
+            { ...o, id: 'dead', port: deadPort },
+          ],
           cacheBehaviors: [
             { pathPattern: '/garbage/*', targetOriginId: 'garbage', cachePolicy: 'CachingOptimized' },
             { pathPattern: '/rst/*', targetOriginId: 'reset', cachePolicy: 'CachingOptimized' },

@@ -10,7 +10,12 @@ import { setHeader, type CfRequest } from '../../shared/lambda-edge/index.js';
 import { canServeStaleOnError, conditionalHeaders, entryFromResponse, refreshEntry } from '../cache/index.js';
 import type { CacheEntry } from '../cache/types.js';
 import type { OriginPlan } from '../config/plan.js';
-import { buildOriginRequest, cloudFrontHeaderForwarded, toOriginRequest, viewerHeaderForwarded } from '../origin/index.js';
+import {
+  buildOriginRequest,
+  cloudFrontHeaderForwarded,
+  toOriginRequest,
+  viewerHeaderForwarded,
+} from '../origin/index.js';
 import type { OriginResponse } from '../origin/types.js';
 import { applyCompressionHeaders, chooseEncoding, compress } from '../compress/index.js';
 import type { PipelineDeps } from './deps.js';
@@ -23,8 +28,10 @@ const FAILOVER_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export async function fetchFromOrigins(txn: ViewerTxn, deps: PipelineDeps, cacheable: boolean): Promise<FetchResult> {
   const b = txn.behavior!;
-  const targets: OriginPlan[] = b.target.kind === 'origin' ? [b.target.origin] : [b.target.group.primary, b.target.group.secondary];
-  const failover = b.target.kind === 'group' && FAILOVER_METHODS.has(txn.request.method) ? b.target.group.statusCodes : null;
+  const targets: OriginPlan[] =
+    b.target.kind === 'origin' ? [b.target.origin] : [b.target.group.primary, b.target.group.secondary];
+  const failover =
+    b.target.kind === 'group' && FAILOVER_METHODS.has(txn.request.method) ? b.target.group.statusCodes : null;
   let last: FetchResult | null = null;
   for (let i = 0; i < targets.length; i++) {
     const canFailOver = failover !== null && i < targets.length - 1;
@@ -51,7 +58,12 @@ function overridden(txn: ViewerTxn, origin: OriginPlan): OriginPlan {
   };
 }
 
-async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, cacheable: boolean): Promise<FetchResult> {
+async function fetchOne(
+  txn: ViewerTxn,
+  deps: PipelineDeps,
+  origin: OriginPlan,
+  cacheable: boolean,
+): Promise<FetchResult> {
   const b = txn.behavior!;
   const now = () => deps.clock.now();
   const epoch = deps.fence?.epoch ?? 0;
@@ -95,7 +107,10 @@ async function fetchOne(txn: ViewerTxn, deps: PipelineDeps, origin: OriginPlan, 
   const latency = deps.clock.monotonic() - started;
   deps.stats.originFetches.inc({ distribution: txn.dist!.id, origin: target.id, outcome: String(res.status) });
   deps.stats.originLatency.observe(latency);
-  const timing = { originLatencyMs: latency, ...(res.timings.connectMs !== undefined ? { originConnectMs: res.timings.connectMs } : {}) };
+  const timing = {
+    originLatencyMs: latency,
+    ...(res.timings.connectMs !== undefined ? { originConnectMs: res.timings.connectMs } : {}),
+  };
 
   if (stale && res.status === 304) {
     const refreshed = refreshEntry(stale, res.headers, now(), { policy: b.cachePolicy });
@@ -122,7 +137,12 @@ function addValidators(headers: CfRequest['headers'], e: CacheEntry): void {
   for (const [name, list] of Object.entries(conditionalHeaders(e))) setHeader(headers, name, list[0]!.value);
 }
 
-const DEVICE_HEADERS = ['cloudfront-is-desktop-viewer', 'cloudfront-is-mobile-viewer', 'cloudfront-is-tablet-viewer', 'cloudfront-is-smarttv-viewer'];
+const DEVICE_HEADERS = [
+  'cloudfront-is-desktop-viewer',
+  'cloudfront-is-mobile-viewer',
+  'cloudfront-is-tablet-viewer',
+  'cloudfront-is-smarttv-viewer',
+];
 
 /**
  * Spec 7.10: Vary keeps only Accept-Encoding, Cookie, the header names forwarded to the origin,
@@ -195,4 +215,3 @@ function store(txn: ViewerTxn, deps: PipelineDeps, r: EdgeResponse, now: number,
   if (deps.fence?.invalidatedSince(epoch, stored)) deps.cache.delete(stored.key);
   return stored;
 }
-
