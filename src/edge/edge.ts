@@ -25,7 +25,7 @@ import type { PipelineDeps } from './pipeline/deps.js';
 import type { FetchResult } from './pipeline/transaction.js';
 import { InvalidationFence } from './pipeline/invalidation-fence.js';
 import { createAccessLog } from './server/access-log.js';
-import { handleRequest, type HandlerContext } from './server/handler.js';
+import { clientErrorHeaders, handleRequest, type HandlerContext } from './server/handler.js';
 import { listenHttp, listenHttps } from './server/listen.js';
 import { startAdmin } from './server/admin.js';
 
@@ -126,11 +126,17 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   };
   const host = opts.host ?? '0.0.0.0';
   const httpCtx: HandlerContext = { deps, plan: () => current, accessLog: accessLog.sink, protocol: 'http' };
-  const http = await listenHttp({ host, port: opts.port ?? 8080 }, (req, res) => handleRequest(httpCtx, req, res));
+  const http = await listenHttp(
+    { host, port: opts.port ?? 8080, onClientError: (st, code, sock) => clientErrorHeaders(httpCtx, st, code, sock) },
+    (req, res) => handleRequest(httpCtx, req, res),
+  );
   let https: Http2SecureServer | null = null;
   if (opts.tls) {
     const httpsCtx: HandlerContext = { ...httpCtx, protocol: 'https' };
-    https = await listenHttps({ host, port: httpsPortWanted, ...opts.tls }, (req, res) => handleRequest(httpsCtx, req, res));
+    https = await listenHttps(
+      { host, port: httpsPortWanted, ...opts.tls, onClientError: (st, code, sock) => clientErrorHeaders(httpsCtx, st, code, sock) },
+      (req, res) => handleRequest(httpsCtx, req, res),
+    );
     deps.httpsPort = (https.address() as AddressInfo).port;
   }
 

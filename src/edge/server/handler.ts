@@ -6,6 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { VergeError } from '../../shared/errors.js';
 import { toRawHeaders, type CfHeaders } from '../../shared/lambda-edge/index.js';
@@ -215,6 +217,38 @@ function transmit(ctx: HandlerContext, txn: ViewerTxn, res: Res): void {
     res.destroy();
   }
   finish(ctx, txn, noBody ? 0 : r.body.length);
+}
+
+/**
+ * A request the HTTP parser refused (listen.ts answers it): count it, write its access-log line
+ * and return the headers every edge response carries, so a malformed request can be traced by
+ * its X-Verge-Request-Id like any other (spec 5.2: result type Error, detailed InvalidRequest*).
+ */
+export function clientErrorHeaders(ctx: HandlerContext, status: number, parserCode: string, socket: Duplex): Record<string, string> {
+  const { deps } = ctx;
+  const requestId = newRequestId();
+  const now = deps.clock.now();
+  const iso = new Date(now).toISOString();
+  const s = socket as Partial<Socket>;
+  const detail = status === 413 ? 'InvalidRequestHeader' : status === 414 ? 'InvalidRequestURI' : 'InvalidRequest';
+  deps.stats.requests.inc({ distribution: '-', result: 'Error', status: `${Math.floor(status / 100)}xx` });
+  ctx.accessLog({
+    date: iso.slice(0, 10),
+    time: iso.slice(11, 19),
+    'x-edge-location': deps.popId,
+    'c-ip': normalizeIp(s.remoteAddress ?? ''),
+    'c-port': s.remotePort ?? 0,
+    'sc-status': status,
+    'cs-protocol': ctx.protocol,
+    'x-edge-result-type': 'Error',
+    'x-edge-response-result-type': 'Error',
+    'x-edge-detailed-result-type': detail,
+    'x-edge-request-id': requestId,
+    'distribution-id': '-',
+    'pop-region': deps.region,
+    'x-edge-error': `REQUEST_MALFORMED: ${parserCode}`,
+  });
+  return { Date: new Date(now).toUTCString(), Via: deps.viaToken, 'X-Verge-Pop': deps.popId, 'X-Verge-Request-Id': requestId };
 }
 
 function toH2Headers(flat: string[]): Record<string, string | string[]> {

@@ -13,25 +13,41 @@ export const MAX_HEADER_BYTES = 20_480;
 
 type Handler = Parameters<typeof createServer>[1];
 
+/**
+ * Called for each request the parser refused, before the answer is written: it returns extra
+ * response headers (the edge's Via, X-Verge-Pop, X-Verge-Request-Id, Date) and may log the
+ * request, so malformed requests are as observable as any other.
+ */
+export type ClientErrorHook = (status: number, parserCode: string, socket: Duplex) => Record<string, string>;
+
 export interface ListenOptions {
   host: string;
   port: number;
+  onClientError?: ClientErrorHook;
 }
 
 /** Answer a request the parser refused, then close the connection (CloudFront closes it too). */
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const code = err.code ?? '';
-  const status = code === 'HPE_HEADER_OVERFLOW' ? 413 : code === 'HPE_URI_TOO_LONG' ? 414 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const text = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Request Entity Too Large', 414: 'URI Too Long' }[status];
-  const body = `${status} ${text}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nServer: Verge\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n` +
-      `X-Cache: Error from verge\r\nConnection: close\r\n\r\n${body}`,
-  );
+function clientErrorHandler(hook: ClientErrorHook | undefined) {
+  return (err: NodeJS.ErrnoException, socket: Duplex): void => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const code = err.code ?? '';
+    const status = code === 'HPE_HEADER_OVERFLOW' ? 413 : code === 'HPE_URI_TOO_LONG' ? 414 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const text = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Request Entity Too Large', 414: 'URI Too Long' }[status];
+    const body = `${status} ${text}\n`;
+    let extra = '';
+    try {
+      for (const [k, v] of Object.entries(hook?.(status, code, socket) ?? {})) extra += `${k}: ${v}\r\n`;
+    } catch {
+      // A failing hook must not keep the viewer from getting its 4xx.
+    }
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\nServer: Verge\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n` +
+        `X-Cache: Error from verge\r\n${extra}Connection: close\r\n\r\n${body}`,
+    );
+  };
 }
 
 export function listenHttp(opts: ListenOptions, handler: Handler): Promise<Server> {
@@ -39,7 +55,7 @@ export function listenHttp(opts: ListenOptions, handler: Handler): Promise<Serve
     { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 20_000 },
     handler,
   );
-  server.on('clientError', onClientError);
+  server.on('clientError', clientErrorHandler(opts.onClientError));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -60,7 +76,7 @@ export function listenHttps(
   // The HTTP/1.1 fallback parser reads `maxHeaderSize` from the server object (Node's http
   // connection listener); without it HTTPS/1.1 would refuse headers over Node's 16 KiB default.
   (server as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_HEADER_BYTES;
-  server.on('clientError' as 'session', onClientError as any);
+  server.on('clientError' as 'session', clientErrorHandler(opts.onClientError) as any);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
