@@ -53,6 +53,8 @@ describe('CloudFront request limits (spec 0.1, 4.3)', () => {
     assert.equal(r.status, 413);
     assert.equal(r.headers['x-cache'], 'Error from verge');
     assert.ok(r.closed, 'the edge closes the connection after a 413');
+    assert.ok(r.headers['x-verge-request-id']);
+    assert.ok(r.headers['x-verge-pop']);
     assert.equal(origin.count('/bad/size'), 0);
     await assertStillServing();
   });
@@ -119,6 +121,9 @@ describe('malformed requests → 4xx, never the origin', () => {
       const r = await rawRequest(te.url, data);
       assert.ok(r.status >= 400 && r.status < 500, `status ${r.status}: ${r.raw.slice(0, 80)}`);
       assert.ok(r.closed, 'the edge closes the connection');
+      assert.equal(r.headers['x-cache'], 'Error from verge');
+      assert.match(r.headers['x-verge-request-id'] ?? '', /^\S{8,}$/, 'every response carries a request id');
+      assert.match(r.headers['via'] ?? '', /Verge/);
       assert.equal(origin.requests.length, before, 'nothing reached the origin');
       await assertStillServing();
     });

@@ -106,6 +106,19 @@ describe('access log (one JSON line per request)', () => {
   });
 });
 
+test('a request the parser refuses is logged too, under the id the viewer got', async () => {
+  const before = te.accessLog.length;
+  const r = await rawRequest(te.url, 'GET /x HTTP/1.1\r\nHost: test.local\r\nX-A: one\rtwo\r\n\r\n');
+  assert.equal(r.status, 400);
+  const lines = (await logLines(before + 1)).slice(before);
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0]!['x-edge-request-id'], r.headers['x-verge-request-id']);
+  assert.equal(lines[0]!['sc-status'], 400);
+  assert.equal(lines[0]!['x-edge-result-type'], 'Error');
+  assert.equal(lines[0]!['x-edge-detailed-result-type'], 'InvalidRequest');
+  assert.equal(lines[0]!['c-ip'], '127.0.0.1');
+});
+
 describe('admin port', () => {
   test('/healthz answers ok with the PoP and the plan', async () => {
     const r = await admin('/healthz');
