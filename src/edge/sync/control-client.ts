@@ -5,6 +5,7 @@
  * as server-sent events. Every failure becomes a REPLICATION_FAILED VergeError that names the
  * route and the status, so the sync loop can log it and back off. Knows nothing about plans.
  */
+import { request, type Dispatcher } from 'undici';
 import { VergeError } from '../../shared/errors.js';
 import type {
   AckRequest,
@@ -84,12 +85,11 @@ export class ControlClient {
     };
     try {
       arm();
-      const res = await this.#fetch('GET', `/watch?after=${after}`, undefined, ctl.signal, 'text/event-stream');
+      const res = await this.#send('GET', `/watch?after=${after}`, undefined, ctl.signal, 'text/event-stream', 0);
       opts.onOpen?.();
-      if (!res.body) return;
       const parser = new SseParser();
       const decoder = new TextDecoder();
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
         arm();
         for (const ev of parser.push(decoder.decode(chunk, { stream: true }))) onEvent(ev);
       }
@@ -103,8 +103,8 @@ export class ControlClient {
   }
 
   async #json(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await this.#fetch(method, path, body, AbortSignal.timeout(this.#timeoutMs), 'application/json');
-    const text = await res.text();
+    const res = await this.#send(method, path, body, AbortSignal.timeout(this.#timeoutMs), 'application/json');
+    const text = await res.body.text();
     if (!text) return null;
     try {
       return JSON.parse(text);
@@ -114,46 +114,57 @@ export class ControlClient {
   }
 
   async #bytes(path: string): Promise<Buffer> {
-    const res = await this.#fetch('GET', path, undefined, AbortSignal.timeout(this.#timeoutMs * 3), '*/*');
-    const declared = Number(res.headers.get('content-length') ?? '0');
-    if (declared > MAX_BLOB_BYTES)
+    const res = await this.#send('GET', path, undefined, AbortSignal.timeout(this.#timeoutMs * 3), '*/*');
+    const declared = Number(res.headers['content-length'] ?? '0');
+    if (declared > MAX_BLOB_BYTES) {
+      res.body.destroy();
       throw fail(`GET ${path}`, `${declared} bytes is over the ${MAX_BLOB_BYTES}-byte limit`);
+    }
     try {
-      return Buffer.from(await res.arrayBuffer());
+      return Buffer.from(await res.body.arrayBuffer());
     } catch (e) {
       // A connection cut mid-body: the blob is truncated, which the hash check would catch too.
       throw fail(`GET ${path}`, `download cut short: ${(e as Error).message}`, e);
     }
   }
 
-  async #fetch(method: string, path: string, body: unknown, signal: AbortSignal, accept: string): Promise<Response> {
+  async #send(
+    method: string,
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+    accept: string,
+    bodyTimeout?: number,
+  ): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    let res: Dispatcher.ResponseData;
     try {
-      res = await fetch(this.base + path, {
-        method,
+      res = await request(this.base + path, {
+        method: method as Dispatcher.HttpMethod,
         headers,
         signal,
+        ...(bodyTimeout === undefined ? {} : { bodyTimeout }),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw fail(
-        `${method} ${path}`,
-        `control plane unreachable (${cause?.code ?? cause?.message ?? (e as Error).message})`,
-        e,
-      );
+      const err = e as { code?: string; message?: string; cause?: { code?: string } };
+      throw fail(`${method} ${path}`, `control plane unreachable (${err.cause?.code ?? err.code ?? err.message})`, e);
     }
-    if (!res.ok) {
-      const text = await res.text().catch(() => '');
+    if (res.statusCode >= 300) {
+      const text = await res.body.text().catch(() => '');
       let message = text.slice(0, 300);
       try {
         message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
       } catch {
         // not JSON: keep the text
       }
-      throw fail(`${method} ${path}`, `HTTP ${res.status}${message ? `: ${message}` : ''}`, undefined, res.status);
+      throw fail(
+        `${method} ${path}`,
+        `HTTP ${res.statusCode}${message ? `: ${message}` : ''}`,
+        undefined,
+        res.statusCode,
+      );
     }
     return res;
   }

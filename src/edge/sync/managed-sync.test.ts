@@ -125,7 +125,7 @@ describe('ManagedSync', () => {
     const good = bundle('v2');
     const sha = control.addBundle(good, 'tagger', '2');
     const bad = Buffer.from(good);
-    bad[bad.length >> 1] ^= 0xff;
+    bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0xff;
     control.blobs.set(sha, bad);
     const s = control.publish([dist(origin.port, sha, '2')]);
     const ack = await control.waitForAck('p1', s.version);

@@ -262,14 +262,12 @@ export class ManagedSync {
     this.#status.lastAppliedAt = Date.now();
     this.#status.lastError = null;
     // The plan is live whatever happens next; a failed write only costs the restart path.
-    await this.store
-      .saveLastKnownGood(s)
-      .catch((e: Error) =>
-        this.#o.logger.log('error', 'could not persist the last-known-good snapshot', {
-          version: s.version,
-          error: e.message,
-        }),
-      );
+    await this.store.saveLastKnownGood(s).catch((e: Error) =>
+      this.#o.logger.log('error', 'could not persist the last-known-good snapshot', {
+        version: s.version,
+        error: e.message,
+      }),
+    );
     this.#waiters = this.#waiters.filter((w) => (w.version <= s.version ? (w.resolve(), false) : true));
     await this.store.prune(new Set(refs.bundles.keys()), new Set(refs.kvs.keys())).catch(() => 0);
     return s;
