@@ -49,7 +49,12 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
   const out = txn.response!;
   const h = out.headers;
   for (const n of EDGE_ONLY) deleteHeader(h, n);
-  if (!forwardsCookies(txn)) deleteHeader(h, 'set-cookie');
+  // Only the origin's cookies are dropped: a Set-Cookie a function generated or added at
+  // viewer-response reaches the viewer (viewer-response already saw the stripped response).
+  const byFunction = txn.conditions.has('generated-at-viewer-request') || txn.functionsRan.some((f) => f.eventType === 'viewer-response');
+  if (!byFunction && !forwardsCookies(txn)) {
+    deleteHeader(h, 'set-cookie');
+  }
   if (out.status === 200 || out.status === 206) setHeader(h, 'accept-ranges', h['accept-ranges']?.[0]?.value ?? 'bytes');
   const generated = !fromObject;
   if (generated) {
@@ -76,7 +81,7 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
 }
 
 /** Set-Cookie reaches the viewer only when the behavior forwards cookies (spec 7.10). */
-function forwardsCookies(txn: ViewerTxn): boolean {
+export function forwardsCookies(txn: ViewerTxn): boolean {
   const b = txn.behavior;
   if (!b) return true;
   return b.cachePolicy.cookies.behavior !== 'none' || (b.originRequestPolicy?.cookies.behavior ?? 'none') !== 'none';

@@ -4,17 +4,20 @@
  * (origin status >= 400, custom error page, generated at viewer-request, edge errors). It may
  * change headers; the runtime's validator refuses a status change (spec 1.6).
  */
-import { shouldRun, type CfResponse } from '../../../shared/lambda-edge/index.js';
+import { deleteHeader, shouldRun, type CfResponse } from '../../../shared/lambda-edge/index.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
 import type { ViewerTxn } from '../transaction.js';
 import { fromCfResponse, toCfResponse } from '../response.js';
 import { functionFailure } from '../function-errors.js';
+import { forwardsCookies } from './finalize.js';
 
 export function viewerResponse(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
   const assoc = txn.behavior?.hooks['viewer-response'];
   if (!assoc || !shouldRun('viewer-response', txn.conditions)) return 'finalize';
   const current = txn.response!;
+  // The origin's Set-Cookie is gone before the function sees the response (spec 7.10).
+  if (!forwardsCookies(txn)) deleteHeader(current.headers, 'set-cookie');
   return deps.functions
     .invoke({
       dist: txn.dist!,
