@@ -62,6 +62,7 @@ export const ERROR_CODES = {
   FUNCTION_IN_USE: { status: 409, summary: 'The function cannot be deleted while one of its versions is attached to a distribution.' },
   PRECONDITION_FAILED: { status: 412, summary: 'If-Match names a revision that is no longer current; nothing was changed.' },
   CONTROL_UNREACHABLE: { summary: 'The CLI could not reach the control plane, or what answered is not its API.' },
+  WAIT_TIMEOUT: { summary: 'A `--wait` ran out of time before every PoP applied the change; the message names the PoPs still waiting.' },
   // Internal
   INTERNAL: { status: 500, xCache: 'Error', detail: 'Error', summary: 'An unexpected internal error; this is a bug.' },
 } as const satisfies Record<string, ErrorSpec>;
