@@ -19,12 +19,12 @@ import type { EdgePlan } from './config/plan.js';
 import { loadConfigFiles } from './config/load.js';
 import { createOriginClient } from './origin/index.js';
 import { openGeo, type GeoLookup } from './geo/index.js';
-import { FunctionHost } from './functions/function-host.js';
+import { FunctionHost, type InvocationRecord } from './functions/function-host.js';
 import { EdgeStats } from './observe/stats.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import type { FetchResult } from './pipeline/transaction.js';
 import { InvalidationFence } from './pipeline/invalidation-fence.js';
-import { createAccessLog } from './server/access-log.js';
+import { createAccessLog, type AccessLogSink } from './server/access-log.js';
 import { clientErrorHeaders, handleRequest, type HandlerContext } from './server/handler.js';
 import { listenHttp, listenHttps } from './server/listen.js';
 import { startAdmin } from './server/admin.js';
@@ -55,6 +55,9 @@ export interface EdgeOptions {
   accessLog?: string;
   cacheMaxBytes?: number;
   serverTiming?: boolean;
+  /** Managed mode's telemetry taps (src/edge/sync/telemetry.ts): called after each function invocation / access-log record; must not block. */
+  onInvoke?: (r: InvocationRecord) => void;
+  onAccessLog?: (record: Record<string, unknown>) => void;
 }
 
 export interface Edge {
@@ -81,6 +84,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const functions = new FunctionHost(runtime, logger, (r) => {
     stats.functionInvocations.inc({ function: r.functionName, version: r.functionVersion, event: r.eventType, outcome: r.ok ? 'ok' : r.errorCode! });
     stats.observeFunction({ function: r.functionName, version: r.functionVersion, event: r.eventType }, r.durationMs);
+    opts.onInvoke?.(r);
   });
   const maxBytes = opts.cacheMaxBytes ?? 256 * 1024 * 1024;
   const cache: CacheStore = opts.dataDir
@@ -125,7 +129,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     },
   };
   const host = opts.host ?? '0.0.0.0';
-  const httpCtx: HandlerContext = { deps, plan: () => current, accessLog: accessLog.sink, protocol: 'http' };
+  const httpCtx: HandlerContext = { deps, plan: () => current, accessLog: tapAccessLog(accessLog.sink, opts.onAccessLog), protocol: 'http' };
   const http = await listenHttp(
     { host, port: opts.port ?? 8080, onClientError: (st, code, sock) => clientErrorHeaders(httpCtx, st, code, sock) },
     (req, res) => handleRequest(httpCtx, req, res),
@@ -212,6 +216,14 @@ function invalidationFromBody(body: unknown, plan: EdgePlan, invalidate: (r: Inv
   let removed = 0;
   for (const distributionId of ids) removed += invalidate({ distributionId, paths, tags });
   return { status: 'Completed', distributions: ids, paths, tags, removed };
+}
+
+function tapAccessLog(sink: AccessLogSink, tap: AccessLogSink | undefined): AccessLogSink {
+  if (!tap) return sink;
+  return (record) => {
+    sink(record);
+    tap(record);
+  };
 }
 
 function closeServer(s: Server | Http2SecureServer): Promise<void> {
