@@ -23,7 +23,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binaryVersion, startNginx, NGINX_MISSING, WRK_MISSING } from './lib/peers.js';
-import { findBinary, freePort, httpGet, startChild, stopAll, waitForHttp } from './lib/procs.js';
+import { findBinary, freePort, httpGet, isStopping, onCleanup, startChild, stopAll, waitForHttp } from './lib/procs.js';
 import { createObjectServer, OBJECT_SIZE } from './lib/object.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 
@@ -70,6 +70,7 @@ async function startVerge(originPort: number, dir: string): Promise<number> {
 }
 
 async function startNginxContender(originPort: number): Promise<number> {
+  // Its temp folder goes with stopAll() at the end.
   const nginx = await startNginx({ port: await freePort(), originPort, mode: 'bench' });
   await expectHit(nginx.port, 'x-cache-status', /^HIT$/);
   return nginx.port;
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
   const origin = await startOrigin();
   const originPort = (origin.address() as AddressInfo).port;
   const dir = mkdtempSync(join(tmpdir(), 'verge-bench-'));
+  const removeDir = onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   try {
     console.log(`starting contenders (origin on ${originPort}) ...`);
     const contenders: Contender[] = [
@@ -204,7 +206,7 @@ async function main(): Promise<void> {
     await stopAll();
     origin.close();
     origin.closeAllConnections();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
   }
 }
 
@@ -244,4 +246,9 @@ function writeResults(contenders: Contender[], r: Record<string, number>, loadBe
   console.log('\nwrote bench/results/edge-latest.json');
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  // After Ctrl-C the servers vanish under a running wrk: that error is expected, not a failure.
+  if (!isStopping()) throw err;
+}

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, startChild, waitForHttp, type Child } from './procs.js';
+import { findBinary, onCleanup, startChild, waitForHttp, type Child } from './procs.js';
 
 export interface PeerOptions {
   port: number;
@@ -29,16 +29,18 @@ export const NGINX_MISSING = 'nginx not found: install the Debian package (apt-g
 export const VARNISH_MISSING = 'varnishd not found: install the Debian package (apt-get install varnish)';
 export const WRK_MISSING = 'wrk not found: install the Debian package (apt-get install wrk)';
 
-async function stopPeer(child: Child, dir: string): Promise<void> {
+async function stopPeer(child: Child, removeDir: () => void): Promise<void> {
   await child.stop();
-  rmSync(dir, { recursive: true, force: true });
+  removeDir();
 }
 
-function tempDir(prefix: string): string {
+/** A fresh temp folder, removed by the peer's stop() or, failing that, by stopAll(). */
+function tempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  const remove = onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   // Root starts nginx/varnishd, which drop privileges for their workers: those must reach the folder.
   chmodSync(dir, 0o755);
-  return dir;
+  return { dir, remove };
 }
 
 export interface NginxOptions extends PeerOptions {
@@ -89,7 +91,7 @@ http {
 export async function startNginx(o: NginxOptions): Promise<Peer> {
   const bin = findBinary('nginx');
   if (!bin) throw new Error(NGINX_MISSING);
-  const dir = tempDir('verge-nginx-');
+  const { dir, remove } = tempDir('verge-nginx-');
   writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, o));
   // -e: the startup error log before the config is read (otherwise /var/log/nginx/error.log).
   const child = startChild('nginx', bin, [
@@ -103,7 +105,7 @@ export async function startNginx(o: NginxOptions): Promise<Peer> {
     'daemon off;',
   ]);
   await waitForHttp(child, o.port);
-  return { name: 'nginx', port: o.port, child, dir, stop: () => stopPeer(child, dir) };
+  return { name: 'nginx', port: o.port, child, dir, stop: () => stopPeer(child, remove) };
 }
 
 /**
@@ -114,7 +116,7 @@ export async function startNginx(o: NginxOptions): Promise<Peer> {
 export async function startVarnish(o: PeerOptions): Promise<Peer> {
   const bin = findBinary('varnishd');
   if (!bin) throw new Error(VARNISH_MISSING);
-  const dir = tempDir('verge-varnish-');
+  const { dir, remove } = tempDir('verge-varnish-');
   const args = [
     '-F',
     '-n',
@@ -129,7 +131,7 @@ export async function startVarnish(o: PeerOptions): Promise<Peer> {
   args.push('-s', 'malloc,64M', '-p', 'default_ttl=0', '-p', 'default_grace=0', '-p', 'default_keep=3600');
   const child = startChild('varnishd', bin, args);
   await waitForHttp(child, o.port);
-  return { name: 'varnish', port: o.port, child, dir, stop: () => stopPeer(child, dir) };
+  return { name: 'varnish', port: o.port, child, dir, stop: () => stopPeer(child, remove) };
 }
 
 /** `nginx/1.22.1`, `varnish-7.1.1`, `wrk 4.1.0`: the version a binary reports, for the record. */

@@ -21,7 +21,22 @@ export interface Child {
 }
 
 const children = new Set<Child>();
+const cleanups = new Set<() => void>();
 let hooksInstalled = false;
+let stopping = false;
+
+/** True once Ctrl-C / SIGTERM began stopping everything: errors from then on are expected. */
+export function isStopping(): boolean {
+  return stopping;
+}
+
+/** Run `fn` (e.g. remove a temp folder) in `stopAll()`; returns a function that runs it now instead. */
+export function onCleanup(fn: () => void): () => void {
+  cleanups.add(fn);
+  return () => {
+    if (cleanups.delete(fn)) fn();
+  };
+}
 
 function installExitHooks(): void {
   if (hooksInstalled) return;
@@ -31,6 +46,7 @@ function installExitHooks(): void {
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
+      stopping = true;
       void stopAll().finally(() => process.exit(130));
     });
   }
@@ -74,6 +90,10 @@ export function startChild(name: string, cmd: string, args: string[], opts: Spaw
 
 export async function stopAll(): Promise<void> {
   await Promise.all([...children].map((c) => c.stop()));
+  for (const fn of [...cleanups]) {
+    cleanups.delete(fn);
+    fn();
+  }
 }
 
 /** A port that was free on 127.0.0.1 a moment ago (for servers that cannot report port 0). */

@@ -3,7 +3,7 @@
  * Runs wrk (the Debian `wrk` package) with a bounded duration and parses its text report:
  * requests/s, the latency distribution (`--latency`), non-2xx/3xx responses and socket errors.
  */
-import { spawn } from 'node:child_process';
+import { startChild } from './procs.js';
 
 export interface WrkResult {
   requestsPerSec: number;
@@ -27,7 +27,7 @@ export interface WrkOptions {
 }
 
 /** Run wrk once; rejects if it fails or runs far past its duration. */
-export function runWrk(o: WrkOptions): Promise<WrkResult> {
+export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const args = [
     `-t${o.threads}`,
     `-c${o.connections}`,
@@ -37,26 +37,13 @@ export function runWrk(o: WrkOptions): Promise<WrkResult> {
     `Host: ${o.host}`,
     o.url,
   ];
-  return new Promise((resolve, reject) => {
-    const proc = spawn(o.wrk, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), (o.durationSec + 15) * 1000);
-    proc.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`wrk exited with ${code}:\n${out}`));
-      try {
-        resolve(parseWrk(out));
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
+  // Through startChild, so that Ctrl-C stops wrk with the servers.
+  const child = startChild('wrk', o.wrk, args);
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), (o.durationSec + 15) * 1000);
+  const code = await child.exited;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`wrk exited with ${code}:\n${child.output()}`);
+  return parseWrk(child.output());
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
