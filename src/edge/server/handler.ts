@@ -57,6 +57,11 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   }
   // HTTP/2 frames the body with DATA frames and needs no Content-Length (RFC 9113 8.1): a body
   // exists unless the HEADERS frame ended the stream.
+  const hostError = hostProblem(txn);
+  if (hostError) {
+    txn.error = new VergeError('REQUEST_MALFORMED', hostError);
+    return run(ctx, txn, res, 'synth');
+  }
   const h2stream = (req as Http2ServerRequest).stream;
   const hasBody = h2stream
     ? !h2stream.endAfterHeaders
@@ -93,6 +98,9 @@ function newTxn(ctx: HandlerContext, req: Req, plan: EdgePlan, requestId: string
     order.push(key);
     (headers[lower] ??= []).push({ key, value: raw[i + 1]! });
   }
+  // absolute-form (RFC 9112 3.2.2): the target's authority replaces any Host header.
+  const absolute = rawUrl.startsWith('/') ? null : /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?([^/?#]*)/i.exec(rawUrl);
+  if (absolute) headers['host'] = [{ key: headers['host']?.[0]?.key ?? 'Host', value: absolute[1]! }];
   const authority = (req as Http2ServerRequest).authority;
   if (!headers['host'] && authority) headers['host'] = [{ key: 'Host', value: authority }];
   const hostHeader = headers['host']?.[0]?.value ?? '';
@@ -146,6 +154,23 @@ function newTxn(ctx: HandlerContext, req: Req, plan: EdgePlan, requestId: string
 
 const EMPTY = Buffer.alloc(0);
 
+/** A Host value: an IP literal or reg-name (RFC 3986 3.2.2), an optional port; empty is allowed. */
+const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d{0,5})?$/;
+
+/**
+ * RFC 9112 3.2: an HTTP/1.1 request without Host, with more than one Host, or with an invalid
+ * Host gets 400. Two Host lines would otherwise let the viewer pick one value for routing and
+ * have another seen downstream. (Node's own missing-Host 400 is off so the answer carries the
+ * edge's headers; see listen.ts.)
+ */
+function hostProblem(txn: ViewerTxn): string | null {
+  const list = txn.request.headers['host'];
+  if (!list || list.length === 0) return txn.conn.httpVersion === '1.1' ? 'an HTTP/1.1 request needs a Host header' : null;
+  if (list.length > 1) return 'the request has more than one Host header';
+  if (!HOST_VALUE.test(list[0]!.value)) return `the Host header "${list[0]!.value}" is not valid`;
+  return null;
+}
+
 /** Split a request target into the path (`uri`) and the raw query without `?` (spec 1.2). */
 export function splitTarget(target: string): { uri: string; querystring: string } {
   let t = target;
@@ -196,6 +221,9 @@ function transmit(ctx: HandlerContext, txn: ViewerTxn, res: Res): void {
   const r = txn.response!;
   const isH2 = txn.conn.httpVersion === '2.0';
   const headers = r.headers;
+  // A HEAD answered without a body (forwarded as HEAD) keeps the origin's Content-Length: it
+  // describes the GET response (RFC 9110 8.6), so "0" would be wrong.
+  const headLength = txn.request.method === 'HEAD' && r.body.length === 0 ? headers['content-length']?.[0]?.value : undefined;
   delete headers['content-length'];
   delete headers['transfer-encoding'];
   delete headers['connection'];
@@ -206,7 +234,7 @@ function transmit(ctx: HandlerContext, txn: ViewerTxn, res: Res): void {
     if (isH2 && H2_FORBIDDEN.has(raw[i]!.toLowerCase())) continue;
     flat.push(raw[i]!, raw[i + 1]!);
   }
-  if (r.status !== 304 && r.status !== 204) flat.push('Content-Length', String(r.body.length));
+  if (r.status !== 304 && r.status !== 204) flat.push('Content-Length', headLength ?? String(r.body.length));
   try {
     if (isH2) (res as Http2ServerResponse).writeHead(r.status, toH2Headers(flat));
     else (res as ServerResponse).writeHead(r.status, r.statusText || undefined, flat);

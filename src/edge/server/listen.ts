@@ -52,7 +52,8 @@ function clientErrorHandler(hook: ClientErrorHook | undefined) {
 
 export function listenHttp(opts: ListenOptions, handler: Handler): Promise<Server> {
   const server = createServer(
-    { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 20_000 },
+    // requireHostHeader off: the handler answers a missing Host itself (400 with the edge's headers).
+    { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 20_000, requireHostHeader: false },
     handler,
   );
   server.on('clientError', clientErrorHandler(opts.onClientError));
@@ -76,6 +77,7 @@ export function listenHttps(
   // The HTTP/1.1 fallback parser reads `maxHeaderSize` from the server object (Node's http
   // connection listener); without it HTTPS/1.1 would refuse headers over Node's 16 KiB default.
   (server as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_HEADER_BYTES;
+  (server as unknown as { requireHostHeader: boolean }).requireHostHeader = false;
   server.on('clientError' as 'session', clientErrorHandler(opts.onClientError) as any);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
