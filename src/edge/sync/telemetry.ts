@@ -1,0 +1,226 @@
+/**
+ * @module edge/sync/telemetry
+ * Ships an edge's function logs, access logs and metric points to the control plane
+ * (`POST /api/v1/edge/logs` and `/metrics`, src/shared/replication/protocol.ts). Taps never block
+ * the request path: they append to an in-memory buffer. A flush runs every `flushMs` (default
+ * 1 s) or as soon as `maxBatch` records wait. A batch keeps its uuid until the control plane
+ * takes it (delivery is at least once; the control plane stores batches idempotently). While
+ * the control plane is unreachable the buffer is bounded: the oldest records are dropped and
+ * counted.
+ */
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { toVergeError } from '../../shared/errors.js';
+import type { LogFields, Logger, LogLevel } from '../../shared/log.js';
+import type { LogBatch, LogRecord, MetricBatch, MetricPoint } from '../../shared/replication/protocol.js';
+import type { ControlClient } from './control-client.js';
+import { MetricAggregator, type InvocationSample } from './metrics.js';
+
+export interface TelemetryOptions {
+  client: Pick<ControlClient, 'logs' | 'metrics'>;
+  pop: string;
+  logger: Logger;
+  clock?: Clock;
+  flushMs?: number;
+  /** Records per log batch, and the count that triggers an early flush (default 500). */
+  maxBatch?: number;
+  /** Log records kept while the control plane is unreachable (default 10,000). */
+  maxBuffer?: number;
+  /** Metric points kept while unreachable (default 5,000). */
+  maxPoints?: number;
+  metricsIntervalMs?: number;
+}
+
+export interface TelemetryStats {
+  shippedRecords: number;
+  shippedPoints: number;
+  droppedRecords: number;
+  droppedPoints: number;
+  buffered: number;
+  failedFlushes: number;
+}
+
+export class Telemetry {
+  readonly metrics: MetricAggregator;
+  readonly #o: Required<Omit<TelemetryOptions, 'clock' | 'metricsIntervalMs'>> & { clock: Clock };
+  #records: LogRecord[] = [];
+  #points: MetricPoint[] = [];
+  #logRetry: LogBatch | null = null;
+  #metricRetry: MetricBatch | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #early = false;
+  #flushing: Promise<void> | null = null;
+  #queued: Promise<void> | null = null;
+  #failing = false;
+  #stats: TelemetryStats = {
+    shippedRecords: 0,
+    shippedPoints: 0,
+    droppedRecords: 0,
+    droppedPoints: 0,
+    buffered: 0,
+    failedFlushes: 0,
+  };
+
+  constructor(opts: TelemetryOptions) {
+    const clock = opts.clock ?? systemClock;
+    this.#o = { flushMs: 1000, maxBatch: 500, maxBuffer: 10_000, maxPoints: 5000, ...opts, clock };
+    this.metrics = new MetricAggregator(clock, opts.metricsIntervalMs ?? 10_000);
+  }
+
+  stats(): TelemetryStats {
+    return { ...this.#stats, buffered: this.#records.length + (this.#logRetry?.records.length ?? 0) };
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => void this.flush(), this.#o.flushMs);
+    this.#timer.unref();
+  }
+
+  /** Stop the timer and try once more to ship what is buffered. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#flushing;
+    await this.flush();
+  }
+
+  /** Tap for FunctionHost's per-invocation records. */
+  onInvoke = (r: InvocationSample): void => {
+    this.metrics.invocation(r);
+  };
+
+  /** Tap for access-log records (the edge's CloudFront-style fields). */
+  onAccessLog = (rec: Record<string, unknown>): void => {
+    const status = Number(rec['sc-status'] ?? 0);
+    const dist =
+      typeof rec['distribution-id'] === 'string' && rec['distribution-id'] !== '-' ? rec['distribution-id'] : undefined;
+    const result = String(rec['x-edge-result-type'] ?? '');
+    if (dist) {
+      const latency = rec['origin-latency-ms'];
+      this.metrics.request({
+        distributionId: dist,
+        status,
+        bytes: Number(rec['sc-bytes'] ?? 0),
+        resultType: result,
+        ...(typeof latency === 'number' ? { originLatencyMs: latency } : {}),
+      });
+    }
+    const host = String(rec['cs(Host)'] ?? '');
+    this.#push({
+      type: 'access',
+      time: this.#o.clock.now(),
+      pop: this.#o.pop,
+      requestId: String(rec['x-edge-request-id'] ?? ''),
+      ...(dist ? { distributionId: dist } : {}),
+      status,
+      message: `${String(rec['cs-method'])} ${host}${String(rec['cs-uri-stem'] ?? '')} ${status} ${result}`,
+      fields: rec,
+    });
+  };
+
+  /** A logger that writes to `base` and also ships the function host's `function-log` / `function-error` lines. */
+  teeLogger(base: Logger, inherited: LogFields = {}): Logger {
+    return {
+      log: (level, msg, fields) => {
+        base.log(level, msg, fields);
+        const type = fields?.type ?? inherited.type;
+        if (type === 'function-log' || type === 'function-error')
+          this.#functionLine(level, msg, { ...inherited, ...fields });
+      },
+      child: (fields) => this.teeLogger(base.child(fields), { ...inherited, ...fields }),
+    };
+  }
+
+  #functionLine(level: LogLevel, msg: string, f: LogFields): void {
+    const logTime = typeof f.logTime === 'string' ? Date.parse(f.logTime) : NaN;
+    const str = (k: string) => (typeof f[k] === 'string' ? { [k]: f[k] as string } : {});
+    const rec: LogRecord = {
+      type: f.type === 'function-error' ? 'function-error' : 'function',
+      time: Number.isFinite(logTime) ? logTime : this.#o.clock.now(),
+      pop: this.#o.pop,
+      requestId: typeof f.requestId === 'string' ? f.requestId : '',
+      ...str('distributionId'),
+      ...str('functionName'),
+      ...str('functionVersion'),
+      ...str('eventType'),
+      level,
+      message: msg,
+      fields: {
+        ...(f.consoleLevel ? { consoleLevel: f.consoleLevel } : {}),
+        ...(f.errorCode ? { errorCode: f.errorCode } : {}),
+      },
+    };
+    this.#push(rec);
+  }
+
+  #push(r: LogRecord): void {
+    this.#records.push(r);
+    let over = this.#records.length + (this.#logRetry?.records.length ?? 0) - this.#o.maxBuffer;
+    if (over > 0) {
+      this.#stats.droppedRecords += over;
+      // The unsent batch holds the oldest records: drop from it first (it keeps its id; the
+      // control plane ignores a batch id it already stored, so a shorter resend is harmless).
+      if (this.#logRetry) over -= this.#logRetry.records.splice(0, over).length;
+      this.#records.splice(0, over);
+    }
+    if (this.#records.length >= this.#o.maxBatch && !this.#early && this.#timer) {
+      this.#early = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+
+  /** Ship what is waiting: the retried batch first, then new ones. Never throws. */
+  flush(): Promise<void> {
+    // One in flight may have drained before the caller's records arrived: queue one more after it.
+    if (this.#flushing) {
+      return (this.#queued ??= this.#flushing.then(() => {
+        this.#queued = null;
+        return this.flush();
+      }));
+    }
+    this.#early = false;
+    this.#flushing = this.#flushOnce().finally(() => (this.#flushing = null));
+    return this.#flushing;
+  }
+
+  async #flushOnce(): Promise<void> {
+    this.#points.push(...this.metrics.drain());
+    if (this.#points.length > this.#o.maxPoints) {
+      const over = this.#points.length - this.#o.maxPoints;
+      this.#points.splice(0, over);
+      this.#stats.droppedPoints += over;
+    }
+    try {
+      for (let i = 0; i < 20; i++) {
+        if (!this.#logRetry && this.#records.length > 0) {
+          this.#logRetry = {
+            batchId: randomUUID(),
+            pop: this.#o.pop,
+            records: this.#records.splice(0, this.#o.maxBatch),
+          };
+        }
+        if (!this.#logRetry) break;
+        await this.#o.client.logs(this.#logRetry);
+        this.#stats.shippedRecords += this.#logRetry.records.length;
+        this.#logRetry = null;
+      }
+      if (!this.#metricRetry && this.#points.length > 0) {
+        this.#metricRetry = { batchId: randomUUID(), pop: this.#o.pop, points: this.#points.splice(0, 1000) };
+      }
+      if (this.#metricRetry) {
+        await this.#o.client.metrics(this.#metricRetry);
+        this.#stats.shippedPoints += this.#metricRetry.points.length;
+        this.#metricRetry = null;
+      }
+      if (this.#failing)
+        this.#o.logger.log('info', 'telemetry delivery resumed', { dropped: this.#stats.droppedRecords });
+      this.#failing = false;
+    } catch (e) {
+      this.#stats.failedFlushes++;
+      if (!this.#failing)
+        this.#o.logger.log('warn', 'telemetry not delivered; buffering', { error: toVergeError(e).message });
+      this.#failing = true;
+    }
+  }
+}
