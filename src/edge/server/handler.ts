@@ -16,6 +16,7 @@ import type { PipelineDeps } from '../pipeline/deps.js';
 import { runPipeline } from '../pipeline/run.js';
 import type { ViewerConnection, ViewerTxn } from '../pipeline/transaction.js';
 import type { AccessLogSink } from './access-log.js';
+import { MAX_HEADER_BYTES } from './listen.js';
 import { newRequestId } from './request-id.js';
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -57,6 +58,12 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   }
   // HTTP/2 frames the body with DATA frames and needs no Content-Length (RFC 9113 8.1): a body
   // exists unless the HEADERS frame ended the stream.
+  // HTTP/2 has no request line; its limit is checked on the HTTP/1.1 rendering of the same
+  // request so that both protocols answer 413 at the same size (spec 0.1, 4.3).
+  if (ctx.protocol === 'https' && req.httpVersion === '2.0' && h2HeadBytes(req) > MAX_HEADER_BYTES) {
+    txn.error = new VergeError('REQUEST_HEADERS_TOO_LARGE', `the request line and headers exceed ${MAX_HEADER_BYTES} bytes`);
+    return run(ctx, txn, res, 'synth');
+  }
   const hostError = hostProblem(txn);
   if (hostError) {
     txn.error = new VergeError('REQUEST_MALFORMED', hostError);
@@ -153,6 +160,18 @@ function newTxn(ctx: HandlerContext, req: Req, plan: EdgePlan, requestId: string
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** `METHOD target HTTP/1.1` plus `Name: value` lines, as the request would be sent over HTTP/1.1. */
+function h2HeadBytes(req: Req): number {
+  let n = (req.method ?? '').length + Buffer.byteLength(req.url ?? '') + 12;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.charCodeAt(0) === 58 /* ':' */ && name !== ':authority') continue;
+    n += name.length + Buffer.byteLength(raw[i + 1]!) + 4;
+  }
+  return n + 2;
+}
 
 /** A Host value: an IP literal or reg-name (RFC 3986 3.2.2), an optional port; empty is allowed. */
 const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d{0,5})?$/;
