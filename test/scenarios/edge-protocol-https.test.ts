@@ -212,6 +212,19 @@ describe('HTTPS with HTTP/2 and HTTP/1.1', { skip }, () => {
     assert.equal(origin.count('/api/tls-over') + origin.count('/api/tls-09'), 0);
   });
 
+  test('HTTP/2: headers over 20,480 bytes → 413 with the edge headers; under is served; the session survives', async () => {
+    const under = await h2get('/api/h2-under', { 'x-pad': 'p'.repeat(19_000) });
+    assert.equal(under.status, 200);
+    const over = await h2get('/api/h2-over', { 'x-pad': 'p'.repeat(24_000) });
+    assert.equal(over.status, 413);
+    assert.equal(over.headers['x-cache'], 'Error from verge');
+    assert.ok(over.headers['x-verge-request-id']);
+    assert.equal(origin.count('/api/h2-over'), 0);
+    const long = await h2get('/api/' + 'u'.repeat(9_000));
+    assert.equal(long.status, 414);
+    assert.equal((await h2get('/api/h2-after')).status, 200);
+  });
+
   test('redirect-to-https points at the real HTTPS port, and following it is served', async () => {
     const r = await te.get('/secure/doc?a=1');
     assert.equal(r.status, 301);
