@@ -66,7 +66,9 @@ function freezeDate(): void {
   const RealDate = Date;
   const FrozenDate = function (this: unknown, ...args: unknown[]) {
     if (!new.target) return new RealDate(frozenNow).toString();
-    return args.length === 0 ? new RealDate(frozenNow) : new (RealDate as unknown as new (...a: unknown[]) => Date)(...args);
+    return args.length === 0
+      ? new RealDate(frozenNow)
+      : new (RealDate as unknown as new (...a: unknown[]) => Date)(...args);
   } as unknown as DateConstructor;
   P.defineProperty(FrozenDate, 'prototype', { value: RealDate.prototype });
   FrozenDate.now = () => frozenNow;
@@ -120,7 +122,8 @@ function cloudfrontModule(): Record<string, unknown> {
     createRequestOriginGroup(params: { originIds?: unknown; failoverCriteria?: { statusCodes?: unknown } }) {
       viewerRequestOnly('createRequestOriginGroup');
       const ids = params?.originIds;
-      if (!P.isArray(ids) || ids.length !== 2) throw new Error('createRequestOriginGroup needs originIds: [primary, secondary]');
+      if (!P.isArray(ids) || ids.length !== 2)
+        throw new Error('createRequestOriginGroup needs originIds: [primary, secondary]');
       const codes = params.failoverCriteria?.statusCodes;
       origin = {
         originGroup: {
@@ -175,7 +178,11 @@ export function invokeCff(eventJson: string, metaJson: string): void {
   const id = meta.id;
   const event = P.parse(eventJson) as { request?: Record<string, unknown> };
   const raw = meta.rawQueryString;
-  if (event.request) P.defineProperty(event.request, 'rawQueryString', { value: () => (raw === null ? undefined : raw), enumerable: false });
+  if (event.request)
+    P.defineProperty(event.request, 'rawQueryString', {
+      value: () => (raw === null ? undefined : raw),
+      enumerable: false,
+    });
   let ret: unknown;
   try {
     ret = P.apply(handler!, undefined, [event]);
@@ -194,5 +201,6 @@ export function invokeCff(eventJson: string, metaJson: string): void {
 
 /** The host's idle check: an async handler whose promise never settled. */
 export function checkIdleCff(): void {
-  if (reported !== currentId) done(currentId, 'error', 'Error: The function did not return a value: its promise never settled');
+  if (reported !== currentId)
+    done(currentId, 'error', 'Error: The function did not return a value: its promise never settled');
 }

@@ -40,7 +40,8 @@ export function inspect(v: unknown, depth = 2, seen: unknown[] = []): string {
     const bytes = new Uint8Array(v.buffer, v.byteOffset, Math.min(v.byteLength, 50));
     return `<${name} ${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ')}${v.byteLength > 50 ? ' ...' : ''}>`;
   }
-  if (v instanceof Map) return `Map(${v.size}) { ${[...v].map(([k, x]) => `${inspect(k, depth - 1, next)} => ${inspect(x, depth - 1, next)}`).join(', ')} }`;
+  if (v instanceof Map)
+    return `Map(${v.size}) { ${[...v].map(([k, x]) => `${inspect(k, depth - 1, next)} => ${inspect(x, depth - 1, next)}`).join(', ')} }`;
   if (v instanceof Set) return `Set(${v.size}) { ${[...v].map((x) => inspect(x, depth - 1, next)).join(', ')} }`;
   const keys = P.keys(v);
   const ctor = (v as { constructor?: { name?: string } }).constructor?.name;
@@ -109,7 +110,8 @@ export function makeConsole(onlyLog: boolean): Record<string, unknown> {
     warn: (...a: unknown[]) => emit('warn', a),
     error: (...a: unknown[]) => emit('error', a),
     debug: (...a: unknown[]) => emit('debug', a),
-    trace: (...a: unknown[]) => emit('error', ['Trace: ' + format(...a) + '\n' + (new Error().stack ?? '').split('\n').slice(2).join('\n')]),
+    trace: (...a: unknown[]) =>
+      emit('error', ['Trace: ' + format(...a) + '\n' + (new Error().stack ?? '').split('\n').slice(2).join('\n')]),
     dir: (o: unknown) => emit('log', [inspect(o)]),
     table: (...a: unknown[]) => emit('log', a),
     assert: (cond: unknown, ...a: unknown[]) => {

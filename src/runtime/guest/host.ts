@@ -26,7 +26,11 @@ export const P = {
   stringify: JSON.stringify,
   parse: JSON.parse,
   Promise,
-  then: Promise.prototype.then as (this: Promise<unknown>, a?: (v: unknown) => unknown, b?: (e: unknown) => unknown) => Promise<unknown>,
+  then: Promise.prototype.then as (
+    this: Promise<unknown>,
+    a?: (v: unknown) => unknown,
+    b?: (e: unknown) => unknown,
+  ) => Promise<unknown>,
   apply: Reflect.apply,
   defineProperty: Object.defineProperty,
   freeze: Object.freeze,

@@ -49,7 +49,15 @@ export function init(
   setIdleListener(onIdle);
   configureLambda(cfg.lambda!);
   define('process', makeProcess(cfg.env));
-  for (const name of ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'queueMicrotask'] as const) {
+  for (const name of [
+    'setTimeout',
+    'setInterval',
+    'setImmediate',
+    'clearTimeout',
+    'clearInterval',
+    'clearImmediate',
+    'queueMicrotask',
+  ] as const) {
     define(name, timers[name]);
   }
   define('require', requireModule);

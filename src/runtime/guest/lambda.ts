@@ -98,7 +98,11 @@ function reportOutcome(inv: Invocation): void {
 
 function complete(inv: Invocation, err: unknown, result: unknown, waitForLoop: boolean): void {
   if (inv.settled) {
-    op('log', 'warn', 'Invocation has already been reported as done. Cannot call complete more than once per invocation.');
+    op(
+      'log',
+      'warn',
+      'Invocation has already been reported as done. Cannot call complete more than once per invocation.',
+    );
     return;
   }
   inv.settled = true;
@@ -168,7 +172,15 @@ function makeContext(inv: Invocation, meta: InvokeMeta): Record<string, unknown>
 
 export function invoke(eventJson: string, metaJson: string): void {
   const meta = P.parse(metaJson) as InvokeMeta;
-  const inv: Invocation = { id: meta.id, isAsync: false, settled: false, reported: false, waits: true, err: null, result: undefined };
+  const inv: Invocation = {
+    id: meta.id,
+    isAsync: false,
+    settled: false,
+    reported: false,
+    waits: true,
+    err: null,
+    result: undefined,
+  };
   current = inv;
   if (!handler) return report(inv, 'error', 'Runtime.HandlerNotFound: the handler is not loaded');
   const event = P.parse(eventJson) as unknown;
@@ -192,7 +204,13 @@ export function invoke(eventJson: string, metaJson: string): void {
     try {
       (ret as Promise<unknown>).then(
         (r) => complete(inv, null, r, false),
-        (e) => complete(inv, e === undefined || e === null ? new Error('Promise rejected with ' + P.String(e)) : e, undefined, false),
+        (e) =>
+          complete(
+            inv,
+            e === undefined || e === null ? new Error('Promise rejected with ' + P.String(e)) : e,
+            undefined,
+            false,
+          ),
       );
     } catch (err) {
       complete(inv, err, undefined, false);

@@ -104,7 +104,8 @@ function start(fn: unknown, ms: number, args: unknown[], repeat: boolean): Timeo
 
 function clear(t: unknown): void {
   if (t === null || t === undefined) return;
-  const id = typeof t === 'object' ? Number((t as { [Symbol.toPrimitive]?: () => number })[Symbol.toPrimitive]?.()) : Number(t);
+  const id =
+    typeof t === 'object' ? Number((t as { [Symbol.toPrimitive]?: () => number })[Symbol.toPrimitive]?.()) : Number(t);
   const rec = timers.get(id);
   if (!rec) return;
   timers.delete(id);

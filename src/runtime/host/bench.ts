@@ -43,7 +43,11 @@ const source: FunctionSource = {
 /** New isolate + guest runtime + user module + first invocation, `n` times. */
 async function coldStarts(n: number, withSpare: boolean): Promise<number[]> {
   if (withSpare) retainSpares();
-  const [pkg, builtins, guestSource] = await Promise.all([buildLambdaPackage(source, 1 << 20), getBuiltins(), guestRuntimeSource()]);
+  const [pkg, builtins, guestSource] = await Promise.all([
+    buildLambdaPackage(source, 1 << 20),
+    getBuiltins(),
+    guestRuntimeSource(),
+  ]);
   const shared: InstanceShared = {
     mode: 'lambda',
     memoryMB: 128,
@@ -68,7 +72,11 @@ async function coldStarts(n: number, withSpare: boolean): Promise<number[]> {
   for (let i = 0; i < n + 3; i++) {
     const t0 = performance.now();
     const inst = await Instance.create(shared, 'bench');
-    const o = await inst.invoke(eventJson, { awsRequestId: 'x', remainingMs: 5000 }, { timeoutMs: 5000, sliceMs: 50, log: () => {} });
+    const o = await inst.invoke(
+      eventJson,
+      { awsRequestId: 'x', remainingMs: 5000 },
+      { timeoutMs: 5000, sliceMs: 50, log: () => {} },
+    );
     const t1 = performance.now();
     if (o.kind !== 'ok') throw new Error(`cold start run failed: ${JSON.stringify(o)}`);
     inst.dispose();

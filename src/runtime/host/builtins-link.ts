@@ -10,10 +10,11 @@ export interface BuiltinsModule {
   BUILTIN_NAMES: readonly string[];
   builtinSource(name: string): Promise<string>;
   GUEST_GLOBALS: Readonly<Record<string, [module: string, exportName: string]>>;
-  createHostFunctions(opts: { fetchTimeoutMs: number; maxFetchBytes: number; signal?: AbortSignal }): Record<
-    string,
-    (...args: any[]) => unknown
-  >;
+  createHostFunctions(opts: {
+    fetchTimeoutMs: number;
+    maxFetchBytes: number;
+    signal?: AbortSignal;
+  }): Record<string, (...args: any[]) => unknown>;
 }
 
 export interface BuiltinSet {

@@ -45,10 +45,13 @@ function toValues(pairs: Array<[string, string]>): Record<string, CffValue> {
 /** Query string pairs, raw (not percent-decoded; docs/lambda-edge-compat.md). */
 function parseQuery(qs: string): Array<[string, string]> {
   if (qs === '') return [];
-  return qs.split('&').filter(Boolean).map((p) => {
-    const i = p.indexOf('=');
-    return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
-  });
+  return qs
+    .split('&')
+    .filter(Boolean)
+    .map((p) => {
+      const i = p.indexOf('=');
+      return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
+    });
 }
 
 function parseCookieHeader(lines: string[]): Array<[string, string]> {
@@ -81,14 +84,19 @@ function setCookies(lines: string[]): Record<string, CffCookie> {
     const value = eq < 0 ? '' : pair.slice(eq + 1).trim();
     return [name, attributes ? { value, attributes } : { value }];
   });
-  for (const [name, g] of Object.entries(group(parsed))) out[name] = g.all.length > 1 ? { ...g.first, multiValue: g.all } : g.first;
+  for (const [name, g] of Object.entries(group(parsed)))
+    out[name] = g.all.length > 1 ? { ...g.first, multiValue: g.all } : g.first;
   return out;
 }
 
 /** L@E record → CloudFront Functions event (spec 8.2). */
 export function toCffEvent(
   eventType: EventType,
-  cf: { config: { distributionDomainName: string; distributionId: string; requestId: string }; request: CfRequest; response?: CfResponse },
+  cf: {
+    config: { distributionDomainName: string; distributionId: string; requestId: string };
+    request: CfRequest;
+    response?: CfResponse;
+  },
 ): CffEvent {
   const r = cf.request;
   const event: CffEvent = {
@@ -207,7 +215,9 @@ export function fromCffResult(
   let adapted: Obj;
   try {
     const isResponse = eventType === 'viewer-response' || 'statusCode' in result;
-    adapted = isResponse ? cffResponseToLambda(result, cffInput.response) : cffRequestToLambda(result, cffInput.request, input.request);
+    adapted = isResponse
+      ? cffResponseToLambda(result, cffInput.response)
+      : cffRequestToLambda(result, cffInput.request, input.request);
   } catch (e) {
     return { ok: false, message: `The CloudFront function result failed validation: ${(e as Error).message}.` };
   }
@@ -229,17 +239,25 @@ export async function loadKvs(spec: NonNullable<FunctionSource['kvs']>, clock: C
       raw = JSON.parse(await readFile(spec.path, 'utf8'));
       updated = (await stat(spec.path)).mtimeMs;
     } catch (e) {
-      throw new VergeError('FUNCTION_LOAD_ERROR', `KeyValueStore '${spec.id}' could not be read from ${spec.path}: ${(e as Error).message}`);
+      throw new VergeError(
+        'FUNCTION_LOAD_ERROR',
+        `KeyValueStore '${spec.id}' could not be read from ${spec.path}: ${(e as Error).message}`,
+      );
     }
   }
   const map = new Map<string, string>();
   const rows = isObj(raw) && Array.isArray(raw.data) ? (raw.data as unknown[]) : undefined;
   if (rows) {
-    for (const row of rows) if (isObj(row) && typeof row.key === 'string') map.set(row.key, typeof row.value === 'string' ? row.value : JSON.stringify(row.value));
+    for (const row of rows)
+      if (isObj(row) && typeof row.key === 'string')
+        map.set(row.key, typeof row.value === 'string' ? row.value : JSON.stringify(row.value));
   } else if (isObj(raw)) {
     for (const [k, v] of Object.entries(raw)) map.set(k, typeof v === 'string' ? v : JSON.stringify(v));
   } else if (raw !== undefined) {
-    throw new VergeError('FUNCTION_LOAD_ERROR', `KeyValueStore '${spec.id}' data must be an object or { "data": [{ "key", "value" }] }`);
+    throw new VergeError(
+      'FUNCTION_LOAD_ERROR',
+      `KeyValueStore '${spec.id}' data must be an object or { "data": [{ "key", "value" }] }`,
+    );
   }
   const iso = new Date(updated).toISOString();
   return {

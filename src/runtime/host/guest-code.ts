@@ -33,7 +33,7 @@ async function buildGuest(): Promise<string> {
     format: 'cjs',
     platform: 'neutral',
     target: 'es2022',
-    minify: process.env.VERGE_GUEST_DEBUG !== "1",
+    minify: process.env.VERGE_GUEST_DEBUG !== '1',
     legalComments: 'none',
     logLevel: 'silent',
   });

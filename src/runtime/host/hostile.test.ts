@@ -22,7 +22,15 @@ let seq = 0;
 async function load(code: string, extra: Partial<FunctionSource> = {}): Promise<LoadedFunction> {
   seq++;
   return rt.load(
-    { id: `h${seq}`, name: `hostile${seq}`, version: '1', runtime: 'nodejs', handler: 'index.handler', code: { files: { 'index.js': code } }, ...extra },
+    {
+      id: `h${seq}`,
+      name: `hostile${seq}`,
+      version: '1',
+      runtime: 'nodejs',
+      handler: 'index.handler',
+      code: { files: { 'index.js': code } },
+      ...extra,
+    },
     { eventTypes: ['viewer-request'] },
   );
 }
@@ -69,7 +77,9 @@ describe('hostile functions', () => {
   });
 
   test('while(true){} after awaiting a host timer: the watchdog disposes the isolate', async () => {
-    const fn = await load(hostile('await new Promise((r) => setTimeout(r, 1)); while (true) {}'), { overrides: { timeoutMs: 400 } });
+    const fn = await load(hostile('await new Promise((r) => setTimeout(r, 1)); while (true) {}'), {
+      overrides: { timeoutMs: 400 },
+    });
     const { value: r, ticks } = await withTicks(() => invoke(fn, '/evil'));
     assert.ok(ticks >= 3, `host ticks during the runaway: ${ticks}`);
     await assertContained(fn, r, 'LAMBDA_EXECUTION_ERROR', /^Task timed out after 0\.40 seconds$/);
@@ -80,22 +90,36 @@ describe('hostile functions', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     after(() => new Promise<void>((r) => server.close(() => r())));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const fn = await load(hostile(`await (await fetch('${url}')).text(); while (true) {}`), { overrides: { timeoutMs: 400 } });
+    const fn = await load(hostile(`await (await fetch('${url}')).text(); while (true) {}`), {
+      overrides: { timeoutMs: 400 },
+    });
     const { value: r, ticks } = await withTicks(() => invoke(fn, '/evil'));
     assert.ok(ticks >= 3, `host ticks during the runaway: ${ticks}`);
     await assertContained(fn, r, 'LAMBDA_EXECUTION_ERROR', /^Task timed out after 0\.40 seconds$/);
   });
 
   test('while(true){} after setImmediate (a host macrotask)', async () => {
-    const fn = await load(hostile('await new Promise((r) => setImmediate(r)); for (;;) {}'), { overrides: { timeoutMs: 300 } });
-    await assertContained(fn, await invoke(fn, '/evil'), 'LAMBDA_EXECUTION_ERROR', /^Task timed out after 0\.30 seconds$/);
+    const fn = await load(hostile('await new Promise((r) => setImmediate(r)); for (;;) {}'), {
+      overrides: { timeoutMs: 300 },
+    });
+    await assertContained(
+      fn,
+      await invoke(fn, '/evil'),
+      'LAMBDA_EXECUTION_ERROR',
+      /^Task timed out after 0\.30 seconds$/,
+    );
   });
 
   test('allocating past the memory limit', async () => {
     const fn = await load(hostile('const keep = []; for (;;) keep.push(new Array(1e5).fill({ x: keep.length }));'), {
       overrides: { memoryMB: 32 },
     });
-    await assertContained(fn, await invoke(fn, '/evil'), 'LAMBDA_EXECUTION_ERROR', /^Runtime exited: out of memory \(32 MB\)$/);
+    await assertContained(
+      fn,
+      await invoke(fn, '/evil'),
+      'LAMBDA_EXECUTION_ERROR',
+      /^Runtime exited: out of memory \(32 MB\)$/,
+    );
   });
 
   test('deep recursion is a RangeError, and the isolate stays usable', async () => {
@@ -123,7 +147,15 @@ describe('hostile functions', () => {
     const r = await invoke(fn);
     assert.ok(r.ok, r.ok ? '' : r.message);
     const out = JSON.parse((r.value as { body: string }).body);
-    assert.deepEqual(out, { binding: 'undefined', mainModule: 'undefined', dlopen: 'undefined', hostEnv: 0, globalRequire: 'MODULE_NOT_FOUND', exit: 'threw', sameGlobal: true });
+    assert.deepEqual(out, {
+      binding: 'undefined',
+      mainModule: 'undefined',
+      dlopen: 'undefined',
+      hostEnv: 0,
+      globalRequire: 'MODULE_NOT_FOUND',
+      exit: 'threw',
+      sameGlobal: true,
+    });
   });
 
   test('prototype tampering stays inside the tenant: not the host, not the next function', async () => {
@@ -134,13 +166,17 @@ describe('hostile functions', () => {
       JSON.stringify = () => '{"status":"500"}';
       JSON.parse = () => ({});
       Promise.prototype.then = function () { throw new Error('tampered then'); };`;
-    const fn = await load(`exports.handler = (e, c, cb) => { if (e.Records[0].cf.request.uri === '/evil') { ${evil} } cb(null, e.Records[0].cf.request); };`);
+    const fn = await load(
+      `exports.handler = (e, c, cb) => { if (e.Records[0].cf.request.uri === '/evil') { ${evil} } cb(null, e.Records[0].cf.request); };`,
+    );
     const r = await invoke(fn, '/evil');
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'host Object.prototype untouched');
     assert.equal(JSON.stringify({ a: 1 }), '{"a":1}', 'host JSON untouched');
     // The runtime's own primordials were captured before user code ran: the result still round-trips.
     assert.equal(r.ok, true, r.ok ? '' : r.message);
-    const next = await load(`exports.handler = async () => ({ status: 200, headers: {}, body: String(({}).polluted) + ':' + typeof [].push });`);
+    const next = await load(
+      `exports.handler = async () => ({ status: 200, headers: {}, body: String(({}).polluted) + ':' + typeof [].push });`,
+    );
     const n = await invoke(next);
     assert.ok(n.ok);
     assert.equal((n.value as { body: string }).body, 'undefined:function');
@@ -151,7 +187,12 @@ describe('hostile functions', () => {
       `exports.handler = (e, c, cb) => { if (e.Records[0].cf.request.uri === '/evil') { setInterval(() => {}, 20); return; } cb(null, e.Records[0].cf.request); };`,
       { overrides: { timeoutMs: 300 } },
     );
-    await assertContained(fn, await invoke(fn, '/evil'), 'LAMBDA_EXECUTION_ERROR', /^Task timed out after 0\.30 seconds$/);
+    await assertContained(
+      fn,
+      await invoke(fn, '/evil'),
+      'LAMBDA_EXECUTION_ERROR',
+      /^Task timed out after 0\.30 seconds$/,
+    );
   });
 
   test('an exception thrown by a timer callback fails the invocation and recycles the instance (spec 2.2 item 9)', async () => {

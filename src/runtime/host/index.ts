@@ -89,7 +89,8 @@ function lambdaEnv(source: FunctionSource, memoryMB: number): Record<string, str
 }
 
 async function loadFunction(source: FunctionSource, eventTypes: readonly EventType[], o: Options): Promise<Loaded> {
-  if (source.runtime === 'python') throw loadError(`Python functions are not supported yet (function '${source.name}', runtime 'python')`);
+  if (source.runtime === 'python')
+    throw loadError(`Python functions are not supported yet (function '${source.name}', runtime 'python')`);
   const cff = source.runtime === 'cloudfront-js-2.0' || source.runtime === 'cloudfront-js-1.0';
   if (!cff && source.runtime !== 'nodejs') throw loadError(`Unknown function runtime '${String(source.runtime)}'`);
   if (cff) {
@@ -98,14 +99,23 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
   }
   const limits = resolveLimits(source, eventTypes, o.defaultConcurrency);
   const p = limits.profile;
-  const pkg = cff ? await buildCffPackage(source, p.cff.codeBytes) : await buildLambdaPackage(source, limits.packageBytes);
+  const pkg = cff
+    ? await buildCffPackage(source, p.cff.codeBytes)
+    : await buildLambdaPackage(source, limits.packageBytes);
   const [builtins, guestSource] = await Promise.all([getBuiltins(), guestRuntimeSource()]);
   const kvs = cff && source.kvs ? await loadKvs(source.kvs, o.clock) : undefined;
   const memoryMB = cff ? p.cff.memoryMB : limits.memoryMB;
-  const cffAllowed = source.runtime === 'cloudfront-js-1.0' ? ['crypto', 'querystring'] : ['crypto', 'querystring', 'buffer'];
-  const userBuiltins = cff ? builtins.names.filter((n) => cffAllowed.includes(n)) : builtins.names.filter((n) => !n.startsWith('__'));
+  const cffAllowed =
+    source.runtime === 'cloudfront-js-1.0' ? ['crypto', 'querystring'] : ['crypto', 'querystring', 'buffer'];
+  const userBuiltins = cff
+    ? builtins.names.filter((n) => cffAllowed.includes(n))
+    : builtins.names.filter((n) => !n.startsWith('__'));
   const globals = cff
-    ? Object.fromEntries(Object.entries(builtins.globals).filter(([g, [m]]) => source.runtime === 'cloudfront-js-2.0' && g === 'Buffer' && m === 'buffer'))
+    ? Object.fromEntries(
+        Object.entries(builtins.globals).filter(
+          ([g, [m]]) => source.runtime === 'cloudfront-js-2.0' && g === 'Buffer' && m === 'buffer',
+        ),
+      )
     : builtins.globals;
   const config = {
     mode: cff ? 'cff' : 'lambda',
@@ -113,7 +123,12 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
     userBuiltins,
     globals,
     env: lambdaEnv(source, memoryMB),
-    lambda: { functionName: source.name, functionVersion: source.version, memoryMB, handler: source.handler || 'index.handler' },
+    lambda: {
+      functionName: source.name,
+      functionVersion: source.version,
+      memoryMB,
+      handler: source.handler || 'index.handler',
+    },
     cff: { runtime: source.runtime === 'cloudfront-js-1.0' ? '1.0' : '2.0', kvsId: source.kvs?.id ?? null },
   };
   const pool = new IsolatePool({
@@ -125,16 +140,15 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
       configJson: JSON.stringify(config),
       builtins,
       hostFns: builtins.createHostFunctions({ fetchTimeoutMs: p.fetchTimeoutMs, maxFetchBytes: p.maxFetchBytes }),
-      initTimeoutMs: cff ? p.cff.hardTimeoutMs * 20 : p.initTimeoutMs,
-      syncSliceMs: cff ? p.cff.hardTimeoutMs : p.syncSliceMs,
+      initTimeoutMs: cff ? p.cff.hardTimeoutMs : p.initTimeoutMs,
+      syncSliceMs: p.syncSliceMs,
       kvs,
       codeCache: new Map(),
     },
     concurrency: limits.concurrency,
     version: source.version,
     clock: o.clock,
-    syncSliceMs: cff ? p.cff.hardTimeoutMs : p.syncSliceMs,
-    alwaysSync: cff,
+    syncSliceMs: p.syncSliceMs,
   });
   try {
     await pool.warm();
@@ -144,20 +158,29 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
   }
   const meter = cff ? new ComputeMeter(p.cff, o.clock) : undefined;
   const redact = redactor(source);
-  const remap = pkg.sourceMap ? stackRemapper(pkg.sourceMap, pkg.filename.replace(/^\/var\/task\//, ''), 1) : (t: string) => t;
+  const remap = pkg.sourceMap
+    ? stackRemapper(pkg.sourceMap, pkg.filename.replace(/^\/var\/task\//, ''), 1)
+    : (t: string) => t;
   return { source, limits, pool, cff, meter, redact: (t) => redact(remap(t)), packageBytes: pkg.packageBytes };
 }
 
 type Failure = Extract<InvokeResult, { ok: false }>['code'];
 
-function failureOf(outcome: Exclude<PoolOutcome, { kind: 'ok' }>, f: Loaded, timeoutMs: number): { code: Failure; message: string } {
+function failureOf(
+  outcome: Exclude<PoolOutcome, { kind: 'ok' }>,
+  f: Loaded,
+  timeoutMs: number,
+): { code: Failure; message: string } {
   const exec: Failure = f.cff ? 'FUNCTION_EXECUTION_ERROR' : 'LAMBDA_EXECUTION_ERROR';
   const memoryMB = f.cff ? f.limits.profile.cff.memoryMB : f.limits.memoryMB;
   switch (outcome.kind) {
     case 'error':
       return { code: exec, message: outcome.message };
     case 'invalid-json':
-      return { code: f.cff ? 'FUNCTION_VALIDATION_ERROR' : 'LAMBDA_VALIDATION_ERROR', message: MESSAGES.notParsable.replace('Lambda', f.cff ? 'CloudFront' : 'Lambda') };
+      return {
+        code: f.cff ? 'FUNCTION_VALIDATION_ERROR' : 'LAMBDA_VALIDATION_ERROR',
+        message: MESSAGES.notParsable.replace('Lambda', f.cff ? 'CloudFront' : 'Lambda'),
+      };
     case 'timeout':
       return f.cff
         ? { code: exec, message: `The function exceeded the maximum execution time of ${timeoutMs} ms` }
@@ -171,7 +194,10 @@ function failureOf(outcome: Exclude<PoolOutcome, { kind: 'ok' }>, f: Loaded, tim
     case 'throttled':
       return f.cff
         ? { code: 'FUNCTION_THROTTLED', message: 'The function was throttled: every instance is busy' }
-        : { code: 'LAMBDA_LIMIT_EXCEEDED', message: `Rate Exceeded: ${f.limits.concurrency} concurrent executions of this function are already running` };
+        : {
+            code: 'LAMBDA_LIMIT_EXCEEDED',
+            message: `Rate Exceeded: ${f.limits.concurrency} concurrent executions of this function are already running`,
+          };
     default:
       return { code: exec, message: 'Runtime exited: unexpected outcome' };
   }
@@ -184,7 +210,14 @@ async function invokeLoaded(f: Loaded, input: InvokeInput, clock: Clock): Promis
   const eventLimits = f.limits.forEvent(input.eventType);
   const timeoutMs = f.cff ? f.limits.profile.cff.hardTimeoutMs : eventLimits.timeoutMs;
   if (f.meter?.throttled()) {
-    return { ok: false, code: 'FUNCTION_THROTTLED', message: 'The function was throttled: its compute utilization stayed above 100 % of the budget', logs: [], durationMs: 0, coldStart: false };
+    return {
+      ok: false,
+      code: 'FUNCTION_THROTTLED',
+      message: 'The function was throttled: its compute utilization stayed above 100 % of the budget',
+      logs: [],
+      durationMs: 0,
+      coldStart: false,
+    };
   }
   const cffEvent = f.cff ? toCffEvent(input.eventType, cf as CfRecord['cf']) : undefined;
   const eventJson = JSON.stringify(cffEvent ?? input.event);
@@ -197,20 +230,28 @@ async function invokeLoaded(f: Loaded, input: InvokeInput, clock: Clock): Promis
       }
     : { awsRequestId: randomUUID(), remainingMs: timeoutMs };
   const run = await f.pool.run(eventJson, meta, timeoutMs);
-  const logs: FunctionLogLine[] = run.logs.map((l: PoolLogLine) => ({ time: l.time, level: l.level, message: f.redact(l.message), requestId }));
+  const logs: FunctionLogLine[] = run.logs.map((l: PoolLogLine) => ({
+    time: l.time,
+    level: l.level,
+    message: f.redact(l.message),
+    requestId,
+  }));
   const common = { logs, durationMs: clock.monotonic() - t0, coldStart: run.coldStart };
   const cu = f.meter && run.outcome.kind !== 'throttled' ? { computeUtilization: f.meter.record(run.cpuNs) } : {};
   const outcome = run.outcome;
   if (outcome.kind !== 'ok') {
     const { code, message } = failureOf(outcome, f, timeoutMs);
     const redacted = f.redact(message);
-    if (code.endsWith('EXECUTION_ERROR')) logs.push({ time: clock.now(), level: 'error', message: `Invoke Error: ${redacted}`, requestId });
+    if (code.endsWith('EXECUTION_ERROR'))
+      logs.push({ time: clock.now(), level: 'error', message: `Invoke Error: ${redacted}`, requestId });
     return { ok: false, code, message: redacted, ...common, ...cu };
   }
   const input2 = { request: cf.request, ...(cf.response ? { response: cf.response } : {}) };
   if (!f.cff) {
     const v = validateLambdaResult(input.eventType, input2, outcome.json, eventLimits);
-    return v.ok ? { ok: true, kind: v.kind, value: v.value, ...common } : { ok: false, code: 'LAMBDA_VALIDATION_ERROR', message: f.redact(v.message), ...common };
+    return v.ok
+      ? { ok: true, kind: v.kind, value: v.value, ...common }
+      : { ok: false, code: 'LAMBDA_VALIDATION_ERROR', message: f.redact(v.message), ...common };
   }
   const parsed = JSON.parse(outcome.json) as { result: unknown; origin: Record<string, unknown> | null };
   const cffLimits = { ...eventLimits, generatedResponseBytes: f.limits.profile.cff.generatedResponseBytes };

@@ -57,10 +57,19 @@ const BUILTIN_SLOT = '__vergeBuiltinFactory';
 type CodeCache = ivm.ExternalCopy<ArrayBuffer>;
 const builtinCache = new Map<string, CodeCache>();
 
-function compile(isolate: ivm.Isolate, code: string, filename: string, cache: Map<string, CodeCache>, key: string): ivm.Script {
+function compile(
+  isolate: ivm.Isolate,
+  code: string,
+  filename: string,
+  cache: Map<string, CodeCache>,
+  key: string,
+): ivm.Script {
   const cachedData = cache.get(key);
   const opts = cachedData ? { filename, cachedData } : { filename, produceCachedData: true };
-  const script = isolate.compileScriptSync(code, opts) as ivm.Script & { cachedData?: CodeCache; cachedDataRejected?: boolean };
+  const script = isolate.compileScriptSync(code, opts) as ivm.Script & {
+    cachedData?: CodeCache;
+    cachedDataRejected?: boolean;
+  };
   if ((!cachedData || script.cachedDataRejected) && script.cachedData) cache.set(key, script.cachedData);
   return script;
 }
@@ -89,7 +98,10 @@ async function createBlankAsync(memoryMB: number, source: string): Promise<Blank
   const isolate = new ivm.Isolate({ memoryLimit: memoryMB });
   const context = await isolate.createContext();
   const cachedData = guestCodeCache.get('guest');
-  const script = await isolate.compileScript(source, cachedData ? { filename: 'verge:runtime', cachedData } : { filename: 'verge:runtime' });
+  const script = await isolate.compileScript(
+    source,
+    cachedData ? { filename: 'verge:runtime', cachedData } : { filename: 'verge:runtime' },
+  );
   const api = (await script.run(context, { reference: true })) as ivm.Reference<Record<string, unknown>>;
   return { isolate, context, api, source };
 }
@@ -206,7 +218,13 @@ export class Instance {
       new ivm.Reference((name: string, ...args: unknown[]) => this.#opAsync(name, args)),
       s.configJson,
     ]);
-    const user = compile(this.isolate, s.pkg.wrapper, s.pkg.filename.replace(/^\/var\/task\//, ''), s.codeCache, 'user');
+    const user = compile(
+      this.isolate,
+      s.pkg.wrapper,
+      s.pkg.filename.replace(/^\/var\/task\//, ''),
+      s.codeCache,
+      'user',
+    );
     const wrapper = user.runSync(this.#context, { reference: true }) as ivm.Reference<unknown>;
     const load = fn(cff ? 'loadCff' : 'loadUser');
     const args = cff ? [wrapper.derefInto(), s.pkg.filename] : [wrapper.derefInto(), s.pkg.exportPath, s.pkg.filename];
@@ -276,7 +294,13 @@ export class Instance {
         if (this.#current && this.#current.id === args[0]) {
           const kind = args[1];
           const payload = String(args[2]);
-          this.#current.settle(kind === 'ok' ? { kind: 'ok', json: payload } : kind === 'invalid-json' ? { kind: 'invalid-json', message: payload } : { kind: 'error', message: payload });
+          this.#current.settle(
+            kind === 'ok'
+              ? { kind: 'ok', json: payload }
+              : kind === 'invalid-json'
+                ? { kind: 'invalid-json', message: payload }
+                : { kind: 'error', message: payload },
+          );
         }
         return undefined;
       case 'load':
@@ -323,14 +347,21 @@ export class Instance {
         this.#sleeps.set(id, { timer, resolve });
       });
     }
-    if (name === 'tick') return new Promise((resolve) => setImmediate(() => void this.#gate().then(() => resolve(true))));
+    if (name === 'tick')
+      return new Promise((resolve) => setImmediate(() => void this.#gate().then(() => resolve(true))));
     return Promise.reject(new Error(`Unknown runtime operation '${name}'`));
   }
 
   #loadBuiltin(name: string): boolean {
     const src = this.#shared.builtins.sources.get(name);
     if (src === undefined) return false;
-    const script = compile(this.isolate, `globalThis.${BUILTIN_SLOT} = (${src});`, `verge:builtin/${name}`, builtinCache, name);
+    const script = compile(
+      this.isolate,
+      `globalThis.${BUILTIN_SLOT} = (${src});`,
+      `verge:builtin/${name}`,
+      builtinCache,
+      name,
+    );
     script.runSync(this.#context);
     script.release();
     return true;
@@ -388,7 +419,9 @@ export class Instance {
       armWatchdog();
       this.#invoke
         .apply(undefined, [eventJson, metaJson], { timeout: remaining() })
-        .then(() => (this.#current?.id === id ? this.#checkIdle.apply(undefined, [], { timeout: remaining() }) : undefined))
+        .then(() =>
+          this.#current?.id === id ? this.#checkIdle.apply(undefined, [], { timeout: remaining() }) : undefined,
+        )
         .catch((e: unknown) => fail(e, false));
     });
   }

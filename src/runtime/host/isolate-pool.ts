@@ -9,7 +9,7 @@
  * outgrows the slice, the invocation is replayed from scratch on a fresh isolate through the
  * async path and the function stays on that path. Nothing escapes the first attempt: the host
  * was blocked for its whole duration, so none of its host calls have run, and its log lines
- * are dropped.
+ * are dropped. A demoted function is given the fast path again after 100 invocations.
  */
 import type { Clock } from '../../shared/clock.js';
 import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
@@ -21,8 +21,6 @@ export interface PoolOptions {
   version: string;
   clock: Clock;
   syncSliceMs: number;
-  /** CloudFront Functions: always the synchronous path, the slice being the hard limit. */
-  alwaysSync?: boolean;
 }
 
 export interface PoolLogLine {
@@ -41,6 +39,7 @@ export interface PoolRun {
   cpuNs: bigint;
 }
 
+const RETRY_FAST_AFTER = 100;
 const BROKEN = new Set<Outcome['kind']>(['timeout', 'oom', 'crash', 'slice']);
 
 export class IsolatePool {
@@ -49,8 +48,9 @@ export class IsolatePool {
   #all = new Set<Instance>();
   #size = 0;
   #closed = false;
-  /** False once the function has outgrown the synchronous slice. */
+  /** False once the function has outgrown the synchronous slice; tried again after a while. */
   fastPath = true;
+  #slowRuns = 0;
 
   constructor(opts: PoolOptions) {
     this.#o = opts;
@@ -106,19 +106,30 @@ export class IsolatePool {
       try {
         got = await this.#acquire();
       } catch (e) {
-        return { outcome: { kind: 'init-error', message: e instanceof Error ? e.message : String(e) }, coldStart: true, logs, cpuNs: 0n };
+        return {
+          outcome: { kind: 'init-error', message: e instanceof Error ? e.message : String(e) },
+          coldStart: true,
+          logs,
+          cpuNs: 0n,
+        };
       }
       if (!got) return { outcome: { kind: 'throttled' }, coldStart: false, logs, cpuNs: 0n };
       const { inst } = got;
       coldStart ||= got.cold;
       for (const l of inst.takeInitLog()) log(l.level, l.message);
       const remaining = Math.max(1, Math.floor(timeoutMs - (performance.now() - started)));
-      const sliceMs = this.#o.alwaysSync || this.fastPath ? this.#o.syncSliceMs : undefined;
+      const sliceMs = this.fastPath ? this.#o.syncSliceMs : undefined;
+      // A function demoted once (perhaps only because the host was busy) gets the fast path back
+      // after RETRY_FAST_AFTER invocations; a hostile one costs the host one slice per that many.
+      if (!this.fastPath && ++this.#slowRuns >= RETRY_FAST_AFTER) {
+        this.fastPath = true;
+        this.#slowRuns = 0;
+      }
       const cpu0 = inst.cpuTimeNs();
       const outcome = await inst.invoke(eventJson, meta, { timeoutMs: remaining, sliceMs, log });
       const cpu1 = inst.cpuTimeNs();
       this.#release(inst, outcome);
-      if (outcome.kind === 'slice' && !this.#o.alwaysSync && attempt === 0) {
+      if (outcome.kind === 'slice' && attempt === 0) {
         this.fastPath = false;
         logs = [];
         continue;

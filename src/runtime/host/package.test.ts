@@ -44,7 +44,10 @@ describe('module resolution order', () => {
     const f = (tag: string) => `exports.handler = () => '${tag}';`;
     assert.equal(await pick({ index: f('bare'), 'index.js': f('js') }), '/var/task/index');
     assert.equal(await pick({ 'index.js': f('js'), 'index.mjs': 'export const handler = 1;' }), '/var/task/index.js');
-    assert.equal(await pick({ 'index.mjs': 'export const handler = 1;', 'index.cjs': f('cjs') }), '/var/task/index.mjs');
+    assert.equal(
+      await pick({ 'index.mjs': 'export const handler = 1;', 'index.cjs': f('cjs') }),
+      '/var/task/index.mjs',
+    );
     assert.equal(await pick({ 'index.cjs': f('cjs') }), '/var/task/index.cjs');
     await assert.rejects(pick({ 'other.js': f('x') }), /Cannot find module 'index'/);
   });
@@ -53,14 +56,18 @@ describe('module resolution order', () => {
 describe('zip entries', () => {
   test('names escaping the root are rejected', () => {
     assert.equal(safeEntryName('a/./b/../c.js'), 'a/c.js');
-    for (const bad of ['../x.js', 'a/../../x.js', '/etc/passwd', 'C:/x.js', '..\\x.js']) assert.throws(() => safeEntryName(bad), /escapes the package root/);
+    for (const bad of ['../x.js', 'a/../../x.js', '/etc/passwd', 'C:/x.js', '..\\x.js'])
+      assert.throws(() => safeEntryName(bad), /escapes the package root/);
   });
   test('a zip with an escaping entry fails to load', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'verge-pkg-'));
     after(() => rm(dir, { recursive: true, force: true }));
     const path = join(dir, 'evil.zip');
     await writeFile(path, zipSync({ 'index.js': strToU8('exports.handler=()=>1'), '../../evil.js': strToU8('x') }));
-    await assert.rejects(buildLambdaPackage({ ...src({}), code: { path } }, 1 << 20), /escapes the package root: \.\.\/\.\.\/evil\.js/);
+    await assert.rejects(
+      buildLambdaPackage({ ...src({}), code: { path } }, 1 << 20),
+      /escapes the package root: \.\.\/\.\.\/evil\.js/,
+    );
   });
 });
 

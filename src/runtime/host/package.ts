@@ -38,13 +38,16 @@ function loadError(message: string, details?: Record<string, unknown>): VergeErr
 
 /** `index.handler` → module `index`, export `handler`; `src/app.a.b` → `src/app`, `a.b` (spec 2.1). */
 export function parseHandler(handler: string): { module: string; exportPath: string } {
-  if (handler.includes('..')) throw loadError(`Runtime.MalformedHandlerName: '${handler}': '..' is not allowed in a handler name`);
+  if (handler.includes('..'))
+    throw loadError(`Runtime.MalformedHandlerName: '${handler}': '..' is not allowed in a handler name`);
   const slash = handler.lastIndexOf('/');
   const dot = handler.indexOf('.', slash + 1);
   const module = handler.slice(0, dot);
   const exportPath = handler.slice(dot + 1);
-  const ok = dot > slash + 1 && exportPath.split('.').every((p) => /^[A-Za-z_$][\w$]*$/.test(p)) && !module.startsWith('/');
-  if (!ok) throw loadError(`Runtime.MalformedHandlerName: '${handler}' is not of the form file.export (e.g. index.handler)`);
+  const ok =
+    dot > slash + 1 && exportPath.split('.').every((p) => /^[A-Za-z_$][\w$]*$/.test(p)) && !module.startsWith('/');
+  if (!ok)
+    throw loadError(`Runtime.MalformedHandlerName: '${handler}' is not of the form file.export (e.g. index.handler)`);
   return { module, exportPath };
 }
 
@@ -123,7 +126,10 @@ function kb(n: number): string {
 }
 
 /** Compressed size as a zip would hold it (deflate per entry plus headers), and the largest entries. */
-export function compressedSize(files: ReadonlyMap<string, Uint8Array>): { total: number; largest: Array<[string, number]> } {
+export function compressedSize(files: ReadonlyMap<string, Uint8Array>): {
+  total: number;
+  largest: Array<[string, number]>;
+} {
   let total = 22;
   const sizes: Array<[string, number]> = [];
   for (const [name, data] of files) {
@@ -154,7 +160,10 @@ function resolveEntry(set: FileSet, module: string): string {
   if (set.entry) return set.entry;
   const candidates = [module, ...SCRIPT_EXTS.map((e) => module + e), ...SCRIPT_EXTS.map((e) => `${module}/index${e}`)];
   const found = candidates.find((c) => set.files.has(c));
-  if (!found) throw loadError(`Runtime.ImportModuleError: Error: Cannot find module '${module}' (handler module not in the package)`);
+  if (!found)
+    throw loadError(
+      `Runtime.ImportModuleError: Error: Cannot find module '${module}' (handler module not in the package)`,
+    );
   return found;
 }
 
@@ -164,7 +173,12 @@ const externalIfMissing: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === 'verge-retry') return undefined;
-      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'verge-retry' });
+      const r = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: 'verge-retry',
+      });
       if (r.errors.length > 0) return { path: args.path, external: true };
       return r;
     });
@@ -172,7 +186,9 @@ const externalIfMissing: Plugin = {
 };
 
 function formatEsbuildError(e: unknown): string {
-  const errors = (e as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> }).errors;
+  const errors = (
+    e as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> }
+  ).errors;
   if (!errors?.length) return (e as Error).message;
   return errors
     .slice(0, 5)
@@ -225,7 +241,9 @@ export async function buildLambdaPackage(source: FunctionSource, maxPackageBytes
     }
     const { code, map, inputs } = await bundle(set, entry);
     // A single-file package counts what it bundles; a folder or zip counts everything in it.
-    const counted = set.entry ? new Map(inputs.flatMap((i) => (set.files.has(i) ? [[i, set.files.get(i)!] as const] : []))) : set.files;
+    const counted = set.entry
+      ? new Map(inputs.flatMap((i) => (set.files.has(i) ? [[i, set.files.get(i)!] as const] : [])))
+      : set.files;
     if (set.entry) {
       for (const i of inputs) if (!counted.has(i)) counted.set(i, new Uint8Array(await readFile(join(set.root, i))));
     }
@@ -255,24 +273,35 @@ export async function buildCffPackage(source: FunctionSource, maxCodeBytes: numb
   }
   const bytes = Buffer.byteLength(text);
   if (bytes > maxCodeBytes) {
-    throw loadError(`The function code size is larger than the maximum allowed size for CloudFront Functions: ${bytes} Max allowed: ${maxCodeBytes}`);
+    throw loadError(
+      `The function code size is larger than the maximum allowed size for CloudFront Functions: ${bytes} Max allowed: ${maxCodeBytes}`,
+    );
   }
   let code: string;
   let map: string;
   try {
-    const out = await transform(`${text}\n;module.exports.__cffHandler = typeof handler === 'function' ? handler : undefined;`, {
-      format: 'cjs',
-      loader: 'js',
-      target: 'es2022',
-      sourcefile: 'index.js',
-      sourcemap: 'external',
-      sourcesContent: false,
-      logLevel: 'silent',
-    });
+    const out = await transform(
+      `${text}\n;module.exports.__cffHandler = typeof handler === 'function' ? handler : undefined;`,
+      {
+        format: 'cjs',
+        loader: 'js',
+        target: 'es2022',
+        sourcefile: 'index.js',
+        sourcemap: 'external',
+        sourcesContent: false,
+        logLevel: 'silent',
+      },
+    );
     code = out.code;
     map = out.map;
   } catch (e) {
     throw loadError(`Could not compile the function: ${formatEsbuildError(e)}`);
   }
-  return { wrapper: wrapModule(code, true), filename: `${TASK_ROOT}/index.js`, exportPath: 'handler', packageBytes: bytes, sourceMap: map };
+  return {
+    wrapper: wrapModule(code, true),
+    filename: `${TASK_ROOT}/index.js`,
+    exportPath: 'handler',
+    packageBytes: bytes,
+    sourceMap: map,
+  };
 }

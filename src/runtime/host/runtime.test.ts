@@ -21,14 +21,30 @@ const rt = createFunctionRuntime();
 after(() => rt.close());
 
 let seq = 0;
-async function load(files: Record<string, string | Uint8Array>, extra: Partial<FunctionSource> = {}, eventTypes: EventType[] = ['viewer-request']) {
+async function load(
+  files: Record<string, string | Uint8Array>,
+  extra: Partial<FunctionSource> = {},
+  eventTypes: EventType[] = ['viewer-request'],
+) {
   seq++;
   return rt.load(
-    { id: `t${seq}`, name: `fn${seq}`, version: '3', runtime: 'nodejs', handler: 'index.handler', code: { files }, ...extra },
+    {
+      id: `t${seq}`,
+      name: `fn${seq}`,
+      version: '3',
+      runtime: 'nodejs',
+      handler: 'index.handler',
+      code: { files },
+      ...extra,
+    },
     { eventTypes },
   );
 }
-async function run(code: string, extra: Partial<FunctionSource> = {}, eventType: EventType = 'viewer-request'): Promise<InvokeResult> {
+async function run(
+  code: string,
+  extra: Partial<FunctionSource> = {},
+  eventType: EventType = 'viewer-request',
+): Promise<InvokeResult> {
   const fn = await load({ 'index.js': code }, extra, [eventType]);
   return rt.invoke(fn, { eventType, event: sampleEvent(eventType) });
 }
@@ -45,12 +61,16 @@ const messages = (r: InvokeResult) => r.logs.map((l) => l.message);
 
 describe('completion forms (spec 2.2)', () => {
   test('callback(null, request) continues with the request', async () => {
-    const req = okRequest(await run(`exports.handler = (e, c, cb) => { const r = e.Records[0].cf.request; r.uri = '/cb'; cb(null, r); };`));
+    const req = okRequest(
+      await run(`exports.handler = (e, c, cb) => { const r = e.Records[0].cf.request; r.uri = '/cb'; cb(null, r); };`),
+    );
     assert.equal(req.uri, '/cb');
   });
 
   test('an async handler resolves with a generated response', async () => {
-    const r = await run(`exports.handler = async () => ({ status: 302, headers: { location: [{ value: 'https://x.test/' }] } });`);
+    const r = await run(
+      `exports.handler = async () => ({ status: 302, headers: { location: [{ value: 'https://x.test/' }] } });`,
+    );
     assert.ok(r.ok && r.kind === 'response');
     const res = r.value as CfResponse;
     assert.equal(res.status, '302');
@@ -58,13 +78,21 @@ describe('completion forms (spec 2.2)', () => {
   });
 
   test('a returned promise (non-async function) completes the invocation', async () => {
-    const req = okRequest(await run(`exports.handler = (e) => new Promise((res) => setTimeout(() => res(e.Records[0].cf.request), 5));`));
+    const req = okRequest(
+      await run(`exports.handler = (e) => new Promise((res) => setTimeout(() => res(e.Records[0].cf.request), 5));`),
+    );
     assert.equal(req.uri, '/index.html');
   });
 
   test('context.succeed, context.done and context.fail', async () => {
-    assert.equal(okRequest(await run(`exports.handler = (e, c) => c.succeed(e.Records[0].cf.request);`)).uri, '/index.html');
-    assert.equal(okRequest(await run(`exports.handler = (e, c) => c.done(null, e.Records[0].cf.request);`)).uri, '/index.html');
+    assert.equal(
+      okRequest(await run(`exports.handler = (e, c) => c.succeed(e.Records[0].cf.request);`)).uri,
+      '/index.html',
+    );
+    assert.equal(
+      okRequest(await run(`exports.handler = (e, c) => c.done(null, e.Records[0].cf.request);`)).uri,
+      '/index.html',
+    );
     const f = failure(await run(`exports.handler = (e, c) => c.fail(new Error('nope'));`));
     assert.equal(f.code, 'LAMBDA_EXECUTION_ERROR');
     assert.match(f.message, /^Error: nope/);
@@ -72,7 +100,9 @@ describe('completion forms (spec 2.2)', () => {
   });
 
   test('the first completion wins; later ones are logged', async () => {
-    const r = await run(`exports.handler = (e, c, cb) => { cb(null, e.Records[0].cf.request); cb(new Error('late')); c.succeed({ status: 500 }); };`);
+    const r = await run(
+      `exports.handler = (e, c, cb) => { cb(null, e.Records[0].cf.request); cb(new Error('late')); c.succeed({ status: 500 }); };`,
+    );
     okRequest(r);
     const late = messages(r).filter((m) => m.startsWith('Invocation has already been reported as done'));
     assert.equal(late.length, 2);
@@ -82,13 +112,19 @@ describe('completion forms (spec 2.2)', () => {
     const f = failure(await run(`exports.handler = () => {\n  throw new Error('boom');\n};`));
     assert.equal(f.code, 'LAMBDA_EXECUTION_ERROR');
     assert.equal(f.message, 'Error: boom\n    at exports.handler (index.js:2:9)');
-    const fn = await load({ 'index.mjs': `import { f } from './lib/deep.mjs';\nexport const handler = async () => {\n  return f();\n};`, 'lib/deep.mjs': `export function f() {\n  throw new TypeError('deep');\n}` });
+    const fn = await load({
+      'index.mjs': `import { f } from './lib/deep.mjs';\nexport const handler = async () => {\n  return f();\n};`,
+      'lib/deep.mjs': `export function f() {\n  throw new TypeError('deep');\n}`,
+    });
     const r = failure(await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') }));
     assert.equal(r.message, 'TypeError: deep\n    at f (lib/deep.mjs:2:9)\n    at handler (index.mjs:3:10)');
   });
 
   test('a rejection and callback(err) are execution errors', async () => {
-    assert.match(failure(await run(`exports.handler = async () => { throw new TypeError('bad'); };`)).message, /^TypeError: bad/);
+    assert.match(
+      failure(await run(`exports.handler = async () => { throw new TypeError('bad'); };`)).message,
+      /^TypeError: bad/,
+    );
     assert.equal(failure(await run(`exports.handler = (e, c, cb) => cb('plain string');`)).message, 'plain string');
   });
 
@@ -121,10 +157,14 @@ describe('completion forms (spec 2.2)', () => {
   });
 
   test('the result is a JSON round trip (spec 5.3 item 1)', async () => {
-    const r = await run(`exports.handler = async () => ({ status: '200', headers: {}, body: 'x', extra: undefined, toJSON() { return { status: '201', headers: {} }; } });`);
+    const r = await run(
+      `exports.handler = async () => ({ status: '200', headers: {}, body: 'x', extra: undefined, toJSON() { return { status: '201', headers: {} }; } });`,
+    );
     assert.ok(r.ok && r.kind === 'response');
     assert.equal((r.value as CfResponse).status, '201');
-    const circular = failure(await run(`exports.handler = async () => { const o = { status: '200' }; o.self = o; return o; };`));
+    const circular = failure(
+      await run(`exports.handler = async () => { const o = { status: '200' }; o.self = o; return o; };`),
+    );
     assert.equal(circular.message, 'The Lambda function returned invalid JSON: The json output is not parsable.');
   });
 });
@@ -152,7 +192,9 @@ describe('context (spec 2.3)', () => {
   });
 
   test('awsRequestId differs per invocation; console lines carry config.requestId', async () => {
-    const fn = await load({ 'index.js': `exports.handler = async (e, c) => { console.log(c.awsRequestId); return e.Records[0].cf.request; };` });
+    const fn = await load({
+      'index.js': `exports.handler = async (e, c) => { console.log(c.awsRequestId); return e.Records[0].cf.request; };`,
+    });
     const a = await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
     const b = await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
     assert.notEqual(a.logs[0]!.message, b.logs[0]!.message);
@@ -174,21 +216,32 @@ describe('environment', () => {
   });
 
   test('a secret in an execution error message is redacted too', async () => {
-    const f = failure(await run(`exports.handler = async () => { throw new Error(process.env.TOKEN); };`, { env: { TOKEN: 'hunter22' }, secretNames: ['TOKEN'] }));
+    const f = failure(
+      await run(`exports.handler = async () => { throw new Error(process.env.TOKEN); };`, {
+        env: { TOKEN: 'hunter22' },
+        secretNames: ['TOKEN'],
+      }),
+    );
     assert.match(f.message, /^Error: \*\*\*/);
   });
 });
 
 describe('modules and packages', () => {
   test('ESM handler (export const handler) in a .mjs file', async () => {
-    const fn = await load({ 'index.mjs': `import { tag } from './lib.mjs'; export const handler = async (e) => { const r = e.Records[0].cf.request; r.headers['x-tag'] = [{ value: tag }]; return r; };`, 'lib.mjs': `export const tag = 'esm';` });
+    const fn = await load({
+      'index.mjs': `import { tag } from './lib.mjs'; export const handler = async (e) => { const r = e.Records[0].cf.request; r.headers['x-tag'] = [{ value: tag }]; return r; };`,
+      'lib.mjs': `export const tag = 'esm';`,
+    });
     const req = okRequest(await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') }));
     assert.deepEqual(req.headers['x-tag'], [{ key: 'X-Tag', value: 'esm' }]);
   });
 
   test('"type": "module" package with index.js and a nested handler path', async () => {
     const fn = await load(
-      { 'package.json': '{"type":"module"}', 'src/app.js': `export const api = { handler: async (e) => ({ status: '204', headers: {} }) };` },
+      {
+        'package.json': '{"type":"module"}',
+        'src/app.js': `export const api = { handler: async (e) => ({ status: '204', headers: {} }) };`,
+      },
       { handler: 'src/app.api.handler' },
     );
     const r = await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
@@ -196,15 +249,22 @@ describe('modules and packages', () => {
   });
 
   test('TypeScript handler compiled at load', async () => {
-    const fn = await load({ 'index.ts': `interface R { uri: string }\nexport const handler = async (e: any): Promise<R> => { const r = e.Records[0].cf.request as R; r.uri = '/ts'; return r; };` });
-    assert.equal(okRequest(await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') })).uri, '/ts');
+    const fn = await load({
+      'index.ts': `interface R { uri: string }\nexport const handler = async (e: any): Promise<R> => { const r = e.Records[0].cf.request as R; r.uri = '/ts'; return r; };`,
+    });
+    assert.equal(
+      okRequest(await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') })).uri,
+      '/ts',
+    );
   });
 
   test('zip package with a dependency in node_modules', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'verge-zip-test-'));
     after(() => rm(dir, { recursive: true, force: true }));
     const zip = zipSync({
-      'index.js': strToU8(`const slug = require('slugify'); const data = require('./data.json'); exports.handler = (e, c, cb) => { const r = e.Records[0].cf.request; r.uri = '/' + slug(data.title); cb(null, r); };`),
+      'index.js': strToU8(
+        `const slug = require('slugify'); const data = require('./data.json'); exports.handler = (e, c, cb) => { const r = e.Records[0].cf.request; r.uri = '/' + slug(data.title); cb(null, r); };`,
+      ),
       'data.json': strToU8('{"title":"Hello Big World"}'),
       'node_modules/slugify/package.json': strToU8('{"name":"slugify","main":"lib/main.js"}'),
       'node_modules/slugify/lib/main.js': strToU8(`module.exports = (s) => s.toLowerCase().split(' ').join('-');`),
@@ -212,7 +272,10 @@ describe('modules and packages', () => {
     const path = join(dir, 'fn.zip');
     await writeFile(path, zip);
     seq++;
-    const fn = await rt.load({ id: path, name: 'zipped', version: '1', runtime: 'nodejs', handler: 'index.handler', code: { path } }, { eventTypes: ['origin-request'] });
+    const fn = await rt.load(
+      { id: path, name: 'zipped', version: '1', runtime: 'nodejs', handler: 'index.handler', code: { path } },
+      { eventTypes: ['origin-request'] },
+    );
     assert.equal(fn.packageBytes, zip.byteLength);
     const req = okRequest(await rt.invoke(fn, { eventType: 'origin-request', event: sampleEvent('origin-request') }));
     assert.equal(req.uri, '/hello-big-world');
@@ -223,7 +286,10 @@ describe('modules and packages', () => {
     after(() => rm(dir, { recursive: true, force: true }));
     const path = join(dir, 'auth.js');
     await writeFile(path, `exports.handler = async () => ({ status: '401', headers: {} });`);
-    const fn = await rt.load({ id: path, name: 'auth', version: '$LATEST', runtime: 'nodejs', handler: 'index.handler', code: { path } }, { eventTypes: ['viewer-request'] });
+    const fn = await rt.load(
+      { id: path, name: 'auth', version: '$LATEST', runtime: 'nodejs', handler: 'index.handler', code: { path } },
+      { eventTypes: ['viewer-request'] },
+    );
     const r = await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
     assert.ok(r.ok && (r.value as CfResponse).status === '401');
   });
@@ -233,15 +299,22 @@ describe('modules and packages', () => {
       load({ 'index.js': `const fs = require('fs'); exports.handler = async () => ({});` }),
       /Cannot find module 'fs': it is not available in Verge functions \(allowed: /,
     );
-    const r = await run(`let cp; try { require('child_process'); } catch (e) { cp = e.code + ' ' + e.message; } exports.handler = async () => ({ status: 200, headers: {}, body: cp });`);
+    const r = await run(
+      `let cp; try { require('child_process'); } catch (e) { cp = e.code + ' ' + e.message; } exports.handler = async () => ({ status: 200, headers: {}, body: cp });`,
+    );
     assert.ok(r.ok);
-    assert.match((r.value as CfResponse).body!, /^MODULE_NOT_FOUND Cannot find module 'child_process': it is not available/);
+    assert.match(
+      (r.value as CfResponse).body!,
+      /^MODULE_NOT_FOUND Cannot find module 'child_process': it is not available/,
+    );
     const missing = await run(`exports.handler = async () => { require('aws-sdk'); };`);
     assert.match(failure(missing).message, /Cannot find module 'aws-sdk'/);
   });
 
   test('module globals persist across invocations of a warm instance', async () => {
-    const fn = await load({ 'index.js': `let count = 0; exports.handler = async (e) => ({ status: 200, headers: {}, body: String(++count) });` });
+    const fn = await load({
+      'index.js': `let count = 0; exports.handler = async (e) => ({ status: 200, headers: {}, body: String(++count) });`,
+    });
     const bodies: string[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
@@ -253,13 +326,24 @@ describe('modules and packages', () => {
   });
 
   test('a module that throws at load fails the load with the error', async () => {
-    await assert.rejects(load({ 'index.js': `throw new Error('init failed');` }), (e: Error & { code?: string }) => e.code === 'FUNCTION_LOAD_ERROR' && /init failed/.test(e.message));
-    await assert.rejects(load({ 'index.js': `exports.other = 1;` }), /Runtime\.HandlerNotFound: index\.handler is undefined or not exported/);
-    await assert.rejects(load({ 'index.js': `exports.handler = (;` }), /Could not compile the function: .*index\.js:1:/);
+    await assert.rejects(
+      load({ 'index.js': `throw new Error('init failed');` }),
+      (e: Error & { code?: string }) => e.code === 'FUNCTION_LOAD_ERROR' && /init failed/.test(e.message),
+    );
+    await assert.rejects(
+      load({ 'index.js': `exports.other = 1;` }),
+      /Runtime\.HandlerNotFound: index\.handler is undefined or not exported/,
+    );
+    await assert.rejects(
+      load({ 'index.js': `exports.handler = (;` }),
+      /Could not compile the function: .*index\.js:1:/,
+    );
   });
 
   test('a module whose top level outgrows the synchronous slice still loads (off the main thread)', async () => {
-    const fn = await load({ 'index.js': `const t = Date.now(); while (Date.now() - t < 120) {} exports.handler = async () => ({ status: 200, headers: {}, body: 'slow init' });` });
+    const fn = await load({
+      'index.js': `const t = Date.now(); while (Date.now() - t < 120) {} exports.handler = async () => ({ status: 200, headers: {}, body: 'slow init' });`,
+    });
     const r = await rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
     assert.ok(r.ok && (r.value as CfResponse).body === 'slow init');
   });
@@ -270,11 +354,18 @@ describe('modules and packages', () => {
         q: qs.parse(e.Records[0].cf.request.querystring), b64: Buffer.from('a=1').toString('base64'),
         host: new URL('https://example.net:8443/p?x=1').port }) });`);
     assert.ok(r.ok, r.ok ? '' : r.message);
-    assert.deepEqual(JSON.parse((r.value as CfResponse).body!), { q: { lang: 'en', tag: ['red', 'blue'] }, b64: 'YT0x', host: '8443' });
+    assert.deepEqual(JSON.parse((r.value as CfResponse).body!), {
+      q: { lang: 'en', tag: ['red', 'blue'] },
+      b64: 'YT0x',
+      host: '8443',
+    });
   });
 
   test('python is rejected for now, and the null runtime loads nothing', async () => {
-    await assert.rejects(load({ 'index.py': 'def handler(e, c): return e' }, { runtime: 'python' }), /Python functions are not supported yet/);
+    await assert.rejects(
+      load({ 'index.py': 'def handler(e, c): return e' }, { runtime: 'python' }),
+      /Python functions are not supported yet/,
+    );
     await assert.rejects(nullRuntime.load({} as FunctionSource, { eventTypes: [] }), /no function runtime configured/);
   });
 });
@@ -283,12 +374,16 @@ describe('host calls (fetch, http)', () => {
   const server = createServer((req, res) => {
     setTimeout(() => res.end(`hello ${req.url}`), 20);
   });
-  const ready = new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  const ready = new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
   after(() => new Promise<void>((r) => server.close(() => r())));
 
   test('an async handler awaiting fetch against a local server', async () => {
     const port = await ready;
-    const r = await run(`exports.handler = async () => { const res = await fetch('http://127.0.0.1:${port}/f'); return { status: res.status, headers: {}, body: await res.text() }; };`);
+    const r = await run(
+      `exports.handler = async () => { const res = await fetch('http://127.0.0.1:${port}/f'); return { status: res.status, headers: {}, body: await res.text() }; };`,
+    );
     assert.ok(r.ok, r.ok ? '' : r.message);
     assert.equal((r.value as CfResponse).body, 'hello /f');
   });
@@ -308,28 +403,48 @@ describe('host calls (fetch, http)', () => {
 
 describe('limits', () => {
   test('concurrency: past the limit the invocation is throttled (LAMBDA_LIMIT_EXCEEDED)', async () => {
-    const fn = await load({ 'index.js': `exports.handler = (e, c, cb) => setTimeout(() => cb(null, e.Records[0].cf.request), 200);` }, { overrides: { concurrency: 2 } });
-    const results = await Promise.all([0, 1, 2].map(() => rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') })));
+    const fn = await load(
+      { 'index.js': `exports.handler = (e, c, cb) => setTimeout(() => cb(null, e.Records[0].cf.request), 200);` },
+      { overrides: { concurrency: 2 } },
+    );
+    const results = await Promise.all(
+      [0, 1, 2].map(() => rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') })),
+    );
     const codes = results.map((r) => (r.ok ? 'ok' : r.code)).sort();
     assert.deepEqual(codes, ['LAMBDA_LIMIT_EXCEEDED', 'ok', 'ok']);
   });
 
   test('unload lets an invocation in flight finish', async () => {
-    const fn = await load({ 'index.js': `exports.handler = (e, c, cb) => setTimeout(() => cb(null, e.Records[0].cf.request), 100);` });
+    const fn = await load({
+      'index.js': `exports.handler = (e, c, cb) => setTimeout(() => cb(null, e.Records[0].cf.request), 100);`,
+    });
     const pending = rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
     await new Promise((r) => setTimeout(r, 20));
     await rt.unload(fn);
     okRequest(await pending);
-    await assert.rejects(rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') }), /not loaded/);
+    await assert.rejects(
+      rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') }),
+      /not loaded/,
+    );
   });
 
   test('overrides outside the profile envelope fail the load', async () => {
-    await assert.rejects(load({ 'index.js': 'exports.handler = async () => ({})' }, { overrides: { timeoutMs: 6000 } }), /overrides\.timeoutMs 6000 is outside the cloudfront profile's range 1\.\.5000 ms/);
-    await assert.rejects(load({ 'index.js': 'exports.handler = async () => ({})' }, { overrides: { memoryMB: 256 } }), /overrides\.memoryMB 256/);
+    await assert.rejects(
+      load({ 'index.js': 'exports.handler = async () => ({})' }, { overrides: { timeoutMs: 6000 } }),
+      /overrides\.timeoutMs 6000 is outside the cloudfront profile's range 1\.\.5000 ms/,
+    );
+    await assert.rejects(
+      load({ 'index.js': 'exports.handler = async () => ({})' }, { overrides: { memoryMB: 256 } }),
+      /overrides\.memoryMB 256/,
+    );
   });
 
   test('a timeout names the configured limit', async () => {
-    const f = failure(await run(`exports.handler = (e, c, cb) => setTimeout(() => cb(null, {}), 5000);`, { overrides: { timeoutMs: 150 } }));
+    const f = failure(
+      await run(`exports.handler = (e, c, cb) => setTimeout(() => cb(null, {}), 5000);`, {
+        overrides: { timeoutMs: 150 },
+      }),
+    );
     assert.equal(f.code, 'LAMBDA_EXECUTION_ERROR');
     assert.equal(f.message, 'Task timed out after 0.15 seconds');
   });

@@ -54,13 +54,21 @@ export function sampleResponse(): CfResponse {
   };
 }
 
-export function sampleEvent(eventType: EventType, patch: { request?: Partial<CfRequest>; response?: Partial<CfResponse> } = {}): CfEvent {
+export function sampleEvent(
+  eventType: EventType,
+  patch: { request?: Partial<CfRequest>; response?: Partial<CfResponse> } = {},
+): CfEvent {
   const response = eventType.endsWith('response') ? { ...sampleResponse(), ...patch.response } : undefined;
   return {
     Records: [
       {
         cf: {
-          config: { distributionDomainName: 'd3exmpl7k2zq9.cloudfront.net', distributionId: 'E1ABCDEXAMPLE2', eventType, requestId: REQUEST_ID },
+          config: {
+            distributionDomainName: 'd3exmpl7k2zq9.cloudfront.net',
+            distributionId: 'E1ABCDEXAMPLE2',
+            eventType,
+            requestId: REQUEST_ID,
+          },
           request: { ...sampleRequest(eventType), ...patch.request },
           ...(response ? { response } : {}),
         },

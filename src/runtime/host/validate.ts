@@ -10,7 +10,8 @@ import { titleCase } from '../../shared/lambda-edge/headers.js';
 import type { CfBody, CfHeaders, CfOrigin, CfRequest, CfResponse, EventType } from '../../shared/lambda-edge/index.js';
 import type { EventLimits } from './limits.js';
 
-export type Validated = { ok: true; kind: 'request' | 'response'; value: CfRequest | CfResponse } | { ok: false; message: string };
+export type Validated =
+  { ok: true; kind: 'request' | 'response'; value: CfRequest | CfResponse } | { ok: false; message: string };
 
 const FAILED = 'The Lambda function result failed validation: ';
 export const MESSAGES = {
@@ -18,7 +19,8 @@ export const MESSAGES = {
   notParsable: 'The Lambda function returned invalid JSON: The json output is not parsable.',
   invalid: 'The Lambda function returned an invalid request or response to CloudFront.',
   body: `${FAILED}The body is not a string, is not an object, or exceeds the maximum size.`,
-  originHeaders: 'The Lambda function returned an invalid origin configuration: One or more HeaderName or HeaderValue values are invalid.',
+  originHeaders:
+    'The Lambda function returned an invalid origin configuration: One or more HeaderName or HeaderValue values are invalid.',
 };
 
 class Invalid extends Error {}
@@ -36,7 +38,8 @@ function checkHeaders(h: unknown, before: CfHeaders): CfHeaders {
   if (!isObj(h)) fail(`${FAILED}The headers object is not an object.`);
   const out: CfHeaders = {};
   for (const [name, list] of Object.entries(h as Obj)) {
-    if (name !== name.toLowerCase()) fail(`${FAILED}the header names in the headers object must be lower case, headerName : ${name}.`);
+    if (name !== name.toLowerCase())
+      fail(`${FAILED}the header names in the headers object must be lower case, headerName : ${name}.`);
     if (!TOKEN.test(name)) fail(`${FAILED}the function returned an invalid header name, headerName : ${name}.`);
     const entries = Array.isArray(list) ? list : fail(notString(name));
     out[name] = entries.map((e: unknown) => {
@@ -47,11 +50,14 @@ function checkHeaders(h: unknown, before: CfHeaders): CfHeaders {
       const bad = /[\r\n\0]/.exec(e.value);
       if (bad) {
         const code = '%' + bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(2, '0');
-        fail(`${FAILED}the function returned an invalid header, invalid character : '${code}' in header value, headerName : ${(e.key as string | undefined) ?? titleCase(name)}.`);
+        fail(
+          `${FAILED}the function returned an invalid header, invalid character : '${code}' in header value, headerName : ${(e.key as string | undefined) ?? titleCase(name)}.`,
+        );
       }
       return { key: (e.key as string | undefined) ?? titleCase(name), value: e.value };
     });
-    if (isDisallowedHeader(name) && !(name in before)) fail(`${FAILED}the function tried to add a disallowed header, headerName : ${titleCase(name)}.`);
+    if (isDisallowedHeader(name) && !(name in before))
+      fail(`${FAILED}the function tried to add a disallowed header, headerName : ${titleCase(name)}.`);
   }
   return out;
 }
@@ -66,8 +72,17 @@ function checkReadOnly(names: readonly string[], before: CfHeaders, after: CfHea
     const b = before[name]?.map((e) => e.value);
     const a = after[name]?.map((e) => e.value);
     if (!b && !a) continue;
-    const verb = !b ? 'add' : !a ? 'delete' : b.length !== a.length || b.some((v, i) => v !== a[i]) ? 'change' : undefined;
-    if (verb) fail(`${FAILED}the function tried to ${verb} read-only header, headerName : ${before[name]?.[0]?.key ?? titleCase(name)}.`);
+    const verb = !b
+      ? 'add'
+      : !a
+        ? 'delete'
+        : b.length !== a.length || b.some((v, i) => v !== a[i])
+          ? 'change'
+          : undefined;
+    if (verb)
+      fail(
+        `${FAILED}the function tried to ${verb} read-only header, headerName : ${before[name]?.[0]?.key ?? titleCase(name)}.`,
+      );
   }
 }
 
@@ -85,13 +100,15 @@ function checkRequestBody(body: unknown, input: CfBody | undefined, limits: Even
   const encoding = body.encoding ?? 'base64';
   const data = body.data ?? '';
   if ((encoding !== 'base64' && encoding !== 'text') || typeof data !== 'string') return fail(MESSAGES.body);
-  if (encoding === 'base64' && (!isBase64(data) || data.length > limits.bodyReplaceBase64Bytes)) return fail(MESSAGES.body);
+  if (encoding === 'base64' && (!isBase64(data) || data.length > limits.bodyReplaceBase64Bytes))
+    return fail(MESSAGES.body);
   if (encoding === 'text' && Buffer.byteLength(data) > limits.bodyReplaceTextBytes) return fail(MESSAGES.body);
   return { inputTruncated: input.inputTruncated, action: 'replace', encoding, data };
 }
 
 const ORIGIN = 'The Lambda function returned an invalid origin configuration: ';
-const inRange = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const inRange = (v: unknown, lo: number, hi: number) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 
 function checkOriginPath(p: unknown, max: number): string {
   const path = p ?? '';
@@ -108,24 +125,29 @@ function checkOriginHeaders(h: unknown, requestHeaders: CfHeaders): CfHeaders {
   } catch {
     return fail(MESSAGES.originHeaders);
   }
-  for (const name of Object.keys(out)) if (isDisallowedHeader(name) || name in requestHeaders) fail(MESSAGES.originHeaders);
+  for (const name of Object.keys(out))
+    if (isDisallowedHeader(name) || name in requestHeaders) fail(MESSAGES.originHeaders);
   return out;
 }
 
 /** The origin object rules of spec 1.8 (IP addresses and `localhost` allowed: docs/lambda-edge-compat.md). */
 function checkOrigin(o: unknown, requestHeaders: CfHeaders): CfOrigin {
-  if (!isObj(o) || ('custom' in o) === ('s3' in o)) return fail(`${ORIGIN}The origin must have exactly one of custom or s3.`);
+  if (!isObj(o) || 'custom' in o === 's3' in o)
+    return fail(`${ORIGIN}The origin must have exactly one of custom or s3.`);
   if ('custom' in o) {
     const c = isObj(o.custom) ? o.custom : fail(`${ORIGIN}custom is not an object.`);
     const d = c.domainName;
-    if (typeof d !== 'string' || d === '' || d.includes(':') || d.length > 253) fail(`${ORIGIN}The domainName is invalid.`);
-    if (!(c.port === 80 || c.port === 443 || inRange(c.port, 1024, 65535))) fail(`${ORIGIN}The port must be 80, 443, or 1024-65535.`);
+    if (typeof d !== 'string' || d === '' || d.includes(':') || d.length > 253)
+      fail(`${ORIGIN}The domainName is invalid.`);
+    if (!(c.port === 80 || c.port === 443 || inRange(c.port, 1024, 65535)))
+      fail(`${ORIGIN}The port must be 80, 443, or 1024-65535.`);
     if (c.protocol !== 'http' && c.protocol !== 'https') fail(`${ORIGIN}The protocol must be http or https.`);
     if (!inRange(c.readTimeout, 4, 60)) fail(`${ORIGIN}The readTimeout must be between 4 and 60 seconds.`);
     if (!inRange(c.keepaliveTimeout, 1, 60)) fail(`${ORIGIN}The keepaliveTimeout must be between 1 and 60 seconds.`);
     const ssl = c.sslProtocols;
     const allowed = ['TLSv1.2', 'TLSv1.1', 'TLSv1', 'SSLv3'];
-    if (!Array.isArray(ssl) || ssl.length === 0 || !ssl.every((p) => allowed.includes(p as string))) fail(`${ORIGIN}The sslProtocols must list TLSv1.2, TLSv1.1, TLSv1 or SSLv3.`);
+    if (!Array.isArray(ssl) || ssl.length === 0 || !ssl.every((p) => allowed.includes(p as string)))
+      fail(`${ORIGIN}The sslProtocols must list TLSv1.2, TLSv1.1, TLSv1 or SSLv3.`);
     return {
       custom: {
         domainName: d as string,
@@ -141,10 +163,13 @@ function checkOrigin(o: unknown, requestHeaders: CfHeaders): CfOrigin {
   }
   const s = isObj(o.s3) ? o.s3 : fail(`${ORIGIN}s3 is not an object.`);
   const d = s.domainName;
-  if (typeof d !== 'string' || d === '' || d.length > 128 || d !== d.toLowerCase()) fail(`${ORIGIN}The domainName is invalid.`);
+  if (typeof d !== 'string' || d === '' || d.length > 128 || d !== d.toLowerCase())
+    fail(`${ORIGIN}The domainName is invalid.`);
   const auth = s.authMethod ?? 'none';
-  if (auth !== 'origin-access-identity' && auth !== 'none') fail(`${ORIGIN}The authMethod must be origin-access-identity or none.`);
-  if (auth === 'origin-access-identity' && (typeof s.region !== 'string' || s.region === '')) fail(`${ORIGIN}The region is required with origin-access-identity.`);
+  if (auth !== 'origin-access-identity' && auth !== 'none')
+    fail(`${ORIGIN}The authMethod must be origin-access-identity or none.`);
+  if (auth === 'origin-access-identity' && (typeof s.region !== 'string' || s.region === ''))
+    fail(`${ORIGIN}The region is required with origin-access-identity.`);
   return {
     s3: {
       domainName: d as string,
@@ -162,15 +187,27 @@ function checkRequest(eventType: EventType, r: Obj, input: CfRequest, limits: Ev
   const qs = r.querystring ?? '';
   if (typeof qs !== 'string') return fail(`${FAILED}The querystring must be a string.`);
   if (/[\s\x00-\x1f\x7f#]/.test(qs)) fail(`${FAILED}The querystring contains a space, a control character or #.`);
-  if ((uri as string).length + (qs ? qs.length + 1 : 0) >= 8192) fail(`${FAILED}The URI and query string must be shorter than 8,192 characters.`);
-  if (r.method !== undefined && r.method !== input.method) fail(`${FAILED}the function tried to change the read-only field method.`);
+  if ((uri as string).length + (qs ? qs.length + 1 : 0) >= 8192)
+    fail(`${FAILED}The URI and query string must be shorter than 8,192 characters.`);
+  if (r.method !== undefined && r.method !== input.method)
+    fail(`${FAILED}the function tried to change the read-only field method.`);
   if (!isObj(r.headers)) fail(MESSAGES.invalid);
   const headers = checkHeaders(r.headers, input.headers);
   checkReadOnly(CONTRACT[eventType].readOnlyHeaders, input.headers, headers);
-  if (eventType === 'viewer-request' && !input.headers['cloudfront-viewer-country'] && headers['cloudfront-viewer-country']) {
+  if (
+    eventType === 'viewer-request' &&
+    !input.headers['cloudfront-viewer-country'] &&
+    headers['cloudfront-viewer-country']
+  ) {
     fail(`${FAILED}the function tried to add read-only header, headerName : CloudFront-Viewer-Country.`);
   }
-  const out: CfRequest = { clientIp: input.clientIp, method: input.method, uri: uri as string, querystring: qs, headers };
+  const out: CfRequest = {
+    clientIp: input.clientIp,
+    method: input.method,
+    uri: uri as string,
+    querystring: qs,
+    headers,
+  };
   const body = checkRequestBody(r.body, input.body, limits);
   if (body) out.body = body;
   if (eventType === 'origin-request') {
@@ -196,9 +233,12 @@ function checkResponse(
 ): CfResponse {
   const locked = eventType === 'viewer-response' && !opts.viewerResponseWritable;
   const code = typeof r.status === 'number' || typeof r.status === 'string' ? Number(r.status) : NaN;
-  if (!Number.isInteger(code) || code < 200 || code > 599) fail(`${FAILED}The status code must be a number between 200 and 599: ${String(r.status)}.`);
+  if (!Number.isInteger(code) || code < 200 || code > 599)
+    fail(`${FAILED}The status code must be a number between 200 and 599: ${String(r.status)}.`);
   if (locked && input && String(code) !== String(input.status)) {
-    fail(`${FAILED}the function tried to change the status of a viewer-response, which is read-only (${input.status} to ${code}).`);
+    fail(
+      `${FAILED}the function tried to change the status of a viewer-response, which is read-only (${input.status} to ${code}).`,
+    );
   }
   if (r.statusDescription !== undefined && typeof r.statusDescription !== 'string') fail(MESSAGES.invalid);
   const before = input?.headers ?? {};
@@ -252,7 +292,8 @@ export function validateResultValue(
   if (!isObj(r)) return { ok: false, message: MESSAGES.notObject };
   try {
     const requestEvent = eventType === 'viewer-request' || eventType === 'origin-request';
-    if (requestEvent && !('status' in r)) return { ok: true, kind: 'request', value: checkRequest(eventType, r, input.request, limits) };
+    if (requestEvent && !('status' in r))
+      return { ok: true, kind: 'request', value: checkRequest(eventType, r, input.request, limits) };
     if (!('status' in r)) return { ok: false, message: MESSAGES.invalid };
     const value = checkResponse(eventType, r, input.response, requestEvent, limits, opts);
     return { ok: true, kind: 'response', value };
