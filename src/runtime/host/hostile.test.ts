@@ -122,6 +122,21 @@ describe('hostile functions', () => {
     );
   });
 
+  test('allocating past the memory limit in an async continuation', async () => {
+    const fn = await load(
+      hostile(
+        'await new Promise((r) => setTimeout(r, 1)); const keep = []; for (;;) keep.push(new Array(1e5).fill({ x: keep.length }));',
+      ),
+      { overrides: { memoryMB: 32 } },
+    );
+    await assertContained(
+      fn,
+      await invoke(fn, '/evil'),
+      'LAMBDA_EXECUTION_ERROR',
+      /^Runtime exited: out of memory \(32 MB\)$/,
+    );
+  });
+
   test('deep recursion is a RangeError, and the isolate stays usable', async () => {
     const fn = await load(hostile('const f = (n) => f(n + 1) + 1; f(0);'));
     const r = await invoke(fn, '/evil');
