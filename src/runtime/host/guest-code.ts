@@ -3,6 +3,7 @@
  * Builds the guest runtime (src/runtime/guest, code that runs INSIDE the isolate and is never
  * imported by host code) into one script with esbuild, once per process. The script's
  * completion value is the guest module's exports (`init`, `invoke`, ...).
+ * `VERGE_GUEST_DEBUG=1` builds it unminified (readable stacks of runtime internals).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
