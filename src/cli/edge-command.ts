@@ -2,19 +2,28 @@
  * @module cli/edge-command
  * `verge edge`: one PoP in static mode, serving the distribution configs given with --config.
  * SIGHUP reloads the configs (a bad config is refused and the old one keeps serving); SIGINT
- * and SIGTERM stop it cleanly.
+ * and SIGTERM stop it cleanly. With --control URL --token T it runs in managed mode instead
+ * (src/cli/edge-managed.ts): boot from last-known-good, then follow the control plane.
  */
 import { readFileSync } from 'node:fs';
 import { print } from '../shared/log.js';
 import { startEdge } from '../edge/edge.js';
 import { parse, intOption, UsageError } from './args.js';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
+import { defaultEdgeDataDir, startManagedEdge } from './edge-managed.js';
 
 export const EDGE_HELP = `verge edge --config FILE [--config FILE...] [options]
+verge edge --control URL --token T --pop ID --region R [options]
 
-Runs one edge location (PoP) in static mode.
+Runs one edge location (PoP): in static mode from config files, or in managed mode following a
+control plane (it boots from its last-known-good snapshot, so it serves while the control plane
+is down).
 
   --config FILE         a distribution config (JSON); repeat for several distributions
+  --control URL         managed mode: the control plane (e.g. http://127.0.0.1:8080)
+  --token T             managed mode: this PoP's edge token (or VERGE_EDGE_TOKEN, or --token-file)
+  --token-file FILE     read the edge token from FILE
+  --location TEXT       managed mode: a description shown in \`verge pops list\`
   --port N              HTTP port for viewers (default 8080)
   --host ADDR           address to listen on (default 0.0.0.0)
   --tls-cert FILE       certificate (PEM) for HTTPS and HTTP/2
@@ -23,10 +32,12 @@ Runs one edge location (PoP) in static mode.
   --pop ID              this PoP's id, shown in X-Verge-Pop and logs (default local1)
   --region R            this PoP's region (default local)
   --admin-port N        admin listener on 127.0.0.1: /healthz, /metrics, POST /invalidations (default 9901)
-  --data-dir DIR        keep a disk cache tier under DIR/cache
+  --data-dir DIR        keep a disk cache tier under DIR/cache (managed mode: also the snapshot
+                        and bundles; default .verge/edge-<pop>)
   --geo-db PATH         a MaxMind-format city database (default: the bundled development database)
   --geo-overrides FILE  JSON map from CIDR ranges to locations, checked first
-  --access-log DEST     stdout (default), off, or a file path
+  --access-log DEST     stdout (default), off, or a file path (managed mode: off by default,
+                        access logs go to the control plane)
   --cache-size MB       memory cache budget in MiB (default 256)
   --server-timing       add Server-Timing to every response
   --demo-origin [PORT]  also start the bundled demo origin (default port 9000)
@@ -35,6 +46,10 @@ Runs one edge location (PoP) in static mode.
 export async function edgeCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
     config: { type: 'string', multiple: true },
+    control: { type: 'string' },
+    token: { type: 'string' },
+    'token-file': { type: 'string' },
+    location: { type: 'string' },
     port: { type: 'string' },
     host: { type: 'string' },
     'tls-cert': { type: 'string' },
@@ -53,8 +68,13 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     help: { type: 'boolean' },
   });
   if (values.help) return print(EDGE_HELP);
-  if (!values.config?.length) throw new UsageError('verge edge needs at least one --config FILE (a distribution config)');
-  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together');
+  if (values.control !== undefined) return managedEdgeCommand(values);
+  if (!values.config?.length)
+    throw new UsageError(
+      'verge edge needs at least one --config FILE (a distribution config), or --control URL --token T',
+    );
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key']))
+    throw new UsageError('--tls-cert and --tls-key go together');
   let demo: DemoOrigin | null = null;
   if (values['demo-origin'] !== undefined) {
     const port = intOption(values['demo-origin'] || '9000', '--demo-origin', 9000);
@@ -65,7 +85,9 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     configPaths: values.config,
     port: intOption(values.port, '--port', 8080),
     ...(values.host ? { host: values.host } : {}),
-    ...(values['tls-cert'] ? { tls: { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) } } : {}),
+    ...(values['tls-cert']
+      ? { tls: { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) } }
+      : {}),
     ...(values['https-port'] ? { httpsPort: intOption(values['https-port'], '--https-port', 8443) } : {}),
     popId: values.pop ?? 'local1',
     region: values.region ?? 'local',
@@ -78,9 +100,12 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     serverTiming: values['server-timing'] ?? false,
   });
   const plan = edge.plan();
-  print(`edge ${values.pop ?? 'local1'} serving ${plan.distributions.map((d) => `${d.id} (${d.aliases.join(', ')})`).join('; ')}`);
+  print(
+    `edge ${values.pop ?? 'local1'} serving ${plan.distributions.map((d) => `${d.id} (${d.aliases.join(', ')})`).join('; ')}`,
+  );
   print(`viewers       ${edge.url}${edge.httpsUrl ? `  ${edge.httpsUrl}` : ''}`);
-  if (edge.adminUrl) print(`admin         ${edge.adminUrl}/healthz  ${edge.adminUrl}/metrics  POST ${edge.adminUrl}/invalidations`);
+  if (edge.adminUrl)
+    print(`admin         ${edge.adminUrl}/healthz  ${edge.adminUrl}/metrics  POST ${edge.adminUrl}/invalidations`);
   print('Ctrl-C stops it; kill -HUP reloads the configs.');
   process.on('SIGHUP', () => {
     edge.reload().then(
@@ -95,4 +120,53 @@ export async function edgeCommand(argv: string[]): Promise<void> {
   });
   await edge.close();
   await demo?.close();
+}
+
+type EdgeValues = ReturnType<typeof parse>['values'] & Record<string, string | boolean | string[] | undefined>;
+
+/** `verge edge --control URL`: managed mode. */
+async function managedEdgeCommand(values: EdgeValues): Promise<void> {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  if (values.config !== undefined)
+    throw new UsageError(
+      '--config and --control do not go together: a managed edge takes its distributions from the control plane',
+    );
+  const token =
+    str('token') ??
+    (str('token-file') ? readFileSync(str('token-file')!, 'utf8').trim() : process.env.VERGE_EDGE_TOKEN);
+  if (!token)
+    throw new UsageError(
+      'managed mode needs --token T (an edge token: `verge tokens create --kind edge --pop ID`), --token-file FILE or VERGE_EDGE_TOKEN',
+    );
+  const pop = str('pop');
+  if (!pop || !str('region')) throw new UsageError('managed mode needs --pop ID and --region R');
+  const m = await startManagedEdge({
+    controlUrl: str('control')!,
+    token,
+    popId: pop,
+    region: str('region')!,
+    ...(str('location') ? { location: str('location')! } : {}),
+    dataDir: str('data-dir') ?? defaultEdgeDataDir(pop),
+    port: intOption(str('port'), '--port', 8080),
+    ...(str('host') ? { host: str('host')! } : {}),
+    ...(str('tls-cert') ? { tls: { cert: readFileSync(str('tls-cert')!), key: readFileSync(str('tls-key')!) } } : {}),
+    ...(str('https-port') ? { httpsPort: intOption(str('https-port'), '--https-port', 8443) } : {}),
+    adminPort: intOption(str('admin-port'), '--admin-port', 9901),
+    ...(str('geo-db') ? { geoDb: str('geo-db')! } : {}),
+    ...(str('geo-overrides') ? { geoOverrides: str('geo-overrides')! } : {}),
+    accessLog: str('access-log') ?? 'off',
+    cacheMaxBytes: intOption(str('cache-size'), '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
+    serverTiming: values['server-timing'] === true,
+    onApplied: (version, ms) => print(`edge ${pop}: snapshot ${version} live (${Math.round(ms)} ms)`),
+  });
+  print(
+    `edge ${pop} (${str('region')}) managed by ${str('control')}; ${m.bootVersion ? `booted from last-known-good snapshot ${m.bootVersion}` : 'no snapshot on disk yet'}`,
+  );
+  print(`viewers       ${m.edge.url}${m.edge.httpsUrl ? `  ${m.edge.httpsUrl}` : ''}`);
+  if (m.edge.adminUrl) print(`admin         ${m.edge.adminUrl}/healthz  ${m.edge.adminUrl}/metrics`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await m.close();
 }

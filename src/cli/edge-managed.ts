@@ -1,0 +1,100 @@
+/**
+ * @module cli/edge-managed
+ * An edge in managed mode (`verge edge --control URL --token T --pop ID --region R`): boots from
+ * its last-known-good snapshot before the control plane is asked (so a restarted PoP serves while
+ * the control plane is down), then registers, watches and applies snapshots (src/edge/sync), and
+ * ships function logs, access logs and metrics. Also used in-process by `verge up`'s tests and
+ * the replication scenario tests.
+ */
+import { join } from 'node:path';
+import { toVergeError } from '../shared/errors.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { startEdge, type Edge, type EdgeOptions } from '../edge/edge.js';
+import { ControlClient, ManagedSync, Telemetry, emptyPlan } from '../edge/sync/index.js';
+
+export interface ManagedEdgeOptions extends Omit<EdgeOptions, 'plan' | 'configPaths' | 'onInvoke' | 'onAccessLog'> {
+  controlUrl: string;
+  token: string;
+  popId: string;
+  region: string;
+  location?: string;
+  /** Default `.verge/edge-<pop>`. */
+  dataDir?: string;
+  /** Telemetry flush period (default 1 s). */
+  telemetryFlushMs?: number;
+  onApplied?: (version: number, ms: number) => void;
+}
+
+export interface ManagedEdge {
+  edge: Edge;
+  sync: ManagedSync;
+  telemetry: Telemetry;
+  /** The snapshot version served at boot (0 = none on disk). */
+  bootVersion: number;
+  close(): Promise<void>;
+}
+
+export function defaultEdgeDataDir(pop: string): string {
+  return join('.verge', `edge-${pop}`);
+}
+
+export async function startManagedEdge(o: ManagedEdgeOptions): Promise<ManagedEdge> {
+  const { controlUrl, token, location, telemetryFlushMs, onApplied, ...edgeOpts } = o;
+  const dataDir = o.dataDir ?? defaultEdgeDataDir(o.popId);
+  const logger: Logger = o.logger ?? createLogger({ base: { pop: o.popId } });
+  const client = new ControlClient({ url: controlUrl, token });
+  const telemetry = new Telemetry({
+    client,
+    pop: o.popId,
+    logger,
+    ...(telemetryFlushMs ? { flushMs: telemetryFlushMs } : {}),
+  });
+  const sync = new ManagedSync({
+    control: client,
+    pop: o.popId,
+    region: o.region,
+    ...(location ? { location } : {}),
+    dataDir,
+    logger,
+    ...(onApplied ? { onApplied } : {}),
+  });
+  const boot = await sync.boot();
+  const start = (plan: typeof boot.plan) =>
+    startEdge({
+      ...edgeOpts,
+      plan,
+      dataDir,
+      logger: telemetry.teeLogger(logger),
+      onInvoke: telemetry.onInvoke,
+      onAccessLog: telemetry.onAccessLog,
+    });
+  let edge: Edge;
+  let bootVersion = boot.version;
+  try {
+    edge = await start(boot.plan);
+  } catch (e) {
+    if (boot.version === 0) throw e;
+    // The snapshot on disk does not load here (a runtime change, a damaged file): start empty
+    // and let the control plane send the current snapshot again.
+    logger.log('error', 'last-known-good snapshot failed to load; starting with no distributions', {
+      version: boot.version,
+      error: toVergeError(e).message,
+    });
+    sync.forgetBoot();
+    bootVersion = 0;
+    edge = await start(emptyPlan());
+  }
+  sync.start(edge);
+  telemetry.start();
+  return {
+    edge,
+    sync,
+    telemetry,
+    bootVersion,
+    async close() {
+      await sync.stop();
+      await edge.close();
+      await telemetry.stop();
+    },
+  };
+}
