@@ -16,13 +16,21 @@ let te: TestEdge;
 
 before(async () => {
   origin = await startOrigin({
-    '*': (req) => ({ headers: { 'cache-control': 'no-store', 'content-type': 'text/plain' }, body: `ok ${req.path.length}` }),
+    '*': (req) => ({
+      headers: { 'cache-control': 'no-store', 'content-type': 'text/plain' },
+      body: `ok ${req.path.length}`,
+    }),
   });
   te = await startTestEdge({
     configs: [
       distribution(origin.port, {
         cacheBehaviors: [
-          { pathPattern: '/api/*', targetOriginId: 'o1', cachePolicy: 'CachingDisabled', allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'] },
+          {
+            pathPattern: '/api/*',
+            targetOriginId: 'o1',
+            cachePolicy: 'CachingDisabled',
+            allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+          },
         ],
       }),
     ],
@@ -86,7 +94,10 @@ describe('CloudFront request limits (spec 0.1, 4.3)', () => {
   });
 
   test('GET with a body → 403 (Content-Length and chunked), origin untouched', async () => {
-    const r = await rawRequest(te.url, 'GET /api/body HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello');
+    const r = await rawRequest(
+      te.url,
+      'GET /api/body HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello',
+    );
     assert.equal(r.status, 403);
     assert.equal(r.headers['x-cache'], 'Error from verge');
     const c = await rawRequest(
@@ -96,7 +107,10 @@ describe('CloudFront request limits (spec 0.1, 4.3)', () => {
     assert.equal(c.status, 403);
     assert.equal(origin.count('/api/body'), 0);
     // An explicit empty body is no body.
-    const e = await rawRequest(te.url, 'GET /api/body HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const e = await rawRequest(
+      te.url,
+      'GET /api/body HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+    );
     assert.equal(e.status, 200);
   });
 });
@@ -112,7 +126,10 @@ describe('malformed requests → 4xx, never the origin', () => {
       'both Content-Length and Transfer-Encoding',
       'POST /api/smuggle HTTP/1.1\r\nHost: test.local\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/smuggled HTTP/1.1\r\nHost: test.local\r\n\r\n',
     ],
-    ['two different Content-Length values', 'POST /api/cl HTTP/1.1\r\nHost: test.local\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd'],
+    [
+      'two different Content-Length values',
+      'POST /api/cl HTTP/1.1\r\nHost: test.local\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd',
+    ],
     ['a non-numeric Content-Length', 'POST /api/cl2 HTTP/1.1\r\nHost: test.local\r\nContent-Length: 3x\r\n\r\nabc'],
   ];
   for (const [name, data] of cases) {
@@ -133,7 +150,10 @@ describe('malformed requests → 4xx, never the origin', () => {
     // A bare LF ends the line for lenient parsers; either the edge refuses the request or the
     // origin sees two separate, well-formed headers, never a value containing CR/LF.
     const before = origin.requests.length;
-    const r = await rawRequest(te.url, 'GET /api/lf HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\nX-A: one\nX-Injected: yes\r\n\r\n');
+    const r = await rawRequest(
+      te.url,
+      'GET /api/lf HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\nX-A: one\nX-Injected: yes\r\n\r\n',
+    );
     if (r.status >= 400) {
       assert.ok(r.status < 500);
       assert.equal(origin.requests.length, before);

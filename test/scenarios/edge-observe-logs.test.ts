@@ -27,10 +27,19 @@ before(async () => {
       clock.advance(250);
       return { headers: { 'cache-control': 'max-age=60', 'content-type': 'text/plain' }, body: 'slow body' };
     },
-    '*': (req) => ({ headers: { 'cache-control': 'max-age=60', 'content-type': 'text/plain' }, body: `body ${req.path}` }),
+    '*': (req) => ({
+      headers: { 'cache-control': 'max-age=60', 'content-type': 'text/plain' },
+      body: `body ${req.path}`,
+    }),
     '/gone': { status: 404, body: 'gone' },
   });
-  te = await startTestEdge({ clock, popId: 'OBS1-C1', region: 'eu-test', adminPort: 0, configs: [distribution(origin.port)] });
+  te = await startTestEdge({
+    clock,
+    popId: 'OBS1-C1',
+    region: 'eu-test',
+    adminPort: 0,
+    configs: [distribution(origin.port)],
+  });
 });
 
 after(async () => {
@@ -56,11 +65,16 @@ async function admin(path: string): Promise<{ status: number; text: string; type
 describe('access log (one JSON line per request)', () => {
   test('miss, hit, origin error, unknown host and 414 each write one line with CloudFront fields', async () => {
     const before = te.accessLog.length;
-    const miss = await te.get('/slow?a=1', { headers: { referer: 'https://ref.example/', 'user-agent': 'obs-test/1' } });
+    const miss = await te.get('/slow?a=1', {
+      headers: { referer: 'https://ref.example/', 'user-agent': 'obs-test/1' },
+    });
     const hit = await te.get('/slow?a=1');
     const gone = await te.get('/gone');
     const unknown = await te.get('/x', { host: 'nobody.local' });
-    const long = await rawRequest(te.url, `GET /${'l'.repeat(9000)} HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\n\r\n`);
+    const long = await rawRequest(
+      te.url,
+      `GET /${'l'.repeat(9000)} HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\n\r\n`,
+    );
     const lines = (await logLines(before + 5)).slice(before);
     assert.equal(lines.length, 5, 'one line per request');
     const [lm, lh, lg, lu, ll] = lines as Array<Record<string, unknown>>;

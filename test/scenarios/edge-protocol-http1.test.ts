@@ -17,7 +17,10 @@ const BODY = 'h'.repeat(1234);
 
 before(async () => {
   origin = await startOrigin({
-    '*': (req) => ({ headers: { 'cache-control': 'max-age=60', 'content-type': 'application/octet-stream' }, body: `${BODY}${req.path}` }),
+    '*': (req) => ({
+      headers: { 'cache-control': 'max-age=60', 'content-type': 'application/octet-stream' },
+      body: `${BODY}${req.path}`,
+    }),
   });
   te = await startTestEdge({
     configs: [

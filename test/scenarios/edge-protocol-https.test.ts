@@ -22,9 +22,25 @@ function makeCert(): { cert: Buffer; key: Buffer; dir: string } | null {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=test.local',
-        '-addext', 'subjectAltName=DNS:test.local,IP:127.0.0.1'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=test.local',
+        '-addext',
+        'subjectAltName=DNS:test.local,IP:127.0.0.1',
+      ],
       { stdio: 'ignore' },
     );
     return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')), dir };
@@ -49,7 +65,10 @@ interface H2Response {
 
 function h2get(path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<H2Response> {
   return new Promise((resolve, reject) => {
-    const req = h2.request({ ':method': method, ':path': path, ':authority': 'test.local', ...headers }, { endStream: body === undefined });
+    const req = h2.request(
+      { ':method': method, ':path': path, ':authority': 'test.local', ...headers },
+      { endStream: body === undefined },
+    );
     const chunks: Buffer[] = [];
     let status = 0;
     let hdrs: Record<string, string | string[] | undefined> = {};
@@ -65,11 +84,23 @@ function h2get(path: string, headers: Record<string, string> = {}, method = 'GET
   });
 }
 
-function https11(path: string, host = 'test.local'): Promise<{ status: number; headers: Record<string, unknown>; body: string; alpn: string }> {
+function https11(
+  path: string,
+  host = 'test.local',
+): Promise<{ status: number; headers: Record<string, unknown>; body: string; alpn: string }> {
   const u = new URL(te.edge.httpsUrl!);
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
-      { host: u.hostname, port: u.port, path, headers: { host }, ca: tls!.cert, servername: 'test.local', agent: false, timeout: 5000 },
+      {
+        host: u.hostname,
+        port: u.port,
+        path,
+        headers: { host },
+        ca: tls!.cert,
+        servername: 'test.local',
+        agent: false,
+        timeout: 5000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -92,7 +123,10 @@ function https11(path: string, host = 'test.local'): Promise<{ status: number; h
 before(async () => {
   if (!tls) return;
   origin = await startOrigin({
-    '*': (req) => ({ headers: { 'cache-control': 'max-age=60', 'content-type': 'text/plain' }, body: `hello ${req.path}` }),
+    '*': (req) => ({
+      headers: { 'cache-control': 'max-age=60', 'content-type': 'text/plain' },
+      body: `hello ${req.path}`,
+    }),
   });
   const forward = {
     name: 'proto',
@@ -107,7 +141,13 @@ before(async () => {
         cacheBehaviors: [
           { pathPattern: '/secure/*', targetOriginId: 'o1', viewerProtocolPolicy: 'redirect-to-https' },
           { pathPattern: '/only/*', targetOriginId: 'o1', viewerProtocolPolicy: 'https-only' },
-          { pathPattern: '/api/*', targetOriginId: 'o1', cachePolicy: 'CachingDisabled', originRequestPolicy: forward, allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'] },
+          {
+            pathPattern: '/api/*',
+            targetOriginId: 'o1',
+            cachePolicy: 'CachingDisabled',
+            originRequestPolicy: forward,
+            allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+          },
         ],
       }),
     ],
@@ -150,7 +190,10 @@ describe('HTTPS with HTTP/2 and HTTP/1.1', { skip }, () => {
     const h = seen[0]!.headers;
     assert.equal(h['cloudfront-forwarded-proto'], 'https');
     assert.equal(h['cloudfront-viewer-http-version'], '2.0');
-    assert.match(String(h['cloudfront-viewer-tls']), /^TLSv1\.[23]:[A-Z0-9_-]+:(fullHandshake|sessionResumed|connectionReused)$/);
+    assert.match(
+      String(h['cloudfront-viewer-tls']),
+      /^TLSv1\.[23]:[A-Z0-9_-]+:(fullHandshake|sessionResumed|connectionReused)$/,
+    );
     // Via on origin requests carries the viewer's version (spec 7.10).
     assert.match(String(h['via']), /^2\.0 /);
   });

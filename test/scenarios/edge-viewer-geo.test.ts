@@ -17,7 +17,8 @@ import { distribution, startTestEdge, type TestEdge } from '../harness/edge.js';
 
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
-const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const DESKTOP =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
 const GEO_HEADERS = [
   'CloudFront-Viewer-Country',
@@ -62,21 +63,49 @@ before(async () => {
       },
     }),
   );
-  origin = await startOrigin({ '*': (req) => ({ headers: { 'cache-control': 'max-age=600' }, body: `at ${req.path}` }) });
-  const orp = (name: string, list: string[]) => ({ name, headers: { whitelist: list }, cookies: 'none', queryStrings: 'none' });
+  origin = await startOrigin({
+    '*': (req) => ({ headers: { 'cache-control': 'max-age=600' }, body: `at ${req.path}` }),
+  });
+  const orp = (name: string, list: string[]) => ({
+    name,
+    headers: { whitelist: list },
+    cookies: 'none',
+    queryStrings: 'none',
+  });
   te = await startTestEdge({
     geoOverrides: overrides,
     configs: [
       distribution(origin.port, {
         cacheBehaviors: [
-          { pathPattern: '/geo/*', targetOriginId: 'o1', cachePolicy: 'CachingDisabled', originRequestPolicy: orp('geo', GEO_HEADERS) },
-          { pathPattern: '/device/*', targetOriginId: 'o1', cachePolicy: 'CachingDisabled', originRequestPolicy: orp('dev', DEVICE_HEADERS) },
+          {
+            pathPattern: '/geo/*',
+            targetOriginId: 'o1',
+            cachePolicy: 'CachingDisabled',
+            originRequestPolicy: orp('geo', GEO_HEADERS),
+          },
+          {
+            pathPattern: '/device/*',
+            targetOriginId: 'o1',
+            cachePolicy: 'CachingDisabled',
+            originRequestPolicy: orp('dev', DEVICE_HEADERS),
+          },
           {
             pathPattern: '/key/*',
             targetOriginId: 'o1',
-            cachePolicy: { name: 'by-country-device', minTTL: 0, defaultTTL: 60, maxTTL: 600, headers: ['CloudFront-Viewer-Country', 'CloudFront-Is-Mobile-Viewer'] },
+            cachePolicy: {
+              name: 'by-country-device',
+              minTTL: 0,
+              defaultTTL: 60,
+              maxTTL: 600,
+              headers: ['CloudFront-Viewer-Country', 'CloudFront-Is-Mobile-Viewer'],
+            },
           },
-          { pathPattern: '/all/*', targetOriginId: 'o1', cachePolicy: 'CachingDisabled', originRequestPolicy: 'AllViewer' },
+          {
+            pathPattern: '/all/*',
+            targetOriginId: 'o1',
+            cachePolicy: 'CachingDisabled',
+            originRequestPolicy: 'AllViewer',
+          },
         ],
       }),
     ],
@@ -168,11 +197,19 @@ describe('CloudFront headers in the cache key', () => {
   test('the origin gets the keyed headers, and mobile and desktop are cached apart', async () => {
     const phone1 = await te.get('/key/page', { headers: { 'user-agent': IPHONE } });
     assert.equal(phone1.header('x-cache'), 'Miss from verge');
-    assert.deepEqual(cfHeadersAt('/key/page'), { 'cloudfront-viewer-country': 'FR', 'cloudfront-is-mobile-viewer': 'true' });
+    assert.deepEqual(cfHeadersAt('/key/page'), {
+      'cloudfront-viewer-country': 'FR',
+      'cloudfront-is-mobile-viewer': 'true',
+    });
     const desk1 = await te.get('/key/page', { headers: { 'user-agent': DESKTOP } });
     assert.equal(desk1.header('x-cache'), 'Miss from verge');
-    assert.deepEqual(cfHeadersAt('/key/page'), { 'cloudfront-viewer-country': 'FR', 'cloudfront-is-mobile-viewer': 'false' });
-    const phone2 = await te.get('/key/page', { headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) Mobile/1' } });
+    assert.deepEqual(cfHeadersAt('/key/page'), {
+      'cloudfront-viewer-country': 'FR',
+      'cloudfront-is-mobile-viewer': 'false',
+    });
+    const phone2 = await te.get('/key/page', {
+      headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) Mobile/1' },
+    });
     const desk2 = await te.get('/key/page', { headers: { 'user-agent': DESKTOP } });
     assert.equal(phone2.header('x-cache'), 'Hit from verge');
     assert.equal(desk2.header('x-cache'), 'Hit from verge');

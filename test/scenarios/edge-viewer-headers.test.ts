@@ -54,16 +54,33 @@ before(async () => {
       distribution(origin.port, {
         cacheBehaviors: [
           { pathPattern: '/sec/*', targetOriginId: 'o1', responseHeadersPolicy: 'SecurityHeadersPolicy' },
-          { pathPattern: '/cors/*', targetOriginId: 'o1', responseHeadersPolicy: 'CORS-With-Preflight', allowedMethods: ALL },
+          {
+            pathPattern: '/cors/*',
+            targetOriginId: 'o1',
+            responseHeadersPolicy: 'CORS-With-Preflight',
+            allowedMethods: ALL,
+          },
           { pathPattern: '/inline/*', targetOriginId: 'o1', responseHeadersPolicy: inline },
-          { pathPattern: '/st/*', targetOriginId: 'o1', responseHeadersPolicy: { name: 'st', serverTiming: { enabled: true, samplingRate: 100 } } },
-          { pathPattern: '/st0/*', targetOriginId: 'o1', responseHeadersPolicy: { name: 'st0', serverTiming: { enabled: true, samplingRate: 0 } } },
+          {
+            pathPattern: '/st/*',
+            targetOriginId: 'o1',
+            responseHeadersPolicy: { name: 'st', serverTiming: { enabled: true, samplingRate: 100 } },
+          },
+          {
+            pathPattern: '/st0/*',
+            targetOriginId: 'o1',
+            responseHeadersPolicy: { name: 'st0', serverTiming: { enabled: true, samplingRate: 0 } },
+          },
           { pathPattern: '/redir/*', targetOriginId: 'o1', viewerProtocolPolicy: 'redirect-to-https' },
         ],
       }),
     ],
   });
-  timed = await startTestEdge({ clock, serverTiming: true, configs: [distribution(origin.port, { id: 'timed', aliases: ['timed.local'] })] });
+  timed = await startTestEdge({
+    clock,
+    serverTiming: true,
+    configs: [distribution(origin.port, { id: 'timed', aliases: ['timed.local'] })],
+  });
 });
 
 after(async () => {
@@ -96,7 +113,11 @@ describe('response headers policies (spec 7.9)', () => {
     assert.equal(r.header('access-control-expose-headers'), '*');
     const pre = await te.request('/cors/a', {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'x-token' },
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'x-token',
+      },
     });
     assert.equal(pre.status, 200);
     assert.equal(pre.header('access-control-allow-origin'), '*');
@@ -176,7 +197,10 @@ describe('edge headers on every response (spec 7.10)', () => {
     const redir = await te.get('/redir/x');
     assert.equal(redir.status, 301);
     assertEdgeHeaders(redir, 'Redirect from verge');
-    const long = await rawRequest(te.url, `GET /${'x'.repeat(9000)} HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\n\r\n`);
+    const long = await rawRequest(
+      te.url,
+      `GET /${'x'.repeat(9000)} HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\n\r\n`,
+    );
     assert.equal(long.status, 414);
     assertEdgeHeaders({ header: (n) => long.headers[n] }, 'Error from verge');
     const first = await te.get('/cond/a');
@@ -189,7 +213,13 @@ describe('edge headers on every response (spec 7.10)', () => {
   test('an unreachable origin: 502/504 with the edge headers', async () => {
     const dead = await startTestEdge({
       popId: 'TST1-C1',
-      configs: [distribution(1, { id: 'dead', aliases: ['dead.local'], defaultCacheBehavior: { targetOriginId: 'o1', cachePolicy: 'CachingDisabled' } })],
+      configs: [
+        distribution(1, {
+          id: 'dead',
+          aliases: ['dead.local'],
+          defaultCacheBehavior: { targetOriginId: 'o1', cachePolicy: 'CachingDisabled' },
+        }),
+      ],
     });
     try {
       const r = await dead.get('/x');

@@ -23,9 +23,19 @@ before(async () => {
         id: 'dist-a',
         aliases: ['a.test', 'www.a.test'],
         cacheBehaviors: [
-          { pathPattern: '/secure/*', targetOriginId: 'o1', viewerProtocolPolicy: 'redirect-to-https', allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'] },
+          {
+            pathPattern: '/secure/*',
+            targetOriginId: 'o1',
+            viewerProtocolPolicy: 'redirect-to-https',
+            allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+          },
           { pathPattern: '/only-https/*', targetOriginId: 'o1', viewerProtocolPolicy: 'https-only' },
-          { pathPattern: '/api/*', targetOriginId: 'o1', cachePolicy: 'CachingDisabled', allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'] },
+          {
+            pathPattern: '/api/*',
+            targetOriginId: 'o1',
+            cachePolicy: 'CachingDisabled',
+            allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+          },
         ],
       }),
       distribution(b.port, { id: 'dist-b', aliases: ['b.test'] }),
@@ -103,7 +113,12 @@ describe('viewer protocol policy (spec 0.4)', () => {
   });
 
   test('redirect-to-https: POST over HTTP/1.1 gets 307 (method and body preserved by the client)', async () => {
-    const r = await te.request('/secure/form', { host: 'a.test', method: 'POST', body: 'x=1', headers: { 'content-type': 'text/plain' } });
+    const r = await te.request('/secure/form', {
+      host: 'a.test',
+      method: 'POST',
+      body: 'x=1',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(r.status, 307);
     assert.equal(r.header('location'), 'https://a.test/secure/form');
     assert.equal(a.count('/secure/form'), 0);
@@ -144,7 +159,12 @@ describe('allowed methods', () => {
   });
 
   test('POST to an all-methods behavior reaches the origin with its body', async () => {
-    const r = await te.request('/api/items', { host: 'a.test', method: 'POST', body: 'payload', headers: { 'content-type': 'text/plain' } });
+    const r = await te.request('/api/items', {
+      host: 'a.test',
+      method: 'POST',
+      body: 'payload',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(r.status, 200);
     assert.equal(r.text, 'A /api/items');
     const seen = a.requests.filter((q) => q.path === '/api/items');

@@ -47,7 +47,10 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   const rawUrl = req.url ?? '/';
   const txn = newTxn(ctx, req, plan, requestId, rawUrl, startMono);
   if (Buffer.byteLength(rawUrl) > MAX_URL_BYTES) {
-    txn.error = new VergeError('REQUEST_URL_TOO_LONG', `the URL is ${Buffer.byteLength(rawUrl)} bytes; the limit is ${MAX_URL_BYTES}`);
+    txn.error = new VergeError(
+      'REQUEST_URL_TOO_LONG',
+      `the URL is ${Buffer.byteLength(rawUrl)} bytes; the limit is ${MAX_URL_BYTES}`,
+    );
     return run(ctx, txn, res, 'synth');
   }
   // llhttp accepts an HTTP/0.9-style request line (no version) and still parses headers after
@@ -61,7 +64,10 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   // HTTP/2 has no request line; its limit is checked on the HTTP/1.1 rendering of the same
   // request so that both protocols answer 413 at the same size (spec 0.1, 4.3).
   if (ctx.protocol === 'https' && req.httpVersion === '2.0' && h2HeadBytes(req) > MAX_HEADER_BYTES) {
-    txn.error = new VergeError('REQUEST_HEADERS_TOO_LARGE', `the request line and headers exceed ${MAX_HEADER_BYTES} bytes`);
+    txn.error = new VergeError(
+      'REQUEST_HEADERS_TOO_LARGE',
+      `the request line and headers exceed ${MAX_HEADER_BYTES} bytes`,
+    );
     return run(ctx, txn, res, 'synth');
   }
   const hostError = hostProblem(txn);
@@ -72,7 +78,8 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   const h2stream = (req as Http2ServerRequest).stream;
   const hasBody = h2stream
     ? !h2stream.endAfterHeaders
-    : req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    : req.headers['transfer-encoding'] !== undefined ||
+      (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
   if (!hasBody) return run(ctx, txn, res, 'receive');
   const chunks: Buffer[] = [];
   let size = 0;
@@ -93,7 +100,14 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   req.on('error', () => res.destroy());
 }
 
-function newTxn(ctx: HandlerContext, req: Req, plan: EdgePlan, requestId: string, rawUrl: string, startMono: number): ViewerTxn {
+function newTxn(
+  ctx: HandlerContext,
+  req: Req,
+  plan: EdgePlan,
+  requestId: string,
+  rawUrl: string,
+  startMono: number,
+): ViewerTxn {
   const { uri, querystring } = splitTarget(rawUrl);
   const headers: CfHeaders = {};
   const order: string[] = [];
@@ -184,7 +198,8 @@ const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d{0
  */
 function hostProblem(txn: ViewerTxn): string | null {
   const list = txn.request.headers['host'];
-  if (!list || list.length === 0) return txn.conn.httpVersion === '1.1' ? 'an HTTP/1.1 request needs a Host header' : null;
+  if (!list || list.length === 0)
+    return txn.conn.httpVersion === '1.1' ? 'an HTTP/1.1 request needs a Host header' : null;
   if (list.length > 1) return 'the request has more than one Host header';
   if (!HOST_VALUE.test(list[0]!.value)) return `the Host header "${list[0]!.value}" is not valid`;
   return null;
@@ -221,7 +236,10 @@ function run(ctx: HandlerContext, txn: ViewerTxn, res: Res, from: 'receive' | 's
   try {
     done = runPipeline(txn, ctx.deps, from);
   } catch (e) {
-    ctx.deps.logger.log('error', 'pipeline crashed', { requestId: txn.requestId, error: String((e as Error)?.stack ?? e) });
+    ctx.deps.logger.log('error', 'pipeline crashed', {
+      requestId: txn.requestId,
+      error: String((e as Error)?.stack ?? e),
+    });
     res.destroy();
     return;
   }
@@ -229,7 +247,10 @@ function run(ctx: HandlerContext, txn: ViewerTxn, res: Res, from: 'receive' | 's
     done.then(
       () => transmit(ctx, txn, res),
       (e: unknown) => {
-        ctx.deps.logger.log('error', 'pipeline crashed', { requestId: txn.requestId, error: String((e as Error)?.stack ?? e) });
+        ctx.deps.logger.log('error', 'pipeline crashed', {
+          requestId: txn.requestId,
+          error: String((e as Error)?.stack ?? e),
+        });
         res.destroy();
       },
     );
@@ -242,11 +263,13 @@ function transmit(ctx: HandlerContext, txn: ViewerTxn, res: Res): void {
   const headers = r.headers;
   // A HEAD answered without a body (forwarded as HEAD) keeps the origin's Content-Length: it
   // describes the GET response (RFC 9110 8.6), so "0" would be wrong.
-  const headLength = txn.request.method === 'HEAD' && r.body.length === 0 ? headers['content-length']?.[0]?.value : undefined;
+  const headLength =
+    txn.request.method === 'HEAD' && r.body.length === 0 ? headers['content-length']?.[0]?.value : undefined;
   delete headers['content-length'];
   delete headers['transfer-encoding'];
   delete headers['connection'];
-  const noBody = txn.request.method === 'HEAD' || r.status === 304 || r.status === 204 || (r.status >= 100 && r.status < 200);
+  const noBody =
+    txn.request.method === 'HEAD' || r.status === 304 || r.status === 204 || (r.status >= 100 && r.status < 200);
   const raw = toRawHeaders(headers);
   const flat: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
@@ -271,7 +294,12 @@ function transmit(ctx: HandlerContext, txn: ViewerTxn, res: Res): void {
  * and return the headers every edge response carries, so a malformed request can be traced by
  * its X-Verge-Request-Id like any other (spec 5.2: result type Error, detailed InvalidRequest*).
  */
-export function clientErrorHeaders(ctx: HandlerContext, status: number, parserCode: string, socket: Duplex): Record<string, string> {
+export function clientErrorHeaders(
+  ctx: HandlerContext,
+  status: number,
+  parserCode: string,
+  socket: Duplex,
+): Record<string, string> {
   const { deps } = ctx;
   const requestId = newRequestId();
   const now = deps.clock.now();
@@ -295,7 +323,12 @@ export function clientErrorHeaders(ctx: HandlerContext, status: number, parserCo
     'pop-region': deps.region,
     'x-edge-error': `REQUEST_MALFORMED: ${parserCode}`,
   });
-  return { Date: new Date(now).toUTCString(), Via: deps.viaToken, 'X-Verge-Pop': deps.popId, 'X-Verge-Request-Id': requestId };
+  return {
+    Date: new Date(now).toUTCString(),
+    Via: deps.viaToken,
+    'X-Verge-Pop': deps.popId,
+    'X-Verge-Request-Id': requestId,
+  };
 }
 
 function toH2Headers(flat: string[]): Record<string, string | string[]> {

@@ -34,8 +34,17 @@ function clientErrorHandler(hook: ClientErrorHook | undefined) {
       return;
     }
     const code = err.code ?? '';
-    const status = code === 'HPE_HEADER_OVERFLOW' ? 413 : code === 'HPE_URI_TOO_LONG' ? 414 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const text = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Request Entity Too Large', 414: 'URI Too Long' }[status];
+    const status =
+      code === 'HPE_HEADER_OVERFLOW'
+        ? 413
+        : code === 'HPE_URI_TOO_LONG'
+          ? 414
+          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? 408
+            : 400;
+    const text = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Request Entity Too Large', 414: 'URI Too Long' }[
+      status
+    ];
     const body = `${status} ${text}\n`;
     let extra = '';
     try {
@@ -53,7 +62,13 @@ function clientErrorHandler(hook: ClientErrorHook | undefined) {
 export function listenHttp(opts: ListenOptions, handler: Handler): Promise<Server> {
   const server = createServer(
     // requireHostHeader off: the handler answers a missing Host itself (400 with the edge's headers).
-    { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 5_000, requestTimeout: 60_000, headersTimeout: 20_000, requireHostHeader: false },
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      keepAliveTimeout: 5_000,
+      requestTimeout: 60_000,
+      headersTimeout: 20_000,
+      requireHostHeader: false,
+    },
     handler,
   );
   server.on('clientError', clientErrorHandler(opts.onClientError));
