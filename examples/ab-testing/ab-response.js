@@ -7,7 +7,9 @@ exports.handler = async (event) => {
   const group = request.headers['x-ab-group'] && request.headers['x-ab-group'][0].value;
   if (group && request.headers['x-ab-new']) {
     const cookie = `ab-group=${group}; Path=/; Max-Age=2592000; SameSite=Lax`;
-    response.headers['set-cookie'] = (response.headers['set-cookie'] || []).concat([{ key: 'Set-Cookie', value: cookie }]);
+    response.headers['set-cookie'] = (response.headers['set-cookie'] || []).concat([
+      { key: 'Set-Cookie', value: cookie },
+    ]);
   }
   return response;
 };

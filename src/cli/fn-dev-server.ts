@@ -54,7 +54,13 @@ const NOT_CONFIGS = new Set(['package.json', 'package-lock.json', 'tsconfig.json
 /** `DIR/verge.json` if present, else every top-level `*.json` that looks like a distribution. */
 export async function findConfigFiles(dir: string): Promise<string[]> {
   const single = join(dir, 'verge.json');
-  if (await stat(single).then((s) => s.isFile(), () => false)) return [single];
+  if (
+    await stat(single).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    return [single];
   let names: string[];
   try {
     names = await readdir(dir);
@@ -68,7 +74,10 @@ export async function findConfigFiles(dir: string): Promise<string[]> {
     if (await looksLikeDistribution(file)) out.push(file);
   }
   if (out.length === 0) {
-    throw new VergeError('CONFIG_INVALID', `no distribution config in ${dir}: add verge.json or a *.json distribution config (see docs/configuration.md)`);
+    throw new VergeError(
+      'CONFIG_INVALID',
+      `no distribution config in ${dir}: add verge.json or a *.json distribution config (see docs/configuration.md)`,
+    );
   }
   return out;
 }
@@ -107,16 +116,24 @@ export function parseOriginUrl(s: string): URL {
   } catch {
     throw new UsageError(`--origin "${s}" is not a URL (e.g. http://127.0.0.1:3001)`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError('--origin must be an http:// or https:// URL');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new UsageError('--origin must be an http:// or https:// URL');
   if (u.search || u.hash) throw new UsageError('--origin takes no query string or fragment');
   return u;
 }
 
-async function loadProject(dir: string, origin: URL | undefined): Promise<{ plan: EdgePlan; files: string[]; configs: LoadedConfig[] }> {
+async function loadProject(
+  dir: string,
+  origin: URL | undefined,
+): Promise<{ plan: EdgePlan; files: string[]; configs: LoadedConfig[] }> {
   const files = await findConfigFiles(dir);
   const { plan, configs } = await loadConfigFiles(files);
   if (!origin) return { plan, files, configs };
-  return { plan: compilePlan(configs.map((c) => ({ ...c, config: overrideOrigins(c.config, origin) }))), files, configs };
+  return {
+    plan: compilePlan(configs.map((c) => ({ ...c, config: overrideOrigins(c.config, origin) }))),
+    files,
+    configs,
+  };
 }
 
 /** Folders to watch: the project, plus any folder a function or KVS file lives in outside it. */
@@ -146,7 +163,9 @@ function isInside(p: string, root: string): boolean {
 /** Editors' swap files, VCS folders and dependencies don't trigger a reload. */
 function ignored(name: string | null): boolean {
   if (!name) return false;
-  return name.split(/[\\/]/).some((seg) => seg.startsWith('.') || seg === 'node_modules' || seg.endsWith('~') || seg.endsWith('.swp'));
+  return name
+    .split(/[\\/]/)
+    .some((seg) => seg.startsWith('.') || seg === 'node_modules' || seg.endsWith('~') || seg.endsWith('.swp'));
 }
 
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
@@ -154,7 +173,13 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const out = o.out ?? (() => {});
   const origin = o.origin ? parseOriginUrl(o.origin) : undefined;
   let project = await loadProject(dir, origin);
-  const edge = await startEdge({ host: o.host ?? '127.0.0.1', port: o.port ?? 3000, accessLog: 'off', ...o.edge, plan: project.plan });
+  const edge = await startEdge({
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? 3000,
+    accessLog: 'off',
+    ...o.edge,
+    plan: project.plan,
+  });
   let waiters: Array<(r: ReloadOutcome) => void> = [];
   let chain: Promise<ReloadOutcome> = Promise.resolve({ ok: true });
   let watchers: FSWatcher[] = [];

@@ -16,7 +16,14 @@ const dir = mkdtempSync(join(tmpdir(), 'verge-invoke-'));
 
 describe('sample events (spec 1.2–1.5)', () => {
   test('viewer-request: viewer Host, querystring from the URL, 56-char request id ending ==', () => {
-    const e = buildEvent({ eventType: 'viewer-request', url: 'https://shop.example.net/a/b?x=1&y=2', headers: [['Cookie', 'a=1'], ['Cookie', 'b=2']] });
+    const e = buildEvent({
+      eventType: 'viewer-request',
+      url: 'https://shop.example.net/a/b?x=1&y=2',
+      headers: [
+        ['Cookie', 'a=1'],
+        ['Cookie', 'b=2'],
+      ],
+    });
     const cf = e.Records[0].cf;
     assert.match(cf.config.requestId, /^[A-Za-z0-9_-]{54}==$/);
     assert.equal(cf.request.uri, '/a/b');
@@ -30,7 +37,15 @@ describe('sample events (spec 1.2–1.5)', () => {
     const cf = buildEvent({ eventType: 'origin-request', url: 'http://origin.example.net:8080/x' }).Records[0].cf;
     assert.equal(cf.request.headers['user-agent']![0]!.value, 'Amazon CloudFront');
     assert.ok(cf.request.headers.via);
-    assert.deepEqual(cf.request.origin && 'custom' in cf.request.origin && [cf.request.origin.custom.domainName, cf.request.origin.custom.port, cf.request.origin.custom.protocol], ['origin.example.net', 8080, 'http']);
+    assert.deepEqual(
+      cf.request.origin &&
+        'custom' in cf.request.origin && [
+          cf.request.origin.custom.domainName,
+          cf.request.origin.custom.port,
+          cf.request.origin.custom.protocol,
+        ],
+      ['origin.example.net', 8080, 'http'],
+    );
   });
   test('origin-response carries a string status; a bare request file is accepted', () => {
     const cf = buildEvent({ eventType: 'origin-response', status: 404 }).Records[0].cf;
@@ -46,12 +61,18 @@ describe('verge invoke', () => {
   const base = { event: 'viewer-request' } as const;
   test('a successful function: result, captured logs, no error', async () => {
     const file = join(dir, 'ok.js');
-    writeFileSync(file, `exports.handler = async (e) => { const r = e.Records[0].cf.request; console.log('saw ' + r.uri + ' ' + process.env.MODE); r.uri = '/new'; return r; };`);
+    writeFileSync(
+      file,
+      `exports.handler = async (e) => { const r = e.Records[0].cf.request; console.log('saw ' + r.uri + ' ' + process.env.MODE); r.uri = '/new'; return r; };`,
+    );
     const out = await runInvoke(file, { ...base, url: 'https://www.example.com/old?q=1', env: ['MODE=test'] });
     assert.equal(out.error, null);
     assert.equal((out.result as CfRequest).uri, '/new');
     assert.equal((out.result as CfRequest).querystring, 'q=1');
-    assert.deepEqual(out.logs.map((l) => l.message), ['saw /old test']);
+    assert.deepEqual(
+      out.logs.map((l) => l.message),
+      ['saw /old test'],
+    );
   });
   test('function failures carry CloudFront classes', async () => {
     const thrower = join(dir, 'throw.js');
@@ -60,16 +81,25 @@ describe('verge invoke', () => {
     assert.equal(t.error?.class, 'LambdaExecutionError');
     assert.match(t.error!.message, /nope/);
     const ro = join(dir, 'ro.js');
-    writeFileSync(ro, `exports.handler = async (e) => { const r = e.Records[0].cf.request; delete r.headers.host; return r; };`);
+    writeFileSync(
+      ro,
+      `exports.handler = async (e) => { const r = e.Records[0].cf.request; delete r.headers.host; return r; };`,
+    );
     const v = await runInvoke(ro, base);
     assert.equal(v.error?.class, 'LambdaValidationError');
     assert.match(v.error!.message, /delete read-only header/);
   });
   test('--request with a whole generated event, and --include-body', async () => {
     const fn = join(dir, 'body.js');
-    writeFileSync(fn, `exports.handler = async (e) => { const r = e.Records[0].cf.request; return { status: '200', body: e.Records[0].cf.config.eventType + ':' + Buffer.from(r.body.data, 'base64').toString() }; };`);
+    writeFileSync(
+      fn,
+      `exports.handler = async (e) => { const r = e.Records[0].cf.request; return { status: '200', body: e.Records[0].cf.config.eventType + ':' + Buffer.from(r.body.data, 'base64').toString() }; };`,
+    );
     const evFile = join(dir, 'ev.json');
-    writeFileSync(evFile, JSON.stringify(buildEvent({ eventType: 'origin-request', method: 'POST', body: 'hello', includeBody: true })));
+    writeFileSync(
+      evFile,
+      JSON.stringify(buildEvent({ eventType: 'origin-request', method: 'POST', body: 'hello', includeBody: true })),
+    );
     const out = await runInvoke(fn, { request: evFile });
     assert.equal(out.error, null);
     assert.equal((out.result as { body: string }).body, 'origin-request:hello');

@@ -6,13 +6,25 @@
  * `Accept-Encoding`, an `origin.custom` member), and a response for the response events. Also
  * turns what a user hands to `verge invoke` (a whole event, a bare request, or a URL) into one.
  */
-import { STATUS_TEXT, titleCase, type CfBody, type CfEvent, type CfHeaders, type CfRequest, type CfResponse, type EventType } from '../shared/lambda-edge/index.js';
+import {
+  STATUS_TEXT,
+  titleCase,
+  type CfBody,
+  type CfEvent,
+  type CfHeaders,
+  type CfRequest,
+  type CfResponse,
+  type EventType,
+} from '../shared/lambda-edge/index.js';
 import { newRequestId } from '../edge/server/request-id.js';
 import { UsageError } from './args.js';
 
 /** The documentation addresses (RFC 5737) CloudFront's own examples use. */
 export const SAMPLE_CLIENT_IP = '203.0.113.10';
-export const SAMPLE_DISTRIBUTION = { distributionDomainName: 'd111111abcdef8.cloudfront.net', distributionId: 'EDFDVBD6EXAMPLE' };
+export const SAMPLE_DISTRIBUTION = {
+  distributionDomainName: 'd111111abcdef8.cloudfront.net',
+  distributionId: 'EDFDVBD6EXAMPLE',
+};
 const VIEWER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
 
 export interface EventSpec {
@@ -133,8 +145,12 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  * What `verge invoke --request FILE` accepts: a whole event (`{ Records: [...] }`, as printed by
  * `verge generate-event`) or just a request object. Returns the parts; the caller fills the rest.
  */
-export function splitEventInput(json: unknown, what: string): { eventType?: EventType; request: CfRequest; response?: CfResponse } {
-  if (!isObj(json)) throw new UsageError(`${what} must hold a JSON object: a whole event ({"Records":[...]}) or a request`);
+export function splitEventInput(
+  json: unknown,
+  what: string,
+): { eventType?: EventType; request: CfRequest; response?: CfResponse } {
+  if (!isObj(json))
+    throw new UsageError(`${what} must hold a JSON object: a whole event ({"Records":[...]}) or a request`);
   if (Array.isArray(json.Records)) {
     const cf = (json.Records[0] as Obj | undefined)?.cf;
     if (!isObj(cf) || !isObj(cf.request)) throw new UsageError(`${what}: Records[0].cf.request is missing`);
@@ -187,7 +203,8 @@ export function parseHeaderFlag(s: string): [string, string] {
   const i = s.indexOf(':');
   if (i <= 0) throw new UsageError(`--header "${s}" must look like 'Name: value'`);
   const name = s.slice(0, i).trim();
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header "${s}": "${name}" is not a valid header name`);
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+    throw new UsageError(`--header "${s}": "${name}" is not a valid header name`);
   return [name, s.slice(i + 1).trim()];
 }
 
@@ -196,6 +213,7 @@ export function parseEnvFlag(s: string): [string, string] {
   const i = s.indexOf('=');
   if (i <= 0) throw new UsageError(`--env "${s}" must look like NAME=value`);
   const name = s.slice(0, i);
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--env "${s}": "${name}" is not a valid variable name`);
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name))
+    throw new UsageError(`--env "${s}": "${name}" is not a valid variable name`);
   return [name, s.slice(i + 1)];
 }

@@ -47,13 +47,16 @@ export async function generateEventCommand(argv: string[]): Promise<void> {
   if (!uri.startsWith('/')) throw new UsageError('--uri must start with "/"');
   const qs = (values.querystring ?? '').replace(/^\?/, '');
   const status = values.status === undefined ? 200 : Number(values.status);
-  if (!Number.isInteger(status) || status < 100 || status > 599) throw new UsageError('--status must be a whole number from 100 to 599');
+  if (!Number.isInteger(status) || status < 100 || status > 599)
+    throw new UsageError('--status must be a whole number from 100 to 599');
   const spec: EventSpec = {
     eventType: type,
     url: `https://${values.host ?? (type.startsWith('origin') ? 'origin.example.com' : 'www.example.com')}${uri}${qs ? `?${qs}` : ''}`,
     method: values.method ?? (values.body !== undefined ? 'POST' : 'GET'),
     ...(values.header?.length ? { headers: values.header.map(parseHeaderFlag) } : {}),
-    ...(values.body !== undefined ? { body: values.body, includeBody: type === 'viewer-request' || type === 'origin-request' } : {}),
+    ...(values.body !== undefined
+      ? { body: values.body, includeBody: type === 'viewer-request' || type === 'origin-request' }
+      : {}),
     status,
   };
   print(JSON.stringify(buildEvent(spec), null, 2));

@@ -10,11 +10,27 @@ import { resolve } from 'node:path';
 import { resolveFunction } from '../shared/config/functions.js';
 import { FUNCTION_RUNTIMES } from '../shared/config/functions.js';
 import { ERROR_CODES, VergeError } from '../shared/errors.js';
-import { isEventType, type CfEvent, type CfResponse, type EventType, type FunctionRuntimeKind, type FunctionSource, type InvokeResult } from '../shared/lambda-edge/index.js';
+import {
+  isEventType,
+  type CfEvent,
+  type CfResponse,
+  type EventType,
+  type FunctionRuntimeKind,
+  type FunctionSource,
+  type InvokeResult,
+} from '../shared/lambda-edge/index.js';
 import { print } from '../shared/log.js';
 import { createFunctionRuntime } from '../runtime/host/index.js';
 import { parse, UsageError } from './args.js';
-import { bodyMember, buildEvent, buildRequest, parseEnvFlag, parseHeaderFlag, splitEventInput, type EventSpec } from './fn-events.js';
+import {
+  bodyMember,
+  buildEvent,
+  buildRequest,
+  parseEnvFlag,
+  parseHeaderFlag,
+  splitEventInput,
+  type EventSpec,
+} from './fn-events.js';
 
 export const INVOKE_HELP = `verge invoke PATH --event TYPE [options]
 
@@ -109,11 +125,20 @@ function toOutput(r: InvokeResult): InvokeOutput {
 
 async function sourceFrom(path: string, v: Values): Promise<FunctionSource> {
   const runtime = v.runtime as FunctionRuntimeKind | undefined;
-  if (runtime !== undefined && !FUNCTION_RUNTIMES.includes(runtime)) throw new UsageError(`--runtime must be one of ${FUNCTION_RUNTIMES.join(', ')}`);
-  if (v.profile !== undefined && v.profile !== 'cloudfront' && v.profile !== 'relaxed') throw new UsageError('--profile must be cloudfront or relaxed');
+  if (runtime !== undefined && !FUNCTION_RUNTIMES.includes(runtime))
+    throw new UsageError(`--runtime must be one of ${FUNCTION_RUNTIMES.join(', ')}`);
+  if (v.profile !== undefined && v.profile !== 'cloudfront' && v.profile !== 'relaxed')
+    throw new UsageError('--profile must be cloudfront or relaxed');
   const r = resolveFunction({ path, ...(v.handler ? { handler: v.handler } : {}), ...(runtime ? { runtime } : {}) });
   const abs = resolve(path);
-  const src: FunctionSource = { id: abs, name: r.name.replace(/[^A-Za-z0-9_-]/g, '_'), version: '$LATEST', runtime: r.runtime, handler: r.handler, code: { path: abs } };
+  const src: FunctionSource = {
+    id: abs,
+    name: r.name.replace(/[^A-Za-z0-9_-]/g, '_'),
+    version: '$LATEST',
+    runtime: r.runtime,
+    handler: r.handler,
+    code: { path: abs },
+  };
   if (v.env?.length) src.env = Object.fromEntries(v.env.map(parseEnvFlag));
   if (v.profile) src.profile = v.profile;
   if (v['timeout-ms'] !== undefined) {
@@ -147,13 +172,16 @@ async function eventFrom(v: Values): Promise<{ event: CfEvent; eventType: EventT
   if (v.request && (v.url || v.method || v.header?.length || v.body !== undefined)) {
     throw new UsageError('--request FILE and --url/--method/--header/--body are alternatives; give one');
   }
-  const fromFile = v.request ? splitEventInput(await readJsonFile(v.request, '--request'), `--request ${v.request}`) : undefined;
+  const fromFile = v.request
+    ? splitEventInput(await readJsonFile(v.request, '--request'), `--request ${v.request}`)
+    : undefined;
   const eventType = v.event ?? fromFile?.eventType;
   if (!isEventType(eventType)) {
     throw new UsageError('--event must be viewer-request, origin-request, origin-response or viewer-response');
   }
   const status = v.status === undefined ? undefined : Number(v.status);
-  if (status !== undefined && (!Number.isInteger(status) || status < 100 || status > 599)) throw new UsageError('--status must be 100–599');
+  if (status !== undefined && (!Number.isInteger(status) || status < 100 || status > 599))
+    throw new UsageError('--status must be 100–599');
   const spec: EventSpec = {
     eventType,
     ...(v.url ? { url: v.url } : {}),
@@ -165,7 +193,9 @@ async function eventFrom(v: Values): Promise<{ event: CfEvent; eventType: EventT
   };
   let request = fromFile?.request ?? buildRequest(spec);
   if (fromFile && v['include-body'] && !request.body) request = { ...request, body: bodyMember(Buffer.alloc(0)) };
-  const responseFile = v.response ? responseFrom(await readJsonFile(v.response, '--response'), `--response ${v.response}`) : undefined;
+  const responseFile = v.response
+    ? responseFrom(await readJsonFile(v.response, '--response'), `--response ${v.response}`)
+    : undefined;
   return { event: buildEvent(spec, request, responseFile ?? fromFile?.response), eventType };
 }
 

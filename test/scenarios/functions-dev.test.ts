@@ -19,14 +19,28 @@ let dir: string;
 let dev: DevServer;
 const out: string[] = [];
 
-const fn = (text: string) => `exports.handler = async () => ({ status: '200', headers: { 'content-type': [{ value: 'text/plain' }] }, body: ${JSON.stringify(text)} });`;
+const fn = (text: string) =>
+  `exports.handler = async () => ({ status: '200', headers: { 'content-type': [{ value: 'text/plain' }] }, body: ${JSON.stringify(text)} });`;
 
 function config(originPort: number, extra: Record<string, unknown> = {}) {
   return {
     id: 'devsite',
     aliases: ['localhost'],
-    origins: [{ id: 'app', domainName: '127.0.0.1', port: originPort, protocol: 'http', connectionAttempts: 1, connectionTimeout: 2 }],
-    defaultCacheBehavior: { targetOriginId: 'app', cachePolicy: 'CachingDisabled', functionAssociations: [{ eventType: 'viewer-request', function: './fn/hello.js' }] },
+    origins: [
+      {
+        id: 'app',
+        domainName: '127.0.0.1',
+        port: originPort,
+        protocol: 'http',
+        connectionAttempts: 1,
+        connectionTimeout: 2,
+      },
+    ],
+    defaultCacheBehavior: {
+      targetOriginId: 'app',
+      cachePolicy: 'CachingDisabled',
+      functionAssociations: [{ eventType: 'viewer-request', function: './fn/hello.js' }],
+    },
     cacheBehaviors: [{ pathPattern: '/static/*', targetOriginId: 'app', cachePolicy: 'CachingOptimized' }],
     ...extra,
   };
@@ -34,7 +48,11 @@ function config(originPort: number, extra: Record<string, unknown> = {}) {
 
 async function get(server: DevServer, path: string): Promise<{ status: number; text: string; xCache: string }> {
   const r = await request(server.url + path, { headers: { host: 'localhost' } });
-  return { status: r.statusCode, text: await r.body.text(), xCache: String(r.headers['x-cache']).replace(/ from \w+$/, '') };
+  return {
+    status: r.statusCode,
+    text: await r.body.text(),
+    xCache: String(r.headers['x-cache']).replace(/ from \w+$/, ''),
+  };
 }
 
 /** Change a file and wait (bounded) for the reload it triggers. */
@@ -42,7 +60,9 @@ async function change(server: DevServer, file: string, content: string): Promise
   const next = server.nextReload();
   writeFileSync(join(dir, file), content);
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no reload after changing ${file}`)), 8000)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no reload after changing ${file}`)), 8000)),
+  );
   try {
     return await Promise.race([next, timeout]);
   } finally {
@@ -51,13 +71,21 @@ async function change(server: DevServer, file: string, content: string): Promise
 }
 
 before(async () => {
-  origin = await startOrigin({ '*': (r) => ({ status: 200, headers: { 'cache-control': 'max-age=600' }, body: `origin ${r.url}` }) });
+  origin = await startOrigin({
+    '*': (r) => ({ status: 200, headers: { 'cache-control': 'max-age=600' }, body: `origin ${r.url}` }),
+  });
   dir = mkdtempSync(join(tmpdir(), 'verge-dev-'));
   mkdirSync(join(dir, 'fn'));
   writeFileSync(join(dir, 'fn/hello.js'), fn('v1'));
   writeFileSync(join(dir, 'site.json'), JSON.stringify(config(origin.port)));
   writeFileSync(join(dir, 'redirects.json'), JSON.stringify({ '/a': '/b' })); // data, not a distribution
-  dev = await startDevServer({ dir, port: 0, debounceMs: 50, out: (l) => out.push(l), edge: { geo: false, logger: memoryLogger() } });
+  dev = await startDevServer({
+    dir,
+    port: 0,
+    debounceMs: 50,
+    out: (l) => out.push(l),
+    edge: { geo: false, logger: memoryLogger() },
+  });
 });
 after(async () => {
   await dev?.close();
@@ -96,7 +124,11 @@ describe('verge dev', () => {
     const bad = await change(dev, 'site.json', '{ "id": "devsite", ');
     assert.equal(bad.ok, false);
     assert.match(bad.error!, /CONFIG_UNREADABLE: .*site\.json:1:\d+: not valid JSON/);
-    const invalid = await change(dev, 'site.json', JSON.stringify(config(origin.port, { defaultCacheBehavior: { targetOriginId: 'nope' } })));
+    const invalid = await change(
+      dev,
+      'site.json',
+      JSON.stringify(config(origin.port, { defaultCacheBehavior: { targetOriginId: 'nope' } })),
+    );
     assert.equal(invalid.ok, false);
     assert.match(invalid.error!, /CONFIG_INVALID/);
     assert.equal((await get(dev, '/')).text, 'v3');
@@ -113,10 +145,20 @@ describe('verge dev --origin', () => {
     mkdirSync(join(d2, 'public'));
     writeFileSync(join(d2, 'fn/hello.js'), fn('hi'));
     // The configured origins are a bucket and a dead port; --origin sends everything to the scripted origin.
-    const c = config(1, { origins: [{ id: 'app', domainName: '127.0.0.1', port: 1, protocol: 'http' }, { id: 'files', bucket: { path: './public' } }] });
+    const c = config(1, {
+      origins: [
+        { id: 'app', domainName: '127.0.0.1', port: 1, protocol: 'http' },
+        { id: 'files', bucket: { path: './public' } },
+      ],
+    });
     (c.cacheBehaviors as Array<Record<string, unknown>>)[0]!.targetOriginId = 'files';
     writeFileSync(join(d2, 'verge.json'), JSON.stringify(c));
-    const proxied = await startDevServer({ dir: d2, port: 0, origin: `${origin.url}/base`, edge: { geo: false, logger: memoryLogger() } });
+    const proxied = await startDevServer({
+      dir: d2,
+      port: 0,
+      origin: `${origin.url}/base`,
+      edge: { geo: false, logger: memoryLogger() },
+    });
     try {
       const r = await get(proxied, '/static/x.js');
       assert.equal(r.status, 200);

@@ -75,16 +75,40 @@ async function expectError(r: TestResponse, status: number, cls: string, code: s
 
 describe('function error classes (spec 5.1)', () => {
   test('a throw is 503 LambdaExecutionError with the error message', async () => {
-    await expectError(await te.get('/throw'), 503, 'LambdaExecutionError', 'LAMBDA_EXECUTION_ERROR', /boom from the function/);
+    await expectError(
+      await te.get('/throw'),
+      503,
+      'LambdaExecutionError',
+      'LAMBDA_EXECUTION_ERROR',
+      /boom from the function/,
+    );
   });
   test('a timeout (timeoutMs override) is 503 LambdaExecutionError', async () => {
-    await expectError(await te.get('/timeout'), 503, 'LambdaExecutionError', 'LAMBDA_EXECUTION_ERROR', /Task timed out after 0\.20 seconds/);
+    await expectError(
+      await te.get('/timeout'),
+      503,
+      'LambdaExecutionError',
+      'LAMBDA_EXECUTION_ERROR',
+      /Task timed out after 0\.20 seconds/,
+    );
   });
   test('an invalid result is 502 LambdaValidationError', async () => {
-    await expectError(await te.get('/invalid'), 502, 'LambdaValidationError', 'LAMBDA_VALIDATION_ERROR', /The JSON output must be an object type/);
+    await expectError(
+      await te.get('/invalid'),
+      502,
+      'LambdaValidationError',
+      'LAMBDA_VALIDATION_ERROR',
+      /The JSON output must be an object type/,
+    );
   });
   test('changing a read-only header is 502 LambdaValidationError', async () => {
-    await expectError(await te.get('/read-only'), 502, 'LambdaValidationError', 'LAMBDA_VALIDATION_ERROR', /tried to change read-only header, headerName : host/i);
+    await expectError(
+      await te.get('/read-only'),
+      502,
+      'LambdaValidationError',
+      'LAMBDA_VALIDATION_ERROR',
+      /tried to change read-only header, headerName : host/i,
+    );
   });
   test('a CloudFront Function that throws is 503 FunctionExecutionError', async () => {
     await expectError(await te.get('/cff'), 503, 'FunctionExecutionError', 'FUNCTION_EXECUTION_ERROR', /cff says no/);
@@ -95,7 +119,8 @@ describe('function error classes (spec 5.1)', () => {
     const throttled = rs.filter((r) => r.status === 503);
     assert.ok(ok.length >= 1, 'the first request ran');
     assert.ok(throttled.length >= 1, `some were throttled: ${rs.map((r) => r.status).join(',')}`);
-    for (const r of throttled) await expectError(r, 503, 'LambdaLimitExceeded', 'LAMBDA_LIMIT_EXCEEDED', /Rate Exceeded/);
+    for (const r of throttled)
+      await expectError(r, 503, 'LambdaLimitExceeded', 'LAMBDA_LIMIT_EXCEEDED', /Rate Exceeded/);
   });
 });
 

@@ -20,8 +20,18 @@ after(async () => {
   for (const x of open.reverse()) await x.close();
 });
 
-async function setup(name: string, patch?: (c: Record<string, any>) => void, extra: Record<string, unknown> = {}): Promise<{ te: TestEdge; origin: ScriptedOrigin }> {
-  const origin = await startOrigin({ '*': (req) => ({ status: 200, headers: { 'content-type': 'text/html', 'cache-control': 'max-age=60', 'x-seen-uri': req.url }, body: `origin saw ${req.url}` }) });
+async function setup(
+  name: string,
+  patch?: (c: Record<string, any>) => void,
+  extra: Record<string, unknown> = {},
+): Promise<{ te: TestEdge; origin: ScriptedOrigin }> {
+  const origin = await startOrigin({
+    '*': (req) => ({
+      status: 200,
+      headers: { 'content-type': 'text/html', 'cache-control': 'max-age=60', 'x-seen-uri': req.url },
+      body: `origin saw ${req.url}`,
+    }),
+  });
   open.push(origin);
   const { config, files } = loadExample(name, origin.url);
   patch?.(config as unknown as Record<string, any>);
@@ -33,7 +43,14 @@ async function setup(name: string, patch?: (c: Record<string, any>) => void, ext
 describe('geo-targeting (origin-request, CloudFront-Viewer-Country in the cache key)', () => {
   test('rewrites per country, redirects US, caches each country separately', async () => {
     const overrides = join(mkdtempSync(join(tmpdir(), 'verge-geo-')), 'geo.json');
-    writeFileSync(overrides, JSON.stringify({ '127.0.0.1/32': { countryCode: 'DE' }, '127.0.0.2/32': { countryCode: 'FR' }, '127.0.0.3/32': { countryCode: 'US' } }));
+    writeFileSync(
+      overrides,
+      JSON.stringify({
+        '127.0.0.1/32': { countryCode: 'DE' },
+        '127.0.0.2/32': { countryCode: 'FR' },
+        '127.0.0.3/32': { countryCode: 'US' },
+      }),
+    );
     const { te, origin } = await setup('geo-targeting', undefined, { geoOverrides: overrides });
     const de = await getFrom(te, '127.0.0.1', '/index.html');
     assert.equal(de.status, 200);
@@ -62,8 +79,16 @@ function jwt(privateKey: string, claims: Record<string, unknown>): string {
 
 describe('auth-jwt (viewer-request, RS256)', () => {
   test('valid tokens pass with the subject forwarded; missing, forged and expired tokens get 401', async () => {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const other = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const { te, origin } = await setup('auth-jwt', (c) => {
       c.defaultCacheBehavior.functionAssociations[0].function.env.JWT_PUBLIC_KEY = publicKey;
     });
@@ -75,7 +100,12 @@ describe('auth-jwt (viewer-request, RS256)', () => {
     assert.equal(origin.requests[0]!.headers['authorization'], undefined);
     const viaCookie = await te.get('/index.html', { headers: { cookie: `theme=dark; token=${good}` } });
     assert.equal(viaCookie.status, 200);
-    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${jwt(other.privateKey, { sub: 'mallory', exp: now + 600 })}` }, { authorization: `Bearer ${jwt(privateKey, { sub: 'alice', exp: now - 1 })}` }, { authorization: 'Bearer not.a.jwt' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: `Bearer ${jwt(other.privateKey, { sub: 'mallory', exp: now + 600 })}` },
+      { authorization: `Bearer ${jwt(privateKey, { sub: 'alice', exp: now - 1 })}` },
+      { authorization: 'Bearer not.a.jwt' },
+    ]) {
       const r = await te.get('/index.html', { headers });
       assert.equal(r.status, 401, JSON.stringify(headers));
       assert.equal(xCache(r), 'LambdaGeneratedResponse');
@@ -83,7 +113,12 @@ describe('auth-jwt (viewer-request, RS256)', () => {
     }
     assert.equal(origin.count(), 1, 'rejected viewers never reach the origin; the second valid one was a hit');
     const reasons = te.logs.lines.filter((l) => l.type === 'function-log').map((l) => l.msg);
-    assert.ok(reasons.includes('token rejected: bad signature') && reasons.includes('token rejected: expired') && reasons.includes('token rejected: no token'), JSON.stringify(reasons));
+    assert.ok(
+      reasons.includes('token rejected: bad signature') &&
+        reasons.includes('token rejected: expired') &&
+        reasons.includes('token rejected: no token'),
+      JSON.stringify(reasons),
+    );
   });
 });
 
@@ -96,7 +131,10 @@ describe('personalization (viewer-request, cookie to a cache-key header)', () =>
     const a1 = await te.get('/', { headers: { cookie: 'tier=gold' } });
     const a2 = await te.get('/');
     assert.deepEqual([p1, p2, s1, a1, a2].map(xCache), ['Miss', 'Hit', 'Miss', 'Miss', 'Hit']);
-    assert.deepEqual(origin.requests.map((r) => r.headers['x-tier']), ['premium', 'standard', 'anonymous']);
+    assert.deepEqual(
+      origin.requests.map((r) => r.headers['x-tier']),
+      ['premium', 'standard', 'anonymous'],
+    );
     assert.equal(origin.requests[0]!.headers['cookie'], undefined, 'cookies are not forwarded');
   });
 });
@@ -127,7 +165,16 @@ describe('seo-rewrite (viewer-request)', () => {
 describe('security-headers (origin-response)', () => {
   test('headers added and origin software headers removed, cached with the object', async () => {
     const { te, origin } = await setup('security-headers');
-    origin.route('/page', { status: 200, headers: { 'content-type': 'text/html', 'cache-control': 'max-age=60', server: 'nginx/1.25', 'x-powered-by': 'PHP/8' }, body: 'page' });
+    origin.route('/page', {
+      status: 200,
+      headers: {
+        'content-type': 'text/html',
+        'cache-control': 'max-age=60',
+        server: 'nginx/1.25',
+        'x-powered-by': 'PHP/8',
+      },
+      body: 'page',
+    });
     const first = await te.get('/page');
     const second = await te.get('/page');
     for (const r of [first, second]) {
@@ -152,7 +199,10 @@ describe('cache-key-normalization (viewer-request)', () => {
     const b = await te.get('/list?color=red&size=M');
     const c = await te.get('/list?color=Red&size=M');
     assert.deepEqual([a, b, c].map(xCache), ['Miss', 'Hit', 'Miss']);
-    assert.deepEqual(origin.requests.map((r) => r.url), ['/list?color=red&size=M', '/list?color=Red&size=M']);
+    assert.deepEqual(
+      origin.requests.map((r) => r.url),
+      ['/list?color=red&size=M', '/list?color=Red&size=M'],
+    );
   });
 });
 

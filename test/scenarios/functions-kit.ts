@@ -14,7 +14,10 @@ import type { TestEdge, TestResponse } from '../harness/edge.js';
 export const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
 
 /** An example's config aimed at `originUrl`, and its files (minus public/ and docs) for the harness. */
-export function loadExample(name: string, originUrl: string): { config: DistributionConfig; files: Record<string, Buffer> } {
+export function loadExample(
+  name: string,
+  originUrl: string,
+): { config: DistributionConfig; files: Record<string, Buffer> } {
   const root = join(EXAMPLES, name);
   const files: Record<string, Buffer> = {};
   const walk = (dir: string) => {
@@ -47,26 +50,35 @@ export async function accessLine(te: TestEdge, requestId: string): Promise<Recor
 }
 
 /** A GET from a given loopback source address (127.0.0.2 ...), so geo overrides can tell viewers apart. */
-export function getFrom(te: TestEdge, localAddress: string, path: string, headers: Record<string, string> = {}): Promise<TestResponse> {
+export function getFrom(
+  te: TestEdge,
+  localAddress: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<TestResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpGet(te.url + path, { localAddress, headers: { host: 'localhost', ...headers }, agent: false, timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const h = res.headers as Record<string, string | string[] | undefined>;
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: h,
-          header: (n) => {
-            const v = h[n.toLowerCase()];
-            return Array.isArray(v) ? v[0] : v;
-          },
-          body,
-          text: body.toString('utf8'),
+    const req = httpGet(
+      te.url + path,
+      { localAddress, headers: { host: 'localhost', ...headers }, agent: false, timeout: 10_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const h = res.headers as Record<string, string | string[] | undefined>;
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: h,
+            header: (n) => {
+              const v = h[n.toLowerCase()];
+              return Array.isArray(v) ? v[0] : v;
+            },
+            body,
+            text: body.toString('utf8'),
+          });
         });
-      });
-    });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
   });

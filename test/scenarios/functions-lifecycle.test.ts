@@ -60,32 +60,63 @@ function behavior(pathPattern: string, assocs: Array<Record<string, unknown>>, e
     ...extra,
   };
 }
-const vr = (path: string, extra: Record<string, unknown> = {}) => ({ eventType: 'viewer-request', function: `./${path}`, ...extra });
+const vr = (path: string, extra: Record<string, unknown> = {}) => ({
+  eventType: 'viewer-request',
+  function: `./${path}`,
+  ...extra,
+});
 
 before(async () => {
-  const echo = (name: string) => (r: { url: string; headers: Record<string, unknown>; body: Buffer; method: string }) => ({
-    status: 200,
-    headers: { 'content-type': 'application/json', 'cache-control': 'max-age=60', server: name },
-    body: JSON.stringify({ origin: name, url: r.url, method: r.method, headers: r.headers, body: r.body.toString('utf8') }),
-  });
+  const echo =
+    (name: string) => (r: { url: string; headers: Record<string, unknown>; body: Buffer; method: string }) => ({
+      status: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'max-age=60', server: name },
+      body: JSON.stringify({
+        origin: name,
+        url: r.url,
+        method: r.method,
+        headers: r.headers,
+        body: r.body.toString('utf8'),
+      }),
+    });
   origin = await startOrigin({ '*': echo('origin1') });
   origin2 = await startOrigin({ '*': echo('origin2') });
-  const forms = ['async', 'promise', 'callback', 'succeed', 'done', 'fail'].map((f) => behavior(`/form/${f}`, [vr(`fn/${f}.js`)]));
+  const forms = ['async', 'promise', 'callback', 'succeed', 'done', 'fail'].map((f) =>
+    behavior(`/form/${f}`, [vr(`fn/${f}.js`)]),
+  );
   te = await startTestEdge({
     configs: [
       distribution(origin.port, {
         cacheBehaviors: [
           ...forms,
           behavior('/vr/*', [vr('fn/rewrite.js')]),
-          behavior('/or/*', [{ eventType: 'origin-request', function: { path: './fn/origin-change.js', env: { ORIGIN2_PORT: String(origin2.port) } } }]),
-          behavior('/ors/*', [{ eventType: 'origin-response', function: './fn/origin-response.js' }], { cachePolicy: 'CachingOptimized' }),
+          behavior('/or/*', [
+            {
+              eventType: 'origin-request',
+              function: { path: './fn/origin-change.js', env: { ORIGIN2_PORT: String(origin2.port) } },
+            },
+          ]),
+          behavior('/ors/*', [{ eventType: 'origin-response', function: './fn/origin-response.js' }], {
+            cachePolicy: 'CachingOptimized',
+          }),
           behavior('/vres/*', [{ eventType: 'viewer-response', function: './fn/viewer-response.js' }]),
           behavior('/body/*', [vr('fn/body.js', { includeBody: true })]),
           behavior('/gen-viewer/*', [vr('fn/gen-viewer.js')], { cachePolicy: 'CachingOptimized' }),
-          behavior('/gen-origin/*', [{ eventType: 'origin-request', function: './fn/gen-origin.js' }], { cachePolicy: 'CachingOptimized' }),
+          behavior('/gen-origin/*', [{ eventType: 'origin-request', function: './fn/gen-origin.js' }], {
+            cachePolicy: 'CachingOptimized',
+          }),
           behavior('/esm/*', [vr('fn/esm.mjs')]),
           behavior('/ts/*', [vr('fn/typed.ts')]),
-          behavior('/env/*', [{ eventType: 'viewer-request', function: { path: './fn/env.js', env: { GREETING: 'hello from env', API_TOKEN: 's3cr3t-value' }, secretNames: ['API_TOKEN'] } }]),
+          behavior('/env/*', [
+            {
+              eventType: 'viewer-request',
+              function: {
+                path: './fn/env.js',
+                env: { GREETING: 'hello from env', API_TOKEN: 's3cr3t-value' },
+                secretNames: ['API_TOKEN'],
+              },
+            },
+          ]),
         ],
       }),
     ],
@@ -98,7 +129,8 @@ after(async () => {
   await origin2?.close();
 });
 
-const json = (text: string) => JSON.parse(text) as { origin: string; url: string; headers: Record<string, string>; body: string; method: string };
+const json = (text: string) =>
+  JSON.parse(text) as { origin: string; url: string; headers: Record<string, string>; body: string; method: string };
 
 describe('completion forms (spec 2.2)', () => {
   for (const form of ['async', 'promise', 'callback', 'succeed', 'done']) {
@@ -148,7 +180,11 @@ describe('event types', () => {
 
 describe('IncludeBody (spec 1.9)', () => {
   test('the function reads the body and replaces what the origin receives', async () => {
-    const r = await te.request('/body/form', { method: 'POST', body: 'name=alice', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const r = await te.request('/body/form', {
+      method: 'POST',
+      body: 'name=alice',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(r.status, 200);
     const seen = json(r.text);
     assert.equal(seen.method, 'POST');
@@ -187,7 +223,9 @@ describe('handler forms and environment', () => {
   });
   test('env vars reach process.env; secret values are redacted from the logs', async () => {
     assert.equal(json((await te.get('/env/a')).text).headers['x-greeting'], 'hello from env');
-    const logged = te.logs.lines.filter((l) => l.type === 'function-log' && l.functionName === 'env').map((l) => String(l.msg));
+    const logged = te.logs.lines
+      .filter((l) => l.type === 'function-log' && l.functionName === 'env')
+      .map((l) => String(l.msg));
     assert.ok(logged.includes('token is ***'), JSON.stringify(logged));
     assert.ok(!JSON.stringify(te.logs.lines).includes('s3cr3t-value'));
   });

@@ -3,9 +3,18 @@
 // before uploading to AWS. `/posts/Some Title` is served from `/posts/some-title.html`.
 import { slugify } from 'tiny-slug';
 
-interface CfHeader { key?: string; value: string }
-interface CfRequest { uri: string; querystring: string; headers: Record<string, CfHeader[]> }
-interface CfEvent { Records: Array<{ cf: { request: CfRequest } }> }
+interface CfHeader {
+  key?: string;
+  value: string;
+}
+interface CfRequest {
+  uri: string;
+  querystring: string;
+  headers: Record<string, CfHeader[]>;
+}
+interface CfEvent {
+  Records: Array<{ cf: { request: CfRequest } }>;
+}
 
 const PREFIX = '/posts/';
 
