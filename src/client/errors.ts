@@ -59,9 +59,10 @@ export function errorFromResponse(status: number, text: string, url: string): Cl
 
 /** Map a rejected fetch (no answer) to a ClientError naming the cause. */
 export function errorFromFetchFailure(e: unknown, url: string): ClientError {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err?.name === 'TimeoutError') return new ClientError(0, TIMEOUT, `no answer from ${url} in time`, { url, cause: e });
-  const code = err?.cause?.code;
+  // fetch wraps the socket error in `cause`; undici's request throws it as is.
+  const code = err?.cause?.code ?? err?.code;
   if (code === 'ECONNREFUSED') return new ClientError(0, CONNECTION_REFUSED, `connection refused by ${url}`, { url, cause: e });
   const why = err?.cause?.message ?? err?.message ?? String(e);
   return new ClientError(0, NETWORK_ERROR, `could not reach ${url}: ${why}`, { url, cause: e });

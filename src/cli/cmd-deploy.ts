@@ -1,0 +1,130 @@
+/**
+ * @module cli/cmd-deploy
+ * `verge deploy [--wait]` and `verge rollback --to VERSION`: every change already makes a new
+ * snapshot, so `deploy` shows (and with `--wait` follows live) the newest snapshot reaching each
+ * PoP, one line per PoP, until it is Deployed everywhere; `rollback` makes a new snapshot equal
+ * to an earlier one (docs/api.md, `POST /deployments/rollback`).
+ */
+import { watchDeployment, type DeploymentProgress, type PopProgress, type VergeClient } from '../client/index.js';
+import { VergeError } from '../shared/errors.js';
+import { UsageError } from './args.js';
+import { CONNECTION_HELP, connect, optionalInt, parseCommand, apiErrors } from './cmd-common.js';
+import { json, time, table } from './output.js';
+
+export const DEPLOY_HELP = `verge deploy [--wait] [--distribution ID] [--version N] [--timeout S]
+
+Shows the newest snapshot (or --version N) reaching each PoP. With --wait, follows it live, one
+line per PoP, until every PoP has applied it (exit 0), one refused it (exit 1), or --timeout
+seconds pass (default 120; exit 1 naming the PoPs still waiting).
+With --distribution, also waits for that distribution to turn Deployed.
+
+verge deploy history     the snapshot history (newest first)
+
+${CONNECTION_HELP}
+`;
+
+export const ROLLBACK_HELP = `verge rollback --to VERSION [--wait] [--timeout S]
+
+Makes a new snapshot whose content equals snapshot VERSION (see \`verge deploy history\`) and, with
+--wait, follows it to every PoP.
+
+${CONNECTION_HELP}
+`;
+
+const MARK: Record<PopProgress['state'], string> = { applied: '✓', waiting: '…', failed: '✗' };
+
+export function progressLines(p: DeploymentProgress): string[] {
+  const w = Math.max(...p.pops.map((x) => x.id.length), 3);
+  const lines = p.pops.map((x) => {
+    const name = `${x.id}${' '.repeat(w - x.id.length)}`;
+    if (x.state === 'applied') return `  ${MARK.applied} ${name}  applied v${Math.max(p.version, x.appliedVersion)}`;
+    if (x.state === 'failed') return `  ${MARK.failed} ${name}  refused v${p.version}: ${x.error ?? 'unknown error'}`;
+    const why = x.health === 'healthy' ? '' : ` (PoP ${x.health})`;
+    return `  ${MARK.waiting} ${name}  waiting (serving v${x.appliedVersion})${why}`;
+  });
+  if (!p.pops.length) lines.push('  no PoPs registered yet (start edges with `verge up` or `verge edge --control ...`)');
+  return lines;
+}
+
+function summary(p: DeploymentProgress, ms: number): string {
+  const applied = p.pops.filter((x) => x.state === 'applied').length;
+  const dist = p.distribution ? ` (${p.distribution.id}: ${p.distribution.status})` : '';
+  if (p.done) return `Deployed v${p.version} to ${applied}/${p.pops.length} PoPs in ${(ms / 1000).toFixed(1)} s${dist}`;
+  return `InProgress v${p.version}: ${applied}/${p.pops.length} PoPs applied${dist}`;
+}
+
+/** Follow a deployment; draws in place on a terminal, prints each change otherwise. */
+export async function follow(client: VergeClient, o: { version?: number; distributionId?: string; timeoutS: number; json: boolean }): Promise<DeploymentProgress> {
+  const started = Date.now();
+  const signal = AbortSignal.timeout(o.timeoutS * 1000);
+  const tty = !o.json && process.stdout.isTTY === true;
+  let drawn = 0;
+  let last: DeploymentProgress | undefined;
+  for await (const p of watchDeployment(client, { ...o, signal })) {
+    last = p;
+    if (o.json) continue;
+    const lines = [`v${p.version}: ${p.reason}`, ...progressLines(p)];
+    if (tty && drawn) process.stdout.write(`\x1b[${drawn}A\x1b[0J`);
+    process.stdout.write(lines.join('\n') + '\n');
+    drawn = lines.length;
+  }
+  if (!last) throw new UsageError('there is no deployment yet: make a change first (create a distribution, attach a function)');
+  if (o.json) process.stdout.write(json(last) + '\n');
+  else process.stdout.write(summary(last, Date.now() - started) + '\n');
+  if (last.failed) {
+    const bad = last.pops.filter((x) => x.state === 'failed').map((x) => `${x.id}: ${x.error}`);
+    throw new VergeError('REPLICATION_FAILED', `v${last.version} was refused by ${bad.join('; ')}. The PoP keeps serving its previous snapshot; fix the cause (see \`verge logs query --pop ...\`) and publish again`);
+  }
+  if (!last.done) {
+    const waiting = last.pops.filter((x) => x.state !== 'applied').map((x) => x.id);
+    throw new VergeError('WAIT_TIMEOUT', `v${last.version} not applied after ${o.timeoutS} s by ${waiting.join(', ') || 'the distribution'}; check \`verge pops list\``);
+  }
+  return last;
+}
+
+async function history(client: VergeClient, asJson: boolean): Promise<void> {
+  const items = await client.deployments.list();
+  if (asJson) return void process.stdout.write(json(items) + '\n');
+  const rows = items.map((d) => {
+    const acks = Object.values(d.acks ?? {});
+    return [`v${d.version}`, time(d.createdAt), `${acks.filter((a) => a.ok).length} ok${acks.some((a) => !a.ok) ? `, ${acks.filter((a) => !a.ok).length} refused` : ''}`, d.reason];
+  });
+  process.stdout.write((rows.length ? table(['VERSION', 'CREATED', 'ACKS', 'REASON'], rows) : 'no deployments yet') + '\n');
+}
+
+export async function deployCommand(argv: string[]): Promise<void> {
+  const p = parseCommand(argv, { wait: { type: 'boolean' }, distribution: { type: 'string' }, version: { type: 'string' }, timeout: { type: 'string' } }, DEPLOY_HELP);
+  if (!p) return;
+  const v = p.values;
+  const ctx = await connect(v);
+  if (p.positionals[0] === 'history') return apiErrors(() => history(ctx.client, ctx.format === 'json'));
+  if (p.positionals.length) throw new UsageError(`unknown argument "${p.positionals[0]}"; did you mean \`verge deploy history\`?`);
+  const version = optionalInt(v.version, '--version');
+  const timeoutS = v.wait ? (optionalInt(v.timeout, '--timeout') ?? 120) : 10;
+  await apiErrors(async () => {
+    if (v.wait) return void (await follow(ctx.client, { ...(version !== undefined ? { version } : {}), ...(v.distribution ? { distributionId: v.distribution } : {}), timeoutS, json: ctx.format === 'json' }));
+    // Without --wait: one look at the current state.
+    for await (const prog of watchDeployment(ctx.client, { ...(version !== undefined ? { version } : {}), ...(v.distribution ? { distributionId: v.distribution } : {}) })) {
+      process.stdout.write((ctx.format === 'json' ? json(prog) : [`v${prog.version}: ${prog.reason}`, ...progressLines(prog), summary(prog, 0)].join('\n')) + '\n');
+      return;
+    }
+    process.stdout.write('no deployments yet\n');
+  });
+}
+
+export async function rollbackCommand(argv: string[]): Promise<void> {
+  const p = parseCommand(argv, { to: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } }, ROLLBACK_HELP);
+  if (!p) return;
+  const to = optionalInt(p.values.to ?? p.positionals[0], '--to');
+  if (to === undefined) throw new UsageError('--to VERSION is required (`verge deploy history` lists them)');
+  const ctx = await connect(p.values);
+  await apiErrors(async () => {
+    const dep = await ctx.client.deployments.rollback(to);
+    if (!p.values.wait) {
+      process.stdout.write((ctx.format === 'json' ? json(dep) : `rolled back: v${dep.version} has the content of v${to}; \`verge deploy --wait\` follows it`) + '\n');
+      return;
+    }
+    if (ctx.format !== 'json') process.stdout.write(`rolled back: v${dep.version} has the content of v${to}\n`);
+    await follow(ctx.client, { version: dep.version, timeoutS: optionalInt(p.values.timeout, '--timeout') ?? 120, json: ctx.format === 'json' });
+  });
+}
