@@ -93,8 +93,9 @@ export class LocalStore {
     }
   }
 
+  /** Mode 0600: a snapshot carries functions' secret env values in plain text. */
   async saveLastKnownGood(s: Snapshot): Promise<void> {
-    await atomicWrite(this.lkgPath, Buffer.from(JSON.stringify(s)));
+    await atomicWrite(this.lkgPath, Buffer.from(JSON.stringify(s)), 0o600);
   }
 
   /** Remove blobs no snapshot in `keep` references (old versions pile up otherwise). */
@@ -121,10 +122,10 @@ export class LocalStore {
 }
 
 /** Write to a temporary file in the same folder, fsync, then rename over the real name. */
-export async function atomicWrite(path: string, bytes: Buffer): Promise<void> {
+export async function atomicWrite(path: string, bytes: Buffer, mode = 0o644): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'w', 0o644);
+  const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(bytes);
     await fh.sync();

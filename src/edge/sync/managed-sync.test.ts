@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
@@ -119,6 +119,8 @@ describe('ManagedSync', () => {
     const lkg = JSON.parse(readFileSync(join(dataDir, 'snapshot', 'last-known-good.json'), 'utf8'));
     assert.equal(lkg.version, s.version);
     assert.equal(lkg.checksum, s.checksum);
+    // Snapshots carry secret env values: the copy on disk is readable by its owner only.
+    assert.equal(statSync(join(dataDir, 'snapshot', 'last-known-good.json')).mode & 0o777, 0o600);
   });
 
   test('a corrupted bundle is refused by its hash; the old version keeps serving', async () => {
