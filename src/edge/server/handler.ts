@@ -305,7 +305,14 @@ export function clientErrorHeaders(
   const now = deps.clock.now();
   const iso = new Date(now).toISOString();
   const s = socket as Partial<Socket>;
-  const detail = status === 413 ? 'InvalidRequestHeader' : status === 414 ? 'InvalidRequestURI' : 'InvalidRequest';
+  const detail =
+    status === 413
+      ? 'InvalidRequestHeader'
+      : status === 414
+        ? 'InvalidRequestURI'
+        : status === 403
+          ? 'InvalidRequestMethod'
+          : 'InvalidRequest';
   deps.stats.requests.inc({ distribution: '-', result: 'Error', status: `${Math.floor(status / 100)}xx` });
   ctx.accessLog({
     date: iso.slice(0, 10),
@@ -321,7 +328,7 @@ export function clientErrorHeaders(
     'x-edge-request-id': requestId,
     'distribution-id': '-',
     'pop-region': deps.region,
-    'x-edge-error': `REQUEST_MALFORMED: ${parserCode}`,
+    'x-edge-error': `${status === 403 ? 'REQUEST_METHOD_NOT_ALLOWED' : 'REQUEST_MALFORMED'}: ${parserCode}`,
   });
   return {
     Date: new Date(now).toUTCString(),

@@ -42,20 +42,43 @@ function clientErrorHandler(hook: ClientErrorHook | undefined) {
           : code === 'ERR_HTTP_REQUEST_TIMEOUT'
             ? 408
             : 400;
-    const text = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Request Entity Too Large', 414: 'URI Too Long' }[
-      status
-    ];
-    const body = `${status} ${text}\n`;
-    let extra = '';
-    try {
-      for (const [k, v] of Object.entries(hook?.(status, code, socket) ?? {})) extra += `${k}: ${v}\r\n`;
-    } catch {
-      // A failing hook must not keep the viewer from getting its 4xx.
-    }
-    socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nServer: Verge\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n` +
-        `X-Cache: Error from verge\r\n${extra}Connection: close\r\n\r\n${body}`,
-    );
+    refuse(socket, status, code, hook);
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  408: 'Request Timeout',
+  413: 'Request Entity Too Large',
+  414: 'URI Too Long',
+};
+
+/** Write a small 4xx with the edge's headers and close the connection. */
+function refuse(socket: Duplex, status: number, code: string, hook: ClientErrorHook | undefined): void {
+  const text = STATUS_TEXT[status] ?? 'Bad Request';
+  const body = `${status} ${text}\n`;
+  let extra = '';
+  try {
+    for (const [k, v] of Object.entries(hook?.(status, code, socket) ?? {})) extra += `${k}: ${v}\r\n`;
+  } catch {
+    // A failing hook must not keep the viewer from getting its 4xx.
+  }
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nServer: Verge\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n` +
+      `X-Cache: Error from verge\r\n${extra}Connection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * CONNECT is not an allowed method on any behavior (CloudFront's method sets exclude it), so it
+ * gets CloudFront's 403 for a disallowed method. Node hands CONNECT to a 'connect' listener, and
+ * without one it closed the socket with no answer.
+ */
+function onConnect(hook: ClientErrorHook | undefined) {
+  return (_req: unknown, socket: Duplex): void => {
+    if (!socket.writable) return void socket.destroy();
+    refuse(socket, 403, 'CONNECT', hook);
   };
 }
 
@@ -72,6 +95,7 @@ export function listenHttp(opts: ListenOptions, handler: Handler): Promise<Serve
     handler,
   );
   server.on('clientError', clientErrorHandler(opts.onClientError));
+  server.on('connect', onConnect(opts.onClientError));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
