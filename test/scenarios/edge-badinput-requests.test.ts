@@ -146,6 +146,26 @@ describe('malformed requests → 4xx, never the origin', () => {
     });
   }
 
+  test('CONNECT gets 403 with the edge headers (no behavior allows it)', async () => {
+    const before = origin.requests.length;
+    const r = await rawRequest(te.url, 'CONNECT test.local:443 HTTP/1.1\r\nHost: test.local:443\r\n\r\n');
+    assert.equal(r.status, 403);
+    assert.equal(r.headers['x-cache'], 'Error from verge');
+    assert.ok(r.headers['x-verge-request-id']);
+    assert.equal(origin.requests.length, before);
+    await assertStillServing();
+  });
+
+  test('methods the parser knows but no behavior allows get 403; unknown ones 400', async () => {
+    for (const m of ['PURGE', 'TRACE', 'PROPFIND']) {
+      const r = await rawRequest(te.url, `${m} /api/m HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\n\r\n`);
+      assert.equal(r.status, 403, m);
+    }
+    const r = await rawRequest(te.url, 'FOO /api/m HTTP/1.1\r\nHost: test.local\r\n\r\n');
+    assert.equal(r.status, 400);
+    assert.equal(origin.count('/api/m'), 0);
+  });
+
   test('CR/LF injected in a header value cannot add a header at the origin', async () => {
     // A bare LF ends the line for lenient parsers; either the edge refuses the request or the
     // origin sees two separate, well-formed headers, never a value containing CR/LF.
