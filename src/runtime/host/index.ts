@@ -20,7 +20,7 @@ import type {
   LoadedFunction,
 } from '../../shared/lambda-edge/index.js';
 import { silentLogger, type Logger } from '../../shared/log.js';
-import { getBuiltins } from './builtins-link.js';
+import { getBuiltins, type BuiltinSet } from './builtins-link.js';
 import { ComputeMeter, fromCffResult, loadKvs, toCffEvent } from './cff.js';
 import { guestRuntimeSource } from './guest-code.js';
 import { releaseSpares, retainSpares } from './instance.js';
@@ -88,6 +88,38 @@ function lambdaEnv(source: FunctionSource, memoryMB: number): Record<string, str
   };
 }
 
+/** What the guest runtime's `init` gets: mode, module lists, lazy globals, env, identity. */
+function guestConfig(
+  source: FunctionSource,
+  cff: boolean,
+  builtins: BuiltinSet,
+  memoryMB: number,
+): Record<string, unknown> {
+  // CloudFront Functions: crypto and querystring (js-1.0), plus buffer and Buffer (js-2.0); spec 8.3.
+  const v2 = source.runtime === 'cloudfront-js-2.0';
+  const cffAllowed = v2 ? ['crypto', 'querystring', 'buffer'] : ['crypto', 'querystring'];
+  const userBuiltins = cff
+    ? builtins.names.filter((n) => cffAllowed.includes(n))
+    : builtins.names.filter((n) => !n.startsWith('__'));
+  const globals = cff
+    ? Object.fromEntries(Object.entries(builtins.globals).filter(([g, [m]]) => v2 && g === 'Buffer' && m === 'buffer'))
+    : builtins.globals;
+  return {
+    mode: cff ? 'cff' : 'lambda',
+    builtins: builtins.names,
+    userBuiltins,
+    globals,
+    env: lambdaEnv(source, memoryMB),
+    lambda: {
+      functionName: source.name,
+      functionVersion: source.version,
+      memoryMB,
+      handler: source.handler || 'index.handler',
+    },
+    cff: { runtime: v2 ? '2.0' : '1.0', kvsId: source.kvs?.id ?? null },
+  };
+}
+
 async function loadFunction(source: FunctionSource, eventTypes: readonly EventType[], o: Options): Promise<Loaded> {
   if (source.runtime === 'python')
     throw loadError(`Python functions are not supported yet (function '${source.name}', runtime 'python')`);
@@ -105,32 +137,7 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
   const [builtins, guestSource] = await Promise.all([getBuiltins(), guestRuntimeSource()]);
   const kvs = cff && source.kvs ? await loadKvs(source.kvs, o.clock) : undefined;
   const memoryMB = cff ? p.cff.memoryMB : limits.memoryMB;
-  const cffAllowed =
-    source.runtime === 'cloudfront-js-1.0' ? ['crypto', 'querystring'] : ['crypto', 'querystring', 'buffer'];
-  const userBuiltins = cff
-    ? builtins.names.filter((n) => cffAllowed.includes(n))
-    : builtins.names.filter((n) => !n.startsWith('__'));
-  const globals = cff
-    ? Object.fromEntries(
-        Object.entries(builtins.globals).filter(
-          ([g, [m]]) => source.runtime === 'cloudfront-js-2.0' && g === 'Buffer' && m === 'buffer',
-        ),
-      )
-    : builtins.globals;
-  const config = {
-    mode: cff ? 'cff' : 'lambda',
-    builtins: builtins.names,
-    userBuiltins,
-    globals,
-    env: lambdaEnv(source, memoryMB),
-    lambda: {
-      functionName: source.name,
-      functionVersion: source.version,
-      memoryMB,
-      handler: source.handler || 'index.handler',
-    },
-    cff: { runtime: source.runtime === 'cloudfront-js-1.0' ? '1.0' : '2.0', kvsId: source.kvs?.id ?? null },
-  };
+  const config = guestConfig(source, cff, builtins, memoryMB);
   const pool = new IsolatePool({
     shared: {
       mode: cff ? 'cff' : 'lambda',
