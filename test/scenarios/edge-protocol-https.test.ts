@@ -217,6 +217,22 @@ describe('HTTPS with HTTP/2 and HTTP/1.1', { skip }, () => {
     assert.ok(bad.headers['x-verge-request-id']);
   });
 
+  test('HTTP/2 access-log line: protocol, version and TLS fields', async () => {
+    const r = await h2get('/h2/logged');
+    const id = r.headers['x-verge-request-id'];
+    let line: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100 && !line; i++) {
+      line = te.accessLog.find((l) => l['x-edge-request-id'] === id);
+      if (!line) await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.ok(line, 'the request was logged');
+    assert.equal(line['cs-protocol'], 'https');
+    assert.equal(line['cs-protocol-version'], 'HTTP/2.0');
+    assert.match(String(line['ssl-protocol']), /^TLSv1\.[23]$/);
+    assert.notEqual(line['ssl-cipher'], '-');
+    assert.equal(line['sc-status'], 200);
+  });
+
   test('HTTPS over HTTP/1.1 (no ALPN h2): status, body, X-Cache, forwarded proto', async () => {
     const r = await https11('/api/h1');
     assert.equal(r.status, 200);

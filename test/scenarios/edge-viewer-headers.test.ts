@@ -35,7 +35,7 @@ before(async () => {
     }),
     '/missing': { status: 404, headers: { 'cache-control': 'max-age=5' }, body: 'not here' },
     '/cond/a': { headers: { 'cache-control': 'max-age=600', etag: '"c1"' }, body: 'cond' },
-    '/timed/origin-st': { headers: { 'cache-control': 'max-age=600', 'server-timing': 'db;dur=12' }, body: 'st' },
+    '/st/origin-st': { headers: { 'cache-control': 'max-age=600', 'server-timing': 'db;dur=12' }, body: 'st' },
   });
   const inline = {
     name: 'inline',
@@ -151,6 +151,17 @@ describe('response headers policies (spec 7.9)', () => {
     assert.match(forced.header('server-timing') ?? '', /cdn-cache-hit/);
   });
 
+  test("Server-Timing: the origin's metrics are merged on a miss, only the edge's on a hit", async () => {
+    const miss = await te.get('/st/origin-st');
+    const st = miss.header('server-timing') ?? '';
+    assert.match(st, /db;dur=12/);
+    assert.match(st, /cdn-cache-miss/);
+    const hit = await te.get('/st/origin-st');
+    const hst = hit.header('server-timing') ?? '';
+    assert.match(hst, /cdn-cache-hit/);
+    assert.doesNotMatch(hst, /db;dur=12/);
+  });
+
   test('Server-Timing from the edge option (serverTiming: true), on every response', async () => {
     const miss = await timed.get('/timed/a');
     assert.match(miss.header('server-timing') ?? '', /cdn-cache-miss/);
@@ -164,7 +175,8 @@ function assertEdgeHeaders(r: TestResponse | { header(n: string): string | undef
   assert.equal(r.header('x-cache'), xcache);
   assert.match(r.header('via') ?? '', /^1\.1 TST1-C1\.verge \(Verge\)$/);
   assert.equal(r.header('x-verge-pop'), 'TST1-C1');
-  assert.match(r.header('x-verge-request-id') ?? '', /^\S{8,}$/);
+  // CloudFront's request-id form (spec 1.1): 56 base64url characters ending in "==".
+  assert.match(r.header('x-verge-request-id') ?? '', /^[A-Za-z0-9_-]{54}==$/);
 }
 
 describe('edge headers on every response (spec 7.10)', () => {
