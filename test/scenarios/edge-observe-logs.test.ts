@@ -192,7 +192,21 @@ describe('reload', () => {
     assert.equal(r.text, 'body /after-bad-reload');
   });
 
+  test('a config that is not JSON is refused with its line and column', async () => {
+    const path = join(te.dir, 'dist-0.json');
+    writeFileSync(path, '{\n  "id": "test",\n  "aliases": ["test.local"\n}\n');
+    const err = await te.edge.reload().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(isVergeError(err), String(err));
+    assert.equal(err.code, 'CONFIG_UNREADABLE');
+    assert.match(err.message, /dist-0\.json:\d+:\d+/);
+    assert.equal((await te.get('/after-json-error')).status, 200);
+  });
+
   test('a valid config on disk goes live on reload', async () => {
+    const version0 = JSON.parse((await admin('/config')).text).version;
     const path = join(te.dir, 'dist-0.json');
     writeFileSync(path, JSON.stringify(distribution(origin.port, { aliases: ['test.local', 'new.local'] })));
     assert.equal((await te.get('/x', { host: 'new.local' })).status, 403);
@@ -200,5 +214,11 @@ describe('reload', () => {
     const r = await te.get('/reloaded', { host: 'new.local' });
     assert.equal(r.status, 200);
     assert.equal(r.text, 'body /reloaded');
+    const config = JSON.parse((await admin('/config')).text) as {
+      version: unknown;
+      distributions: Array<{ aliases: string[] }>;
+    };
+    assert.notEqual(config.version, version0);
+    assert.deepEqual(config.distributions[0]!.aliases, ['test.local', 'new.local']);
   });
 });
