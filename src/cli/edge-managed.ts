@@ -23,6 +23,8 @@ export interface ManagedEdgeOptions extends Omit<EdgeOptions, 'plan' | 'configPa
   /** Telemetry flush period (default 1 s). */
   telemetryFlushMs?: number;
   onApplied?: (version: number, ms: number) => void;
+  /** Reconnect backoff (default 250 ms doubling to 10 s). */
+  backoffMs?: { initial: number; max: number };
 }
 
 export interface ManagedEdge {
@@ -39,7 +41,7 @@ export function defaultEdgeDataDir(pop: string): string {
 }
 
 export async function startManagedEdge(o: ManagedEdgeOptions): Promise<ManagedEdge> {
-  const { controlUrl, token, location, telemetryFlushMs, onApplied, ...edgeOpts } = o;
+  const { controlUrl, token, location, telemetryFlushMs, onApplied, backoffMs, ...edgeOpts } = o;
   const dataDir = o.dataDir ?? defaultEdgeDataDir(o.popId);
   const logger: Logger = o.logger ?? createLogger({ base: { pop: o.popId } });
   const client = new ControlClient({ url: controlUrl, token });
@@ -57,6 +59,7 @@ export async function startManagedEdge(o: ManagedEdgeOptions): Promise<ManagedEd
     dataDir,
     logger,
     ...(onApplied ? { onApplied } : {}),
+    ...(backoffMs ? { backoffMs } : {}),
   });
   const boot = await sync.boot();
   const start = (plan: typeof boot.plan) =>
