@@ -1,0 +1,99 @@
+/**
+ * @module bench/runtime
+ * `npm run bench:runtime`: the function runtime's figures from issue 3, in one run:
+ * - cold start (new isolate to first result) p50/p99, with and without the spare isolate the
+ *   runtime keeps ready (target p50 ≤ 5 ms);
+ * - warm invocation overhead of a header-adding viewer-request function, p50/p99
+ *   (target p50 ≤ 25 µs);
+ * - the edge's cache-hit throughput with that function on viewer-request, as a ratio of the
+ *   same edge without it (target ≥ 0.8x), measured with wrk in interleaved rounds.
+ * Missing wrk: the throughput part is skipped with the Debian package named.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HEADER_FUNCTION, measureRuntime } from '../src/runtime/host/bench.js';
+import { WRK_MISSING } from './lib/peers.js';
+import { findBinary, freePort, httpGet, onCleanup, startChild, stopAll, waitForHttp } from './lib/procs.js';
+import { createObjectServer } from './lib/object.js';
+import { runWrk } from './lib/wrk.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const PATH = '/bench/1k';
+const HOST = 'localhost';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function startEdge(dir: string, name: string, originPort: number, withFunction: boolean): Promise<number> {
+  const behavior: Record<string, unknown> = { targetOriginId: 'origin', cachePolicy: 'CachingOptimized', compress: false };
+  if (withFunction) {
+    writeFileSync(join(dir, 'header.js'), HEADER_FUNCTION);
+    behavior.functionAssociations = [{ eventType: 'viewer-request', function: './header.js' }];
+  }
+  const config = {
+    id: name,
+    aliases: [HOST],
+    origins: [{ id: 'origin', domainName: '127.0.0.1', port: originPort, protocol: 'http' }],
+    defaultCacheBehavior: behavior,
+  };
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify(config));
+  const [port, admin] = [await freePort(), await freePort()];
+  const child = startChild(name, process.execPath, [
+    '--no-node-snapshot', join(root, 'bin/verge.js'), 'edge', '--config', path,
+    '--port', String(port), '--admin-port', String(admin), '--access-log', 'off', '--pop', name,
+  ], { cwd: root });
+  await waitForHttp(child, port, HOST, 60_000);
+  for (let i = 0; i < 5; i++) {
+    const r = await httpGet(port, PATH, HOST);
+    if (/^Hit/.test(String(r.headers['x-cache']))) return port;
+  }
+  throw new Error(`${name}: ${PATH} never became a cache hit`);
+}
+
+async function main(): Promise<void> {
+  if (loadavg()[0]! > cpus().length) console.log(`note: the machine is busy (load ${loadavg()[0]!.toFixed(1)}): expect noisy figures`);
+  const f = await measureRuntime();
+  console.log('function runtime (isolated-vm, header-adding viewer-request function)');
+  console.log(`  cold start, isolate made on the request path  p50 ${f.coldStartMs.p50.toFixed(2)} ms  p99 ${f.coldStartMs.p99.toFixed(2)} ms  (n=${f.coldStartMs.n})`);
+  console.log(`  cold start, spare isolate ready (normal case) p50 ${f.coldStartSpareMs.p50.toFixed(2)} ms  p99 ${f.coldStartSpareMs.p99.toFixed(2)} ms  (target p50 <= 5 ms)`);
+  console.log(`  warm invocation overhead                     p50 ${f.warmInvokeUs.p50.toFixed(1)} us  p99 ${f.warmInvokeUs.p99.toFixed(1)} us  (target p50 <= 25 us)`);
+
+  const wrk = findBinary('wrk');
+  if (!wrk) return void console.log(`hit throughput with a function: skipped: ${WRK_MISSING}`);
+  const origin = createObjectServer();
+  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+  const originPort = (origin.address() as AddressInfo).port;
+  const dir = mkdtempSync(join(tmpdir(), 'verge-bench-rt-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  try {
+    const plain = await startEdge(dir, 'plain', originPort, false);
+    const withFn = await startEdge(dir, 'withfn', originPort, true);
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? [plain, withFn] : [withFn, plain];
+      const rps: Record<number, number> = {};
+      for (const port of order) {
+        const r = await runWrk({ wrk, url: `http://127.0.0.1:${port}${PATH}`, host: HOST, threads: 1, connections: 64, durationSec: DURATION });
+        rps[port] = r.requestsPerSec;
+      }
+      ratios.push(rps[withFn]! / rps[plain]!);
+      console.log(`  round ${round + 1}: without ${rps[plain]!.toFixed(0)} req/s, with function ${rps[withFn]!.toFixed(0)} req/s`);
+    }
+    const ratio = median(ratios);
+    console.log(`edge cache-hit throughput with one viewer-request function / without: ${ratio.toFixed(2)} (target >= 0.8) ${ratio >= 0.8 ? 'met' : 'NOT met'}`);
+  } finally {
+    origin.close();
+    await stopAll();
+  }
+}
+
+await main();
