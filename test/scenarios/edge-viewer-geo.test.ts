@@ -106,6 +106,16 @@ before(async () => {
             cachePolicy: 'CachingDisabled',
             originRequestPolicy: 'AllViewer',
           },
+          {
+            pathPattern: '/conn/*',
+            targetOriginId: 'o1',
+            cachePolicy: 'CachingDisabled',
+            originRequestPolicy: orp('conn', [
+              'CloudFront-Viewer-Address',
+              'CloudFront-Viewer-Header-Count',
+              'CloudFront-Viewer-Header-Order',
+            ]),
+          },
         ],
       }),
     ],
@@ -168,6 +178,19 @@ test('AllViewer forwards viewer headers but adds no CloudFront geo or device hea
   assert.equal(seen.headers['x-app'], '1');
   assert.equal(seen.headers['user-agent'], IPHONE);
   assert.deepEqual(cfHeadersAt('/all/a'), {});
+});
+
+test('connection headers: viewer address with port, header count and order', async () => {
+  await te.get('/conn/a', { headers: { 'X-First': '1', 'x-second': '2' } });
+  const h = cfHeadersAt('/conn/a');
+  const seen = origin.requests.filter((q) => q.path === '/conn/a')[0]!;
+  assert.match(h['cloudfront-viewer-address'] ?? '', /^127\.0\.0\.1:\d+$/);
+  assert.notEqual(h['cloudfront-viewer-address'], '127.0.0.1:0');
+  const order = (h['cloudfront-viewer-header-order'] ?? '').split(':');
+  assert.equal(Number(h['cloudfront-viewer-header-count']), order.length);
+  // The viewer's names as sent, in order: the two test headers keep their relative order and case.
+  assert.ok(order.indexOf('X-First') >= 0 && order.indexOf('X-First') < order.indexOf('x-second'), order.join(':'));
+  assert.equal(seen.headers['x-first'], undefined, 'the policy forwards no viewer header');
 });
 
 describe('device headers from User-Agent', () => {

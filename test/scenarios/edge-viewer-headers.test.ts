@@ -62,6 +62,19 @@ before(async () => {
           },
           { pathPattern: '/inline/*', targetOriginId: 'o1', responseHeadersPolicy: inline },
           {
+            pathPattern: '/cors-list/*',
+            targetOriginId: 'o1',
+            responseHeadersPolicy: {
+              name: 'list',
+              cors: {
+                allowOrigins: ['https://a.example'],
+                allowHeaders: ['x-token'],
+                allowMethods: ['GET'],
+                allowCredentials: true,
+              },
+            },
+          },
+          {
             pathPattern: '/st/*',
             targetOriginId: 'o1',
             responseHeadersPolicy: { name: 'st', serverTiming: { enabled: true, samplingRate: 100 } },
@@ -125,6 +138,20 @@ describe('response headers policies (spec 7.9)', () => {
     for (const m of ALL) assert.ok(methods.includes(m), `${m} in ${methods.join(',')}`);
     assert.equal(pre.header('access-control-allow-headers'), '*');
     assert.equal(pre.header('access-control-allow-credentials'), undefined);
+  });
+
+  test('CORS with an origin list is decided per viewer, on one cached object', async () => {
+    const a = await te.get('/cors-list/x', { headers: { origin: 'https://a.example' } });
+    assert.equal(a.header('access-control-allow-origin'), 'https://a.example');
+    assert.equal(a.header('access-control-allow-credentials'), 'true');
+    assert.match(a.header('vary') ?? '', /Origin/i);
+    const b = await te.get('/cors-list/x', { headers: { origin: 'https://b.example' } });
+    assert.equal(b.header('x-cache'), 'Hit from verge');
+    assert.equal(b.header('access-control-allow-origin'), undefined);
+    const a2 = await te.get('/cors-list/x', { headers: { origin: 'https://a.example' } });
+    assert.equal(a2.header('x-cache'), 'Hit from verge');
+    assert.equal(a2.header('access-control-allow-origin'), 'https://a.example');
+    assert.equal(origin.count('/cors-list/x'), 1);
   });
 
   test('inline policy: remove, add, override and keep', async () => {
