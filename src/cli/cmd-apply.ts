@@ -13,7 +13,15 @@ import { resolveFunction } from '../shared/config/functions.js';
 import { VergeError } from '../shared/errors.js';
 import { print } from '../shared/log.js';
 import { UsageError } from './args.js';
-import { computePlan, planJson, renderPlan, type Action, type ApplyFile, type CurrentState, type ResolvedFunction } from './cmd-apply-plan.js';
+import {
+  computePlan,
+  planJson,
+  renderPlan,
+  type Action,
+  type ApplyFile,
+  type CurrentState,
+  type ResolvedFunction,
+} from './cmd-apply-plan.js';
 import { CONNECTION_HELP, apiErrors, connect, parseCommand } from './cmd-common.js';
 import { checkConfig } from './cmd-distributions.js';
 import { readPackage, remoteDigest } from './cmd-package.js';
@@ -52,19 +60,33 @@ export async function readApplyFile(path: string): Promise<{ file: ApplyFile; fn
   } catch (e) {
     throw new VergeError('CONFIG_UNREADABLE', `${path}: ${(e as Error).message}`);
   }
-  if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new VergeError('CONFIG_INVALID', `${path}: expected an object with functions, distributions and triggers`);
+  if (typeof file !== 'object' || file === null || Array.isArray(file))
+    throw new VergeError('CONFIG_INVALID', `${path}: expected an object with functions, distributions and triggers`);
   const base = dirname(resolve(path));
   (file.distributions ?? []).forEach((d, i) => checkConfig(d, `${path} $.distributions[${i}]`));
   (file.triggers ?? []).forEach((t, i) => {
     if (!t.distribution || !t.behavior || !t.function || !EVENTS.includes(t.event)) {
-      throw new VergeError('CONFIG_INVALID', `${path} $.triggers[${i}]: needs distribution, behavior, function and event (one of ${EVENTS.join(', ')})`);
+      throw new VergeError(
+        'CONFIG_INVALID',
+        `${path} $.triggers[${i}]: needs distribution, behavior, function and event (one of ${EVENTS.join(', ')})`,
+      );
     }
   });
   const fns: ResolvedFunction[] = [];
   for (const [i, spec] of (file.functions ?? []).entries()) {
-    if (!spec.name || !spec.path) throw new VergeError('CONFIG_INVALID', `${path} $.functions[${i}]: needs name and path`);
-    const r = resolveFunction({ path: spec.path, ...(spec.runtime ? { runtime: spec.runtime } : {}), ...(spec.handler ? { handler: spec.handler } : {}) });
-    fns.push({ spec, runtime: r.runtime as FunctionRuntime, handler: r.handler, pkg: await readPackage(resolve(base, spec.path)) });
+    if (!spec.name || !spec.path)
+      throw new VergeError('CONFIG_INVALID', `${path} $.functions[${i}]: needs name and path`);
+    const r = resolveFunction({
+      path: spec.path,
+      ...(spec.runtime ? { runtime: spec.runtime } : {}),
+      ...(spec.handler ? { handler: spec.handler } : {}),
+    });
+    fns.push({
+      spec,
+      runtime: r.runtime as FunctionRuntime,
+      handler: r.handler,
+      pkg: await readPackage(resolve(base, spec.path)),
+    });
   }
   return { file, fns };
 }
@@ -73,7 +95,10 @@ export async function currentState(client: VergeClient, file: ApplyFile): Promis
   const state: CurrentState = { functions: new Map(), distributions: new Map(), triggers: new Map() };
   for (const spec of file.functions ?? []) {
     const fn = await orUndefined(client.functions.get(spec.name));
-    state.functions.set(spec.name, fn ? { fn, digest: remoteDigest(await client.functions.code(spec.name)) } : undefined);
+    state.functions.set(
+      spec.name,
+      fn ? { fn, digest: remoteDigest(await client.functions.code(spec.name)) } : undefined,
+    );
   }
   for (const d of file.distributions ?? []) {
     const got = await orUndefined(client.distributions.getWithEtag(d.id));
@@ -81,22 +106,47 @@ export async function currentState(client: VergeClient, file: ApplyFile): Promis
     state.triggers.set(d.id, got ? await client.triggers.list(d.id) : []);
   }
   for (const t of file.triggers ?? []) {
-    if (!state.triggers.has(t.distribution)) state.triggers.set(t.distribution, (await orUndefined(client.triggers.list(t.distribution))) ?? []);
+    if (!state.triggers.has(t.distribution))
+      state.triggers.set(t.distribution, (await orUndefined(client.triggers.list(t.distribution))) ?? []);
   }
   return state;
 }
 
 /** Run the actions in order; returns a line per step done. */
-export async function execute(client: VergeClient, actions: Action[], log: (s: string) => void): Promise<Record<string, number>> {
+export async function execute(
+  client: VergeClient,
+  actions: Action[],
+  log: (s: string) => void,
+): Promise<Record<string, number>> {
   const published: Record<string, number> = {};
-  const order = ['function-create', 'function-update', 'function-publish', 'trigger-remove', 'distribution-create', 'distribution-update', 'trigger-attach'];
+  const order = [
+    'function-create',
+    'function-update',
+    'function-publish',
+    'trigger-remove',
+    'distribution-create',
+    'distribution-update',
+    'trigger-attach',
+  ];
   const sorted = [...actions].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
   for (const a of sorted) {
     if (a.kind === 'function-create') {
       const s = a.spec;
-      const opt = { memoryMB: s.memoryMB, timeoutMs: s.timeoutMs, profile: s.profile, concurrency: s.concurrency, env: s.env };
+      const opt = {
+        memoryMB: s.memoryMB,
+        timeoutMs: s.timeoutMs,
+        profile: s.profile,
+        concurrency: s.concurrency,
+        env: s.env,
+      };
       const clean = Object.fromEntries(Object.entries(opt).filter(([, v]) => v !== undefined));
-      await client.functions.create({ ...clean, name: a.name, runtime: a.runtime, handler: a.handler, code: a.pkg.code });
+      await client.functions.create({
+        ...clean,
+        name: a.name,
+        runtime: a.runtime,
+        handler: a.handler,
+        code: a.pkg.code,
+      });
       log(`created function ${a.name}`);
     } else if (a.kind === 'function-update') {
       if (a.code) await client.functions.updateCode(a.name, a.code.code);
@@ -118,8 +168,17 @@ export async function execute(client: VergeClient, actions: Action[], log: (s: s
     } else {
       const name = a.function.replace(/:\?$/, '');
       const fn = a.function.endsWith(':?') ? `${name}:${published[name] ?? '?'}` : a.function;
-      if (fn.endsWith(':?')) throw new UsageError(`function ${name} has no published version to attach; add it to "functions" or name a version (${name}:3)`);
-      await client.triggers.create({ distributionId: a.spec.distribution, behavior: a.spec.behavior, eventType: a.spec.event, function: fn, includeBody: !!a.spec.includeBody });
+      if (fn.endsWith(':?'))
+        throw new UsageError(
+          `function ${name} has no published version to attach; add it to "functions" or name a version (${name}:3)`,
+        );
+      await client.triggers.create({
+        distributionId: a.spec.distribution,
+        behavior: a.spec.behavior,
+        eventType: a.spec.event,
+        function: fn,
+        includeBody: !!a.spec.includeBody,
+      });
       log(`attached ${fn} to ${a.spec.distribution} ${a.spec.behavior} ${a.spec.event}`);
     }
   }
@@ -137,7 +196,11 @@ async function confirm(): Promise<boolean> {
 }
 
 export async function applyCommand(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { file: { type: 'string', short: 'f' }, yes: { type: 'boolean', short: 'y' }, plan: { type: 'boolean' } }, APPLY_HELP);
+  const p = parseCommand(
+    argv,
+    { file: { type: 'string', short: 'f' }, yes: { type: 'boolean', short: 'y' }, plan: { type: 'boolean' } },
+    APPLY_HELP,
+  );
   if (!p) return;
   const path = p.values.file ?? p.positionals[0];
   if (!path) throw new UsageError('-f verge.json is required');
@@ -155,6 +218,9 @@ export async function applyCommand(argv: string[]): Promise<void> {
     const done: string[] = [];
     const published = await execute(ctx.client, actions, (s) => (done.push(s), json || print(s)));
     if (json) print(JSON.stringify({ plan: planJson(actions), applied: true, published, steps: done }, null, 2));
-    else print(`\nApply complete: ${actions.length} change${actions.length === 1 ? '' : 's'}. \`verge deploy --wait\` follows them to every PoP.`);
+    else
+      print(
+        `\nApply complete: ${actions.length} change${actions.length === 1 ? '' : 's'}. \`verge deploy --wait\` follows them to every PoP.`,
+      );
   });
 }

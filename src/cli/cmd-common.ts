@@ -69,10 +69,18 @@ function ReadableStreamFrom(body: AsyncIterable<Buffer>): ReadableStream<Uint8Ar
   });
 }
 
-export async function connect(values: { url?: string | undefined; token?: string | undefined; output?: string | undefined }): Promise<Ctx> {
+export async function connect(values: {
+  url?: string | undefined;
+  token?: string | undefined;
+  output?: string | undefined;
+}): Promise<Ctx> {
   const format = outputFormat(values.output);
   const conn = await resolveConnection(values);
-  return { client: createClient({ url: conn.url, ...(conn.token ? { token: conn.token } : {}), fetch: undiciFetch }), format, url: conn.url };
+  return {
+    client: createClient({ url: conn.url, ...(conn.token ? { token: conn.token } : {}), fetch: undiciFetch }),
+    format,
+    url: conn.url,
+  };
 }
 
 /** A ClientError as a VergeError: the server's code when it is registered, the hint appended. */
@@ -103,7 +111,9 @@ export async function apiErrors<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Parse options plus the connection options; `--help` prints `help` and returns undefined. */
-export function parseCommand<O extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>>(argv: string[], options: O, help: string) {
+export function parseCommand<
+  O extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>,
+>(argv: string[], options: O, help: string) {
   const parsed = parse(argv, { ...CONNECTION_OPTIONS, ...options }, true);
   if ((parsed.values as { help?: boolean }).help) {
     print(help.trimEnd());

@@ -42,7 +42,8 @@ export function progressLines(p: DeploymentProgress): string[] {
     const why = x.health === 'healthy' ? '' : ` (PoP ${x.health})`;
     return `  ${MARK.waiting} ${name}  waiting (serving v${x.appliedVersion})${why}`;
   });
-  if (!p.pops.length) lines.push('  no PoPs registered yet (start edges with `verge up` or `verge edge --control ...`)');
+  if (!p.pops.length)
+    lines.push('  no PoPs registered yet (start edges with `verge up` or `verge edge --control ...`)');
   return lines;
 }
 
@@ -54,7 +55,10 @@ function summary(p: DeploymentProgress, ms: number): string {
 }
 
 /** Follow a deployment; draws in place on a terminal, prints each change otherwise. */
-export async function follow(client: VergeClient, o: { version?: number; distributionId?: string; timeoutS: number; json: boolean }): Promise<DeploymentProgress> {
+export async function follow(
+  client: VergeClient,
+  o: { version?: number; distributionId?: string; timeoutS: number; json: boolean },
+): Promise<DeploymentProgress> {
   const started = Date.now();
   const signal = AbortSignal.timeout(o.timeoutS * 1000);
   const tty = !o.json && process.stdout.isTTY === true;
@@ -68,16 +72,23 @@ export async function follow(client: VergeClient, o: { version?: number; distrib
     process.stdout.write(lines.join('\n') + '\n');
     drawn = lines.length;
   }
-  if (!last) throw new UsageError('there is no deployment yet: make a change first (create a distribution, attach a function)');
+  if (!last)
+    throw new UsageError('there is no deployment yet: make a change first (create a distribution, attach a function)');
   if (o.json) process.stdout.write(json(last) + '\n');
   else process.stdout.write(summary(last, Date.now() - started) + '\n');
   if (last.failed) {
     const bad = last.pops.filter((x) => x.state === 'failed').map((x) => `${x.id}: ${x.error}`);
-    throw new VergeError('REPLICATION_FAILED', `v${last.version} was refused by ${bad.join('; ')}. The PoP keeps serving its previous snapshot; fix the cause (see \`verge logs query --pop ...\`) and publish again`);
+    throw new VergeError(
+      'REPLICATION_FAILED',
+      `v${last.version} was refused by ${bad.join('; ')}. The PoP keeps serving its previous snapshot; fix the cause (see \`verge logs query --pop ...\`) and publish again`,
+    );
   }
   if (!last.done) {
     const waiting = last.pops.filter((x) => x.state !== 'applied').map((x) => x.id);
-    throw new VergeError('WAIT_TIMEOUT', `v${last.version} not applied after ${o.timeoutS} s by ${waiting.join(', ') || 'the distribution'}; check \`verge pops list\``);
+    throw new VergeError(
+      'WAIT_TIMEOUT',
+      `v${last.version} not applied after ${o.timeoutS} s by ${waiting.join(', ') || 'the distribution'}; check \`verge pops list\``,
+    );
   }
   return last;
 }
@@ -87,25 +98,55 @@ async function history(client: VergeClient, asJson: boolean): Promise<void> {
   if (asJson) return void process.stdout.write(json(items) + '\n');
   const rows = items.map((d) => {
     const acks = Object.values(d.acks ?? {});
-    return [`v${d.version}`, time(d.createdAt), `${acks.filter((a) => a.ok).length} ok${acks.some((a) => !a.ok) ? `, ${acks.filter((a) => !a.ok).length} refused` : ''}`, d.reason];
+    return [
+      `v${d.version}`,
+      time(d.createdAt),
+      `${acks.filter((a) => a.ok).length} ok${acks.some((a) => !a.ok) ? `, ${acks.filter((a) => !a.ok).length} refused` : ''}`,
+      d.reason,
+    ];
   });
-  process.stdout.write((rows.length ? table(['VERSION', 'CREATED', 'ACKS', 'REASON'], rows) : 'no deployments yet') + '\n');
+  process.stdout.write(
+    (rows.length ? table(['VERSION', 'CREATED', 'ACKS', 'REASON'], rows) : 'no deployments yet') + '\n',
+  );
 }
 
 export async function deployCommand(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { wait: { type: 'boolean' }, distribution: { type: 'string' }, version: { type: 'string' }, timeout: { type: 'string' } }, DEPLOY_HELP);
+  const p = parseCommand(
+    argv,
+    {
+      wait: { type: 'boolean' },
+      distribution: { type: 'string' },
+      version: { type: 'string' },
+      timeout: { type: 'string' },
+    },
+    DEPLOY_HELP,
+  );
   if (!p) return;
   const v = p.values;
   const ctx = await connect(v);
   if (p.positionals[0] === 'history') return apiErrors(() => history(ctx.client, ctx.format === 'json'));
-  if (p.positionals.length) throw new UsageError(`unknown argument "${p.positionals[0]}"; did you mean \`verge deploy history\`?`);
+  if (p.positionals.length)
+    throw new UsageError(`unknown argument "${p.positionals[0]}"; did you mean \`verge deploy history\`?`);
   const version = optionalInt(v.version, '--version');
   const timeoutS = v.wait ? (optionalInt(v.timeout, '--timeout') ?? 120) : 10;
   await apiErrors(async () => {
-    if (v.wait) return void (await follow(ctx.client, { ...(version !== undefined ? { version } : {}), ...(v.distribution ? { distributionId: v.distribution } : {}), timeoutS, json: ctx.format === 'json' }));
+    if (v.wait)
+      return void (await follow(ctx.client, {
+        ...(version !== undefined ? { version } : {}),
+        ...(v.distribution ? { distributionId: v.distribution } : {}),
+        timeoutS,
+        json: ctx.format === 'json',
+      }));
     // Without --wait: one look at the current state.
-    for await (const prog of watchDeployment(ctx.client, { ...(version !== undefined ? { version } : {}), ...(v.distribution ? { distributionId: v.distribution } : {}) })) {
-      process.stdout.write((ctx.format === 'json' ? json(prog) : [`v${prog.version}: ${prog.reason}`, ...progressLines(prog), summary(prog, 0)].join('\n')) + '\n');
+    for await (const prog of watchDeployment(ctx.client, {
+      ...(version !== undefined ? { version } : {}),
+      ...(v.distribution ? { distributionId: v.distribution } : {}),
+    })) {
+      process.stdout.write(
+        (ctx.format === 'json'
+          ? json(prog)
+          : [`v${prog.version}: ${prog.reason}`, ...progressLines(prog), summary(prog, 0)].join('\n')) + '\n',
+      );
       return;
     }
     process.stdout.write('no deployments yet\n');
@@ -113,7 +154,11 @@ export async function deployCommand(argv: string[]): Promise<void> {
 }
 
 export async function rollbackCommand(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { to: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } }, ROLLBACK_HELP);
+  const p = parseCommand(
+    argv,
+    { to: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } },
+    ROLLBACK_HELP,
+  );
   if (!p) return;
   const to = optionalInt(p.values.to ?? p.positionals[0], '--to');
   if (to === undefined) throw new UsageError('--to VERSION is required (`verge deploy history` lists them)');
@@ -121,10 +166,18 @@ export async function rollbackCommand(argv: string[]): Promise<void> {
   await apiErrors(async () => {
     const dep = await ctx.client.deployments.rollback(to);
     if (!p.values.wait) {
-      process.stdout.write((ctx.format === 'json' ? json(dep) : `rolled back: v${dep.version} has the content of v${to}; \`verge deploy --wait\` follows it`) + '\n');
+      process.stdout.write(
+        (ctx.format === 'json'
+          ? json(dep)
+          : `rolled back: v${dep.version} has the content of v${to}; \`verge deploy --wait\` follows it`) + '\n',
+      );
       return;
     }
     if (ctx.format !== 'json') process.stdout.write(`rolled back: v${dep.version} has the content of v${to}\n`);
-    await follow(ctx.client, { version: dep.version, timeoutS: optionalInt(p.values.timeout, '--timeout') ?? 120, json: ctx.format === 'json' });
+    await follow(ctx.client, {
+      version: dep.version,
+      timeoutS: optionalInt(p.values.timeout, '--timeout') ?? 120,
+      json: ctx.format === 'json',
+    });
   });
 }

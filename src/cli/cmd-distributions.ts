@@ -41,7 +41,10 @@ export function checkConfig(doc: unknown, where: string): DistributionConfig {
   const r = validateDistribution(doc);
   if (!r.ok) {
     const lines = r.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
-    throw new VergeError('CONFIG_INVALID', `${where} is not a valid distribution config:\n${lines}\nFix each listed field and run the command again.`);
+    throw new VergeError(
+      'CONFIG_INVALID',
+      `${where} is not a valid distribution config:\n${lines}\nFix each listed field and run the command again.`,
+    );
   }
   return doc as DistributionConfig;
 }
@@ -74,14 +77,22 @@ async function create(argv: string[]): Promise<void> {
 }
 
 async function update(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { file: { type: 'string', short: 'f' }, 'if-match': { type: 'string' } }, DISTRIBUTIONS_HELP);
+  const p = parseCommand(
+    argv,
+    { file: { type: 'string', short: 'f' }, 'if-match': { type: 'string' } },
+    DISTRIBUTIONS_HELP,
+  );
   if (!p) return;
   const id = onePositional(p.positionals, 'distribution ID');
   if (!p.values.file) throw new UsageError('-f FILE is required (a distribution config)');
   const config = await readConfig(p.values.file);
   if (config.id !== id) throw new UsageError(`the file's id is "${config.id}", not "${id}"`);
   const ctx = await connect(p.values);
-  const d = await ctx.client.distributions.update(id, config, p.values['if-match'] ? { ifMatch: p.values['if-match'] } : {});
+  const d = await ctx.client.distributions.update(
+    id,
+    config,
+    p.values['if-match'] ? { ifMatch: p.values['if-match'] } : {},
+  );
   emit(ctx.format, d, () => `updated distribution ${d.id}: ${statusText(d)}`);
 }
 
@@ -101,7 +112,10 @@ async function list(argv: string[]): Promise<void> {
   emit(ctx.format, items, () =>
     items.length === 0
       ? 'no distributions yet (create one with `verge distributions create -f dist.json`)'
-      : table(['ID', 'STATUS', 'ALIASES', 'MODIFIED'], items.map((d) => [d.id, statusText(d), (d.config.aliases ?? []).join(','), ago(d.lastModified)])),
+      : table(
+          ['ID', 'STATUS', 'ALIASES', 'MODIFIED'],
+          items.map((d) => [d.id, statusText(d), (d.config.aliases ?? []).join(','), ago(d.lastModified)]),
+        ),
   );
 }
 

@@ -57,7 +57,8 @@ interface SettingValues {
 }
 
 function settings(v: SettingValues) {
-  if (v.profile !== undefined && v.profile !== 'cloudfront' && v.profile !== 'relaxed') throw new UsageError('--profile must be cloudfront or relaxed');
+  if (v.profile !== undefined && v.profile !== 'cloudfront' && v.profile !== 'relaxed')
+    throw new UsageError('--profile must be cloudfront or relaxed');
   const out = {
     handler: v.handler,
     memoryMB: optionalInt(v.memory, '--memory'),
@@ -86,47 +87,100 @@ export function renderFunction(f: FunctionResource): string {
   ]);
   const versions = f.versions ?? [];
   if (!versions.length) return head + '\nversions: none (run `verge functions publish ' + f.name + '`)';
-  return head + '\n\n' + table(['VERSION', 'SHA256', 'SIZE', 'CREATED', 'DESCRIPTION'], versions.map((v) => [v.version, v.sha256.slice(0, 12), bytes(v.size), time(v.createdAt), v.description]));
+  return (
+    head +
+    '\n\n' +
+    table(
+      ['VERSION', 'SHA256', 'SIZE', 'CREATED', 'DESCRIPTION'],
+      versions.map((v) => [v.version, v.sha256.slice(0, 12), bytes(v.size), time(v.createdAt), v.description]),
+    )
+  );
 }
 
 async function create(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { ...SETTINGS, code: { type: 'string' }, runtime: { type: 'string' }, publish: { type: 'boolean' } }, FUNCTIONS_HELP);
+  const p = parseCommand(
+    argv,
+    { ...SETTINGS, code: { type: 'string' }, runtime: { type: 'string' }, publish: { type: 'boolean' } },
+    FUNCTIONS_HELP,
+  );
   if (!p) return;
   const name = onePositional(p.positionals, 'function NAME');
   const v = p.values;
   if (!v.code) throw new UsageError('--code PATH is required (a file, a folder or a .zip)');
-  if (v.runtime !== undefined && !RUNTIMES.includes(v.runtime as FunctionRuntime)) throw new UsageError(`--runtime must be one of ${RUNTIMES.join(', ')}`);
-  const resolved = resolveFunction({ path: v.code, ...(v.runtime ? { runtime: v.runtime as FunctionRuntime } : {}), ...(v.handler ? { handler: v.handler } : {}) });
+  if (v.runtime !== undefined && !RUNTIMES.includes(v.runtime as FunctionRuntime))
+    throw new UsageError(`--runtime must be one of ${RUNTIMES.join(', ')}`);
+  const resolved = resolveFunction({
+    path: v.code,
+    ...(v.runtime ? { runtime: v.runtime as FunctionRuntime } : {}),
+    ...(v.handler ? { handler: v.handler } : {}),
+  });
   const pkg = await readPackage(v.code);
   const ctx = await connect(v);
-  const f = await ctx.client.functions.create({ ...settings(v), name, runtime: resolved.runtime as FunctionRuntime, handler: resolved.handler, code: pkg.code });
-  if (!v.publish) return emit(ctx.format, f, () => `created function ${f.name} ($LATEST ${f.codeSha256?.slice(0, 12)}, ${bytes(f.codeSize)})`);
+  const f = await ctx.client.functions.create({
+    ...settings(v),
+    name,
+    runtime: resolved.runtime as FunctionRuntime,
+    handler: resolved.handler,
+    code: pkg.code,
+  });
+  if (!v.publish)
+    return emit(
+      ctx.format,
+      f,
+      () => `created function ${f.name} ($LATEST ${f.codeSha256?.slice(0, 12)}, ${bytes(f.codeSize)})`,
+    );
   const ver = await ctx.client.functions.publish(name);
-  emit(ctx.format, { function: f, version: ver }, () => `created function ${f.name} and published version ${ver.version}`);
+  emit(
+    ctx.format,
+    { function: f, version: ver },
+    () => `created function ${f.name} and published version ${ver.version}`,
+  );
 }
 
 async function updateCode(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { code: { type: 'string' }, 'if-match': { type: 'string' }, publish: { type: 'boolean' } }, FUNCTIONS_HELP);
+  const p = parseCommand(
+    argv,
+    { code: { type: 'string' }, 'if-match': { type: 'string' }, publish: { type: 'boolean' } },
+    FUNCTIONS_HELP,
+  );
   if (!p) return;
   const name = onePositional(p.positionals, 'function NAME');
   if (!p.values.code) throw new UsageError('--code PATH is required');
   const pkg = await readPackage(p.values.code);
   const ctx = await connect(p.values);
-  const f = await ctx.client.functions.updateCode(name, pkg.code, p.values['if-match'] ? { ifMatch: p.values['if-match'] } : {});
-  if (!p.values.publish) return emit(ctx.format, f, () => `updated $LATEST of ${name} (${f.codeSha256?.slice(0, 12)}, ${bytes(f.codeSize)}); run \`verge functions publish ${name}\` to make a version`);
+  const f = await ctx.client.functions.updateCode(
+    name,
+    pkg.code,
+    p.values['if-match'] ? { ifMatch: p.values['if-match'] } : {},
+  );
+  if (!p.values.publish)
+    return emit(
+      ctx.format,
+      f,
+      () =>
+        `updated $LATEST of ${name} (${f.codeSha256?.slice(0, 12)}, ${bytes(f.codeSize)}); run \`verge functions publish ${name}\` to make a version`,
+    );
   const ver = await ctx.client.functions.publish(name);
   emit(ctx.format, { function: f, version: ver }, () => `updated ${name} and published version ${ver.version}`);
 }
 
 async function update(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { ...SETTINGS, 'unset-secret': { type: 'string', multiple: true }, 'if-match': { type: 'string' } }, FUNCTIONS_HELP);
+  const p = parseCommand(
+    argv,
+    { ...SETTINGS, 'unset-secret': { type: 'string', multiple: true }, 'if-match': { type: 'string' } },
+    FUNCTIONS_HELP,
+  );
   if (!p) return;
   const name = onePositional(p.positionals, 'function NAME');
   const patch: Record<string, unknown> = settings(p.values);
   for (const k of p.values['unset-secret'] ?? []) patch.secrets = { ...(patch.secrets as object), [k]: null };
   if (!Object.keys(patch).length) throw new UsageError('nothing to change: give at least one setting');
   const ctx = await connect(p.values);
-  const f = await ctx.client.functions.update(name, patch, p.values['if-match'] ? { ifMatch: p.values['if-match'] } : {});
+  const f = await ctx.client.functions.update(
+    name,
+    patch,
+    p.values['if-match'] ? { ifMatch: p.values['if-match'] } : {},
+  );
   emit(ctx.format, f, () => `updated ${name}; run \`verge functions publish ${name}\` to make a version with it`);
 }
 
@@ -147,7 +201,17 @@ async function list(argv: string[]): Promise<void> {
   emit(ctx.format, items, () =>
     items.length === 0
       ? 'no functions yet (create one with `verge functions create NAME --code PATH`)'
-      : table(['NAME', 'RUNTIME', 'HANDLER', 'VERSIONS', 'SIZE', 'MODIFIED'], items.map((f) => [f.name, f.runtime, f.handler, f.versions?.length ?? '', bytes(f.codeSize), ago(f.lastModified)])),
+      : table(
+          ['NAME', 'RUNTIME', 'HANDLER', 'VERSIONS', 'SIZE', 'MODIFIED'],
+          items.map((f) => [
+            f.name,
+            f.runtime,
+            f.handler,
+            f.versions?.length ?? '',
+            bytes(f.codeSize),
+            ago(f.lastModified),
+          ]),
+        ),
   );
 }
 
@@ -170,7 +234,11 @@ async function remove(argv: string[]): Promise<void> {
 }
 
 async function testFn(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { event: { type: 'string' }, version: { type: 'string' }, 'event-file': { type: 'string' } }, FUNCTIONS_HELP);
+  const p = parseCommand(
+    argv,
+    { event: { type: 'string' }, version: { type: 'string' }, 'event-file': { type: 'string' } },
+    FUNCTIONS_HELP,
+  );
   if (!p) return;
   const name = onePositional(p.positionals, 'function NAME');
   const eventType = p.values.event as EventType;
@@ -178,7 +246,11 @@ async function testFn(argv: string[]): Promise<void> {
   const event = p.values['event-file'] ? JSON.parse(await readFile(p.values['event-file'], 'utf8')) : undefined;
   const version = p.values.version;
   const ctx = await connect(p.values);
-  const r = await ctx.client.functions.test(name, { eventType, ...(event ? { event } : {}), ...(version ? { version } : {}) });
+  const r = await ctx.client.functions.test(name, {
+    eventType,
+    ...(event ? { event } : {}),
+    ...(version ? { version } : {}),
+  });
   // Like `verge invoke`, the result is JSON either way: it is a CloudFront event or response.
   print(JSON.stringify(r, null, 2));
   if (r.error) {
@@ -188,5 +260,14 @@ async function testFn(argv: string[]): Promise<void> {
 }
 
 export async function functionsCommand(argv: string[]): Promise<void> {
-  return dispatch(argv, FUNCTIONS_HELP, { create, 'update-code': updateCode, update, publish, list, get, delete: remove, test: testFn });
+  return dispatch(argv, FUNCTIONS_HELP, {
+    create,
+    'update-code': updateCode,
+    update,
+    publish,
+    list,
+    get,
+    delete: remove,
+    test: testFn,
+  });
 }

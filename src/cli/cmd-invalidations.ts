@@ -23,7 +23,10 @@ ${CONNECTION_HELP}
 `;
 
 function list_(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function render(i: Invalidation): string {
@@ -36,13 +39,26 @@ function render(i: Invalidation): string {
     ['created', time(i.createdAt)],
   ]);
   const pops = Object.entries(i.pops ?? {});
-  return pops.length ? head + '\n\n' + table(['POP', 'STATUS', 'REMOVED'], pops.map(([p, s]) => [p, s.status, s.removed])) : head;
+  return pops.length
+    ? head +
+        '\n\n' +
+        table(
+          ['POP', 'STATUS', 'REMOVED'],
+          pops.map(([p, s]) => [p, s.status, s.removed]),
+        )
+    : head;
 }
 
 async function create(argv: string[]): Promise<void> {
   const p = parseCommand(
     argv,
-    { distribution: { type: 'string' }, paths: { type: 'string', multiple: true }, tags: { type: 'string', multiple: true }, wait: { type: 'boolean' }, timeout: { type: 'string' } },
+    {
+      distribution: { type: 'string' },
+      paths: { type: 'string', multiple: true },
+      tags: { type: 'string', multiple: true },
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
+    },
     INVALIDATIONS_HELP,
   );
   if (!p) return;
@@ -52,11 +68,19 @@ async function create(argv: string[]): Promise<void> {
   if (!v.distribution) throw new UsageError('--distribution ID is required');
   if (!paths.length && !tags.length) throw new UsageError('give --paths or --tags (or both)');
   const ctx = await connect(v);
-  let inv = await ctx.client.invalidations.create({ distributionId: v.distribution, ...(paths.length ? { paths } : {}), ...(tags.length ? { tags } : {}) });
+  let inv = await ctx.client.invalidations.create({
+    distributionId: v.distribution,
+    ...(paths.length ? { paths } : {}),
+    ...(tags.length ? { tags } : {}),
+  });
   if (v.wait) {
     const deadline = Date.now() + (optionalInt(v.timeout, '--timeout') ?? 60) * 1000;
     while (inv.status !== 'Completed') {
-      if (Date.now() > deadline) throw new VergeError('WAIT_TIMEOUT', `invalidation ${inv.id} is still InProgress after ${v.timeout ?? 60} s; \`verge invalidations get ${inv.id}\` shows which PoPs have not completed it (is one down? \`verge pops list\`)`);
+      if (Date.now() > deadline)
+        throw new VergeError(
+          'WAIT_TIMEOUT',
+          `invalidation ${inv.id} is still InProgress after ${v.timeout ?? 60} s; \`verge invalidations get ${inv.id}\` shows which PoPs have not completed it (is one down? \`verge pops list\`)`,
+        );
       await new Promise((r) => setTimeout(r, 100));
       inv = await ctx.client.invalidations.get(inv.id);
     }
@@ -78,7 +102,14 @@ async function list(argv: string[]): Promise<void> {
   const ctx = await connect(p.values);
   const items = await ctx.client.invalidations.list(p.values.distribution);
   if (ctx.format === 'json') return print(JSON.stringify(items, null, 2));
-  print(items.length ? table(['ID', 'DISTRIBUTION', 'STATUS', 'PATHS', 'TAGS', 'CREATED'], items.map((i) => [i.id, i.distributionId, i.status, i.paths.join(' '), i.tags.join(' '), time(i.createdAt)])) : 'no invalidations');
+  print(
+    items.length
+      ? table(
+          ['ID', 'DISTRIBUTION', 'STATUS', 'PATHS', 'TAGS', 'CREATED'],
+          items.map((i) => [i.id, i.distributionId, i.status, i.paths.join(' '), i.tags.join(' '), time(i.createdAt)]),
+        )
+      : 'no invalidations',
+  );
 }
 
 export async function invalidationsCommand(argv: string[]): Promise<void> {

@@ -44,7 +44,8 @@ export function parseSince(v: string | undefined, flag: string, now = Date.now()
   if (m) return Math.round(now - Number(m[1]) * UNITS[m[2]!]!);
   if (/^\d{10,}$/.test(v)) return Number(v);
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new UsageError(`${flag} takes a duration like 10m, 2h, 30s or a time like 2026-01-01T10:00:00Z, got "${v}"`);
+  if (Number.isNaN(t))
+    throw new UsageError(`${flag} takes a duration like 10m, 2h, 30s or a time like 2026-01-01T10:00:00Z, got "${v}"`);
   return t;
 }
 
@@ -55,7 +56,8 @@ export function filterFrom(v: FilterValues): LogFilter {
   let version = v.version;
   const m = fn ? /^(.+):(\d+|\$LATEST)$/.exec(fn) : null;
   if (m) [fn, version] = [m[1], version ?? m[2]];
-  if (v.type !== undefined && !['function', 'function-error', 'access'].includes(v.type)) throw new UsageError('--type must be function, function-error or access');
+  if (v.type !== undefined && !['function', 'function-error', 'access'].includes(v.type))
+    throw new UsageError('--type must be function, function-error or access');
   const f: LogFilter = {
     function: fn,
     version,
@@ -76,7 +78,12 @@ function who(r: LogRecord): string {
 }
 
 export function logLine(r: LogRecord): string {
-  const level = r.type === 'access' ? String(r.status ?? '') : r.type === 'function-error' ? 'ERROR' : (r.level ?? 'info').toUpperCase();
+  const level =
+    r.type === 'access'
+      ? String(r.status ?? '')
+      : r.type === 'function-error'
+        ? 'ERROR'
+        : (r.level ?? 'info').toUpperCase();
   return `${time(r.time)} ${r.pop} ${who(r)} ${r.requestId} ${level} ${r.message}`;
 }
 
@@ -88,8 +95,14 @@ async function query(argv: string[]): Promise<void> {
   const ctx = await connect(p.values);
   const items = await ctx.client.logs.query({ ...filter, ...(limit !== undefined ? { limit } : {}) });
   if (ctx.format === 'json') return print(JSON.stringify(items, null, 2));
-  if (!items.length) return print('no log records match (they arrive from the PoPs within a few seconds; widen --since?)');
-  print(table(['TIME', 'POP', 'TYPE', 'SOURCE', 'STATUS', 'REQUEST-ID', 'MESSAGE'], items.map((r) => [time(r.time), r.pop, r.type, who(r), r.status ?? r.level, r.requestId, r.message])));
+  if (!items.length)
+    return print('no log records match (they arrive from the PoPs within a few seconds; widen --since?)');
+  print(
+    table(
+      ['TIME', 'POP', 'TYPE', 'SOURCE', 'STATUS', 'REQUEST-ID', 'MESSAGE'],
+      items.map((r) => [time(r.time), r.pop, r.type, who(r), r.status ?? r.level, r.requestId, r.message]),
+    ),
+  );
 }
 
 async function tail(argv: string[]): Promise<void> {
@@ -103,7 +116,8 @@ async function tail(argv: string[]): Promise<void> {
   process.once('SIGINT', stop);
   const timer = duration !== undefined ? setTimeout(stop, duration * 1000) : undefined;
   try {
-    for await (const r of ctx.client.logs.tail(filter, ac.signal)) print(ctx.format === 'json' ? JSON.stringify(r) : logLine(r));
+    for await (const r of ctx.client.logs.tail(filter, ac.signal))
+      print(ctx.format === 'json' ? JSON.stringify(r) : logLine(r));
   } finally {
     clearTimeout(timer);
     process.off('SIGINT', stop);

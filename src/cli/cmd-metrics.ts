@@ -19,7 +19,8 @@ Without --function or --distribution: every function.
 ${CONNECTION_HELP}
 `;
 
-const sum = (pts: MetricPointOut[], f: (p: MetricPointOut) => number | undefined) => pts.reduce((a, p) => a + (f(p) ?? 0), 0);
+const sum = (pts: MetricPointOut[], f: (p: MetricPointOut) => number | undefined) =>
+  pts.reduce((a, p) => a + (f(p) ?? 0), 0);
 const last = (pts: MetricPointOut[], f: (p: MetricPointOut) => number | null | undefined) => {
   for (let i = pts.length - 1; i >= 0; i--) {
     const v = f(pts[i]!);
@@ -32,14 +33,26 @@ const pct = (v: number | undefined) => (v === undefined ? '-' : `${(v * 100).toF
 
 function label(s: MetricSeries): string {
   const l = s.labels;
-  return [l.name && l.version ? `${l.name}:${l.version}` : (l.name ?? l.distribution), l.event, l.pop].filter(Boolean).join(' ');
+  return [l.name && l.version ? `${l.name}:${l.version}` : (l.name ?? l.distribution), l.event, l.pop]
+    .filter(Boolean)
+    .join(' ');
 }
 
 export function renderFunctionSeries(series: MetricSeries[]): string {
   const rows = series.map((s) => {
     const pts = s.points;
     const errors = sum(pts, (p) => Object.values(p.errors ?? {}).reduce((a, b) => a + b, 0));
-    return [label(s), sum(pts, (p) => p.invocations), errors, ms(last(pts, (p) => p.p50)), ms(last(pts, (p) => p.p95)), ms(last(pts, (p) => p.p99)), sum(pts, (p) => p.coldStarts), sum(pts, (p) => p.throttles), sparkline(pts.map((p) => p.invocations))];
+    return [
+      label(s),
+      sum(pts, (p) => p.invocations),
+      errors,
+      ms(last(pts, (p) => p.p50)),
+      ms(last(pts, (p) => p.p95)),
+      ms(last(pts, (p) => p.p99)),
+      sum(pts, (p) => p.coldStarts),
+      sum(pts, (p) => p.throttles),
+      sparkline(pts.map((p) => p.invocations)),
+    ];
   });
   return table(['SERIES', 'INVOCATIONS', 'ERRORS', 'P50', 'P95', 'P99', 'COLD', 'THROTTLED', 'TREND'], rows);
 }
@@ -47,13 +60,33 @@ export function renderFunctionSeries(series: MetricSeries[]): string {
 export function renderDistributionSeries(series: MetricSeries[]): string {
   const rows = series.map((s) => {
     const pts = s.points;
-    return [label(s), sum(pts, (p) => p.requests), sum(pts, (p) => p.bytes), pct(last(pts, (p) => p.hitRatio)), pct(last(pts, (p) => p.rate4xx)), pct(last(pts, (p) => p.rate5xx)), ms(last(pts, (p) => p.originLatencyP50)), sparkline(pts.map((p) => p.requests))];
+    return [
+      label(s),
+      sum(pts, (p) => p.requests),
+      sum(pts, (p) => p.bytes),
+      pct(last(pts, (p) => p.hitRatio)),
+      pct(last(pts, (p) => p.rate4xx)),
+      pct(last(pts, (p) => p.rate5xx)),
+      ms(last(pts, (p) => p.originLatencyP50)),
+      sparkline(pts.map((p) => p.requests)),
+    ];
   });
   return table(['SERIES', 'REQUESTS', 'BYTES', 'HIT', '4XX', '5XX', 'ORIGIN P50', 'TREND'], rows);
 }
 
 export async function metricsCommand(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { function: { type: 'string' }, distribution: { type: 'string' }, pop: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, step: { type: 'string' } }, METRICS_HELP);
+  const p = parseCommand(
+    argv,
+    {
+      function: { type: 'string' },
+      distribution: { type: 'string' },
+      pop: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      step: { type: 'string' },
+    },
+    METRICS_HELP,
+  );
   if (!p) return;
   const v = p.values;
   if (v.function && v.distribution) throw new UsageError('give --function or --distribution, not both');

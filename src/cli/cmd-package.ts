@@ -38,7 +38,8 @@ async function walk(root: string, dir: string, out: Map<string, Uint8Array>): Pr
     const abs = join(dir, entry.name);
     if (entry.isDirectory()) await walk(root, abs, out);
     else if (entry.isFile()) {
-      if (out.size >= MAX_FILES) throw new UsageError(`${root} has more than ${MAX_FILES} files; is it the right folder?`);
+      if (out.size >= MAX_FILES)
+        throw new UsageError(`${root} has more than ${MAX_FILES} files; is it the right folder?`);
       out.set(relative(root, abs).split(sep).join('/'), await readFile(abs));
     }
   }
@@ -63,7 +64,10 @@ export async function readPackage(path: string): Promise<LocalPackage> {
     await walk(path, path, files);
     if (files.size === 0) throw new UsageError(`--code ${path}: the folder is empty`);
     // A fixed mtime keeps the zip identical for identical content.
-    const zip = zipSync(Object.fromEntries([...files].map(([p, d]) => [p, [d, { mtime: new Date(Date.UTC(2000, 0, 1)) }]])), { level: 6 });
+    const zip = zipSync(
+      Object.fromEntries([...files].map(([p, d]) => [p, [d, { mtime: new Date(Date.UTC(2000, 0, 1)) }]])),
+      { level: 6 },
+    );
     return { code: { zipBase64: Buffer.from(zip).toString('base64') }, files, digest: digestFiles(files) };
   }
   const data = await readFile(path);
@@ -77,7 +81,11 @@ export async function readPackage(path: string): Promise<LocalPackage> {
     return { code: { zipBase64: data.toString('base64') }, files, digest: digestFiles(files) };
   }
   const filename = basename(path);
-  return { code: { source: data.toString('utf8'), filename }, files: new Map([[filename, new Uint8Array(data)]]), digest: digestFiles(new Map([[filename, data]])) };
+  return {
+    code: { source: data.toString('utf8'), filename },
+    files: new Map([[filename, new Uint8Array(data)]]),
+    digest: digestFiles(new Map([[filename, data]])),
+  };
 }
 
 /** The digest of a package as the control plane returns it. */

@@ -25,7 +25,14 @@ async function list(argv: string[]): Promise<void> {
       ? 'no PoPs registered yet (start edges with `verge up` or `verge edge --control URL --token T --pop ID --region R`)'
       : table(
           ['ID', 'REGION', 'LOCATION', 'SNAPSHOT', 'LAST SEEN', 'HEALTH'],
-          pops.map((x) => [x.id, x.region, x.location, `v${x.appliedVersion}${x.appliedVersion < newest ? ` (behind v${newest})` : ''}`, ago(x.lastSeen), x.health]),
+          pops.map((x) => [
+            x.id,
+            x.region,
+            x.location,
+            `v${x.appliedVersion}${x.appliedVersion < newest ? ` (behind v${newest})` : ''}`,
+            ago(x.lastSeen),
+            x.health,
+          ]),
         ),
   );
 }

@@ -18,7 +18,11 @@ ${CONNECTION_HELP}
 `;
 
 async function create(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { name: { type: 'string' }, kind: { type: 'string' }, pop: { type: 'string' } }, TOKENS_HELP);
+  const p = parseCommand(
+    argv,
+    { name: { type: 'string' }, kind: { type: 'string' }, pop: { type: 'string' } },
+    TOKENS_HELP,
+  );
   if (!p) return;
   const { name, pop } = p.values;
   const kind = p.values.kind ?? 'admin';
@@ -27,7 +31,12 @@ async function create(argv: string[]): Promise<void> {
   if (kind === 'edge' && !pop) throw new UsageError('an edge token is bound to one PoP: give --pop ID');
   const ctx = await connect(p.values);
   const t = await ctx.client.tokens.create({ name, kind, ...(pop ? { pop } : {}) });
-  emit(ctx.format, t, () => `created ${t.kind} token ${t.id} (${t.name}${t.pop ? `, PoP ${t.pop}` : ''}). It is shown once; store it now:\n${t.token}`);
+  emit(
+    ctx.format,
+    t,
+    () =>
+      `created ${t.kind} token ${t.id} (${t.name}${t.pop ? `, PoP ${t.pop}` : ''}). It is shown once; store it now:\n${t.token}`,
+  );
 }
 
 async function list(argv: string[]): Promise<void> {
@@ -35,7 +44,12 @@ async function list(argv: string[]): Promise<void> {
   if (!p) return;
   const ctx = await connect(p.values);
   const items = await ctx.client.tokens.list();
-  emit(ctx.format, items, () => table(['ID', 'NAME', 'KIND', 'POP', 'CREATED', 'REVOKED'], items.map((t) => [t.id, t.name, t.kind, t.pop, time(t.createdAt), time(t.revokedAt)])));
+  emit(ctx.format, items, () =>
+    table(
+      ['ID', 'NAME', 'KIND', 'POP', 'CREATED', 'REVOKED'],
+      items.map((t) => [t.id, t.name, t.kind, t.pop, time(t.createdAt), time(t.revokedAt)]),
+    ),
+  );
 }
 
 async function revoke(argv: string[]): Promise<void> {

@@ -35,29 +35,52 @@ export function eventType(v: string | undefined): EventType {
 export async function functionRef(client: VergeClient, ref: string): Promise<string> {
   const m = /^(.+):(\d+)$/.exec(ref);
   if (m) return ref;
-  if (ref.includes(':')) throw new UsageError(`--function takes NAME:VERSION with a numbered version (got "${ref}"); $LATEST cannot be attached`);
+  if (ref.includes(':'))
+    throw new UsageError(
+      `--function takes NAME:VERSION with a numbered version (got "${ref}"); $LATEST cannot be attached`,
+    );
   const versions = await client.functions.versions(ref);
   const newest = versions.reduce((a, v) => Math.max(a, v.version), 0);
-  if (!newest) throw new UsageError(`function ${ref} has no published version; run \`verge functions publish ${ref}\` first`);
+  if (!newest)
+    throw new UsageError(`function ${ref} has no published version; run \`verge functions publish ${ref}\` first`);
   return `${ref}:${newest}`;
 }
 
 export function renderTriggers(items: Trigger[]): string {
   if (!items.length) return 'no triggers';
-  return table(['ID', 'DISTRIBUTION', 'BEHAVIOR', 'EVENT', 'FUNCTION', 'BODY'], items.map((t) => [t.id, t.distributionId, t.behavior, t.eventType, t.function, t.includeBody ? 'yes' : 'no']));
+  return table(
+    ['ID', 'DISTRIBUTION', 'BEHAVIOR', 'EVENT', 'FUNCTION', 'BODY'],
+    items.map((t) => [t.id, t.distributionId, t.behavior, t.eventType, t.function, t.includeBody ? 'yes' : 'no']),
+  );
 }
 
 const WHERE = { distribution: { type: 'string' }, behavior: { type: 'string' }, event: { type: 'string' } } as const;
 
 async function add(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { ...WHERE, function: { type: 'string' }, 'include-body': { type: 'boolean' } }, TRIGGERS_HELP);
+  const p = parseCommand(
+    argv,
+    { ...WHERE, function: { type: 'string' }, 'include-body': { type: 'boolean' } },
+    TRIGGERS_HELP,
+  );
   if (!p) return;
   const v = p.values;
-  if (!v.distribution || !v.behavior || !v.function) throw new UsageError('--distribution, --behavior, --event and --function are required');
+  if (!v.distribution || !v.behavior || !v.function)
+    throw new UsageError('--distribution, --behavior, --event and --function are required');
   const ctx = await connect(v);
   const fn = await functionRef(ctx.client, v.function);
-  const t = await ctx.client.triggers.create({ distributionId: v.distribution, behavior: v.behavior, eventType: eventType(v.event), function: fn, includeBody: !!v['include-body'] });
-  emit(ctx.format, t, () => `attached ${t.function} to ${t.distributionId} ${t.behavior} ${t.eventType} (trigger ${t.id}); \`verge deploy --wait\` shows it reaching every PoP`);
+  const t = await ctx.client.triggers.create({
+    distributionId: v.distribution,
+    behavior: v.behavior,
+    eventType: eventType(v.event),
+    function: fn,
+    includeBody: !!v['include-body'],
+  });
+  emit(
+    ctx.format,
+    t,
+    () =>
+      `attached ${t.function} to ${t.distributionId} ${t.behavior} ${t.eventType} (trigger ${t.id}); \`verge deploy --wait\` shows it reaching every PoP`,
+  );
 }
 
 async function remove(argv: string[]): Promise<void> {
@@ -71,7 +94,10 @@ async function remove(argv: string[]): Promise<void> {
     const ev = eventType(v.event);
     const all = await ctx.client.triggers.list(v.distribution);
     ids = all.filter((t) => t.behavior === v.behavior && t.eventType === ev).map((t) => t.id);
-    if (!ids.length) throw new UsageError(`no trigger on ${v.distribution} ${v.behavior} ${ev}; \`verge triggers list --distribution ${v.distribution}\` shows them`);
+    if (!ids.length)
+      throw new UsageError(
+        `no trigger on ${v.distribution} ${v.behavior} ${ev}; \`verge triggers list --distribution ${v.distribution}\` shows them`,
+      );
   } else throw new UsageError('give a trigger ID, or --distribution, --behavior and --event');
   for (const id of ids) await ctx.client.triggers.delete(id);
   emit(ctx.format, { removed: ids }, () => `removed trigger ${ids.join(', ')}`);

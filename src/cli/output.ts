@@ -30,7 +30,14 @@ function width(s: string): number {
 export function table(headers: string[], rows: Cell[][]): string {
   const text = [headers, ...rows.map((r) => r.map(cellText))];
   const widths = headers.map((_, i) => Math.max(...text.map((r) => width(r[i] ?? ''))));
-  return text.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - width(c)))).join('  ').trimEnd()).join('\n');
+  return text
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - width(c))))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `key: value` lines for one object. */
@@ -44,7 +51,12 @@ export function json(v: unknown): string {
 }
 
 /** Print `value` as JSON, or the table text `render` makes of it. */
-export function emit(format: OutputFormat, value: unknown, render: () => string, write: (s: string) => void = (s) => process.stdout.write(s + '\n')): void {
+export function emit(
+  format: OutputFormat,
+  value: unknown,
+  render: () => string,
+  write: (s: string) => void = (s) => process.stdout.write(s + '\n'),
+): void {
   write(format === 'json' ? json(value) : render());
 }
 

@@ -30,9 +30,14 @@ export async function readProfile(path = profilePath()): Promise<Partial<Profile
   }
   try {
     const o = JSON.parse(text) as Partial<Profile>;
-    return { ...(typeof o.url === 'string' ? { url: o.url } : {}), ...(typeof o.token === 'string' ? { token: o.token } : {}) };
+    return {
+      ...(typeof o.url === 'string' ? { url: o.url } : {}),
+      ...(typeof o.token === 'string' ? { token: o.token } : {}),
+    };
   } catch {
-    throw new UsageError(`the profile ${path} is not JSON; run \`verge login --url URL --token TOKEN\` to write it again`);
+    throw new UsageError(
+      `the profile ${path} is not JSON; run \`verge login --url URL --token TOKEN\` to write it again`,
+    );
   }
 }
 
@@ -53,7 +58,10 @@ export interface Connection {
   source: 'flag' | 'env' | 'profile' | 'default';
 }
 
-export async function resolveConnection(flags: { url?: string | undefined; token?: string | undefined }, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
+export async function resolveConnection(
+  flags: { url?: string | undefined; token?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Connection> {
   const needProfile = !(flags.url ?? env.VERGE_URL) || !(flags.token ?? env.VERGE_TOKEN);
   const prof = needProfile ? await readProfile(profilePath(env)) : {};
   const url = flags.url ?? env.VERGE_URL ?? prof.url;

@@ -34,17 +34,38 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 
 async function handle(req: IncomingMessage, res: ServerResponse) {
   const body = await readBody(req);
-  seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, ifMatch: req.headers['if-match'] as string | undefined, body });
-  if (req.headers.authorization !== 'Bearer good') return send(res, 401, { error: { code: 'UNAUTHORIZED', message: 'no valid token' } });
-  const fn = () => ({ name: 'auth', runtime: 'nodejs', handler: 'index.handler', env: {}, secrets: { S: '***' }, etag: `"r${rev}"` });
+  seen.push({
+    method: req.method!,
+    url: req.url!,
+    auth: req.headers.authorization,
+    ifMatch: req.headers['if-match'] as string | undefined,
+    body,
+  });
+  if (req.headers.authorization !== 'Bearer good')
+    return send(res, 401, { error: { code: 'UNAUTHORIZED', message: 'no valid token' } });
+  const fn = () => ({
+    name: 'auth',
+    runtime: 'nodejs',
+    handler: 'index.handler',
+    env: {},
+    secrets: { S: '***' },
+    etag: `"r${rev}"`,
+  });
   if (req.method === 'GET' && req.url === '/api/v1/functions/auth') return send(res, 200, fn(), { etag: `"r${rev}"` });
   if (req.method === 'PATCH' && req.url === '/api/v1/functions/auth') {
-    if (req.headers['if-match'] && req.headers['if-match'] !== `"r${rev}"`) return send(res, 412, { error: { code: 'PRECONDITION_FAILED', message: 'stale' } });
+    if (req.headers['if-match'] && req.headers['if-match'] !== `"r${rev}"`)
+      return send(res, 412, { error: { code: 'PRECONDITION_FAILED', message: 'stale' } });
     rev++;
     return send(res, 200, fn(), { etag: `"r${rev}"` });
   }
   if (req.method === 'POST' && req.url === '/api/v1/functions') {
-    return send(res, 400, { error: { code: 'VALIDATION_FAILED', message: 'invalid', fields: [{ path: '$.name', message: 'must match [a-z]' }] } });
+    return send(res, 400, {
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'invalid',
+        fields: [{ path: '$.name', message: 'must match [a-z]' }],
+      },
+    });
   }
   if (req.method === 'DELETE' && req.url === '/api/v1/triggers/t%2F1') return send(res, 204);
   if (req.method === 'GET' && req.url?.startsWith('/api/v1/logs/tail')) {
@@ -52,10 +73,14 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
     // Split records across writes and line endings to exercise the parser.
     res.write(': hello\r\n\r\nevent: log\r\ndata: {"type":"function","time":1,"pop":"p1",');
     setTimeout(() => res.write('"requestId":"a","message":"one"}\r\n\r\nevent: ping\ndata: x\n\n'), 5);
-    setTimeout(() => res.end('event: log\ndata: {"type":"access","time":2,"pop":"p2","requestId":"b","message":"two"}\n\n'), 10);
+    setTimeout(
+      () => res.end('event: log\ndata: {"type":"access","time":2,"pop":"p2","requestId":"b","message":"two"}\n\n'),
+      10,
+    );
     return;
   }
-  if (req.method === 'GET' && req.url?.startsWith('/api/v1/logs')) return send(res, 200, { items: [{ type: 'function', message: 'q' }] });
+  if (req.method === 'GET' && req.url?.startsWith('/api/v1/logs'))
+    return send(res, 200, { items: [{ type: 'function', message: 'q' }] });
   send(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.url}` } });
 }
 
@@ -100,7 +125,9 @@ describe('client', () => {
 
   test('validation errors keep their fields', async () => {
     const c = createClient({ url, token: 'good' });
-    const err = await c.functions.create({ name: 'Bad!', runtime: 'nodejs', code: { source: 'x', filename: 'a.js' } }).catch((e: unknown) => e);
+    const err = await c.functions
+      .create({ name: 'Bad!', runtime: 'nodejs', code: { source: 'x', filename: 'a.js' } })
+      .catch((e: unknown) => e);
     assert.ok(err instanceof ClientError);
     assert.equal(err.code, 'VALIDATION_FAILED');
     assert.deepEqual(err.fields, [{ path: '$.name', message: 'must match [a-z]' }]);
@@ -136,7 +163,8 @@ describe('client', () => {
   test('logs.tail yields log events across chunk and CRLF boundaries, skipping others', async () => {
     const c = createClient({ url, token: 'good' });
     const got: string[] = [];
-    for await (const r of c.logs.tail({ function: 'auth' }, AbortSignal.timeout(5000))) got.push(`${r.pop}:${r.message}`);
+    for await (const r of c.logs.tail({ function: 'auth' }, AbortSignal.timeout(5000)))
+      got.push(`${r.pop}:${r.message}`);
     assert.deepEqual(got, ['p1:one', 'p2:two']);
     assert.equal(seen.at(-1)!.url, '/api/v1/logs/tail?function=auth');
   });

@@ -26,7 +26,12 @@ export class ClientError extends Error {
   readonly fields: FieldProblem[];
   /** The control plane's base URL, for messages. */
   readonly url: string;
-  constructor(status: number, code: string, message: string, opts: { fields?: FieldProblem[]; url?: string; cause?: unknown } = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    opts: { fields?: FieldProblem[]; url?: string; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'ClientError';
     this.status = status;
@@ -52,7 +57,9 @@ export function errorFromResponse(status: number, text: string, url: string): Cl
   const code = typeof err?.code === 'string' ? err.code : `HTTP_${status}`;
   const message = typeof err?.message === 'string' ? err.message : text.slice(0, 200) || `HTTP ${status}`;
   const fields = Array.isArray(err?.fields)
-    ? err.fields.filter((f): f is FieldProblem => typeof f === 'object' && f !== null && typeof (f as FieldProblem).path === 'string')
+    ? err.fields.filter(
+        (f): f is FieldProblem => typeof f === 'object' && f !== null && typeof (f as FieldProblem).path === 'string',
+      )
     : [];
   return new ClientError(status, code, message, { fields, url });
 }
@@ -60,10 +67,12 @@ export function errorFromResponse(status: number, text: string, url: string): Cl
 /** Map a rejected fetch (no answer) to a ClientError naming the cause. */
 export function errorFromFetchFailure(e: unknown, url: string): ClientError {
   const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError') return new ClientError(0, TIMEOUT, `no answer from ${url} in time`, { url, cause: e });
+  if (err?.name === 'TimeoutError')
+    return new ClientError(0, TIMEOUT, `no answer from ${url} in time`, { url, cause: e });
   // fetch wraps the socket error in `cause`; undici's request throws it as is.
   const code = err?.cause?.code ?? err?.code;
-  if (code === 'ECONNREFUSED') return new ClientError(0, CONNECTION_REFUSED, `connection refused by ${url}`, { url, cause: e });
+  if (code === 'ECONNREFUSED')
+    return new ClientError(0, CONNECTION_REFUSED, `connection refused by ${url}`, { url, cause: e });
   const why = err?.cause?.message ?? err?.message ?? String(e);
   return new ClientError(0, NETWORK_ERROR, `could not reach ${url}: ${why}`, { url, cause: e });
 }
@@ -73,11 +82,13 @@ export function nextStep(e: ClientError): string {
   if (e.code === CONNECTION_REFUSED || e.code === NETWORK_ERROR || e.code === TIMEOUT) {
     return `Is \`verge control\` or \`verge up\` running at ${e.url}? Check the URL (--url, VERGE_URL or \`verge login\`).`;
   }
-  if (e.status === 401) return 'Run `verge login --url URL --token TOKEN` or set VERGE_TOKEN (the admin token is in .verge/admin-token).';
+  if (e.status === 401)
+    return 'Run `verge login --url URL --token TOKEN` or set VERGE_TOKEN (the admin token is in .verge/admin-token).';
   if (e.status === 403) return 'This token may not do that: use an admin token.';
   if (e.status === 412) return 'Someone else changed it since you read it; get it again and retry.';
   if (e.status === 404) return 'Check the name or id (the list command shows what exists).';
-  if (e.status === 409 && e.code === 'FUNCTION_IN_USE') return 'Remove its triggers first (`verge triggers remove ...`), then delete it.';
+  if (e.status === 409 && e.code === 'FUNCTION_IN_USE')
+    return 'Remove its triggers first (`verge triggers remove ...`), then delete it.';
   if (e.fields.length > 0) return 'Fix the fields listed above and retry.';
   return '';
 }

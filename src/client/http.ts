@@ -86,7 +86,9 @@ export function createTransport(opts: TransportOptions): Transport {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(ro.body);
     }
-    const signals = [ro.signal, ro.stream ? undefined : AbortSignal.timeout(timeoutMs)].filter((s): s is AbortSignal => !!s);
+    const signals = [ro.signal, ro.stream ? undefined : AbortSignal.timeout(timeoutMs)].filter(
+      (s): s is AbortSignal => !!s,
+    );
     if (signals.length) init.signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
     try {
       return await doFetch(`${baseUrl}/api/v1${path}${queryString(ro.query)}`, init);
@@ -107,7 +109,10 @@ export function createTransport(opts: TransportOptions): Transport {
         try {
           value = JSON.parse(text);
         } catch (e) {
-          throw new ClientError(res.status, BAD_RESPONSE, `${method} ${path}: the answer is not JSON`, { url: baseUrl, cause: e });
+          throw new ClientError(res.status, BAD_RESPONSE, `${method} ${path}: the answer is not JSON`, {
+            url: baseUrl,
+            cause: e,
+          });
         }
       }
       const etag = res.headers.get('etag') ?? (value as { etag?: string } | undefined)?.etag ?? undefined;

@@ -6,7 +6,18 @@
 import type { Transport } from './http.js';
 import { seg } from './http.js';
 import { readSse } from './sse.js';
-import type { CreatedToken, Deployment, Health, Items, LogFilter, LogRecord, MetricQuery, MetricSeries, Pop, Token } from './types.js';
+import type {
+  CreatedToken,
+  Deployment,
+  Health,
+  Items,
+  LogFilter,
+  LogRecord,
+  MetricQuery,
+  MetricSeries,
+  Pop,
+  Token,
+} from './types.js';
 
 export function deploymentsApi(t: Transport) {
   return {

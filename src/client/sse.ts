@@ -51,7 +51,9 @@ export class SseParser {
   }
 
   #dispatch(): SseEvent | undefined {
-    const ev = this.#hasData ? { event: this.#event || 'message', data: this.#data.join('\n'), id: this.#id } : undefined;
+    const ev = this.#hasData
+      ? { event: this.#event || 'message', data: this.#data.join('\n'), id: this.#id }
+      : undefined;
     this.#event = '';
     this.#data = [];
     this.#hasData = false;

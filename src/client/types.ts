@@ -14,7 +14,8 @@ export type LimitProfile = 'cloudfront' | 'relaxed';
 export type EventType = 'viewer-request' | 'origin-request' | 'origin-response' | 'viewer-response';
 
 /** A function package in a request: a zip, a map of text files, or one source file. */
-export type CodeInput = { zipBase64: string } | { files: Record<string, string> } | { source: string; filename: string };
+export type CodeInput =
+  { zipBase64: string } | { files: Record<string, string> } | { source: string; filename: string };
 
 export interface FunctionVersion {
   version: number;

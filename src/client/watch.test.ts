@@ -8,7 +8,9 @@ import type { Deployment, Distribution, Pop } from './types.js';
 describe('SseParser', () => {
   test('joins data lines, names the event, ignores comments and data-less events', () => {
     const p = new SseParser();
-    const out = [': c', 'event: log', 'data: a', 'data:b', 'id: 7', '', 'event: x', '', 'data: plain', ''].map((l) => p.line(l));
+    const out = [': c', 'event: log', 'data: a', 'data:b', 'id: 7', '', 'event: x', '', 'data: plain', ''].map((l) =>
+      p.line(l),
+    );
     const evs = out.filter((e) => e !== undefined);
     assert.deepEqual(evs, [
       { event: 'log', data: 'a\nb', id: '7' },
@@ -23,13 +25,23 @@ describe('progressOf', () => {
     { id: 'eu', region: 'eu-west', appliedVersion: 4, lastSeen: 0, health: 'healthy' },
     { id: 'ap', region: 'ap-south', appliedVersion: 3, lastSeen: 0, health: 'down' },
   ];
-  const dep = (acks: Deployment['acks']): Deployment => ({ version: 5, createdAt: '', reason: 'r', checksum: 'c', acks });
+  const dep = (acks: Deployment['acks']): Deployment => ({
+    version: 5,
+    createdAt: '',
+    reason: 'r',
+    checksum: 'c',
+    acks,
+  });
 
   test('a PoP is applied when it acknowledged or serves a later snapshot; others wait', () => {
     const p = progressOf(dep({ eu: { ok: true, at: 1 } }), pops);
     assert.deepEqual(
       p.pops.map((x) => [x.id, x.state]),
-      [['us', 'applied'], ['eu', 'applied'], ['ap', 'waiting']],
+      [
+        ['us', 'applied'],
+        ['eu', 'applied'],
+        ['ap', 'waiting'],
+      ],
     );
     assert.equal(p.done, false);
     assert.equal(p.failed, false);
@@ -43,7 +55,14 @@ describe('progressOf', () => {
 
   test('with a distribution, done needs Deployed and pending PoPs wait', () => {
     const all = dep({ us: { ok: true, at: 1 }, eu: { ok: true, at: 1 }, ap: { ok: true, at: 1 } });
-    const d = (status: Distribution['status'], pending: string[]) => ({ id: 'demo', config: {} as Distribution['config'], status, pending, lastModified: '', etag: '' });
+    const d = (status: Distribution['status'], pending: string[]) => ({
+      id: 'demo',
+      config: {} as Distribution['config'],
+      status,
+      pending,
+      lastModified: '',
+      etag: '',
+    });
     assert.equal(progressOf(all, pops).done, true);
     const p = progressOf(all, pops, d('InProgress', ['eu']));
     assert.equal(p.done, false);

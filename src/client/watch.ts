@@ -73,9 +73,13 @@ const delay = (ms: number, signal?: AbortSignal) =>
 export async function* watchDeployment(client: VergeClient, o: WatchOptions = {}): AsyncGenerator<DeploymentProgress> {
   let last = '';
   while (!o.signal?.aborted) {
-    const dep = o.version !== undefined ? await client.deployments.get(o.version) : (await client.deployments.list())[0];
+    const dep =
+      o.version !== undefined ? await client.deployments.get(o.version) : (await client.deployments.list())[0];
     if (!dep) return;
-    const [pops, dist] = await Promise.all([client.pops.list(), o.distributionId ? client.distributions.get(o.distributionId) : undefined]);
+    const [pops, dist] = await Promise.all([
+      client.pops.list(),
+      o.distributionId ? client.distributions.get(o.distributionId) : undefined,
+    ]);
     const p = progressOf(dep, pops, dist);
     const key = JSON.stringify(p);
     if (key !== last) {

@@ -53,9 +53,14 @@ async function freePort(): Promise<number> {
 }
 
 function startProcess(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VERGE_CONFIG: join(dir, 'profile.json') } });
+  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VERGE_CONFIG: join(dir, 'profile.json') },
+  });
   const tag = `[${args.slice(0, 2).join(' ')}${args.includes('--pop') ? ' ' + args[args.indexOf('--pop') + 1] : ''}]`;
-  for (const s of [child.stdout!, child.stderr!]) s.on('data', (d: Buffer) => childLogs.push(`${tag} ${d.toString().trimEnd()}`));
+  for (const s of [child.stdout!, child.stderr!])
+    s.on('data', (d: Buffer) => childLogs.push(`${tag} ${d.toString().trimEnd()}`));
   children.push(child);
   return child;
 }
@@ -66,14 +71,20 @@ function verge(args: string[], opts: { token?: string | null; timeoutMs?: number
   if (opts.token !== null) env.VERGE_TOKEN = opts.token ?? token;
   else delete env.VERGE_TOKEN;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`verge ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`));
+      reject(
+        new Error(`verge ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`),
+      );
     }, opts.timeoutMs ?? 60_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -106,11 +117,20 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n--- process output (last 40 lines) ---\n${childLogs.slice(-40).join('\n')}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n--- process output (last 40 lines) ---\n${childLogs.slice(-40).join('\n')}`,
+  );
 }
 
-async function viaPop(port: number, path = '/hello'): Promise<{ status: number; flow: string | undefined; pop: string | undefined }> {
-  const res = await request(`http://127.0.0.1:${port}${path}`, { headers: { host: HOST }, headersTimeout: 5000, bodyTimeout: 5000 });
+async function viaPop(
+  port: number,
+  path = '/hello',
+): Promise<{ status: number; flow: string | undefined; pop: string | undefined }> {
+  const res = await request(`http://127.0.0.1:${port}${path}`, {
+    headers: { host: HOST },
+    headersTimeout: 5000,
+    bodyTimeout: 5000,
+  });
   await res.body.text();
   const h = (n: string) => (res.headers[n] === undefined ? undefined : String(res.headers[n]));
   return { status: res.statusCode, flow: h('x-flow'), pop: h('x-verge-pop') };
@@ -141,26 +161,77 @@ async function startManual(): Promise<void> {
   controlUrl = `http://127.0.0.1:${port}`;
   const dataDir = join(dir, 'control');
   startProcess(['control', '--port', String(port), '--data-dir', dataDir]);
-  token = await until('the admin token file', async () => (existsSync(join(dataDir, 'admin-token')) ? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() || undefined : undefined));
+  token = await until('the admin token file', async () =>
+    existsSync(join(dataDir, 'admin-token'))
+      ? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() || undefined
+      : undefined,
+  );
   for (const pop of POPS) {
-    const created = await okJson<{ token: string }>(['tokens', 'create', '--name', `edge-${pop.id}`, '--kind', 'edge', '--pop', pop.id]);
+    const created = await okJson<{ token: string }>([
+      'tokens',
+      'create',
+      '--name',
+      `edge-${pop.id}`,
+      '--kind',
+      'edge',
+      '--pop',
+      pop.id,
+    ]);
     const edgePort = await freePort();
     edgePorts.push(edgePort);
     const adminPort = await freePort();
-    startProcess(['edge', '--control', controlUrl, '--token', created.token, '--pop', pop.id, '--region', pop.region, '--host', '127.0.0.1', '--port', String(edgePort), '--admin-port', String(adminPort), '--data-dir', join(dir, `edge-${pop.id}`)]);
+    startProcess([
+      'edge',
+      '--control',
+      controlUrl,
+      '--token',
+      created.token,
+      '--pop',
+      pop.id,
+      '--region',
+      pop.region,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(edgePort),
+      '--admin-port',
+      String(adminPort),
+      '--data-dir',
+      join(dir, `edge-${pop.id}`),
+    ]);
   }
 }
 
 async function startUp(): Promise<void> {
-  const [port, p1, p2, p3, originPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [port, p1, p2, p3, a1, a2, a3, originPort] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
   controlUrl = `http://127.0.0.1:${port}`;
-  edgePorts.push(p1, p2, p3);
+  edgePorts.push(p1!, p2!, p3!);
   const dataDir = join(dir, 'verge');
-  startProcess(['up', '--port', String(port), '--edge-ports', `${p1},${p2},${p3}`, '--origin-port', String(originPort), '--data-dir', dataDir]);
-  token = await until('.verge/admin-token from verge up', async () => (existsSync(join(dataDir, 'admin-token')) ? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() || undefined : undefined), 30_000);
+  startProcess([
+    'up',
+    '--port',
+    String(port),
+    '--edge-ports',
+    `${p1},${p2},${p3}`,
+    '--admin-ports',
+    `${a1},${a2},${a3}`,
+    '--origin-port',
+    String(originPort),
+    '--data-dir',
+    dataDir,
+  ]);
+  token = await until(
+    '.verge/admin-token from verge up',
+    async () =>
+      existsSync(join(dataDir, 'admin-token'))
+        ? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() || undefined
+        : undefined,
+    30_000,
+  );
 }
 
-const skip = !HAS_UP && !HAS_CONTROL ? 'neither `verge up` nor `verge control` is registered in src/cli/main.ts yet' : false;
+const skip =
+  !HAS_UP && !HAS_CONTROL ? 'neither `verge up` nor `verge control` is registered in src/cli/main.ts yet' : false;
 
 describe('the CLI drives the whole flow against a control plane and three PoPs', { skip }, () => {
   before(async () => {
@@ -171,16 +242,31 @@ describe('the CLI drives the whole flow against a control plane and three PoPs',
     await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
     if (HAS_UP) await startUp();
     else await startManual();
-    await until('the control plane to answer /healthz', async () => ((await request(`${controlUrl}/api/v1/healthz`)).statusCode === 200 ? true : undefined));
-    await until('three PoPs registered and healthy', async () => {
-      const pops = await okJson<{ id: string; health: string }[]>(['pops', 'list']);
-      return POPS.every((p) => pops.some((x) => x.id === p.id && x.health === 'healthy')) ? true : undefined;
-    }, 30_000);
+    await until('the control plane to answer /healthz', async () =>
+      (await request(`${controlUrl}/api/v1/healthz`)).statusCode === 200 ? true : undefined,
+    );
+    await until(
+      'three PoPs registered and healthy',
+      async () => {
+        const pops = await okJson<{ id: string; health: string }[]>(['pops', 'list']);
+        return POPS.every((p) => pops.some((x) => x.id === p.id && x.health === 'healthy')) ? true : undefined;
+      },
+      30_000,
+    );
   });
 
   after(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => { const t = setTimeout(() => (c.kill('SIGKILL'), r(undefined)), 5000); c.on('exit', () => (clearTimeout(t), r(undefined))); }))));
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null
+          ? undefined
+          : new Promise((r) => {
+              const t = setTimeout(() => (c.kill('SIGKILL'), r(undefined)), 5000);
+              c.on('exit', () => (clearTimeout(t), r(undefined)));
+            }),
+      ),
+    );
     await new Promise<void>((r) => (origin ? origin.close(() => r()) : r()));
     rmSync(dir, { recursive: true, force: true });
   });
@@ -192,60 +278,116 @@ describe('the CLI drives the whole flow against a control plane and three PoPs',
     assert.match(r.stderr, /verge login/);
   });
 
-  test('create, publish, attach, see it on every PoP, find its log, v2, roll back, detach, delete', { timeout: 240_000 }, async () => {
-    writeFileSync(join(dir, 'flow.mjs'), fnSource('v1'));
-    const originPort = (origin.address() as AddressInfo).port;
-    writeFileSync(
-      join(dir, 'dist.json'),
-      JSON.stringify({ id: 'flow', aliases: [HOST], origins: [{ id: 'o1', domainName: '127.0.0.1', port: originPort, protocol: 'http' }], defaultCacheBehavior: { targetOriginId: 'o1' } }),
-    );
+  test(
+    'create, publish, attach, see it on every PoP, find its log, v2, roll back, detach, delete',
+    { timeout: 240_000 },
+    async () => {
+      writeFileSync(join(dir, 'flow.mjs'), fnSource('v1'));
+      const originPort = (origin.address() as AddressInfo).port;
+      writeFileSync(
+        join(dir, 'dist.json'),
+        JSON.stringify({
+          id: 'flow',
+          aliases: [HOST],
+          origins: [{ id: 'o1', domainName: '127.0.0.1', port: originPort, protocol: 'http' }],
+          defaultCacheBehavior: { targetOriginId: 'o1' },
+        }),
+      );
 
-    // Create from a file and publish version 1.
-    await ok(['functions', 'create', 'flow', '--code', 'flow.mjs']);
-    const v1 = await okJson<{ version: number }>(['functions', 'publish', 'flow']);
-    assert.equal(v1.version, 1);
-    await ok(['distributions', 'create', '-f', 'dist.json']);
-    await ok(['deploy', '--wait', '--distribution', 'flow', '--timeout', '30'], 45_000);
-    await allPopsShow(undefined);
+      // Create from a file and publish version 1.
+      await ok(['functions', 'create', 'flow', '--code', 'flow.mjs']);
+      const v1 = await okJson<{ version: number }>(['functions', 'publish', 'flow']);
+      assert.equal(v1.version, 1);
+      await ok(['distributions', 'create', '-f', 'dist.json']);
+      await ok(['deploy', '--wait', '--distribution', 'flow', '--timeout', '30'], 45_000);
+      await allPopsShow(undefined);
 
-    // Attach it and see it on every PoP.
-    await ok(['triggers', 'add', '--distribution', 'flow', '--behavior', 'default', '--event', 'viewer-response', '--function', 'flow:1']);
-    const deployed = await okJson<{ version: number; done: boolean }>(['deploy', '--wait', '--distribution', 'flow', '--timeout', '30']);
-    assert.equal(deployed.done, true);
-    const withV1 = deployed.version;
-    await allPopsShow('v1');
-    const pops = await Promise.all(edgePorts.map((p) => viaPop(p)));
-    assert.deepEqual(new Set(pops.map((p) => p.pop)).size, 3, 'three distinct PoPs answered');
+      // Attach it and see it on every PoP.
+      await ok([
+        'triggers',
+        'add',
+        '--distribution',
+        'flow',
+        '--behavior',
+        'default',
+        '--event',
+        'viewer-response',
+        '--function',
+        'flow:1',
+      ]);
+      const deployed = await okJson<{ version: number; done: boolean }>([
+        'deploy',
+        '--wait',
+        '--distribution',
+        'flow',
+        '--timeout',
+        '30',
+      ]);
+      assert.equal(deployed.done, true);
+      const withV1 = deployed.version;
+      await allPopsShow('v1');
+      const pops = await Promise.all(edgePorts.map((p) => viaPop(p)));
+      assert.deepEqual(new Set(pops.map((p) => p.pop)).size, 3, 'three distinct PoPs answered');
 
-    // Its console line reaches the control plane and `verge logs query` finds it.
-    const found = await until('the function log line in `verge logs query`', async () => {
-      const items = await okJson<{ message: string; pop: string; functionVersion?: string }[]>(['logs', 'query', '--function', 'flow', '--since', '10m']);
-      return items.find((r) => r.message.includes('flow-fn v1 ran'));
-    }, 30_000);
-    assert.ok(POPS.some((p) => p.id === found.pop), `the log names a PoP (${found.pop})`);
-    const table = await ok(['logs', 'query', '--function', 'flow:1', '--since', '10m']);
-    assert.match(table, /flow-fn v1 ran/);
+      // Its console line reaches the control plane and `verge logs query` finds it.
+      const found = await until(
+        'the function log line in `verge logs query`',
+        async () => {
+          const items = await okJson<{ message: string; pop: string; functionVersion?: string }[]>([
+            'logs',
+            'query',
+            '--function',
+            'flow',
+            '--since',
+            '10m',
+          ]);
+          return items.find((r) => r.message.includes('flow-fn v1 ran'));
+        },
+        30_000,
+      );
+      assert.ok(
+        POPS.some((p) => p.id === found.pop),
+        `the log names a PoP (${found.pop})`,
+      );
+      const table = await ok(['logs', 'query', '--function', 'flow:1', '--since', '10m']);
+      assert.match(table, /flow-fn v1 ran/);
 
-    // Version 2 on all three PoPs.
-    writeFileSync(join(dir, 'flow.mjs'), fnSource('v2'));
-    await ok(['functions', 'update-code', 'flow', '--code', 'flow.mjs']);
-    const v2 = await okJson<{ version: number }>(['functions', 'publish', 'flow']);
-    assert.equal(v2.version, 2);
-    await ok(['triggers', 'add', '--distribution', 'flow', '--behavior', 'default', '--event', 'viewer-response', '--function', 'flow:2']);
-    const progress = await ok(['deploy', '--wait', '--distribution', 'flow', '--timeout', '30'], 45_000);
-    for (const p of POPS) assert.match(progress, new RegExp(`✓ ${p.id}\\s+applied v\\d+`), `deploy --wait shows ${p.id} applied`);
-    await allPopsShow('v2');
+      // Version 2 on all three PoPs.
+      writeFileSync(join(dir, 'flow.mjs'), fnSource('v2'));
+      await ok(['functions', 'update-code', 'flow', '--code', 'flow.mjs']);
+      const v2 = await okJson<{ version: number }>(['functions', 'publish', 'flow']);
+      assert.equal(v2.version, 2);
+      await ok([
+        'triggers',
+        'add',
+        '--distribution',
+        'flow',
+        '--behavior',
+        'default',
+        '--event',
+        'viewer-response',
+        '--function',
+        'flow:2',
+      ]);
+      const progress = await ok(['deploy', '--wait', '--distribution', 'flow', '--timeout', '30'], 45_000);
+      for (const p of POPS)
+        assert.match(progress, new RegExp(`✓ ${p.id}\\s+applied v\\d+`), `deploy --wait shows ${p.id} applied`);
+      await allPopsShow('v2');
 
-    // Roll back to the snapshot that had version 1.
-    await ok(['rollback', '--to', String(withV1), '--wait', '--timeout', '30'], 45_000);
-    await allPopsShow('v1');
+      // Roll back to the snapshot that had version 1.
+      await ok(['rollback', '--to', String(withV1), '--wait', '--timeout', '30'], 45_000);
+      await allPopsShow('v1');
 
-    // Detach, then delete.
-    await ok(['triggers', 'remove', '--distribution', 'flow', '--behavior', 'default', '--event', 'viewer-response']);
-    await ok(['deploy', '--wait', '--distribution', 'flow', '--timeout', '30'], 45_000);
-    await allPopsShow(undefined);
-    await ok(['functions', 'delete', 'flow']);
-    const left = await okJson<{ name: string }[]>(['functions', 'list']);
-    assert.equal(left.some((f) => f.name === 'flow'), false);
-  });
+      // Detach, then delete.
+      await ok(['triggers', 'remove', '--distribution', 'flow', '--behavior', 'default', '--event', 'viewer-response']);
+      await ok(['deploy', '--wait', '--distribution', 'flow', '--timeout', '30'], 45_000);
+      await allPopsShow(undefined);
+      await ok(['functions', 'delete', 'flow']);
+      const left = await okJson<{ name: string }[]>(['functions', 'list']);
+      assert.equal(
+        left.some((f) => f.name === 'flow'),
+        false,
+      );
+    },
+  );
 });
