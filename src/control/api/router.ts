@@ -1,0 +1,91 @@
+/**
+ * @module control/api/router
+ * The route table's types and its matcher. Every route is declared once (method, path template,
+ * who may call it, body schema, summary) and both the dispatcher and the OpenAPI document read
+ * that one declaration, so they cannot drift apart.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TokenRecord } from '../store/types.js';
+import type { Schema } from './schema.js';
+
+/** public: no token; admin: admin tokens; edge: admin or edge tokens (handlers check the PoP). */
+export type Access = 'public' | 'admin' | 'edge';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteCtx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The caller's token; undefined only on public routes. */
+  token: TokenRecord | undefined;
+  ifMatch: string | undefined;
+  /** The JSON body, validated against the route's schema when it has one. */
+  body: unknown;
+}
+
+/** What a handler answers; `stream` means it wrote the response itself (SSE, binary). */
+export type Reply =
+  { status: number; body?: unknown; etag?: number; headers?: Record<string, string> } | { stream: true };
+
+export interface QueryParam {
+  name: string;
+  description: string;
+  type?: 'string' | 'integer';
+}
+
+export interface Route {
+  method: Method;
+  /** Under /api/v1, with `{name}` parameters. */
+  path: string;
+  access: Access;
+  summary: string;
+  /** Validated before the handler runs; also the OpenAPI requestBody. */
+  body?: Schema;
+  /** A body is read (and must be JSON) even without a schema. */
+  bodyRequired?: boolean;
+  query?: QueryParam[];
+  /** 200 unless said otherwise; `text/event-stream`, `application/zip` for streaming routes. */
+  success?: { status: number; contentType?: string; description?: string };
+  handler(ctx: RouteCtx): Promise<Reply> | Reply;
+}
+
+interface Compiled {
+  route: Route;
+  regex: RegExp;
+  names: string[];
+}
+
+export class Router {
+  readonly routes: Route[] = [];
+  #compiled: Compiled[] = [];
+
+  add(...routes: Route[]): void {
+    for (const route of routes) {
+      const names: string[] = [];
+      const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, n: string) => {
+        names.push(n);
+        return '([^/]+)';
+      });
+      this.routes.push(route);
+      this.#compiled.push({ route, regex: new RegExp(`^${source}$`), names });
+    }
+  }
+
+  /** The route for a method and path (under /api/v1), or why there is none. */
+  match(method: string, path: string): { route: Route; params: Record<string, string> } | { allowed: string[] } {
+    const allowed: string[] = [];
+    for (const c of this.#compiled) {
+      const m = c.regex.exec(path);
+      if (!m) continue;
+      if (c.route.method !== method && !(method === 'HEAD' && c.route.method === 'GET')) {
+        allowed.push(c.route.method);
+        continue;
+      }
+      const params: Record<string, string> = {};
+      c.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+      return { route: c.route, params };
+    }
+    return { allowed };
+  }
+}

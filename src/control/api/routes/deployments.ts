@@ -1,0 +1,75 @@
+/**
+ * @module control/api/routes/deployments
+ * `/deployments`: the snapshot history with each PoP's acknowledgement, and rollback (a new
+ * snapshot whose content equals an earlier one's).
+ */
+import { VergeError } from '../../../shared/errors.js';
+import type { App } from '../../app.js';
+import { restoreSnapshot } from '../../domain/rollback.js';
+import type { SnapshotRecord, Store } from '../../store/types.js';
+import type { Route } from '../router.js';
+
+function deploymentView(store: Store, s: SnapshotRecord) {
+  const acks = Object.fromEntries(
+    store.snapshots.acks(s.version).map((a) => [a.pop, { ok: a.ok, at: new Date(a.at).toISOString(), error: a.error }]),
+  );
+  const pops = store.pops.list();
+  const pending = pops.filter((p) => p.appliedVersion < s.version).map((p) => p.id);
+  return {
+    version: s.version,
+    createdAt: new Date(s.createdAt).toISOString(),
+    reason: s.reason,
+    checksum: s.checksum,
+    acks,
+    pending,
+  };
+}
+
+export function deploymentRoutes(app: App): Route[] {
+  const { store, clock } = app;
+  return [
+    {
+      method: 'GET',
+      path: '/deployments',
+      access: 'admin',
+      summary: 'The snapshot history, newest first, with acknowledgements per PoP',
+      query: [{ name: 'limit', description: 'at most this many (default 100)', type: 'integer' }],
+      handler: ({ query }) => {
+        const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 10_000);
+        return { status: 200, body: { items: store.snapshots.list(limit).map((s) => deploymentView(store, s)) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/deployments/{version}',
+      access: 'admin',
+      summary: 'One snapshot with its acknowledgements',
+      handler: ({ params }) => {
+        const s = /^\d+$/.test(params.version!) ? store.snapshots.get(Number(params.version)) : undefined;
+        if (!s) throw new VergeError('NOT_FOUND', `snapshot ${params.version} does not exist`);
+        return { status: 200, body: deploymentView(store, s) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/deployments/rollback',
+      access: 'admin',
+      summary: 'Roll back: a new snapshot whose content equals an earlier one',
+      body: {
+        type: 'object',
+        properties: { version: { type: 'integer', minimum: 1 } },
+        required: ['version'],
+        additionalProperties: false,
+      },
+      success: { status: 201 },
+      handler: ({ body }) => {
+        const { version } = body as { version: number };
+        const { snapshot } = app.change(`rollback to snapshot ${version}`, () =>
+          restoreSnapshot(store, app.box, version, clock.now()),
+        );
+        const latest = store.snapshots.get(snapshot ?? store.snapshots.latestVersion())!;
+        return { status: 201, body: { ...deploymentView(store, latest), rolledBackTo: version } };
+      },
+    },
+  ];
+}

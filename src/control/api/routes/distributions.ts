@@ -1,0 +1,102 @@
+/**
+ * @module control/api/routes/distributions
+ * `/distributions`: the edge's config schema (docs/configuration.md) without function
+ * associations; every change produces a snapshot, and the answer carries the status.
+ */
+import type { App } from '../../app.js';
+import { checkConfig, checkTriggersFit, distributionView, getDistribution } from '../../domain/distributions.js';
+import type { DistributionRecord } from '../../store/types.js';
+import { VergeError } from '../../../shared/errors.js';
+import { checkIfMatch } from '../http.js';
+import type { Route } from '../router.js';
+import type { Schema } from '../schema.js';
+
+const CONFIG: Schema = {
+  type: 'object',
+  description: 'a distribution config (docs/configuration.md), without functionAssociations',
+};
+
+export function distributionRoutes(app: App): Route[] {
+  const { store, clock } = app;
+  const view = (d: DistributionRecord) => distributionView(store.distributions.get(d.id) ?? d, store.pops.list());
+  return [
+    {
+      method: 'POST',
+      path: '/distributions',
+      access: 'admin',
+      summary: 'Create a distribution',
+      body: CONFIG,
+      success: { status: 201 },
+      handler: ({ body }) => {
+        const config = checkConfig(store, body);
+        const now = clock.now();
+        const d: DistributionRecord = {
+          id: config.id,
+          config,
+          revision: 1,
+          changedIn: 0,
+          createdAt: now,
+          updatedAt: now,
+        };
+        app.change(`distribution ${d.id} created`, () => {
+          if (store.distributions.get(d.id))
+            throw new VergeError('ALREADY_EXISTS', `distribution ${d.id} already exists`);
+          store.distributions.insert(d);
+        });
+        return { status: 201, body: view(d), etag: d.revision };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/distributions',
+      access: 'admin',
+      summary: 'List distributions with their status',
+      handler: () => {
+        const pops = store.pops.list();
+        return { status: 200, body: { items: store.distributions.list().map((d) => distributionView(d, pops)) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/distributions/{id}',
+      access: 'admin',
+      summary: 'Get a distribution with its status and the PoPs still pending',
+      handler: ({ params }) => {
+        const d = getDistribution(store, params.id!);
+        return { status: 200, body: view(d), etag: d.revision };
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/distributions/{id}',
+      access: 'admin',
+      summary: 'Replace a distribution config',
+      body: CONFIG,
+      handler: ({ params, body, ifMatch }) => {
+        const prev = getDistribution(store, params.id!);
+        checkIfMatch(ifMatch, prev.revision, `distribution ${prev.id}`);
+        const config = checkConfig(store, body, prev.id);
+        checkTriggersFit(store, config);
+        const next: DistributionRecord = { ...prev, config, revision: prev.revision + 1, updatedAt: clock.now() };
+        app.change(`distribution ${prev.id} updated`, () => store.distributions.update(next));
+        return { status: 200, body: view(next), etag: next.revision };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/distributions/{id}',
+      access: 'admin',
+      summary: 'Delete a distribution and its triggers',
+      success: { status: 204 },
+      handler: ({ params, ifMatch }) => {
+        const d = getDistribution(store, params.id!);
+        checkIfMatch(ifMatch, d.revision, `distribution ${d.id}`);
+        app.change(`distribution ${d.id} deleted`, () => {
+          for (const t of store.triggers.list({ distributionId: d.id })) store.triggers.delete(t.id);
+          store.distributions.delete(d.id);
+        });
+        return { status: 204 };
+      },
+    },
+  ];
+}

@@ -1,0 +1,224 @@
+/**
+ * @module control/api/routes/edge
+ * The control plane's side of the replication protocol (src/shared/replication/protocol.ts):
+ * register, watch (server-sent events), snapshots by version, bundles and KVS data by sha256,
+ * snapshot and invalidation acknowledgements. Edge tokens reach only these routes and only for
+ * their own PoP; admin tokens may act for any PoP but read secrets in snapshots as `***`.
+ */
+import type { RouteCtx, Route } from '../router.js';
+import { VergeError } from '../../../shared/errors.js';
+import {
+  PROTOCOL_VERSION,
+  type AckRequest,
+  type InvalidationAck,
+  type RegisterRequest,
+  type Snapshot,
+} from '../../../shared/replication/protocol.js';
+import type { App } from '../../app.js';
+import { REDACTED, mapSecrets } from '../../compile/secrets.js';
+import { openEventStream, sendBytes, writeEvent } from '../http.js';
+import { S, validationError } from '../schema.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** The PoP this request acts for: an edge token's own, or the one an admin names. */
+export function actingPop(ctx: RouteCtx, named: string | undefined): string {
+  const t = ctx.token!;
+  if (t.kind === 'edge') {
+    if (named !== undefined && named !== t.pop) {
+      throw new VergeError('FORBIDDEN', `this edge token belongs to PoP ${t.pop}, not ${named}`);
+    }
+    return t.pop!;
+  }
+  if (named === undefined) throw validationError([{ path: '$.pop', message: 'an admin token must name the PoP' }]);
+  return named;
+}
+
+function versionParam(s: string | undefined | null, path: string): number {
+  if (s === null || s === undefined || s === '') return 0;
+  if (!/^\d+$/.test(s)) throw validationError([{ path, message: 'must be a whole number' }]);
+  return Number(s);
+}
+
+export function edgeRoutes(app: App): Route[] {
+  const { store, clock, hub } = app;
+  const knownPop = (pop: string) => {
+    const p = store.pops.get(pop);
+    if (!p) throw new VergeError('NOT_FOUND', `PoP ${pop} is not registered: POST /api/v1/edge/register first`);
+    store.pops.touch(pop, clock.now());
+    return p;
+  };
+  const blob =
+    (kind: 'bundle' | 'kvs', contentType: string): Route['handler'] =>
+    ({ params, res }) => {
+      const sha = params.sha256!;
+      const b = SHA256.test(sha) ? store.blobs.get(sha) : undefined;
+      if (!b || b.kind !== kind)
+        throw new VergeError(
+          'NOT_FOUND',
+          `no ${kind === 'bundle' ? 'bundle' : 'KeyValueStore data'} with sha256 ${sha}`,
+        );
+      sendBytes(res, b.data, contentType, { 'cache-control': 'public, max-age=31536000, immutable', etag: `"${sha}"` });
+      return { stream: true };
+    };
+  return [
+    {
+      method: 'POST',
+      path: '/edge/register',
+      access: 'edge',
+      summary: 'Register a PoP (idempotent)',
+      body: {
+        type: 'object',
+        properties: {
+          pop: S.name('PoP'),
+          region: { type: 'string', minLength: 1, maxLength: 64 },
+          location: { type: 'string', maxLength: 128 },
+          appliedVersion: { type: 'integer', minimum: 0 },
+          edgeVersion: { type: 'string', maxLength: 64 },
+        },
+        required: ['pop', 'region', 'appliedVersion'],
+        additionalProperties: false,
+      },
+      handler: (ctx) => {
+        const b = ctx.body as RegisterRequest;
+        const pop = actingPop(ctx, b.pop);
+        const now = clock.now();
+        const prev = store.pops.get(pop);
+        store.pops.upsert({
+          id: pop,
+          region: b.region,
+          location: b.location ?? null,
+          edgeVersion: b.edgeVersion ?? '',
+          appliedVersion: b.appliedVersion,
+          lastSeen: now,
+          registeredAt: prev?.registeredAt ?? now,
+        });
+        app.logger.log('info', 'pop registered', { pop, region: b.region, appliedVersion: b.appliedVersion });
+        return {
+          status: 200,
+          body: { pop, protocol: PROTOCOL_VERSION, latestVersion: store.snapshots.latestVersion() },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/edge/watch',
+      access: 'edge',
+      summary:
+        'Server-sent events: `snapshot` {version, checksum}, `invalidation` {id, distributionId, paths, tags}, `ping`',
+      query: [
+        { name: 'after', description: 'the snapshot version the edge has (0 = none)', type: 'integer' },
+        { name: 'pop', description: 'the PoP (admin tokens only; edge tokens use their own)' },
+      ],
+      success: { status: 200, contentType: 'text/event-stream' },
+      handler: (ctx) => {
+        const pop = actingPop(ctx, ctx.query.get('pop') ?? undefined);
+        const after = versionParam(ctx.query.get('after'), '$.after');
+        const p = knownPop(pop);
+        openEventStream(ctx.res);
+        const latest = store.snapshots.get(store.snapshots.latestVersion());
+        if (latest && latest.version > after)
+          writeEvent(ctx.res, 'snapshot', { version: latest.version, checksum: latest.checksum });
+        for (const i of store.invalidations.unackedSince(pop, 0)) {
+          if (i.createdAt >= p.registeredAt)
+            writeEvent(ctx.res, 'invalidation', {
+              id: i.id,
+              distributionId: i.distributionId,
+              paths: i.paths,
+              tags: i.tags,
+            });
+        }
+        hub.addWatcher(pop, ctx.res, () => store.pops.touch(pop, clock.now()));
+        return { stream: true };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/edge/snapshots/{version}',
+      access: 'edge',
+      summary: 'A snapshot document (secret values shown as *** to admin tokens)',
+      handler: ({ params, token }) => {
+        const rec = /^\d+$/.test(params.version!) ? store.snapshots.get(Number(params.version)) : undefined;
+        if (!rec) throw new VergeError('NOT_FOUND', `snapshot ${params.version} does not exist`);
+        if (token!.kind === 'edge') store.pops.touch(token!.pop!, clock.now());
+        const sealed = JSON.parse(rec.document) as Snapshot;
+        const doc = mapSecrets(sealed, token!.kind === 'edge' ? (v) => app.box.open(v) : () => REDACTED);
+        return { status: 200, body: doc, headers: { 'cache-control': 'private, max-age=31536000, immutable' } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/edge/bundles/{sha256}',
+      access: 'edge',
+      summary: 'A function package (zip) by content hash',
+      success: { status: 200, contentType: 'application/zip' },
+      handler: blob('bundle', 'application/zip'),
+    },
+    {
+      method: 'GET',
+      path: '/edge/kvs/{sha256}',
+      access: 'edge',
+      summary: 'KeyValueStore data (JSON) by content hash',
+      success: { status: 200, contentType: 'application/json' },
+      handler: blob('kvs', 'application/json'),
+    },
+    {
+      method: 'POST',
+      path: '/edge/acks',
+      access: 'edge',
+      summary: 'Acknowledge a snapshot as applied (ok) or refused (error)',
+      body: {
+        type: 'object',
+        properties: {
+          pop: S.name('PoP'),
+          version: { type: 'integer', minimum: 1 },
+          ok: { type: 'boolean' },
+          error: { type: 'string', maxLength: 4096 },
+        },
+        required: ['pop', 'version', 'ok'],
+        additionalProperties: false,
+      },
+      success: { status: 204 },
+      handler: (ctx) => {
+        const b = ctx.body as AckRequest;
+        const pop = actingPop(ctx, b.pop);
+        const p = knownPop(pop);
+        if (!store.snapshots.get(b.version))
+          throw validationError([{ path: '$.version', message: `snapshot ${b.version} does not exist` }]);
+        store.tx(() => {
+          store.snapshots.putAck({ version: b.version, pop, ok: b.ok, error: b.error ?? null, at: clock.now() });
+          if (b.ok && b.version > p.appliedVersion) store.pops.setApplied(pop, b.version);
+        });
+        app.logger.log(b.ok ? 'info' : 'warn', 'snapshot acknowledged', {
+          pop,
+          version: b.version,
+          ok: b.ok,
+          error: b.error,
+        });
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/edge/invalidations/{id}/ack',
+      access: 'edge',
+      summary: 'Acknowledge an invalidation as done at this PoP',
+      body: {
+        type: 'object',
+        properties: { pop: S.name('PoP'), removed: { type: 'integer', minimum: 0 } },
+        required: ['pop', 'removed'],
+        additionalProperties: false,
+      },
+      success: { status: 204 },
+      handler: (ctx) => {
+        const b = ctx.body as InvalidationAck;
+        const pop = actingPop(ctx, b.pop);
+        knownPop(pop);
+        const i = store.invalidations.get(ctx.params.id!);
+        if (!i) throw new VergeError('NOT_FOUND', `invalidation ${ctx.params.id} does not exist`);
+        store.invalidations.putAck({ id: i.id, pop, removed: b.removed, at: clock.now() });
+        return { status: 204 };
+      },
+    },
+  ];
+}

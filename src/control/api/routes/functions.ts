@@ -1,0 +1,273 @@
+/**
+ * @module control/api/routes/functions
+ * `/functions`: create with code as `$LATEST`, update settings and code, publish immutable
+ * numbered versions, read the package back, test-run an event, and delete (refused with
+ * FUNCTION_IN_USE while a version is attached).
+ */
+import { VergeError } from '../../../shared/errors.js';
+import { EVENT_TYPES, type EventType } from '../../../shared/lambda-edge/index.js';
+import type { App } from '../../app.js';
+import { buildPackage, CODE_SCHEMA, defaultHandler, describeZip, type CodeInput } from '../../domain/code.js';
+import { eventFor, runTest } from '../../domain/function-test.js';
+import {
+  applySettings,
+  emptySettings,
+  functionView,
+  getFunction,
+  publish,
+  RUNTIMES,
+  SETTINGS_PROPERTIES,
+  versionView,
+  type SettingsInput,
+} from '../../domain/functions.js';
+import type { FunctionRecord } from '../../store/types.js';
+import { checkIfMatch } from '../http.js';
+import type { Route } from '../router.js';
+import { S, validationError, type Schema } from '../schema.js';
+
+const CREATE: Schema = {
+  type: 'object',
+  properties: {
+    name: S.name('function'),
+    runtime: { type: 'string', enum: RUNTIMES },
+    ...SETTINGS_PROPERTIES,
+    env: S.envMap('environment variables'),
+    secrets: S.envMap('secret environment variables (encrypted at rest, shown as ***)'),
+    code: CODE_SCHEMA,
+  },
+  required: ['name', 'runtime', 'code'],
+  additionalProperties: false,
+};
+
+const PATCH: Schema = {
+  type: 'object',
+  properties: {
+    ...SETTINGS_PROPERTIES,
+    env: S.envMap('environment variables', true),
+    secrets: S.envMap('secrets', true),
+  },
+  additionalProperties: false,
+};
+
+type CreateBody = SettingsInput & { name: string; runtime: FunctionRecord['runtime']; code: CodeInput };
+
+function versionParam(v: string | null | undefined, path: string): number | undefined {
+  if (v === null || v === undefined || v === '$LATEST') return undefined;
+  if (!/^\d+$/.test(v)) throw validationError([{ path, message: 'must be a version number or $LATEST' }]);
+  return Number(v);
+}
+
+export function functionRoutes(app: App): Route[] {
+  const { store, clock, box } = app;
+  return [
+    {
+      method: 'POST',
+      path: '/functions',
+      access: 'admin',
+      summary: 'Create a function with its code as $LATEST',
+      body: CREATE,
+      success: { status: 201 },
+      handler: ({ body }) => {
+        const b = body as CreateBody;
+        if (store.functions.get(b.name)) throw new VergeError('ALREADY_EXISTS', `function ${b.name} already exists`);
+        const handler = b.handler ?? defaultHandler(b.code, b.runtime);
+        const settings = applySettings(store, box, emptySettings(b.runtime, handler), b);
+        const pkg = buildPackage(b.code, b.runtime, settings.handler);
+        const now = clock.now();
+        const f: FunctionRecord = {
+          name: b.name,
+          ...settings,
+          codeSha256: pkg.sha256,
+          codeSize: pkg.size,
+          revision: 1,
+          createdAt: now,
+          updatedAt: now,
+        };
+        store.tx(() => {
+          store.blobs.put(pkg.sha256, 'bundle', pkg.zip);
+          store.functions.insert(f);
+        });
+        return { status: 201, body: functionView(f, []), etag: f.revision };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/functions',
+      access: 'admin',
+      summary: 'List functions',
+      handler: () => ({ status: 200, body: { items: store.functions.list().map((f) => functionView(f)) } }),
+    },
+    {
+      method: 'GET',
+      path: '/functions/{name}',
+      access: 'admin',
+      summary: 'Get a function with its versions',
+      handler: ({ params }) => {
+        const f = getFunction(store, params.name!);
+        return { status: 200, body: functionView(f, store.functions.versions(f.name)), etag: f.revision };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/functions/{name}',
+      access: 'admin',
+      summary: 'Change settings, env vars or secrets of $LATEST (`secrets: {K: null}` deletes)',
+      body: PATCH,
+      handler: ({ params, body, ifMatch }) => {
+        const f = getFunction(store, params.name!);
+        checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
+        const settings = applySettings(store, box, f, body as SettingsInput);
+        const next: FunctionRecord = { ...f, ...settings, revision: f.revision + 1, updatedAt: clock.now() };
+        store.functions.update(next);
+        return { status: 200, body: functionView(next, store.functions.versions(f.name)), etag: next.revision };
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/functions/{name}/code',
+      access: 'admin',
+      summary: 'Replace the code of $LATEST',
+      body: { type: 'object', properties: { code: CODE_SCHEMA }, required: ['code'], additionalProperties: false },
+      handler: ({ params, body, ifMatch }) => {
+        const f = getFunction(store, params.name!);
+        checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
+        const pkg = buildPackage((body as { code: CodeInput }).code, f.runtime, f.handler);
+        const next: FunctionRecord = {
+          ...f,
+          codeSha256: pkg.sha256,
+          codeSize: pkg.size,
+          revision: f.revision + 1,
+          updatedAt: clock.now(),
+        };
+        store.tx(() => {
+          store.blobs.put(pkg.sha256, 'bundle', pkg.zip);
+          store.functions.update(next);
+        });
+        return { status: 200, body: functionView(next, store.functions.versions(f.name)), etag: next.revision };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/functions/{name}/publish',
+      access: 'admin',
+      summary: 'Publish $LATEST as the next immutable numbered version',
+      body: {
+        type: 'object',
+        properties: { description: { type: 'string', maxLength: 256 } },
+        additionalProperties: false,
+      },
+      success: { status: 201 },
+      handler: ({ params, body, ifMatch }) => {
+        const f = getFunction(store, params.name!);
+        checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
+        const v = store.tx(() =>
+          publish(store, f, (body as { description?: string } | undefined)?.description ?? '', clock.now()),
+        );
+        app.logger.log('info', 'function published', { function: f.name, version: v.version, sha256: v.sha256 });
+        return { status: 201, body: versionView(v) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/functions/{name}/versions',
+      access: 'admin',
+      summary: 'List the published versions',
+      handler: ({ params }) => ({
+        status: 200,
+        body: { items: store.functions.versions(getFunction(store, params.name!).name).map(versionView) },
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/functions/{name}/code',
+      access: 'admin',
+      summary: 'Read a package back: text files and the zip (base64)',
+      query: [{ name: 'version', description: 'a version number or $LATEST (default)' }],
+      handler: ({ params, query }) => {
+        const f = getFunction(store, params.name!);
+        const n = versionParam(query.get('version'), '$.version');
+        const sha = n === undefined ? f.codeSha256 : store.functions.version(f.name, n)?.sha256;
+        if (sha === undefined) throw new VergeError('NOT_FOUND', `function ${f.name} has no version ${n}`);
+        const blob = store.blobs.get(sha)!;
+        return {
+          status: 200,
+          body: { version: n === undefined ? '$LATEST' : String(n), sha256: sha, ...describeZip(blob.data) },
+        };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/functions/{name}',
+      access: 'admin',
+      summary: 'Delete a function and its versions (refused while a version is attached)',
+      success: { status: 204 },
+      handler: ({ params, ifMatch }) => {
+        const f = getFunction(store, params.name!);
+        checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
+        store.tx(() => {
+          const attached = store.triggers.list({ functionName: f.name });
+          if (attached.length > 0) {
+            const names = attached.map(
+              (t) => `${t.id} (${t.distributionId} ${t.behavior} ${t.eventType} → ${f.name}:${t.functionVersion})`,
+            );
+            throw new VergeError(
+              'FUNCTION_IN_USE',
+              `function ${f.name} is attached by ${names.join(', ')}: remove those triggers first`,
+              {
+                details: {
+                  triggers: attached.map((t) => ({
+                    id: t.id,
+                    distributionId: t.distributionId,
+                    behavior: t.behavior,
+                    eventType: t.eventType,
+                    function: `${f.name}:${t.functionVersion}`,
+                  })),
+                },
+              },
+            );
+          }
+          store.functions.delete(f.name);
+        });
+        app.logger.log('info', 'function deleted', { function: f.name });
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/functions/{name}/test',
+      access: 'admin',
+      summary: 'Run one event through a version (or $LATEST) on the edge runtime; answers what `verge invoke` prints',
+      body: {
+        type: 'object',
+        properties: {
+          eventType: { type: 'string', enum: EVENT_TYPES },
+          event: {
+            type: 'object',
+            description: 'a whole event ({Records}) or {request?, response?} merged into a sample event',
+          },
+          version: { type: 'string', pattern: '^(\\d+|\\$LATEST)$', 'x-pattern-text': 'a version number or $LATEST' },
+        },
+        required: ['eventType'],
+        additionalProperties: false,
+      },
+      handler: async ({ params, body }) => {
+        const b = body as { eventType: EventType; event?: unknown; version?: string };
+        const f = getFunction(store, params.name!);
+        const n = versionParam(b.version, '$.version');
+        const v = n === undefined ? undefined : store.functions.version(f.name, n);
+        if (n !== undefined && !v)
+          throw validationError([{ path: '$.version', message: `function ${f.name} has no version ${n}` }]);
+        const sha = v?.sha256 ?? f.codeSha256;
+        const target = {
+          name: f.name,
+          version: v ? String(v.version) : '$LATEST',
+          sha256: sha,
+          zip: store.blobs.get(sha)!.data,
+          settings: v?.settings ?? f,
+        };
+        const out = await runTest({ store, box, clock }, target, b.eventType, eventFor(b.eventType, b.event));
+        return { status: 200, body: out };
+      },
+    },
+  ];
+}

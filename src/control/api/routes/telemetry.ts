@@ -1,0 +1,234 @@
+/**
+ * @module control/api/routes/telemetry
+ * Logs and metrics: the edges' batch uploads (idempotent by batchId, DESIGN 4: delivered at
+ * least once), `GET /logs` with filters, `GET /logs/tail` (server-sent `log` events as batches
+ * arrive), and `GET /metrics` time series aggregated across PoPs.
+ */
+import type { LogBatch, MetricBatch } from '../../../shared/replication/protocol.js';
+import type { App } from '../../app.js';
+import type { LogFilter } from '../../store/types.js';
+import { toSeries } from '../../telemetry/metrics.js';
+import { openEventStream } from '../http.js';
+import type { QueryParam, Route } from '../router.js';
+import { S, validationError, type Schema } from '../schema.js';
+import { actingPop } from './edge.js';
+
+const MAX_BATCH = 10_000;
+
+const LOG_RECORD: Schema = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['function', 'function-error', 'access'] },
+    time: { type: 'number' },
+    pop: { type: 'string' },
+    requestId: { type: 'string' },
+    distributionId: { type: 'string' },
+    functionName: { type: 'string' },
+    functionVersion: { type: 'string' },
+    eventType: { type: 'string' },
+    level: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] },
+    status: { type: 'integer' },
+    message: { type: 'string' },
+    fields: { type: 'object' },
+  },
+  required: ['type', 'time', 'requestId', 'message'],
+  additionalProperties: false,
+};
+
+const METRIC_POINT: Schema = {
+  type: 'object',
+  properties: {
+    time: { type: 'number' },
+    intervalMs: { type: 'integer', minimum: 1 },
+    kind: { type: 'string', enum: ['function', 'distribution'] },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    counters: { type: 'object', additionalProperties: { type: 'number' } },
+    histogram: {
+      type: 'object',
+      properties: {
+        boundsMs: { type: 'array', items: { type: 'number' } },
+        counts: { type: 'array', items: { type: 'number' } },
+        sum: { type: 'number' },
+        count: { type: 'number' },
+      },
+      required: ['boundsMs', 'counts'],
+    },
+  },
+  required: ['time', 'intervalMs', 'kind', 'labels', 'counters'],
+  additionalProperties: false,
+};
+
+const LOG_QUERY: QueryParam[] = [
+  { name: 'function', description: 'function name' },
+  { name: 'version', description: 'function version' },
+  { name: 'distribution', description: 'distribution id' },
+  { name: 'pop', description: 'PoP id' },
+  { name: 'status', description: 'HTTP status (access logs)', type: 'integer' },
+  { name: 'requestId', description: 'request id' },
+  { name: 'type', description: 'function | function-error | access' },
+  { name: 'since', description: 'epoch ms or ISO time' },
+  { name: 'until', description: 'epoch ms or ISO time' },
+  { name: 'limit', description: 'at most this many (default 100, max 10000)', type: 'integer' },
+];
+
+export function parseTime(v: string | null, name: string): number | undefined {
+  if (v === null || v === '') return undefined;
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n))
+    throw validationError([{ path: `$.${name}`, message: 'must be epoch milliseconds or an ISO 8601 time' }]);
+  return n;
+}
+
+export function parseDuration(v: string | null, name: string, fallback: number): number {
+  if (v === null || v === '') return fallback;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m?.[2] ?? 'ms']!;
+  const n = m ? Number(m[1]) * unit : NaN;
+  if (!(n > 0))
+    throw validationError([{ path: `$.${name}`, message: 'must be a duration such as 10000, 10s, 1m or 1h' }]);
+  return n;
+}
+
+function logFilter(q: URLSearchParams): LogFilter {
+  const type = q.get('type') ?? undefined;
+  if (type !== undefined && !['function', 'function-error', 'access'].includes(type)) {
+    throw validationError([{ path: '$.type', message: 'must be function, function-error or access' }]);
+  }
+  const status = q.get('status');
+  if (status !== null && !/^\d{3}$/.test(status))
+    throw validationError([{ path: '$.status', message: 'must be an HTTP status' }]);
+  const limit = q.get('limit') === null ? 100 : Number(q.get('limit'));
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw validationError([{ path: '$.limit', message: 'must be 1–10000' }]);
+  const f: LogFilter = { limit };
+  for (const k of ['function', 'version', 'distribution', 'pop', 'requestId'] as const) if (q.get(k)) f[k] = q.get(k)!;
+  if (type) f.type = type as LogFilter['type'];
+  if (status) f.status = Number(status);
+  const since = parseTime(q.get('since'), 'since');
+  const until = parseTime(q.get('until'), 'until');
+  if (since !== undefined) f.since = since;
+  if (until !== undefined) f.until = until;
+  return f;
+}
+
+export function telemetryRoutes(app: App): Route[] {
+  const { store, clock, hub } = app;
+  const batchBody = (member: string, item: Schema): Schema => ({
+    type: 'object',
+    properties: {
+      batchId: { type: 'string', minLength: 1, maxLength: 128 },
+      pop: S.name('PoP'),
+      [member]: { type: 'array', maxItems: MAX_BATCH, items: item },
+    },
+    required: ['batchId', 'pop', member],
+    additionalProperties: false,
+  });
+  return [
+    {
+      method: 'POST',
+      path: '/edge/logs',
+      access: 'edge',
+      summary: 'A batch of function and access log records (idempotent by batchId)',
+      body: batchBody('records', LOG_RECORD),
+      handler: (ctx) => {
+        const b = ctx.body as LogBatch;
+        const pop = actingPop(ctx, b.pop);
+        store.pops.touch(pop, clock.now());
+        // The batch's PoP is the authenticated one: records cannot speak for another PoP.
+        const records = b.records.map((r) => ({ ...r, pop }));
+        const fresh = store.tx(() => {
+          if (!store.telemetry.claimBatch(b.batchId, 'logs', pop, clock.now())) return false;
+          store.telemetry.insertLogs(records);
+          return true;
+        });
+        if (fresh && hub.tailing) hub.logs(records);
+        return { status: 200, body: { accepted: fresh ? records.length : 0, duplicate: !fresh } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/edge/metrics',
+      access: 'edge',
+      summary: 'A batch of metric points (idempotent by batchId)',
+      body: batchBody('points', METRIC_POINT),
+      handler: (ctx) => {
+        const b = ctx.body as MetricBatch;
+        const pop = actingPop(ctx, b.pop);
+        store.pops.touch(pop, clock.now());
+        const fresh = store.tx(() => {
+          if (!store.telemetry.claimBatch(b.batchId, 'metrics', pop, clock.now())) return false;
+          store.telemetry.insertPoints(pop, b.points);
+          return true;
+        });
+        return { status: 200, body: { accepted: fresh ? b.points.length : 0, duplicate: !fresh } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/logs',
+      access: 'admin',
+      summary: 'Query log records from every PoP, newest first',
+      query: LOG_QUERY,
+      handler: ({ query }) => ({
+        status: 200,
+        body: { items: store.telemetry.queryLogs(logFilter(query)).map(({ id: _id, ...r }) => r) },
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/logs/tail',
+      access: 'admin',
+      summary: 'Server-sent `log` events for matching records as they arrive',
+      query: LOG_QUERY.filter((p) => p.name !== 'limit'),
+      success: { status: 200, contentType: 'text/event-stream' },
+      handler: ({ query, res }) => {
+        const { limit: _limit, ...filter } = logFilter(query);
+        openEventStream(res);
+        hub.addTailer(filter, res);
+        return { stream: true };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      access: 'admin',
+      summary: 'Time series per function version or distribution, across PoPs (or per PoP with by=pop)',
+      query: [
+        { name: 'kind', description: 'function (default) | distribution' },
+        { name: 'name', description: 'function name' },
+        { name: 'version', description: 'function version' },
+        { name: 'distribution', description: 'distribution id' },
+        { name: 'pop', description: 'only this PoP' },
+        { name: 'by', description: '"pop" for one series per PoP' },
+        { name: 'since', description: 'epoch ms or ISO time (default: an hour before until)' },
+        { name: 'until', description: 'epoch ms or ISO time (default: now)' },
+        { name: 'step', description: 'bucket width: ms or 10s, 1m, 1h (default 1m)' },
+      ],
+      handler: ({ query }) => {
+        const kind = query.get('kind') ?? 'function';
+        if (kind !== 'function' && kind !== 'distribution')
+          throw validationError([{ path: '$.kind', message: 'must be function or distribution' }]);
+        const until = parseTime(query.get('until'), 'until') ?? clock.now();
+        const since = parseTime(query.get('since'), 'since') ?? until - 3_600_000;
+        const stepMs = parseDuration(query.get('step'), 'step', 60_000);
+        if (since >= until) throw validationError([{ path: '$.since', message: 'must be before until' }]);
+        if ((until - since) / stepMs > 2000)
+          throw validationError([{ path: '$.step', message: 'gives more than 2000 points: use a larger step' }]);
+        const labels: Record<string, string> = {};
+        for (const [param, label] of kind === 'function'
+          ? [
+              ['name', 'name'],
+              ['version', 'version'],
+            ]
+          : [['distribution', 'distribution']]) {
+          const v = query.get(param!);
+          if (v) labels[label!] = v;
+        }
+        const pop = query.get('pop') ?? undefined;
+        const points = store.telemetry.queryPoints({ kind, since, until, labels, ...(pop ? { pop } : {}) });
+        const series = toSeries(points, { kind, since, until, stepMs, byPop: query.get('by') === 'pop' });
+        return { status: 200, body: { kind, since, until, step: stepMs, series } };
+      },
+    },
+  ];
+}

@@ -1,0 +1,71 @@
+/**
+ * @module control/api/routes/tokens
+ * `/tokens`: create admin tokens and edge tokens bound to one PoP (the token is shown once, only
+ * its hash is kept), list them, and revoke them (a revoked token gets 401 from then on).
+ */
+import { VergeError } from '../../../shared/errors.js';
+import type { App } from '../../app.js';
+import { createToken } from '../../auth/tokens.js';
+import type { TokenKind, TokenRecord } from '../../store/types.js';
+import type { Route } from '../router.js';
+import { S, validationError } from '../schema.js';
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+function tokenView(t: TokenRecord) {
+  return { id: t.id, name: t.name, kind: t.kind, pop: t.pop, createdAt: iso(t.createdAt), revokedAt: iso(t.revokedAt) };
+}
+
+export function tokenRoutes(app: App): Route[] {
+  const { store, clock } = app;
+  return [
+    {
+      method: 'POST',
+      path: '/tokens',
+      access: 'admin',
+      summary: 'Create a token (shown once in the answer)',
+      body: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 128 },
+          kind: { type: 'string', enum: ['admin', 'edge'] },
+          pop: { ...S.name('PoP'), description: 'the PoP an edge token is bound to (edge tokens only)' },
+        },
+        required: ['name', 'kind'],
+        additionalProperties: false,
+      },
+      success: { status: 201 },
+      handler: ({ body }) => {
+        const b = body as { name: string; kind: TokenKind; pop?: string };
+        if (b.kind === 'edge' && b.pop === undefined)
+          throw validationError([{ path: '$.pop', message: 'an edge token needs the PoP it belongs to' }]);
+        if (b.kind === 'admin' && b.pop !== undefined)
+          throw validationError([{ path: '$.pop', message: 'only edge tokens are bound to a PoP' }]);
+        const { record, token } = createToken(store, clock, { name: b.name, kind: b.kind, pop: b.pop ?? null });
+        app.logger.log('info', 'token created', { id: record.id, kind: record.kind, pop: record.pop });
+        return { status: 201, body: { ...tokenView(record), token } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/tokens',
+      access: 'admin',
+      summary: 'List tokens (never the tokens themselves)',
+      handler: () => ({ status: 200, body: { items: store.tokens.list().map(tokenView) } }),
+    },
+    {
+      method: 'DELETE',
+      path: '/tokens/{id}',
+      access: 'admin',
+      summary: 'Revoke a token',
+      success: { status: 204 },
+      handler: ({ params }) => {
+        const t = store.tokens.get(params.id!);
+        if (!t) throw new VergeError('NOT_FOUND', `token ${params.id} does not exist (GET /api/v1/tokens lists them)`);
+        store.tokens.revoke(t.id, clock.now());
+        app.logger.log('info', 'token revoked', { id: t.id });
+        return { status: 204 };
+      },
+    },
+  ];
+}

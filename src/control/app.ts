@@ -1,0 +1,46 @@
+/**
+ * @module control/app
+ * What every route handler works with: the store, the clock, the logger, the secret box, the
+ * live-stream hub, and `change`, the one way to modify something edges see (DESIGN 4: every
+ * such change produces an immutable numbered snapshot, or nothing changes at all).
+ */
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/log.js';
+import type { SecretBox } from './auth/secret-box.js';
+import { commitSnapshot } from './compile/snapshot.js';
+import type { Hub } from './publish/hub.js';
+import type { Store } from './store/types.js';
+
+export interface App {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  box: SecretBox;
+  hub: Hub;
+  dataDir: string;
+  /**
+   * Run `fn` in a transaction, then build the next snapshot in the same transaction: if the
+   * resulting config is refused, `fn`'s writes are rolled back too. Edges are told after commit.
+   */
+  change<T>(reason: string | ((result: T) => string), fn: () => T): { result: T; snapshot: number | undefined };
+}
+
+export function createApp(o: Omit<App, 'change'>): App {
+  return {
+    ...o,
+    change(reason, fn) {
+      const out = o.store.tx(() => {
+        const result = fn();
+        const why = typeof reason === 'string' ? reason : reason(result);
+        const snapshot = commitSnapshot(o.store, o.box, o.clock.now(), why);
+        return { result, snapshot, why };
+      });
+      if (out.snapshot !== undefined) {
+        const rec = o.store.snapshots.get(out.snapshot)!;
+        o.logger.log('info', 'snapshot created', { version: rec.version, reason: out.why, checksum: rec.checksum });
+        o.hub.snapshot({ version: rec.version, checksum: rec.checksum });
+      }
+      return { result: out.result, snapshot: out.snapshot };
+    },
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * @module control/compile/snapshot
+ * Builds the next immutable, numbered Snapshot (protocol.ts) from the store: every distribution
+ * with its triggers compiled into `functionAssociations` (`function.path = "bundle:<sha256>"`,
+ * the version's settings, its KeyValueStore as `kvs:<sha256>`), the bundles and KVS data it
+ * needs, and a checksum over canonicalJson. Each compiled config is validated with
+ * `validateDistribution` before it is stored, so a bad config never reaches an edge. Runs inside
+ * the caller's transaction: a refused snapshot rolls the change back.
+ */
+import { createHash } from 'node:crypto';
+import type { DistributionConfig, FunctionAssociationConfig, FunctionConfig } from '../../shared/config/types.js';
+import { validateDistribution } from '../../shared/config/validate.js';
+import { VergeError } from '../../shared/errors.js';
+import { EVENT_TYPES } from '../../shared/lambda-edge/index.js';
+import {
+  BUNDLE_PREFIX,
+  KVS_PREFIX,
+  PROTOCOL_VERSION,
+  canonicalJson,
+  type BundleRef,
+  type Snapshot,
+} from '../../shared/replication/protocol.js';
+import type { SecretBox } from '../auth/secret-box.js';
+import type { Store, TriggerRecord, VersionRecord } from '../store/types.js';
+import { mapSecrets } from './secrets.js';
+
+export const DEFAULT_BEHAVIOR = 'default';
+
+export interface SnapshotContent {
+  distributions: DistributionConfig[];
+  bundles: Record<string, BundleRef>;
+  kvs: Snapshot['kvs'];
+}
+
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function checksumOf(version: number, c: SnapshotContent): string {
+  return sha256Hex(canonicalJson({ version, distributions: c.distributions, bundles: c.bundles, kvs: c.kvs }));
+}
+
+/** KVS data as stored for edges: canonical JSON of key → value, addressed by its sha256. */
+export function kvsBlob(data: Record<string, string>): { bytes: Buffer; sha256: string } {
+  const bytes = Buffer.from(canonicalJson(data));
+  return { bytes, sha256: sha256Hex(bytes) };
+}
+
+interface Build {
+  store: Store;
+  box: SecretBox;
+  bundles: Record<string, BundleRef>;
+  kvs: Snapshot['kvs'];
+}
+
+function functionConfig(b: Build, v: VersionRecord): FunctionConfig {
+  const s = v.settings;
+  const secretNames = Object.keys(s.secrets).sort();
+  const env = { ...s.env };
+  for (const k of secretNames) env[k] = b.box.open(s.secrets[k]!);
+  const f: FunctionConfig = {
+    path: BUNDLE_PREFIX + v.sha256,
+    name: v.name,
+    version: String(v.version),
+    handler: s.handler,
+    runtime: s.runtime,
+  };
+  if (Object.keys(env).length > 0) f.env = env;
+  if (secretNames.length > 0) f.secretNames = secretNames;
+  if (s.profile !== null) f.profile = s.profile;
+  if (s.timeoutMs !== null) f.timeoutMs = s.timeoutMs;
+  if (s.memoryMB !== null) f.memoryMB = s.memoryMB;
+  if (s.concurrency !== null) f.concurrency = s.concurrency;
+  if (s.kvs !== null) {
+    const store = b.store.kvs.get(s.kvs);
+    if (!store)
+      throw new VergeError(
+        'VALIDATION_FAILED',
+        `function ${v.name}:${v.version} uses KeyValueStore ${s.kvs}, which does not exist`,
+      );
+    const blob = kvsBlob(store.data);
+    b.store.blobs.put(blob.sha256, 'kvs', blob.bytes);
+    b.kvs[store.name] = { sha256: blob.sha256, keyCount: Object.keys(store.data).length, name: store.name };
+    f.kvs = { id: store.name, path: KVS_PREFIX + blob.sha256 };
+  }
+  b.bundles[v.sha256] ??= { sha256: v.sha256, size: v.size, name: v.name, version: String(v.version) };
+  return f;
+}
+
+function association(b: Build, t: TriggerRecord): FunctionAssociationConfig {
+  const v = b.store.functions.version(t.functionName, t.functionVersion);
+  if (!v) {
+    throw new VergeError(
+      'VALIDATION_FAILED',
+      `trigger ${t.id} names ${t.functionName}:${t.functionVersion}, which does not exist`,
+    );
+  }
+  const a: FunctionAssociationConfig = { eventType: t.eventType, function: functionConfig(b, v) };
+  if (t.includeBody) a.includeBody = true;
+  return a;
+}
+
+/** The distribution as edges receive it: its config plus its triggers, validated. */
+function compileDistribution(b: Build, config: DistributionConfig, triggers: TriggerRecord[]): DistributionConfig {
+  const d = structuredClone(config);
+  const order = (t: TriggerRecord) => EVENT_TYPES.indexOf(t.eventType);
+  for (const t of [...triggers].sort((x, y) => order(x) - order(y))) {
+    const behavior =
+      t.behavior === DEFAULT_BEHAVIOR
+        ? d.defaultCacheBehavior
+        : d.cacheBehaviors?.find((c) => c.pathPattern === t.behavior);
+    if (!behavior)
+      throw new VergeError('VALIDATION_FAILED', `trigger ${t.id}: distribution ${d.id} has no behavior ${t.behavior}`);
+    (behavior.functionAssociations ??= []).push(association(b, t));
+  }
+  const r = validateDistribution(d);
+  if (!r.ok) {
+    const problems = r.problems.map((p) => ({ ...p, message: `distribution ${d.id} as compiled: ${p.message}` }));
+    throw new VergeError(
+      'VALIDATION_FAILED',
+      `the change would give distribution ${d.id} an invalid config: ${problems[0]!.path}: ${problems[0]!.message}`,
+      {
+        details: { fields: problems },
+      },
+    );
+  }
+  return d;
+}
+
+/** The content the store describes now (secrets in plain text: only ever kept in memory). */
+export function currentContent(store: Store, box: SecretBox): SnapshotContent {
+  const b: Build = { store, box, bundles: {}, kvs: {} };
+  const distributions = store.distributions
+    .list()
+    .map((d) => compileDistribution(b, d.config, store.triggers.list({ distributionId: d.id })));
+  return { distributions, bundles: b.bundles, kvs: b.kvs };
+}
+
+/** A stored snapshot with its secrets opened. */
+export function openSnapshot(store: Store, box: SecretBox, version: number): Snapshot | undefined {
+  const rec = store.snapshots.get(version);
+  if (!rec) return undefined;
+  return mapSecrets(JSON.parse(rec.document) as Snapshot, (v) => box.open(v));
+}
+
+/**
+ * Store the next snapshot when the content differs from the latest one, and record which
+ * distributions it changed (their `changedIn`, which drives InProgress/Deployed). Returns the
+ * new version, or undefined when nothing that edges see changed.
+ */
+export function commitSnapshot(
+  store: Store,
+  box: SecretBox,
+  now: number,
+  reason: string,
+  content = currentContent(store, box),
+): number | undefined {
+  const latest = store.snapshots.latestVersion();
+  const prev = latest > 0 ? openSnapshot(store, box, latest) : undefined;
+  const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+  if (
+    prev &&
+    same(
+      { d: prev.distributions, b: prev.bundles, k: prev.kvs },
+      { d: content.distributions, b: content.bundles, k: content.kvs },
+    )
+  ) {
+    return undefined;
+  }
+  const version = latest + 1;
+  const snapshot: Snapshot = {
+    protocol: PROTOCOL_VERSION,
+    version,
+    createdAt: new Date(now).toISOString(),
+    checksum: checksumOf(version, content),
+    distributions: content.distributions,
+    bundles: content.bundles,
+    kvs: content.kvs,
+    reason,
+  };
+  const sealed = mapSecrets(snapshot, (v) => box.seal(v));
+  store.snapshots.insert({
+    version,
+    createdAt: now,
+    checksum: snapshot.checksum,
+    reason,
+    document: JSON.stringify(sealed),
+  });
+  const before = new Map((prev?.distributions ?? []).map((d) => [d.id, canonicalJson(d)]));
+  for (const d of content.distributions) {
+    if (before.get(d.id) !== canonicalJson(d)) store.distributions.setChangedIn(d.id, version);
+  }
+  return version;
+}

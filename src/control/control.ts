@@ -1,0 +1,147 @@
+/**
+ * @module control/control
+ * `startControl`: the whole control plane in-process. Opens (or creates) the store in
+ * `<dataDir>/verge.db`, the secret key and, on first start, the admin token; builds the route
+ * table; listens; prunes logs and metrics past their retention; and closes everything cleanly
+ * (open watch and tail streams included, so a restart can take the same port at once).
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { silentLogger, type Logger } from '../shared/log.js';
+import { createApp, type App } from './app.js';
+import { openApiDocument } from './api/openapi.js';
+import { Router } from './api/router.js';
+import { deploymentRoutes } from './api/routes/deployments.js';
+import { distributionRoutes } from './api/routes/distributions.js';
+import { edgeRoutes } from './api/routes/edge.js';
+import { functionRoutes } from './api/routes/functions.js';
+import { invalidationRoutes } from './api/routes/invalidations.js';
+import { kvsRoutes } from './api/routes/kvs.js';
+import { systemRoutes } from './api/routes/system.js';
+import { telemetryRoutes } from './api/routes/telemetry.js';
+import { tokenRoutes } from './api/routes/tokens.js';
+import { triggerRoutes } from './api/routes/triggers.js';
+import { API_PREFIX, createApiServer } from './api/server.js';
+import { loadOrCreateKey, secretBox } from './auth/secret-box.js';
+import { ensureAdminToken } from './auth/tokens.js';
+import { Hub, PING_INTERVAL_MS } from './publish/hub.js';
+import { openSqliteStore } from './store/sqlite/open.js';
+
+export const DB_FILE = 'verge.db';
+export const DEFAULT_LOG_RETENTION_MS = 7 * 24 * 3_600_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+const API_VERSION = '1.0.0';
+
+export interface ControlOptions {
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  dataDir: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** How long log records and metric points are kept (default 7 days). */
+  logRetentionMs?: number;
+  /** The built web console, served at `/`. */
+  consoleDir?: string;
+  /** Watch-stream keepalive (default 15 s); tests shorten it. */
+  pingIntervalMs?: number;
+}
+
+export interface Control {
+  /** `http://host:port` (no trailing slash); the API is under `/api/v1`. */
+  url: string;
+  /** The admin token, only when this start created it (the first start on this dataDir). */
+  adminToken?: string;
+  app: App;
+  /** Delete log records and metric points past retention now; returns how many went. */
+  prune(): number;
+  close(): Promise<void>;
+}
+
+export function buildRouter(app: App): Router {
+  const router = new Router();
+  router.add(
+    ...systemRoutes(app),
+    ...tokenRoutes(app),
+    ...functionRoutes(app),
+    ...distributionRoutes(app),
+    ...triggerRoutes(app),
+    ...invalidationRoutes(app),
+    ...kvsRoutes(app),
+    ...deploymentRoutes(app),
+    ...edgeRoutes(app),
+    ...telemetryRoutes(app),
+  );
+  router.add({
+    method: 'GET',
+    path: '/openapi.json',
+    access: 'public',
+    summary: 'This OpenAPI 3.1 document',
+    handler: () => ({ status: 200, body: openApiDocument(router.routes, API_VERSION) }),
+  });
+  return router;
+}
+
+export async function startControl(opts: ControlOptions): Promise<Control> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? silentLogger;
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const store = openSqliteStore(join(opts.dataDir, DB_FILE), clock.now());
+  const box = secretBox(loadOrCreateKey(opts.dataDir));
+  const adminToken = ensureAdminToken(store, clock, opts.dataDir);
+  const hub = new Hub({
+    pingIntervalMs: opts.pingIntervalMs ?? PING_INTERVAL_MS,
+    onPing: (pops) => pops.forEach((p) => store.pops.touch(p, clock.now())),
+  });
+  const app = createApp({ store, clock, logger, box, hub, dataDir: opts.dataDir });
+  const server = createApiServer(app, buildRouter(app), opts.consoleDir ? { consoleDir: opts.consoleDir } : {});
+  const retention = opts.logRetentionMs ?? DEFAULT_LOG_RETENTION_MS;
+  const prune = () => store.telemetry.prune(clock.now() - retention);
+  prune();
+  const pruner = setInterval(() => {
+    try {
+      const n = prune();
+      if (n > 0) logger.log('info', 'telemetry pruned', { removed: n });
+    } catch (e) {
+      logger.log('error', 'telemetry prune failed', { error: (e as Error).message });
+    }
+  }, PRUNE_EVERY_MS);
+  pruner.unref();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (e) {
+    clearInterval(pruner);
+    hub.close();
+    store.close();
+    throw e;
+  }
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  logger.log('info', 'control plane listening', { url, api: url + API_PREFIX, dataDir: opts.dataDir });
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    ...(adminToken !== undefined ? { adminToken } : {}),
+    app,
+    prune,
+    close() {
+      closed ??= (async () => {
+        clearInterval(pruner);
+        hub.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        store.close();
+      })();
+      return closed;
+    },
+  };
+}

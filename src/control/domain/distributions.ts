@@ -1,0 +1,95 @@
+/**
+ * @module control/domain/distributions
+ * Distribution configs as the API stores them (the edge schema without function associations:
+ * those are triggers), the checks beyond `validateDistribution` that need the other
+ * distributions and triggers, and the status view: `InProgress` until every registered PoP has
+ * applied a snapshot at least as new as the one carrying the distribution's last change.
+ */
+import type { ConfigProblem, DistributionConfig } from '../../shared/config/types.js';
+import { DEFAULTS } from '../../shared/config/defaults.js';
+import { validateDistribution } from '../../shared/config/validate.js';
+import { VergeError } from '../../shared/errors.js';
+import { validationError } from '../api/schema.js';
+import { DEFAULT_BEHAVIOR } from '../compile/snapshot.js';
+import type { DistributionRecord, PopRecord, Store } from '../store/types.js';
+
+function hostsOf(c: DistributionConfig): string[] {
+  return [
+    (c.domainName ?? `${c.id}${DEFAULTS.domainSuffix}`).toLowerCase(),
+    ...(c.aliases ?? []).map((a) => a.toLowerCase()),
+  ];
+}
+
+/** Validate a config from the API; `id` is the path's id for PUT. */
+export function checkConfig(store: Store, input: unknown, id?: string): DistributionConfig {
+  const problems: ConfigProblem[] = [];
+  if (input && typeof input === 'object' && !Array.isArray(input)) {
+    const o = input as Record<string, unknown>;
+    if (id !== undefined && o.id === undefined) o.id = id;
+    if (id !== undefined && o.id !== id)
+      problems.push({ path: '$.id', message: `must be ${JSON.stringify(id)}, the id in the URL` });
+    const behaviors = [
+      ['$.defaultCacheBehavior', o.defaultCacheBehavior],
+      ...((Array.isArray(o.cacheBehaviors) ? o.cacheBehaviors : []) as unknown[]).map((b, i) => [
+        `$.cacheBehaviors[${i}]`,
+        b,
+      ]),
+    ] as Array<[string, unknown]>;
+    for (const [path, b] of behaviors) {
+      if (b && typeof b === 'object' && 'functionAssociations' in b) {
+        problems.push({
+          path: `${path}.functionAssociations`,
+          message: 'functions are attached with triggers (POST /api/v1/triggers), not in the config',
+        });
+      }
+    }
+  }
+  const r = validateDistribution(input);
+  if (!r.ok) problems.push(...r.problems);
+  if (problems.length > 0 || !r.ok) throw validationError(problems);
+  const mine = new Set(hostsOf(r.config));
+  for (const other of store.distributions.list()) {
+    if (other.id === r.config.id) continue;
+    const clash = hostsOf(other.config).find((h) => mine.has(h));
+    if (clash)
+      problems.push({ path: '$.aliases', message: `host name ${clash} already belongs to distribution ${other.id}` });
+  }
+  if (problems.length > 0) throw validationError(problems);
+  return r.config;
+}
+
+/** Triggers must keep a behavior to hang on: refuse a config that drops one (nothing disappears implicitly). */
+export function checkTriggersFit(store: Store, c: DistributionConfig): void {
+  const patterns = new Set([DEFAULT_BEHAVIOR, ...(c.cacheBehaviors ?? []).map((b) => b.pathPattern)]);
+  const orphans = store.triggers.list({ distributionId: c.id }).filter((t) => !patterns.has(t.behavior));
+  if (orphans.length === 0) return;
+  throw validationError(
+    orphans.map((t) => ({
+      path: '$.cacheBehaviors',
+      message: `behavior ${t.behavior} has trigger ${t.id} (${t.eventType} → ${t.functionName}:${t.functionVersion}); remove the trigger first`,
+    })),
+  );
+}
+
+export function getDistribution(store: Store, id: string): DistributionRecord {
+  const d = store.distributions.get(id);
+  if (!d) throw new VergeError('NOT_FOUND', `distribution ${id} does not exist (GET /api/v1/distributions lists them)`);
+  return d;
+}
+
+export function pendingPops(pops: readonly PopRecord[], changedIn: number): string[] {
+  return pops.filter((p) => p.appliedVersion < changedIn).map((p) => p.id);
+}
+
+export function distributionView(d: DistributionRecord, pops: readonly PopRecord[]) {
+  const pending = pendingPops(pops, d.changedIn);
+  return {
+    id: d.id,
+    config: d.config,
+    status: pending.length === 0 ? 'Deployed' : 'InProgress',
+    pending,
+    snapshot: d.changedIn,
+    lastModified: new Date(d.updatedAt).toISOString(),
+    etag: `"r${d.revision}"`,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * @module control/domain/function-test
+ * `POST /functions/{name}/test`: run one event through a version (or `$LATEST`) on the same
+ * engine as the edge and `verge invoke` (`createFunctionRuntime`), and answer what `verge invoke`
+ * prints. The package is written to a temporary `.zip` and loaded from there; secrets are
+ * opened for the run and redacted from everything returned (logs by the runtime, the result here).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { ERROR_CODES, VergeError } from '../../shared/errors.js';
+import type {
+  CfEvent,
+  CfRequest,
+  CfResponse,
+  EventType,
+  FunctionSource,
+  InvokeResult,
+} from '../../shared/lambda-edge/index.js';
+import type { Clock } from '../../shared/clock.js';
+import { createFunctionRuntime } from '../../runtime/host/index.js';
+import { sampleEvent } from '../../runtime/host/test-events.js';
+import type { SecretBox } from '../auth/secret-box.js';
+import { REDACTED } from '../compile/secrets.js';
+import type { FunctionSettings, Store } from '../store/types.js';
+import { isCff } from './functions.js';
+
+export interface TestOutput {
+  result: unknown;
+  logs: InvokeResult['logs'];
+  durationMs: number;
+  coldStart: boolean;
+  error: { class: string; code: string; message: string } | null;
+  computeUtilization?: number;
+}
+
+export interface TestTarget {
+  name: string;
+  version: string;
+  sha256: string;
+  zip: Uint8Array;
+  settings: FunctionSettings;
+}
+
+/** `event` may be a whole event (`{ Records: [...] }`) or `{ request?, response? }` merged into the sample. */
+export function eventFor(eventType: EventType, event: unknown): CfEvent {
+  if (event && typeof event === 'object' && 'Records' in event) return event as CfEvent;
+  const patch = (event ?? {}) as { request?: Partial<CfRequest>; response?: Partial<CfResponse> };
+  return sampleEvent(eventType, patch);
+}
+
+function redactor(values: string[]): (s: string) => string {
+  const sorted = values.filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
+  return (s) => sorted.reduce((acc, v) => acc.split(v).join(REDACTED), s);
+}
+
+async function sourceFor(store: Store, box: SecretBox, t: TestTarget, dir: string): Promise<FunctionSource> {
+  const s = t.settings;
+  const secretNames = Object.keys(s.secrets);
+  const env = { ...s.env, ...Object.fromEntries(secretNames.map((k) => [k, box.open(s.secrets[k]!)])) };
+  let code: FunctionSource['code'];
+  if (isCff(s)) {
+    // CloudFront Functions are one source file, read as text (runtime/host/package.ts).
+    code = { files: Object.fromEntries(Object.entries(unzipSync(t.zip)).filter(([n]) => !n.endsWith('/'))) };
+  } else {
+    const path = join(dir, `${t.sha256}.zip`);
+    await writeFile(path, t.zip);
+    code = { path };
+  }
+  const source: FunctionSource = {
+    id: t.sha256,
+    name: t.name,
+    version: t.version,
+    runtime: s.runtime,
+    handler: s.handler,
+    code,
+    env,
+    secretNames,
+  };
+  if (s.profile !== null) source.profile = s.profile;
+  const overrides: NonNullable<FunctionSource['overrides']> = {};
+  if (s.timeoutMs !== null) overrides.timeoutMs = s.timeoutMs;
+  if (s.memoryMB !== null) overrides.memoryMB = s.memoryMB;
+  if (s.concurrency !== null) overrides.concurrency = s.concurrency;
+  if (Object.keys(overrides).length > 0) source.overrides = overrides;
+  if (s.kvs !== null) source.kvs = { id: s.kvs, data: store.kvs.get(s.kvs)?.data ?? {} };
+  return source;
+}
+
+export async function runTest(
+  o: { store: Store; box: SecretBox; clock: Clock },
+  t: TestTarget,
+  eventType: EventType,
+  event: CfEvent,
+): Promise<TestOutput> {
+  const dir = await mkdtemp(join(tmpdir(), 'verge-test-'));
+  const runtime = createFunctionRuntime({ clock: o.clock });
+  try {
+    const source = await sourceFor(o.store, o.box, t, dir);
+    const plain = Object.keys(t.settings.secrets).map((k) => source.env![k]!);
+    const redact = redactor(plain.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]));
+    let r: InvokeResult;
+    try {
+      const fn = await runtime.load(source, { eventTypes: [eventType] });
+      r = await runtime.invoke(fn, { eventType, event });
+    } catch (e) {
+      if (e instanceof VergeError && e.code === 'FUNCTION_LOAD_ERROR') {
+        const error = { class: 'FunctionLoadError', code: e.code, message: redact(e.message) };
+        return { result: null, logs: [], durationMs: 0, coldStart: true, error };
+      }
+      throw e;
+    }
+    return redactOutput(toOutput(r), redact);
+  } finally {
+    await runtime.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function toOutput(r: InvokeResult): TestOutput {
+  const common = {
+    logs: r.logs,
+    durationMs: Math.round(r.durationMs * 1000) / 1000,
+    coldStart: r.coldStart,
+    ...(r.computeUtilization !== undefined ? { computeUtilization: r.computeUtilization } : {}),
+  };
+  if (r.ok) return { result: r.value, ...common, error: null };
+  return { result: null, ...common, error: { class: ERROR_CODES[r.code].xCache, code: r.code, message: r.message } };
+}
+
+/** Secrets out of everything, through the JSON text (escaped the way JSON escapes them). */
+function redactOutput(out: TestOutput, redact: (s: string) => string): TestOutput {
+  const text = JSON.stringify(out);
+  const cleaned = redact(text);
+  return cleaned === text ? out : (JSON.parse(cleaned) as TestOutput);
+}

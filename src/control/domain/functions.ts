@@ -1,0 +1,170 @@
+/**
+ * @module control/domain/functions
+ * Functions and their versions: settings validation, the API views (secrets always `***`), and
+ * `publish`, which copies `$LATEST` (code and settings, secrets still sealed) into an immutable
+ * numbered version, as Lambda does.
+ */
+import type { ConfigProblem } from '../../shared/config/types.js';
+import { isCloudFrontFunction } from '../../shared/config/functions.js';
+import { VergeError } from '../../shared/errors.js';
+import type { SecretBox } from '../auth/secret-box.js';
+import type { Schema } from '../api/schema.js';
+import { S, validationError } from '../api/schema.js';
+import { REDACTED } from '../compile/secrets.js';
+import type { FunctionRecord, FunctionSettings, Store, VersionRecord } from '../store/types.js';
+
+export const RUNTIMES = ['nodejs', 'python', 'cloudfront-js-2.0'] as const;
+
+/** The settings fields shared by create and PATCH (CloudFront/Lambda ranges: spec 4.1). */
+export const SETTINGS_PROPERTIES: Record<string, Schema> = {
+  handler: {
+    type: 'string',
+    minLength: 3,
+    maxLength: 128,
+    pattern: '^[\\w./-]+\\.[A-Za-z_$][\\w$]*$',
+    'x-pattern-text': 'use file.export, e.g. index.handler',
+  },
+  memoryMB: { type: ['integer', 'null'], minimum: 128, maximum: 10_240 },
+  timeoutMs: { type: ['integer', 'null'], minimum: 1, maximum: 900_000 },
+  profile: { type: ['string', 'null'], enum: ['cloudfront', 'relaxed'] },
+  concurrency: { type: ['integer', 'null'], minimum: 1, maximum: 1000 },
+  kvs: {
+    ...S.name('KeyValueStore'),
+    type: ['string', 'null'],
+    description: 'a KeyValueStore name (cloudfront-js-2.0 only)',
+  },
+};
+
+const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+export interface SettingsInput {
+  runtime?: FunctionSettings['runtime'];
+  handler?: string;
+  memoryMB?: number | null;
+  timeoutMs?: number | null;
+  profile?: FunctionSettings['profile'];
+  concurrency?: number | null;
+  kvs?: string | null;
+  env?: Record<string, string | null>;
+  secrets?: Record<string, string | null>;
+}
+
+/** Apply a create/PATCH input to settings; secrets are sealed here and nowhere else. */
+export function applySettings(
+  store: Store,
+  box: SecretBox,
+  base: FunctionSettings,
+  input: SettingsInput,
+): FunctionSettings {
+  const problems: ConfigProblem[] = [];
+  const next: FunctionSettings = { ...base, env: { ...base.env }, secrets: { ...base.secrets } };
+  for (const k of ['handler', 'memoryMB', 'timeoutMs', 'profile', 'concurrency', 'kvs'] as const) {
+    if (input[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = input[k];
+  }
+  for (const [field, target, seal] of [
+    ['env', next.env, (v: string) => v],
+    ['secrets', next.secrets, (v: string) => box.seal(v)],
+  ] as const) {
+    for (const [k, v] of Object.entries(input[field] ?? {})) {
+      if (!ENV_NAME.test(k))
+        problems.push({ path: `$.${field}.${k}`, message: 'names use letters, digits and _, starting with a letter' });
+      else if (v === null) delete target[k];
+      else target[k] = seal(v);
+    }
+  }
+  for (const k of Object.keys(next.env)) {
+    if (k in next.secrets)
+      problems.push({
+        path: `$.secrets.${k}`,
+        message: `${k} is also a plain env var: a name is either env or secret`,
+      });
+  }
+  if (next.kvs !== null) {
+    if (next.runtime !== 'cloudfront-js-2.0')
+      problems.push({ path: '$.kvs', message: 'a KeyValueStore needs runtime cloudfront-js-2.0 (spec 4.2)' });
+    else if (!store.kvs.get(next.kvs))
+      problems.push({ path: '$.kvs', message: `KeyValueStore ${next.kvs} does not exist (POST /api/v1/kvs first)` });
+  }
+  if (problems.length > 0) throw validationError(problems);
+  return next;
+}
+
+export function emptySettings(runtime: FunctionSettings['runtime'], handler: string): FunctionSettings {
+  return {
+    runtime,
+    handler,
+    memoryMB: null,
+    timeoutMs: null,
+    profile: null,
+    concurrency: null,
+    env: {},
+    secrets: {},
+    kvs: null,
+  };
+}
+
+export function versionView(v: VersionRecord) {
+  return {
+    version: v.version,
+    sha256: v.sha256,
+    size: v.size,
+    createdAt: new Date(v.createdAt).toISOString(),
+    description: v.description,
+  };
+}
+
+export function functionView(f: FunctionRecord, versions?: VersionRecord[]) {
+  return {
+    name: f.name,
+    runtime: f.runtime,
+    handler: f.handler,
+    memoryMB: f.memoryMB,
+    timeoutMs: f.timeoutMs,
+    profile: f.profile,
+    concurrency: f.concurrency,
+    kvs: f.kvs,
+    env: f.env,
+    secrets: Object.fromEntries(Object.keys(f.secrets).map((k) => [k, REDACTED])),
+    codeSha256: f.codeSha256,
+    codeSize: f.codeSize,
+    lastModified: new Date(f.updatedAt).toISOString(),
+    ...(versions ? { versions: versions.map(versionView) } : {}),
+    etag: `"r${f.revision}"`,
+  };
+}
+
+export function getFunction(store: Store, name: string): FunctionRecord {
+  const f = store.functions.get(name);
+  if (!f) throw new VergeError('NOT_FOUND', `function ${name} does not exist (GET /api/v1/functions lists them)`);
+  return f;
+}
+
+export function publish(store: Store, f: FunctionRecord, description: string, now: number): VersionRecord {
+  const last = store.functions.versions(f.name).at(-1);
+  const { runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs } = f;
+  const v: VersionRecord = {
+    name: f.name,
+    version: (last?.version ?? 0) + 1,
+    sha256: f.codeSha256,
+    size: f.codeSize,
+    description,
+    createdAt: now,
+    settings: {
+      runtime,
+      handler,
+      memoryMB,
+      timeoutMs,
+      profile,
+      concurrency,
+      env: { ...env },
+      secrets: { ...secrets },
+      kvs,
+    },
+  };
+  store.functions.insertVersion(v);
+  return v;
+}
+
+export function isCff(f: FunctionSettings): boolean {
+  return isCloudFrontFunction(f.runtime);
+}

@@ -1,0 +1,104 @@
+/**
+ * @module control/domain/rollback
+ * Rollback: make the store describe what an earlier snapshot served (distributions, triggers,
+ * KeyValueStore data), so the next snapshot's content equals that one's and later changes build
+ * on it rather than silently undoing it. Refused when a function version the old snapshot used
+ * has since been deleted. Every snapshot is kept, so rolling forward again is another rollback.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DistributionConfig, FunctionConfig } from '../../shared/config/types.js';
+import type { Snapshot } from '../../shared/replication/protocol.js';
+import { VergeError } from '../../shared/errors.js';
+import type { SecretBox } from '../auth/secret-box.js';
+import { DEFAULT_BEHAVIOR, openSnapshot } from '../compile/snapshot.js';
+import type { Store, TriggerRecord } from '../store/types.js';
+
+function stripAssociations(d: DistributionConfig): {
+  config: DistributionConfig;
+  triggers: Omit<TriggerRecord, 'id' | 'revision' | 'createdAt'>[];
+} {
+  const config = structuredClone(d);
+  const triggers: Omit<TriggerRecord, 'id' | 'revision' | 'createdAt'>[] = [];
+  const behaviors = [
+    [DEFAULT_BEHAVIOR, config.defaultCacheBehavior] as const,
+    ...(config.cacheBehaviors ?? []).map((b) => [b.pathPattern, b] as const),
+  ];
+  for (const [behavior, b] of behaviors) {
+    for (const a of b.functionAssociations ?? []) {
+      const f = a.function as FunctionConfig;
+      triggers.push({
+        distributionId: d.id,
+        behavior,
+        eventType: a.eventType,
+        functionName: f.name!,
+        functionVersion: Number(f.version),
+        includeBody: a.includeBody ?? false,
+      });
+    }
+    delete b.functionAssociations;
+  }
+  return { config, triggers };
+}
+
+function restoreKvs(store: Store, s: Snapshot, now: number): void {
+  for (const k of Object.values(s.kvs)) {
+    const blob = store.blobs.get(k.sha256);
+    if (!blob) throw new VergeError('INTERNAL', `KeyValueStore data ${k.sha256} of snapshot ${s.version} is missing`);
+    const data = JSON.parse(blob.data.toString('utf8')) as Record<string, string>;
+    const cur = store.kvs.get(k.name);
+    if (!cur) store.kvs.insert({ name: k.name, data, revision: 1, createdAt: now, updatedAt: now });
+    else if (JSON.stringify(cur.data) !== JSON.stringify(data))
+      store.kvs.update({ ...cur, data, revision: cur.revision + 1, updatedAt: now });
+  }
+}
+
+/** Rewrite the store to snapshot `version`'s content; call inside `App.change`. */
+export function restoreSnapshot(store: Store, box: SecretBox, version: number, now: number): void {
+  const s = openSnapshot(store, box, version);
+  if (!s) throw new VergeError('NOT_FOUND', `snapshot ${version} does not exist (GET /api/v1/deployments lists them)`);
+  const wanted = s.distributions.map(stripAssociations);
+  for (const t of wanted.flatMap((w) => w.triggers)) {
+    if (!store.functions.version(t.functionName, t.functionVersion)) {
+      throw new VergeError(
+        'VALIDATION_FAILED',
+        `snapshot ${version} uses ${t.functionName}:${t.functionVersion}, which has been deleted; it cannot be restored`,
+        {
+          details: {
+            fields: [
+              { path: '$.version', message: `uses deleted function version ${t.functionName}:${t.functionVersion}` },
+            ],
+          },
+        },
+      );
+    }
+  }
+  const keep = new Set(wanted.map((w) => w.config.id));
+  for (const d of store.distributions.list()) {
+    if (keep.has(d.id)) continue;
+    for (const t of store.triggers.list({ distributionId: d.id })) store.triggers.delete(t.id);
+    store.distributions.delete(d.id);
+  }
+  for (const w of wanted) {
+    const cur = store.distributions.get(w.config.id);
+    if (!cur)
+      store.distributions.insert({
+        id: w.config.id,
+        config: w.config,
+        revision: 1,
+        changedIn: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+    else if (JSON.stringify(cur.config) !== JSON.stringify(w.config))
+      store.distributions.update({ ...cur, config: w.config, revision: cur.revision + 1, updatedAt: now });
+    for (const t of store.triggers.list({ distributionId: w.config.id })) store.triggers.delete(t.id);
+    for (const t of w.triggers)
+      store.triggers.replace({
+        ...t,
+        id: `trg_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+        revision: 1,
+        createdAt: now,
+      });
+  }
+  restoreKvs(store, s, now);
+}

@@ -1,0 +1,106 @@
+/**
+ * @module control/domain/triggers
+ * Triggers (Lambda@Edge function associations): `name:version` on a distribution's cache behavior
+ * and event type, checked at attach time the way CloudFront checks an association (spec 3.5,
+ * 4.1, 4.2): numbered versions only, IncludeBody on request events only, CloudFront Functions on
+ * viewer events only, and the package size against the event's limit.
+ */
+import { unzipSync } from 'fflate';
+import type { ConfigProblem } from '../../shared/config/types.js';
+import { INCLUDE_BODY_MESSAGE } from '../../shared/config/validate-behaviors.js';
+import { CONTRACT, type EventType } from '../../shared/lambda-edge/index.js';
+import { PROFILES } from '../../runtime/host/index.js';
+import { validationError } from '../api/schema.js';
+import { DEFAULT_BEHAVIOR } from '../compile/snapshot.js';
+import type { Store, TriggerRecord, VersionRecord } from '../store/types.js';
+import { isCff } from './functions.js';
+
+export interface TriggerInput {
+  distributionId: string;
+  behavior: string;
+  eventType: EventType;
+  function: string;
+  includeBody?: boolean;
+}
+
+export function triggerView(t: TriggerRecord) {
+  return {
+    id: t.id,
+    distributionId: t.distributionId,
+    behavior: t.behavior,
+    eventType: t.eventType,
+    function: `${t.functionName}:${t.functionVersion}`,
+    includeBody: t.includeBody,
+    createdAt: new Date(t.createdAt).toISOString(),
+    etag: `"r${t.revision}"`,
+  };
+}
+
+function codeBytes(store: Store, v: VersionRecord): number {
+  const files = unzipSync(store.blobs.get(v.sha256)!.data);
+  return Object.values(files).reduce((n, f) => n + f.byteLength, 0);
+}
+
+/** Size limits of spec 4.1 (Lambda@Edge, compressed package) and 4.2 (CloudFront Functions, code). */
+function sizeProblem(store: Store, v: VersionRecord, eventType: EventType): string | undefined {
+  const profile = PROFILES[v.settings.profile ?? 'cloudfront'];
+  if (isCff(v.settings)) {
+    const bytes = codeBytes(store, v);
+    const max = profile.cff.codeBytes;
+    return bytes > max
+      ? `The function code size is larger than the maximum allowed size for CloudFront Functions: ${bytes} Max allowed: ${max}`
+      : undefined;
+  }
+  const max = profile.events[eventType].packageBytes;
+  return v.size > max
+    ? `The function code size is larger than the maximum allowed size for functions that are triggered by a CloudFront event: ${v.size} Max allowed: ${max}`
+    : undefined;
+}
+
+/** Check an attach request; returns the version it names. Throws VALIDATION_FAILED naming each field. */
+export function checkTrigger(store: Store, t: TriggerInput): VersionRecord {
+  const problems: ConfigProblem[] = [];
+  const d = store.distributions.get(t.distributionId);
+  if (!d) problems.push({ path: '$.distributionId', message: `distribution ${t.distributionId} does not exist` });
+  else if (
+    t.behavior !== DEFAULT_BEHAVIOR &&
+    !(d.config.cacheBehaviors ?? []).some((b) => b.pathPattern === t.behavior)
+  ) {
+    const known = [DEFAULT_BEHAVIOR, ...(d.config.cacheBehaviors ?? []).map((b) => b.pathPattern)];
+    problems.push({
+      path: '$.behavior',
+      message: `distribution ${d.id} has no cache behavior ${t.behavior} (it has ${known.join(', ')})`,
+    });
+  }
+  const m = /^([A-Za-z0-9_-]{1,64}):(.+)$/.exec(t.function);
+  let v: VersionRecord | undefined;
+  if (!m) problems.push({ path: '$.function', message: 'must be name:version, e.g. auth:3' });
+  else if (!/^\d+$/.test(m[2]!)) {
+    problems.push({
+      path: '$.function',
+      message: `only a numbered version can be attached, not ${m[2]} (publish one first, as Lambda@Edge requires)`,
+    });
+  } else {
+    v = store.functions.version(m[1]!, Number(m[2]));
+    if (!v)
+      problems.push({
+        path: '$.function',
+        message: `${t.function} does not exist (publish it first: POST /api/v1/functions/${m[1]}/publish)`,
+      });
+  }
+  if (t.includeBody && !CONTRACT[t.eventType].includeBodyAllowed)
+    problems.push({ path: '$.includeBody', message: INCLUDE_BODY_MESSAGE });
+  if (v && isCff(v.settings)) {
+    if (!t.eventType.startsWith('viewer-'))
+      problems.push({
+        path: '$.eventType',
+        message: `CloudFront Functions can only be associated with viewer-request or viewer-response events (got ${t.eventType})`,
+      });
+    if (t.includeBody)
+      problems.push({ path: '$.includeBody', message: 'CloudFront Functions cannot read the request body (spec 8.3)' });
+  }
+  const tooBig = v && sizeProblem(store, v, t.eventType);
+  if (tooBig) problems.push({ path: '$.function', message: tooBig });
+  if (problems.length > 0 || !v) throw validationError(problems);
+  return v;
+}

@@ -1,0 +1,148 @@
+/**
+ * @module control/store/sqlite/edge-repos
+ * SQLite repositories for replication state: PoPs, snapshots with their acknowledgements, and
+ * invalidations with theirs.
+ */
+import type Database from 'better-sqlite3';
+import type {
+  AckRecord,
+  InvalidationAckRecord,
+  InvalidationRecord,
+  InvalidationRepo,
+  PopRecord,
+  PopRepo,
+  SnapshotRecord,
+  SnapshotRepo,
+} from '../types.js';
+
+type Row = Record<string, unknown>;
+
+export function popRepo(db: Database.Database): PopRepo {
+  const map = (r: Row): PopRecord => ({
+    id: String(r.id),
+    region: String(r.region),
+    location: r.location === null ? null : String(r.location),
+    edgeVersion: String(r.edge_version),
+    appliedVersion: Number(r.applied_version),
+    lastSeen: Number(r.last_seen),
+    registeredAt: Number(r.registered_at),
+  });
+  return {
+    get: (id) => {
+      const r = db.prepare('SELECT * FROM pops WHERE id = ?').get(id) as Row | undefined;
+      return r && map(r);
+    },
+    list: () => (db.prepare('SELECT * FROM pops ORDER BY id').all() as Row[]).map(map),
+    upsert: (p) =>
+      void db
+        .prepare(
+          `INSERT INTO pops (id, region, location, edge_version, applied_version, last_seen, registered_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET region = excluded.region, location = excluded.location,
+             edge_version = excluded.edge_version, applied_version = excluded.applied_version, last_seen = excluded.last_seen`,
+        )
+        .run(p.id, p.region, p.location, p.edgeVersion, p.appliedVersion, p.lastSeen, p.registeredAt),
+    touch: (id, at) => void db.prepare('UPDATE pops SET last_seen = MAX(last_seen, ?) WHERE id = ?').run(at, id),
+    setApplied: (id, version) => void db.prepare('UPDATE pops SET applied_version = ? WHERE id = ?').run(version, id),
+  };
+}
+
+export function snapshotRepo(db: Database.Database): SnapshotRepo {
+  const map = (r: Row): SnapshotRecord => ({
+    version: Number(r.version),
+    createdAt: Number(r.created_at),
+    checksum: String(r.checksum),
+    reason: String(r.reason),
+    document: String(r.document),
+  });
+  const mapAck = (r: Row): AckRecord => ({
+    version: Number(r.version),
+    pop: String(r.pop),
+    ok: Number(r.ok) === 1,
+    error: r.error === null ? null : String(r.error),
+    at: Number(r.at),
+  });
+  return {
+    latestVersion: () =>
+      Number((db.prepare('SELECT MAX(version) AS v FROM snapshots').get() as { v: number | null }).v ?? 0),
+    get: (version) => {
+      const r = db.prepare('SELECT * FROM snapshots WHERE version = ?').get(version) as Row | undefined;
+      return r && map(r);
+    },
+    list: (limit) => (db.prepare('SELECT * FROM snapshots ORDER BY version DESC LIMIT ?').all(limit) as Row[]).map(map),
+    insert: (s) =>
+      void db
+        .prepare('INSERT INTO snapshots (version, created_at, checksum, reason, document) VALUES (?, ?, ?, ?, ?)')
+        .run(s.version, s.createdAt, s.checksum, s.reason, s.document),
+    putAck: (a) =>
+      void db
+        .prepare(
+          `INSERT INTO snapshot_acks (version, pop, ok, error, at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (version, pop) DO UPDATE SET ok = excluded.ok, error = excluded.error, at = excluded.at`,
+        )
+        .run(a.version, a.pop, a.ok ? 1 : 0, a.error, a.at),
+    acks: (version) =>
+      (db.prepare('SELECT * FROM snapshot_acks WHERE version = ? ORDER BY pop').all(version) as Row[]).map(mapAck),
+  };
+}
+
+export function invalidationRepo(db: Database.Database): InvalidationRepo {
+  const map = (r: Row): InvalidationRecord => ({
+    id: String(r.id),
+    distributionId: String(r.distribution_id),
+    paths: JSON.parse(String(r.paths)) as string[],
+    tags: JSON.parse(String(r.tags)) as string[],
+    createdAt: Number(r.created_at),
+    seq: Number(r.seq),
+  });
+  const get = (id: string): InvalidationRecord | undefined => {
+    const r = db.prepare('SELECT * FROM invalidations WHERE id = ?').get(id) as Row | undefined;
+    return r && map(r);
+  };
+  return {
+    insert: (i) => {
+      db.prepare('INSERT INTO invalidations (id, distribution_id, paths, tags, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        i.id,
+        i.distributionId,
+        JSON.stringify(i.paths),
+        JSON.stringify(i.tags),
+        i.createdAt,
+      );
+      return get(i.id)!;
+    },
+    get,
+    list: (distributionId) =>
+      (distributionId === undefined
+        ? (db.prepare('SELECT * FROM invalidations ORDER BY seq DESC').all() as Row[])
+        : (db
+            .prepare('SELECT * FROM invalidations WHERE distribution_id = ? ORDER BY seq DESC')
+            .all(distributionId) as Row[])
+      ).map(map),
+    unackedSince: (pop, afterSeq) =>
+      (
+        db
+          .prepare(
+            `SELECT * FROM invalidations i WHERE i.seq > ?
+             AND NOT EXISTS (SELECT 1 FROM invalidation_acks a WHERE a.id = i.id AND a.pop = ?) ORDER BY i.seq`,
+          )
+          .all(afterSeq, pop) as Row[]
+      ).map(map),
+    lastSeq: () => Number((db.prepare('SELECT MAX(seq) AS s FROM invalidations').get() as { s: number | null }).s ?? 0),
+    putAck: (a) =>
+      void db
+        .prepare(
+          `INSERT INTO invalidation_acks (id, pop, removed, at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (id, pop) DO UPDATE SET removed = excluded.removed, at = excluded.at`,
+        )
+        .run(a.id, a.pop, a.removed, a.at),
+    acks: (id) =>
+      (db.prepare('SELECT * FROM invalidation_acks WHERE id = ? ORDER BY pop').all(id) as Row[]).map(
+        (r): InvalidationAckRecord => ({
+          id: String(r.id),
+          pop: String(r.pop),
+          removed: Number(r.removed),
+          at: Number(r.at),
+        }),
+      ),
+  };
+}

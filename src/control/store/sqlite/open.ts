@@ -1,0 +1,39 @@
+/**
+ * @module control/store/sqlite/open
+ * `openSqliteStore`: one database file (WAL mode, foreign keys on, a busy timeout so a second
+ * reader never fails at once), migrated to the newest schema, behind the Store interface.
+ */
+import Database from 'better-sqlite3';
+import type { Store } from '../types.js';
+import { blobRepo, distributionRepo, functionRepo, kvsRepo, tokenRepo, triggerRepo } from './config-repos.js';
+import { invalidationRepo, popRepo, snapshotRepo } from './edge-repos.js';
+import { migrate } from './migrate.js';
+import { telemetryRepo } from './telemetry-repo.js';
+
+export function openSqliteStore(file: string, now: number): Store {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, now);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return {
+    tokens: tokenRepo(db),
+    functions: functionRepo(db),
+    blobs: blobRepo(db),
+    distributions: distributionRepo(db),
+    triggers: triggerRepo(db),
+    kvs: kvsRepo(db),
+    pops: popRepo(db),
+    snapshots: snapshotRepo(db),
+    invalidations: invalidationRepo(db),
+    telemetry: telemetryRepo(db),
+    tx: <T>(fn: () => T): T => db.transaction(fn)(),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,277 @@
+/**
+ * @module control/store/types
+ * The control plane's persistence interface. Everything `verge control` knows lives behind it
+ * (DESIGN 4: the control plane keeps no state outside its store), grouped by resource. SQLite
+ * (`./sqlite/`) is the implementation; the methods are synchronous because better-sqlite3 is, and
+ * `tx` makes a group of writes atomic. Times are epoch milliseconds. Nothing is deleted except by
+ * the explicit `delete*` methods (and log/metric retention).
+ */
+import type { DistributionConfig } from '../../shared/config/types.js';
+import type { EventType, FunctionRuntimeKind, LimitProfileName } from '../../shared/lambda-edge/index.js';
+import type { LogRecord, MetricPoint } from '../../shared/replication/protocol.js';
+
+export type TokenKind = 'admin' | 'edge';
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  kind: TokenKind;
+  /** The PoP an edge token is bound to; null for admin tokens. */
+  pop: string | null;
+  /** sha256 (hex) of the token: the token itself is never stored. */
+  hash: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** Function settings that are copied into a version when it is published. */
+export interface FunctionSettings {
+  runtime: FunctionRuntimeKind;
+  handler: string;
+  memoryMB: number | null;
+  timeoutMs: number | null;
+  profile: LimitProfileName | null;
+  concurrency: number | null;
+  env: Record<string, string>;
+  /** Secret values encrypted with the control plane's key (`SecretBox`), never plain text. */
+  secrets: Record<string, string>;
+  /** A KeyValueStore name (CloudFront Functions only). */
+  kvs: string | null;
+}
+
+export interface FunctionRecord extends FunctionSettings {
+  name: string;
+  /** `$LATEST` code: a zip in the blob store. */
+  codeSha256: string;
+  codeSize: number;
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface VersionRecord {
+  name: string;
+  version: number;
+  sha256: string;
+  size: number;
+  description: string;
+  createdAt: number;
+  settings: FunctionSettings;
+}
+
+export interface DistributionRecord {
+  id: string;
+  /** The config without function associations (those are triggers). */
+  config: DistributionConfig;
+  revision: number;
+  /** The snapshot version that carried this distribution's last change (0 = none yet). */
+  changedIn: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface TriggerRecord {
+  id: string;
+  distributionId: string;
+  /** A cache behavior's pathPattern, or `default`. */
+  behavior: string;
+  eventType: EventType;
+  functionName: string;
+  functionVersion: number;
+  includeBody: boolean;
+  revision: number;
+  createdAt: number;
+}
+
+export interface KvsRecord {
+  name: string;
+  data: Record<string, string>;
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface PopRecord {
+  id: string;
+  region: string;
+  location: string | null;
+  edgeVersion: string;
+  /** The newest snapshot the PoP acknowledged as applied (0 = none). */
+  appliedVersion: number;
+  lastSeen: number;
+  registeredAt: number;
+}
+
+export interface SnapshotRecord {
+  version: number;
+  createdAt: number;
+  checksum: string;
+  reason: string;
+  /** The Snapshot JSON as stored: secret values stay encrypted (`SecretBox`) until served to an edge. */
+  document: string;
+}
+
+export interface AckRecord {
+  version: number;
+  pop: string;
+  ok: boolean;
+  error: string | null;
+  at: number;
+}
+
+export interface InvalidationRecord {
+  id: string;
+  distributionId: string;
+  paths: string[];
+  tags: string[];
+  createdAt: number;
+  /** Insertion order, so a watcher can ask for "everything after the one I saw". */
+  seq: number;
+}
+
+export interface InvalidationAckRecord {
+  id: string;
+  pop: string;
+  removed: number;
+  at: number;
+}
+
+export interface StoredLogRecord extends LogRecord {
+  id: number;
+}
+
+export interface LogFilter {
+  function?: string;
+  version?: string;
+  distribution?: string;
+  pop?: string;
+  status?: number;
+  requestId?: string;
+  type?: LogRecord['type'];
+  since?: number;
+  until?: number;
+  /** Only records with an id above this (tail). */
+  afterId?: number;
+  limit: number;
+}
+
+export interface StoredMetricPoint extends MetricPoint {
+  pop: string;
+}
+
+export interface MetricFilter {
+  kind: MetricPoint['kind'];
+  since: number;
+  until: number;
+  pop?: string;
+  /** Every label given must match. */
+  labels: Record<string, string>;
+}
+
+export interface TokenRepo {
+  insert(t: TokenRecord): void;
+  byHash(hash: string): TokenRecord | undefined;
+  get(id: string): TokenRecord | undefined;
+  list(): TokenRecord[];
+  revoke(id: string, at: number): void;
+}
+
+export interface FunctionRepo {
+  get(name: string): FunctionRecord | undefined;
+  list(): FunctionRecord[];
+  insert(f: FunctionRecord): void;
+  update(f: FunctionRecord): void;
+  /** Removes the function and its versions (their bundles stay: snapshots refer to them). */
+  delete(name: string): void;
+  versions(name: string): VersionRecord[];
+  version(name: string, version: number): VersionRecord | undefined;
+  insertVersion(v: VersionRecord): void;
+}
+
+export interface BlobRepo {
+  /** Content-addressed: a second put of the same sha256 is a no-op. */
+  put(sha256: string, kind: 'bundle' | 'kvs', data: Uint8Array): void;
+  get(sha256: string): { kind: 'bundle' | 'kvs'; data: Buffer } | undefined;
+}
+
+export interface DistributionRepo {
+  get(id: string): DistributionRecord | undefined;
+  list(): DistributionRecord[];
+  insert(d: DistributionRecord): void;
+  update(d: DistributionRecord): void;
+  delete(id: string): void;
+  setChangedIn(id: string, version: number): void;
+}
+
+export interface TriggerRepo {
+  get(id: string): TriggerRecord | undefined;
+  list(filter?: { distributionId?: string; functionName?: string }): TriggerRecord[];
+  /** Inserts, first deleting the trigger with the same distribution + behavior + event type. */
+  replace(t: TriggerRecord): TriggerRecord | undefined;
+  delete(id: string): void;
+}
+
+export interface KvsRepo {
+  get(name: string): KvsRecord | undefined;
+  list(): KvsRecord[];
+  insert(k: KvsRecord): void;
+  update(k: KvsRecord): void;
+  delete(name: string): void;
+}
+
+export interface PopRepo {
+  get(id: string): PopRecord | undefined;
+  list(): PopRecord[];
+  upsert(p: PopRecord): void;
+  touch(id: string, at: number): void;
+  setApplied(id: string, version: number): void;
+}
+
+export interface SnapshotRepo {
+  latestVersion(): number;
+  get(version: number): SnapshotRecord | undefined;
+  /** Newest first. */
+  list(limit: number): SnapshotRecord[];
+  insert(s: SnapshotRecord): void;
+  putAck(a: AckRecord): void;
+  acks(version: number): AckRecord[];
+}
+
+export interface InvalidationRepo {
+  /** Assigns `seq`. */
+  insert(i: Omit<InvalidationRecord, 'seq'>): InvalidationRecord;
+  get(id: string): InvalidationRecord | undefined;
+  list(distributionId?: string): InvalidationRecord[];
+  /** Invalidations with seq above `afterSeq` that `pop` has not acknowledged, oldest first. */
+  unackedSince(pop: string, afterSeq: number): InvalidationRecord[];
+  lastSeq(): number;
+  putAck(a: InvalidationAckRecord): void;
+  acks(id: string): InvalidationAckRecord[];
+}
+
+export interface TelemetryRepo {
+  /** Records a batch id; false when it was seen before (the batch is a duplicate). */
+  claimBatch(batchId: string, kind: 'logs' | 'metrics', pop: string, at: number): boolean;
+  insertLogs(records: readonly LogRecord[]): void;
+  queryLogs(f: LogFilter): StoredLogRecord[];
+  insertPoints(pop: string, points: readonly MetricPoint[]): void;
+  queryPoints(f: MetricFilter): StoredMetricPoint[];
+  /** Deletes log records, metric points and batch ids older than `before`; returns the count. */
+  prune(before: number): number;
+}
+
+export interface Store {
+  tokens: TokenRepo;
+  functions: FunctionRepo;
+  blobs: BlobRepo;
+  distributions: DistributionRepo;
+  triggers: TriggerRepo;
+  kvs: KvsRepo;
+  pops: PopRepo;
+  snapshots: SnapshotRepo;
+  invalidations: InvalidationRepo;
+  telemetry: TelemetryRepo;
+  /** Runs `fn` atomically: every write in it lands, or none does. */
+  tx<T>(fn: () => T): T;
+  close(): void;
+}
