@@ -70,6 +70,15 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
     );
     return run(ctx, txn, res, 'synth');
   }
+  // RFC 9112 3.2: origin-form (`/path`) or absolute-form (`http://host/path`); anything else
+  // (`x`, `*`, authority-form) would otherwise be turned into a path and forwarded.
+  if (!rawUrl.startsWith('/') && !/^https?:\/\//i.test(rawUrl)) {
+    txn.error = new VergeError(
+      'REQUEST_MALFORMED',
+      `the request target "${rawUrl.slice(0, 64)}" is not a path or an http(s) URL`,
+    );
+    return run(ctx, txn, res, 'synth');
+  }
   const hostError = hostProblem(txn);
   if (hostError) {
     txn.error = new VergeError('REQUEST_MALFORMED', hostError);
