@@ -86,6 +86,17 @@ describe('Host (RFC 9112 3.2)', () => {
   });
 });
 
+test('request targets that are neither a path nor an http(s) URL → 400', async () => {
+  const before = origin.requests.length;
+  for (const target of ['x', '*', 'test.local:80', 'ftp://test.local/f']) {
+    const method = target === '*' ? 'OPTIONS' : 'GET';
+    const r = await rawRequest(te.url, `${method} ${target} HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\n\r\n`);
+    assert.equal(r.status, 400, target);
+    assert.ok(r.headers['x-verge-request-id'], target);
+  }
+  assert.equal(origin.requests.length, before);
+});
+
 describe('HEAD, pipelining, 100-continue', () => {
   test('HEAD carries the GET Content-Length, cached or forwarded as HEAD', async () => {
     const fwd = await rawRequest(te.url, 'HEAD /api/head HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\n\r\n');
