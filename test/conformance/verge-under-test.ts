@@ -88,8 +88,11 @@ export async function startConformanceEdge(originPort: number): Promise<Conforma
   return {
     url: edge.url,
     async close() {
-      await edge.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await edge.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }
