@@ -1,0 +1,113 @@
+/**
+ * Replication, the happy path (DESIGN section 4), with the real control plane and three managed
+ * edges: a trigger attaching a published version reaches every PoP (each serves the function's
+ * effect, the distribution turns Deployed, every PoP acked the snapshot); a new version replaces
+ * it everywhere; an invalidation reaches every PoP (each acks, the objects are gone); function
+ * logs and access logs from every PoP land in the control plane's log store.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startOrigin, type ScriptedOrigin } from '../harness/origin.js';
+import {
+  publishTagger,
+  shopDistribution,
+  startWorld,
+  taggerSource,
+  until,
+  type World,
+} from '../harness/replication.js';
+
+const POPS = ['p1', 'p2', 'p3'];
+
+describe('replication to three PoPs', () => {
+  let world: World;
+  let origin: ScriptedOrigin;
+
+  before(async () => {
+    origin = await startOrigin({ '/item': { headers: { 'cache-control': 'max-age=600' }, body: 'item' } });
+    world = await startWorld({ pops: POPS });
+    await world.api('POST', '/distributions', shopDistribution(origin.port));
+  });
+  after(async () => {
+    await world?.close();
+    await origin?.close();
+  });
+
+  const fnOnAll = async (tag: string) => {
+    const seen = await Promise.all(POPS.map((p) => world.get(p, '/item').then((r) => r.headers['x-fn'])));
+    return seen.every((v) => v === tag);
+  };
+
+  test('an attached version is served by every PoP and the distribution turns Deployed', async () => {
+    const v = await publishTagger(world.api, 'tagger', taggerSource('one'));
+    await world.api('POST', '/triggers', {
+      distributionId: 'shop',
+      behavior: 'default',
+      eventType: 'viewer-response',
+      function: `tagger:${v}`,
+    });
+    await until('every PoP serving version one', () => fnOnAll('one'));
+    await until(
+      'Deployed',
+      async () => (await world.api<{ status: string }>('GET', '/distributions/shop')).status === 'Deployed',
+    );
+    const d = await world.api<{ status: string; pending: string[] }>('GET', '/distributions/shop');
+    assert.deepEqual(d.pending, []);
+    const deployments = await world.api<{ items: Array<{ version: number; acks: Record<string, { ok: boolean }> }> }>(
+      'GET',
+      '/deployments',
+    );
+    const latest = deployments.items[0]!;
+    assert.deepEqual(Object.keys(latest.acks).sort(), POPS);
+    assert.ok(Object.values(latest.acks).every((a) => a.ok));
+    for (const p of POPS) assert.equal(world.edges.get(p)!.sync.appliedVersion, latest.version);
+  });
+
+  test('a new version replaces the old one on every PoP', async () => {
+    const v = await publishTagger(world.api, 'tagger', taggerSource('two'));
+    await world.api('POST', '/triggers', {
+      distributionId: 'shop',
+      behavior: 'default',
+      eventType: 'viewer-response',
+      function: `tagger:${v}`,
+    });
+    await until('every PoP serving version two', () => fnOnAll('two'));
+  });
+
+  test('an invalidation reaches every PoP: each acks and misses afterwards', async () => {
+    for (const p of POPS) {
+      await world.get(p, '/item');
+      assert.equal((await world.get(p, '/item')).headers['x-cache'], 'Hit from verge');
+    }
+    const inv = await world.api<{ id: string }>('POST', '/invalidations', { distributionId: 'shop', paths: ['/item'] });
+    await until(
+      'invalidation Completed',
+      async () => (await world.api<{ status: string }>('GET', `/invalidations/${inv.id}`)).status === 'Completed',
+    );
+    const done = await world.api<{ pops: Record<string, { status: string; removed: number }> }>(
+      'GET',
+      `/invalidations/${inv.id}`,
+    );
+    assert.deepEqual(Object.keys(done.pops).sort(), POPS);
+    for (const p of POPS) assert.equal(done.pops[p]!.removed, 1, `PoP ${p} removed the object`);
+    for (const p of POPS) assert.equal((await world.get(p, '/item')).headers['x-cache'], 'Miss from verge');
+  });
+
+  test('function logs and access logs from every PoP reach the control plane', async () => {
+    await until('function logs from all PoPs', async () => {
+      const logs = await world.api<{ items: Array<{ pop: string; type: string; message: string }> }>(
+        'GET',
+        '/logs?function=tagger&limit=200',
+      );
+      const pops = new Set(
+        logs.items.filter((l) => l.type === 'function' && l.message === 'tagged two').map((l) => l.pop),
+      );
+      return POPS.every((p) => pops.has(p));
+    });
+    const access = await world.api<{ items: Array<{ pop: string; status: number }> }>(
+      'GET',
+      '/logs?type=access&distribution=shop&limit=500',
+    );
+    assert.deepEqual([...new Set(access.items.map((l) => l.pop))].sort(), POPS);
+  });
+});
