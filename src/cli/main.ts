@@ -20,6 +20,7 @@ import { POPS_HELP, popsCommand } from './cmd-pops.js';
 import { TOKENS_HELP, tokensCommand } from './cmd-tokens.js';
 import { APPLY_HELP, applyCommand } from './cmd-apply.js';
 import { LOGIN_HELP, loginCommand } from './cmd-login.js';
+import { CONTROL_HELP, controlCommand } from './control-command.js';
 
 const HELP = `verge: a self-hosted CDN with programmable edges (CloudFront + Lambda@Edge on your servers)
 
@@ -67,6 +68,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   tokens: { run: tokensCommand, help: TOKENS_HELP },
   apply: { run: applyCommand, help: APPLY_HELP },
   login: { run: loginCommand, help: LOGIN_HELP },
+  control: { run: controlCommand, help: CONTROL_HELP },
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,76 @@
+/**
+ * @module cli/control-command
+ * `verge control`: the control plane alone (REST API, replication server, log and metric
+ * collector, and the console when built). Prints the URL and, on the first start, the admin
+ * token once (it is also in <data-dir>/admin-token, mode 0600). SIGINT/SIGTERM stop it cleanly.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createLogger, print } from '../shared/log.js';
+import { ADMIN_TOKEN_FILE, startControl } from '../control/index.js';
+import { intOption, parse } from './args.js';
+import { parseDuration } from '../control/api/routes/telemetry.js';
+import { UsageError } from './args.js';
+
+export const CONTROL_HELP = `verge control [options]
+
+Runs the control plane: the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json), the
+replication server edges watch, the log and metric collector, and the web console at /.
+
+  --port N              port (default 8080)
+  --host ADDR           address to listen on (default 127.0.0.1)
+  --data-dir DIR        state: SQLite database, secret key, admin token (default .verge)
+  --log-retention D     keep logs and metrics this long: 7d (default), 12h, 90m
+  --console-dir DIR     the built web console to serve at / (default console/dist when present)
+  --log-level L         debug | info (default) | warn | error
+`;
+
+export async function controlCommand(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'log-retention': { type: 'string' },
+    'console-dir': { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean' },
+  });
+  if (values.help) return print(CONTROL_HELP);
+  const level = values['log-level'] ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw new UsageError('--log-level must be debug, info, warn or error');
+  let retention: number | undefined;
+  try {
+    retention =
+      values['log-retention'] === undefined ? undefined : parseDuration(values['log-retention'], 'log-retention', 0);
+  } catch {
+    throw new UsageError('--log-retention must be a duration such as 7d, 12h or 90m');
+  }
+  const dataDir = resolve(values['data-dir'] ?? '.verge');
+  const consoleDir = values['console-dir'] ?? (existsSync('console/dist/index.html') ? 'console/dist' : undefined);
+  const control = await startControl({
+    port: intOption(values.port, '--port', 8080),
+    host: values.host ?? '127.0.0.1',
+    dataDir,
+    logger: createLogger({ level: level as 'info' }),
+    ...(retention !== undefined ? { logRetentionMs: retention } : {}),
+    ...(consoleDir ? { consoleDir: resolve(consoleDir) } : {}),
+  });
+  print(`control plane  ${control.url}  (API ${control.url}/api/v1, OpenAPI ${control.url}/api/v1/openapi.json)`);
+  print(`data           ${dataDir}`);
+  if (control.adminToken) {
+    print(`admin token    ${control.adminToken}`);
+    print(`               shown once; also in ${join(dataDir, ADMIN_TOKEN_FILE)} (mode 0600)`);
+  } else {
+    print(`admin token    in ${join(dataDir, ADMIN_TOKEN_FILE)}`);
+  }
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void control.close().then(done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
