@@ -172,7 +172,9 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     );
   }
 
-  const hostForUrl = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const bare = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  // An IPv6 literal needs brackets in a URL (RFC 3986 3.2.2).
+  const hostForUrl = bare.includes(':') ? `[${bare}]` : bare;
   const edge: Edge = {
     url: `http://${hostForUrl}:${(http.address() as AddressInfo).port}`,
     httpsUrl: https ? `https://${hostForUrl}:${(https.address() as AddressInfo).port}` : null,
