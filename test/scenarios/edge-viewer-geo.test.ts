@@ -43,6 +43,12 @@ const DEVICE_HEADERS = [
 let origin: ScriptedOrigin;
 let te: TestEdge;
 let dir: string;
+const orp = (name: string, list: string[]) => ({
+  name,
+  headers: { whitelist: list },
+  cookies: 'none',
+  queryStrings: 'none',
+});
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'verge-geo-'));
@@ -65,12 +71,6 @@ before(async () => {
   );
   origin = await startOrigin({
     '*': (req) => ({ headers: { 'cache-control': 'max-age=600' }, body: `at ${req.path}` }),
-  });
-  const orp = (name: string, list: string[]) => ({
-    name,
-    headers: { whitelist: list },
-    cookies: 'none',
-    queryStrings: 'none',
   });
   te = await startTestEdge({
     geoOverrides: overrides,
@@ -191,6 +191,40 @@ test('connection headers: viewer address with port, header count and order', asy
   // The viewer's names as sent, in order: the two test headers keep their relative order and case.
   assert.ok(order.indexOf('X-First') >= 0 && order.indexOf('X-First') < order.indexOf('x-second'), order.join(':'));
   assert.equal(seen.headers['x-first'], undefined, 'the policy forwards no viewer header');
+});
+
+test('a viewer outside every override (IPv6 loopback, no database) gets no geo headers, only device ones', async () => {
+  const v6 = await startTestEdge({
+    host: '::1',
+    geoOverrides: join(dir, 'geo.json'),
+    configs: [
+      distribution(origin.port, {
+        defaultCacheBehavior: {
+          targetOriginId: 'o1',
+          cachePolicy: 'CachingDisabled',
+          originRequestPolicy: orp('v6', [
+            'CloudFront-Viewer-Country',
+            'CloudFront-Viewer-City',
+            'CloudFront-Is-Mobile-Viewer',
+          ]),
+        },
+      }),
+    ],
+  });
+  let closed = false;
+  try {
+    assert.match(v6.url, /^http:\/\/\[::1\]:\d+$/);
+    const r = await v6.get('/v6/a', { headers: { 'user-agent': IPHONE } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(cfHeadersAt('/v6/a'), { 'cloudfront-is-mobile-viewer': 'true' });
+    // close() flushes the batched access log.
+    await v6.close();
+    closed = true;
+    const line = v6.accessLog.find((l) => l['cs-uri-stem'] === '/v6/a');
+    assert.equal(line?.['c-ip'], '::1');
+  } finally {
+    if (!closed) await v6.close();
+  }
 });
 
 describe('device headers from User-Agent', () => {
