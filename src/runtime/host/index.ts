@@ -29,6 +29,7 @@ import { resolveLimits, type FunctionLimits } from './limits.js';
 import { buildCffPackage, buildLambdaPackage } from './package.js';
 import { stackRemapper } from './source-map.js';
 import { MESSAGES, validateLambdaResult } from './validate.js';
+import { withPython } from '../python/index.js';
 
 export { PROFILES, resolveLimits } from './limits.js';
 
@@ -268,8 +269,13 @@ async function invokeLoaded(f: Loaded, input: InvokeInput, clock: Clock): Promis
   return { ok: true, kind: v.kind, value: v.value, ...common, ...cu, ...(originOverride ? { originOverride } : {}) };
 }
 
-/** The isolated-vm FunctionRuntime. */
+/** The FunctionRuntime for every kind: python sources go to runtime/python, the rest to isolated-vm. */
 export function createFunctionRuntime(opts: RuntimeOptions = {}): FunctionRuntime {
+  return withPython(createIsolateRuntime(opts), opts);
+}
+
+/** The isolated-vm FunctionRuntime. */
+function createIsolateRuntime(opts: RuntimeOptions = {}): FunctionRuntime {
   const o: Options = {
     clock: opts.clock ?? systemClock,
     logger: opts.logger ?? silentLogger,

@@ -1,0 +1,210 @@
+/**
+ * @module runtime/python/interpreter
+ * One sandboxed Python interpreter process (see sandbox.ts) seen from the host: start it from the
+ * memory snapshot, give it a function (`init`: package files over IPC, handler, environment),
+ * run events on it one at a time, and kill it. A timeout cannot be interrupted from inside a
+ * single-threaded interpreter, so the host SIGKILLs the process (the pool replaces it).
+ * Out of memory shows as Python's MemoryError under the prlimit cap; without prlimit the host
+ * watches the process's RSS and kills it past the cap.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
+import type { Logger } from '../../shared/log.js';
+import { hostFetch, type FetchCall, type FetchLimits } from './host-fetch.js';
+import { sandboxCaps, snapshotFile, spawnInterpreter } from './sandbox.js';
+
+export type Outcome =
+  | { kind: 'ok'; json: string }
+  | { kind: 'error'; message: string }
+  | { kind: 'timeout' }
+  | { kind: 'oom' }
+  | { kind: 'crash'; message: string };
+
+export interface LogSink {
+  (level: FunctionLogLine['level'], message: string, time: number): void;
+}
+
+interface ChildMessage {
+  t: string;
+  level?: string;
+  message?: string;
+  time?: number;
+  body?: string;
+  result?: string;
+}
+
+const LEVELS = new Set(['log', 'info', 'warn', 'error', 'debug']);
+/** Booting from the snapshot is ~150 ms on a quiet machine; a loaded host can be 20x slower. */
+const BOOT_TIMEOUT_MS = 60_000;
+
+export interface StartOptions {
+  dataMB: number;
+  logger?: Logger;
+}
+
+export class Interpreter {
+  readonly #child: ChildProcess;
+  readonly #dataMB: number;
+  #buf = '';
+  #stderr = '';
+  #dead = false;
+  #exitWaiter: ((why: string) => void) | undefined;
+  #waiter: ((m: ChildMessage) => void) | undefined;
+  #log: LogSink = () => {};
+  #fetchLimits: FetchLimits = { timeoutMs: 30_000, maxBytes: 6 * 1024 * 1024 };
+  #deadlineAt = 0;
+
+  private constructor(child: ChildProcess, dataMB: number) {
+    this.#child = child;
+    this.#dataMB = dataMB;
+    child.stdio[4]!.on('data', (d: Buffer) => this.#onData(String(d)));
+    child.stderr!.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + String(d)).slice(-2000)));
+    child.on('exit', (code, sig) => {
+      this.#dead = true;
+      const why = sig ? `signal ${sig}` : `exit code ${code}`;
+      this.#exitWaiter?.(why);
+    });
+    child.on('error', () => (this.#dead = true));
+    for (const s of [...child.stdio].slice(2)) s?.on('error', () => {});
+  }
+
+  /** Spawn a new interpreter from the snapshot and wait until it is ready for `init`. */
+  static async start(o: StartOptions): Promise<Interpreter> {
+    const snapshot = await snapshotFile(o.logger);
+    const it = new Interpreter(spawnInterpreter({ snapshot, dataMB: o.dataMB, ...(o.logger ? { logger: o.logger } : {}) }), o.dataMB);
+    const m = await it.#next(BOOT_TIMEOUT_MS);
+    if (m.t !== 'ready') {
+      it.kill();
+      throw new Error(`the Python interpreter did not start: ${m.message ?? m.t}`);
+    }
+    return it;
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  kill(): void {
+    this.#dead = true;
+    this.#child.kill('SIGKILL');
+  }
+
+  #onData(s: string): void {
+    this.#buf += s;
+    let nl: number;
+    while ((nl = this.#buf.indexOf('\n')) >= 0) {
+      const line = this.#buf.slice(0, nl);
+      this.#buf = this.#buf.slice(nl + 1);
+      let m: ChildMessage;
+      try {
+        m = JSON.parse(line) as ChildMessage;
+      } catch {
+        continue;
+      }
+      if (m.t === 'log') {
+        const level = LEVELS.has(m.level!) ? (m.level as FunctionLogLine['level']) : 'log';
+        this.#log(level, m.message ?? '', m.time ?? Date.now());
+      } else if (m.t === 'call') this.#answer(m.body ?? '');
+      else {
+        const w = this.#waiter;
+        this.#waiter = undefined;
+        w?.(m);
+      }
+    }
+  }
+
+  /** A synchronous call from Python (urlopen): the interpreter blocks on fd 5 until we answer. */
+  #answer(body: string): void {
+    let call: FetchCall;
+    try {
+      call = JSON.parse(body) as FetchCall;
+    } catch {
+      return this.#reply({ error: 'bad host call' });
+    }
+    const remaining = Math.max(1, this.#deadlineAt - Date.now());
+    const limits = { ...this.#fetchLimits, timeoutMs: Math.min(this.#fetchLimits.timeoutMs, remaining) };
+    void hostFetch(call, limits).then((a) => this.#reply(a));
+  }
+
+  #reply(answer: unknown): void {
+    if (this.#dead) return;
+    (this.#child.stdio as unknown as NodeJS.WritableStream[])[5]!.write(JSON.stringify(answer) + "\n");
+  }
+
+  /** The next non-log message, or a synthetic `exit`/`timeout` one. */
+  #next(timeoutMs: number): Promise<ChildMessage> {
+    if (this.#dead) return Promise.resolve({ t: 'exit', message: this.#stderr.trim() || 'the process is gone' });
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (m: ChildMessage) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (watch) clearInterval(watch);
+        this.#waiter = undefined;
+        this.#exitWaiter = undefined;
+        resolve(m);
+      };
+      const timer = setTimeout(() => finish({ t: 'timeout' }), timeoutMs);
+      const watch = sandboxCaps().prlimit ? undefined : setInterval(() => void this.#checkRss(finish), 50);
+      this.#waiter = finish;
+      this.#exitWaiter = (why) => finish({ t: 'exit', message: `${why} ${this.#stderr.trim()}`.trim() });
+    });
+  }
+
+  /** Without prlimit: the RSS watch is the memory cap. */
+  async #checkRss(finish: (m: ChildMessage) => void): Promise<void> {
+    const status = await readFile(`/proc/${this.#child.pid}/status`, 'utf8').catch(() => '');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    if (kb > this.#dataMB * 1024) finish({ t: 'oom' });
+  }
+
+  /** Load the function into this interpreter (Lambda's init phase). Returns an error text or null. */
+  async init(
+    p: { files: Record<string, Uint8Array>; handler: string; env: Record<string, string>; fetch: FetchLimits },
+    timeoutMs: number,
+    log: LogSink,
+  ): Promise<string | null> {
+    this.#fetchLimits = p.fetch;
+    this.#log = log;
+    this.#deadlineAt = Date.now() + timeoutMs;
+    this.#child.send({ t: 'init', files: p.files, handler: p.handler, env: p.env });
+    const m = await this.#next(timeoutMs);
+    this.#log = () => {};
+    if (m.t === 'init-done') {
+      const r = JSON.parse(m.result!) as { ok?: true; error?: string };
+      return r.error ?? null;
+    }
+    this.kill();
+    if (m.t === 'timeout') return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds (init)`;
+    if (m.t === 'oom') return 'Runtime exited: out of memory';
+    return `Runtime exited: ${m.message ?? m.t}`;
+  }
+
+  /** Run one event. Anything but `ok`/`error` leaves the interpreter dead (the pool replaces it). */
+  async invoke(eventJson: string, meta: Record<string, unknown>, timeoutMs: number, log: LogSink): Promise<Outcome> {
+    this.#log = log;
+    this.#deadlineAt = Date.now() + timeoutMs;
+    this.#child.send({ t: 'invoke', event: eventJson, meta: { ...meta, remainingMs: timeoutMs } });
+    const m = await this.#next(timeoutMs);
+    this.#log = () => {};
+    if (m.t === 'result') {
+      const r = JSON.parse(m.result!) as { json?: string; error?: string; kind?: string };
+      if (r.json !== undefined) return { kind: 'ok', json: r.json };
+      if (r.kind === 'oom') {
+        this.kill();
+        return { kind: 'oom' };
+      }
+      return { kind: 'error', message: r.error ?? 'unknown error' };
+    }
+    this.kill();
+    if (m.t === 'timeout') return { kind: 'timeout' };
+    if (m.t === 'oom') return { kind: 'oom' };
+    return { kind: 'crash', message: m.message ?? m.t };
+  }
+}

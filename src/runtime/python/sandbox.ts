@@ -1,0 +1,163 @@
+/**
+ * @module runtime/python/sandbox
+ * How a Python interpreter process is started, locked down (deps.md section 4's recipe that held):
+ * a separate `node` process under the permission model, allowed to read only the Pyodide folder,
+ * the guest folder and the memory snapshot; an empty environment; its own network namespace
+ * (`unshare -n`: no network at all, not even loopback); a separate uid when we run as root (so
+ * `process.kill` cannot reach the host's processes); and a data-segment cap (`prlimit --data`)
+ * under which a growing WebAssembly heap fails with Python's MemoryError instead of eating the
+ * host. Missing tools are logged once and the remaining layers still apply.
+ *
+ * Also owns the memory snapshot (loadPyodide `_makeSnapshot` / `_loadSnapshot`, deps.md section 4):
+ * made once in a sandboxed child, cached on disk, read by every new interpreter.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VergeError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+
+export const GUEST_DIR = fileURLToPath(new URL('./guest/', import.meta.url));
+export const RUNNER = join(GUEST_DIR, 'runner.mjs');
+
+/** Memory an interpreter needs before user code runs (Pyodide's heap plus Node's), measured ~180 MB RSS. */
+export const BASE_DATA_MB = 384;
+const NOBODY = 65534;
+
+export interface SandboxCaps {
+  unshare: boolean;
+  prlimit: boolean;
+  setpriv: boolean;
+}
+
+let caps: SandboxCaps | undefined;
+let warned = false;
+
+function works(cmd: string, args: string[]): boolean {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 10_000 });
+  return r.status === 0;
+}
+
+/** Which isolation layers this host allows (probed once). */
+export function sandboxCaps(logger?: Logger): SandboxCaps {
+  if (!caps) {
+    const root = process.getuid?.() === 0;
+    caps = {
+      unshare: works('unshare', ['-n', 'true']),
+      prlimit: works('prlimit', ['--data=1073741824', '--', 'true']),
+      setpriv: root && works('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', 'true']),
+    };
+  }
+  if (!warned && logger) {
+    warned = true;
+    if (!caps.unshare)
+      logger.log('warn', 'python sandbox: unshare -n is not permitted here; interpreters keep the permission model but share the host network');
+    if (!caps.prlimit) logger.log('warn', 'python sandbox: prlimit is unavailable; memory is capped by watching RSS only');
+  }
+  return caps;
+}
+
+let pyodideDirCache: string | undefined;
+export function pyodideDir(): string {
+  if (!pyodideDirCache) {
+    const require = createRequire(import.meta.url);
+    try {
+      pyodideDirCache = dirname(require.resolve('pyodide/package.json'));
+    } catch {
+      throw new VergeError('FUNCTION_LOAD_ERROR', 'Python functions need the pyodide package (npm install pyodide@314.0.7)');
+    }
+  }
+  return pyodideDirCache;
+}
+
+export interface SpawnOptions {
+  snapshot: string | '--make-snapshot';
+  /** Data-segment cap in MB (prlimit --data). */
+  dataMB: number;
+  logger?: Logger;
+}
+
+/** Start one interpreter process: stdio fd 3 IPC (commands), fd 4 its output, fd 5 sync answers. */
+export function spawnInterpreter(o: SpawnOptions): ChildProcess {
+  const c = sandboxCaps(o.logger);
+  const dir = pyodideDir();
+  const reads = [`--allow-fs-read=${dir}/*`, `--allow-fs-read=${GUEST_DIR}*`];
+  if (o.snapshot !== '--make-snapshot') reads.push(`--allow-fs-read=${o.snapshot}`);
+  const node = [
+    process.execPath,
+    '--experimental-permission',
+    ...reads,
+    '--no-warnings',
+    '--max-old-space-size=128',
+    RUNNER,
+    dir,
+    o.snapshot,
+  ];
+  const prefix: string[] = [];
+  if (c.prlimit) prefix.push('prlimit', `--data=${o.dataMB * 1024 * 1024}`, '--');
+  if (c.unshare) prefix.push('unshare', '-n');
+  if (c.setpriv) prefix.push('setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--');
+  const argv = [...prefix, ...node];
+  return spawn(argv[0]!, argv.slice(1), {
+    env: {},
+    cwd: GUEST_DIR,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe', 'pipe'],
+    serialization: 'advanced',
+  });
+}
+
+function snapshotKey(): string {
+  const h = createHash('sha256');
+  h.update(readFileSync(join(pyodideDir(), 'package.json')));
+  h.update(readFileSync(RUNNER));
+  h.update(readFileSync(join(GUEST_DIR, 'shim.py')));
+  h.update(process.version);
+  return h.digest('hex').slice(0, 16);
+}
+
+let snapshotPromise: Promise<string> | undefined;
+
+/** The cached memory snapshot's path, making it (about 2 s on a quiet machine) when missing. */
+export function snapshotFile(logger?: Logger): Promise<string> {
+  snapshotPromise ??= makeSnapshot(logger).catch((e) => {
+    snapshotPromise = undefined;
+    throw e;
+  });
+  return snapshotPromise;
+}
+
+async function makeSnapshot(logger?: Logger): Promise<string> {
+  const dir = join(tmpdir(), 'verge-pyodide');
+  const file = join(dir, `${snapshotKey()}.snap`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const child = spawnInterpreter({ snapshot: '--make-snapshot', dataMB: BASE_DATA_MB * 2, ...(logger ? { logger } : {}) });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + String(d)).slice(-4000)));
+  const data = await new Promise<Uint8Array>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('making the Pyodide snapshot took over 120 s'));
+    }, 120_000);
+    child.on('message', (m: { t: string; data: Uint8Array }) => {
+      if (m.t === 'snapshot') {
+        clearTimeout(timer);
+        resolve(m.data);
+      }
+    });
+    child.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`the snapshot process exited (${code ?? sig}): ${stderr.trim()}`));
+    });
+  });
+  child.kill('SIGKILL');
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data, { mode: 0o644 });
+  renameSync(tmp, file);
+  logger?.log('info', 'python: memory snapshot made', { file, bytes: data.byteLength });
+  return file;
+}
