@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import { createApp, type App } from './app.js';
@@ -34,6 +35,9 @@ export const DEFAULT_LOG_RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 const API_VERSION = '1.0.0';
 
+/** Where `vite build` puts the console (console/vite.config.ts), from this file's place in the package. */
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
+
 export interface ControlOptions {
   /** Default 8080; 0 picks a free port. */
   port?: number;
@@ -44,7 +48,7 @@ export interface ControlOptions {
   logger?: Logger;
   /** How long log records and metric points are kept (default 7 days). */
   logRetentionMs?: number;
-  /** The built web console, served at `/`. */
+  /** The built web console, served at `/` (default: the package's `console/dist`, built by `npm run build:console`). */
   consoleDir?: string;
   /** Watch-stream keepalive (default 15 s); tests shorten it. */
   pingIntervalMs?: number;
@@ -97,7 +101,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
     onPing: (pops) => pops.forEach((p) => store.pops.touch(p, clock.now())),
   });
   const app = createApp({ store, clock, logger, box, hub, dataDir: opts.dataDir });
-  const server = createApiServer(app, buildRouter(app), opts.consoleDir ? { consoleDir: opts.consoleDir } : {});
+  const server = createApiServer(app, buildRouter(app), { consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR });
   const retention = opts.logRetentionMs ?? DEFAULT_LOG_RETENTION_MS;
   const prune = () => store.telemetry.prune(clock.now() - retention);
   prune();

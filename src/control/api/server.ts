@@ -105,6 +105,14 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
+/** A one-line page instead of the console when it was never built (a checkout without `npm install`). */
+function consoleMissing(res: ServerResponse): number {
+  const html = `<!doctype html><title>Verge</title><p>The web console is not built (console/dist is missing): run <code>npm run build:console</code> and reload. The API is under ${API_PREFIX}.</p>\n`;
+  res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
+  res.end(html);
+  return 503;
+}
+
 /** The console's files; unknown paths get index.html (a single-page app routes itself). */
 async function serveConsole(dir: string, url: URL, res: ServerResponse): Promise<number> {
   const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
@@ -114,7 +122,7 @@ async function serveConsole(dir: string, url: URL, res: ServerResponse): Promise
   const st = await stat(file).catch(() => undefined);
   if (!st?.isFile()) file = join(dir, 'index.html');
   const data = await readFile(file).catch(() => undefined);
-  if (!data) throw new VergeError('NOT_FOUND', `the console is not built (no ${join(dir, 'index.html')})`);
+  if (!data) return consoleMissing(res);
   res.writeHead(200, {
     'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
     'content-length': data.length,

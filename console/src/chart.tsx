@@ -1,0 +1,58 @@
+/**
+ * @module console/chart
+ * A uPlot line chart that fills its card's width and follows resizes. Takes aligned data:
+ * one x array (epoch seconds) and one y array per named line (null for gaps).
+ */
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+const COLORS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04'];
+
+export interface ChartLine {
+  label: string;
+  values: Array<number | null>;
+}
+
+export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; unit?: string }) {
+  const host = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = host.current!;
+    const width = () => Math.max(240, el.clientWidth);
+    const opts: uPlot.Options = {
+      width: width(),
+      height: 180,
+      series: [
+        {},
+        ...props.lines.map((l, i) => ({
+          label: l.label,
+          stroke: COLORS[i % COLORS.length]!,
+          width: 1.5,
+          spanGaps: false,
+          value: (_u: uPlot, v: number | null) =>
+            v === null || v === undefined ? '–' : `${+v.toFixed(2)}${props.unit ?? ''}`,
+        })),
+      ],
+      axes: [
+        { stroke: '#5b6778', grid: { stroke: '#eef1f5' } },
+        { stroke: '#5b6778', grid: { stroke: '#eef1f5' }, size: 48 },
+      ],
+      scales: { x: { time: true } },
+      cursor: { drag: { x: false, y: false } },
+    };
+    const data: uPlot.AlignedData = [props.x, ...props.lines.map((l) => l.values)];
+    const plot = new uPlot(opts, data, el);
+    const ro = new ResizeObserver(() => plot.setSize({ width: width(), height: 180 }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      plot.destroy();
+    };
+  }, [props.x, props.lines, props.unit]);
+  return (
+    <section className="card chart-card">
+      <h2>{props.title}</h2>
+      <div className="chart" ref={host} data-title={props.title} />
+    </section>
+  );
+}

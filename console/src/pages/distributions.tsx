@@ -1,0 +1,204 @@
+/**
+ * @module console/pages/distributions
+ * Distributions: the list with status, and one distribution's origins, cache behaviors (path
+ * patterns and policies), attached functions (triggers) and invalidations, with a form to
+ * create an invalidation by paths or tags.
+ */
+import { useState } from 'react';
+import type { Distribution } from '../api.js';
+import type { CacheBehaviorConfig, DefaultCacheBehaviorConfig } from '../../../src/shared/config/types.js';
+import { href } from '../router.js';
+import { ago, Badge, Empty, Field, FormError, LoadError, useClient, useLoad } from '../ui.js';
+
+export function DistributionsPage(props: { selected: string | undefined }) {
+  const list = useLoad((c) => c.distributions.list(), [], 3000);
+  const selected = props.selected ?? list.data?.[0]?.id;
+  return (
+    <div className="stack">
+      <div className="head">
+        <h1 className="grow">Distributions</h1>
+      </div>
+      <LoadError error={list.error} />
+      <div className="tabs" role="tablist">
+        {(list.data ?? []).map((d) => (
+          <a
+            key={d.id}
+            href={href('distributions', d.id)}
+            className={'btn ghost' + (d.id === selected ? ' on' : '')}
+            style={{ fontWeight: d.id === selected ? 700 : 400 }}
+          >
+            {d.id} <Badge value={d.status} />
+          </a>
+        ))}
+      </div>
+      {list.data?.length === 0 && (
+        <Empty>
+          No distributions yet. Create one with <code>verge distributions create</code>.
+        </Empty>
+      )}
+      {selected && <DistributionView id={selected} />}
+    </div>
+  );
+}
+
+function policyName(p: unknown): string {
+  if (p === undefined) return '–';
+  if (typeof p === 'string') return p;
+  const o = p as { name?: string };
+  return o.name ?? 'custom';
+}
+
+function DistributionView(props: { id: string }) {
+  const dist = useLoad((c) => c.distributions.get(props.id), [props.id], 3000);
+  const triggers = useLoad((c) => c.triggers.list(props.id), [props.id], 3000);
+  if (dist.error && !dist.data) return <LoadError error={dist.error} />;
+  if (!dist.data) return <p className="muted">Loading…</p>;
+  const d: Distribution = dist.data;
+  const behaviors: Array<[string, DefaultCacheBehaviorConfig | CacheBehaviorConfig]> = [
+    ...(d.config.cacheBehaviors ?? []).map((b): [string, CacheBehaviorConfig] => [b.pathPattern, b]),
+    ['default', d.config.defaultCacheBehavior],
+  ];
+  return (
+    <div className="stack">
+      <section className="card">
+        <div className="row">
+          <h2 style={{ margin: 0 }}>{d.id}</h2>
+          <Badge value={d.status} />
+          {d.pending.length > 0 && <span className="muted small">waiting for {d.pending.join(', ')}</span>}
+        </div>
+        <p className="muted small">
+          {d.config.domainName ?? ''} {d.config.aliases?.length ? `· ${d.config.aliases.join(', ')}` : ''} · modified{' '}
+          {ago(d.lastModified)}
+        </p>
+        <h3>Origins</h3>
+        <div className="scroll">
+          <table>
+            <tbody>
+              {d.config.origins.map((o) => (
+                <tr key={o.id}>
+                  <td>
+                    <strong>{o.id}</strong>
+                  </td>
+                  <td className="mono small">
+                    {o.bucket
+                      ? `bucket ${o.bucket.path}`
+                      : `${o.protocol ?? 'https'}://${o.domainName ?? ''}${o.port ? ':' + o.port : ''}${o.originPath ?? ''}`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <section className="card flush">
+        <h2>Cache behaviors and functions</h2>
+        <LoadError error={triggers.error} />
+        <div className="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th>Path pattern</th>
+                <th>Origin</th>
+                <th>Policies</th>
+                <th>Functions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {behaviors.map(([pattern, b]) => (
+                <tr key={pattern}>
+                  <td className="mono">{pattern === 'default' ? 'Default (*)' : pattern}</td>
+                  <td>{b.targetOriginId}</td>
+                  <td className="small">
+                    cache: {policyName(b.cachePolicy)}
+                    <br />
+                    origin request: {policyName(b.originRequestPolicy)}
+                    <br />
+                    response headers: {policyName(b.responseHeadersPolicy)}
+                  </td>
+                  <td className="small">
+                    {(triggers.data ?? [])
+                      .filter((t) => t.behavior === pattern)
+                      .map((t) => (
+                        <div key={t.id}>
+                          <Badge value={t.eventType} />{' '}
+                          <a href={href('functions', t.function.split(':')[0] ?? '')}>{t.function}</a>
+                          {t.includeBody ? ' (body)' : ''}
+                        </div>
+                      ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <Invalidations distributionId={d.id} />
+    </div>
+  );
+}
+
+function Invalidations(props: { distributionId: string }) {
+  const client = useClient();
+  const list = useLoad((c) => c.invalidations.list(props.distributionId), [props.distributionId], 3000);
+  const [paths, setPaths] = useState('');
+  const [tags, setTags] = useState('');
+  const [error, setError] = useState<unknown>();
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    const split = (s: string) => s.split(/[\s,]+/).filter(Boolean);
+    try {
+      await client.invalidations.create({
+        distributionId: props.distributionId,
+        paths: split(paths),
+        tags: split(tags),
+      });
+      setPaths('');
+      setTags('');
+      list.reload();
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  return (
+    <section className="card">
+      <h2>Invalidations</h2>
+      <form onSubmit={submit} noValidate aria-label="Create invalidation">
+        <FormError error={error} claimed={['$.paths', '$.tags']} />
+        <div className="form-row">
+          <Field label="Paths" error={error} path="$.paths" hint="/img/* /index.html (space or comma separated)">
+            <input name="paths" value={paths} onChange={(e) => setPaths(e.target.value)} />
+          </Field>
+          <Field label="Tags" error={error} path="$.tags" hint="product-42">
+            <input name="tags" value={tags} onChange={(e) => setTags(e.target.value)} />
+          </Field>
+        </div>
+        <button className="btn primary">Invalidate</button>
+      </form>
+      <div className="scroll" style={{ marginTop: 12 }}>
+        <table>
+          <tbody>
+            {(list.data ?? []).map((inv) => (
+              <tr key={inv.id}>
+                <td className="mono small">{inv.id}</td>
+                <td className="mono small">{[...inv.paths, ...inv.tags.map((t) => `tag:${t}`)].join(' ')}</td>
+                <td>
+                  <Badge value={inv.status} />
+                  <div className="muted small">
+                    {Object.entries(inv.pops)
+                      .map(([pop, s]) => `${pop}: ${s.status}`)
+                      .join(' · ')}
+                  </div>
+                </td>
+                <td className="muted small">{ago(inv.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {list.data?.length === 0 && <Empty>No invalidations.</Empty>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,145 @@
+/**
+ * @module console/pages/logs
+ * Logs from every PoP: the recent records plus a live tail (`GET /logs/tail`, read with fetch
+ * streaming so the token stays in the Authorization header), filtered by function, version,
+ * PoP, status and request id; and the request view for one request id.
+ */
+import { useEffect, useState } from 'react';
+import type { LogFilter, LogRecord } from '../api.js';
+import { messageOf } from '../api.js';
+import { go, href } from '../router.js';
+import { Badge, Field, useClient } from '../ui.js';
+import { RequestView } from './request-view.js';
+
+const MAX_LINES = 500;
+
+interface Filters {
+  function: string;
+  version: string;
+  pop: string;
+  status: string;
+  requestId: string;
+}
+
+function toLogFilter(f: Filters): LogFilter {
+  const out: LogFilter = {};
+  if (f.function.trim()) out.function = f.function.trim();
+  if (f.version.trim()) out.version = f.version.trim();
+  if (f.pop.trim()) out.pop = f.pop.trim();
+  if (f.status.trim()) out.status = f.status.trim();
+  if (f.requestId.trim()) out.requestId = f.requestId.trim();
+  return out;
+}
+
+export function LogsPage(props: { requestId?: string }) {
+  if (props.requestId) return <RequestView requestId={props.requestId} />;
+  return <LogTail />;
+}
+
+function LogTail() {
+  const client = useClient();
+  const [draft, setDraft] = useState<Filters>({ function: '', version: '', pop: '', status: '', requestId: '' });
+  const [filters, setFilters] = useState<Filters>(draft);
+  const [lines, setLines] = useState<LogRecord[]>([]);
+  const [live, setLive] = useState<'connecting' | 'live' | 'stopped'>('connecting');
+  const [error, setError] = useState<unknown>();
+
+  useEffect(() => {
+    const ac = new AbortController();
+    const filter = toLogFilter(filters);
+    setLines([]);
+    setError(undefined);
+    setLive('connecting');
+    void (async () => {
+      try {
+        const recent = await client.logs.query({ ...filter, limit: 200 });
+        if (ac.signal.aborted) return;
+        setLines(recent);
+        setLive('live');
+        for await (const r of client.logs.tail(filter, ac.signal)) {
+          setLines((prev) => [r, ...prev].slice(0, MAX_LINES));
+        }
+        if (!ac.signal.aborted) setLive('stopped');
+      } catch (e) {
+        if (ac.signal.aborted) return;
+        setError(e);
+        setLive('stopped');
+      }
+    })();
+    return () => ac.abort();
+  }, [client, filters]);
+
+  const set = (k: keyof Filters) => (e: React.ChangeEvent<HTMLInputElement>) =>
+    setDraft({ ...draft, [k]: e.target.value });
+  return (
+    <div className="stack">
+      <div className="head">
+        <h1 className="grow">Logs</h1>
+        <Badge
+          value={live === 'live' ? 'live' : live}
+          tone={live === 'live' ? 'ok' : live === 'stopped' ? 'bad' : 'warn'}
+        />
+      </div>
+      <form
+        className="card"
+        aria-label="Log filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilters(draft);
+        }}
+      >
+        <div className="form-row">
+          <Field label="Function">
+            <input name="function" value={draft.function} onChange={set('function')} />
+          </Field>
+          <Field label="Version">
+            <input name="version" value={draft.version} onChange={set('version')} />
+          </Field>
+          <Field label="PoP">
+            <input name="pop" value={draft.pop} onChange={set('pop')} />
+          </Field>
+          <Field label="Status">
+            <input name="status" value={draft.status} onChange={set('status')} placeholder="200, 5xx" />
+          </Field>
+          <Field label="Request id">
+            <input name="requestId" value={draft.requestId} onChange={set('requestId')} />
+          </Field>
+        </div>
+        <button className="btn primary">Apply filters</button>
+      </form>
+      {error ? <div className="alert">{messageOf(error)}</div> : null}
+      <section className="card flush">
+        <div className="log-list" role="log" aria-live="polite">
+          {lines.length === 0 && (
+            <div className="empty">No records yet. Requests through any PoP appear here as they happen.</div>
+          )}
+          {lines.map((r, i) => (
+            <div
+              key={`${r.time}-${r.requestId}-${i}`}
+              className="line"
+              data-request-id={r.requestId}
+              onClick={() => r.requestId && go(`/logs/request/${encodeURIComponent(r.requestId)}`)}
+            >
+              <span className="muted">{new Date(r.time).toISOString().slice(11, 23)}</span>
+              <span>
+                {r.pop} {r.type === 'function-error' ? <Badge value="error" /> : null}
+              </span>
+              <span className="msg">
+                {r.type === 'access' ? (
+                  <a href={href('logs', 'request', r.requestId)}>{r.message}</a>
+                ) : (
+                  <>
+                    <span className="muted">
+                      {r.functionName}:{r.functionVersion} {r.eventType}{' '}
+                    </span>
+                    {r.message}
+                  </>
+                )}
+              </span>
+            </div>
+          ))}
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,151 @@
+/**
+ * @module console/pages/request-view
+ * One request's path through the edge, rebuilt from the records that share its request id:
+ * the access-log record (cache result, functions that ran with their durations, origin
+ * latency, status) and each function's log lines, laid out on the four events of spec 1.1
+ * (viewer-request → cache → origin-request → origin → origin-response → viewer-response).
+ */
+import type { LogRecord } from '../api.js';
+import { Badge, LoadError, useLoad } from '../ui.js';
+
+interface FnRun {
+  eventType: string;
+  name: string;
+  durationMs: number;
+  ok: boolean;
+}
+
+const STAGES = ['viewer-request', 'cache', 'origin-request', 'origin', 'origin-response', 'viewer-response'] as const;
+
+function runsOf(access: LogRecord | undefined): FnRun[] {
+  const fns = access?.fields?.functions;
+  return Array.isArray(fns) ? (fns as FnRun[]) : [];
+}
+
+export function RequestView(props: { requestId: string }) {
+  const recs = useLoad((c) => c.logs.query({ requestId: props.requestId, limit: 500 }), [props.requestId], 3000);
+  if (recs.error && !recs.data) return <LoadError error={recs.error} />;
+  const records = [...(recs.data ?? [])].sort((a, b) => a.time - b.time);
+  const access = records.find((r) => r.type === 'access');
+  const fields = access?.fields ?? {};
+  const result = String(fields['x-edge-result-type'] ?? '');
+  const detailed = String(fields['x-edge-detailed-result-type'] ?? '');
+  const runs = runsOf(access);
+  const fnLines = records.filter((r) => r.type !== 'access');
+  const wentToOrigin = fields['origin-latency-ms'] !== undefined || /Miss|RefreshHit/.test(result);
+
+  return (
+    <div className="stack">
+      <div className="head">
+        <div className="grow">
+          <div className="muted small">
+            <a href="#/logs">Logs</a> /
+          </div>
+          <h1>Request</h1>
+          <div className="mono small muted">{props.requestId}</div>
+        </div>
+        {access && (
+          <Badge
+            value={String(access.status ?? '')}
+            tone={(access.status ?? 0) >= 500 ? 'bad' : (access.status ?? 0) >= 400 ? 'warn' : 'ok'}
+          />
+        )}
+      </div>
+      {!recs.data && <p className="muted">Loading…</p>}
+      {recs.data && records.length === 0 && (
+        <div className="alert info">
+          No records for this request id yet (logs arrive from PoPs every second or two).
+        </div>
+      )}
+      {access && (
+        <section className="card">
+          <dl className="kv">
+            <dt>Request</dt>
+            <dd className="mono">{access.message}</dd>
+            <dt>PoP</dt>
+            <dd>
+              {access.pop} ({String(fields['pop-region'] ?? '')})
+            </dd>
+            <dt>Distribution</dt>
+            <dd>{access.distributionId ?? '–'}</dd>
+            <dt>Cache</dt>
+            <dd>
+              {result} {detailed && detailed !== result ? `(${detailed})` : ''}
+            </dd>
+            <dt>Time taken</dt>
+            <dd>{String(fields['time-taken'] ?? '–')} s</dd>
+            {fields['x-edge-error'] ? (
+              <>
+                <dt>Error</dt>
+                <dd className="field-error">{String(fields['x-edge-error'])}</dd>
+              </>
+            ) : null}
+          </dl>
+        </section>
+      )}
+      {records.length > 0 && (
+        <section className="card" aria-label="Timeline">
+          <h2>Timeline</h2>
+          <ol className="timeline">
+            {STAGES.map((stage) => {
+              const lines = fnLines.filter((r) => r.eventType === stage);
+              const run = runs.find((r) => r.eventType === stage);
+              const fnName = run?.name ?? lines[0]?.functionName;
+              const skipped =
+                stage === 'cache'
+                  ? false
+                  : stage === 'origin' || stage.startsWith('origin-')
+                    ? !wentToOrigin && !run
+                    : !run && lines.length === 0;
+              const failed = run ? !run.ok : lines.some((l) => l.type === 'function-error');
+              return (
+                <li key={stage} className={failed ? 'bad' : skipped ? 'skip' : ''} data-stage={stage}>
+                  <strong>{stage}</strong>{' '}
+                  {stage === 'cache' && <Badge value={result || 'unknown'} tone={/Hit/.test(result) ? 'ok' : 'warn'} />}
+                  {stage === 'origin' && wentToOrigin && fields['origin-latency-ms'] !== undefined && (
+                    <span className="muted small">{String(fields['origin-latency-ms'])} ms</span>
+                  )}
+                  {fnName && (
+                    <span className="small">
+                      {' '}
+                      function <code>{fnName}</code>
+                      {lines[0]?.functionVersion ? `:${lines[0].functionVersion}` : ''}{' '}
+                      {run ? `· ${run.durationMs.toFixed(1)} ms` : ''} {failed ? <Badge value="failed" /> : null}
+                    </span>
+                  )}
+                  {skipped && <span className="muted small"> not run</span>}
+                  {lines.length > 0 && (
+                    <pre className="small">{lines.map((l) => `[${l.level ?? 'info'}] ${l.message}`).join('\n')}</pre>
+                  )}
+                  <HeaderChanges record={lines.find((l) => l.fields?.headerChanges)} />
+                </li>
+              );
+            })}
+          </ol>
+          <p className="muted small">
+            Header changes appear here when the edge records them with the function's log lines; the function's own log
+            output is shown for every event.
+          </p>
+        </section>
+      )}
+    </div>
+  );
+}
+
+/** A function's changes to the headers, when the edge's records carry them (`fields.headerChanges`). */
+function HeaderChanges(props: { record: LogRecord | undefined }) {
+  const changes = props.record?.fields?.headerChanges as Record<string, string | null> | undefined;
+  if (!changes) return null;
+  return (
+    <table className="small">
+      <tbody>
+        {Object.entries(changes).map(([k, v]) => (
+          <tr key={k}>
+            <td className="mono">{k}</td>
+            <td>{v === null ? <span className="field-error">removed</span> : <span className="mono">{v}</span>}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
