@@ -131,6 +131,15 @@ describe('malformed requests → 4xx, never the origin', () => {
       'POST /api/cl HTTP/1.1\r\nHost: test.local\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd',
     ],
     ['a non-numeric Content-Length', 'POST /api/cl2 HTTP/1.1\r\nHost: test.local\r\nContent-Length: 3x\r\n\r\nabc'],
+    ['a negative Content-Length', 'POST /api/cl3 HTTP/1.1\r\nHost: test.local\r\nContent-Length: -1\r\n\r\nabc'],
+    [
+      'a Transfer-Encoding that does not end in chunked',
+      'POST /api/te HTTP/1.1\r\nHost: test.local\r\nTransfer-Encoding: gzip\r\n\r\nabc',
+    ],
+    [
+      'a bad chunk size',
+      'POST /api/te2 HTTP/1.1\r\nHost: test.local\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n',
+    ],
   ];
   for (const [name, data] of cases) {
     test(name, async () => {
