@@ -5,7 +5,7 @@
  * same loader as `verge edge --config`, on a free loopback port. `get()` sends a request with
  * the distribution's Host header.
  */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { request as undiciRequest } from 'undici';
@@ -64,7 +64,23 @@ export async function startTestEdge(o: TestEdgeOptions): Promise<TestEdge> {
   const logs = memoryLogger();
   const accessLogPath = join(dir, 'access.log');
   const { configs: _c, files: _f, ...rest } = o;
-  const edge = await startEdge({ host: '127.0.0.1', port: 0, geo: false, logger: logs, accessLog: accessLogPath, ...rest, configPaths: paths });
+  // Records are also kept in memory, synchronously: the file is written in batches, so a test
+  // reading it right after a response could miss the last lines.
+  const records: Record<string, unknown>[] = [];
+  const userTap = rest.onAccessLog;
+  const edge = await startEdge({
+    host: '127.0.0.1',
+    port: 0,
+    geo: false,
+    logger: logs,
+    accessLog: accessLogPath,
+    ...rest,
+    onAccessLog: (r) => {
+      records.push(r);
+      userTap?.(r);
+    },
+    configPaths: paths,
+  });
   const defaultHost = (o.configs[0] as { aliases?: string[] }).aliases?.[0] ?? 'localhost';
   const request = async (path: string, opts: RequestOpts = {}): Promise<TestResponse> => {
     const headers: Record<string, string | string[]> = { host: opts.host ?? defaultHost, ...(opts.headers ?? {}) };
@@ -92,14 +108,7 @@ export async function startTestEdge(o: TestEdgeOptions): Promise<TestEdge> {
     url: edge.url,
     logs,
     get accessLog() {
-      try {
-        return readFileSync(accessLogPath, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l: string) => JSON.parse(l));
-      } catch {
-        return [];
-      }
+      return records;
     },
     get: (p, opts) => request(p, { ...opts, method: 'GET' }),
     request,
