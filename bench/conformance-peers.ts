@@ -9,7 +9,7 @@
  * (default: all three). Writes bench/results/conformance-latest.json.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -20,6 +20,7 @@ import {
   CATEGORY_ORDER,
   type Summary,
 } from '../test/conformance/cache-tests-suite.js';
+import { writeJsonFile } from '../test/conformance/json-file.js';
 import { startConformanceEdge } from '../test/conformance/verge-under-test.js';
 import { binaryVersion, startNginx, startVarnish, NGINX_MISSING, VARNISH_MISSING } from './lib/peers.js';
 import { findBinary, freePort, stopAll } from './lib/procs.js';
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
     scores,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/conformance-latest.json'), JSON.stringify(out, null, 2) + '\n');
+  writeJsonFile(join(root, 'bench/results/conformance-latest.json'), out);
   console.log('\nwrote bench/results/conformance-latest.json');
 }
 

@@ -26,6 +26,7 @@ import { binaryVersion, startNginx, NGINX_MISSING, WRK_MISSING } from './lib/pee
 import { findBinary, freePort, httpGet, isStopping, onCleanup, startChild, stopAll, waitForHttp } from './lib/procs.js';
 import { createObjectServer, OBJECT_SIZE } from './lib/object.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
+import { writeJsonFile } from '../test/conformance/json-file.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -242,7 +243,7 @@ function writeResults(contenders: Contender[], r: Record<string, number>, loadBe
     runs: Object.fromEntries(contenders.map((c) => [c.name, c.runs])),
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/edge-latest.json'), JSON.stringify(out, null, 2) + '\n');
+  writeJsonFile(join(root, 'bench/results/edge-latest.json'), out);
   console.log('\nwrote bench/results/edge-latest.json');
 }
 

@@ -12,10 +12,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatSummary, runSuite, startSuiteOrigin, summarise, type SuiteOrigin } from './cache-tests-suite.js';
+import { writeJsonFile } from './json-file.js';
 import { startConformanceEdge, type ConformanceEdge } from './verge-under-test.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,20 +51,13 @@ test('the edge passes at least the ratchet of the HTTP caching conformance suite
   const failing = Object.entries(run.verdicts)
     .filter(([, v]) => v === 'fail')
     .map(([id]) => id);
-  writeFileSync(
-    join(here, 'last-results.json'),
-    JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        summary,
-        failingRequired: failing,
-        verdicts: run.verdicts,
-        results: run.results,
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+  writeJsonFile(join(here, 'last-results.json'), {
+    date: new Date().toISOString(),
+    summary,
+    failingRequired: failing,
+    verdicts: run.verdicts,
+    results: run.results,
+  });
   assert.ok(summary.total > 300, `the suite ran only ${summary.total} tests`);
   assert.ok(
     summary.passed >= ratchet.minPassed,
