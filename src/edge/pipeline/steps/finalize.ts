@@ -63,10 +63,9 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
   if (!h['date']) setHeader(h, 'date', new Date(deps.clock.now()).toUTCString());
   addHeader(h, 'via', deps.viaToken, 'Via');
   setHeader(h, 'x-cache', `${txn.resultType} from verge`, 'X-Cache');
+  // Hits carry the object's current age; a miss passes the origin's Age on (RFC 9111 5.1).
   if (txn.ageSec !== null && (txn.resultType === 'Hit' || txn.detailedResultType === 'StaleHit')) {
     setHeader(h, 'age', String(txn.ageSec), 'Age');
-  } else if (txn.resultType !== 'Hit') {
-    deleteHeader(h, 'age');
   }
   h['x-verge-pop'] = [{ key: 'X-Verge-Pop', value: deps.popId }];
   h['x-verge-request-id'] = [{ key: 'X-Verge-Request-Id', value: txn.requestId }];
