@@ -6,6 +6,7 @@
 import { isVergeError } from '../shared/errors.js';
 import { UsageError } from './args.js';
 import { EDGE_HELP, edgeCommand } from './edge-command.js';
+import { UP_HELP, upCommand } from './up-command.js';
 import { INVOKE_HELP, invokeCommand } from './invoke-command.js';
 import { GENERATE_EVENT_HELP, generateEventCommand } from './generate-event-command.js';
 import { DEV_HELP, devCommand } from './dev-command.js';
@@ -27,7 +28,8 @@ const HELP = `verge: a self-hosted CDN with programmable edges (CloudFront + Lam
 Usage: verge <command> [options]
 
 Commands:
-  edge        run one edge location (PoP) from distribution config files
+  up          control plane, console, three PoPs and a demo origin on this machine (npm start)
+  edge        run one edge location (PoP) from distribution config files, or --control URL
   dev         serve a project folder (configs + functions), reloading on change
   invoke      run one function on one event, print result, logs and errors as JSON
   generate-event  print a sample Lambda@Edge event (viewer-request, origin-request, ...)
@@ -52,6 +54,7 @@ Run \`verge <command> --help\` for a command's options.
 `;
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+  up: { run: upCommand, help: UP_HELP },
   edge: { run: edgeCommand, help: EDGE_HELP },
   dev: { run: devCommand, help: DEV_HELP },
   invoke: { run: invokeCommand, help: INVOKE_HELP },
