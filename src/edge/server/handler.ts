@@ -16,18 +16,14 @@ import type { PipelineDeps } from '../pipeline/deps.js';
 import { runPipeline } from '../pipeline/run.js';
 import type { ViewerConnection, ViewerTxn } from '../pipeline/transaction.js';
 import type { AccessLogSink } from './access-log.js';
-import { MAX_HEADER_BYTES } from './listen.js';
+import { requestProblem } from './request-checks.js';
 import { newRequestId } from './request-id.js';
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
 
-/** CloudFront's URL limit (spec 0.1, 4.3). */
-export const MAX_URL_BYTES = 8192;
 /** The largest viewer body the edge buffers. */
 export const MAX_BODY_BYTES = 50 * 1024 * 1024;
-
-const SUPPORTED_VERSIONS = new Set(['1.0', '1.1', '2.0']);
 
 /** Connection-specific headers HTTP/2 forbids in responses (RFC 9113 8.2.2). */
 const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -46,44 +42,13 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   const requestId = newRequestId();
   const rawUrl = req.url ?? '/';
   const txn = newTxn(ctx, req, plan, requestId, rawUrl, startMono);
-  if (Buffer.byteLength(rawUrl) > MAX_URL_BYTES) {
-    txn.error = new VergeError(
-      'REQUEST_URL_TOO_LONG',
-      `the URL is ${Buffer.byteLength(rawUrl)} bytes; the limit is ${MAX_URL_BYTES}`,
-    );
-    return run(ctx, txn, res, 'synth');
-  }
-  // llhttp accepts an HTTP/0.9-style request line (no version) and still parses headers after
-  // it; CloudFront speaks HTTP/1.0, 1.1 and 2 only (RFC 9112 3: the version is required).
-  if (!SUPPORTED_VERSIONS.has(req.httpVersion)) {
-    txn.error = new VergeError('REQUEST_MALFORMED', `HTTP version "${req.httpVersion}" is not supported`);
+  const problem = requestProblem(req, txn, ctx.protocol === 'https' && req.httpVersion === '2.0');
+  if (problem) {
+    txn.error = problem;
     return run(ctx, txn, res, 'synth');
   }
   // HTTP/2 frames the body with DATA frames and needs no Content-Length (RFC 9113 8.1): a body
   // exists unless the HEADERS frame ended the stream.
-  // HTTP/2 has no request line; its limit is checked on the HTTP/1.1 rendering of the same
-  // request so that both protocols answer 413 at the same size (spec 0.1, 4.3).
-  if (ctx.protocol === 'https' && req.httpVersion === '2.0' && h2HeadBytes(req) > MAX_HEADER_BYTES) {
-    txn.error = new VergeError(
-      'REQUEST_HEADERS_TOO_LARGE',
-      `the request line and headers exceed ${MAX_HEADER_BYTES} bytes`,
-    );
-    return run(ctx, txn, res, 'synth');
-  }
-  // RFC 9112 3.2: origin-form (`/path`) or absolute-form (`http://host/path`); anything else
-  // (`x`, `*`, authority-form) would otherwise be turned into a path and forwarded.
-  if (!rawUrl.startsWith('/') && !/^https?:\/\//i.test(rawUrl)) {
-    txn.error = new VergeError(
-      'REQUEST_MALFORMED',
-      `the request target "${rawUrl.slice(0, 64)}" is not a path or an http(s) URL`,
-    );
-    return run(ctx, txn, res, 'synth');
-  }
-  const hostError = hostProblem(txn);
-  if (hostError) {
-    txn.error = new VergeError('REQUEST_MALFORMED', hostError);
-    return run(ctx, txn, res, 'synth');
-  }
   const h2stream = (req as Http2ServerRequest).stream;
   const hasBody = h2stream
     ? !h2stream.endAfterHeaders
@@ -183,36 +148,6 @@ function newTxn(
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** `METHOD target HTTP/1.1` plus `Name: value` lines, as the request would be sent over HTTP/1.1. */
-function h2HeadBytes(req: Req): number {
-  let n = (req.method ?? '').length + Buffer.byteLength(req.url ?? '') + 12;
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.charCodeAt(0) === 58 /* ':' */ && name !== ':authority') continue;
-    n += name.length + Buffer.byteLength(raw[i + 1]!) + 4;
-  }
-  return n + 2;
-}
-
-/** A Host value: an IP literal or reg-name (RFC 3986 3.2.2), an optional port; empty is allowed. */
-const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d{0,5})?$/;
-
-/**
- * RFC 9112 3.2: an HTTP/1.1 request without Host, with more than one Host, or with an invalid
- * Host gets 400. Two Host lines would otherwise let the viewer pick one value for routing and
- * have another seen downstream. (Node's own missing-Host 400 is off so the answer carries the
- * edge's headers; see listen.ts.)
- */
-function hostProblem(txn: ViewerTxn): string | null {
-  const list = txn.request.headers['host'];
-  if (!list || list.length === 0)
-    return txn.conn.httpVersion === '1.1' ? 'an HTTP/1.1 request needs a Host header' : null;
-  if (list.length > 1) return 'the request has more than one Host header';
-  if (!HOST_VALUE.test(list[0]!.value)) return `the Host header "${list[0]!.value}" is not valid`;
-  return null;
-}
 
 /** Split a request target into the path (`uri`) and the raw query without `?` (spec 1.2). */
 export function splitTarget(target: string): { uri: string; querystring: string } {
