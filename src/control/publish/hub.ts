@@ -27,6 +27,7 @@ export class Hub {
   readonly #watchers = new Set<Watcher>();
   readonly #tailers = new Set<Tailer>();
   readonly #timer: NodeJS.Timeout;
+  #closed = false;
 
   constructor(opts: { pingIntervalMs?: number; onPing?: (pops: string[]) => void } = {}) {
     this.#timer = setInterval(() => {
@@ -44,7 +45,8 @@ export class Hub {
     this.#watchers.add(w);
     res.on('close', () => {
       this.#watchers.delete(w);
-      onClose();
+      // After close() the store may be gone: nothing to record then.
+      if (!this.#closed) onClose();
     });
   }
 
@@ -76,6 +78,7 @@ export class Hub {
   }
 
   close(): void {
+    this.#closed = true;
     clearInterval(this.#timer);
     for (const w of this.#watchers) w.res.end();
     for (const t of this.#tailers) t.res.end();

@@ -7,13 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, fetch } from 'undici';
 import type { Clock } from '../../shared/clock.js';
 import { memoryLogger } from '../../shared/log.js';
 import { startControl, type Control } from '../control.js';
 
 export interface ApiAnswer<T = any> {
   status: number;
-  headers: Headers;
+  headers: { get(name: string): string | null };
   text: string;
   body: T;
 }
@@ -52,6 +53,8 @@ export async function startTestControl(
     ...(o.pingIntervalMs ? { pingIntervalMs: o.pingIntervalMs } : {}),
   };
   let control = await startControl(opts);
+  // Its own connection pool, replaced on restart: the old server's keep-alive sockets are gone.
+  let agent = new Agent();
   const adminToken = control.adminToken!;
   const responses: string[] = [];
   const t: TestControl = {
@@ -73,6 +76,7 @@ export async function startTestControl(
         headers,
         ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(30_000),
+        dispatcher: agent,
       });
       const text = await r.text();
       responses.push(text);
@@ -87,10 +91,13 @@ export async function startTestControl(
     async restart() {
       const port = Number(new URL(control.url).port);
       await control.close();
+      await agent.close();
+      agent = new Agent();
       control = await startControl({ ...opts, port });
     },
     async close() {
       await control.close();
+      await agent.close();
       if (o.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
