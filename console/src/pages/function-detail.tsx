@@ -29,7 +29,8 @@ export function FunctionDetail(props: { name: string }) {
           </div>
           <h1>{f.name}</h1>
           <div className="muted small">
-            {f.runtime} · {f.memoryMB} MB · {f.timeoutMs} ms · {f.versions?.length ?? 0} versions
+            {f.runtime} · {f.memoryMB ? `${f.memoryMB} MB` : 'default memory'} ·{' '}
+            {f.timeoutMs ? `${f.timeoutMs} ms timeout` : 'default timeout'} · {f.versions?.length ?? 0} versions
           </div>
         </div>
         <a className="btn" href={href('functions', f.name, 'trigger')}>
@@ -146,10 +147,11 @@ function ConfigTab(props: { fn: FunctionResource; onSaved: () => void }) {
   const [env, setEnv] = useState(formatKeyValues(f.env));
   const [secrets, setSecrets] = useState('');
   const [drop, setDrop] = useState<string[]>([]);
-  const [memory, setMemory] = useState(String(f.memoryMB));
-  const [timeout, setTimeoutMs] = useState(String(f.timeoutMs));
-  const [profile, setProfile] = useState<LimitProfile>(f.profile);
-  const [handler, setHandler] = useState(f.handler);
+  // The API answers null for limits left at their defaults.
+  const [memory, setMemory] = useState(f.memoryMB ? String(f.memoryMB) : '');
+  const [timeout, setTimeoutMs] = useState(f.timeoutMs ? String(f.timeoutMs) : '');
+  const [profile, setProfile] = useState<LimitProfile | ''>(f.profile ?? '');
+  const [handler, setHandler] = useState(f.handler ?? '');
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
 
@@ -163,10 +165,11 @@ function ConfigTab(props: { fn: FunctionResource; onSaved: () => void }) {
       await client.functions.update(
         f.name,
         {
-          handler,
-          memoryMB: Number(memory),
-          timeoutMs: Number(timeout),
-          profile,
+          ...(handler.trim() && handler !== f.handler ? { handler: handler.trim() } : {}),
+          // Sent as typed so the API's own validation names a bad value.
+          ...(memory.trim() ? { memoryMB: numberOrText(memory) } : {}),
+          ...(timeout.trim() ? { timeoutMs: numberOrText(timeout) } : {}),
+          ...(profile ? { profile } : {}),
           env: parseKeyValues(env, '$.env'),
           ...(Object.keys(secretPatch).length ? { secrets: secretPatch } : {}),
         },
@@ -193,13 +196,26 @@ function ConfigTab(props: { fn: FunctionResource; onSaved: () => void }) {
           <input name="handler" value={handler} onChange={(e) => setHandler(e.target.value)} />
         </Field>
         <Field label="Memory (MB)" error={error} path="$.memoryMB">
-          <input name="memoryMB" inputMode="numeric" value={memory} onChange={(e) => setMemory(e.target.value)} />
+          <input
+            name="memoryMB"
+            inputMode="numeric"
+            placeholder="default"
+            value={memory}
+            onChange={(e) => setMemory(e.target.value)}
+          />
         </Field>
         <Field label="Timeout (ms)" error={error} path="$.timeoutMs">
-          <input name="timeoutMs" inputMode="numeric" value={timeout} onChange={(e) => setTimeoutMs(e.target.value)} />
+          <input
+            name="timeoutMs"
+            inputMode="numeric"
+            placeholder="default"
+            value={timeout}
+            onChange={(e) => setTimeoutMs(e.target.value)}
+          />
         </Field>
         <Field label="Limit profile" error={error} path="$.profile">
-          <select name="profile" value={profile} onChange={(e) => setProfile(e.target.value as LimitProfile)}>
+          <select name="profile" value={profile} onChange={(e) => setProfile(e.target.value as LimitProfile | '')}>
+            <option value="">default</option>
             <option value="cloudfront">cloudfront</option>
             <option value="relaxed">relaxed</option>
           </select>
@@ -237,6 +253,12 @@ function ConfigTab(props: { fn: FunctionResource; onSaved: () => void }) {
       <button className="btn primary">Save configuration</button>
     </form>
   );
+}
+
+/** A number when the text is one, else the text itself (the API's error then names the field). */
+function numberOrText(s: string): number {
+  const n = Number(s.trim());
+  return (Number.isFinite(n) ? n : s.trim()) as number;
 }
 
 function TestTab(props: { fn: FunctionResource }) {

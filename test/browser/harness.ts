@@ -1,0 +1,139 @@
+/**
+ * @module test/browser/harness
+ * What the console's browser tests stand on: `verge up` started as a child process on free
+ * loopback ports with a temp data dir (its admin token read from `<data-dir>/admin-token`),
+ * and Debian's Chromium driven by playwright-core with a fresh profile. Screenshots go to
+ * `test-results/screenshots/` (named in the README).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SHOTS = join(ROOT, 'test-results', 'screenshots');
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+/** Why the browser tests cannot run here, or undefined when they can. */
+export function skipReason(): string | undefined {
+  if (!existsSync(CHROMIUM))
+    return `no ${CHROMIUM}: install the Debian package \`chromium\` (apt-get install chromium)`;
+  if (!existsSync(join(ROOT, 'console', 'dist', 'index.html')))
+    return 'the console is not built: run `npm run build:console`';
+  return undefined;
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  ); // prettier-ignore
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+export interface UpProcess {
+  url: string;
+  token: string;
+  popUrls: string[];
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts `verge up` and resolves once it prints its banner (bounded by `timeoutMs`). */
+export async function startVergeUp(timeoutMs = 120_000): Promise<UpProcess> {
+  const [control, e1, e2, e3, a1, a2, a3, origin] = await freePorts(8);
+  const dir = mkdtempSync(join(tmpdir(), 'verge-console-'));
+  const dataDir = join(dir, 'data');
+  const args = ['--no-node-snapshot', 'bin/verge.js', 'up', '--port', String(control), '--edge-ports', `${e1},${e2},${e3}`,
+    '--admin-ports', `${a1},${a2},${a3}`, '--origin-port', String(origin), '--data-dir', dataDir]; // prettier-ignore
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (!out.includes('Verge is up')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`verge up did not start:\n${out.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url: `http://127.0.0.1:${control}`,
+    token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
+    popUrls: [e1, e2, e3].map((p) => `http://127.0.0.1:${p}`),
+    output: () => out,
+    stop,
+  };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** Page errors and console errors seen so far (a console page should have none). */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'verge-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: DESKTOP,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'], // prettier-ignore
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(20_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return {
+    context,
+    page,
+    errors,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Screenshots of the current page at desktop and phone sizes: `<name>-desktop.png`, `<name>-phone.png`. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.setViewportSize(DESKTOP);
+  await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize(DESKTOP);
+}
+
+/** Replaces a CodeMirror editor's text the way a person would: select all, type. */
+export async function typeInEditor(page: Page, editorScope: string, text: string): Promise<void> {
+  const content = page.locator(`${editorScope} .cm-content`).first();
+  await content.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+}
