@@ -3,7 +3,7 @@
  * edges: a trigger attaching a published version reaches every PoP (each serves the function's
  * effect, the distribution turns Deployed, every PoP acked the snapshot); a new version replaces
  * it everywhere; an invalidation reaches every PoP (each acks, the objects are gone); function
- * logs and access logs from every PoP land in the control plane's log store.
+ * logs, access logs and metrics from every PoP land in the control plane.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,5 +109,33 @@ describe('replication to three PoPs', () => {
       '/logs?type=access&distribution=shop&limit=500',
     );
     assert.deepEqual([...new Set(access.items.map((l) => l.pop))].sort(), POPS);
+  });
+
+  test('metrics from every PoP add up in the control plane', async () => {
+    type Series = { series: Array<{ points: Array<Record<string, number | null>> }> };
+    const total = (r: Series, k: string) =>
+      r.series.flatMap((s) => s.points).reduce((n, p) => n + Number(p[k] ?? 0), 0);
+    // Every request so far went through the viewer-response function on one of the PoPs.
+    const requests = async () =>
+      total(await world.api<Series>('GET', '/metrics?kind=distribution&distribution=shop'), 'requests');
+    const invocations = async () =>
+      total(await world.api<Series>('GET', '/metrics?kind=function&name=tagger'), 'invocations');
+    await until('metrics shipped', async () => (await requests()) >= 12 && (await invocations()) >= 12);
+    // Telemetry flushes every 200 ms here: wait until the count stops moving.
+    let last = -1;
+    await until(
+      'metrics settled',
+      async () => {
+        const now = await requests();
+        const settled = now === last;
+        last = now;
+        return settled;
+      },
+      10_000,
+      600,
+    );
+    const before = await requests();
+    for (const p of POPS) await world.get(p, '/item');
+    await until('three more requests counted', async () => (await requests()) === before + 3);
   });
 });

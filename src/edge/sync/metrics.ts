@@ -1,14 +1,15 @@
 /**
  * @module edge/sync/metrics
  * Aggregates what one edge sees into replication MetricPoints (src/shared/replication/protocol.ts):
- * per function version (invocations, errors by class, duration histogram, cold starts,
- * throttles) and per distribution (requests, bytes, hits, misses, 4xx, 5xx, origin fetches and
+ * per function version (invocations, errors by class as `error:<Class>`, duration histogram,
+ * cold starts, throttles) and per distribution (requests, bytes, hits, misses, 4xx, 5xx, origin fetches and
  * an origin-latency histogram). Series are keyed by labels and by interval start; `drain()` hands
  * over everything accumulated since the last call as deltas, so a point shipped every second
  * for a 10 s interval adds up on the control plane.
  */
 import type { Clock } from '../../shared/clock.js';
-import { METRIC_BOUNDS_MS, type MetricPoint } from '../../shared/replication/protocol.js';
+import { ERROR_CODES } from '../../shared/errors.js';
+import { ERROR_COUNTER_PREFIX, METRIC_BOUNDS_MS, type MetricPoint } from '../../shared/replication/protocol.js';
 
 /** What the function host reports per invocation (structurally FunctionHost's InvocationRecord). */
 export interface InvocationSample {
@@ -60,8 +61,7 @@ export class MetricAggregator {
     add(c, 'invocations', 1);
     if (r.coldStart) add(c, 'coldStarts', 1);
     if (!r.ok) {
-      add(c, 'errors', 1);
-      add(c, `errors.${r.errorCode ?? 'UNKNOWN'}`, 1);
+      add(c, ERROR_COUNTER_PREFIX + errorClass(r.errorCode), 1);
       if (r.errorCode && THROTTLE_CODES.has(r.errorCode)) add(c, 'throttles', 1);
     }
     observe(s.histogram, r.durationMs);
@@ -74,8 +74,8 @@ export class MetricAggregator {
     add(c, 'bytes', r.bytes);
     if (HIT_TYPES.has(r.resultType)) add(c, 'hits', 1);
     else if (r.resultType === 'Miss') add(c, 'misses', 1);
-    if (r.status >= 400 && r.status < 500) add(c, '4xx', 1);
-    else if (r.status >= 500) add(c, '5xx', 1);
+    if (r.status >= 400 && r.status < 500) add(c, 'status4xx', 1);
+    else if (r.status >= 500) add(c, 'status5xx', 1);
     if (r.originLatencyMs !== undefined) {
       add(c, 'originFetches', 1);
       observe(s.histogram, r.originLatencyMs);
@@ -107,6 +107,12 @@ export class MetricAggregator {
     }
     return s;
   }
+}
+
+/** CloudFront's class for an error code (its X-Cache word, e.g. `LambdaExecutionError`). */
+function errorClass(code: string | undefined): string {
+  const spec = code ? (ERROR_CODES as Record<string, { xCache?: string }>)[code] : undefined;
+  return spec?.xCache ?? code ?? 'Unknown';
 }
 
 function add(c: Record<string, number>, k: string, n: number): void {

@@ -135,12 +135,11 @@ describe('Telemetry', () => {
         .filter((p) => p.kind === kind)
         .reduce((n, p) => n + (p.counters[k] ?? 0), 0);
     assert.equal(sum('function', 'invocations'), 3);
-    assert.equal(sum('function', 'errors'), 1);
-    assert.equal(sum('function', 'errors.LAMBDA_EXECUTION_ERROR'), 1);
+    assert.equal(sum('function', 'error:LambdaExecutionError'), 1);
     assert.equal(sum('distribution', 'requests'), 3);
     assert.equal(sum('distribution', 'hits'), 1);
     assert.equal(sum('distribution', 'misses'), 1);
-    assert.equal(sum('distribution', '5xx'), 1);
+    assert.equal(sum('distribution', 'status5xx'), 1);
     const fn = points().find((p) => p.kind === 'function')!;
     assert.deepEqual(fn.labels, { name: 'logger', version: '7', event: 'viewer-request' });
     assert.equal(
@@ -231,14 +230,13 @@ describe('MetricAggregator', () => {
     assert.deepEqual(f.counters, {
       invocations: 2,
       coldStarts: 1,
-      errors: 1,
-      'errors.LAMBDA_LIMIT_EXCEEDED': 1,
+      'error:LambdaLimitExceeded': 1,
       throttles: 1,
     });
     assert.deepEqual(f.histogram!.counts.slice(0, 3), [1, 0, 1]);
     const d = pts.find((p) => p.kind === 'distribution')!;
     assert.equal(d.time, Date.UTC(2026, 0, 1, 0, 0, 10));
-    assert.deepEqual(d.counters, { requests: 1, bytes: 10, '4xx': 1, originFetches: 1 });
+    assert.deepEqual(d.counters, { requests: 1, bytes: 10, status4xx: 1, originFetches: 1 });
     assert.equal(m.drain().length, 0);
   });
 });

@@ -118,10 +118,9 @@ export interface LogBatch {
  * compute p50/p95/p99 across PoPs. An edge ships every 1–2 s, so several points (from one PoP
  * or many) may share one interval start: they add up (counters and histogram counts are sums).
  *
- * Counter names. function: `invocations`, `errors`, `errors.<CODE>` (per error class, e.g.
- * `errors.LAMBDA_EXECUTION_ERROR`), `coldStarts`, `throttles`; histogram = invocation duration.
- * distribution: `requests`, `bytes` (sent to viewers), `hits`, `misses`, `4xx`, `5xx`,
- * `originFetches`; histogram = origin latency (only requests that went to the origin).
+ * Counter names: METRIC_COUNTERS below, plus `error:<Class>` per error class on function points
+ * (the X-Cache class of the error code, e.g. `error:LambdaExecutionError`); edges may also send
+ * `originFetches` on distribution points (stored, not aggregated).
  */
 export interface MetricPoint {
   /** Interval start, epoch ms. */
@@ -141,7 +140,9 @@ export interface MetricPoint {
 }
 
 /** Histogram bucket upper bounds (ms) every edge uses; `counts` has one more slot (+Inf). */
-export const METRIC_BOUNDS_MS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
+export const METRIC_BOUNDS_MS: readonly number[] = [
+  1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000,
+];
 
 /** The counters the control plane aggregates (`GET /api/v1/metrics`); others are stored and ignored. */
 export const METRIC_COUNTERS = {
