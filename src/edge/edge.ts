@@ -129,7 +129,13 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     },
   };
   const host = opts.host ?? '0.0.0.0';
-  const httpCtx: HandlerContext = { deps, plan: () => current, accessLog: tapAccessLog(accessLog.sink, opts.onAccessLog), protocol: 'http' };
+  const httpCtx: HandlerContext = {
+    deps,
+    plan: () => current,
+    accessLog: tapAccessLog(accessLog.sink, opts.onAccessLog),
+    accessLogEnabled: (opts.accessLog ?? 'stdout') !== 'off' || opts.onAccessLog !== undefined,
+    protocol: 'http',
+  };
   const http = await listenHttp(
     { host, port: opts.port ?? 8080, onClientError: (st, code, sock) => clientErrorHeaders(httpCtx, st, code, sock) },
     (req, res) => handleRequest(httpCtx, req, res),

@@ -37,6 +37,10 @@ export class LabeledCounter {
     const k = renderLabels(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
+  /** Hot-path form: `rendered` must come from `renderLabels` (cache it per label set). */
+  incRendered(rendered: string, by = 1): void {
+    this.values.set(rendered, (this.values.get(rendered) ?? 0) + by);
+  }
   get(labels: Record<string, string | number>): number {
     return this.values.get(renderLabels(labels)) ?? 0;
   }
@@ -52,7 +56,7 @@ export class LabeledCounter {
 function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
-function renderLabels(labels: Record<string, string | number>): string {
+export function renderLabels(labels: Record<string, string | number>): string {
   return Object.keys(labels)
     .sort()
     .map((k) => `${k}="${escapeLabel(String(labels[k]))}"`)

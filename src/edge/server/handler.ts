@@ -18,6 +18,7 @@ import type { ViewerConnection, ViewerTxn } from '../pipeline/transaction.js';
 import type { AccessLogSink } from './access-log.js';
 import { requestProblem } from './request-checks.js';
 import { newRequestId } from './request-id.js';
+import { renderLabels } from '../observe/stats.js';
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
@@ -32,6 +33,8 @@ export interface HandlerContext {
   deps: PipelineDeps;
   plan(): EdgePlan;
   accessLog: AccessLogSink;
+  /** False when the access log is off and nobody taps it: the record is not even built. */
+  accessLogEnabled: boolean;
   protocol: 'http' | 'https';
 }
 
@@ -292,14 +295,33 @@ function toH2Headers(flat: string[]): Record<string, string | string[]> {
   return out;
 }
 
+/** Rendered Prometheus label sets, so counting a request does not sort and escape labels. */
+const labelCache = new Map<string, [requests: string, bytes: string]>();
+
+function labelsFor(distId: string, result: string, statusClass: number): [string, string] {
+  const k = `${distId}\u0000${result}\u0000${statusClass}`;
+  let l = labelCache.get(k);
+  if (!l) {
+    if (labelCache.size > 10_000) labelCache.clear();
+    l = [
+      renderLabels({ distribution: distId, result, status: `${statusClass}xx` }),
+      renderLabels({ distribution: distId }),
+    ];
+    labelCache.set(k, l);
+  }
+  return l;
+}
+
 function finish(ctx: HandlerContext, txn: ViewerTxn, bytes: number): void {
   const { deps } = ctx;
   const r = txn.response!;
   const ms = deps.clock.monotonic() - txn.startMono;
   const distId = txn.dist?.id ?? '-';
-  deps.stats.requests.inc({ distribution: distId, result: txn.resultType, status: `${Math.floor(r.status / 100)}xx` });
-  deps.stats.bytesSent.inc({ distribution: distId }, bytes);
+  const [reqLabels, byteLabels] = labelsFor(distId, txn.resultType, Math.floor(r.status / 100));
+  deps.stats.requests.incRendered(reqLabels);
+  deps.stats.bytesSent.incRendered(byteLabels, bytes);
   deps.stats.requestDuration.observe(ms);
+  if (!ctx.accessLogEnabled) return;
   const d = new Date(txn.startedAt);
   const iso = d.toISOString();
   ctx.accessLog({

@@ -14,7 +14,8 @@ export function newRequestId(): string {
     pool = randomFillSync(Buffer.alloc(BLOCK));
     offset = 0;
   }
-  const id = pool.toString('base64', offset, offset + 40);
+  // 40 bytes are 54 base64url characters; CloudFront's ids are 56 with `==` padding.
+  const id = pool.toString('base64url', offset, offset + 40) + '==';
   offset += 40;
-  return id.replace(/\+/g, '-').replace(/\//g, '_');
+  return id;
 }

@@ -12,6 +12,18 @@ import type { StepName } from '../steps.js';
 import type { ViewerTxn } from '../transaction.js';
 import { statusText } from '../response.js';
 
+let dateSecond = -1;
+let dateText = '';
+/** The HTTP date for `now`, formatted once per second (it is on every generated response). */
+function httpDate(now: number): string {
+  const sec = Math.floor(now / 1000);
+  if (sec !== dateSecond) {
+    dateSecond = sec;
+    dateText = new Date(sec * 1000).toUTCString();
+  }
+  return dateText;
+}
+
 const EDGE_ONLY = ['surrogate-control', 'surrogate-key', 'cache-tag'];
 
 export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
@@ -60,7 +72,7 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
   if (generated) {
     if (!h['server']) setHeader(h, 'server', 'Verge');
   }
-  if (!h['date']) setHeader(h, 'date', new Date(deps.clock.now()).toUTCString());
+  if (!h['date']) setHeader(h, 'date', httpDate(deps.clock.now()));
   addHeader(h, 'via', deps.viaToken, 'Via');
   setHeader(h, 'x-cache', `${txn.resultType} from verge`, 'X-Cache');
   // Hits carry the object's current age; a miss passes the origin's Age on (RFC 9111 5.1).
