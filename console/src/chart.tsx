@@ -28,7 +28,10 @@ export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; u
           label: l.label,
           stroke: COLORS[i % COLORS.length]!,
           width: 1.5,
-          spanGaps: false,
+          // Empty buckets are null (no invocations, so no duration): join across them, and
+          // draw points so a lone bucket is visible too.
+          spanGaps: true,
+          points: { show: true, size: 4 },
           value: (_u: uPlot, v: number | null) =>
             v === null || v === undefined ? '–' : `${+v.toFixed(2)}${props.unit ?? ''}`,
         })),

@@ -3,7 +3,7 @@
  * The console's entry: sign-in gate, the navigation shell, and the page for the current hash
  * route, each page inside an error boundary.
  */
-import { StrictMode, useMemo, useState } from 'react';
+import { StrictMode, Suspense, lazy, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import './styles.css';
 import { clientFor, storeToken, storedToken } from './api.js';
@@ -11,12 +11,15 @@ import { useRoute } from './router.js';
 import { ClientContext, ErrorBoundary } from './ui.js';
 import { SignIn } from './pages/sign-in.js';
 import { Overview } from './pages/overview.js';
-import { FunctionsPage } from './pages/functions.js';
-import { FunctionDetail } from './pages/function-detail.js';
 import { AddTrigger } from './pages/add-trigger.js';
 import { DistributionsPage } from './pages/distributions.js';
 import { LogsPage } from './pages/logs.js';
-import { MetricsPage } from './pages/metrics.js';
+
+// The editor (CodeMirror) and the charts (uPlot) are most of the bundle: load them with the
+// pages that use them, so sign-in and the overview come up fast.
+const FunctionsPage = lazy(() => import('./pages/functions.js').then((m) => ({ default: m.FunctionsPage })));
+const FunctionDetail = lazy(() => import('./pages/function-detail.js').then((m) => ({ default: m.FunctionDetail })));
+const MetricsPage = lazy(() => import('./pages/metrics.js').then((m) => ({ default: m.MetricsPage })));
 
 const NAV: Array<[string, string]> = [
   ['', 'Overview'],
@@ -78,7 +81,9 @@ function App() {
         </nav>
         <main className="main">
           <ErrorBoundary resetKey={route.join('/')}>
-            <Page route={route} />
+            <Suspense fallback={<p className="muted">Loading…</p>}>
+              <Page route={route} />
+            </Suspense>
           </ErrorBoundary>
         </main>
       </div>

@@ -346,11 +346,17 @@ function TestResultView(props: { r: FunctionTestResult }) {
       <h3>Returned</h3>
       <pre data-testid="test-output">{JSON.stringify(r.result, null, 2) ?? 'undefined'}</pre>
       <h3>Logs</h3>
-      <pre>
-        {r.logs.length ? r.logs.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') : '(no output)'}
-      </pre>
+      <pre>{r.logs.length ? r.logs.map(logLine).join('\n') : '(no output)'}</pre>
     </div>
   );
+}
+
+/** A captured console line (`{ time, level, message }`) as text. */
+function logLine(l: unknown): string {
+  if (typeof l === 'string') return l;
+  const o = l as { level?: string; message?: unknown };
+  if (o && typeof o.message === 'string') return `[${o.level ?? 'log'}] ${o.message}`;
+  return JSON.stringify(l);
 }
 
 function VersionsTab(props: { fn: FunctionResource; onPublished: () => void }) {

@@ -41,27 +41,29 @@ export function Overview() {
             <thead>
               <tr>
                 <th>PoP</th>
-                <th>Region</th>
+                <th className="hide-sm">Region</th>
                 <th>Health</th>
                 <th>Snapshot</th>
                 <th>Requests (15 min)</th>
-                <th>Last seen</th>
+                <th className="hide-sm">Last seen</th>
               </tr>
             </thead>
             <tbody>
               {(pops.data ?? []).map((p) => (
                 <tr key={p.id} data-pop={p.id}>
                   <td>
-                    <strong>{p.id}</strong>
-                    {p.location ? <div className="muted small">{p.location}</div> : null}
+                    <strong className="nowrap-sm">{p.id}</strong>
+                    <div className="muted small">
+                      {p.location ?? ''} <span className="show-sm">{p.region}</span>
+                    </div>
                   </td>
-                  <td>{p.region}</td>
+                  <td className="hide-sm">{p.region}</td>
                   <td>
                     <Badge value={p.health} />
                   </td>
                   <td className="mono">v{p.appliedVersion}</td>
                   <td>{traffic.data ? requestsAt(p.id) : '–'}</td>
-                  <td className="muted">{ago(p.lastSeen)}</td>
+                  <td className="muted hide-sm">{ago(p.lastSeen)}</td>
                 </tr>
               ))}
             </tbody>
