@@ -159,7 +159,7 @@ describe('control plane deployments', () => {
     const api = shop.cacheBehaviors![0]!.functionAssociations!;
     assert.equal(api.length, 1);
     assert.equal(api[0]!.includeBody, true);
-    const fn = api[0]!.function as Record<string, unknown>;
+    const fn = api[0]!.function as unknown as Record<string, unknown>;
     const auth = (await t.api('GET', '/functions/auth/versions')).body.items[0];
     assert.deepEqual(fn, {
       path: BUNDLE_PREFIX + auth.sha256,

@@ -38,7 +38,9 @@ describe('control plane OpenAPI document', () => {
     const md = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
     const rows = md.split('\n').filter((l) => l.startsWith('| `'));
     const promised = rows.flatMap((l) =>
-      [...l.split('|')[1]!.matchAll(/`(GET|POST|PUT|PATCH|DELETE) ([^`?]+)/g)].map((m) => [m[1]!, m[2]!.trim()]),
+      [...l.split('|')[1]!.matchAll(/`(GET|POST|PUT|PATCH|DELETE) ([^`?]+)/g)].map(
+        (m) => [m[1]!, m[2]!.trim()] as const,
+      ),
     );
     assert.ok(promised.length >= 35, `parsed ${promised.length} routes from docs/api.md`);
     for (const [method, path] of promised)

@@ -184,8 +184,14 @@ export function triggerRepo(db: Database.Database): TriggerRepo {
     list: (f = {}) => {
       const where: string[] = [];
       const args: string[] = [];
-      if (f.distributionId !== undefined) (where.push('distribution_id = ?'), args.push(f.distributionId));
-      if (f.functionName !== undefined) (where.push('function_name = ?'), args.push(f.functionName));
+      if (f.distributionId !== undefined) {
+        where.push('distribution_id = ?');
+        args.push(f.distributionId);
+      }
+      if (f.functionName !== undefined) {
+        where.push('function_name = ?');
+        args.push(f.functionName);
+      }
       const sql = `SELECT * FROM triggers ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY distribution_id, behavior, event_type`;
       return (db.prepare(sql).all(...args) as Row[]).map(map);
     },

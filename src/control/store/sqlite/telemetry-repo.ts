@@ -108,7 +108,10 @@ export function telemetryRepo(db: Database.Database): TelemetryRepo {
     queryPoints: (f) => {
       const args: Array<string | number> = [f.kind, f.since, f.until];
       let sql = 'SELECT * FROM metric_points WHERE kind = ? AND time >= ? AND time < ?';
-      if (f.pop !== undefined) ((sql += ' AND pop = ?'), args.push(f.pop));
+      if (f.pop !== undefined) {
+        sql += ' AND pop = ?';
+        args.push(f.pop);
+      }
       const rows = db.prepare(sql + ' ORDER BY time, id').all(...args) as Row[];
       const out: StoredMetricPoint[] = [];
       for (const r of rows) {
