@@ -138,7 +138,8 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
     throw new UsageError(
       'managed mode needs --token T (an edge token: `verge tokens create --kind edge --pop ID`), --token-file FILE or VERGE_EDGE_TOKEN',
     );
-  if (Boolean(str('tls-cert')) !== Boolean(str('tls-key'))) throw new UsageError('--tls-cert and --tls-key go together');
+  if (Boolean(str('tls-cert')) !== Boolean(str('tls-key')))
+    throw new UsageError('--tls-cert and --tls-key go together');
   const pop = str('pop');
   if (!pop || !str('region')) throw new UsageError('managed mode needs --pop ID and --region R');
   const m = await startManagedEdge({
