@@ -14,7 +14,7 @@ export interface ChartLine {
   values: Array<number | null>;
 }
 
-export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; unit?: string }) {
+export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; unit?: string; sparse?: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = host.current!;
@@ -28,10 +28,10 @@ export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; u
           label: l.label,
           stroke: COLORS[i % COLORS.length]!,
           width: 1.5,
-          // Empty buckets are null (no invocations, so no duration): join across them, and
-          // draw points so a lone bucket is visible too.
-          spanGaps: true,
-          points: { show: true, size: 4 },
+          // Sparse series (durations, ratios) are null where nothing happened: join across the
+          // gaps, and draw points so a lone bucket is visible too.
+          spanGaps: !!props.sparse,
+          points: { show: !!props.sparse, size: 4 },
           value: (_u: uPlot, v: number | null) =>
             v === null || v === undefined ? '–' : `${+v.toFixed(2)}${props.unit ?? ''}`,
         })),
@@ -51,7 +51,7 @@ export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; u
       ro.disconnect();
       plot.destroy();
     };
-  }, [props.x, props.lines, props.unit]);
+  }, [props.x, props.lines, props.unit, props.sparse]);
   return (
     <section className="card chart-card">
       <h2>{props.title}</h2>

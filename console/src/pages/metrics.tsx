@@ -96,9 +96,9 @@ function Charts(props: { kind: 'function' | 'distribution'; series: MetricSeries
       return [
         { title: 'Invocations', x, lines: linesPerPop(s, (p) => p.invocations) },
         { title: 'Errors by class', x, lines: errorLines },
-        { title: 'Duration p50', x, lines: linesPerPop(s, (p) => p.p50), unit: ' ms' },
-        { title: 'Duration p95', x, lines: linesPerPop(s, (p) => p.p95), unit: ' ms' },
-        { title: 'Duration p99', x, lines: linesPerPop(s, (p) => p.p99), unit: ' ms' },
+        { title: 'Duration p50', x, lines: linesPerPop(s, (p) => p.p50), unit: ' ms', sparse: true },
+        { title: 'Duration p95', x, lines: linesPerPop(s, (p) => p.p95), unit: ' ms', sparse: true },
+        { title: 'Duration p99', x, lines: linesPerPop(s, (p) => p.p99), unit: ' ms', sparse: true },
       ];
     }
     return [
@@ -108,8 +108,9 @@ function Charts(props: { kind: 'function' | 'distribution'; series: MetricSeries
         x,
         lines: linesPerPop(s, (p) => (p.hitRatio === null || p.hitRatio === undefined ? null : p.hitRatio * 100)),
         unit: '%',
+        sparse: true,
       },
-      { title: 'Origin latency p50', x, lines: linesPerPop(s, (p) => p.originLatencyP50), unit: ' ms' },
+      { title: 'Origin latency p50', x, lines: linesPerPop(s, (p) => p.originLatencyP50), unit: ' ms', sparse: true },
       {
         title: '4xx rate',
         x,
@@ -137,7 +138,14 @@ function Charts(props: { kind: 'function' | 'distribution'; series: MetricSeries
       </p>
       <div className="grid">
         {charts.map((c) => (
-          <Chart key={c.title} title={c.title} x={c.x} lines={c.lines} {...(c.unit ? { unit: c.unit } : {})} />
+          <Chart
+            key={c.title}
+            title={c.title}
+            x={c.x}
+            lines={c.lines}
+            {...(c.unit ? { unit: c.unit } : {})}
+            sparse={'sparse' in c && c.sparse === true}
+          />
         ))}
       </div>
     </>
