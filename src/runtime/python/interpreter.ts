@@ -67,6 +67,11 @@ export class Interpreter {
     });
     child.on('error', () => (this.#dead = true));
     for (const s of [...child.stdio].slice(2)) s?.on('error', () => {});
+    // Interpreters never keep the host alive: when it exits, the IPC channel closes and the
+    // runner exits too (guest/runner.mjs, 'disconnect').
+    child.unref();
+    child.channel?.unref();
+    for (const s of [...child.stdio].slice(2)) (s as { unref?: () => void } | null)?.unref?.();
   }
 
   /** Spawn a new interpreter from the snapshot and wait until it is ready for `init`. */
@@ -153,8 +158,18 @@ export class Interpreter {
       const timer = setTimeout(() => finish({ t: 'timeout' }), timeoutMs);
       const watch = sandboxCaps().prlimit ? undefined : setInterval(() => void this.#checkRss(finish), 50);
       this.#waiter = finish;
-      this.#exitWaiter = (why) => finish({ t: 'exit', message: `${why} ${this.#stderr.trim()}`.trim() });
+      this.#exitWaiter = (why) => finish({ t: 'exit', message: `${why}${this.#lastError()}` });
     });
+  }
+
+  /** The last short error line the process wrote (its stderr can hold minified engine code). */
+  #lastError(): string {
+    const line = this.#stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0 && l.length < 300 && /error/i.test(l))
+      .pop();
+    return line ? `: ${line}` : '';
   }
 
   /** Without prlimit: the RSS watch is the memory cap. */

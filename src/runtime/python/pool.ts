@@ -62,15 +62,24 @@ async function takeInterpreter(dataMB: number, logger: Logger): Promise<Interpre
   return Interpreter.start({ dataMB, logger });
 }
 
+let lingering: NodeJS.Timeout | undefined;
+/** A runtime closed and another opened soon after (tests, `verge dev` reloads) reuse the spare. */
+const SPARE_LINGER_MS = 5_000;
+
 export function retainSpares(): void {
   retained++;
+  clearTimeout(lingering);
 }
 
 export function releaseSpares(): void {
   retained = Math.max(0, retained - 1);
   if (retained > 0) return;
-  for (const p of spares.values()) void p.then((it) => it.kill(), () => {});
-  spares.clear();
+  clearTimeout(lingering);
+  lingering = setTimeout(() => {
+    for (const p of spares.values()) void p.then((it) => it.kill(), () => {});
+    spares.clear();
+  }, SPARE_LINGER_MS);
+  lingering.unref();
 }
 
 export class PythonPool {

@@ -74,6 +74,7 @@ function sealFunctionConstructors() {
 }
 
 const send = process.send?.bind(process);
+process.on('disconnect', () => process.exit(0));
 const quiet = { stdout: () => {}, stderr: () => {} };
 
 async function boot() {

@@ -152,6 +152,13 @@ def attach():
     # Lambda's Python runtime leaves the root logger at WARNING: logging.info needs setLevel.
     root.setLevel(logging.WARNING)
     urllib.request.urlopen = _host_urlopen
+    # Emscripten's system() calls into Node's child_process, which the permission model denies
+    # with a fatal JS error; fail the way subprocess does instead (no processes in this sandbox).
+    os.system = _no_processes
+
+
+def _no_processes(*args, **kwargs):
+    raise OSError(138, "emscripten does not support processes.")
 
 
 def init(handler, env_json):
