@@ -178,7 +178,7 @@ describe('control plane functions', () => {
     assert.match(latest.body.logs[0].message, /tagging a2/);
     const v1 = await t.api('POST', '/functions/tag-src/test', {
       eventType: 'origin-request',
-      version: '1',
+      version: 1,
       event: { request: { uri: '/x' } },
     });
     assert.deepEqual(v1.body.result.headers['x-tag'], [{ key: 'X-Tag', value: 'a' }]);

@@ -245,15 +245,20 @@ export function functionRoutes(app: App): Route[] {
             type: 'object',
             description: 'a whole event ({Records}) or {request?, response?} merged into a sample event',
           },
-          version: { type: 'string', pattern: '^(\\d+|\\$LATEST)$', 'x-pattern-text': 'a version number or $LATEST' },
+          version: {
+            type: ['string', 'integer'],
+            minimum: 1,
+            pattern: '^(\\d+|\\$LATEST)$',
+            'x-pattern-text': 'a version number or $LATEST',
+          },
         },
         required: ['eventType'],
         additionalProperties: false,
       },
       handler: async ({ params, body }) => {
-        const b = body as { eventType: EventType; event?: unknown; version?: string };
+        const b = body as { eventType: EventType; event?: unknown; version?: string | number };
         const f = getFunction(store, params.name!);
-        const n = versionParam(b.version, '$.version');
+        const n = versionParam(b.version === undefined ? undefined : String(b.version), '$.version');
         const v = n === undefined ? undefined : store.functions.version(f.name, n);
         if (n !== undefined && !v)
           throw validationError([{ path: '$.version', message: `function ${f.name} has no version ${n}` }]);
