@@ -169,6 +169,12 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
+    // Under `verge up`: if the supervisor dies without stopping us (SIGKILL), stop too rather
+    // than hold the PoP's port against the next start.
+    if (process.env.VERGE_SUPERVISED === '1') {
+      const parent = process.ppid;
+      setInterval(() => process.ppid !== parent && resolve(), 1000).unref();
+    }
   });
   await m.close();
 }

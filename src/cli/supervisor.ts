@@ -87,7 +87,7 @@ export class Supervisor {
     s.timer = null;
     s.startedAt = Date.now();
     const proc = spawn(process.execPath, ['--no-node-snapshot', VERGE_BIN, ...s.spec.args], {
-      env: { ...process.env, ...s.spec.env },
+      env: { ...process.env, ...s.spec.env, VERGE_SUPERVISED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     s.proc = proc;
