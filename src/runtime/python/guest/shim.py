@@ -128,7 +128,6 @@ def _host_urlopen(url, data=None, timeout=None, *args, **kwargs):
         msg[k] = v
     payload = base64.b64decode(answer["body"])
     resp = urllib.response.addinfourl(io.BytesIO(payload), msg, answer["url"], answer["status"])
-    resp.status = answer["status"]
     resp.reason = answer.get("statusText", "")
     if answer["status"] >= 400:
         raise urllib.error.HTTPError(answer["url"], answer["status"], resp.reason, msg, io.BytesIO(payload))
