@@ -261,23 +261,40 @@ class SfParser {
 }
 
 /**
+ * Verge's device token in the Edge Architecture Specification 1.0: the edge announces
+ * `Surrogate-Capability: verge="Surrogate/1.0"` to origins, and `Surrogate-Control` directives
+ * targeted at `;verge` apply to it (and win over untargeted ones, as the spec's section 2.2 says).
+ */
+export const SURROGATE_DEVICE_TOKEN = 'verge';
+
+/** The `Surrogate-Capability` value the edge appends to origin requests. */
+export const SURROGATE_CAPABILITY = `${SURROGATE_DEVICE_TOKEN}="Surrogate/1.0"`;
+
+/**
  * Parse `Surrogate-Control` (Edge Architecture Specification 1.0): `max-age=N[+M]`, `no-store`,
  * `no-store-remote` (a CDN is a remote surrogate, so it counts as `no-store`). Directives
- * targeted at a named device (`max-age=60;edge1`) are not for us and are skipped; the `+M`
- * extension is ignored. Returns undefined when nothing applicable is present.
+ * targeted at another device (`max-age=60;edge1`) are skipped; those targeted at ours
+ * (`;verge`) replace the untargeted ones. The `+M` extension is ignored. Returns undefined when
+ * nothing applicable is present.
  */
 export function parseSurrogateControl(value: string | undefined): Directives | undefined {
   if (value === undefined || value === '') return undefined;
-  const out: Directives = new Map();
-  for (const [name, v] of parseCacheControl(value)) {
-    const targeted = name.includes(';') || (typeof v === 'string' && v.includes(';'));
-    if (targeted) continue;
-    if (name === 'no-store' || name === 'no-store-remote') out.set('no-store', true);
-    else if (name === 'max-age' && typeof v === 'string') {
-      const plus = v.indexOf('+');
-      out.set('max-age', plus < 0 ? v : v.slice(0, plus));
+  const general: Directives = new Map();
+  const mine: Directives = new Map();
+  for (const raw of value.split(',')) {
+    const semi = raw.indexOf(';');
+    const target = semi < 0 ? undefined : raw.slice(semi + 1).trim().toLowerCase();
+    if (target !== undefined && target !== SURROGATE_DEVICE_TOKEN) continue;
+    const out = target === undefined ? general : mine;
+    for (const [name, v] of parseCacheControl(semi < 0 ? raw : raw.slice(0, semi))) {
+      if (name === 'no-store' || name === 'no-store-remote') out.set('no-store', true);
+      else if (name === 'max-age' && typeof v === 'string') {
+        const plus = v.indexOf('+');
+        out.set('max-age', plus < 0 ? v : v.slice(0, plus));
+      }
     }
   }
+  const out = mine.size > 0 ? mine : general;
   return out.size === 0 ? undefined : out;
 }
 

@@ -117,7 +117,7 @@ describe('computeTtl: targeted fields', () => {
 
 describe('freshness and age', () => {
   const clock = new FakeClock();
-  function entry(headers: Record<string, string>, policy = OPTIMIZED, requestTime = clock.now()) {
+  function entry(headers: Record<string, string | string[]>, policy = OPTIMIZED, requestTime = clock.now()) {
     const e = entryFromResponse({
       key: 'k',
       distributionId: 'D',
@@ -186,5 +186,45 @@ describe('freshness and age', () => {
     const c = conditionalHeaders(e);
     assert.equal(c['if-none-match']?.[0]?.value, '"v1"');
     assert.equal(c['if-modified-since']?.[0]?.value, 'Wed, 31 Dec 2025 00:00:00 GMT');
+  });
+  test('an invalid Age makes the response stale at once (RFC 9111 5.1, 4.2.1)', () => {
+    for (const age of ['abc', '-7200', '7200.0', '0, 0', '0,7200', '7200;foo=bar', ['0', '0'], ['0', '7200']]) {
+      const e = entry({ 'Cache-Control': 'max-age=3600', Age: age });
+      assert.equal(freshnessOf(e, clock.now()), 'stale', `Age ${JSON.stringify(age)}`);
+    }
+    const ok = entry({ 'Cache-Control': 'max-age=3600', Age: ' 100 ' });
+    assert.equal(ok.initialAgeSec, 100);
+    assert.equal(freshnessOf(ok, clock.now()), 'fresh');
+  });
+  test('s-maxage forbids stale on error unless stale-if-error is explicit (RFC 9111 5.2.2.10)', () => {
+    const e = entry({ 'Cache-Control': 'max-age=2, s-maxage=2' });
+    assert.equal(canServeStaleOnError(e, clock.now() + 3_000), false);
+    const x = entry({ 'Cache-Control': 's-maxage=2, stale-if-error=60' });
+    assert.equal(canServeStaleOnError(x, clock.now() + 3_000), true);
+    assert.equal(canServeStaleOnError(x, clock.now() + 63_000), false);
+  });
+  test('no-cache: no stale on error with minTTL 0 (RFC 9111 5.2.2.4); kept for minTTL > 0 (spec 7.4)', () => {
+    const z = entry({ 'Cache-Control': 'max-age=2, no-cache' }, ZERO_MIN);
+    assert.equal(canServeStaleOnError(z, clock.now() + 3_000), false);
+    const m = entry({ 'Cache-Control': 'no-cache' }, OPTIMIZED);
+    assert.equal(canServeStaleOnError(m, clock.now() + 3_000), true);
+  });
+  test('qualified no-cache is not no-cache: the response is reused without the named fields', () => {
+    const d = computeTtl(h({ 'Cache-Control': 'no-cache="A, b", max-age=3600' }), ZERO_MIN, clock.now());
+    assert.equal(d.noCache, false);
+    assert.deepEqual(d.noCacheFields, ['a', 'b']);
+    assert.equal(d.ttlSec, 3600);
+    const e = entry({ 'Cache-Control': ['no-cache="a, b"', 'max-age=3600'], A: '1', B: '2', C: '3' }, ZERO_MIN);
+    assert.equal(e.headers['a'], undefined);
+    assert.equal(e.headers['b'], undefined);
+    assert.equal(e.headers['c']?.[0]?.value, '3');
+    assert.equal(freshnessOf(e, clock.now() + 1000), 'fresh');
+    assert.equal(computeTtl(h({ 'Cache-Control': 'no-cache, max-age=60' }), ZERO_MIN, clock.now()).ttlSec, 0);
+  });
+  test("Surrogate-Control directives targeted at Verge's device token win", () => {
+    assert.equal(ttl({ 'Cache-Control': 'no-store', 'Surrogate-Control': 'max-age=10000;verge' }, ZERO_MIN), 10000);
+    assert.equal(ttl({ 'Surrogate-Control': 'max-age=60, max-age=300;verge' }, ZERO_MIN), 300);
+    assert.equal(ttl({ 'Surrogate-Control': 'max-age=60, max-age=300;other' }, ZERO_MIN), 60);
+    assert.equal(computeTtl(h({ 'Surrogate-Control': 'max-age=60, no-store;verge' }), ZERO_MIN, 0).noStore, true);
   });
 });

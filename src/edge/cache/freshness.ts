@@ -10,7 +10,7 @@ import type { CfHeaders } from '../../shared/lambda-edge/index.js';
 import { getHeader, getHeaderJoined } from '../../shared/lambda-edge/index.js';
 import type { CacheEntry, Freshness } from './types.js';
 import type { Directives } from './cache-control.js';
-import { deltaSeconds, parseCacheControl, parseSurrogateControl, parseTargetedField } from './cache-control.js';
+import { DELTA_SECONDS_MAX, deltaSeconds, parseCacheControl, parseSurrogateControl, parseTargetedField } from './cache-control.js';
 
 /** The three numbers of a cache policy that drive freshness, in seconds (CachePolicyPlan fits). */
 export interface TtlPolicy {
@@ -58,7 +58,10 @@ export interface TtlDecision {
   noStore: boolean;
   /** `private` (qualified or not: a shared cache treats both conservatively). */
   isPrivate: boolean;
+  /** Unqualified `no-cache` only; a qualified one is `noCacheFields` (RFC 9111 5.2.2.4). */
   noCache: boolean;
+  /** Lower-case field names of a qualified `no-cache="a, b"`: dropped from the stored copy. */
+  noCacheFields: string[];
   /** `s-maxage` if given, else `max-age`, as the origin sent it (unclamped). */
   explicitMaxAge: number | undefined;
 }
@@ -75,7 +78,11 @@ export function computeTtl(headers: CfHeaders, policy: TtlPolicy, responseTime: 
   const d = sel.directives;
   const noStore = d.has('no-store');
   const isPrivate = d.has('private');
-  const noCache = d.has('no-cache');
+  const noCacheValue = d.get('no-cache');
+  // RFC 9111 5.2.2.4: `no-cache="a, b"` lets the cache reuse the response without those fields.
+  // A conflicting duplicate (value '') stays unqualified: the conservative reading.
+  const noCacheFields = typeof noCacheValue === 'string' ? fieldList(noCacheValue) : [];
+  const noCache = noCacheValue !== undefined && noCacheFields.length === 0;
   const sMaxAge = deltaSeconds(d, 's-maxage');
   const maxAge = deltaSeconds(d, 'max-age');
   const explicitMaxAge = sMaxAge ?? maxAge;
@@ -99,14 +106,39 @@ export function computeTtl(headers: CfHeaders, policy: TtlPolicy, responseTime: 
   return {
     ttlSec,
     staleWhileRevalidateSec: revalidate ? 0 : (deltaSeconds(d, 'stale-while-revalidate') ?? 0),
-    staleIfErrorSec: revalidate ? 0 : (deltaSeconds(d, 'stale-if-error') ?? Infinity),
+    staleIfErrorSec: revalidate ? 0 : (deltaSeconds(d, 'stale-if-error') ?? defaultStaleIfError(noCache, sMaxAge, policy)),
     source,
     directives: d,
     noStore,
     isPrivate,
     noCache,
+    noCacheFields,
     explicitMaxAge,
   };
+}
+
+/**
+ * The stale-if-error window when the response names none. CloudFront serves the stored copy when
+ * the origin fails (spec 7.4), hence unlimited, except where RFC 9111 forbids stale and the spec
+ * does not say otherwise: `s-maxage` carries proxy-revalidate's meaning for a shared cache
+ * (5.2.2.10), and `no-cache` needs a successful validation before any reuse (5.2.2.4). Spec 7.4
+ * keeps serving a no-cache copy stored for minTTL > 0, so that case stays unlimited. An explicit
+ * `stale-if-error` still applies (RFC 5861 4: "regardless of other freshness information").
+ */
+function defaultStaleIfError(noCache: boolean, sMaxAge: number | undefined, policy: TtlPolicy): number {
+  if (sMaxAge !== undefined) return 0;
+  if (noCache && policy.minTTL <= 0) return 0;
+  return Infinity;
+}
+
+/** Lower-case field names from a comma-separated list (a qualified no-cache or private). */
+function fieldList(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const n = part.trim().toLowerCase();
+    if (n !== '' && !out.includes(n)) out.push(n);
+  }
+  return out;
 }
 
 /**
@@ -131,17 +163,32 @@ export function parseHttpDate(s: string): number | undefined {
  * response_delay), where apparent_age = max(0, response_time − date_value).
  */
 export function initialAgeSec(headers: CfHeaders, requestTime: number, responseTime: number): number {
-  const ageRaw = getHeader(headers, 'age');
-  let ageValue = 0;
-  if (ageRaw !== undefined) {
-    const n = Number(ageRaw.trim());
-    ageValue = Number.isInteger(n) && n >= 0 ? n : 0;
-  }
+  const ageValue = ageFieldSec(headers);
+  if (ageValue === undefined) return DELTA_SECONDS_MAX;
   const dateRaw = getHeader(headers, 'date');
   const date = dateRaw === undefined ? undefined : parseHttpDate(dateRaw);
   const apparent = date === undefined ? 0 : Math.max(0, responseTime - date) / 1000;
   const delay = Math.max(0, responseTime - requestTime) / 1000;
   return Math.max(apparent, ageValue + delay);
+}
+
+/**
+ * The origin's `Age` in seconds: 0 when absent, undefined when invalid. Age is one delta-seconds
+ * value (RFC 9111 5.1); a list, a second field line, a sign, a fraction or a parameter is not
+ * one, and the response is then treated as already stale (the conservative reading of invalid
+ * freshness information, RFC 9111 4.2.1), so a shared cache never lengthens its life.
+ */
+export function ageFieldSec(headers: CfHeaders): number | undefined {
+  const lines = headers['age'];
+  if (lines === undefined || lines.length === 0) return 0;
+  if (lines.length > 1) return undefined;
+  const v = lines[0]!.value.trim();
+  if (v === '') return undefined;
+  for (let k = 0; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Math.min(Number(v), DELTA_SECONDS_MAX);
 }
 
 /** current_age in milliseconds (RFC 9111 4.2.3): corrected initial age + resident time. */

@@ -8,7 +8,14 @@ export type { CacheEntry, CacheStats, CacheStore, Freshness, InvalidationRequest
 export type { CacheKey, CacheKeyInput } from './key.js';
 export { buildCacheKey, normalizeAcceptEncoding } from './key.js';
 export type { Directives } from './cache-control.js';
-export { parseCacheControl, parseSurrogateControl, parseTags, parseTargetedField } from './cache-control.js';
+export {
+  SURROGATE_CAPABILITY,
+  SURROGATE_DEVICE_TOKEN,
+  parseCacheControl,
+  parseSurrogateControl,
+  parseTags,
+  parseTargetedField,
+} from './cache-control.js';
 export type { TtlDecision, TtlPolicy, TtlSource } from './freshness.js';
 export {
   ageHeaderValue,
@@ -16,6 +23,7 @@ export {
   computeTtl,
   conditionalHeaders,
   currentAgeMs,
+  ageFieldSec,
   freshnessOf,
   initialAgeSec,
   isReusable,

@@ -155,7 +155,10 @@ describe('refreshEntry (RFC 9111 4.3.4)', () => {
       policy: OPTIMIZED,
     });
     assert.equal(r.storedAt, later);
-    assert.equal(r.etag, '"b"');
+    // A 304 never replaces the stored ETag or Content-Length (RFC 9111 3.2, 4.3.4).
+    assert.equal(r.etag, '"a"');
+    assert.equal(r.headers['etag']?.[0]?.value, '"a"');
+    assert.equal(r.headers['cache-control']?.[0]?.value, 'max-age=120');
     assert.equal(r.headers['content-length']?.[0]?.value, '5');
     assert.equal(r.headers['x-old']?.[0]?.value, '1');
     assert.equal(r.body.toString(), 'hello');

@@ -141,6 +141,8 @@ function buildEntry(input: TimedInput, ttl: TtlDecision, ttlSec: number): CacheE
   stripHopByHop(headers);
   stripEdgeOnlyHeaders(headers);
   delete headers.age;
+  // RFC 9111 5.2.2.4: fields named by a qualified no-cache are not sent from the stored copy.
+  for (const name of ttl.noCacheFields) delete headers[name];
   const isError = input.status >= 400;
   const entry: CacheEntry = {
     key: input.key,
@@ -198,12 +200,16 @@ export function estimateSize(entry: CacheEntry): number {
 
 /**
  * RFC 9111 3.2 excludes these from updates: Content-Length, fields the stored body depends on
- * (we may have compressed it), and hop-by-hop fields. Age is recomputed, never stored.
+ * (we may have compressed it; Content-MD5 is a digest of it), and hop-by-hop fields. Age is
+ * recomputed, never stored. ETag is kept too: it names the stored representation, and a 304
+ * whose ETag differs does not identify it for update (RFC 9111 4.3.4), so the stored one stays.
  */
 const NOT_UPDATED = new Set([
   'content-length',
   'content-encoding',
   'content-range',
+  'content-md5',
+  'etag',
   'transfer-encoding',
   'age',
   'connection',
