@@ -5,23 +5,6 @@
  */
 import { isVergeError } from '../shared/errors.js';
 import { UsageError } from './args.js';
-import { EDGE_HELP, edgeCommand } from './edge-command.js';
-import { UP_HELP, upCommand } from './up-command.js';
-import { INVOKE_HELP, invokeCommand } from './invoke-command.js';
-import { GENERATE_EVENT_HELP, generateEventCommand } from './generate-event-command.js';
-import { DEV_HELP, devCommand } from './dev-command.js';
-import { FUNCTIONS_HELP, functionsCommand } from './cmd-functions.js';
-import { DISTRIBUTIONS_HELP, distributionsCommand } from './cmd-distributions.js';
-import { TRIGGERS_HELP, triggersCommand } from './cmd-triggers.js';
-import { INVALIDATIONS_HELP, invalidationsCommand } from './cmd-invalidations.js';
-import { DEPLOY_HELP, ROLLBACK_HELP, deployCommand, rollbackCommand } from './cmd-deploy.js';
-import { LOGS_HELP, logsCommand } from './cmd-logs.js';
-import { METRICS_HELP, metricsCommand } from './cmd-metrics.js';
-import { POPS_HELP, popsCommand } from './cmd-pops.js';
-import { TOKENS_HELP, tokensCommand } from './cmd-tokens.js';
-import { APPLY_HELP, applyCommand } from './cmd-apply.js';
-import { LOGIN_HELP, loginCommand } from './cmd-login.js';
-import { CONTROL_HELP, controlCommand } from './control-command.js';
 
 const HELP = `verge: a self-hosted CDN with programmable edges (CloudFront + Lambda@Edge on your servers)
 
@@ -29,6 +12,7 @@ Usage: verge <command> [options]
 
 Commands:
   up          control plane, console, three PoPs and a demo origin on this machine (npm start)
+  control     the control plane alone: REST API, console, replication, logs and metrics
   edge        run one edge location (PoP) from distribution config files, or --control URL
   dev         serve a project folder (configs + functions), reloading on change
   invoke      run one function on one event, print result, logs and errors as JSON
@@ -53,40 +37,49 @@ Control plane (talks to \`verge control\` / \`verge up\`; --url/--token, VERGE_U
 Run \`verge <command> --help\` for a command's options.
 `;
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
-  up: { run: upCommand, help: UP_HELP },
-  edge: { run: edgeCommand, help: EDGE_HELP },
-  dev: { run: devCommand, help: DEV_HELP },
-  invoke: { run: invokeCommand, help: INVOKE_HELP },
-  'generate-event': { run: generateEventCommand, help: GENERATE_EVENT_HELP },
-  functions: { run: functionsCommand, help: FUNCTIONS_HELP },
-  distributions: { run: distributionsCommand, help: DISTRIBUTIONS_HELP },
-  triggers: { run: triggersCommand, help: TRIGGERS_HELP },
-  invalidations: { run: invalidationsCommand, help: INVALIDATIONS_HELP },
-  deploy: { run: deployCommand, help: DEPLOY_HELP },
-  rollback: { run: rollbackCommand, help: ROLLBACK_HELP },
-  logs: { run: logsCommand, help: LOGS_HELP },
-  metrics: { run: metricsCommand, help: METRICS_HELP },
-  pops: { run: popsCommand, help: POPS_HELP },
-  tokens: { run: tokensCommand, help: TOKENS_HELP },
-  apply: { run: applyCommand, help: APPLY_HELP },
-  login: { run: loginCommand, help: LOGIN_HELP },
-  control: { run: controlCommand, help: CONTROL_HELP },
+/**
+ * Each command's module loads only when that command runs, so `verge edge` does not load the
+ * control plane (SQLite) and `verge functions list` does not load the edge.
+ */
+type Command = { run: (argv: string[]) => Promise<void>; help: string };
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  up: () => import('./up-command.js').then((m) => ({ run: m.upCommand, help: m.UP_HELP })),
+  edge: () => import('./edge-command.js').then((m) => ({ run: m.edgeCommand, help: m.EDGE_HELP })),
+  dev: () => import('./dev-command.js').then((m) => ({ run: m.devCommand, help: m.DEV_HELP })),
+  invoke: () => import('./invoke-command.js').then((m) => ({ run: m.invokeCommand, help: m.INVOKE_HELP })),
+  'generate-event': () =>
+    import('./generate-event-command.js').then((m) => ({ run: m.generateEventCommand, help: m.GENERATE_EVENT_HELP })),
+  functions: () => import('./cmd-functions.js').then((m) => ({ run: m.functionsCommand, help: m.FUNCTIONS_HELP })),
+  distributions: () =>
+    import('./cmd-distributions.js').then((m) => ({ run: m.distributionsCommand, help: m.DISTRIBUTIONS_HELP })),
+  triggers: () => import('./cmd-triggers.js').then((m) => ({ run: m.triggersCommand, help: m.TRIGGERS_HELP })),
+  invalidations: () =>
+    import('./cmd-invalidations.js').then((m) => ({ run: m.invalidationsCommand, help: m.INVALIDATIONS_HELP })),
+  deploy: () => import('./cmd-deploy.js').then((m) => ({ run: m.deployCommand, help: m.DEPLOY_HELP })),
+  rollback: () => import('./cmd-deploy.js').then((m) => ({ run: m.rollbackCommand, help: m.ROLLBACK_HELP })),
+  logs: () => import('./cmd-logs.js').then((m) => ({ run: m.logsCommand, help: m.LOGS_HELP })),
+  metrics: () => import('./cmd-metrics.js').then((m) => ({ run: m.metricsCommand, help: m.METRICS_HELP })),
+  pops: () => import('./cmd-pops.js').then((m) => ({ run: m.popsCommand, help: m.POPS_HELP })),
+  tokens: () => import('./cmd-tokens.js').then((m) => ({ run: m.tokensCommand, help: m.TOKENS_HELP })),
+  apply: () => import('./cmd-apply.js').then((m) => ({ run: m.applyCommand, help: m.APPLY_HELP })),
+  login: () => import('./cmd-login.js').then((m) => ({ run: m.loginCommand, help: m.LOGIN_HELP })),
+  control: () => import('./control-command.js').then((m) => ({ run: m.controlCommand, help: m.CONTROL_HELP })),
 };
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    const topic = rest[0] && COMMANDS[rest[0]];
-    process.stdout.write(topic ? topic.help : HELP);
+    const topic = rest[0] ? COMMANDS[rest[0]] : undefined;
+    process.stdout.write(topic ? (await topic()).help : HELP);
     return 0;
   }
-  const command = COMMANDS[cmd];
-  if (!command) {
+  const load = COMMANDS[cmd];
+  if (!load) {
     process.stderr.write(`verge: unknown command "${cmd}". Run \`verge help\` for the list of commands.\n`);
     return 2;
   }
   try {
+    const command = await load();
     await command.run(rest);
     return 0;
   } catch (e) {

@@ -20,9 +20,6 @@ import { request } from 'undici';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'verge.js');
-const main = readFileSync(join(ROOT, 'src/cli/main.ts'), 'utf8');
-const HAS_UP = /^\s*up: \{/m.test(main);
-const HAS_CONTROL = /^\s*control: \{/m.test(main);
 const POPS = [
   { id: 'us-east-1', region: 'us-east' },
   { id: 'eu-west-1', region: 'eu-west' },
@@ -156,52 +153,6 @@ function fnSource(version: string): string {
 `;
 }
 
-async function startManual(): Promise<void> {
-  const port = await freePort();
-  controlUrl = `http://127.0.0.1:${port}`;
-  const dataDir = join(dir, 'control');
-  startProcess(['control', '--port', String(port), '--data-dir', dataDir]);
-  token = await until('the admin token file', async () =>
-    existsSync(join(dataDir, 'admin-token'))
-      ? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() || undefined
-      : undefined,
-  );
-  for (const pop of POPS) {
-    const created = await okJson<{ token: string }>([
-      'tokens',
-      'create',
-      '--name',
-      `edge-${pop.id}`,
-      '--kind',
-      'edge',
-      '--pop',
-      pop.id,
-    ]);
-    const edgePort = await freePort();
-    edgePorts.push(edgePort);
-    const adminPort = await freePort();
-    startProcess([
-      'edge',
-      '--control',
-      controlUrl,
-      '--token',
-      created.token,
-      '--pop',
-      pop.id,
-      '--region',
-      pop.region,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(edgePort),
-      '--admin-port',
-      String(adminPort),
-      '--data-dir',
-      join(dir, `edge-${pop.id}`),
-    ]);
-  }
-}
-
 async function startUp(): Promise<void> {
   const [port, p1, p2, p3, a1, a2, a3, originPort] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
   controlUrl = `http://127.0.0.1:${port}`;
@@ -230,18 +181,15 @@ async function startUp(): Promise<void> {
   );
 }
 
-const skip =
-  !HAS_UP && !HAS_CONTROL ? 'neither `verge up` nor `verge control` is registered in src/cli/main.ts yet' : false;
 
-describe('the CLI drives the whole flow against a control plane and three PoPs', { skip }, () => {
+describe('the CLI drives the whole flow against a control plane and three PoPs', () => {
   before(async () => {
     origin = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=60' });
       res.end(`origin ${req.url}`);
     });
     await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-    if (HAS_UP) await startUp();
-    else await startManual();
+    await startUp();
     await until('the control plane to answer /healthz', async () =>
       (await request(`${controlUrl}/api/v1/healthz`)).statusCode === 200 ? true : undefined,
     );
