@@ -29,7 +29,10 @@ const RULES = [
   ['edge/pipeline', [/^shared$/, /^edge\/(pipeline|config|cache|origin|functions|geo|compress|policies|deliver|observe)$/]],
   ['edge/observe', [/^shared$/, /^edge\/observe$/, /^edge\/config$/, /^edge\/cache$/]],
   ['edge', [/^shared$/, /^edge\//, /^runtime\/host$/]],
-  ['runtime/host', [/^shared$/, /^runtime\/host$/]],
+  // runtime/host's createFunctionRuntime dispatches Python sources to runtime/python, which
+  // reuses the host's limits and validator: the two are one runtime behind FunctionRuntime.
+  ['runtime/host', [/^shared$/, /^runtime\/host$/, /^runtime\/python$/]],
+  ['runtime/python', [/^shared$/, /^runtime\/python$/, /^runtime\/host$/]],
   ['runtime/guest', [/^shared$/, /^runtime\/guest$/]],
   // The control plane runs `POST /functions/{name}/test` on the same engine as `verge invoke`.
   ['control', [/^shared$/, /^control$/, /^runtime\/host$/]],

@@ -275,6 +275,7 @@ export function clientErrorHeaders(
     'x-edge-request-id': requestId,
     'distribution-id': '-',
     'pop-region': deps.region,
+    ...(txn.originLatencyMs !== undefined ? { 'origin-latency-ms': Math.round(txn.originLatencyMs * 1000) / 1000 } : {}),
     'x-edge-error': `${status === 403 ? 'REQUEST_METHOD_NOT_ALLOWED' : 'REQUEST_MALFORMED'}: ${parserCode}`,
   });
   return {
