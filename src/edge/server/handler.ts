@@ -275,7 +275,6 @@ export function clientErrorHeaders(
     'x-edge-request-id': requestId,
     'distribution-id': '-',
     'pop-region': deps.region,
-    ...(txn.originLatencyMs !== undefined ? { 'origin-latency-ms': Math.round(txn.originLatencyMs * 1000) / 1000 } : {}),
     'x-edge-error': `${status === 403 ? 'REQUEST_METHOD_NOT_ALLOWED' : 'REQUEST_MALFORMED'}: ${parserCode}`,
   });
   return {
@@ -357,6 +356,9 @@ function finish(ctx: HandlerContext, txn: ViewerTxn, bytes: number): void {
     'sc-range-end': txn.range?.end ?? '-',
     'distribution-id': distId,
     'pop-region': deps.region,
+    ...(txn.originLatencyMs !== undefined
+      ? { 'origin-latency-ms': Math.round(txn.originLatencyMs * 1000) / 1000 }
+      : {}),
     ...(txn.error ? { 'x-edge-error': `${txn.error.code}: ${txn.error.message}` } : {}),
     ...(txn.functionsRan.length ? { functions: txn.functionsRan } : {}),
   });
