@@ -33,7 +33,11 @@ const median = (xs: number[]): number => {
 };
 
 async function startEdge(dir: string, name: string, originPort: number, withFunction: boolean): Promise<number> {
-  const behavior: Record<string, unknown> = { targetOriginId: 'origin', cachePolicy: 'CachingOptimized', compress: false };
+  const behavior: Record<string, unknown> = {
+    targetOriginId: 'origin',
+    cachePolicy: 'CachingOptimized',
+    compress: false,
+  };
   if (withFunction) {
     writeFileSync(join(dir, 'header.js'), HEADER_FUNCTION);
     behavior.functionAssociations = [{ eventType: 'viewer-request', function: './header.js' }];
@@ -47,10 +51,26 @@ async function startEdge(dir: string, name: string, originPort: number, withFunc
   const path = join(dir, `${name}.json`);
   writeFileSync(path, JSON.stringify(config));
   const [port, admin] = [await freePort(), await freePort()];
-  const child = startChild(name, process.execPath, [
-    '--no-node-snapshot', join(root, 'bin/verge.js'), 'edge', '--config', path,
-    '--port', String(port), '--admin-port', String(admin), '--access-log', 'off', '--pop', name,
-  ], { cwd: root });
+  const child = startChild(
+    name,
+    process.execPath,
+    [
+      '--no-node-snapshot',
+      join(root, 'bin/verge.js'),
+      'edge',
+      '--config',
+      path,
+      '--port',
+      String(port),
+      '--admin-port',
+      String(admin),
+      '--access-log',
+      'off',
+      '--pop',
+      name,
+    ],
+    { cwd: root },
+  );
   await waitForHttp(child, port, HOST, 60_000);
   for (let i = 0; i < 5; i++) {
     const r = await httpGet(port, PATH, HOST);
@@ -60,12 +80,19 @@ async function startEdge(dir: string, name: string, originPort: number, withFunc
 }
 
 async function main(): Promise<void> {
-  if (loadavg()[0]! > cpus().length) console.log(`note: the machine is busy (load ${loadavg()[0]!.toFixed(1)}): expect noisy figures`);
+  if (loadavg()[0]! > cpus().length)
+    console.log(`note: the machine is busy (load ${loadavg()[0]!.toFixed(1)}): expect noisy figures`);
   const f = await measureRuntime();
   console.log('function runtime (isolated-vm, header-adding viewer-request function)');
-  console.log(`  cold start, isolate made on the request path  p50 ${f.coldStartMs.p50.toFixed(2)} ms  p99 ${f.coldStartMs.p99.toFixed(2)} ms  (n=${f.coldStartMs.n})`);
-  console.log(`  cold start, spare isolate ready (normal case) p50 ${f.coldStartSpareMs.p50.toFixed(2)} ms  p99 ${f.coldStartSpareMs.p99.toFixed(2)} ms  (target p50 <= 5 ms)`);
-  console.log(`  warm invocation overhead                     p50 ${f.warmInvokeUs.p50.toFixed(1)} us  p99 ${f.warmInvokeUs.p99.toFixed(1)} us  (target p50 <= 25 us)`);
+  console.log(
+    `  cold start, isolate made on the request path  p50 ${f.coldStartMs.p50.toFixed(2)} ms  p99 ${f.coldStartMs.p99.toFixed(2)} ms  (n=${f.coldStartMs.n})`,
+  );
+  console.log(
+    `  cold start, spare isolate ready (normal case) p50 ${f.coldStartSpareMs.p50.toFixed(2)} ms  p99 ${f.coldStartSpareMs.p99.toFixed(2)} ms  (target p50 <= 5 ms)`,
+  );
+  console.log(
+    `  warm invocation overhead                     p50 ${f.warmInvokeUs.p50.toFixed(1)} us  p99 ${f.warmInvokeUs.p99.toFixed(1)} us  (target p50 <= 25 us)`,
+  );
 
   const wrk = findBinary('wrk');
   if (!wrk) return void console.log(`hit throughput with a function: skipped: ${WRK_MISSING}`);
@@ -82,14 +109,25 @@ async function main(): Promise<void> {
       const order = round % 2 === 0 ? [plain, withFn] : [withFn, plain];
       const rps: Record<number, number> = {};
       for (const port of order) {
-        const r = await runWrk({ wrk, url: `http://127.0.0.1:${port}${PATH}`, host: HOST, threads: 1, connections: 64, durationSec: DURATION });
+        const r = await runWrk({
+          wrk,
+          url: `http://127.0.0.1:${port}${PATH}`,
+          host: HOST,
+          threads: 1,
+          connections: 64,
+          durationSec: DURATION,
+        });
         rps[port] = r.requestsPerSec;
       }
       ratios.push(rps[withFn]! / rps[plain]!);
-      console.log(`  round ${round + 1}: without ${rps[plain]!.toFixed(0)} req/s, with function ${rps[withFn]!.toFixed(0)} req/s`);
+      console.log(
+        `  round ${round + 1}: without ${rps[plain]!.toFixed(0)} req/s, with function ${rps[withFn]!.toFixed(0)} req/s`,
+      );
     }
     const ratio = median(ratios);
-    console.log(`edge cache-hit throughput with one viewer-request function / without: ${ratio.toFixed(2)} (target >= 0.8) ${ratio >= 0.8 ? 'met' : 'NOT met'}`);
+    console.log(
+      `edge cache-hit throughput with one viewer-request function / without: ${ratio.toFixed(2)} (target >= 0.8) ${ratio >= 0.8 ? 'met' : 'NOT met'}`,
+    );
   } finally {
     origin.close();
     await stopAll();
