@@ -66,6 +66,11 @@ let lingering: NodeJS.Timeout | undefined;
 /** A runtime closed and another opened soon after (tests, `verge dev` reloads) reuse the spare. */
 const SPARE_LINGER_MS = 5_000;
 
+/** Resolves once the spare for `dataMB` is booted (benchmarks wait on it; never rejects). */
+export async function spareReady(dataMB: number): Promise<void> {
+  await spares.get(dataMB)?.catch(() => undefined);
+}
+
 export function retainSpares(): void {
   retained++;
   clearTimeout(lingering);
