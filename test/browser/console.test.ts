@@ -83,8 +83,8 @@ describe('web console', { skip: skip ?? false, timeout: 300_000 }, () => {
     await shoot(page, '03-function-create');
     await page.click('form[aria-label="Create function"] button:has-text("Create function")');
     await page.locator(`h1:has-text("${FN}")`).waitFor();
-    const editorText = await page.locator('.cm-content').first().innerText();
-    assert.match(editorText, /hello from the console/);
+    // The code tab loads $LATEST from the API and shows it in the editor.
+    await page.locator('.cm-content', { hasText: 'hello from the console' }).waitFor();
     await shoot(page, '04-function-code');
 
     await page.click('role=tab[name="Test"]');
@@ -175,6 +175,12 @@ describe('web console', { skip: skip ?? false, timeout: 300_000 }, () => {
     // Create function: a name the API refuses.
     await page.click('nav >> text=Functions');
     await page.click('button:has-text("Create function")');
+    // Blueprints fill the editor with an example's source, highlighted for its language.
+    await page.selectOption('form[aria-label="Create function"] select[name=blueprint]', 'geo-targeting');
+    await page.locator('form[aria-label="Create function"] .cm-content', { hasText: 'EDITIONS' }).waitFor();
+    await page.selectOption('form[aria-label="Create function"] select[name=blueprint]', 'python');
+    await page.locator('form[aria-label="Create function"] .editor[data-language="python"]').waitFor();
+    await page.locator('form[aria-label="Create function"] .cm-content', { hasText: 'def handler' }).waitFor();
     await page.fill('form[aria-label="Create function"] input[name=name]', 'bad name!');
     await page.click('form[aria-label="Create function"] button:has-text("Create function")');
     await fieldError('Create function', '$.name').waitFor();
@@ -198,6 +204,12 @@ describe('web console', { skip: skip ?? false, timeout: 300_000 }, () => {
     await page.goto(`${up.url}/#/functions/${FN}/trigger`);
     await page.click('form[aria-label="Add trigger"] button:has-text("Deploy")');
     await fieldError('Add trigger', '$.distributionId').waitFor();
+
+    // Log filters: a status that is not one.
+    await page.click('nav >> text=Logs');
+    await page.fill('form[aria-label="Log filters"] input[name=status]', 'oops');
+    await page.click('button:has-text("Apply filters")');
+    await fieldError('Log filters', '$.status').waitFor();
 
     // Invalidation: a path without its leading slash.
     await page.goto(`${up.url}/#/distributions/demo`);

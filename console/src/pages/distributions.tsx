@@ -67,8 +67,9 @@ function DistributionView(props: { id: string }) {
           {d.pending.length > 0 && <span className="muted small">waiting for {d.pending.join(', ')}</span>}
         </div>
         <p className="muted small">
-          {d.config.domainName ?? ''} {d.config.aliases?.length ? `· ${d.config.aliases.join(', ')}` : ''} · modified{' '}
-          {ago(d.lastModified)}
+          {[d.config.domainName, ...(d.config.aliases ?? []), `modified ${ago(d.lastModified)}`]
+            .filter(Boolean)
+            .join(' · ')}
         </p>
         <h3>Origins</h3>
         <div className="scroll">

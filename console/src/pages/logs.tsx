@@ -6,9 +6,8 @@
  */
 import { useEffect, useState } from 'react';
 import type { LogFilter, LogRecord } from '../api.js';
-import { messageOf } from '../api.js';
 import { go, href } from '../router.js';
-import { Badge, Field, useClient } from '../ui.js';
+import { Badge, Field, FormError, useClient } from '../ui.js';
 import { RequestView } from './request-view.js';
 
 const MAX_LINES = 500;
@@ -89,25 +88,25 @@ function LogTail() {
         }}
       >
         <div className="form-row">
-          <Field label="Function">
+          <Field label="Function" error={error} path="$.function">
             <input name="function" value={draft.function} onChange={set('function')} />
           </Field>
-          <Field label="Version">
+          <Field label="Version" error={error} path="$.version">
             <input name="version" value={draft.version} onChange={set('version')} />
           </Field>
-          <Field label="PoP">
+          <Field label="PoP" error={error} path="$.pop">
             <input name="pop" value={draft.pop} onChange={set('pop')} />
           </Field>
-          <Field label="Status">
-            <input name="status" value={draft.status} onChange={set('status')} placeholder="200, 5xx" />
+          <Field label="Status" error={error} path="$.status">
+            <input name="status" value={draft.status} onChange={set('status')} placeholder="e.g. 404" />
           </Field>
-          <Field label="Request id">
+          <Field label="Request id" error={error} path="$.requestId">
             <input name="requestId" value={draft.requestId} onChange={set('requestId')} />
           </Field>
         </div>
         <button className="btn primary">Apply filters</button>
       </form>
-      {error ? <div className="alert">{messageOf(error)}</div> : null}
+      <FormError error={error} claimed={['$.function', '$.version', '$.pop', '$.status', '$.requestId']} />
       <section className="card flush">
         <div className="log-list" role="log" aria-live="polite">
           {lines.length === 0 && (
