@@ -106,7 +106,14 @@ describe('python hostile handlers through the FunctionRuntime', { skip }, () => 
   before(async () => {
     rt = createFunctionRuntime();
     fn = await rt.load(
-      { id: 'hostile', name: 'hostile', version: '1', runtime: 'python', handler: 'index.handler', code: { files: { 'index.py': HOSTILE } } },
+      {
+        id: 'hostile',
+        name: 'hostile',
+        version: '1',
+        runtime: 'python',
+        handler: 'index.handler',
+        code: { files: { 'index.py': HOSTILE } },
+      },
       { eventTypes: ['viewer-request'] },
     );
   });
@@ -116,7 +123,8 @@ describe('python hostile handlers through the FunctionRuntime', { skip }, () => 
 
   test('import js, pyodide_js, a JsProxy constructor and run_js reach nothing of the host', async () => {
     const found = parsedBody(await run('/js'));
-    for (const k of ['js', 'pyodide_js', 'ctor', 'run_js', 'host']) assert.equal(found[k].ok, false, `${k}: ${JSON.stringify(found[k])}`);
+    for (const k of ['js', 'pyodide_js', 'ctor', 'run_js', 'host'])
+      assert.equal(found[k].ok, false, `${k}: ${JSON.stringify(found[k])}`);
     assert.match(found.js.error, /ModuleNotFoundError|ImportError/);
     assert.match(found.pyodide_js.error, /ModuleNotFoundError|ImportError/);
   });
@@ -126,8 +134,13 @@ describe('python hostile handlers through the FunctionRuntime', { skip }, () => 
     assert.equal(found.passwd.ok && /root:/.test(found.passwd.value), false, JSON.stringify(found.passwd));
     assert.equal(found.proc.ok && /PATH=|HOME=/.test(found.proc.value), false, JSON.stringify(found.proc));
     assert.ok(found.listing.ok && !/'work'|'root'|'usr'/.test(found.listing.value), JSON.stringify(found.listing));
-    for (const name of found.env as string[]) assert.match(name, /^(AWS_|LAMBDA_|_HANDLER|TZ|LANG|PYTHONPATH|HOME|USER|PATH|PWD|LOGNAME|_)/);
-    assert.ok(!(found.env as string[]).some((n) => n in process.env && !/^(AWS_|LAMBDA_|TZ|LANG|HOME|USER|PATH|PWD|LOGNAME|_)/.test(n)));
+    for (const name of found.env as string[])
+      assert.match(name, /^(AWS_|LAMBDA_|_HANDLER|TZ|LANG|PYTHONPATH|HOME|USER|PATH|PWD|LOGNAME|_)/);
+    assert.ok(
+      !(found.env as string[]).some(
+        (n) => n in process.env && !/^(AWS_|LAMBDA_|TZ|LANG|HOME|USER|PATH|PWD|LOGNAME|_)/.test(n),
+      ),
+    );
   });
 
   test('os.system, subprocess, popen, fork and kill start nothing on the host', async () => {
@@ -140,22 +153,26 @@ describe('python hostile handlers through the FunctionRuntime', { skip }, () => 
     assert.equal((await run('/ok')).ok, true);
   });
 
-  test('raw sockets reach no host port', { skip: hasUnshare() ? false : 'unshare -n is not permitted here' }, async () => {
-    let connections = 0;
-    const server: Server = createServer((s) => {
-      connections++;
-      s.destroy();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const port = (server.address() as { port: number }).port;
-      const found = parsedBody(await run(`/socket/${port}`));
-      assert.equal(found.socket.ok, false, JSON.stringify(found.socket));
-      assert.equal(connections, 0);
-    } finally {
-      server.close();
-    }
-  });
+  test(
+    'raw sockets reach no host port',
+    { skip: hasUnshare() ? false : 'unshare -n is not permitted here' },
+    async () => {
+      let connections = 0;
+      const server: Server = createServer((s) => {
+        connections++;
+        s.destroy();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const port = (server.address() as { port: number }).port;
+        const found = parsedBody(await run(`/socket/${port}`));
+        assert.equal(found.socket.ok, false, JSON.stringify(found.socket));
+        assert.equal(connections, 0);
+      } finally {
+        server.close();
+      }
+    },
+  );
 });
 
 describe('python runaway handlers through a real edge', { skip }, () => {
@@ -200,7 +217,10 @@ describe('python runaway handlers through a real edge', { skip }, () => {
       assert.equal(xCache(r), 'LambdaExecutionError');
       for (const o of others) assert.equal(o.status, 200);
       const logged = functionErrors(te).map((e) => String(e.msg));
-      assert.ok(logged.some((m) => reason.test(m)), JSON.stringify(logged));
+      assert.ok(
+        logged.some((m) => reason.test(m)),
+        JSON.stringify(logged),
+      );
       // The broken interpreter was replaced: the function still works.
       assert.equal((await te.get('/ok')).status, 200);
     });

@@ -17,11 +17,22 @@ describe('verge invoke with a Python function', { skip }, () => {
   test('verge invoke examples/python/seo-rewrite/index.py --event viewer-request', () => {
     const r = spawnSync(
       process.execPath,
-      ['bin/verge.js', 'invoke', 'examples/python/seo-rewrite/index.py', '--event', 'viewer-request', '--url', '/about'],
+      [
+        'bin/verge.js',
+        'invoke',
+        'examples/python/seo-rewrite/index.py',
+        '--event',
+        'viewer-request',
+        '--url',
+        '/about',
+      ],
       { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { result: { status: string; headers: Record<string, Array<{ value: string }>> }; error: null };
+    const out = JSON.parse(r.stdout) as {
+      result: { status: string; headers: Record<string, Array<{ value: string }>> };
+      error: null;
+    };
     assert.equal(out.error, null);
     assert.equal(out.result.status, '301');
     assert.equal(out.result.headers.location![0]!.value, '/about/');
@@ -29,7 +40,10 @@ describe('verge invoke with a Python function', { skip }, () => {
 
   test('a Python module that fails at init refuses to load, naming the Python error', async () => {
     await assert.rejects(
-      runInvoke(`${ROOT}examples/python/auth-jwt/index.py`, { event: 'viewer-request', env: ['JWT_PUBLIC_KEY=not a key'] }),
+      runInvoke(`${ROOT}examples/python/auth-jwt/index.py`, {
+        event: 'viewer-request',
+        env: ['JWT_PUBLIC_KEY=not a key'],
+      }),
       (e: Error & { code?: string }) =>
         e.code === 'FUNCTION_LOAD_ERROR' && /failed to initialize: .*Incorrect padding/.test(e.message),
     );

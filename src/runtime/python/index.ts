@@ -107,7 +107,11 @@ async function loadFunction(
 type Failure = Extract<InvokeResult, { ok: false }>['code'];
 
 /** The same codes and texts as the JavaScript runtime's failureOf (runtime/host/index.ts). */
-function failureOf(outcome: Exclude<PoolOutcome, { kind: 'ok' }>, f: Loaded, timeoutMs: number): { code: Failure; message: string } {
+function failureOf(
+  outcome: Exclude<PoolOutcome, { kind: 'ok' }>,
+  f: Loaded,
+  timeoutMs: number,
+): { code: Failure; message: string } {
   const exec: Failure = 'LAMBDA_EXECUTION_ERROR';
   switch (outcome.kind) {
     case 'error':

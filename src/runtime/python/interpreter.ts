@@ -77,7 +77,10 @@ export class Interpreter {
   /** Spawn a new interpreter from the snapshot and wait until it is ready for `init`. */
   static async start(o: StartOptions): Promise<Interpreter> {
     const snapshot = await snapshotFile(o.logger);
-    const it = new Interpreter(spawnInterpreter({ snapshot, dataMB: o.dataMB, ...(o.logger ? { logger: o.logger } : {}) }), o.dataMB);
+    const it = new Interpreter(
+      spawnInterpreter({ snapshot, dataMB: o.dataMB, ...(o.logger ? { logger: o.logger } : {}) }),
+      o.dataMB,
+    );
     const m = await it.#next(BOOT_TIMEOUT_MS);
     if (m.t !== 'ready') {
       it.kill();
@@ -138,7 +141,7 @@ export class Interpreter {
 
   #reply(answer: unknown): void {
     if (this.#dead) return;
-    (this.#child.stdio as unknown as NodeJS.WritableStream[])[5]!.write(JSON.stringify(answer) + "\n");
+    (this.#child.stdio as unknown as NodeJS.WritableStream[])[5]!.write(JSON.stringify(answer) + '\n');
   }
 
   /** The next non-log message, or a synthetic `exit`/`timeout` one. */

@@ -81,7 +81,11 @@ export function releaseSpares(): void {
   if (retained > 0) return;
   clearTimeout(lingering);
   lingering = setTimeout(() => {
-    for (const p of spares.values()) void p.then((it) => it.kill(), () => {});
+    for (const p of spares.values())
+      void p.then(
+        (it) => it.kill(),
+        () => {},
+      );
     spares.clear();
   }, SPARE_LINGER_MS);
   lingering.unref();
@@ -115,7 +119,11 @@ export class PythonPool {
       const initLogs: PoolLogLine[] = [];
       const log: LogSink = (level, message, time) => initLogs.push({ level, message, time });
       const p = this.#o;
-      const err = await it.init({ files: p.files, handler: p.handler, env: p.env, fetch: p.fetch }, p.initTimeoutMs, log);
+      const err = await it.init(
+        { files: p.files, handler: p.handler, env: p.env, fetch: p.fetch },
+        p.initTimeoutMs,
+        log,
+      );
       if (err !== null) {
         it.kill();
         throw new Error(err);

@@ -16,7 +16,13 @@ import { zipSync, strToU8 } from 'fflate';
 import { createFunctionRuntime } from '../host/index.js';
 import { sampleEvent } from '../host/test-events.js';
 import { MESSAGES } from '../host/validate.js';
-import type { EventType, FunctionRuntime, FunctionSource, InvokeResult, LoadedFunction } from '../../shared/lambda-edge/index.js';
+import type {
+  EventType,
+  FunctionRuntime,
+  FunctionSource,
+  InvokeResult,
+  LoadedFunction,
+} from '../../shared/lambda-edge/index.js';
 import { pythonSkipReason } from '../../../test/scenarios/python-kit.js';
 
 const skip = pythonSkipReason();
@@ -95,7 +101,11 @@ const JS_EQUIVALENT = `exports.handler = async (event) => {
   return req;
 };`;
 
-function source(name: string, files: Record<string, string | Uint8Array>, extra: Partial<FunctionSource> = {}): FunctionSource {
+function source(
+  name: string,
+  files: Record<string, string | Uint8Array>,
+  extra: Partial<FunctionSource> = {},
+): FunctionSource {
   return { id: name, name, version: '7', runtime: 'python', handler: 'index.handler', code: { files }, ...extra };
 }
 
@@ -120,7 +130,11 @@ describe('python FunctionRuntime', { skip }, () => {
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     rt = createFunctionRuntime();
     fn = await rt.load(
-      source('main', { 'index.py': MAIN }, { env: { API_TOKEN: 's3cr3t-token', GREETING: 'hi' }, secretNames: ['API_TOKEN'] }),
+      source(
+        'main',
+        { 'index.py': MAIN },
+        { env: { API_TOKEN: 's3cr3t-token', GREETING: 'hi' }, secretNames: ['API_TOKEN'] },
+      ),
       { eventTypes: ['viewer-request'] },
     );
   });
@@ -192,13 +206,25 @@ describe('python FunctionRuntime', { skip }, () => {
   test('errors and validation failures match the JavaScript runtime exactly', async () => {
     const raised = await run('/raise');
     assert.equal(raised.ok, false);
-    assert.ok(!raised.ok && raised.code === 'LAMBDA_EXECUTION_ERROR' && raised.message === 'ValueError: boom', JSON.stringify(raised));
+    assert.ok(
+      !raised.ok && raised.code === 'LAMBDA_EXECUTION_ERROR' && raised.message === 'ValueError: boom',
+      JSON.stringify(raised),
+    );
     assert.ok(raised.logs.some((l) => l.level === 'error' && l.message.includes('Traceback')));
     assert.ok(raised.logs.some((l) => l.message === 'Invoke Error: ValueError: boom'));
     const marshal = await run('/unmarshal');
-    assert.ok(!marshal.ok && marshal.code === 'LAMBDA_EXECUTION_ERROR' && /^Runtime\.MarshalError/.test(marshal.message));
+    assert.ok(
+      !marshal.ok && marshal.code === 'LAMBDA_EXECUTION_ERROR' && /^Runtime\.MarshalError/.test(marshal.message),
+    );
     const js = await rt.load(
-      { id: 'js-eq', name: 'js-eq', version: '1', runtime: 'nodejs', handler: 'index.handler', code: { files: { 'index.js': JS_EQUIVALENT } } },
+      {
+        id: 'js-eq',
+        name: 'js-eq',
+        version: '1',
+        runtime: 'nodejs',
+        handler: 'index.handler',
+        code: { files: { 'index.js': JS_EQUIVALENT } },
+      },
       { eventTypes: ['viewer-request'] },
     );
     for (const uri of ['/none', '/upper']) {
@@ -221,22 +247,33 @@ describe('python FunctionRuntime', { skip }, () => {
     const results = [a, b].map((r) => (r.ok ? 'ok' : r.code)).sort();
     assert.deepEqual(results, ['LAMBDA_LIMIT_EXCEEDED', 'ok']);
     const throttled = [a, b].find((r) => !r.ok)!;
-    assert.ok(!throttled.ok && throttled.message === 'Rate Exceeded: 1 concurrent executions of this function are already running');
+    assert.ok(
+      !throttled.ok &&
+        throttled.message === 'Rate Exceeded: 1 concurrent executions of this function are already running',
+    );
   });
 
   test('load failures: missing module, malformed handler, syntax error, oversized package', async () => {
     const load = (s: FunctionSource, events: EventType[] = ['viewer-request']) => rt.load(s, { eventTypes: events });
-    await assert.rejects(load(source('m', { 'other.py': 'x = 1' })), /FUNCTION_LOAD_ERROR|Unable to import module 'index'/);
+    await assert.rejects(
+      load(source('m', { 'other.py': 'x = 1' })),
+      /FUNCTION_LOAD_ERROR|Unable to import module 'index'/,
+    );
     await assert.rejects(load(source('h', { 'index.py': MAIN }, { handler: 'index' })), /MalformedHandlerName/);
     await assert.rejects(load(source('s', { 'index.py': 'def handler(:\n' })), /failed to initialize: .*SyntaxError/);
     await assert.rejects(load(source('n', { 'index.py': MAIN }, { handler: 'index.nothere' })), /HandlerNotFound/);
     const big = new Uint8Array(1_100_000).map(() => Math.floor(Math.random() * 256));
-    await assert.rejects(load(source('b', { 'index.py': MAIN, 'blob.bin': big })), /larger than the maximum allowed size/);
+    await assert.rejects(
+      load(source('b', { 'index.py': MAIN, 'blob.bin': big })),
+      /larger than the maximum allowed size/,
+    );
   });
 
   test('a zip package with a vendored module and a handler in a sub-folder', async () => {
     const zip = zipSync({
-      'src/app.py': strToU8('from vendored.greet import hello\ndef main(event, context):\n    return {"status": "200", "body": hello()}\n'),
+      'src/app.py': strToU8(
+        'from vendored.greet import hello\ndef main(event, context):\n    return {"status": "200", "body": hello()}\n',
+      ),
       'vendored/__init__.py': strToU8(''),
       'vendored/greet.py': strToU8('def hello():\n    return "hello from a vendored module"\n'),
     });

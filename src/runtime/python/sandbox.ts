@@ -55,8 +55,12 @@ export function sandboxCaps(logger?: Logger): SandboxCaps {
   if (!warned && logger) {
     warned = true;
     if (!caps.unshare)
-      logger.log('warn', 'python sandbox: unshare -n is not permitted here; interpreters keep the permission model but share the host network');
-    if (!caps.prlimit) logger.log('warn', 'python sandbox: prlimit is unavailable; memory is capped by watching RSS only');
+      logger.log(
+        'warn',
+        'python sandbox: unshare -n is not permitted here; interpreters keep the permission model but share the host network',
+      );
+    if (!caps.prlimit)
+      logger.log('warn', 'python sandbox: prlimit is unavailable; memory is capped by watching RSS only');
   }
   return caps;
 }
@@ -68,7 +72,10 @@ export function pyodideDir(): string {
     try {
       pyodideDirCache = dirname(require.resolve('pyodide/package.json'));
     } catch {
-      throw new VergeError('FUNCTION_LOAD_ERROR', 'Python functions need the pyodide package (npm install pyodide@314.0.7)');
+      throw new VergeError(
+        'FUNCTION_LOAD_ERROR',
+        'Python functions need the pyodide package (npm install pyodide@314.0.7)',
+      );
     }
   }
   return pyodideDirCache;
@@ -135,7 +142,11 @@ async function makeSnapshot(logger?: Logger): Promise<string> {
   const file = join(dir, `${snapshotKey()}.snap`);
   if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
-  const child = spawnInterpreter({ snapshot: '--make-snapshot', dataMB: BASE_DATA_MB * 2, ...(logger ? { logger } : {}) });
+  const child = spawnInterpreter({
+    snapshot: '--make-snapshot',
+    dataMB: BASE_DATA_MB * 2,
+    ...(logger ? { logger } : {}),
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + String(d)).slice(-4000)));
   const data = await new Promise<Uint8Array>((resolve, reject) => {

@@ -81,7 +81,12 @@ async function boot() {
   const { loadPyodide } = await import(`${pyodideDir}/pyodide.mjs`);
   const shim = fs.readFileSync(`${here}shim.py`, 'utf8');
   if (snapshotArg === '--make-snapshot') {
-    const py = await loadPyodide({ indexURL: `${pyodideDir}/`, _makeSnapshot: true, jsglobals: Object.create(null), ...quiet });
+    const py = await loadPyodide({
+      indexURL: `${pyodideDir}/`,
+      _makeSnapshot: true,
+      jsglobals: Object.create(null),
+      ...quiet,
+    });
     py.globals.set('_VERGE_SHIM', shim);
     py.runPython(
       "import sys, types\n_m = types.ModuleType('_verge')\nexec(compile(_VERGE_SHIM, '<verge>', 'exec'), _m.__dict__)\nsys.modules['_verge'] = _m\ndel _m, _VERGE_SHIM",
@@ -93,7 +98,12 @@ async function boot() {
     return;
   }
   const snap = fs.readFileSync(snapshotArg);
-  const py = await loadPyodide({ indexURL: `${pyodideDir}/`, _loadSnapshot: snap, jsglobals: Object.create(null), ...quiet });
+  const py = await loadPyodide({
+    indexURL: `${pyodideDir}/`,
+    _loadSnapshot: snap,
+    jsglobals: Object.create(null),
+    ...quiet,
+  });
   py.registerJsModule('_verge_host', { call: hostCall, log: hostLog });
   const verge = py.pyimport('_verge');
   verge.attach();
