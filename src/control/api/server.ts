@@ -115,7 +115,15 @@ function consoleMissing(res: ServerResponse): number {
 
 /** The console's files; unknown paths get index.html (a single-page app routes itself). */
 async function serveConsole(dir: string, url: URL, res: ServerResponse): Promise<number> {
-  const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+  // A malformed %-escape is no file: the single-page fallback answers it like any unknown path.
+  const decoded = (() => {
+    try {
+      return decodeURIComponent(url.pathname);
+    } catch {
+      return '/';
+    }
+  })();
+  const rel = normalize(decoded).replace(/^([/\\])+/, '');
   let file = join(dir, rel);
   if (!file.startsWith(normalize(dir + sep)) && file !== normalize(dir))
     throw new VergeError('NOT_FOUND', 'no such file');
