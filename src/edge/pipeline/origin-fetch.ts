@@ -6,8 +6,14 @@
  * are decided here because they depend on what the origin answered.
  */
 import { toVergeError } from '../../shared/errors.js';
-import { setHeader, type CfRequest } from '../../shared/lambda-edge/index.js';
-import { canServeStaleOnError, conditionalHeaders, entryFromResponse, refreshEntry } from '../cache/index.js';
+import { getHeaderJoined, setHeader, type CfRequest } from '../../shared/lambda-edge/index.js';
+import {
+  SURROGATE_CAPABILITY,
+  canServeStaleOnError,
+  conditionalHeaders,
+  entryFromResponse,
+  refreshEntry,
+} from '../cache/index.js';
 import type { CacheEntry } from '../cache/types.js';
 import type { OriginPlan } from '../config/plan.js';
 import {
@@ -93,6 +99,7 @@ async function fetchOne(
   if (cacheable && req.method === 'HEAD') req.method = 'GET';
   const stale = cacheable ? txn.staleEntry : null;
   if (stale) addValidators(req.headers, stale);
+  announceSurrogate(req.headers);
 
   let res: OriginResponse;
   const started = deps.clock.monotonic();
@@ -135,6 +142,16 @@ async function fetchOne(
 /** Validators of the stale copy (RFC 9111 4.3.1); none for a `Vary: *` object (spec 7.4). */
 function addValidators(headers: CfRequest['headers'], e: CacheEntry): void {
   for (const [name, list] of Object.entries(conditionalHeaders(e))) setHeader(headers, name, list[0]!.value);
+}
+
+/**
+ * Edge Architecture Specification 1.0 section 3: a surrogate appends its capabilities to
+ * `Surrogate-Capability`, so the origin can target `Surrogate-Control` at it (`;verge`).
+ * Added after origin-request: functions see the request CloudFront would send.
+ */
+function announceSurrogate(headers: CfRequest['headers']): void {
+  const prev = getHeaderJoined(headers, 'surrogate-capability');
+  setHeader(headers, 'surrogate-capability', prev ? `${prev}, ${SURROGATE_CAPABILITY}` : SURROGATE_CAPABILITY);
 }
 
 const DEVICE_HEADERS = [
