@@ -58,7 +58,7 @@ describe('edge cache: requests that must not poison the cache', () => {
     assert.equal(second.text, 'full body');
   });
 
-  test('POST goes to the origin every time and does not replace the cached GET', async () => {
+  test('POST goes to the origin every time, is never stored, and evicts the cached GET (RFC 9111 4.4)', async () => {
     assert.equal((await te.get('/form')).text, 'GET-1');
     const p1 = await te.request('/form', {
       method: 'POST',
@@ -73,8 +73,9 @@ describe('edge cache: requests that must not poison the cache', () => {
     assert.deepEqual([p1.text, p2.text], ['POST-2', 'POST-3']);
     assert.equal(p1.header('x-cache'), 'Miss from verge');
     const g = await te.get('/form');
-    assert.equal(g.text, 'GET-1');
-    assert.equal(g.header('x-cache'), 'Hit from verge');
+    assert.equal(g.text, 'GET-4', 'the successful POST evicted GET-1; the POST answer was not stored');
+    assert.equal(g.header('x-cache'), 'Miss from verge');
+    assert.equal((await te.get('/form')).header('x-cache'), 'Hit from verge');
   });
 
   test('an invalidation during an in-flight fetch is not undone by that fetch', async () => {

@@ -13,18 +13,25 @@ import type { FetchResult, ViewerTxn } from '../transaction.js';
 import { ageOf, variantKey } from '../cache-io.js';
 import { fetchFromOrigins } from '../origin-fetch.js';
 import { isCacheable, keyHeaders } from './lookup.js';
+import { invalidateAfterUnsafe } from '../unsafe-invalidate.js';
 
 export function fetchStep(txn: ViewerTxn, deps: PipelineDeps): Promise<StepName> {
   if (!isCacheable(txn) || txn.cacheKey === null) {
-    return fetchFromOrigins(txn, deps, false).then((r) => apply(txn, deps, r, false));
+    return fetchFromOrigins(txn, deps, false).then((r) => {
+      // Before the viewer hears back, so its next read cannot see the pre-write copy (RFC 9111 4.4).
+      if (txn.dist !== null) invalidateAfterUnsafe(txn, deps, r);
+      return apply(txn, deps, r, false);
+    });
   }
-  return deps.coalescer.run(txn.cacheKey, () => fetchFromOrigins(txn, deps, true)).then(({ value, joined }) => {
-    if (joined && !canShare(txn, deps, value)) {
-      return fetchFromOrigins(txn, deps, true).then((r) => apply(txn, deps, r, false));
-    }
-    if (joined) deps.stats.collapsed.inc({ distribution: txn.dist!.id });
-    return apply(txn, deps, value, joined);
-  });
+  return deps.coalescer
+    .run(txn.cacheKey, () => fetchFromOrigins(txn, deps, true))
+    .then(({ value, joined }) => {
+      if (joined && !canShare(txn, deps, value)) {
+        return fetchFromOrigins(txn, deps, true).then((r) => apply(txn, deps, r, false));
+      }
+      if (joined) deps.stats.collapsed.inc({ distribution: txn.dist!.id });
+      return apply(txn, deps, value, joined);
+    });
 }
 
 /** A joiner may take the leader's response only if it was cacheable and is the same variant. */
@@ -78,6 +85,8 @@ export function revalidateInBackground(txn: ViewerTxn, deps: PipelineDeps, entry
   const shadow: ViewerTxn = { ...txn, staleEntry: entry, conditions: new Set(), functionsRan: [], response: null };
   const p = deps.coalescer
     .run(txn.cacheKey!, () => fetchFromOrigins(shadow, deps, true))
-    .catch((e: unknown) => deps.logger.log('warn', 'background revalidation failed', { key: txn.cacheKey, error: String(e) }));
+    .catch((e: unknown) =>
+      deps.logger.log('warn', 'background revalidation failed', { key: txn.cacheKey, error: String(e) }),
+    );
   deps.background(p);
 }
