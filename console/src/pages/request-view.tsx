@@ -13,6 +13,8 @@ interface FnRun {
   name: string;
   durationMs: number;
   ok: boolean;
+  /** Header name → new value, or null when the function removed it (when the edge records it). */
+  headerChanges?: Record<string, string | null>;
 }
 
 const STAGES = ['viewer-request', 'cache', 'origin-request', 'origin', 'origin-response', 'viewer-response'] as const;
@@ -32,6 +34,7 @@ export function RequestView(props: { requestId: string }) {
   const detailed = String(fields['x-edge-detailed-result-type'] ?? '');
   const runs = runsOf(access);
   const fnLines = records.filter((r) => r.type !== 'access');
+  const anyChanges = runs.some((r) => r.headerChanges) || fnLines.some((l) => l.fields?.headerChanges);
   const wentToOrigin = fields['origin-latency-ms'] !== undefined || /Miss|RefreshHit/.test(result);
 
   return (
@@ -117,25 +120,34 @@ export function RequestView(props: { requestId: string }) {
                   {lines.length > 0 && (
                     <pre className="small">{lines.map((l) => `[${l.level ?? 'info'}] ${l.message}`).join('\n')}</pre>
                   )}
-                  <HeaderChanges record={lines.find((l) => l.fields?.headerChanges)} />
+                  <HeaderChanges
+                    changes={
+                      run?.headerChanges ??
+                      (lines.find((l) => l.fields?.headerChanges)?.fields?.headerChanges as FnRun['headerChanges'])
+                    }
+                  />
                 </li>
               );
             })}
           </ol>
-          <p className="muted small">
-            Header changes appear here when the edge records them with the function's log lines; the function's own log
-            output is shown for every event.
-          </p>
+          {!anyChanges && runs.length > 0 && (
+            <p className="muted small">
+              The edge did not record header changes for this request; each function's log output is shown.
+            </p>
+          )}
         </section>
       )}
     </div>
   );
 }
 
-/** A function's changes to the headers, when the edge's records carry them (`fields.headerChanges`). */
-function HeaderChanges(props: { record: LogRecord | undefined }) {
-  const changes = props.record?.fields?.headerChanges as Record<string, string | null> | undefined;
-  if (!changes) return null;
+/**
+ * A function's changes to the headers, when the edge records them: `headerChanges` on the access
+ * log's `functions[]` entry or on the function's log record (`{ name: value | null }`).
+ */
+function HeaderChanges(props: { changes: FnRun['headerChanges'] }) {
+  const changes = props.changes;
+  if (!changes || typeof changes !== 'object') return null;
   return (
     <table className="small">
       <tbody>
