@@ -9,6 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { strToU8, zipSync } from 'fflate';
 import {
   launchBrowser,
   shoot,
@@ -170,6 +171,30 @@ describe('web console', { skip: skip ?? false, timeout: 300_000 }, () => {
     await shoot(page, '11-distributions');
   });
 
+  test('a zip upload with env vars and a secret; the secret is never shown again', async () => {
+    const { page } = b;
+    const zip = zipSync({ 'index.mjs': strToU8('export const handler = async (e) => e.Records[0].cf.request;\n') });
+    await page.click('nav >> text=Functions');
+    await page.click('button:has-text("Create function")');
+    const form = 'form[aria-label="Create function"]';
+    await page.fill(`${form} input[name=name]`, 'console-zip');
+    await page.setInputFiles(`${form} input[name=zip]`, {
+      name: 'fn.zip',
+      mimeType: 'application/zip',
+      buffer: Buffer.from(zip),
+    });
+    await page.fill(`${form} textarea[name=env]`, 'GREETING=hello');
+    await page.fill(`${form} textarea[name=secrets]`, 'API_KEY=s3cr3t-value-42');
+    await page.click(`${form} button:has-text("Create function")`);
+    await page.locator('h1:has-text("console-zip")').waitFor();
+    await page.locator('.cm-content', { hasText: 'cf.request' }).waitFor();
+    await page.click('role=tab[name="Configuration"]');
+    assert.equal(await page.inputValue('form[aria-label="Configuration"] textarea[name=env]'), 'GREETING=hello');
+    await page.locator('form[aria-label="Configuration"] code:has-text("API_KEY")').waitFor();
+    assert.doesNotMatch(await page.locator('body').innerText(), /s3cr3t-value-42/);
+    await shoot(page, '12-function-configuration');
+  });
+
   test('every form shows the API error next to its field', async () => {
     const { page } = b;
     // Create function: a name the API refuses.
@@ -185,7 +210,7 @@ describe('web console', { skip: skip ?? false, timeout: 300_000 }, () => {
     await page.click('form[aria-label="Create function"] button:has-text("Create function")');
     await fieldError('Create function', '$.name').waitFor();
     assert.match((await fieldError('Create function', '$.name').textContent()) ?? '', /letters, digits/);
-    await shoot(page, '12-field-error-create');
+    await shoot(page, '13-field-error-create');
 
     // Configuration: memory that is not a number.
     await page.goto(`${up.url}/#/functions/${FN}`);
@@ -217,7 +242,7 @@ describe('web console', { skip: skip ?? false, timeout: 300_000 }, () => {
     await page.click('button:has-text("Invalidate")');
     await fieldError('Create invalidation', '$.paths').waitFor();
     assert.match((await fieldError('Create invalidation', '$.paths').textContent()) ?? '', /must start with/);
-    await shoot(page, '13-field-error-invalidation');
+    await shoot(page, '14-field-error-invalidation');
   });
 
   test('a render error shows the friendly boundary, not a stack trace', async () => {
@@ -233,7 +258,7 @@ describe('web console', { skip: skip ?? false, timeout: 300_000 }, () => {
     const text = await page.locator('body').innerText();
     assert.match(text, /Something went wrong/);
     assert.doesNotMatch(text, /TypeError|is not a function|\n\s+at /);
-    await shoot(page, '14-error-boundary');
+    await shoot(page, '15-error-boundary');
     await page.unroute('**/api/v1/pops');
     // The navigation still works.
     await page.click('nav >> text=Functions');
