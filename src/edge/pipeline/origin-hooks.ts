@@ -5,11 +5,18 @@
  * FetchResult carrying the function's result class; the caller moves to `synth`.
  */
 import { VergeError } from '../../shared/errors.js';
-import { CONTRACT, shouldRun, type CfRequest, type CfResponse, type InvokeResult } from '../../shared/lambda-edge/index.js';
+import {
+  CONTRACT,
+  shouldRun,
+  type CfRequest,
+  type CfResponse,
+  type InvokeResult,
+} from '../../shared/lambda-edge/index.js';
 import type { PipelineDeps } from './deps.js';
 import type { EdgeResponse, FetchResult, ViewerTxn } from './transaction.js';
 import { fromCfResponse, toCfResponse } from './response.js';
 import { resultTypeOf } from './function-errors.js';
+import { recordRun } from './function-trace.js';
 import { bodyForEvent } from './steps/viewer-request.js';
 
 type Failed = { kind: 'error'; result: FetchResult };
@@ -32,17 +39,28 @@ export async function runOriginRequestHook(
   deps: PipelineDeps,
   request: CfRequest,
   body: Buffer,
-): Promise<{ kind: 'request'; request: CfRequest; body: Buffer } | { kind: 'response'; response: EdgeResponse } | Failed> {
+): Promise<
+  { kind: 'request'; request: CfRequest; body: Buffer } | { kind: 'response'; response: EdgeResponse } | Failed
+> {
   const assoc = txn.behavior!.hooks['origin-request'];
   if (!assoc || !shouldRun('origin-request', txn.conditions)) return { kind: 'request', request, body };
-  const event = assoc.includeBody ? { ...request, body: bodyForEvent(body, CONTRACT['origin-request'].limits.bodyExposedBytes) } : request;
-  const r = await deps.functions.invoke({ dist: txn.dist!, assoc, eventType: 'origin-request', requestId: txn.requestId, request: event });
-  txn.functionsRan.push({ eventType: 'origin-request', name: assoc.source.name, durationMs: r.durationMs, ok: r.ok });
+  const event = assoc.includeBody
+    ? { ...request, body: bodyForEvent(body, CONTRACT['origin-request'].limits.bodyExposedBytes) }
+    : request;
+  const r = await deps.functions.invoke({
+    dist: txn.dist!,
+    assoc,
+    eventType: 'origin-request',
+    requestId: txn.requestId,
+    request: event,
+  });
+  recordRun(txn, 'origin-request', assoc, r, request.headers);
   if (!r.ok) return failed(r);
   if (r.kind === 'response') return { kind: 'response', response: fromCfResponse(r.value as CfResponse) };
   const next = r.value as CfRequest;
   let nextBody = body;
-  if (next.body?.action === 'replace') nextBody = Buffer.from(next.body.data, next.body.encoding === 'text' ? 'utf8' : 'base64');
+  if (next.body?.action === 'replace')
+    nextBody = Buffer.from(next.body.data, next.body.encoding === 'text' ? 'utf8' : 'base64');
   delete next.body;
   return { kind: 'request', request: next, body: nextBody };
 }
@@ -63,7 +81,7 @@ export async function runOriginResponseHook(
     request,
     response: toCfResponse(response),
   });
-  txn.functionsRan.push({ eventType: 'origin-response', name: assoc.source.name, durationMs: r.durationMs, ok: r.ok });
+  recordRun(txn, 'origin-response', assoc, r, response.headers);
   if (!r.ok) return failed(r);
   return { kind: 'response', response: fromCfResponse(r.value as CfResponse, response.body) };
 }

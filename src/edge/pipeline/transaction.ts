@@ -57,6 +57,22 @@ export interface ViewerConnection {
   tls?: { version: string; cipher: string; handshake: 'fullHandshake' | 'sessionResumed' | 'connectionReused' };
 }
 
+/** One function invocation on this request (access log `functions`, the console's request view). */
+export interface FunctionRun {
+  eventType: string;
+  name: string;
+  version: string;
+  durationMs: number;
+  ok: boolean;
+  coldStart: boolean;
+  /** The function's error class code when it failed. */
+  error?: string;
+  /** A request event returned a response. */
+  generated?: boolean;
+  /** Headers the function added or changed (value) or removed (null). */
+  headerChanges?: Record<string, string | null>;
+}
+
 export interface ViewerTxn {
   /** Also `X-Verge-Request-Id` and `config.requestId` of all four events. */
   readonly requestId: string;
@@ -96,9 +112,14 @@ export interface ViewerTxn {
   /** Age in seconds when served from cache. */
   ageSec: number | null;
   originLatencyMs: number | undefined;
-  functionsRan: Array<{ eventType: string; name: string; durationMs: number; ok: boolean }>;
+  functionsRan: FunctionRun[];
   /** CloudFront Functions only: the origin the function chose (updateRequestOrigin etc.). */
-  originOverride: { originId?: string; domainName?: string; originPath?: string; customHeaders?: Record<string, string> } | null;
+  originOverride: {
+    originId?: string;
+    domainName?: string;
+    originPath?: string;
+    customHeaders?: Record<string, string>;
+  } | null;
   /** Range served (for the log). */
   range: { start: number; end: number } | null;
 }

@@ -11,6 +11,7 @@ import type { ViewerTxn } from '../transaction.js';
 import { fromCfResponse } from '../response.js';
 import { functionFailure, isCloudFrontFunction } from '../function-errors.js';
 import { cloudFrontHeadersFor } from '../viewer-headers.js';
+import { recordRun } from '../function-trace.js';
 
 export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
   const assoc = txn.behavior!.hooks['viewer-request'];
@@ -25,7 +26,7 @@ export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Pr
   return deps.functions
     .invoke({ dist: txn.dist!, assoc, eventType: 'viewer-request', requestId: txn.requestId, request })
     .then((r): StepName => {
-      txn.functionsRan.push({ eventType: 'viewer-request', name: assoc.source.name, durationMs: r.durationMs, ok: r.ok });
+      recordRun(txn, 'viewer-request', assoc, r, request.headers);
       if (!r.ok) return functionFailure(txn, r.code, r.message);
       if (r.kind === 'response') {
         txn.response = fromCfResponse(r.value as import('../../../shared/lambda-edge/index.js').CfResponse);

@@ -10,6 +10,7 @@ import type { StepName } from '../steps.js';
 import type { ViewerTxn } from '../transaction.js';
 import { fromCfResponse, toCfResponse } from '../response.js';
 import { functionFailure } from '../function-errors.js';
+import { recordRun } from '../function-trace.js';
 import { forwardsCookies } from './finalize.js';
 
 export function viewerResponse(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
@@ -28,7 +29,7 @@ export function viewerResponse(txn: ViewerTxn, deps: PipelineDeps): StepName | P
       response: toCfResponse(current),
     })
     .then((r): StepName => {
-      txn.functionsRan.push({ eventType: 'viewer-response', name: assoc.source.name, durationMs: r.durationMs, ok: r.ok });
+      recordRun(txn, 'viewer-response', assoc, r, current.headers);
       if (!r.ok) return functionFailure(txn, r.code, r.message);
       const next = fromCfResponse(r.value as CfResponse, current.body);
       txn.response = { ...current, headers: next.headers, body: next.body };
