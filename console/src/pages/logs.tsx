@@ -55,9 +55,19 @@ function LogTail() {
         if (ac.signal.aborted) return;
         setLines(recent);
         setLive('live');
+        // A batch that lands between the query and the tail's connection would be missed:
+        // re-query now and then and merge what the tail did not bring.
+        const poll = setInterval(() => {
+          client.logs.query({ ...filter, limit: 200 }).then(
+            (more) => !ac.signal.aborted && setLines((prev) => mergeLines(prev, more)),
+            () => {},
+          );
+        }, 3000);
+        ac.signal.addEventListener('abort', () => clearInterval(poll));
         for await (const r of client.logs.tail(filter, ac.signal)) {
-          setLines((prev) => [r, ...prev].slice(0, MAX_LINES));
+          setLines((prev) => mergeLines(prev, [r]));
         }
+        clearInterval(poll);
         if (!ac.signal.aborted) setLive('stopped');
       } catch (e) {
         if (ac.signal.aborted) return;
@@ -141,4 +151,14 @@ function LogTail() {
       </section>
     </div>
   );
+}
+
+const lineKey = (r: LogRecord): string => `${r.time}|${r.pop}|${r.requestId}|${r.type}|${r.message}`;
+
+/** Newest first, without duplicates (the tail and the periodic query overlap). */
+function mergeLines(prev: LogRecord[], add: LogRecord[]): LogRecord[] {
+  const seen = new Set(prev.map(lineKey));
+  const fresh = add.filter((r) => !seen.has(lineKey(r)));
+  if (fresh.length === 0) return prev;
+  return [...fresh, ...prev].sort((a, b) => b.time - a.time).slice(0, MAX_LINES);
 }
