@@ -283,8 +283,8 @@ export function parseSurrogateControl(value: string | undefined): Directives | u
   const mine: Directives = new Map();
   for (const raw of value.split(',')) {
     const semi = raw.indexOf(';');
-    const target = semi < 0 ? undefined : raw.slice(semi + 1).trim().toLowerCase();
-    if (target !== undefined && target !== SURROGATE_DEVICE_TOKEN) continue;
+    const target = semi < 0 ? undefined : raw.slice(semi + 1).trim();
+    if (target !== undefined && target.toLowerCase() !== SURROGATE_DEVICE_TOKEN) continue;
     const out = target === undefined ? general : mine;
     for (const [name, v] of parseCacheControl(semi < 0 ? raw : raw.slice(0, semi))) {
       if (name === 'no-store' || name === 'no-store-remote') out.set('no-store', true);

@@ -10,7 +10,13 @@ import type { CfHeaders } from '../../shared/lambda-edge/index.js';
 import { getHeader, getHeaderJoined } from '../../shared/lambda-edge/index.js';
 import type { CacheEntry, Freshness } from './types.js';
 import type { Directives } from './cache-control.js';
-import { DELTA_SECONDS_MAX, deltaSeconds, parseCacheControl, parseSurrogateControl, parseTargetedField } from './cache-control.js';
+import {
+  DELTA_SECONDS_MAX,
+  deltaSeconds,
+  parseCacheControl,
+  parseSurrogateControl,
+  parseTargetedField,
+} from './cache-control.js';
 
 /** The three numbers of a cache policy that drive freshness, in seconds (CachePolicyPlan fits). */
 export interface TtlPolicy {
@@ -106,7 +112,9 @@ export function computeTtl(headers: CfHeaders, policy: TtlPolicy, responseTime: 
   return {
     ttlSec,
     staleWhileRevalidateSec: revalidate ? 0 : (deltaSeconds(d, 'stale-while-revalidate') ?? 0),
-    staleIfErrorSec: revalidate ? 0 : (deltaSeconds(d, 'stale-if-error') ?? defaultStaleIfError(noCache, sMaxAge, policy)),
+    staleIfErrorSec: revalidate
+      ? 0
+      : (deltaSeconds(d, 'stale-if-error') ?? defaultStaleIfError(noCache, sMaxAge, policy)),
     source,
     directives: d,
     noStore,
