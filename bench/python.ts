@@ -77,6 +77,8 @@ async function spareColdStarts(n: number): Promise<number[]> {
     // Round -1 only starts the runtime's spare; the measured rounds each find one booted.
     for (let i = -1; i < n; i++) {
       // The background spare is booted between two cold starts, as it would be under traffic.
+      // (pool.ts starts a replacement spare 1 s after one is taken.)
+      await new Promise((r) => setTimeout(r, 1_300));
       await spareReady(BASE_DATA_MB + 128);
       const t0 = performance.now();
       const fn = await rt.load({ ...source, id: `spare-${i}` }, { eventTypes: ['viewer-request'] });

@@ -51,10 +51,20 @@ function startSpare(dataMB: number, logger: Logger): void {
   spares.set(dataMB, p);
 }
 
+/**
+ * The replacement spare boots a moment later: booting compiles Pyodide's WebAssembly and would
+ * otherwise compete for the CPU with the cold start that just took the spare.
+ */
+const SPARE_DELAY_MS = 1_000;
+
 async function takeInterpreter(dataMB: number, logger: Logger): Promise<Interpreter> {
   const spare = spares.get(dataMB);
-  if (retained > 0) startSpare(dataMB, logger);
-  else spares.delete(dataMB);
+  spares.delete(dataMB);
+  if (retained > 0) {
+    setTimeout(() => {
+      if (retained > 0 && !spares.has(dataMB)) startSpare(dataMB, logger);
+    }, SPARE_DELAY_MS).unref();
+  }
   if (spare) {
     const it = await spare.catch(() => undefined);
     if (it && !it.dead) return it;

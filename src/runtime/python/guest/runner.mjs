@@ -107,6 +107,7 @@ async function boot() {
   py.registerJsModule('_verge_host', { call: hostCall, log: hostLog });
   const verge = py.pyimport('_verge');
   verge.attach();
+  verge.warmup();
   // Python must not reach Pyodide's JS API or JS globals: `import js` / `import pyodide_js` fail from here on.
   for (const m of ['_verge_host', 'pyodide_js', 'js']) {
     try {
