@@ -108,6 +108,12 @@ export class Interpreter {
     while ((nl = this.#buf.indexOf('\n')) >= 0) {
       const line = this.#buf.slice(0, nl);
       this.#buf = this.#buf.slice(nl + 1);
+      if (line.startsWith('R')) {
+        const w = this.#waiter;
+        this.#waiter = undefined;
+        w?.({ t: 'result-json', result: line.slice(1) });
+        continue;
+      }
       let m: ChildMessage;
       try {
         m = JSON.parse(line) as ChildMessage;
@@ -211,6 +217,7 @@ export class Interpreter {
     this.#child.send({ t: 'invoke', event: eventJson, meta: { ...meta, remainingMs: timeoutMs } });
     const m = await this.#next(timeoutMs);
     this.#log = () => {};
+    if (m.t === 'result-json') return { kind: 'ok', json: m.result! };
     if (m.t === 'result') {
       const r = JSON.parse(m.result!) as { json?: string; error?: string; kind?: string };
       if (r.json !== undefined) return { kind: 'ok', json: r.json };

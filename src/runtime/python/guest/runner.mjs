@@ -18,10 +18,13 @@ const OUT = 4;
 const SYNC_IN = 5;
 const here = new URL('.', import.meta.url).pathname;
 
-function emit(msg) {
-  const data = Buffer.from(JSON.stringify(msg) + '\n');
+function writeAll(data) {
   let off = 0;
   while (off < data.length) off += fs.writeSync(OUT, data, off);
+}
+
+function emit(msg) {
+  writeAll(Buffer.from(JSON.stringify(msg) + '\n'));
 }
 
 /** Block until the host writes one newline-terminated JSON answer on fd 5. */
@@ -129,7 +132,10 @@ async function boot() {
       }
       emit({ t: 'init-done', result: init(m.handler, JSON.stringify(m.env)) });
     } else if (m.t === 'invoke') {
-      emit({ t: 'result', result: invoke(m.event, JSON.stringify(m.meta)) });
+      const out = invoke(m.event, JSON.stringify(m.meta));
+      // A result line is "R<json>" verbatim; anything else (errors) is a normal JSON message.
+      if (out.startsWith('R')) writeAll(Buffer.from(out + '\n'));
+      else emit({ t: 'result', result: out });
     } else if (m.t === 'exit') {
       process.exit(0);
     }

@@ -232,6 +232,8 @@ def invoke(event_json, meta_json):
         return json.dumps({"error": f"{type(e).__name__}: {e}", "kind": "error"})
     _flush()
     try:
-        return json.dumps({"json": json.dumps(result)})
+        # "R" + the result's JSON, sent as is (json.dumps never writes a raw newline): no second
+        # encoding of the result on either side.
+        return "R" + json.dumps(result)
     except (TypeError, ValueError) as e:
         return json.dumps({"error": f"Runtime.MarshalError: Unable to marshal response: {e}", "kind": "error"})
