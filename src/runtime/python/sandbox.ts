@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VergeError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/log.js';
+import { silentLogger, type Logger } from '../../shared/log.js';
 
 export const GUEST_DIR = fileURLToPath(new URL('./guest/', import.meta.url));
 export const RUNNER = join(GUEST_DIR, 'runner.mjs');
@@ -54,13 +54,17 @@ export function sandboxCaps(logger?: Logger): SandboxCaps {
   }
   if (!warned && logger) {
     warned = true;
+    const missing: string[] = [];
     if (!caps.unshare)
-      logger.log(
-        'warn',
+      missing.push(
         'python sandbox: unshare -n is not permitted here; interpreters keep the permission model but share the host network',
       );
-    if (!caps.prlimit)
-      logger.log('warn', 'python sandbox: prlimit is unavailable; memory is capped by watching RSS only');
+    if (!caps.prlimit) missing.push('python sandbox: prlimit is unavailable; memory is capped by watching RSS only');
+    for (const m of missing) {
+      logger.log('warn', m);
+      // Also on stderr: the runtime is often created without a logger (verge invoke, the edge's default).
+      if (logger === silentLogger) process.emitWarning(m);
+    }
   }
   return caps;
 }
