@@ -169,6 +169,17 @@ function dispatchOnce(
         queueMicrotask(() => setImmediate(resolve, res));
       },
       onError(err) {
+        // A 304 or 204 has no body whatever its Content-Length says (RFC 9110 8.6, 15.4.5), but
+        // undici 7 reports the unread length as a mismatch; the response itself is complete.
+        const code = (err as { code?: string }).code;
+        if (
+          head &&
+          (head.status === 304 || head.status === 204) &&
+          size === 0 &&
+          code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'
+        ) {
+          return resolve({ ...head, body: Buffer.alloc(0) });
+        }
         reject(new AttemptError(err, phase));
       },
     };
