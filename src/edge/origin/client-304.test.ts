@@ -1,10 +1,9 @@
 // A 304 that carries Content-Length is a complete response (undici 7 reports a length mismatch).
-// A 304 that carries Content-Length is a complete response (undici 7 reports a length mismatch).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createOriginClient } from './index.js';
-test('a 304 with a Content-Length header is a complete, empty response', async () => {
+test('a 304 with a Content-Length header is a complete, empty response', { timeout: 10_000 }, async () => {
   const srv = net.createServer((s) => {
     s.on('data', () => s.write('HTTP/1.1 304 Not Modified\r\nETag: "a"\r\nContent-Length: 1234\r\n\r\n'));
   });
