@@ -3,20 +3,34 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.verge/**', 'console/dist/**', 'examples/**/node_modules/**', '**/*.min.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.verge/**',
+      'console/dist/**',
+      'examples/**/node_modules/**',
+      '**/*.min.js',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       'no-restricted-imports': ['error', { patterns: ['../**/node_modules/**'] }],
     },
   },
   {
     // The data plane must not use the ambient fetch: origins go through the pooled undici client.
     files: ['src/edge/**/*.ts'],
-    rules: { 'no-restricted-globals': ['error', { name: 'fetch', message: 'Use the origin client (src/edge/origin).' }] },
+    rules: {
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'Use the origin client (src/edge/origin).' }],
+    },
   },
   {
     // Code that runs inside the sandbox and user examples are plain JS in places.

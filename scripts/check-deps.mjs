@@ -26,7 +26,10 @@ const RULES = [
   ['edge/deliver', [/^shared$/, /^edge\/deliver$/, /^edge\/config$/]],
   ['edge/functions', [/^shared$/, /^edge\/functions$/, /^edge\/config$/, /^runtime\/host$/]],
   ['edge/sync', [/^shared$/, /^edge\/sync$/, /^edge\/config$/]],
-  ['edge/pipeline', [/^shared$/, /^edge\/(pipeline|config|cache|origin|functions|geo|compress|policies|deliver|observe)$/]],
+  [
+    'edge/pipeline',
+    [/^shared$/, /^edge\/(pipeline|config|cache|origin|functions|geo|compress|policies|deliver|observe)$/],
+  ],
   ['edge/observe', [/^shared$/, /^edge\/observe$/, /^edge\/config$/, /^edge\/cache$/]],
   ['edge', [/^shared$/, /^edge\//, /^runtime\/host$/]],
   // runtime/host's createFunctionRuntime dispatches Python sources to runtime/python, which
@@ -64,7 +67,8 @@ for (const file of files(src)) {
     const target = relative(src, resolve(dirname(file), m[1]));
     if (target.startsWith('..')) return;
     const to = moduleOf(target);
-    if (!rule[1].some((re) => re.test(to))) violations.push(`${relative(root, file)}:${i + 1}: ${from} may not import ${to} (${m[1]})`);
+    if (!rule[1].some((re) => re.test(to)))
+      violations.push(`${relative(root, file)}:${i + 1}: ${from} may not import ${to} (${m[1]})`);
   });
 }
 if (violations.length) {

@@ -27,7 +27,15 @@ if (selected.length === 0) {
 const concurrency = process.env.VERGE_TEST_CONCURRENCY ?? '2';
 const r = spawnSync(
   process.execPath,
-  ['--no-node-snapshot', '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...selected],
+  [
+    '--no-node-snapshot',
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...selected,
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, VERGE_TEST: '1' } },
 );
 process.exit(r.status ?? 1);

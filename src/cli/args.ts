@@ -12,7 +12,11 @@ export class UsageError extends Error {
   }
 }
 
-export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, allowPositionals = false) {
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: O,
+  allowPositionals = false,
+) {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true as const });
   } catch (e) {
@@ -23,6 +27,7 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: s
 export function intOption(value: string | undefined, flag: string, fallback: number, min = 0, max = 65535): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
   return n;
 }

@@ -33,7 +33,12 @@ export function startDemoOrigin(port = 9000, host = '127.0.0.1'): Promise<DemoOr
     if (path === '/' || path === '/index.html') {
       return send(
         200,
-        { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'max-age=60', etag: '"home-v1"', 'surrogate-key': 'home pages' },
+        {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'max-age=60',
+          etag: '"home-v1"',
+          'surrogate-key': 'home pages',
+        },
         PAGE(
           'Verge demo',
           `<h1>Served through Verge</h1><p>This page came from the demo origin at ${served}. ` +
@@ -44,23 +49,46 @@ export function startDemoOrigin(port = 9000, host = '127.0.0.1'): Promise<DemoOr
         ),
       );
     }
-    if (path === '/hello') return send(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=300' }, `hello from the origin at ${served}\n`);
+    if (path === '/hello')
+      return send(
+        200,
+        { 'content-type': 'text/plain', 'cache-control': 'max-age=300' },
+        `hello from the origin at ${served}\n`,
+      );
     if (path === '/api/time') {
-      return send(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }, JSON.stringify({ time: served, method: req.method }) + '\n');
+      return send(
+        200,
+        { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        JSON.stringify({ time: served, method: req.method }) + '\n',
+      );
     }
     if (path.startsWith('/products/')) {
       const id = path.slice('/products/'.length);
       return send(
         200,
-        { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'max-age=3600', 'surrogate-key': `product-${id} products` },
-        PAGE(`Product ${id}`, `<h1>Product ${escape(id)}</h1><p>Rendered at ${served}. Purge it with the tag <code>product-${escape(id)}</code>.</p>`),
+        {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'max-age=3600',
+          'surrogate-key': `product-${id} products`,
+        },
+        PAGE(
+          `Product ${id}`,
+          `<h1>Product ${escape(id)}</h1><p>Rendered at ${served}. Purge it with the tag <code>product-${escape(id)}</code>.</p>`,
+        ),
       );
     }
     if (path === '/slow') {
-      setTimeout(() => send(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=30' }, `slow answer at ${served}\n`), 500);
+      setTimeout(
+        () => send(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=30' }, `slow answer at ${served}\n`),
+        500,
+      );
       return;
     }
-    send(404, { 'content-type': 'text/html; charset=utf-8' }, PAGE('Not found', `<h1>404</h1><p>No page at ${escape(path)}.</p>`));
+    send(
+      404,
+      { 'content-type': 'text/html; charset=utf-8' },
+      PAGE('Not found', `<h1>404</h1><p>No page at ${escape(path)}.</p>`),
+    );
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -70,10 +98,11 @@ export function startDemoOrigin(port = 9000, host = '127.0.0.1'): Promise<DemoOr
         url: `http://${host}:${p}`,
         port: p,
         hits,
-        close: () => new Promise<void>((r) => {
-          server.close(() => r());
-          server.closeAllConnections();
-        }),
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            server.closeAllConnections();
+          }),
       });
     });
   });

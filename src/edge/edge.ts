@@ -82,7 +82,12 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const stats = new EdgeStats();
   const runtime = opts.runtime ?? (await defaultRuntime());
   const functions = new FunctionHost(runtime, logger, (r) => {
-    stats.functionInvocations.inc({ function: r.functionName, version: r.functionVersion, event: r.eventType, outcome: r.ok ? 'ok' : r.errorCode! });
+    stats.functionInvocations.inc({
+      function: r.functionName,
+      version: r.functionVersion,
+      event: r.eventType,
+      outcome: r.ok ? 'ok' : r.errorCode!,
+    });
     stats.observeFunction({ function: r.functionName, version: r.functionVersion, event: r.eventType }, r.durationMs);
     opts.onInvoke?.(r);
   });
@@ -94,7 +99,13 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
       })
     : new MemoryStore({ maxBytes });
   const geo: GeoLookup | null =
-    opts.geo === false && !opts.geoOverrides ? null : await openGeo({ ...(opts.geoDb ? { dbPath: opts.geoDb } : {}), ...(opts.geoOverrides ? { overridesPath: opts.geoOverrides } : {}), ...(opts.geo === false ? { noDatabase: true } : {}) });
+    opts.geo === false && !opts.geoOverrides
+      ? null
+      : await openGeo({
+          ...(opts.geoDb ? { dbPath: opts.geoDb } : {}),
+          ...(opts.geoOverrides ? { overridesPath: opts.geoOverrides } : {}),
+          ...(opts.geo === false ? { noDatabase: true } : {}),
+        });
   const origins = createOriginClient({ clock });
   const pending = new Set<Promise<unknown>>();
   const accessLog = createAccessLog(opts.accessLog ?? 'stdout');
@@ -144,7 +155,12 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   if (opts.tls) {
     const httpsCtx: HandlerContext = { ...httpCtx, protocol: 'https' };
     https = await listenHttps(
-      { host, port: httpsPortWanted, ...opts.tls, onClientError: (st, code, sock) => clientErrorHeaders(httpsCtx, st, code, sock) },
+      {
+        host,
+        port: httpsPortWanted,
+        ...opts.tls,
+        onClientError: (st, code, sock) => clientErrorHeaders(httpsCtx, st, code, sock),
+      },
       (req, res) => handleRequest(httpsCtx, req, res),
     );
     deps.httpsPort = (https.address() as AddressInfo).port;
@@ -162,14 +178,28 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   if (opts.adminPort !== undefined) {
     admin = await startAdmin(
       {
-        health: () => ({ status: 'ok', pop: popId, region, planVersion: current.version, distributions: current.distributions.length }),
+        health: () => ({
+          status: 'ok',
+          pop: popId,
+          region,
+          planVersion: current.version,
+          distributions: current.distributions.length,
+        }),
         metrics: () => {
           const s = cache.stats();
-          return stats.render({ verge_cache_entries: s.entries, verge_cache_bytes: s.bytes, verge_cache_max_bytes: s.maxBytes });
+          return stats.render({
+            verge_cache_entries: s.entries,
+            verge_cache_bytes: s.bytes,
+            verge_cache_max_bytes: s.maxBytes,
+          });
         },
         config: () => ({
           version: current.version,
-          distributions: current.distributions.map((d) => ({ id: d.id, aliases: d.aliases, behaviors: d.behaviors.map((b) => b.pathPattern) })),
+          distributions: current.distributions.map((d) => ({
+            id: d.id,
+            aliases: d.aliases,
+            behaviors: d.behaviors.map((b) => b.pathPattern),
+          })),
         }),
         invalidate: async (body) => invalidationFromBody(body, current, invalidate),
       },
@@ -210,13 +240,20 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
 }
 
 /** `{"paths": [...], "tags": [...], "distributionId"?}`: without an id, every distribution. */
-function invalidationFromBody(body: unknown, plan: EdgePlan, invalidate: (r: InvalidationRequest) => number): Record<string, unknown> {
+function invalidationFromBody(
+  body: unknown,
+  plan: EdgePlan,
+  invalidate: (r: InvalidationRequest) => number,
+): Record<string, unknown> {
   const b = (body ?? {}) as { paths?: unknown; tags?: unknown; distributionId?: unknown };
   const paths = b.paths === undefined ? [] : b.paths;
   const tags = b.tags === undefined ? [] : b.tags;
-  if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) throw new VergeError('CONFIG_INVALID', '"paths" must be an array of strings');
-  if (!Array.isArray(tags) || !tags.every((p) => typeof p === 'string')) throw new VergeError('CONFIG_INVALID', '"tags" must be an array of strings');
-  if (paths.length === 0 && tags.length === 0) throw new VergeError('CONFIG_INVALID', 'give at least one of "paths" or "tags"');
+  if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string'))
+    throw new VergeError('CONFIG_INVALID', '"paths" must be an array of strings');
+  if (!Array.isArray(tags) || !tags.every((p) => typeof p === 'string'))
+    throw new VergeError('CONFIG_INVALID', '"tags" must be an array of strings');
+  if (paths.length === 0 && tags.length === 0)
+    throw new VergeError('CONFIG_INVALID', 'give at least one of "paths" or "tags"');
   const ids = b.distributionId === undefined ? plan.distributions.map((d) => d.id) : [String(b.distributionId)];
   if (b.distributionId !== undefined && !plan.distributions.some((d) => d.id === b.distributionId)) {
     throw new VergeError('CONFIG_INVALID', `no distribution "${String(b.distributionId)}" on this edge`);

@@ -10,7 +10,10 @@ test('docs/lifecycle.md has one contract row per event that matches the contract
   for (const ev of EVENT_TYPES) {
     const row = doc.split('\n').find((l) => l.startsWith(`| ${ev} |`));
     assert.ok(row, `no row for ${ev} in docs/lifecycle.md`);
-    const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = row
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     const c = CONTRACT[ev];
     assert.equal(cells[1], c.runs, `${ev}: "runs" differs`);
     assert.deepEqual(cells[2]!.split(', '), [...c.skippedWhen], `${ev}: skip conditions differ`);

@@ -121,7 +121,17 @@ export function distribution(originPort: number, overrides: Record<string, unkno
   return {
     id: 'test',
     aliases: ['test.local'],
-    origins: [{ id: 'o1', domainName: '127.0.0.1', port: originPort, protocol: 'http', connectionAttempts: 1, connectionTimeout: 2, readTimeout: 5 }],
+    origins: [
+      {
+        id: 'o1',
+        domainName: '127.0.0.1',
+        port: originPort,
+        protocol: 'http',
+        connectionAttempts: 1,
+        connectionTimeout: 2,
+        readTimeout: 5,
+      },
+    ],
     defaultCacheBehavior: { targetOriginId: 'o1', cachePolicy: 'CachingOptimized' },
     ...overrides,
   };

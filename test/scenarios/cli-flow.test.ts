@@ -181,7 +181,6 @@ async function startUp(): Promise<void> {
   );
 }
 
-
 describe('the CLI drives the whole flow against a control plane and three PoPs', () => {
   before(async () => {
     origin = createServer((req, res) => {

@@ -73,4 +73,4 @@ export interface CacheStore {
 }
 
 /** Freshness state of an entry at a moment (RFC 9111 4.2). */
-export type Freshness = 'fresh' | 'stale-while-revalidate' | 'stale' ;
+export type Freshness = 'fresh' | 'stale-while-revalidate' | 'stale';

@@ -57,7 +57,10 @@ export interface CachePolicyPlan {
 export interface OriginRequestPolicyPlan {
   name: string;
   /** `allViewer`: every viewer header; `allViewerAndCloudFront`: plus every CloudFront-* header. */
-  headers: { behavior: 'none' | 'whitelist' | 'allViewer' | 'allViewerAndCloudFront' | 'allExcept'; items: readonly string[] };
+  headers: {
+    behavior: 'none' | 'whitelist' | 'allViewer' | 'allViewerAndCloudFront' | 'allExcept';
+    items: readonly string[];
+  };
   cookies: ListPolicy;
   queryStrings: ListPolicy;
 }

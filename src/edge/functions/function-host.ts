@@ -100,9 +100,13 @@ export class FunctionHost {
     );
     if (problems.length > 0) {
       for (const [k, fn] of next) if (!this.#loaded.has(k)) await this.#runtime.unload(fn).catch(() => {});
-      throw new VergeError('FUNCTION_LOAD_ERROR', `could not load ${problems.length} function(s):\n  ` + problems.join('\n  '), {
-        details: { problems },
-      });
+      throw new VergeError(
+        'FUNCTION_LOAD_ERROR',
+        `could not load ${problems.length} function(s):\n  ` + problems.join('\n  '),
+        {
+          details: { problems },
+        },
+      );
     }
     return next;
   }
@@ -141,7 +145,9 @@ export class FunctionHost {
       eventType: call.eventType,
       requestId: call.requestId,
     };
-    const cf = call.response ? { config, request: call.request, response: call.response } : { config, request: call.request };
+    const cf = call.response
+      ? { config, request: call.request, response: call.response }
+      : { config, request: call.request };
     const result = await this.#runtime.invoke(fn, {
       eventType: call.eventType,
       event: { Records: [{ cf }] },
@@ -193,7 +199,10 @@ function sourceKey(assoc: FunctionAssociationPlan): string {
   let k = keyCache.get(assoc);
   if (k !== undefined) return k;
   const { code, ...rest } = assoc.source;
-  const codeKey = 'path' in code ? `${code.path}@${codeMtime(code.path)}` : createHash('sha256').update(JSON.stringify(code)).digest('hex');
+  const codeKey =
+    'path' in code
+      ? `${code.path}@${codeMtime(code.path)}`
+      : createHash('sha256').update(JSON.stringify(code)).digest('hex');
   k = `${codeKey}\u0000${JSON.stringify(rest)}`;
   keyCache.set(assoc, k);
   return k;

@@ -108,7 +108,11 @@ export class EdgeStats {
     counter('verge_requests_total', 'Viewer requests by distribution, result type and status class.', this.requests);
     counter('verge_bytes_sent_total', 'Response bytes sent to viewers.', this.bytesSent);
     counter('verge_origin_fetches_total', 'Requests sent to origins.', this.originFetches);
-    counter('verge_collapsed_requests_total', 'Viewer requests served by joining another origin fetch.', this.collapsed);
+    counter(
+      'verge_collapsed_requests_total',
+      'Viewer requests served by joining another origin fetch.',
+      this.collapsed,
+    );
     counter('verge_invalidations_total', 'Objects removed by invalidations.', this.invalidations);
     counter('verge_function_invocations_total', 'Function invocations by outcome.', this.functionInvocations);
     hist('verge_request_duration_seconds', 'Time to the last byte for viewer requests.', [['', this.requestDuration]]);

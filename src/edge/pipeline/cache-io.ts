@@ -14,25 +14,41 @@ export function isVaryRecord(e: CacheEntry): boolean {
 }
 
 /** The variant key for a request, given the header names a response varied on. */
-export function variantKey(primary: string, vary: readonly string[], headers: CfHeaders, acceptEncoding: string | undefined): string {
+export function variantKey(
+  primary: string,
+  vary: readonly string[],
+  headers: CfHeaders,
+  acceptEncoding: string | undefined,
+): string {
   let k = primary + '\u0001v';
   for (const name of vary) {
     // Accept-Encoding is already normalized into the key (spec 7.2); vary on the normalized value.
-    const v = name === 'accept-encoding' ? (acceptEncoding ?? '') : (headers[name]?.map((e) => e.value).join(', ') ?? '');
+    const v =
+      name === 'accept-encoding' ? (acceptEncoding ?? '') : (headers[name]?.map((e) => e.value).join(', ') ?? '');
     k += '\u0002' + name + '=' + v;
   }
   return k;
 }
 
 /** Synchronous memory lookup through a vary record; `undefined` means "ask the slower tier". */
-export function lookupSync(cache: CacheStore, key: string, txn: ViewerTxn, headers: CfHeaders): CacheEntry | null | undefined {
+export function lookupSync(
+  cache: CacheStore,
+  key: string,
+  txn: ViewerTxn,
+  headers: CfHeaders,
+): CacheEntry | null | undefined {
   const e = cache.get(key);
   if (e === undefined) return undefined;
   if (!isVaryRecord(e)) return e;
   return cache.get(variantKey(key, e.vary, headers, txn.acceptEncoding)) ?? undefined;
 }
 
-export async function lookupAsync(cache: CacheStore, key: string, txn: ViewerTxn, headers: CfHeaders): Promise<CacheEntry | null> {
+export async function lookupAsync(
+  cache: CacheStore,
+  key: string,
+  txn: ViewerTxn,
+  headers: CfHeaders,
+): Promise<CacheEntry | null> {
   const e = await cache.getAsync(key);
   if (!e) return null;
   if (!isVaryRecord(e)) return e;
@@ -40,7 +56,12 @@ export async function lookupAsync(cache: CacheStore, key: string, txn: ViewerTxn
 }
 
 /** Store an entry (already keyed by its primary key), writing a vary record when it varies. */
-export function storeEntry(cache: CacheStore, entry: CacheEntry, headers: CfHeaders, acceptEncoding: string | undefined): CacheEntry {
+export function storeEntry(
+  cache: CacheStore,
+  entry: CacheEntry,
+  headers: CfHeaders,
+  acceptEncoding: string | undefined,
+): CacheEntry {
   if (entry.vary.length === 0) {
     cache.set(entry);
     return entry;

@@ -19,16 +19,20 @@ const REASONS: Partial<Record<ErrorCode, string>> = {
     "The Lambda function associated with the CloudFront distribution is invalid or doesn't have the required permissions.",
   LAMBDA_VALIDATION_ERROR: 'The Lambda function returned an invalid request or response to CloudFront.',
   LAMBDA_LIMIT_EXCEEDED: 'The Lambda function associated with the CloudFront distribution was throttled.',
-  FUNCTION_EXECUTION_ERROR: 'The CloudFront function associated with the CloudFront distribution is invalid or could not run.',
+  FUNCTION_EXECUTION_ERROR:
+    'The CloudFront function associated with the CloudFront distribution is invalid or could not run.',
   FUNCTION_VALIDATION_ERROR: 'The CloudFront function returned an invalid value to CloudFront.',
   FUNCTION_THROTTLED: 'The CloudFront function associated with the CloudFront distribution was throttled.',
-  ORIGIN_DNS_ERROR: "We can't connect to the server for this app or website at this time. The origin's DNS name could not be resolved.",
+  ORIGIN_DNS_ERROR:
+    "We can't connect to the server for this app or website at this time. The origin's DNS name could not be resolved.",
   ORIGIN_CONNECT_ERROR: "We can't connect to the server for this app or website at this time.",
-  ORIGIN_TIMEOUT: "We can't connect to the server for this app or website at this time. The origin did not respond in time.",
+  ORIGIN_TIMEOUT:
+    "We can't connect to the server for this app or website at this time. The origin did not respond in time.",
   ORIGIN_BAD_RESPONSE: 'The origin returned an invalid response.',
   ORIGIN_RESET: 'The origin closed the connection before the response was complete.',
   DISTRIBUTION_NOT_FOUND: 'Bad request. No distribution is configured for this host name.',
-  REQUEST_METHOD_NOT_ALLOWED: 'This distribution is not configured to allow the HTTP request method that was used for this request.',
+  REQUEST_METHOD_NOT_ALLOWED:
+    'This distribution is not configured to allow the HTTP request method that was used for this request.',
   REQUEST_GET_WITH_BODY: 'Bad request. A GET request may not carry a body.',
 };
 
@@ -58,7 +62,11 @@ export function edgeErrorResponse(status: number, code: ErrorCode, message: stri
 }
 
 /** Replace the response with the configured error page and status (spec 7.8). */
-export async function customErrorResponse(txn: ViewerTxn, deps: PipelineDeps, cer: CustomErrorResponsePlan): Promise<void> {
+export async function customErrorResponse(
+  txn: ViewerTxn,
+  deps: PipelineDeps,
+  cer: CustomErrorResponsePlan,
+): Promise<void> {
   const originalStatus = txn.response?.status ?? 502;
   const status = cer.responseCode ?? originalStatus;
   txn.conditions.add('custom-error-page');
@@ -87,7 +95,12 @@ export async function customErrorResponse(txn: ViewerTxn, deps: PipelineDeps, ce
   if (next !== 'deliver' || !sub.response) {
     // The page itself could not be fetched: the viewer gets the status of that fetch.
     const s = sub.error?.status ?? 502;
-    txn.response = edgeErrorResponse(s, sub.error?.code ?? 'ORIGIN_CONNECT_ERROR', sub.error?.message ?? '', txn.requestId);
+    txn.response = edgeErrorResponse(
+      s,
+      sub.error?.code ?? 'ORIGIN_CONNECT_ERROR',
+      sub.error?.message ?? '',
+      txn.requestId,
+    );
     return;
   }
   const page = sub.response;

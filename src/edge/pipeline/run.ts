@@ -31,7 +31,8 @@ export function runPipeline(txn: ViewerTxn, deps: PipelineDeps, from: StepName =
 }
 
 function checked(from: StepName, to: StepName): StepName {
-  if (from === 'done' || !TRANSITIONS[from].includes(to)) throw new Error(`pipeline bug: step ${from} cannot go to ${to}`);
+  if (from === 'done' || !TRANSITIONS[from].includes(to))
+    throw new Error(`pipeline bug: step ${from} cannot go to ${to}`);
   return to;
 }
 

@@ -24,15 +24,7 @@ import { synth } from './steps/synth.js';
 import { finalize } from './steps/finalize.js';
 
 export type StepName =
-  | 'receive'
-  | 'viewerRequest'
-  | 'lookup'
-  | 'fetch'
-  | 'deliver'
-  | 'viewerResponse'
-  | 'synth'
-  | 'finalize'
-  | 'done';
+  'receive' | 'viewerRequest' | 'lookup' | 'fetch' | 'deliver' | 'viewerResponse' | 'synth' | 'finalize' | 'done';
 
 export type Step = (txn: ViewerTxn, deps: PipelineDeps) => StepName | Promise<StepName>;
 

@@ -29,7 +29,10 @@ export function wantedCloudFrontHeaders(b: BehaviorPlan): Wanted {
     }
   }
   w = all
-    ? (n: string) => n !== 'cloudfront-viewer-header-order' && n !== 'cloudfront-viewer-header-count' && n !== 'cloudfront-viewer-ja3-fingerprint'
+    ? (n: string) =>
+        n !== 'cloudfront-viewer-header-order' &&
+        n !== 'cloudfront-viewer-header-count' &&
+        n !== 'cloudfront-viewer-ja3-fingerprint'
     : names.size > 0
       ? (n: string) => names.has(n)
       : null;

@@ -11,7 +11,8 @@ export type AccessLogSink = (record: Record<string, unknown>) => void;
 
 export function createAccessLog(target: 'stdout' | 'off' | string): { sink: AccessLogSink; close(): Promise<void> } {
   if (target === 'off') return { sink: () => {}, close: async () => {} };
-  const stream: NodeJS.WritableStream | WriteStream = target === 'stdout' ? process.stdout : createWriteStream(target, { flags: 'a' });
+  const stream: NodeJS.WritableStream | WriteStream =
+    target === 'stdout' ? process.stdout : createWriteStream(target, { flags: 'a' });
   let buf: string[] = [];
   let scheduled = false;
   const flush = () => {

@@ -53,11 +53,15 @@ export function startAdmin(api: AdminApi, host: string, port: number): Promise<S
         .then((body) => api.invalidate(body))
         .then(
           (out) => send(res, 201, out),
-          (e: unknown) => send(res, 400, { error: isVergeError(e) ? e.code : 'BAD_REQUEST', message: (e as Error).message }),
+          (e: unknown) =>
+            send(res, 400, { error: isVergeError(e) ? e.code : 'BAD_REQUEST', message: (e as Error).message }),
         );
       return;
     }
-    send(res, 404, { error: 'NOT_FOUND', message: `no admin route ${req.method} ${path}; try /healthz, /metrics, /config, POST /invalidations` });
+    send(res, 404, {
+      error: 'NOT_FOUND',
+      message: `no admin route ${req.method} ${path}; try /healthz, /metrics, /config, POST /invalidations`,
+    });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

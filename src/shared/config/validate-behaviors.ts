@@ -251,7 +251,12 @@ function validateFunction(
   if (o.memoryMB !== undefined) checkInt(p, o.memoryMB, at(path, 'memoryMB'), LIMITS.minMemoryMB, LIMITS.maxMemoryMB);
   if (o.concurrency !== undefined) checkInt(p, o.concurrency, at(path, 'concurrency'), 1, 1000);
   if (o.version !== undefined)
-    checkString(p, o.version, at(path, 'version'), { min: 1, max: 16, pattern: /^(\d+|\$LATEST)$/, patternText: 'use a version number or $LATEST' });
+    checkString(p, o.version, at(path, 'version'), {
+      min: 1,
+      max: 16,
+      pattern: /^(\d+|\$LATEST)$/,
+      patternText: 'use a version number or $LATEST',
+    });
   if (fnPath === undefined || (o.runtime !== undefined && runtime === undefined)) return undefined;
   const resolved = resolveFunction({ path: fnPath, ...(runtime ? { runtime } : {}) });
   if (!extensionFitsRuntime(fnPath, resolved.runtime)) {

@@ -60,14 +60,22 @@ export function addHeader(h: CfHeaders, lower: string, value: string, key?: stri
 /** A deep copy (header maps are handed to functions and must not alias the edge's own). */
 export function cloneHeaders(h: CfHeaders): CfHeaders {
   const out: CfHeaders = {};
-  for (const k of Object.keys(h)) out[k] = h[k]!.map((e) => (e.key === undefined ? { value: e.value } : { key: e.key, value: e.value }));
+  for (const k of Object.keys(h))
+    out[k] = h[k]!.map((e) => (e.key === undefined ? { value: e.value } : { key: e.key, value: e.value }));
   return out;
 }
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) never forwarded between connections. */
 export const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
-  'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
 ]);
 
 /** Remove hop-by-hop headers, including any named by `Connection`. */

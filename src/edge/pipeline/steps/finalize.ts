@@ -33,7 +33,12 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
   if (fromObject && r.status === 200 && (method === 'GET' || method === 'HEAD')) {
     const cond = evaluateConditional(method, txn.request.headers, r.headers);
     if (cond === 'not-modified') {
-      txn.response = { status: 304, statusText: statusText(304), headers: notModifiedHeaders(r.headers), body: Buffer.alloc(0) };
+      txn.response = {
+        status: 304,
+        statusText: statusText(304),
+        headers: notModifiedHeaders(r.headers),
+        body: Buffer.alloc(0),
+      };
     } else if (cond === 'precondition-failed') {
       txn.response = { status: 412, statusText: statusText(412), headers: {}, body: Buffer.alloc(0) };
     } else {
@@ -46,7 +51,12 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
       );
       if (range.kind === 'partial') {
         setHeader(r.headers, 'content-range', `bytes ${range.start}-${range.end}/${r.body.length}`);
-        txn.response = { ...r, status: 206, statusText: statusText(206), body: r.body.subarray(range.start, range.end + 1) };
+        txn.response = {
+          ...r,
+          status: 206,
+          statusText: statusText(206),
+          body: r.body.subarray(range.start, range.end + 1),
+        };
         txn.range = { start: range.start, end: range.end };
       } else if (range.kind === 'unsatisfiable') {
         txn.response = {
@@ -63,11 +73,14 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
   for (const n of EDGE_ONLY) deleteHeader(h, n);
   // Only the origin's cookies are dropped: a Set-Cookie a function generated or added at
   // viewer-response reaches the viewer (viewer-response already saw the stripped response).
-  const byFunction = txn.conditions.has('generated-at-viewer-request') || txn.functionsRan.some((f) => f.eventType === 'viewer-response');
+  const byFunction =
+    txn.conditions.has('generated-at-viewer-request') ||
+    txn.functionsRan.some((f) => f.eventType === 'viewer-response');
   if (!byFunction && !forwardsCookies(txn)) {
     deleteHeader(h, 'set-cookie');
   }
-  if (out.status === 200 || out.status === 206) setHeader(h, 'accept-ranges', h['accept-ranges']?.[0]?.value ?? 'bytes');
+  if (out.status === 200 || out.status === 206)
+    setHeader(h, 'accept-ranges', h['accept-ranges']?.[0]?.value ?? 'bytes');
   const generated = !fromObject;
   if (generated) {
     if (!h['server']) setHeader(h, 'server', 'Verge');
@@ -85,7 +98,10 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
     const cache = txn.resultType === 'Hit' ? 'hit' : txn.resultType === 'RefreshHit' ? 'refresh' : 'miss';
     const up = txn.originLatencyMs !== undefined ? `,cdn-upstream-fbl;dur=${Math.round(txn.originLatencyMs)}` : '';
     h['server-timing'] = [
-      { key: titleCase('server-timing'), value: `cdn-cache-${cache},cdn-pop;desc="${deps.popId}",cdn-rid;desc="${txn.requestId}"${up}` },
+      {
+        key: titleCase('server-timing'),
+        value: `cdn-cache-${cache},cdn-pop;desc="${deps.popId}",cdn-rid;desc="${txn.requestId}"${up}`,
+      },
     ];
   }
   return 'done';

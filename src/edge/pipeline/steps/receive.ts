@@ -35,7 +35,9 @@ export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName {
     const hostOnly = rawHost.replace(/:\d+$/, '');
     const port = deps.httpsPort === 443 ? '' : `:${deps.httpsPort}`;
     const qs = txn.request.querystring ? `?${txn.request.querystring}` : '';
-    txn.response = generatedResponse(safe ? 301 : 307, { location: `https://${hostOnly}${port}${txn.request.uri}${qs}` });
+    txn.response = generatedResponse(safe ? 301 : 307, {
+      location: `https://${hostOnly}${port}${txn.request.uri}${qs}`,
+    });
     txn.resultType = 'Redirect';
     txn.detailedResultType = 'Redirect';
     return 'finalize';

@@ -23,7 +23,8 @@ export function synth(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<St
     txn.resultType = (spec.xCache ?? 'Error') as ResultType;
     txn.detailedResultType = spec.detail ?? 'Error';
   }
-  if (err.code === 'INTERNAL') deps.logger.log('error', 'internal error', { requestId: txn.requestId, error: err.stack });
+  if (err.code === 'INTERNAL')
+    deps.logger.log('error', 'internal error', { requestId: txn.requestId, error: err.stack });
   const cer = err.code.startsWith('ORIGIN_') ? txn.dist?.customErrorResponses.get(status) : undefined;
   if (cer) return customErrorResponse(txn, deps, cer).then((): StepName => 'finalize');
   return 'finalize';

@@ -81,7 +81,11 @@ export function inspect(value: unknown, opts: InspectOptions = {}): string {
     if (v === null) return 'null';
     const o = v as Record<string | symbol, unknown>;
     if (typeof o[customInspect] === 'function') {
-      const r = (o[customInspect] as (d: number, o: object, i: typeof inspect) => unknown)(depth - level, { ...opts, stylize: (s: string) => s }, inspect);
+      const r = (o[customInspect] as (d: number, o: object, i: typeof inspect) => unknown)(
+        depth - level,
+        { ...opts, stylize: (s: string) => s },
+        inspect,
+      );
       return typeof r === 'string' ? r : fmt(r, level, false);
     }
     if (seen.includes(o)) return '[Circular *1]';
