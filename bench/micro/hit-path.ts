@@ -96,7 +96,10 @@ function time(label: string, fn: () => void): number {
   console.log(`${label.padEnd(28)} ${us.toFixed(2)} us/request`);
   return us;
 }
-const verge = time('verge hit path', () => handleRequest(ctx, fakeReq(), fakeRes));
+let verge = 0;
+for (let batch = 1; batch <= Number(process.env.BATCHES ?? 1); batch++) {
+  verge = time(`verge hit path (batch ${batch})`, () => handleRequest(ctx, fakeReq(), fakeRes));
+}
 const bare = time('bare handler (reference)', () => {
   fakeRes.writeHead(200, 'OK', [
     'content-type',
