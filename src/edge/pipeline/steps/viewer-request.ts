@@ -16,12 +16,13 @@ import { recordRun } from '../function-trace.js';
 export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
   const assoc = txn.behavior!.hooks['viewer-request'];
   if (!assoc || !shouldRun('viewer-request', txn.conditions)) return 'lookup';
-  const request = structuredClone(txn.request);
+  // A shallow copy is enough: every runtime serialises the event (JSON or IPC), so a function
+  // never holds a reference to the edge's objects.
+  const request = { ...txn.request };
   if (assoc.includeBody) request.body = bodyForEvent(txn.body, CONTRACT['viewer-request'].limits.bodyExposedBytes);
   if (isCloudFrontFunction(assoc)) {
     // CloudFront Functions see the CloudFront-* headers their policies name (spec 8.2).
-    const cf = cloudFrontHeadersFor(txn, deps);
-    for (const [k, v] of Object.entries(cf)) request.headers[k] = v;
+    request.headers = { ...txn.request.headers, ...cloudFrontHeadersFor(txn, deps) };
   }
   return deps.functions
     .invoke({ dist: txn.dist!, assoc, eventType: 'viewer-request', requestId: txn.requestId, request })
