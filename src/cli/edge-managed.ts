@@ -6,7 +6,7 @@
  * ships function logs, access logs and metrics. Also used in-process by `verge up`'s tests and
  * the replication scenario tests.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { toVergeError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { startEdge, type Edge, type EdgeOptions } from '../edge/edge.js';
@@ -42,7 +42,8 @@ export function defaultEdgeDataDir(pop: string): string {
 
 export async function startManagedEdge(o: ManagedEdgeOptions): Promise<ManagedEdge> {
   const { controlUrl, token, location, telemetryFlushMs, onApplied, backoffMs, ...edgeOpts } = o;
-  const dataDir = o.dataDir ?? defaultEdgeDataDir(o.popId);
+  // Absolute, because snapshot function paths are rewritten into it and then resolved against it.
+  const dataDir = resolve(o.dataDir ?? defaultEdgeDataDir(o.popId));
   const logger: Logger = o.logger ?? createLogger({ base: { pop: o.popId } });
   const client = new ControlClient({ url: controlUrl, token });
   const telemetry = new Telemetry({

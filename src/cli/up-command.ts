@@ -7,7 +7,7 @@
  * data dir (`.verge/`), so the next start resumes it. Ctrl-C stops everything.
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createLogger, print } from '../shared/log.js';
 import { startControl } from '../control/index.js';
 import { parse, intOption, UsageError } from './args.js';
@@ -65,7 +65,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     edgePorts: portList(values['edge-ports'], '--edge-ports', [8081, 8082, 8083]),
     adminPorts: portList(values['admin-ports'], '--admin-ports', [9901, 9902, 9903]),
     originPort: intOption(values['origin-port'], '--origin-port', 9000),
-    dataDir: values['data-dir'] ?? '.verge',
+    dataDir: resolve(values['data-dir'] ?? '.verge'),
   });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
