@@ -168,8 +168,9 @@ async function startUp(): Promise<void> {
     `${a1},${a2},${a3}`,
     '--origin-port',
     String(originPort),
+    // Relative, as users run it (`npm start` uses `.verge`); the child's cwd is `dir`.
     '--data-dir',
-    dataDir,
+    'verge',
   ]);
   token = await until(
     '.verge/admin-token from verge up',
