@@ -15,6 +15,8 @@ interface FnRun {
   ok: boolean;
   /** Header name → new value, or null when the function removed it (when the edge records it). */
   headerChanges?: Record<string, string | null>;
+  /** A request function returned a response instead of the request. */
+  generated?: boolean;
 }
 
 const STAGES = ['viewer-request', 'cache', 'origin-request', 'origin', 'origin-response', 'viewer-response'] as const;
@@ -34,7 +36,7 @@ export function RequestView(props: { requestId: string }) {
   const detailed = String(fields['x-edge-detailed-result-type'] ?? '');
   const runs = runsOf(access);
   const fnLines = records.filter((r) => r.type !== 'access');
-  const anyChanges = runs.some((r) => r.headerChanges) || fnLines.some((l) => l.fields?.headerChanges);
+  const anyChanges = runs.some((r) => r.headerChanges || r.generated) || fnLines.some((l) => l.fields?.headerChanges);
   const wentToOrigin = fields['origin-latency-ms'] !== undefined || /Miss|RefreshHit/.test(result);
 
   return (
@@ -120,6 +122,7 @@ export function RequestView(props: { requestId: string }) {
                   {lines.length > 0 && (
                     <pre className="small">{lines.map((l) => `[${l.level ?? 'info'}] ${l.message}`).join('\n')}</pre>
                   )}
+                  {run?.generated && <div className="small">returned a response instead of the request</div>}
                   <HeaderChanges
                     changes={
                       run?.headerChanges ??
