@@ -4,7 +4,7 @@
  * (spec 7.9). Order: remove headers first, then add CORS, security, custom and Server-Timing
  * headers, so a header that is both removed and added ends up present (DG).
  */
-import type { CfHeaders } from '../../shared/lambda-edge/index.js';
+import { isDisallowedHeader, type CfHeaders } from '../../shared/lambda-edge/index.js';
 import type { ResponseHeadersPolicyPlan } from '../config/plan.js';
 import { applyCors } from './cors.js';
 import { putHeader } from './put-header.js';
@@ -23,47 +23,23 @@ export interface ApplyPolicyInput {
   random?: () => number;
 }
 
-/** Exact names a policy may not remove (DG "Headers that you can't remove"). */
-const NON_REMOVABLE = new Set([
-  'connection',
+/**
+ * Names a policy may not remove (DG "Headers that you can't remove"): every header functions may
+ * not touch (spec 3.1, the contract's disallowed list) plus the framing and hop headers below.
+ */
+const NON_REMOVABLE_EXTRA = new Set([
   'content-encoding',
   'content-length',
-  'expect',
   'host',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'trailer',
   'transfer-encoding',
-  'upgrade',
   'via',
   'warning',
-  'x-accel-buffering',
-  'x-accel-charset',
-  'x-accel-limit-rate',
-  'x-accel-redirect',
-  'x-amzn-auth',
-  'x-amzn-cf-billing',
-  'x-amzn-cf-id',
-  'x-amzn-cf-xff',
-  'x-amzn-errortype',
-  'x-amzn-fle-profile',
-  'x-amzn-header-count',
-  'x-amzn-header-order',
-  'x-amzn-lambda-integration-tag',
-  'x-amzn-requestid',
-  'x-cache',
-  'x-forwarded-proto',
-  'x-real-ip',
 ]);
-/** Prefix patterns from the same list (`X-Amz-Cf-.*`, `X-Edge-.*`). */
-const NON_REMOVABLE_PREFIXES = ['x-amz-cf-', 'x-edge-'];
 
 /** True for headers CloudFront refuses in a policy's remove list (the compiler should reject them). */
 export function isNonRemovableHeader(name: string): boolean {
   const n = name.toLowerCase();
-  return NON_REMOVABLE.has(n) || NON_REMOVABLE_PREFIXES.some((p) => n.startsWith(p));
+  return NON_REMOVABLE_EXTRA.has(n) || isDisallowedHeader(n);
 }
 
 export function applyResponseHeadersPolicy(policy: ResponseHeadersPolicyPlan, input: ApplyPolicyInput): void {
