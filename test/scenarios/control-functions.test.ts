@@ -195,6 +195,17 @@ describe('control plane functions', () => {
     assert.deepEqual(paths(bad), ['$.eventType']);
     const noVersion = await t.api('POST', '/functions/tag-src/test', { eventType: 'viewer-request', version: '7' });
     assert.deepEqual(paths(noVersion), ['$.version']);
+    const noRecords = await t.api('POST', '/functions/tag-src/test', {
+      eventType: 'viewer-request',
+      event: { Records: [] },
+    });
+    assert.equal(noRecords.status, 400);
+    assert.deepEqual(paths(noRecords), ['$.event.Records']);
+    const noRequest = await t.api('POST', '/functions/tag-src/test', {
+      eventType: 'viewer-request',
+      event: { Records: [{ cf: { config: {} } }] },
+    });
+    assert.deepEqual(paths(noRequest), ['$.event.Records[0].cf.request']);
   });
 
   test('delete is refused (409 naming the trigger) while a version is attached, and completes once detached', async () => {

@@ -45,9 +45,32 @@ export interface TestTarget {
 
 /** `event` may be a whole event (`{ Records: [...] }`) or `{ request?, response? }` merged into the sample. */
 export function eventFor(eventType: EventType, event: unknown): CfEvent {
-  if (event && typeof event === 'object' && 'Records' in event) return event as CfEvent;
+  if (event && typeof event === 'object' && 'Records' in event) {
+    const problem = eventShapeProblem(event as { Records: unknown });
+    if (problem) {
+      throw new VergeError('VALIDATION_FAILED', `${problem.path}: ${problem.message}`, {
+        details: { fields: [problem] },
+      });
+    }
+    return event as CfEvent;
+  }
   const patch = (event ?? {}) as { request?: Partial<CfRequest>; response?: Partial<CfResponse> };
   return sampleEvent(eventType, patch);
+}
+
+/** A whole event must have exactly one record with `cf.config` and `cf.request` objects (spec 1.1). */
+function eventShapeProblem(event: { Records: unknown }): { path: string; message: string } | null {
+  const records = event.Records;
+  if (!Array.isArray(records) || records.length !== 1) {
+    return { path: '$.event.Records', message: 'must be an array with exactly one record' };
+  }
+  const cf = (records[0] as { cf?: Record<string, unknown> } | null)?.cf;
+  if (!cf || typeof cf !== 'object') return { path: '$.event.Records[0].cf', message: 'must be an object' };
+  for (const k of ['config', 'request'] as const) {
+    if (!cf[k] || typeof cf[k] !== 'object')
+      return { path: `$.event.Records[0].cf.${k}`, message: 'must be an object' };
+  }
+  return null;
 }
 
 function redactor(values: string[]): (s: string) => string {
