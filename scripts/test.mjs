@@ -2,6 +2,11 @@
 // Runs the test suite with node's test runner: every *.test.ts under src/ and test/ (Node 20
 // does not expand globs itself). Arguments filter by substring: `npm test -- cache origin`.
 // Tests that need a system package (chromium, nginx, wrk) skip themselves with a message.
+//
+// No file may hang the run: node's runner treats each file as one test, so --test-timeout bounds
+// every file (its tests, its hooks, and any process it leaves holding its output pipe), and
+// --test-force-exit ends a file's process once its tests are done even if a handle leaked.
+// VERGE_TEST_TIMEOUT_MS overrides the per-file budget (default 5 minutes).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -25,6 +30,7 @@ if (selected.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.VERGE_TEST_CONCURRENCY ?? '2';
+const timeoutMs = process.env.VERGE_TEST_TIMEOUT_MS ?? '300000';
 const r = spawnSync(
   process.execPath,
   [
@@ -33,6 +39,8 @@ const r = spawnSync(
     'tsx',
     '--test',
     `--test-concurrency=${concurrency}`,
+    `--test-timeout=${timeoutMs}`,
+    '--test-force-exit',
     '--test-reporter=spec',
     ...selected,
   ],
