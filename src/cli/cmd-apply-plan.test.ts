@@ -33,13 +33,16 @@ function remoteFn(over: Partial<FunctionResource> = {}): FunctionResource {
     timeoutMs: 5000,
     profile: 'cloudfront',
     concurrency: 10,
+    kvs: null,
     env: {},
     secrets: {},
     codeSha256: 'zip1',
     codeSize: 10,
     lastModified: '',
+    versionCount: 1,
+    latestVersion: 3,
     etag: '"r1"',
-    versions: [{ version: 3, sha256: 'zip1', size: 10, createdAt: '' }],
+    versions: [{ version: 3, sha256: 'zip1', size: 10, createdAt: '', description: '' }],
     ...over,
   };
 }

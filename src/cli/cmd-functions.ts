@@ -71,14 +71,26 @@ function settings(v: SettingValues) {
   return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined));
 }
 
+/** A limit the function sets, or where the value comes from when it does not (null). */
+function limit(v: number | null, unit: string): string {
+  return v === null ? 'profile default' : `${v} ${unit}`;
+}
+
+/** `3 (latest v3)`; `0` before the first publish. */
+export function versionsCell(f: Pick<FunctionResource, 'versionCount' | 'latestVersion'>): string {
+  return f.latestVersion === null ? String(f.versionCount) : `${f.versionCount} (latest v${f.latestVersion})`;
+}
+
 export function renderFunction(f: FunctionResource): string {
   const head = fields([
     ['name', f.name],
     ['runtime', f.runtime],
     ['handler', f.handler],
-    ['memory', `${f.memoryMB} MB`],
-    ['timeout', `${f.timeoutMs} ms`],
-    ['profile', f.profile],
+    ['memory', limit(f.memoryMB, 'MB')],
+    ['timeout', limit(f.timeoutMs, 'ms')],
+    ['profile', f.profile ?? 'cloudfront (default)'],
+    ['concurrency', limit(f.concurrency, 'instances per PoP')],
+    ['kvs', f.kvs],
     ['env', Object.keys(f.env ?? {}).join(', ')],
     ['secrets', Object.keys(f.secrets ?? {}).join(', ')],
     ['$LATEST', `${f.codeSha256?.slice(0, 12)} (${bytes(f.codeSize)})`],
@@ -203,14 +215,7 @@ async function list(argv: string[]): Promise<void> {
       ? 'no functions yet (create one with `verge functions create NAME --code PATH`)'
       : table(
           ['NAME', 'RUNTIME', 'HANDLER', 'VERSIONS', 'SIZE', 'MODIFIED'],
-          items.map((f) => [
-            f.name,
-            f.runtime,
-            f.handler,
-            f.versions?.length ?? '',
-            bytes(f.codeSize),
-            ago(f.lastModified),
-          ]),
+          items.map((f) => [f.name, f.runtime, f.handler, versionsCell(f), bytes(f.codeSize), ago(f.lastModified)]),
         ),
   );
 }

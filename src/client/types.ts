@@ -22,23 +22,31 @@ export interface FunctionVersion {
   sha256: string;
   size: number;
   createdAt: string;
-  description?: string;
+  description: string;
 }
 
+/** A Function as every answer carries it. Limits are `null` when unset: the limit profile's value applies. */
 export interface FunctionResource {
   name: string;
   runtime: FunctionRuntime;
   handler: string;
-  memoryMB: number;
-  timeoutMs: number;
-  profile: LimitProfile;
-  concurrency: number;
+  memoryMB: number | null;
+  timeoutMs: number | null;
+  profile: LimitProfile | null;
+  concurrency: number | null;
+  /** A KeyValueStore name (cloudfront-js-2.0 only). */
+  kvs: string | null;
   env: Record<string, string>;
   /** Always `***`: secrets are never returned in plain text. */
   secrets: Record<string, string>;
   codeSha256: string;
   codeSize: number;
   lastModified: string;
+  /** How many numbered versions exist (in lists too). */
+  versionCount: number;
+  /** The newest version number; null before the first publish. */
+  latestVersion: number | null;
+  /** Every version, oldest first: in single-function answers, not in `functions.list()`. */
   versions?: FunctionVersion[];
   etag: string;
 }
@@ -47,23 +55,25 @@ export interface CreateFunctionInput {
   name: string;
   runtime: FunctionRuntime;
   handler?: string;
-  memoryMB?: number;
-  timeoutMs?: number;
-  profile?: LimitProfile;
-  concurrency?: number;
+  memoryMB?: number | null;
+  timeoutMs?: number | null;
+  profile?: LimitProfile | null;
+  concurrency?: number | null;
+  kvs?: string | null;
   env?: Record<string, string>;
   secrets?: Record<string, string>;
   code: CodeInput;
 }
 
+/** `null` resets a setting to the profile's value; `{ K: null }` deletes an env var or secret. */
 export interface UpdateFunctionInput {
   handler?: string;
-  memoryMB?: number;
-  timeoutMs?: number;
-  profile?: LimitProfile;
-  concurrency?: number;
-  env?: Record<string, string>;
-  /** `{ K: null }` deletes a secret. */
+  memoryMB?: number | null;
+  timeoutMs?: number | null;
+  profile?: LimitProfile | null;
+  concurrency?: number | null;
+  kvs?: string | null;
+  env?: Record<string, string | null>;
   secrets?: Record<string, string | null>;
 }
 

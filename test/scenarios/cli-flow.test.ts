@@ -305,6 +305,7 @@ describe('the CLI drives the whole flow against a control plane and three PoPs',
       await ok(['functions', 'update-code', 'flow', '--code', 'flow.mjs']);
       const v2 = await okJson<{ version: number }>(['functions', 'publish', 'flow']);
       assert.equal(v2.version, 2);
+      assert.match(await ok(['functions', 'list']), /^flow\s.*\s2 \(latest v2\)\s/m, 'the VERSIONS column');
       await ok([
         'triggers',
         'add',

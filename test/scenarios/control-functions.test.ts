@@ -5,7 +5,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { zipSync, strToU8 } from 'fflate';
+import type { FunctionResource, FunctionVersion } from '../../src/client/index.js';
+import { check } from '../../src/control/api/schema.js';
+import type { functionView, versionView } from '../../src/control/domain/functions.js';
 import { distribution, startTestControl, taggingSource, type TestControl } from '../../src/control/testing/harness.js';
+
+// The client's types are the API's answers exactly (checked by tsc): a field the control plane
+// answers with a type the client does not declare (null where it says number) fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const viewsAreClientTypes: [
+  Same<ReturnType<typeof functionView>, FunctionResource>,
+  Same<ReturnType<typeof versionView>, FunctionVersion>,
+] = [true, true];
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const paths = (r: { body: { error: { fields: Array<{ path: string }> } } }) => r.body.error.fields.map((f) => f.path);
@@ -134,6 +145,37 @@ describe('control plane functions', () => {
       code: { source: taggingSource('a2'), filename: 'tag.js' },
     });
     assert.equal(again.body.codeSha256, put.body.codeSha256);
+  });
+
+  test('every function answer carries its version count and latest version; answers fit the OpenAPI schemas', async () => {
+    assert.deepEqual(viewsAreClientTypes, [true, true]);
+    const doc = (await t.api('GET', '/openapi.json', undefined, { token: null })).body;
+    const schemaOf = (path: string, method: string, status: number) =>
+      doc.paths[`/api/v1${path}`][method].responses[status].content['application/json'].schema;
+    const list = await t.api('GET', '/functions');
+    assert.deepEqual(check(schemaOf('/functions', 'get', 200), list.body), []);
+    const byName = new Map(list.body.items.map((f: FunctionResource) => [f.name, f]));
+    const src = byName.get('tag-src') as FunctionResource;
+    assert.deepEqual([src.versionCount, src.latestVersion, src.versions], [2, 2, undefined]);
+    const files = byName.get('tag-files') as FunctionResource;
+    assert.deepEqual([files.versionCount, files.latestVersion], [0, null]);
+    // Unset limits are null (the profile applies), as the client's types say.
+    assert.deepEqual(
+      [src.memoryMB, src.timeoutMs, src.profile, src.concurrency, src.kvs],
+      [null, null, null, null, null],
+    );
+    const one = await t.api('GET', '/functions/tag-src');
+    assert.deepEqual(check(schemaOf('/functions/{name}', 'get', 200), one.body), []);
+    assert.deepEqual([one.body.versionCount, one.body.latestVersion, one.body.versions.length], [2, 2, 2]);
+    const patched = await t.api('PATCH', '/functions/tag-zip', { memoryMB: 256, profile: 'relaxed' });
+    assert.deepEqual(check(schemaOf('/functions/{name}', 'patch', 200), patched.body), []);
+    assert.deepEqual([patched.body.memoryMB, patched.body.profile, patched.body.timeoutMs], [256, 'relaxed', null]);
+    const reset = await t.api('PATCH', '/functions/tag-zip', { memoryMB: null, profile: null });
+    assert.deepEqual([reset.body.memoryMB, reset.body.profile], [null, null]);
+    const versions = await t.api('GET', '/functions/tag-src/versions');
+    assert.deepEqual(check(schemaOf('/functions/{name}/versions', 'get', 200), versions.body), []);
+    // The schema is closed: an answer with a field it does not document would fail the checks above.
+    assert.notDeepEqual(check(schemaOf('/functions', 'get', 200), { items: [{ ...src, extra: 1 }] }), []);
   });
 
   test('PATCH with a stale If-Match gets 412 and changes nothing; a current one applies', async () => {

@@ -43,7 +43,10 @@ function operation(r: Route) {
   const ok =
     status === 204
       ? { description: 'done' }
-      : { description: r.success?.description ?? 'success', content: { [contentType]: {} } };
+      : {
+          description: r.success?.description ?? 'success',
+          content: { [contentType]: r.success?.schema ? { schema: r.success.schema } : {} },
+        };
   const op: Record<string, unknown> = {
     operationId: `${r.method.toLowerCase()}${r.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     summary: r.summary,

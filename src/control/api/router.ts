@@ -45,8 +45,11 @@ export interface Route {
   /** A body is read (and must be JSON) even without a schema. */
   bodyRequired?: boolean;
   query?: QueryParam[];
-  /** 200 unless said otherwise; `text/event-stream`, `application/zip` for streaming routes. */
-  success?: { status: number; contentType?: string; description?: string };
+  /**
+   * 200 unless said otherwise; `text/event-stream`, `application/zip` for streaming routes.
+   * `schema` describes the answer in the OpenAPI document (tests check real answers against it).
+   */
+  success?: { status: number; contentType?: string; description?: string; schema?: Schema };
   handler(ctx: RouteCtx): Promise<Reply> | Reply;
 }
 

@@ -11,9 +11,9 @@ import type { SecretBox } from '../auth/secret-box.js';
 import type { Schema } from '../api/schema.js';
 import { S, validationError } from '../api/schema.js';
 import { REDACTED } from '../compile/secrets.js';
-import type { FunctionRecord, FunctionSettings, Store, VersionRecord } from '../store/types.js';
+import type { FunctionRecord, FunctionRuntimeName, FunctionSettings, Store, VersionRecord } from '../store/types.js';
 
-export const RUNTIMES = ['nodejs', 'python', 'cloudfront-js-2.0'] as const;
+export const RUNTIMES = ['nodejs', 'python', 'cloudfront-js-2.0'] as const satisfies readonly FunctionRuntimeName[];
 
 /** The settings fields shared by create and PATCH (CloudFront/Lambda ranges: spec 4.1). */
 export const SETTINGS_PROPERTIES: Record<string, Schema> = {
@@ -113,7 +113,22 @@ export function versionView(v: VersionRecord) {
   };
 }
 
-export function functionView(f: FunctionRecord, versions?: VersionRecord[]) {
+/** What every Function answer carries about its versions, so a list needs no call per function. */
+export interface VersionSummary {
+  count: number;
+  /** The newest version number; null before the first publish. */
+  latest: number | null;
+}
+
+export function summarize(versions: readonly VersionRecord[]): VersionSummary {
+  return { count: versions.length, latest: versions.at(-1)?.version ?? null };
+}
+
+/**
+ * The Function resource. `versions` (every version in full) is given for single-function answers;
+ * lists pass only the summary, which the store computes in one query.
+ */
+export function functionView(f: FunctionRecord, summary: VersionSummary, versions?: readonly VersionRecord[]) {
   return {
     name: f.name,
     runtime: f.runtime,
@@ -128,9 +143,16 @@ export function functionView(f: FunctionRecord, versions?: VersionRecord[]) {
     codeSha256: f.codeSha256,
     codeSize: f.codeSize,
     lastModified: new Date(f.updatedAt).toISOString(),
+    versionCount: summary.count,
+    latestVersion: summary.latest,
     ...(versions ? { versions: versions.map(versionView) } : {}),
     etag: `"r${f.revision}"`,
   };
+}
+
+/** A single-function answer: the summary and every version. */
+export function functionWithVersions(f: FunctionRecord, versions: readonly VersionRecord[]) {
+  return functionView(f, summarize(versions), versions);
 }
 
 export function getFunction(store: Store, name: string): FunctionRecord {

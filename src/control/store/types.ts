@@ -24,9 +24,12 @@ export interface TokenRecord {
   revokedAt: number | null;
 }
 
+/** The runtimes the API accepts (CloudFront Functions 1.0 only runs in static edge configs). */
+export type FunctionRuntimeName = Exclude<FunctionRuntimeKind, 'cloudfront-js-1.0'>;
+
 /** Function settings that are copied into a version when it is published. */
 export interface FunctionSettings {
-  runtime: FunctionRuntimeKind;
+  runtime: FunctionRuntimeName;
   handler: string;
   memoryMB: number | null;
   timeoutMs: number | null;
@@ -186,6 +189,8 @@ export interface FunctionRepo {
   versions(name: string): VersionRecord[];
   version(name: string, version: number): VersionRecord | undefined;
   insertVersion(v: VersionRecord): void;
+  /** Every function's version count and newest version number, in one query (functions without versions are absent). */
+  versionSummaries(): Map<string, { count: number; latest: number }>;
 }
 
 export interface BlobRepo {

@@ -13,6 +13,7 @@ import {
   applySettings,
   emptySettings,
   functionView,
+  functionWithVersions,
   getFunction,
   publish,
   RUNTIMES,
@@ -23,6 +24,7 @@ import {
 import type { FunctionRecord } from '../../store/types.js';
 import { checkIfMatch } from '../http.js';
 import type { Route } from '../router.js';
+import { FUNCTION, VERSION, itemsOf } from '../resources.js';
 import { S, validationError, type Schema } from '../schema.js';
 
 const CREATE: Schema = {
@@ -66,7 +68,7 @@ export function functionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Create a function with its code as $LATEST',
       body: CREATE,
-      success: { status: 201 },
+      success: { status: 201, schema: FUNCTION },
       handler: ({ body }) => {
         const b = body as CreateBody;
         if (store.functions.get(b.name)) throw new VergeError('ALREADY_EXISTS', `function ${b.name} already exists`);
@@ -87,24 +89,31 @@ export function functionRoutes(app: App): Route[] {
           store.blobs.put(pkg.sha256, 'bundle', pkg.zip);
           store.functions.insert(f);
         });
-        return { status: 201, body: functionView(f, []), etag: f.revision };
+        return { status: 201, body: functionWithVersions(f, []), etag: f.revision };
       },
     },
     {
       method: 'GET',
       path: '/functions',
       access: 'admin',
-      summary: 'List functions',
-      handler: () => ({ status: 200, body: { items: store.functions.list().map((f) => functionView(f)) } }),
+      summary: 'List functions, each with its version count and latest version',
+      success: { status: 200, schema: itemsOf(FUNCTION) },
+      handler: () => {
+        const summaries = store.functions.versionSummaries();
+        const none = { count: 0, latest: null };
+        const items = store.functions.list().map((f) => functionView(f, summaries.get(f.name) ?? none));
+        return { status: 200, body: { items } };
+      },
     },
     {
       method: 'GET',
       path: '/functions/{name}',
       access: 'admin',
       summary: 'Get a function with its versions',
+      success: { status: 200, schema: FUNCTION },
       handler: ({ params }) => {
         const f = getFunction(store, params.name!);
-        return { status: 200, body: functionView(f, store.functions.versions(f.name)), etag: f.revision };
+        return { status: 200, body: functionWithVersions(f, store.functions.versions(f.name)), etag: f.revision };
       },
     },
     {
@@ -113,13 +122,14 @@ export function functionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Change settings, env vars or secrets of $LATEST (`secrets: {K: null}` deletes)',
       body: PATCH,
+      success: { status: 200, schema: FUNCTION },
       handler: ({ params, body, ifMatch }) => {
         const f = getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
         const settings = applySettings(store, box, f, body as SettingsInput);
         const next: FunctionRecord = { ...f, ...settings, revision: f.revision + 1, updatedAt: clock.now() };
         store.functions.update(next);
-        return { status: 200, body: functionView(next, store.functions.versions(f.name)), etag: next.revision };
+        return { status: 200, body: functionWithVersions(next, store.functions.versions(f.name)), etag: next.revision };
       },
     },
     {
@@ -128,6 +138,7 @@ export function functionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Replace the code of $LATEST',
       body: { type: 'object', properties: { code: CODE_SCHEMA }, required: ['code'], additionalProperties: false },
+      success: { status: 200, schema: FUNCTION },
       handler: ({ params, body, ifMatch }) => {
         const f = getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
@@ -143,7 +154,7 @@ export function functionRoutes(app: App): Route[] {
           store.blobs.put(pkg.sha256, 'bundle', pkg.zip);
           store.functions.update(next);
         });
-        return { status: 200, body: functionView(next, store.functions.versions(f.name)), etag: next.revision };
+        return { status: 200, body: functionWithVersions(next, store.functions.versions(f.name)), etag: next.revision };
       },
     },
     {
@@ -156,7 +167,7 @@ export function functionRoutes(app: App): Route[] {
         properties: { description: { type: 'string', maxLength: 256 } },
         additionalProperties: false,
       },
-      success: { status: 201 },
+      success: { status: 201, schema: VERSION },
       handler: ({ params, body, ifMatch }) => {
         const f = getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
@@ -172,6 +183,7 @@ export function functionRoutes(app: App): Route[] {
       path: '/functions/{name}/versions',
       access: 'admin',
       summary: 'List the published versions',
+      success: { status: 200, schema: itemsOf(VERSION) },
       handler: ({ params }) => ({
         status: 200,
         body: { items: store.functions.versions(getFunction(store, params.name!).name).map(versionView) },

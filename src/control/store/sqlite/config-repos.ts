@@ -116,6 +116,12 @@ export function functionRepo(db: Database.Database): FunctionRepo {
           'INSERT INTO function_versions (name, version, sha256, size, description, settings, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
         .run(v.name, v.version, v.sha256, v.size, v.description, JSON.stringify(v.settings), v.createdAt),
+    versionSummaries: () => {
+      const rows = db
+        .prepare('SELECT name, COUNT(*) AS count, MAX(version) AS latest FROM function_versions GROUP BY name')
+        .all() as Array<{ name: string; count: number; latest: number }>;
+      return new Map(rows.map((r) => [r.name, { count: Number(r.count), latest: Number(r.latest) }]));
+    },
   };
 }
 
