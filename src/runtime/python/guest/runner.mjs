@@ -13,6 +13,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 
+// sandbox.ts passes one glibc tunable (huge pages for malloc, read by the loader at exec); the
+// process environment is otherwise empty and stays so.
+for (const k of Object.keys(process.env)) delete process.env[k];
+
 const [pyodideDir, snapshotArg] = process.argv.slice(2);
 const OUT = 4;
 const SYNC_IN = 5;
