@@ -67,8 +67,8 @@ export class Interpreter {
     });
     child.on('error', () => (this.#dead = true));
     for (const s of [...child.stdio].slice(2)) s?.on('error', () => {});
-    // Interpreters never keep the host alive: when it exits, the IPC channel closes and the
-    // runner exits too (guest/runner.mjs, 'disconnect').
+    // Interpreters never keep the host alive: when it exits, fd 5 and the IPC channel close and
+    // the runner exits too (guest/runner.mjs: end of file on fd 5, or 'disconnect' while booting).
     child.unref();
     child.channel?.unref();
     for (const s of [...child.stdio].slice(2)) (s as { unref?: () => void } | null)?.unref?.();
@@ -146,8 +146,13 @@ export class Interpreter {
   }
 
   #reply(answer: unknown): void {
+    this.#write(JSON.stringify(answer) + '\n');
+  }
+
+  /** fd 5: the child reads it synchronously (guest/runner.mjs documents the framing). */
+  #write(data: string | Uint8Array): void {
     if (this.#dead) return;
-    (this.#child.stdio as unknown as NodeJS.WritableStream[])[5]!.write(JSON.stringify(answer) + '\n');
+    (this.#child.stdio as unknown as NodeJS.WritableStream[])[5]!.write(data);
   }
 
   /** The next non-log message, or a synthetic `exit`/`timeout` one. */
@@ -197,7 +202,10 @@ export class Interpreter {
     this.#fetchLimits = p.fetch;
     this.#log = log;
     this.#deadlineAt = Date.now() + timeoutMs;
-    this.#child.send({ t: 'init', files: p.files, handler: p.handler, env: p.env });
+    const files = Object.entries(p.files);
+    const head = { handler: p.handler, env: p.env, files: files.map(([name, data]) => [name, data.byteLength]) };
+    this.#write(`N${JSON.stringify(head)}\n`);
+    for (const [, data] of files) this.#write(data);
     const m = await this.#next(timeoutMs);
     this.#log = () => {};
     if (m.t === 'init-done') {
@@ -210,11 +218,15 @@ export class Interpreter {
     return `Runtime exited: ${m.message ?? m.t}`;
   }
 
-  /** Run one event. Anything but `ok`/`error` leaves the interpreter dead (the pool replaces it). */
+  /**
+   * Run one event (`eventJson` as JSON.stringify writes it: one line). Anything but `ok`/`error`
+   * leaves the interpreter dead (the pool replaces it).
+   */
   async invoke(eventJson: string, meta: Record<string, unknown>, timeoutMs: number, log: LogSink): Promise<Outcome> {
     this.#log = log;
     this.#deadlineAt = Date.now() + timeoutMs;
-    this.#child.send({ t: 'invoke', event: eventJson, meta: { ...meta, remainingMs: timeoutMs } });
+    // Meta and event go to Python as the two lines they are (no decoding in the child's JS).
+    this.#write(`I${JSON.stringify({ ...meta, remainingMs: timeoutMs })}\n${eventJson}\n`);
     const m = await this.#next(timeoutMs);
     this.#log = () => {};
     if (m.t === 'result-json') return { kind: 'ok', json: m.result! };

@@ -5,10 +5,15 @@
  * `[prlimit] [unshare -n] [setpriv] node --experimental-permission --allow-fs-read=... runner.mjs
  * <pyodideDir> <snapshotFile|--make-snapshot>` with an empty environment (deps.md section 4).
  *
- * Channels: commands arrive over IPC (advanced serialization, so package files travel as bytes and
- * the child never reads host files); everything the child says goes out as newline-delimited JSON
- * on fd 4 with blocking writes, so log lines are in order with results and survive a kill; fd 5
- * carries the host's answers to synchronous calls (urllib.request.urlopen) while Python is running.
+ * Channels, all blocking: the host writes to fd 5 and the child reads it synchronously; everything
+ * the child says goes out as newline-delimited JSON on fd 4 (log lines stay in order with results
+ * and survive a kill). Once booted the child never returns to its event loop: it blocks in read()
+ * on fd 5, so an event costs one wake-up and no IPC decoding. What arrives on fd 5:
+ *   `I<meta json>\n<event json>\n`  invoke (the two lines go to Python as they are)
+ *   `N<init json>\n<bytes>`         init: handler, env, and [name, size] of the package files that follow
+ *   one JSON line                    the answer to a synchronous call (urllib.request.urlopen) from Python
+ * End of file on fd 5 means the host is gone: the child exits. The IPC channel (fd 3) only carries
+ * the memory snapshot out of a `--make-snapshot` child.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +24,7 @@ for (const k of Object.keys(process.env)) delete process.env[k];
 
 const [pyodideDir, snapshotArg] = process.argv.slice(2);
 const OUT = 4;
-const SYNC_IN = 5;
+const IN = 5;
 const here = new URL('.', import.meta.url).pathname;
 
 function writeAll(data) {
@@ -31,27 +36,60 @@ function emit(msg) {
   writeAll(Buffer.from(JSON.stringify(msg) + '\n'));
 }
 
-/** Block until the host writes one newline-terminated JSON answer on fd 5. */
-let pending = Buffer.alloc(0);
-function readAnswer() {
-  const chunk = Buffer.alloc(65536);
-  for (;;) {
-    const nl = pending.indexOf(10);
+/** Bytes read from fd 5 and not yet consumed: buf[start, end). */
+let buf = Buffer.alloc(1 << 16);
+let start = 0;
+let end = 0;
+
+/** Read more from fd 5 (blocking), growing the buffer when it is full. */
+function fill() {
+  if (start === end) start = end = 0;
+  if (end === buf.length) {
+    const bigger = start > 0 ? buf : Buffer.alloc(buf.length * 2);
+    buf.copy(bigger, 0, start, end);
+    buf = bigger;
+    end -= start;
+    start = 0;
+  }
+  const n = fs.readSync(IN, buf, end, buf.length - end, null);
+  if (n === 0) process.exit(0); // the host closed the channel: it is gone
+  end += n;
+}
+
+/** The next newline-terminated line from fd 5. */
+function readLine() {
+  for (let scanned = 0; ; scanned = end - start, fill()) {
+    const nl = buf.subarray(start + scanned, end).indexOf(10);
     if (nl >= 0) {
-      const line = pending.subarray(0, nl).toString('utf8');
-      pending = pending.subarray(nl + 1);
+      const stop = start + scanned + nl;
+      const line = buf.toString('utf8', start, stop);
+      start = stop + 1;
       return line;
     }
-    const n = fs.readSync(SYNC_IN, chunk);
-    if (n === 0) throw new Error('host channel closed');
-    pending = Buffer.concat([pending, chunk.subarray(0, n)]);
   }
+}
+
+/** The next `n` raw bytes from fd 5 (a view, valid until the next read). */
+function readBytes(n) {
+  while (end - start < n) {
+    if (buf.length < n) {
+      const bigger = Buffer.alloc(n);
+      buf.copy(bigger, 0, start, end);
+      buf = bigger;
+      end -= start;
+      start = 0;
+    }
+    fill();
+  }
+  const out = buf.subarray(start, start + n);
+  start += n;
+  return out;
 }
 
 /** The one host capability Python gets: a synchronous call answered by the parent (fetch). */
 function hostCall(json) {
   emit({ t: 'call', body: String(json) });
-  return readAnswer();
+  return readLine();
 }
 
 function hostLog(level, message) {
@@ -125,26 +163,34 @@ async function boot() {
   }
   py.runPython("import sys\nfor _n in ('_verge_host', 'pyodide_js', 'js'):\n    sys.modules.pop(_n, None)\ndel _n");
   sealFunctionConstructors();
-  const invoke = verge.invoke;
-  const init = verge.init;
-  process.on('message', (m) => {
-    if (m.t === 'init') {
-      for (const [name, data] of Object.entries(m.files)) {
-        const path = `/var/task/${name}`;
-        py.FS.mkdirTree(path.slice(0, path.lastIndexOf('/')));
-        py.FS.writeFile(path, data);
-      }
-      emit({ t: 'init-done', result: init(m.handler, JSON.stringify(m.env)) });
-    } else if (m.t === 'invoke') {
-      const out = invoke(m.event, JSON.stringify(m.meta));
+  emit({ t: 'ready' });
+  serve(py, verge.init, verge.invoke);
+}
+
+/** The command loop (never returns): one command at a time from fd 5, answered on fd 4. */
+function serve(py, init, invoke) {
+  for (;;) {
+    const line = readLine();
+    const kind = line[0];
+    if (kind === 'I') {
+      const out = invoke(readLine(), line.slice(1));
       // A result line is "R<json>" verbatim; anything else (errors) is a normal JSON message.
       if (out.startsWith('R')) writeAll(Buffer.from(out + '\n'));
       else emit({ t: 'result', result: out });
-    } else if (m.t === 'exit') {
+    } else if (kind === 'N') {
+      const m = JSON.parse(line.slice(1));
+      for (const [name, size] of m.files) {
+        const path = `/var/task/${name}`;
+        py.FS.mkdirTree(path.slice(0, path.lastIndexOf('/')));
+        py.FS.writeFile(path, readBytes(size));
+      }
+      // A large package grew the buffer; events need far less.
+      if (start === end && buf.length > 1 << 20) [buf, start, end] = [Buffer.alloc(1 << 16), 0, 0];
+      emit({ t: 'init-done', result: init(m.handler, JSON.stringify(m.env)) });
+    } else {
       process.exit(0);
     }
-  });
-  emit({ t: 'ready' });
+  }
 }
 
 boot().catch((e) => {
