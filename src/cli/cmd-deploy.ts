@@ -54,6 +54,23 @@ function summary(p: DeploymentProgress, ms: number): string {
   return `InProgress v${p.version}: ${applied}/${p.pops.length} PoPs applied${dist}`;
 }
 
+/**
+ * The error for a deployment that did not finish: which PoPs it waits for, and for a PoP that
+ * is not healthy, how to remove it if it is gone for good (it would hold every change InProgress).
+ */
+export function waitTimeout(p: DeploymentProgress, timeoutS: number): VergeError {
+  const waiting = p.pops.filter((x) => x.state !== 'applied');
+  const names = waiting.map((x) => (x.health === 'healthy' ? x.id : `${x.id} (${x.health})`));
+  const silent = waiting.filter((x) => x.health !== 'healthy').map((x) => x.id);
+  const gone = silent.length
+    ? `. A PoP that is gone for good holds every deployment InProgress until it is removed: ${silent.map((id) => `\`verge pops remove ${id}\``).join(', ')}`
+    : '';
+  return new VergeError(
+    'WAIT_TIMEOUT',
+    `v${p.version} not applied after ${timeoutS} s by ${names.join(', ') || 'the distribution'}; check \`verge pops list\`${gone}`,
+  );
+}
+
 /** Follow a deployment; draws in place on a terminal, prints each change otherwise. */
 export async function follow(
   client: VergeClient,
@@ -83,13 +100,7 @@ export async function follow(
       `v${last.version} was refused by ${bad.join('; ')}. The PoP keeps serving its previous snapshot; fix the cause (see \`verge logs query --pop ...\`) and publish again`,
     );
   }
-  if (!last.done) {
-    const waiting = last.pops.filter((x) => x.state !== 'applied').map((x) => x.id);
-    throw new VergeError(
-      'WAIT_TIMEOUT',
-      `v${last.version} not applied after ${o.timeoutS} s by ${waiting.join(', ') || 'the distribution'}; check \`verge pops list\``,
-    );
-  }
+  if (!last.done) throw waitTimeout(last, o.timeoutS);
   return last;
 }
 

@@ -58,6 +58,8 @@ function render(d: Distribution): string {
   return fields([
     ['id', d.id],
     ['status', statusText(d)],
+    // The server's words: since when a pending PoP is silent, and how to remove one that is gone.
+    ...(d.status === 'Deployed' ? [] : ([['detail', d.statusText]] as [string, string][])),
     ['aliases', (d.config.aliases ?? []).join(', ')],
     ['origins', d.config.origins.map((o) => o.id).join(', ')],
     ['behaviors', behaviors.map((b) => ('pathPattern' in b ? String(b.pathPattern) : 'default')).join(', ')],

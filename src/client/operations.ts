@@ -40,6 +40,10 @@ export function popsApi(t: Transport) {
     async list(): Promise<Pop[]> {
       return (await t.request<Items<Pop>>('GET', '/pops')).value.items;
     },
+    /** Forget a PoP that is gone for good: its edge tokens are revoked and distributions stop waiting for it. */
+    async remove(id: string): Promise<void> {
+      await t.request('DELETE', `/pops/${seg(id)}`);
+    },
   };
 }
 

@@ -102,6 +102,10 @@ export interface Distribution {
   status: 'InProgress' | 'Deployed';
   /** PoP ids that have not acknowledged the snapshot carrying the latest change. */
   pending: string[];
+  /** The status in words: who is pending, and how to remove a PoP that is gone for good. */
+  statusText: string;
+  /** The snapshot that carries the latest change. */
+  snapshot: number;
   lastModified: string;
   etag: string;
 }
@@ -144,9 +148,12 @@ export interface KeyValueStore {
 export interface Pop {
   id: string;
   region: string;
-  location?: string;
+  location: string | null;
+  edgeVersion: string;
   appliedVersion: number;
-  lastSeen: string | number | null;
+  lastSeen: string;
+  /** It holds a watch stream open now. */
+  connected: boolean;
   health: 'healthy' | 'stale' | 'down';
 }
 
@@ -162,6 +169,8 @@ export interface Deployment {
   reason: string;
   checksum: string;
   acks: Record<string, DeploymentAck>;
+  /** Registered PoPs that have not applied it. */
+  pending: string[];
 }
 
 export interface Token {

@@ -21,16 +21,17 @@ describe('SseParser', () => {
 
 describe('progressOf', () => {
   const pops: Pop[] = [
-    { id: 'us', region: 'us-east', appliedVersion: 5, lastSeen: 0, health: 'healthy' },
-    { id: 'eu', region: 'eu-west', appliedVersion: 4, lastSeen: 0, health: 'healthy' },
-    { id: 'ap', region: 'ap-south', appliedVersion: 3, lastSeen: 0, health: 'down' },
-  ];
+    { id: 'us', region: 'us-east', appliedVersion: 5, health: 'healthy' },
+    { id: 'eu', region: 'eu-west', appliedVersion: 4, health: 'healthy' },
+    { id: 'ap', region: 'ap-south', appliedVersion: 3, health: 'down' },
+  ].map((p) => ({ ...p, location: null, edgeVersion: '', lastSeen: '', connected: false }) as Pop);
   const dep = (acks: Deployment['acks']): Deployment => ({
     version: 5,
     createdAt: '',
     reason: 'r',
     checksum: 'c',
     acks,
+    pending: [],
   });
 
   test('a PoP is applied when it acknowledged or serves a later snapshot; others wait', () => {
@@ -60,6 +61,8 @@ describe('progressOf', () => {
       config: {} as Distribution['config'],
       status,
       pending,
+      statusText: status,
+      snapshot: 5,
       lastModified: '',
       etag: '',
     });

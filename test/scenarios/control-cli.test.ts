@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestControl, taggingSource, type TestControl } from '../../src/control/testing/harness.js';
+import { distribution, startTestControl, taggingSource, type TestControl } from '../../src/control/testing/harness.js';
+import { FakeClock } from '../../src/shared/clock.js';
 
 const BIN = fileURLToPath(new URL('../../bin/verge.js', import.meta.url));
 
@@ -17,6 +18,8 @@ interface Run {
 }
 
 describe('the CLI over the control plane API', () => {
+  // Real time at the start, so the CLI's own "ago" columns stay sensible; moved by hand after.
+  const clock = new FakeClock(Date.now());
   let t: TestControl;
   const verge = (args: string[]): Promise<Run> =>
     new Promise((resolve, reject) => {
@@ -42,7 +45,7 @@ describe('the CLI over the control plane API', () => {
     });
 
   before(async () => {
-    t = await startTestControl();
+    t = await startTestControl({ clock, pingIntervalMs: 60_000 });
   });
   after(() => t.close());
 
@@ -57,5 +60,37 @@ describe('the CLI over the control plane API', () => {
     assert.match(row('alpha') ?? '', /\s2 \(latest v2\)\s/);
     assert.match(row('beta') ?? '', /\s0\s/);
     assert.match(r.stdout.split('\n')[0]!, /VERSIONS/);
+  });
+
+  test('pops remove: a gone PoP is removed and named in the status before; a healthy one needs --force', async () => {
+    const register = async (pop: string) => {
+      const token = (await t.api('POST', '/tokens', { name: pop, kind: 'edge', pop })).body.token;
+      await t.api('POST', '/edge/register', { pop, region: 'r', appliedVersion: 0 }, { token });
+    };
+    await register('gone');
+    await t.api('POST', '/distributions', distribution('shop'));
+    clock.advance(10 * 60_000);
+    await register('alive');
+    const get = await verge(['distributions', 'get', 'shop']);
+    assert.equal(get.code, 0, get.stderr);
+    assert.match(get.stdout, /status:\s+InProgress \(waiting for alive, gone\)/);
+    assert.match(get.stdout, /detail:.*gone is down.*`verge pops remove gone`/);
+    assert.doesNotMatch(get.stdout, /verge pops remove alive/);
+
+    const refused = await verge(['pops', 'remove', 'alive']);
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /PoP alive is healthy.*--force/s);
+    assert.equal((await t.api('GET', '/pops')).body.items.length, 2, 'nothing removed');
+
+    const gone = await verge(['pops', 'remove', 'gone']);
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.match(gone.stdout, /removed PoP gone; its edge tokens are revoked/);
+    assert.match(gone.stdout, /shop: InProgress: waiting for alive to apply snapshot 1/);
+    const forced = await verge(['pops', 'remove', 'alive', '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /every distribution is Deployed/);
+    const unknown = await verge(['pops', 'remove', 'alive']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /NOT_FOUND.*alive is not registered/);
   });
 });

@@ -12,6 +12,7 @@ import { VergeError } from '../../shared/errors.js';
 import { validationError } from '../api/schema.js';
 import { DEFAULT_BEHAVIOR } from '../compile/snapshot.js';
 import type { DistributionRecord, PopRecord, Store } from '../store/types.js';
+import { healthOf, removeHint } from './pops.js';
 
 function hostsOf(c: DistributionConfig): string[] {
   return [
@@ -81,13 +82,34 @@ export function pendingPops(pops: readonly PopRecord[], changedIn: number): stri
   return pops.filter((p) => p.appliedVersion < changedIn).map((p) => p.id);
 }
 
-export function distributionView(d: DistributionRecord, pops: readonly PopRecord[]) {
+/**
+ * The status in words. Deployed keeps CloudFront's meaning (every registered PoP has the change),
+ * so a PoP that stopped answering holds a distribution InProgress: say which, since when, and how
+ * to remove it if it is gone for good.
+ */
+export function statusText(changedIn: number, pops: readonly PopRecord[], now: number): string {
+  const waiting = pops.filter((p) => p.appliedVersion < changedIn);
+  if (waiting.length === 0)
+    return pops.length === 0
+      ? 'Deployed (no PoPs registered)'
+      : `Deployed: all ${pops.length} PoP(s) have snapshot ${changedIn}`;
+  const text = `InProgress: waiting for ${waiting.map((p) => p.id).join(', ')} to apply snapshot ${changedIn}`;
+  const silent = waiting.filter((p) => healthOf(p.lastSeen, now) !== 'healthy');
+  if (silent.length === 0) return text;
+  const heard = silent.map(
+    (p) => `${p.id} is ${healthOf(p.lastSeen, now)} (last seen ${new Date(p.lastSeen).toISOString()})`,
+  );
+  return `${text}; ${heard.join(', ')}. If a PoP is gone for good, remove it: ${silent.map((p) => removeHint(p.id)).join(', ')}`;
+}
+
+export function distributionView(d: DistributionRecord, pops: readonly PopRecord[], now: number) {
   const pending = pendingPops(pops, d.changedIn);
   return {
     id: d.id,
     config: d.config,
-    status: pending.length === 0 ? 'Deployed' : 'InProgress',
+    status: pending.length === 0 ? ('Deployed' as const) : ('InProgress' as const),
     pending,
+    statusText: statusText(d.changedIn, pops, now),
     snapshot: d.changedIn,
     lastModified: new Date(d.updatedAt).toISOString(),
     etag: `"r${d.revision}"`,

@@ -50,6 +50,18 @@ export class Hub {
     });
   }
 
+  /** End `pop`'s watch streams (it was removed); returns how many there were. */
+  dropWatchers(pop: string): number {
+    let n = 0;
+    for (const w of this.#watchers) {
+      if (w.pop !== pop) continue;
+      this.#watchers.delete(w);
+      w.res.end();
+      n++;
+    }
+    return n;
+  }
+
   /** PoPs with an open watch stream right now. */
   connectedPops(): Set<string> {
     return new Set([...this.#watchers].map((w) => w.pop));

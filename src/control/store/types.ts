@@ -230,6 +230,8 @@ export interface PopRepo {
   upsert(p: PopRecord): void;
   touch(id: string, at: number): void;
   setApplied(id: string, version: number): void;
+  /** Forgets the PoP (its acks stay, as history). */
+  delete(id: string): void;
 }
 
 export interface SnapshotRepo {

@@ -9,6 +9,7 @@ import type { DistributionRecord } from '../../store/types.js';
 import { VergeError } from '../../../shared/errors.js';
 import { checkIfMatch } from '../http.js';
 import type { Route } from '../router.js';
+import { DISTRIBUTION, itemsOf } from '../resources.js';
 import type { Schema } from '../schema.js';
 
 const CONFIG: Schema = {
@@ -18,7 +19,8 @@ const CONFIG: Schema = {
 
 export function distributionRoutes(app: App): Route[] {
   const { store, clock } = app;
-  const view = (d: DistributionRecord) => distributionView(store.distributions.get(d.id) ?? d, store.pops.list());
+  const view = (d: DistributionRecord) =>
+    distributionView(store.distributions.get(d.id) ?? d, store.pops.list(), clock.now());
   return [
     {
       method: 'POST',
@@ -26,7 +28,7 @@ export function distributionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Create a distribution',
       body: CONFIG,
-      success: { status: 201 },
+      success: { status: 201, schema: DISTRIBUTION },
       handler: ({ body }) => {
         const config = checkConfig(store, body);
         const now = clock.now();
@@ -51,9 +53,12 @@ export function distributionRoutes(app: App): Route[] {
       path: '/distributions',
       access: 'admin',
       summary: 'List distributions with their status',
+      success: { status: 200, schema: itemsOf(DISTRIBUTION) },
       handler: () => {
         const pops = store.pops.list();
-        return { status: 200, body: { items: store.distributions.list().map((d) => distributionView(d, pops)) } };
+        const now = clock.now();
+        const items = store.distributions.list().map((d) => distributionView(d, pops, now));
+        return { status: 200, body: { items } };
       },
     },
     {
@@ -61,6 +66,7 @@ export function distributionRoutes(app: App): Route[] {
       path: '/distributions/{id}',
       access: 'admin',
       summary: 'Get a distribution with its status and the PoPs still pending',
+      success: { status: 200, schema: DISTRIBUTION },
       handler: ({ params }) => {
         const d = getDistribution(store, params.id!);
         return { status: 200, body: view(d), etag: d.revision };
@@ -72,6 +78,7 @@ export function distributionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Replace a distribution config',
       body: CONFIG,
+      success: { status: 200, schema: DISTRIBUTION },
       handler: ({ params, body, ifMatch }) => {
         const prev = getDistribution(store, params.id!);
         checkIfMatch(ifMatch, prev.revision, `distribution ${prev.id}`);

@@ -1,10 +1,11 @@
 /**
  * @module control/api/routes/system
  * `/healthz` (public: load balancers and `verge up` poll it) and `/pops` (registered edges with
- * their applied snapshot and health).
+ * their applied snapshot and health; removing one that is gone for good).
  */
 import type { App } from '../../app.js';
-import { popView } from '../../domain/pops.js';
+import { popView, removePop } from '../../domain/pops.js';
+import { POP, itemsOf } from '../resources.js';
 import type { Route } from '../router.js';
 
 export function systemRoutes(app: App): Route[] {
@@ -22,10 +23,25 @@ export function systemRoutes(app: App): Route[] {
       path: '/pops',
       access: 'admin',
       summary: 'Registered PoPs: region, applied snapshot, last seen, health',
+      success: { status: 200, schema: itemsOf(POP) },
       handler: () => {
         const connected = hub.connectedPops();
         const now = clock.now();
         return { status: 200, body: { items: store.pops.list().map((p) => popView(p, now, connected.has(p.id))) } };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/pops/{id}',
+      access: 'admin',
+      summary: 'Remove a PoP that is gone for good: revokes its edge tokens; distributions stop waiting for it',
+      success: { status: 204 },
+      handler: ({ params }) => {
+        const { pop, revokedTokens } = removePop(store, params.id!, clock.now());
+        // An edge still connected loses its stream now; its token no longer lets it back.
+        const streams = hub.dropWatchers(pop.id);
+        app.logger.log('warn', 'pop removed', { pop: pop.id, region: pop.region, revokedTokens, streams });
+        return { status: 204 };
       },
     },
   ];

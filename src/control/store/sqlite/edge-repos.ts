@@ -44,6 +44,7 @@ export function popRepo(db: Database.Database): PopRepo {
         .run(p.id, p.region, p.location, p.edgeVersion, p.appliedVersion, p.lastSeen, p.registeredAt),
     touch: (id, at) => void db.prepare('UPDATE pops SET last_seen = MAX(last_seen, ?) WHERE id = ?').run(at, id),
     setApplied: (id, version) => void db.prepare('UPDATE pops SET applied_version = ? WHERE id = ?').run(version, id),
+    delete: (id) => void db.prepare('DELETE FROM pops WHERE id = ?').run(id),
   };
 }
 
