@@ -38,6 +38,13 @@ const LEVELS = new Set(['log', 'info', 'warn', 'error', 'debug']);
 /** Booting from the snapshot is ~150 ms on a quiet machine; a loaded host can be 20x slower. */
 const BOOT_TIMEOUT_MS = 60_000;
 
+/** What the context object needs from the host per event. */
+export interface InvokeMeta {
+  awsRequestId: string;
+  invokedFunctionArn: string;
+  logStreamName: string;
+}
+
 export interface StartOptions {
   dataMB: number;
   logger?: Logger;
@@ -222,11 +229,12 @@ export class Interpreter {
    * Run one event (`eventJson` as JSON.stringify writes it: one line). Anything but `ok`/`error`
    * leaves the interpreter dead (the pool replaces it).
    */
-  async invoke(eventJson: string, meta: Record<string, unknown>, timeoutMs: number, log: LogSink): Promise<Outcome> {
+  async invoke(eventJson: string, meta: InvokeMeta, timeoutMs: number, log: LogSink): Promise<Outcome> {
     this.#log = log;
     this.#deadlineAt = Date.now() + timeoutMs;
-    // Meta and event go to Python as the two lines they are (no decoding in the child's JS).
-    this.#write(`I${JSON.stringify({ ...meta, remainingMs: timeoutMs })}\n${eventJson}\n`);
+    // The event line goes to Python as it is (no decoding in the child's JS).
+    const head = JSON.stringify([meta.awsRequestId, meta.invokedFunctionArn, meta.logStreamName, timeoutMs]);
+    this.#write(`I${head}\n${eventJson}\n`);
     const m = await this.#next(timeoutMs);
     this.#log = () => {};
     if (m.t === 'result-json') return { kind: 'ok', json: m.result! };

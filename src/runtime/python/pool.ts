@@ -12,7 +12,7 @@ import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
 import type { Logger } from '../../shared/log.js';
 import { logStreamName } from '../host/instance.js';
 import type { FetchLimits } from './host-fetch.js';
-import { Interpreter, type LogSink, type Outcome } from './interpreter.js';
+import { Interpreter, type InvokeMeta, type LogSink, type Outcome } from './interpreter.js';
 
 export interface PoolLogLine {
   time: number;
@@ -159,7 +159,7 @@ export class PythonPool {
   /** Run one event on a free interpreter (starting one if the limit allows). */
   async run(
     eventJson: string,
-    meta: Record<string, unknown>,
+    meta: Omit<InvokeMeta, 'logStreamName'>,
     timeoutMs: number,
   ): Promise<{ outcome: PoolOutcome; coldStart: boolean; logs: PoolLogLine[] }> {
     const logs: PoolLogLine[] = [];

@@ -9,9 +9,9 @@
  * the child says goes out as newline-delimited JSON on fd 4 (log lines stay in order with results
  * and survive a kill). Once booted the child never returns to its event loop: it blocks in read()
  * on fd 5, so an event costs one wake-up and no IPC decoding. What arrives on fd 5:
- *   `I<meta json>\n<event json>\n`  invoke (the two lines go to Python as they are)
- *   `N<init json>\n<bytes>`         init: handler, env, and [name, size] of the package files that follow
- *   one JSON line                    the answer to a synchronous call (urllib.request.urlopen) from Python
+ *   `I[requestId, arn, logStream, msLeft]\n<event json>\n`  invoke (the event goes to Python as is)
+ *   `N{handler, env, files: [[name, size]...]}\n<the files' bytes>`  init
+ *   one JSON line: the answer to a synchronous call (urllib.request.urlopen) from Python
  * End of file on fd 5 means the host is gone: the child exits. The IPC channel (fd 3) only carries
  * the memory snapshot out of a `--make-snapshot` child.
  */
@@ -173,7 +173,8 @@ function serve(py, init, invoke) {
     const line = readLine();
     const kind = line[0];
     if (kind === 'I') {
-      const out = invoke(readLine(), line.slice(1));
+      const [requestId, arn, stream, remainingMs] = JSON.parse(line.slice(1));
+      const out = invoke(readLine(), requestId, arn, stream, remainingMs);
       // A result line is "R<json>" verbatim; anything else (errors) is a normal JSON message.
       if (out.startsWith('R')) writeAll(Buffer.from(out + '\n'));
       else emit({ t: 'result', result: out });

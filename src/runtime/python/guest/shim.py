@@ -27,7 +27,7 @@ import urllib.response
 import uuid
 
 _host = {}
-_state = {"handler": None, "request_id": "", "deadline": 0.0, "meta": {}}
+_state = {"handler": None, "request_id": "", "deadline": 0.0, "env": (None, None, None, None)}
 _LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error", "CRITICAL": "error"}
 
 
@@ -80,16 +80,12 @@ class _RequestIdFilter(logging.Filter):
 class LambdaContext:
     """The attributes of Lambda's Python context object (awslambdaric's LambdaContext)."""
 
-    def __init__(self, meta):
-        env = os.environ
-        self.aws_request_id = meta["awsRequestId"]
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.invoked_function_arn = meta["invokedFunctionArn"]
-        # A string, as in Lambda's Python runtime (it reads AWS_LAMBDA_FUNCTION_MEMORY_SIZE).
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = meta["logStreamName"]
+    def __init__(self, request_id, arn, stream):
+        self.aws_request_id = request_id
+        # Read from os.environ once at init, as Lambda's runtime does at bootstrap.
+        self.function_name, self.function_version, self.memory_limit_in_mb, self.log_group_name = _state["env"]
+        self.invoked_function_arn = arn
+        self.log_stream_name = stream
         self.identity = None
         self.client_context = None
 
@@ -182,6 +178,9 @@ def init(handler, env_json):
     """Import the handler's module from /var/task (Lambda's init phase). Returns JSON text."""
     os.environ.clear()
     os.environ.update(json.loads(env_json))
+    env = os.environ
+    # A string for the memory size, as in Lambda's Python runtime (AWS_LAMBDA_FUNCTION_MEMORY_SIZE).
+    _state["env"] = tuple(env.get(k) for k in ("AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME"))
     if "." not in handler:
         return json.dumps({"error": f"Runtime.MalformedHandlerName: Bad handler '{handler}': not enough values to unpack (expected 2, got 1)"})
     mod_name, fn_name = handler.rsplit(".", 1)
@@ -214,14 +213,13 @@ def _flush():
             pass
 
 
-def invoke(event_json, meta_json):
-    """Run the handler on one event. Returns JSON text: {json} or {error, kind}."""
-    meta = json.loads(meta_json)
-    _state["request_id"] = meta["awsRequestId"]
-    _state["deadline"] = time.time() * 1000 + meta["remainingMs"]
+def invoke(event_json, request_id, arn, stream, remaining_ms):
+    """Run the handler on one event. Returns "R" + the result's JSON, or JSON text {error, kind}."""
+    _state["request_id"] = request_id
+    _state["deadline"] = time.time() * 1000 + remaining_ms
     try:
         event = json.loads(event_json)
-        result = _state["handler"](event, LambdaContext(meta))
+        result = _state["handler"](event, LambdaContext(request_id, arn, stream))
     except MemoryError:
         _flush()
         return json.dumps({"error": "MemoryError", "kind": "oom"})
