@@ -184,11 +184,13 @@ export interface FunctionRepo {
   list(): FunctionRecord[];
   insert(f: FunctionRecord): void;
   update(f: FunctionRecord): void;
-  /** Removes the function and its versions (their bundles stay: snapshots refer to them). */
+  /** Removes the function and its versions; their bundles stay until `collectBundles` (domain/bundles.ts) decides. */
   delete(name: string): void;
   versions(name: string): VersionRecord[];
   version(name: string, version: number): VersionRecord | undefined;
   insertVersion(v: VersionRecord): void;
+  /** Which of `sha256s` some function's $LATEST or version still uses. */
+  bundlesInUse(sha256s: readonly string[]): Set<string>;
   /** Every function's version count and newest version number, in one query (functions without versions are absent). */
   versionSummaries(): Map<string, { count: number; latest: number }>;
 }
@@ -197,6 +199,8 @@ export interface BlobRepo {
   /** Content-addressed: a second put of the same sha256 is a no-op. */
   put(sha256: string, kind: 'bundle' | 'kvs', data: Uint8Array): void;
   get(sha256: string): { kind: 'bundle' | 'kvs'; data: Buffer } | undefined;
+  /** Deletes the blob when it is of `kind`; true when it did. */
+  delete(sha256: string, kind: 'bundle' | 'kvs'): boolean;
 }
 
 export interface DistributionRepo {
@@ -242,6 +246,8 @@ export interface SnapshotRepo {
   insert(s: SnapshotRecord): void;
   putAck(a: AckRecord): void;
   acks(version: number): AckRecord[];
+  /** Which of `sha256s` some stored snapshot lists among its bundles. */
+  bundlesInUse(sha256s: readonly string[]): Set<string>;
 }
 
 export interface InvalidationRepo {

@@ -8,6 +8,7 @@ import { VergeError } from '../../../shared/errors.js';
 import { EVENT_TYPES, type EventType } from '../../../shared/lambda-edge/index.js';
 import type { App } from '../../app.js';
 import { buildPackage, CODE_SCHEMA, defaultHandler, describeZip, type CodeInput } from '../../domain/code.js';
+import { collectBundles } from '../../domain/bundles.js';
 import { eventFor, runTest } from '../../domain/function-test.js';
 import {
   applySettings,
@@ -211,12 +212,13 @@ export function functionRoutes(app: App): Route[] {
       method: 'DELETE',
       path: '/functions/{name}',
       access: 'admin',
-      summary: 'Delete a function and its versions (refused while a version is attached)',
+      summary:
+        'Delete a function and its versions (refused while a version is attached); its bundles go unless a snapshot or another function uses them',
       success: { status: 204 },
       handler: ({ params, ifMatch }) => {
         const f = getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
-        store.tx(() => {
+        const collected = store.tx(() => {
           const attached = store.triggers.list({ functionName: f.name });
           if (attached.length > 0) {
             const names = attached.map(
@@ -238,9 +240,15 @@ export function functionRoutes(app: App): Route[] {
               },
             );
           }
+          const versions = store.functions.versions(f.name);
           store.functions.delete(f.name);
+          return collectBundles(store, [f.codeSha256, ...versions.map((v) => v.sha256)]);
         });
-        app.logger.log('info', 'function deleted', { function: f.name });
+        app.logger.log('info', 'function deleted', {
+          function: f.name,
+          bundlesDeleted: collected.deleted,
+          bundlesKept: collected.kept,
+        });
         return { status: 204 };
       },
     },

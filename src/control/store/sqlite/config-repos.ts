@@ -116,6 +116,17 @@ export function functionRepo(db: Database.Database): FunctionRepo {
           'INSERT INTO function_versions (name, version, sha256, size, description, settings, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
         .run(v.name, v.version, v.sha256, v.size, v.description, JSON.stringify(v.settings), v.createdAt),
+    bundlesInUse: (shas) => {
+      if (shas.length === 0) return new Set();
+      const marks = shas.map(() => '?').join(', ');
+      const rows = db
+        .prepare(
+          `SELECT code_sha256 AS sha FROM functions WHERE code_sha256 IN (${marks})
+           UNION SELECT sha256 AS sha FROM function_versions WHERE sha256 IN (${marks})`,
+        )
+        .all(...shas, ...shas) as Array<{ sha: string }>;
+      return new Set(rows.map((r) => r.sha));
+    },
     versionSummaries: () => {
       const rows = db
         .prepare('SELECT name, COUNT(*) AS count, MAX(version) AS latest FROM function_versions GROUP BY name')
@@ -136,6 +147,8 @@ export function blobRepo(db: Database.Database): BlobRepo {
         { kind: 'bundle' | 'kvs'; data: Buffer } | undefined;
       return r && { kind: r.kind, data: r.data };
     },
+    delete: (sha256, kind) =>
+      db.prepare('DELETE FROM blobs WHERE sha256 = ? AND kind = ?').run(sha256, kind).changes > 0,
   };
 }
 

@@ -84,6 +84,17 @@ export function snapshotRepo(db: Database.Database): SnapshotRepo {
         .run(a.version, a.pop, a.ok ? 1 : 0, a.error, a.at),
     acks: (version) =>
       (db.prepare('SELECT * FROM snapshot_acks WHERE version = ? ORDER BY pop').all(version) as Row[]).map(mapAck),
+    // One pass over every stored document: `bundles` is keyed by sha256 (protocol.ts).
+    bundlesInUse: (shas) => {
+      if (shas.length === 0) return new Set();
+      const rows = db
+        .prepare(
+          `SELECT DISTINCT j.key AS sha FROM snapshots s, json_each(s.document, '$.bundles') j
+           WHERE j.key IN (${shas.map(() => '?').join(', ')})`,
+        )
+        .all(...shas) as Array<{ sha: string }>;
+      return new Set(rows.map((r) => r.sha));
+    },
   };
 }
 
