@@ -14,7 +14,7 @@ import { measureRuntime } from '../src/runtime/host/bench.js';
 import { sampleEvent } from '../src/runtime/host/test-events.js';
 import { createPythonRuntime } from '../src/runtime/python/index.js';
 import { Interpreter } from '../src/runtime/python/interpreter.js';
-import { spareReady } from '../src/runtime/python/pool.js';
+import { spareReady } from '../src/runtime/python/spares.js';
 import { BASE_DATA_MB, snapshotFile } from '../src/runtime/python/sandbox.js';
 import type { FunctionSource } from '../src/shared/lambda-edge/index.js';
 

@@ -4,15 +4,16 @@
  * demand up to the concurrency limit (past it the caller throttles: LambdaLimitExceeded, spec
  * 5.1), one event per interpreter at a time, warm ones reused (module globals persist, as in
  * Lambda), broken ones (timeout, out of memory, crash) killed and replaced on demand.
- * New interpreters come from a process-wide spare kept booted from the memory snapshot, so a cold
- * start costs only the function's own init.
+ * New interpreters come from the process-wide spares (spares.ts), so a cold start costs only the
+ * function's own init.
  */
 import type { Clock } from '../../shared/clock.js';
 import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
 import type { Logger } from '../../shared/log.js';
 import { logStreamName } from '../host/instance.js';
 import type { FetchLimits } from './host-fetch.js';
-import { Interpreter, type InvokeMeta, type LogSink, type Outcome } from './interpreter.js';
+import type { Interpreter, InvokeMeta, LogSink, Outcome } from './interpreter.js';
+import { takeInterpreter } from './spares.js';
 
 export interface PoolLogLine {
   time: number;
@@ -39,66 +40,6 @@ interface Member {
   it: Interpreter;
   logStreamName: string;
   initLogs: PoolLogLine[];
-}
-
-// One booted, function-less interpreter kept ready per data cap while any runtime is open.
-const spares = new Map<number, Promise<Interpreter>>();
-let retained = 0;
-
-function startSpare(dataMB: number, logger: Logger): void {
-  const p = Interpreter.start({ dataMB, logger });
-  p.catch(() => spares.delete(dataMB));
-  spares.set(dataMB, p);
-}
-
-/**
- * The replacement spare boots a moment later: booting compiles Pyodide's WebAssembly and would
- * otherwise compete for the CPU with the cold start that just took the spare.
- */
-const SPARE_DELAY_MS = 1_000;
-
-async function takeInterpreter(dataMB: number, logger: Logger): Promise<Interpreter> {
-  const spare = spares.get(dataMB);
-  spares.delete(dataMB);
-  if (retained > 0) {
-    setTimeout(() => {
-      if (retained > 0 && !spares.has(dataMB)) startSpare(dataMB, logger);
-    }, SPARE_DELAY_MS).unref();
-  }
-  if (spare) {
-    const it = await spare.catch(() => undefined);
-    if (it && !it.dead) return it;
-  }
-  return Interpreter.start({ dataMB, logger });
-}
-
-let lingering: NodeJS.Timeout | undefined;
-/** A runtime closed and another opened soon after (tests, `verge dev` reloads) reuse the spare. */
-const SPARE_LINGER_MS = 5_000;
-
-/** Resolves once the spare for `dataMB` is booted (benchmarks wait on it; never rejects). */
-export async function spareReady(dataMB: number): Promise<void> {
-  await spares.get(dataMB)?.catch(() => undefined);
-}
-
-export function retainSpares(): void {
-  retained++;
-  clearTimeout(lingering);
-}
-
-export function releaseSpares(): void {
-  retained = Math.max(0, retained - 1);
-  if (retained > 0) return;
-  clearTimeout(lingering);
-  lingering = setTimeout(() => {
-    for (const p of spares.values())
-      void p.then(
-        (it) => it.kill(),
-        () => {},
-      );
-    spares.clear();
-  }, SPARE_LINGER_MS);
-  lingering.unref();
 }
 
 export class PythonPool {
