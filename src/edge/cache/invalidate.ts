@@ -1,92 +1,19 @@
 /**
  * @module edge/cache/invalidate
- * CloudFront invalidation (spec 7.6): validate a request, then compile its paths and tags into
- * one predicate the stores run over their entries. Paths are case-sensitive, start with `/`, may
- * end with `*` (and only there), and include the query string. A path's query is normalized the
- * same way the cache key sorts it (see key.ts), so `/a?y=2&x=1` clears the entry for `/a?x=1&y=2`.
+ * CloudFront invalidation (spec 7.6): validate a request (the rules are in shared/invalidation.ts),
+ * then compile its paths and tags into one predicate the stores run over their entries. Paths are
+ * case-sensitive, start with `/`, may end with `*` (and only there), and include the query string.
+ * A path's query is normalized the same way the cache key sorts it (see key.ts), so `/a?y=2&x=1`
+ * clears the entry for `/a?x=1&y=2`.
  */
-import { VergeError } from '../../shared/errors.js';
+import { validateInvalidation } from '../../shared/invalidation.js';
 import type { CacheEntry, InvalidationRequest } from './types.js';
 import { selectQuery } from './key.js';
 
-/** Spec 7.6 limits. */
-export const MAX_PATH_LENGTH = 4000;
-export const MAX_FILE_PATHS = 3000;
-export const MAX_WILDCARD_PATHS = 15;
-/** Our own limits for tag invalidation (CloudFront has none; Fastly caps keys at 1,024 bytes). */
-export const MAX_TAGS_PER_REQUEST = 3000;
-export const MAX_TAG_LENGTH = 1024;
+// The request rules live in src/shared, read by the control plane too; re-exported for cache/index.ts.
+export { validateInvalidation };
 
 const ALL_QUERY = { behavior: 'all', items: [] } as const;
-
-function invalid(message: string, details: Record<string, unknown>): VergeError {
-  return new VergeError('INVALIDATION_INVALID', message, { details });
-}
-
-/**
- * Check an invalidation request against CloudFront's rules; throws VergeError
- * INVALIDATION_INVALID naming the first offending path or tag.
- */
-export function validateInvalidation(req: InvalidationRequest): void {
-  const paths = req.paths ?? [];
-  const tags = req.tags ?? [];
-  if (paths.length === 0 && tags.length === 0) {
-    throw invalid('An invalidation needs at least one path or tag.', { distributionId: req.distributionId });
-  }
-  let files = 0;
-  let wildcards = 0;
-  for (const p of paths) {
-    checkPath(p);
-    if (p.endsWith('*')) wildcards++;
-    else files++;
-  }
-  if (files > MAX_FILE_PATHS) {
-    throw invalid(`An invalidation may list at most ${MAX_FILE_PATHS} file paths; this one lists ${files}.`, { files });
-  }
-  if (wildcards > MAX_WILDCARD_PATHS) {
-    throw invalid(
-      `An invalidation may list at most ${MAX_WILDCARD_PATHS} wildcard paths; this one lists ${wildcards}.`,
-      { wildcards },
-    );
-  }
-  if (tags.length > MAX_TAGS_PER_REQUEST) {
-    throw invalid(`An invalidation may list at most ${MAX_TAGS_PER_REQUEST} tags.`, { tags: tags.length });
-  }
-  for (const t of tags) {
-    if (typeof t !== 'string' || t === '' || t.length > MAX_TAG_LENGTH || /[\s,]/.test(t)) {
-      throw invalid(
-        `Invalid tag ${JSON.stringify(t)}: tags are 1-${MAX_TAG_LENGTH} characters without spaces or commas.`,
-        { tag: t },
-      );
-    }
-  }
-}
-
-function checkPath(p: string): void {
-  if (typeof p !== 'string' || !p.startsWith('/')) {
-    throw invalid(`Invalid invalidation path ${JSON.stringify(p)}: paths must start with "/".`, { path: p });
-  }
-  if (p.length > MAX_PATH_LENGTH) {
-    throw invalid(`Invalidation path is ${p.length} characters; the maximum is ${MAX_PATH_LENGTH}.`, {
-      path: p.slice(0, 80),
-    });
-  }
-  const star = p.indexOf('*');
-  if (star >= 0 && star !== p.length - 1) {
-    throw invalid(
-      `Invalid invalidation path ${JSON.stringify(p)}: "*" may only be the last character (e.g. "/images/*").`,
-      {
-        path: p,
-      },
-    );
-  }
-  for (let i = 0; i < p.length; i++) {
-    const c = p.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) {
-      throw invalid(`Invalid invalidation path ${JSON.stringify(p)}: control characters are not allowed.`, { path: p });
-    }
-  }
-}
 
 /**
  * Percent-encode what CloudFront asks users to encode (non-ASCII, space), leaving everything
