@@ -4,18 +4,20 @@
  * from the same run (measureRuntime, runtime/host/bench):
  * - cold start: a new interpreter process booted from the memory snapshot, the function's module
  *   imported, first event answered (p50/p99; target p50 ≤ 300 ms); also with the spare interpreter
- *   the runtime keeps booted (the normal case on the request path);
+ *   the runtime keeps booted (the normal case on the request path); and, as the floor under the
+ *   first figure, an empty node script started in the same sandbox;
  * - warm invocation overhead of a header-adding viewer-request handler through `invoke`
  *   (validation included), p50/p99 (target p50 ≤ 300 µs).
  * Env: BENCH_PY_COLD (default 20), BENCH_PY_WARM (default 3000).
  */
+import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { measureRuntime } from '../src/runtime/host/bench.js';
 import { sampleEvent } from '../src/runtime/host/test-events.js';
 import { createPythonRuntime } from '../src/runtime/python/index.js';
 import { Interpreter } from '../src/runtime/python/interpreter.js';
 import { spareReady } from '../src/runtime/python/spares.js';
-import { BASE_DATA_MB, snapshotFile } from '../src/runtime/python/sandbox.js';
+import { BASE_DATA_MB, sandboxedArgv, snapshotFile } from '../src/runtime/python/sandbox.js';
 import type { FunctionSource } from '../src/shared/lambda-edge/index.js';
 
 const COLD = Number(process.env.BENCH_PY_COLD ?? 20);
@@ -69,6 +71,23 @@ async function coldStarts(n: number): Promise<number[]> {
   return out;
 }
 
+/**
+ * The floor under a new interpreter on this machine: an empty script in a node process started
+ * the same way (same sandbox layers, permission model), spawn to exit.
+ */
+async function nodeFloor(n: number): Promise<number[]> {
+  const argv = sandboxedArgv(['--experimental-permission', '--no-warnings', '-e', '0'], BASE_DATA_MB + 128);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const child = spawn(argv[0]!, argv.slice(1), { env: {}, stdio: 'ignore' });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    if (code !== 0) throw new Error(`the empty sandboxed node process exited with ${code}`);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
 /** Loads through the runtime: with the spare interpreter ready, a load is init + first event. */
 async function spareColdStarts(n: number): Promise<number[]> {
   const rt = createPythonRuntime();
@@ -116,12 +135,14 @@ const fmt = (s: { p50: number; p99: number; n: number }, unit: string, digits: n
   `p50 ${s.p50.toFixed(digits)} ${unit}, p99 ${s.p99.toFixed(digits)} ${unit} (n=${s.n})`;
 
 const load0 = loadavg()[0]!.toFixed(2);
+const floor = stats(await nodeFloor(COLD));
 const cold = stats(await coldStarts(COLD));
 const spare = stats(await spareColdStarts(Math.max(3, Math.floor(COLD / 2))));
 const warm = stats(await warmInvokes(WARM));
 const js = await measureRuntime({ cold: 30, warm: WARM });
 process.stdout.write(
   `machine: ${cpus().length} cores, load average ${load0} at start, ${loadavg()[0]!.toFixed(2)} at end\n` +
+    `floor: an empty node script in the same sandbox, spawn to exit: ${fmt(floor, 'ms', 1)}\n` +
     `python cold start (new interpreter from the snapshot to first result): ${fmt(cold, 'ms', 1)}  [target p50 <= 300 ms]\n` +
     `python cold start with the spare interpreter ready (load + first event): ${fmt(spare, 'ms', 1)}\n` +
     `python warm invoke (header-adding viewer-request, full invoke incl. IPC and validation): ${fmt(warm, 'µs', 1)}  [target p50 <= 300 µs]\n` +

@@ -1,8 +1,8 @@
 /**
  * @module runtime/python/interpreter
  * One sandboxed Python interpreter process (see sandbox.ts) seen from the host: start it from the
- * memory snapshot, give it a function (`init`: package files over IPC, handler, environment),
- * run events on it one at a time, and kill it. A timeout cannot be interrupted from inside a
+ * memory snapshot, give it a function (`init`: package files over its command pipe, handler,
+ * environment), run events on it one at a time, and kill it. A timeout cannot be interrupted from inside a
  * single-threaded interpreter, so the host SIGKILLs the process (the pool replaces it).
  * Out of memory shows as Python's MemoryError under the prlimit cap; without prlimit the host
  * watches the process's RSS and kills it past the cap.

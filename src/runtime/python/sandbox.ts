@@ -109,14 +109,25 @@ export interface SpawnOptions {
   logger?: Logger;
 }
 
-/** Start one interpreter process: stdio fd 3 IPC (commands), fd 4 its output, fd 5 sync answers. */
+/** `node <nodeArgs>` under the sandbox's process layers (memory cap, no network, uid nobody). */
+export function sandboxedArgv(nodeArgs: readonly string[], dataMB: number, logger?: Logger): string[] {
+  const c = sandboxCaps(logger);
+  const prefix: string[] = [];
+  if (c.prlimit) prefix.push('prlimit', `--data=${dataMB * 1024 * 1024}`, '--');
+  if (c.unshare) prefix.push('unshare', '-n');
+  if (c.setpriv) prefix.push('setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--');
+  return [...prefix, process.execPath, ...nodeArgs];
+}
+
+/**
+ * Start one interpreter process: fd 3 IPC (only the snapshot comes back over it), fd 4 its output,
+ * fd 5 commands and answers to its synchronous calls (guest/runner.mjs).
+ */
 export function spawnInterpreter(o: SpawnOptions): ChildProcess {
-  const c = sandboxCaps(o.logger);
   const dir = pyodideDir();
   const reads = [`--allow-fs-read=${dir}/*`, `--allow-fs-read=${GUEST_DIR}*`];
   if (o.snapshot !== '--make-snapshot') reads.push(`--allow-fs-read=${o.snapshot}`);
   const node = [
-    process.execPath,
     '--experimental-permission',
     ...reads,
     '--no-warnings',
@@ -126,11 +137,7 @@ export function spawnInterpreter(o: SpawnOptions): ChildProcess {
     dir,
     o.snapshot,
   ];
-  const prefix: string[] = [];
-  if (c.prlimit) prefix.push('prlimit', `--data=${o.dataMB * 1024 * 1024}`, '--');
-  if (c.unshare) prefix.push('unshare', '-n');
-  if (c.setpriv) prefix.push('setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--');
-  const argv = [...prefix, ...node];
+  const argv = sandboxedArgv(node, o.dataMB, o.logger);
   return spawn(argv[0]!, argv.slice(1), {
     // Nothing of the host's environment; the one tunable is removed by the runner before Pyodide loads.
     env: { ...BOOT_ENV },
