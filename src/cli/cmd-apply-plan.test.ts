@@ -91,6 +91,8 @@ describe('apply plan', () => {
       eventType: 'origin-request',
       function: 'auth:3',
       includeBody: false,
+      createdAt: '',
+      etag: '"r1"',
     };
     const stray: Trigger = { ...attached, id: 't2', behavior: '/old/*' };
     const file = {

@@ -119,6 +119,8 @@ export interface Trigger {
   /** `name:version`. */
   function: string;
   includeBody: boolean;
+  createdAt: string;
+  etag: string;
 }
 
 export interface CreateTriggerInput {
@@ -136,7 +138,8 @@ export interface Invalidation {
   tags: string[];
   createdAt: string;
   status: 'InProgress' | 'Completed';
-  pops: Record<string, { status: string; removed: number }>;
+  /** Per registered PoP; `removed` (entries cleared) and `at` are null until it acknowledged. */
+  pops: Record<string, { status: 'InProgress' | 'Completed'; removed: number | null; at: string | null }>;
 }
 
 export interface KeyValueStore {

@@ -34,7 +34,7 @@ export function invalidationView(
     paths: i.paths,
     tags: i.tags,
     createdAt: new Date(i.createdAt).toISOString(),
-    status: done ? 'Completed' : 'InProgress',
+    status: done ? ('Completed' as const) : ('InProgress' as const),
     pops: perPop,
   };
 }
