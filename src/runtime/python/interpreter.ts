@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
 import type { Logger } from '../../shared/log.js';
 import { hostFetch, type FetchCall, type FetchLimits } from './host-fetch.js';
-import { sandboxCaps, snapshotFile, spawnInterpreter } from './sandbox.js';
+import { recordRestoreCheck, restoreMode, sandboxCaps, snapshotFile, spawnInterpreter } from './sandbox.js';
 
 export type Outcome =
   | { kind: 'ok'; json: string }
@@ -32,6 +32,8 @@ interface ChildMessage {
   time?: number;
   body?: string;
   result?: string;
+  /** `ready` after a `check` restore: whether a sparse restore would have been exact. */
+  sparseExact?: boolean;
 }
 
 const LEVELS = new Set(['log', 'info', 'warn', 'error', 'debug']);
@@ -84,8 +86,9 @@ export class Interpreter {
   /** Spawn a new interpreter from the snapshot and wait until it is ready for `init`. */
   static async start(o: StartOptions): Promise<Interpreter> {
     const snapshot = await snapshotFile(o.logger);
+    const restore = restoreMode(snapshot);
     const it = new Interpreter(
-      spawnInterpreter({ snapshot, dataMB: o.dataMB, ...(o.logger ? { logger: o.logger } : {}) }),
+      spawnInterpreter({ snapshot, restore, dataMB: o.dataMB, ...(o.logger ? { logger: o.logger } : {}) }),
       o.dataMB,
     );
     const m = await it.#next(BOOT_TIMEOUT_MS);
@@ -93,6 +96,7 @@ export class Interpreter {
       it.kill();
       throw new Error(`the Python interpreter did not start: ${m.message ?? m.t}`);
     }
+    if (restore === 'check' && typeof m.sparseExact === 'boolean') recordRestoreCheck(snapshot, m.sparseExact);
     return it;
   }
 

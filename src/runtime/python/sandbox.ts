@@ -13,7 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -102,8 +102,36 @@ const BOOT_FLAGS = ['--liftoff-only', '--single-threaded-gc'];
  */
 const BOOT_ENV = { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' };
 
+/** How an interpreter restores the snapshot's memory image (guest/restore.mjs). */
+export type RestoreMode = 'sparse' | 'check' | 'full';
+
+const restoreModes = new Map<string, RestoreMode>();
+
+/** `sparse` once a `check` boot of this snapshot found it exact, `full` if it did not, else `check`. */
+export function restoreMode(snapshot: string): RestoreMode {
+  let mode = restoreModes.get(snapshot);
+  if (!mode) {
+    const saved = existsSync(`${snapshot}.restore`) ? readFileSync(`${snapshot}.restore`, 'utf8').trim() : '';
+    mode = saved === 'sparse' || saved === 'full' ? saved : 'check';
+    restoreModes.set(snapshot, mode);
+  }
+  return mode;
+}
+
+/** The verdict of a `check` boot, kept beside the snapshot for every later interpreter. */
+export function recordRestoreCheck(snapshot: string, sparseExact: boolean): void {
+  const mode: RestoreMode = sparseExact ? 'sparse' : 'full';
+  if (restoreModes.get(snapshot) === mode) return;
+  restoreModes.set(snapshot, mode);
+  const tmp = `${snapshot}.restore.${process.pid}.tmp`;
+  writeFileSync(tmp, mode, { mode: 0o644 });
+  renameSync(tmp, `${snapshot}.restore`);
+}
+
 export interface SpawnOptions {
   snapshot: string | '--make-snapshot';
+  /** For a snapshot file: how to restore it (default `full`). */
+  restore?: RestoreMode;
   /** Data-segment cap in MB (prlimit --data). */
   dataMB: number;
   logger?: Logger;
@@ -136,6 +164,7 @@ export function spawnInterpreter(o: SpawnOptions): ChildProcess {
     RUNNER,
     dir,
     o.snapshot,
+    ...(o.snapshot === '--make-snapshot' ? [] : [o.restore ?? 'full']),
   ];
   const argv = sandboxedArgv(node, o.dataMB, o.logger);
   return spawn(argv[0]!, argv.slice(1), {
@@ -196,6 +225,9 @@ async function makeSnapshot(logger?: Logger): Promise<string> {
     });
   });
   child.kill('SIGKILL');
+  // A restore verdict left from an earlier file of the same name is not about this one.
+  rmSync(`${file}.restore`, { force: true });
+  restoreModes.delete(file);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, data, { mode: 0o644 });
   renameSync(tmp, file);

@@ -3,7 +3,8 @@
  * The script a sandboxed Python interpreter process runs (plain JS: the child may read only the
  * Pyodide folder and this folder, so no TypeScript loader). Started by runtime/python/sandbox as
  * `[prlimit] [unshare -n] [setpriv] node --experimental-permission --allow-fs-read=... runner.mjs
- * <pyodideDir> <snapshotFile|--make-snapshot>` with an empty environment (deps.md section 4).
+ * <pyodideDir> <snapshotFile|--make-snapshot> [sparse|check|full]` (the last: how the snapshot is
+ * restored, guest/restore.mjs) with an empty environment (deps.md section 4).
  *
  * Channels, all blocking: the host writes to fd 5 and the child reads it synchronously; everything
  * the child says goes out as newline-delimited JSON on fd 4 (log lines stay in order with results
@@ -17,12 +18,13 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { hookRestore } from './restore.mjs';
 
 // sandbox.ts passes one glibc tunable (huge pages for malloc, read by the loader at exec); the
 // process environment is otherwise empty and stays so.
 for (const k of Object.keys(process.env)) delete process.env[k];
 
-const [pyodideDir, snapshotArg] = process.argv.slice(2);
+const [pyodideDir, snapshotArg, restoreMode = 'full'] = process.argv.slice(2);
 const OUT = 4;
 const IN = 5;
 const here = new URL('.', import.meta.url).pathname;
@@ -143,12 +145,19 @@ async function boot() {
     return;
   }
   const snap = fs.readFileSync(snapshotArg);
-  const py = await loadPyodide({
-    indexURL: `${pyodideDir}/`,
-    _loadSnapshot: snap,
-    jsglobals: Object.create(null),
-    ...quiet,
-  });
+  const restore = hookRestore(snap, restoreMode);
+  let py;
+  let sparseExact;
+  try {
+    py = await loadPyodide({
+      indexURL: `${pyodideDir}/`,
+      _loadSnapshot: snap,
+      jsglobals: Object.create(null),
+      ...quiet,
+    });
+  } finally {
+    sparseExact = restore.done();
+  }
   py.registerJsModule('_verge_host', { call: hostCall, log: hostLog });
   const verge = py.pyimport('_verge');
   verge.attach();
@@ -163,7 +172,7 @@ async function boot() {
   }
   py.runPython("import sys\nfor _n in ('_verge_host', 'pyodide_js', 'js'):\n    sys.modules.pop(_n, None)\ndel _n");
   sealFunctionConstructors();
-  emit({ t: 'ready' });
+  emit({ t: 'ready', ...(sparseExact === undefined ? {} : { sparseExact }) });
   serve(py, verge.init, verge.invoke);
 }
 
