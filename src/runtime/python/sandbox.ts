@@ -32,6 +32,8 @@ export interface SandboxCaps {
   unshare: boolean;
   prlimit: boolean;
   setpriv: boolean;
+  /** `unshare -S/-G` drops to nobody itself (same credentials as setpriv, one exec fewer). */
+  unshareSetuid: boolean;
 }
 
 let caps: SandboxCaps | undefined;
@@ -50,6 +52,7 @@ export function sandboxCaps(logger?: Logger): SandboxCaps {
       unshare: works('unshare', ['-n', 'true']),
       prlimit: works('prlimit', ['--data=1073741824', '--', 'true']),
       setpriv: root && works('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', 'true']),
+      unshareSetuid: root && works('unshare', ['-n', '-S', `${NOBODY}`, '-G', `${NOBODY}`, 'true']),
     };
   }
   if (!warned && logger) {
@@ -142,8 +145,11 @@ export function sandboxedArgv(nodeArgs: readonly string[], dataMB: number, logge
   const c = sandboxCaps(logger);
   const prefix: string[] = [];
   if (c.prlimit) prefix.push('prlimit', `--data=${dataMB * 1024 * 1024}`, '--');
-  if (c.unshare) prefix.push('unshare', '-n');
-  if (c.setpriv) prefix.push('setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--');
+  if (c.unshare && c.unshareSetuid) prefix.push('unshare', '-n', '-S', `${NOBODY}`, '-G', `${NOBODY}`, '--');
+  else {
+    if (c.unshare) prefix.push('unshare', '-n');
+    if (c.setpriv) prefix.push('setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--');
+  }
   return [...prefix, process.execPath, ...nodeArgs];
 }
 
