@@ -9,7 +9,8 @@
  * host. Missing tools are logged once and the remaining layers still apply.
  *
  * Also owns the memory snapshot (loadPyodide `_makeSnapshot` / `_loadSnapshot`, deps.md section 4):
- * made once in a sandboxed child, cached on disk, read by every new interpreter.
+ * made once in a sandboxed child, cached on disk, read by every new interpreter; and beside it the
+ * verdict on whether it may be restored sparsely (guest/restore.mjs).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';

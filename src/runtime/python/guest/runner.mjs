@@ -2,9 +2,10 @@
  * @module runtime/python/guest/runner
  * The script a sandboxed Python interpreter process runs (plain JS: the child may read only the
  * Pyodide folder and this folder, so no TypeScript loader). Started by runtime/python/sandbox as
- * `[prlimit] [unshare -n] [setpriv] node --experimental-permission --allow-fs-read=... runner.mjs
- * <pyodideDir> <snapshotFile|--make-snapshot> [sparse|check|full]` (the last: how the snapshot is
- * restored, guest/restore.mjs) with an empty environment (deps.md section 4).
+ * `[prlimit] [unshare -n [-S -G nobody]] [setpriv] node --experimental-permission
+ * --allow-fs-read=... runner.mjs <pyodideDir> <snapshotFile|--make-snapshot> [sparse|check|full]`
+ * (the last: how the snapshot is restored, guest/restore.mjs) with an empty environment (deps.md
+ * section 4).
  *
  * Channels, all blocking: the host writes to fd 5 and the child reads it synchronously; everything
  * the child says goes out as newline-delimited JSON on fd 4 (log lines stay in order with results
