@@ -47,6 +47,15 @@ function stats(xs: number[]): { p50: number; p99: number; n: number } {
   return { p50: pct(s, 50), p99: pct(s, 99), n: s.length };
 }
 
+/** Per cold start: where the time went (host-side spawn to ready, and the process's own phases). */
+const phaseRows: Record<string, number[]> = {
+  'spawn + sandbox execs': [],
+  'node start': [],
+  loadPyodide: [],
+  'warm-up': [],
+  'init + first event': [],
+};
+
 /** New process from the snapshot + init + first event, measured end to end, `n` times. */
 async function coldStarts(n: number): Promise<number[]> {
   await snapshotFile();
@@ -56,6 +65,7 @@ async function coldStarts(n: number): Promise<number[]> {
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     const it = await Interpreter.start({ dataMB: BASE_DATA_MB + 128 });
+    const ready = performance.now() - t0;
     const err = await it.init(
       { files, handler: 'index.handler', env: {}, fetch: { timeoutMs: 1000, maxBytes: 1 << 20 } },
       10_000,
@@ -65,6 +75,15 @@ async function coldStarts(n: number): Promise<number[]> {
     const meta = { awsRequestId: 'x', invokedFunctionArn: 'arn', logStreamName: 's' };
     const r = await it.invoke(event, meta, 5000, () => {});
     out.push(performance.now() - t0);
+    const p = it.bootPhases;
+    if (p) {
+      // The process's clock starts at its exec of node; before that: spawn and the sandbox's execs.
+      phaseRows['spawn + sandbox execs']!.push(ready - p.warmup);
+      phaseRows['node start']!.push(p.node);
+      phaseRows.loadPyodide!.push(p.pyodide - p.node);
+      phaseRows['warm-up']!.push(p.warmup - p.pyodide);
+    }
+    phaseRows['init + first event']!.push(performance.now() - t0 - ready);
     it.kill();
     if (r.kind !== 'ok') throw new Error(`cold run failed: ${JSON.stringify(r)}`);
   }
@@ -144,6 +163,9 @@ process.stdout.write(
   `machine: ${cpus().length} cores, load average ${load0} at start, ${loadavg()[0]!.toFixed(2)} at end\n` +
     `floor: an empty node script in the same sandbox, spawn to exit: ${fmt(floor, 'ms', 1)}\n` +
     `python cold start (new interpreter from the snapshot to first result): ${fmt(cold, 'ms', 1)}  [target p50 <= 300 ms]\n` +
+    `  its phases (p50 ms): ${Object.entries(phaseRows)
+      .map(([k, xs]) => `${k} ${xs.length ? stats(xs).p50.toFixed(0) : '-'}`)
+      .join(', ')}\n` +
     `python cold start with the spare interpreter ready (load + first event): ${fmt(spare, 'ms', 1)}\n` +
     `python warm invoke (header-adding viewer-request, full invoke incl. IPC and validation): ${fmt(warm, 'µs', 1)}  [target p50 <= 300 µs]\n` +
     `javascript cold start (new isolate to first result): ${fmt(js.coldStartMs, 'ms', 2)}\n` +

@@ -34,6 +34,18 @@ interface ChildMessage {
   result?: string;
   /** `ready` after a `check` restore: whether a sparse restore would have been exact. */
   sparseExact?: boolean;
+  /** `ready`: when each boot phase ended, in ms since the process started (guest/runner.mjs). */
+  phases?: BootPhases;
+}
+
+/** When each boot phase of an interpreter process ended, in ms since the process started. */
+export interface BootPhases {
+  /** Node itself, up to the runner's first line. */
+  node: number;
+  /** loadPyodide: its JS glue, the WebAssembly module, the snapshot restore. */
+  pyodide: number;
+  /** The shim attached, the warm-up run, the JS routes closed: ready. */
+  warmup: number;
 }
 
 const LEVELS = new Set(['log', 'info', 'warn', 'error', 'debug']);
@@ -63,6 +75,7 @@ export class Interpreter {
   #log: LogSink = () => {};
   #fetchLimits: FetchLimits = { timeoutMs: 30_000, maxBytes: 6 * 1024 * 1024 };
   #deadlineAt = 0;
+  #phases: BootPhases | undefined;
 
   private constructor(child: ChildProcess, dataMB: number) {
     this.#child = child;
@@ -97,11 +110,17 @@ export class Interpreter {
       throw new Error(`the Python interpreter did not start: ${m.message ?? m.t}`);
     }
     if (restore === 'check' && typeof m.sparseExact === 'boolean') recordRestoreCheck(snapshot, m.sparseExact);
+    it.#phases = m.phases;
     return it;
   }
 
   get dead(): boolean {
     return this.#dead;
+  }
+
+  /** The boot phases the process reported (benchmarks print them). */
+  get bootPhases(): BootPhases | undefined {
+    return this.#phases;
   }
 
   get pid(): number | undefined {

@@ -25,6 +25,9 @@ import { hookRestore } from './restore.mjs';
 // process environment is otherwise empty and stays so.
 for (const k of Object.keys(process.env)) delete process.env[k];
 
+// Boot phases in ms since the process started (performance.timeOrigin), reported with `ready`.
+const phases = { node: performance.now() };
+
 const [pyodideDir, snapshotArg, restoreMode = 'full'] = process.argv.slice(2);
 const OUT = 4;
 const IN = 5;
@@ -159,6 +162,7 @@ async function boot() {
   } finally {
     sparseExact = restore.done();
   }
+  phases.pyodide = performance.now();
   py.registerJsModule('_verge_host', { call: hostCall, log: hostLog });
   const verge = py.pyimport('_verge');
   verge.attach();
@@ -173,7 +177,8 @@ async function boot() {
   }
   py.runPython("import sys\nfor _n in ('_verge_host', 'pyodide_js', 'js'):\n    sys.modules.pop(_n, None)\ndel _n");
   sealFunctionConstructors();
-  emit({ t: 'ready', ...(sparseExact === undefined ? {} : { sparseExact }) });
+  phases.warmup = performance.now();
+  emit({ t: 'ready', phases, ...(sparseExact === undefined ? {} : { sparseExact }) });
   serve(py, verge.init, verge.invoke);
 }
 
