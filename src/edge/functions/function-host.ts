@@ -10,6 +10,7 @@ import type {
   CfResponse,
   EventType,
   FunctionRuntime,
+  InvokeInput,
   InvokeResult,
   LoadedFunction,
 } from '../../shared/lambda-edge/index.js';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { VergeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { DistributionPlan, EdgePlan, FunctionAssociationPlan } from '../config/plan.js';
+import { directInvoke } from '../../runtime/host/direct-invoke.js';
 
 export interface HookCall {
   dist: DistributionPlan;
@@ -48,6 +50,8 @@ export class FunctionHost {
   readonly #logger: Logger;
   /** Loaded functions by `source.id + event types`. */
   #loaded = new Map<string, LoadedFunction>();
+  /** `#find` answers per association, for the current `#loaded` (cleared when it changes). */
+  #byAssoc = new WeakMap<FunctionAssociationPlan, LoadedFunction>();
   readonly #onInvoke: (r: InvocationRecord) => void;
 
   constructor(runtime: FunctionRuntime, logger: Logger, onInvoke: (r: InvocationRecord) => void = () => {}) {
@@ -115,16 +119,27 @@ export class FunctionHost {
   async activate(next: Map<string, LoadedFunction>): Promise<void> {
     const old = this.#loaded;
     this.#loaded = next;
+    this.#byAssoc = new WeakMap();
     for (const [k, fn] of old) if (!next.has(k)) await this.#runtime.unload(fn).catch(() => {});
   }
 
   #find(assoc: FunctionAssociationPlan): LoadedFunction | undefined {
+    const hit = this.#byAssoc.get(assoc);
+    if (hit) return hit;
     const prefix = `${sourceKey(assoc)}\u0000`;
-    for (const [k, fn] of this.#loaded) if (k.startsWith(prefix)) return fn;
+    for (const [k, fn] of this.#loaded) {
+      if (!k.startsWith(prefix)) continue;
+      this.#byAssoc.set(assoc, fn);
+      return fn;
+    }
     return undefined;
   }
 
-  async invoke(call: HookCall): Promise<InvokeResult> {
+  /**
+   * Invoke the association's function on one event and record it. The result itself when the
+   * function completed synchronously (runtime/host/direct-invoke), else a promise of it.
+   */
+  invoke(call: HookCall): InvokeResult | Promise<InvokeResult> {
     const fn = this.#find(call.assoc);
     const src = call.assoc.source;
     if (!fn) {
@@ -148,49 +163,77 @@ export class FunctionHost {
     const cf = call.response
       ? { config, request: call.request, response: call.response }
       : { config, request: call.request };
-    const result = await this.#runtime.invoke(fn, {
+    const input: InvokeInput = {
       eventType: call.eventType,
       event: { Records: [{ cf }] },
-      originIds: [...call.dist.origins.keys()],
-    });
+      originIds: originIdsOf(call.dist),
+    };
+    const direct = directInvoke(fn);
+    const result = direct ? direct(input) : this.#runtime.invoke(fn, input);
+    if (result instanceof Promise) {
+      return result.then((r) => {
+        this.#record(call, r);
+        return r;
+      });
+    }
     this.#record(call, result);
     return result;
   }
 
   #record(call: HookCall, r: InvokeResult): void {
     const src = call.assoc.source;
-    const base = {
+    if (r.logs.length > 0 || !r.ok) {
+      const base = {
+        functionName: src.name,
+        functionVersion: src.version,
+        eventType: call.eventType,
+        requestId: call.requestId,
+        distributionId: call.dist.id,
+      };
+      for (const line of r.logs) {
+        this.#logger.log(line.level === 'error' ? 'error' : line.level === 'warn' ? 'warn' : 'info', line.message, {
+          type: 'function-log',
+          ...base,
+          consoleLevel: line.level,
+          logTime: new Date(line.time).toISOString(),
+        });
+      }
+      if (!r.ok) {
+        this.#logger.log('error', `${r.code}: ${r.message}`, { type: 'function-error', ...base, errorCode: r.code });
+      }
+    }
+    const record: InvocationRecord = {
       functionName: src.name,
       functionVersion: src.version,
       eventType: call.eventType,
       requestId: call.requestId,
       distributionId: call.dist.id,
-    };
-    for (const line of r.logs) {
-      this.#logger.log(line.level === 'error' ? 'error' : line.level === 'warn' ? 'warn' : 'info', line.message, {
-        type: 'function-log',
-        ...base,
-        consoleLevel: line.level,
-        logTime: new Date(line.time).toISOString(),
-      });
-    }
-    if (!r.ok) {
-      this.#logger.log('error', `${r.code}: ${r.message}`, { type: 'function-error', ...base, errorCode: r.code });
-    }
-    this.#onInvoke({
-      ...base,
       ok: r.ok,
-      ...(r.ok ? {} : { errorCode: r.code, errorMessage: r.message }),
       durationMs: r.durationMs,
       coldStart: r.coldStart,
-    });
+    };
+    if (!r.ok) {
+      record.errorCode = r.code;
+      record.errorMessage = r.message;
+    }
+    this.#onInvoke(record);
   }
 
   async close(): Promise<void> {
     for (const fn of this.#loaded.values()) await this.#runtime.unload(fn).catch(() => {});
     this.#loaded.clear();
+    this.#byAssoc = new WeakMap();
     await this.#runtime.close();
   }
+}
+
+const originIdCache = new WeakMap<DistributionPlan, readonly string[]>();
+
+/** The distribution's origin ids (CloudFront Functions' origin helpers), once per plan. */
+function originIdsOf(dist: DistributionPlan): readonly string[] {
+  let ids = originIdCache.get(dist);
+  if (!ids) originIdCache.set(dist, (ids = Object.freeze([...dist.origins.keys()])));
+  return ids;
 }
 
 const keyCache = new WeakMap<FunctionAssociationPlan, string>();

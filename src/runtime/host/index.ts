@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { VergeError } from '../../shared/errors.js';
 import type {
+  CffEvent,
   CfRecord,
   EventType,
   FunctionLogLine,
@@ -22,10 +23,11 @@ import type {
 import { silentLogger, type Logger } from '../../shared/log.js';
 import { getBuiltins, type BuiltinSet } from './builtins-link.js';
 import { ComputeMeter, fromCffResult, loadKvs, toCffEvent } from './cff.js';
+import { registerDirectInvoke, unregisterDirectInvoke } from './direct-invoke.js';
 import { guestRuntimeSource } from './guest-code.js';
 import { releaseSpares, retainSpares } from './instance.js';
-import { IsolatePool, type PoolLogLine, type PoolOutcome } from './isolate-pool.js';
-import { resolveLimits, type FunctionLimits } from './limits.js';
+import { IsolatePool, type PoolLogLine, type PoolOutcome, type PoolRun } from './isolate-pool.js';
+import { resolveLimits, type EventLimits, type FunctionLimits } from './limits.js';
 import { buildCffPackage, buildLambdaPackage } from './package.js';
 import { stackRemapper } from './source-map.js';
 import { MESSAGES, validateLambdaResult } from './validate.js';
@@ -211,10 +213,13 @@ function failureOf(
   }
 }
 
-async function invokeLoaded(f: Loaded, input: InvokeInput, clock: Clock): Promise<InvokeResult> {
+/**
+ * Run one event on a loaded function. The result itself when the function completed inside the
+ * synchronous crossing (the common case for a warm instance), else a promise of it.
+ */
+function invokeLoaded(f: Loaded, input: InvokeInput, clock: Clock): InvokeResult | Promise<InvokeResult> {
   const t0 = clock.monotonic();
   const cf = input.event.Records[0].cf;
-  const requestId = cf.config.requestId;
   const eventLimits = f.limits.forEvent(input.eventType);
   const timeoutMs = f.cff ? f.limits.profile.cff.hardTimeoutMs : eventLimits.timeoutMs;
   if (f.meter?.throttled()) {
@@ -229,7 +234,7 @@ async function invokeLoaded(f: Loaded, input: InvokeInput, clock: Clock): Promis
   }
   const cffEvent = f.cff ? toCffEvent(input.eventType, cf as CfRecord['cf']) : undefined;
   const eventJson = JSON.stringify(cffEvent ?? input.event);
-  const meta = f.cff
+  const meta: Record<string, unknown> = f.cff
     ? {
         now: clock.now(),
         eventType: input.eventType,
@@ -237,33 +242,52 @@ async function invokeLoaded(f: Loaded, input: InvokeInput, clock: Clock): Promis
         originIds: input.originIds ?? null,
       }
     : { awsRequestId: randomUUID(), remainingMs: timeoutMs };
-  const run = await f.pool.run(eventJson, meta, timeoutMs);
+  const run = f.pool.run(eventJson, meta, timeoutMs);
+  const done = { f, input, clock, t0, timeoutMs, eventLimits, cffEvent };
+  return run instanceof Promise ? run.then((r) => resultOf(done, r)) : resultOf(done, run);
+}
+
+interface Finishing {
+  f: Loaded;
+  input: InvokeInput;
+  clock: Clock;
+  t0: number;
+  timeoutMs: number;
+  eventLimits: EventLimits;
+  cffEvent: CffEvent | undefined;
+}
+
+/** Turn what the pool reported into an InvokeResult: logs, failure mapping, validation (spec 5). */
+function resultOf(d: Finishing, run: PoolRun): InvokeResult {
+  const { f, input, clock } = d;
+  const cf = input.event.Records[0].cf;
+  const requestId = cf.config.requestId;
   const logs: FunctionLogLine[] = run.logs.map((l: PoolLogLine) => ({
     time: l.time,
     level: l.level,
     message: f.redact(l.message),
     requestId,
   }));
-  const common = { logs, durationMs: clock.monotonic() - t0, coldStart: run.coldStart };
+  const common = { logs, durationMs: clock.monotonic() - d.t0, coldStart: run.coldStart };
   const cu = f.meter && run.outcome.kind !== 'throttled' ? { computeUtilization: f.meter.record(run.cpuNs) } : {};
   const outcome = run.outcome;
   if (outcome.kind !== 'ok') {
-    const { code, message } = failureOf(outcome, f, timeoutMs);
+    const { code, message } = failureOf(outcome, f, d.timeoutMs);
     const redacted = f.redact(message);
     if (code.endsWith('EXECUTION_ERROR'))
       logs.push({ time: clock.now(), level: 'error', message: `Invoke Error: ${redacted}`, requestId });
     return { ok: false, code, message: redacted, ...common, ...cu };
   }
-  const input2 = { request: cf.request, ...(cf.response ? { response: cf.response } : {}) };
+  const input2 = cf.response ? { request: cf.request, response: cf.response } : { request: cf.request };
   if (!f.cff) {
-    const v = validateLambdaResult(input.eventType, input2, outcome.json, eventLimits);
+    const v = validateLambdaResult(input.eventType, input2, outcome.json, d.eventLimits);
     return v.ok
       ? { ok: true, kind: v.kind, value: v.value, ...common }
       : { ok: false, code: 'LAMBDA_VALIDATION_ERROR', message: f.redact(v.message), ...common };
   }
   const parsed = JSON.parse(outcome.json) as { result: unknown; origin: Record<string, unknown> | null };
-  const cffLimits = { ...eventLimits, generatedResponseBytes: f.limits.profile.cff.generatedResponseBytes };
-  const v = fromCffResult(input.eventType, input2, cffEvent!, parsed.result, cffLimits);
+  const cffLimits = { ...d.eventLimits, generatedResponseBytes: f.limits.profile.cff.generatedResponseBytes };
+  const v = fromCffResult(input.eventType, input2, d.cffEvent!, parsed.result, cffLimits);
   if (!v.ok) return { ok: false, code: 'FUNCTION_VALIDATION_ERROR', message: v.message, ...common, ...cu };
   const originOverride = parsed.origin ?? undefined;
   return { ok: true, kind: v.kind, value: v.value, ...common, ...cu, ...(originOverride ? { originOverride } : {}) };
@@ -291,6 +315,7 @@ function createIsolateRuntime(opts: RuntimeOptions = {}): FunctionRuntime {
       all.add(f);
       const handle: LoadedFunction = Object.freeze({ source, packageBytes: f.packageBytes });
       loaded.set(handle, f);
+      registerDirectInvoke(handle, (input) => invokeLoaded(f, input, o.clock));
       o.logger.log('debug', 'function loaded', { function: source.name, version: source.version, eventTypes });
       return handle;
     },
@@ -303,6 +328,7 @@ function createIsolateRuntime(opts: RuntimeOptions = {}): FunctionRuntime {
       const f = loaded.get(fn);
       if (!f) return;
       loaded.delete(fn);
+      unregisterDirectInvoke(fn);
       all.delete(f);
       f.pool.close();
     },

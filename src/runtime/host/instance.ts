@@ -147,6 +147,15 @@ export function releaseSpares(): void {
 
 class InitSliceExceeded extends Error {}
 
+/** One invocation in flight: its outcome once settled, and what to undo then. */
+interface Running {
+  id: number;
+  outcome: Outcome | undefined;
+  resolve: ((o: Outcome) => void) | undefined;
+  watchdog: NodeJS.Timeout | undefined;
+  oomPoll: NodeJS.Timeout | undefined;
+}
+
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -367,63 +376,77 @@ export class Instance {
     return true;
   }
 
-  /** Run one invocation. Resolves with what happened; never rejects. */
-  invoke(eventJson: string, meta: Record<string, unknown>, opts: InvokeOptions): Promise<Outcome> {
-    if (this.dead) return Promise.resolve({ kind: 'crash', message: 'the isolate was disposed' });
+  /**
+   * Run one invocation; never throws or rejects. On the fast path (`sliceMs`) an invocation that
+   * completes inside the synchronous crossings returns its outcome directly, with no promise, no
+   * timer and no watchdog: the pipeline can stay on its synchronous path. Otherwise a promise,
+   * settled by the first completion, the watchdog or the memory poll.
+   */
+  invoke(eventJson: string, meta: Record<string, unknown>, opts: InvokeOptions): Outcome | Promise<Outcome> {
+    if (this.dead) return { kind: 'crash', message: 'the isolate was disposed' };
     this.invocations++;
     this.#busy = true;
     const id = ++this.#seq;
-    const metaJson = JSON.stringify({ ...meta, id, logStreamName: this.logStreamName });
-    for (const f of this.#frozen.splice(0)) f();
-    return new Promise<Outcome>((resolve) => {
-      let watchdog: NodeJS.Timeout | undefined;
-      let oomPoll: NodeJS.Timeout | undefined;
-      const settle = (o: Outcome) => {
-        if (!this.#current || this.#current.id !== id) return;
-        this.#current = undefined;
-        this.#busy = false;
-        if (watchdog) clearTimeout(watchdog);
-        if (oomPoll) clearInterval(oomPoll);
-        resolve(o);
-      };
-      this.#current = { id, settle, log: opts.log };
-      const started = performance.now();
-      const remaining = () => Math.max(1, Math.ceil(opts.timeoutMs - (performance.now() - started)));
-      const fail = (e: unknown, slice: boolean) => {
-        if (!this.#current || this.#current.id !== id) return;
-        const msg = messageOf(e);
-        if (TIMEOUT_RE.test(msg)) return settle(slice ? { kind: 'slice' } : { kind: 'timeout' });
-        if (MEMORY_RE.test(msg) || this.isolate.isDisposed) return settle({ kind: 'oom' });
-        settle({ kind: 'crash', message: msg });
-      };
-      const armWatchdog = () => {
-        watchdog = setTimeout(() => settle({ kind: 'timeout' }), remaining());
-        // An isolate that hits its memory limit inside an async continuation is disposed by V8
-        // with no call to reject: notice it here instead of waiting for the timeout.
-        oomPoll = setInterval(() => {
-          if (this.isolate.isDisposed && !this.#dead) settle({ kind: 'oom' });
-        }, 20);
-      };
-      if (opts.sliceMs !== undefined) {
-        const slice = Math.max(1, Math.ceil(Math.min(opts.sliceMs, opts.timeoutMs)));
-        const sliceIsLimit = slice < opts.timeoutMs;
-        try {
-          this.#invoke.applySync(undefined, [eventJson, metaJson], { timeout: slice });
-          if (this.#current?.id === id) this.#checkIdle.applySync(undefined, [], { timeout: slice });
-        } catch (e) {
-          return fail(e, sliceIsLimit);
-        }
-        if (this.#current?.id === id) armWatchdog();
-        return;
+    meta.id = id;
+    meta.logStreamName = this.logStreamName;
+    const metaJson = JSON.stringify(meta);
+    if (this.#frozen.length > 0) for (const f of this.#frozen.splice(0)) f();
+    const run: Running = { id, outcome: undefined, resolve: undefined, watchdog: undefined, oomPoll: undefined };
+    this.#current = { id, settle: (o) => this.#settle(run, o), log: opts.log };
+    const started = performance.now();
+    if (opts.sliceMs !== undefined) {
+      const slice = Math.max(1, Math.ceil(Math.min(opts.sliceMs, opts.timeoutMs)));
+      try {
+        this.#invoke.applySync(undefined, [eventJson, metaJson], { timeout: slice });
+        if (this.#current?.id === id) this.#checkIdle.applySync(undefined, [], { timeout: slice });
+      } catch (e) {
+        this.#fail(run, e, slice < opts.timeoutMs);
       }
-      armWatchdog();
-      this.#invoke
-        .apply(undefined, [eventJson, metaJson], { timeout: remaining() })
-        .then(() =>
-          this.#current?.id === id ? this.#checkIdle.apply(undefined, [], { timeout: remaining() }) : undefined,
-        )
-        .catch((e: unknown) => fail(e, false));
+      if (run.outcome) return run.outcome;
+      return this.#pending(run, opts.timeoutMs - (performance.now() - started));
+    }
+    const promise = this.#pending(run, opts.timeoutMs);
+    const remaining = () => Math.max(1, Math.ceil(opts.timeoutMs - (performance.now() - started)));
+    this.#invoke
+      .apply(undefined, [eventJson, metaJson], { timeout: remaining() })
+      .then(() =>
+        this.#current?.id === id ? this.#checkIdle.apply(undefined, [], { timeout: remaining() }) : undefined,
+      )
+      .catch((e: unknown) => this.#fail(run, e, false));
+    return promise;
+  }
+
+  /** The invocation goes on past the synchronous crossings: a promise, the watchdog and the memory poll. */
+  #pending(run: Running, remainingMs: number): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      if (run.outcome) return resolve(run.outcome);
+      run.resolve = resolve;
+      run.watchdog = setTimeout(() => this.#settle(run, { kind: 'timeout' }), Math.max(1, Math.ceil(remainingMs)));
+      // An isolate that hits its memory limit inside an async continuation is disposed by V8
+      // with no call to reject: notice it here instead of waiting for the timeout.
+      run.oomPoll = setInterval(() => {
+        if (this.isolate.isDisposed && !this.#dead) this.#settle(run, { kind: 'oom' });
+      }, 20);
     });
+  }
+
+  /** The first completion of an invocation wins; anything later is ignored. */
+  #settle(run: Running, o: Outcome): void {
+    if (!this.#current || this.#current.id !== run.id) return;
+    this.#current = undefined;
+    this.#busy = false;
+    run.outcome = o;
+    if (run.watchdog) clearTimeout(run.watchdog);
+    if (run.oomPoll) clearInterval(run.oomPoll);
+    run.resolve?.(o);
+  }
+
+  #fail(run: Running, e: unknown, slice: boolean): void {
+    if (!this.#current || this.#current.id !== run.id) return;
+    const msg = messageOf(e);
+    if (TIMEOUT_RE.test(msg)) return this.#settle(run, slice ? { kind: 'slice' } : { kind: 'timeout' });
+    if (MEMORY_RE.test(msg) || this.isolate.isDisposed) return this.#settle(run, { kind: 'oom' });
+    this.#settle(run, { kind: 'crash', message: msg });
   }
 
   /** CPU time the isolate has used, in nanoseconds. */

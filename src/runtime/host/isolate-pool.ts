@@ -9,7 +9,9 @@
  * outgrows the slice, the invocation is replayed from scratch on a fresh isolate through the
  * async path and the function stays on that path. Nothing escapes the first attempt: the host
  * was blocked for its whole duration, so none of its host calls have run, and its log lines
- * are dropped. A demoted function is given the fast path again after 100 invocations.
+ * are dropped. The slice is wall time, so only a first attempt that used at least half of it
+ * in CPU demotes the function (a thread descheduled on a busy machine does not); a demoted
+ * function is given the fast path again after 100 invocations.
  */
 import type { Clock } from '../../shared/clock.js';
 import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
@@ -39,6 +41,17 @@ export interface PoolRun {
   cpuNs: bigint;
 }
 
+/** One call of `run`, carried across its (at most two) attempts. */
+interface Call {
+  eventJson: string;
+  meta: Record<string, unknown>;
+  timeoutMs: number;
+  started: number;
+  logs: PoolLogLine[];
+  coldStart: boolean;
+  log: (level: FunctionLogLine['level'], message: string) => void;
+}
+
 const RETRY_FAST_AFTER = 100;
 const BROKEN = new Set<Outcome['kind']>(['timeout', 'oom', 'crash', 'slice']);
 
@@ -66,12 +79,19 @@ export class IsolatePool {
     if (got) this.#release(got.inst, { kind: 'ok', json: '' });
   }
 
-  async #acquire(): Promise<{ inst: Instance; cold: boolean } | null> {
+  /** A warm idle instance, most recently used first (its caches are the warmest); dead ones are dropped. */
+  #takeIdle(): Instance | undefined {
     while (this.#idle.length > 0) {
       const inst = this.#idle.pop()!;
-      if (!inst.dead) return { inst, cold: false };
+      if (!inst.dead) return inst;
       this.#forget(inst);
     }
+    return undefined;
+  }
+
+  async #acquire(): Promise<{ inst: Instance; cold: boolean } | null> {
+    const idle = this.#takeIdle();
+    if (idle) return { inst: idle, cold: false };
     if (this.#size >= this.#o.concurrency) return null;
     this.#size++;
     try {
@@ -94,50 +114,74 @@ export class IsolatePool {
     this.#idle.push(inst);
   }
 
-  /** Run one invocation on a free instance (creating one if allowed). */
-  async run(eventJson: string, meta: Record<string, unknown>, timeoutMs: number): Promise<PoolRun> {
+  /**
+   * Run one invocation on a free instance. A warm idle instance is always preferred to a new one
+   * (as Lambda reuses a warm execution environment): taken and, when the function completes
+   * inside the synchronous crossing, released again before this returns, so the result comes
+   * back without a promise and concurrent requests keep reusing the same warm isolate. Only
+   * when none is idle is one created (up to the concurrency limit; past it, throttled).
+   */
+  run(eventJson: string, meta: Record<string, unknown>, timeoutMs: number): PoolRun | Promise<PoolRun> {
     const clock = this.#o.clock;
-    const started = performance.now();
-    let logs: PoolLogLine[] = [];
-    const log = (level: FunctionLogLine['level'], message: string) => logs.push({ time: clock.now(), level, message });
-    let coldStart = false;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      let got: { inst: Instance; cold: boolean } | null;
-      try {
-        got = await this.#acquire();
-      } catch (e) {
-        return {
-          outcome: { kind: 'init-error', message: e instanceof Error ? e.message : String(e) },
-          coldStart: true,
-          logs,
-          cpuNs: 0n,
-        };
-      }
-      if (!got) return { outcome: { kind: 'throttled' }, coldStart: false, logs, cpuNs: 0n };
-      const { inst } = got;
-      coldStart ||= got.cold;
-      for (const l of inst.takeInitLog()) log(l.level, l.message);
-      const remaining = Math.max(1, Math.floor(timeoutMs - (performance.now() - started)));
-      const sliceMs = this.fastPath ? this.#o.syncSliceMs : undefined;
-      // A function demoted once (perhaps only because the host was busy) gets the fast path back
-      // after RETRY_FAST_AFTER invocations; a hostile one costs the host one slice per that many.
-      if (!this.fastPath && ++this.#slowRuns >= RETRY_FAST_AFTER) {
-        this.fastPath = true;
-        this.#slowRuns = 0;
-      }
-      const cpu0 = inst.cpuTimeNs();
-      const outcome = await inst.invoke(eventJson, meta, { timeoutMs: remaining, sliceMs, log });
-      const cpu1 = inst.cpuTimeNs();
-      this.#release(inst, outcome);
-      if (outcome.kind === 'slice' && attempt === 0) {
-        this.fastPath = false;
-        logs = [];
-        continue;
-      }
-      const final: Outcome = outcome.kind === 'slice' ? { kind: 'timeout' } : outcome;
-      return { outcome: final, coldStart, logs, cpuNs: cpu1 > cpu0 ? cpu1 - cpu0 : 0n };
+    const call: Call = {
+      eventJson,
+      meta,
+      timeoutMs,
+      started: performance.now(),
+      logs: [],
+      coldStart: false,
+      log: () => {},
+    };
+    call.log = (level, message) => call.logs.push({ time: clock.now(), level, message });
+    const idle = this.#takeIdle();
+    if (idle) return this.#attempt(call, idle, false, 0);
+    return this.#acquireAndAttempt(call, 0);
+  }
+
+  async #acquireAndAttempt(call: Call, attempt: number): Promise<PoolRun> {
+    let got: { inst: Instance; cold: boolean } | null;
+    try {
+      got = await this.#acquire();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return { outcome: { kind: 'init-error', message }, coldStart: true, logs: call.logs, cpuNs: 0n };
     }
-    return { outcome: { kind: 'timeout' }, coldStart, logs, cpuNs: 0n };
+    if (!got) return { outcome: { kind: 'throttled' }, coldStart: false, logs: call.logs, cpuNs: 0n };
+    return this.#attempt(call, got.inst, got.cold, attempt);
+  }
+
+  #attempt(call: Call, inst: Instance, cold: boolean, attempt: number): PoolRun | Promise<PoolRun> {
+    call.coldStart ||= cold;
+    for (const l of inst.takeInitLog()) call.log(l.level, l.message);
+    const remaining = Math.max(1, Math.floor(call.timeoutMs - (performance.now() - call.started)));
+    // A replay always takes the async path: its first attempt already outgrew the slice.
+    const sliceMs = this.fastPath && attempt === 0 ? this.#o.syncSliceMs : undefined;
+    // A function demoted once (perhaps only because the host was busy) gets the fast path back
+    // after RETRY_FAST_AFTER invocations; a hostile one costs the host one slice per that many.
+    if (!this.fastPath && ++this.#slowRuns >= RETRY_FAST_AFTER) {
+      this.fastPath = true;
+      this.#slowRuns = 0;
+    }
+    const cpu0 = inst.cpuTimeNs();
+    const outcome = inst.invoke(call.eventJson, call.meta, { timeoutMs: remaining, sliceMs, log: call.log });
+    if (outcome instanceof Promise) return outcome.then((o) => this.#finish(call, inst, attempt, o, cpu0));
+    return this.#finish(call, inst, attempt, outcome, cpu0);
+  }
+
+  #finish(call: Call, inst: Instance, attempt: number, outcome: Outcome, cpu0: bigint): PoolRun | Promise<PoolRun> {
+    const cpu1 = inst.cpuTimeNs();
+    const cpuNs = cpu1 > cpu0 ? cpu1 - cpu0 : 0n;
+    this.#release(inst, outcome);
+    if (outcome.kind === 'slice' && attempt === 0) {
+      // The slice is wall time: on a busy machine the thread can be descheduled past it while
+      // the function itself used little CPU. Only a function that really used the CPU is
+      // demoted; either way this invocation is replayed (from scratch) on the async path.
+      if (cpuNs * 2n >= BigInt(this.#o.syncSliceMs) * 1_000_000n) this.fastPath = false;
+      call.logs = [];
+      return this.#acquireAndAttempt(call, 1);
+    }
+    const final: Outcome = outcome.kind === 'slice' ? { kind: 'timeout' } : outcome;
+    return { outcome: final, coldStart: call.coldStart, logs: call.logs, cpuNs };
   }
 
   /**

@@ -4,7 +4,16 @@
  * A returned request continues to the cache lookup; a returned response goes straight to the
  * viewer, is not cached, and skips viewer-response (contract table).
  */
-import { CONTRACT, shouldRun, type CfBody } from '../../../shared/lambda-edge/index.js';
+import {
+  CONTRACT,
+  shouldRun,
+  type CfBody,
+  type CfHeaders,
+  type CfRequest,
+  type CfResponse,
+  type InvokeResult,
+} from '../../../shared/lambda-edge/index.js';
+import type { FunctionAssociationPlan } from '../../config/plan.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
 import type { ViewerTxn } from '../transaction.js';
@@ -24,25 +33,39 @@ export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Pr
     // CloudFront Functions see the CloudFront-* headers their policies name (spec 8.2).
     request.headers = { ...txn.request.headers, ...cloudFrontHeadersFor(txn, deps) };
   }
-  return deps.functions
-    .invoke({ dist: txn.dist!, assoc, eventType: 'viewer-request', requestId: txn.requestId, request })
-    .then((r): StepName => {
-      recordRun(txn, 'viewer-request', assoc, r, request.headers);
-      if (!r.ok) return functionFailure(txn, r.code, r.message);
-      if (r.kind === 'response') {
-        txn.response = fromCfResponse(r.value as import('../../../shared/lambda-edge/index.js').CfResponse);
-        txn.conditions.add('generated-at-viewer-request');
-        txn.resultType = isCloudFrontFunction(assoc) ? 'FunctionGeneratedResponse' : 'LambdaGeneratedResponse';
-        txn.detailedResultType = txn.resultType;
-        return 'finalize';
-      }
-      const next = r.value as typeof txn.request;
-      applyBody(txn, next.body);
-      delete next.body;
-      txn.request = next;
-      if (r.originOverride) txn.originOverride = r.originOverride;
-      return 'lookup';
-    });
+  const r = deps.functions.invoke({
+    dist: txn.dist!,
+    assoc,
+    eventType: 'viewer-request',
+    requestId: txn.requestId,
+    request,
+  });
+  // A function that completed synchronously keeps the pipeline on its synchronous path.
+  if (r instanceof Promise) return r.then((res) => afterViewerRequest(txn, assoc, request.headers, res));
+  return afterViewerRequest(txn, assoc, request.headers, r);
+}
+
+function afterViewerRequest(
+  txn: ViewerTxn,
+  assoc: FunctionAssociationPlan,
+  before: CfHeaders,
+  r: InvokeResult,
+): StepName {
+  recordRun(txn, 'viewer-request', assoc, r, before);
+  if (!r.ok) return functionFailure(txn, r.code, r.message);
+  if (r.kind === 'response') {
+    txn.response = fromCfResponse(r.value as CfResponse);
+    txn.conditions.add('generated-at-viewer-request');
+    txn.resultType = isCloudFrontFunction(assoc) ? 'FunctionGeneratedResponse' : 'LambdaGeneratedResponse';
+    txn.detailedResultType = txn.resultType;
+    return 'finalize';
+  }
+  const next = r.value as CfRequest;
+  applyBody(txn, next.body);
+  delete next.body;
+  txn.request = next;
+  if (r.originOverride) txn.originOverride = r.originOverride;
+  return 'lookup';
 }
 
 /** The `body` member of an IncludeBody event (spec 1.9): base64, truncated at the limit. */
