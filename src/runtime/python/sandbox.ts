@@ -95,8 +95,11 @@ export function pyodideDir(): string {
  *   CPython's hot functions with TurboFan during boot and warm-up (300-900 ms of CPU and ~7,000
  *   page faults in the warm-up alone); the in-process handler call stays at 35-70 µs either way.
  * - `--single-threaded-gc`: no parallel GC helpers competing with the boot on two cores.
+ * - `--wasm-lazy-validation`: each WebAssembly function of Pyodide's (trusted, read-only) binary is
+ *   validated when first compiled instead of all 9.6 MB at instantiation; boot wall time -20% in
+ *   3 of 3 paired runs at load 12-13, CPU -3%.
  */
-const BOOT_FLAGS = ['--liftoff-only', '--single-threaded-gc'];
+const BOOT_FLAGS = ['--liftoff-only', '--single-threaded-gc', '--wasm-lazy-validation'];
 
 /**
  * glibc's malloc asks for transparent huge pages (madvise mode) for its large blocks: the Pyodide
