@@ -285,4 +285,20 @@ describe('python FunctionRuntime', { skip }, () => {
     const r = await run('/', '', z, 'origin-request');
     assert.ok(r.ok && (r.value as { body: string }).body === 'hello from a vendored module', JSON.stringify(r));
   });
+
+  test('package files stay intact after large events went through the interpreter', async () => {
+    const data = 'line of package data\n'.repeat(200);
+    const f = await rt.load(
+      source('files', {
+        'index.py':
+          'def handler(event, context):\n    return {"status": "200", "body": open("/var/task/data.txt").read()}\n',
+        'data.txt': data,
+      }),
+      { eventTypes: ['viewer-request'] },
+    );
+    // Events larger than the package itself pass through the interpreter's read buffer first.
+    for (let i = 0; i < 3; i++) assert.ok((await run('/', `q=${'x'.repeat(8000)}`, f)).ok);
+    const r = await run('/', '', f);
+    assert.ok(r.ok && (r.value as { body: string }).body === data, 'data.txt as packaged');
+  });
 });

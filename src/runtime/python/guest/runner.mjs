@@ -75,7 +75,7 @@ function readLine() {
   }
 }
 
-/** The next `n` raw bytes from fd 5 (a view, valid until the next read). */
+/** The next `n` raw bytes from fd 5 (a view into the read buffer: valid until the next read). */
 function readBytes(n) {
   while (end - start < n) {
     if (buf.length < n) {
@@ -198,7 +198,8 @@ function serve(py, init, invoke) {
       for (const [name, size] of m.files) {
         const path = `/var/task/${name}`;
         py.FS.mkdirTree(path.slice(0, path.lastIndexOf('/')));
-        py.FS.writeFile(path, readBytes(size));
+        // A copy: MEMFS keeps the array it is given (Buffer#slice is a view), and the read buffer is reused.
+        py.FS.writeFile(path, new Uint8Array(readBytes(size)));
       }
       // A large package grew the buffer; events need far less.
       if (start === end && buf.length > 1 << 20) [buf, start, end] = [Buffer.alloc(1 << 16), 0, 0];
