@@ -20,7 +20,7 @@ import { loadConfigFiles } from './config/load.js';
 import { createOriginClient } from './origin/index.js';
 import { openGeo, type GeoLookup } from './geo/index.js';
 import { FunctionHost, type InvocationRecord } from './functions/function-host.js';
-import { EdgeStats } from './observe/stats.js';
+import { EdgeStats, Histogram, renderLabels } from './observe/stats.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import type { FetchResult } from './pipeline/transaction.js';
 import { InvalidationFence } from './pipeline/invalidation-fence.js';
@@ -81,16 +81,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const logger = opts.logger ?? createLogger({ base: { pop: popId } });
   const stats = new EdgeStats();
   const runtime = opts.runtime ?? (await defaultRuntime());
-  const functions = new FunctionHost(runtime, logger, (r) => {
-    stats.functionInvocations.inc({
-      function: r.functionName,
-      version: r.functionVersion,
-      event: r.eventType,
-      outcome: r.ok ? 'ok' : r.errorCode!,
-    });
-    stats.observeFunction({ function: r.functionName, version: r.functionVersion, event: r.eventType }, r.durationMs);
-    opts.onInvoke?.(r);
-  });
+  const functions = new FunctionHost(runtime, logger, functionMetrics(stats, opts.onInvoke));
   const maxBytes = opts.cacheMaxBytes ?? 256 * 1024 * 1024;
   const cache: CacheStore = opts.dataDir
     ? new TieredStore({
@@ -237,6 +228,39 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     },
   };
   return edge;
+}
+
+/**
+ * The per-invocation metric tap: invocations by outcome and the duration histogram, with each
+ * label set rendered (sorted, escaped) once per function version, event and outcome instead of
+ * on every invocation, and the histogram looked up once per function version and event.
+ */
+function functionMetrics(stats: EdgeStats, tap?: (r: InvocationRecord) => void): (r: InvocationRecord) => void {
+  const counted = new Map<string, string>();
+  const timed = new Map<string, Histogram>();
+  return (r) => {
+    // Bounded like the metrics themselves; a long-lived PoP sees many function versions.
+    if (counted.size > 10_000) counted.clear();
+    if (timed.size > 10_000) timed.clear();
+    const outcome = r.ok ? 'ok' : r.errorCode!;
+    const key = `${r.functionName}\u0000${r.functionVersion}\u0000${r.eventType}`;
+    const countKey = `${key}\u0000${outcome}`;
+    let labels = counted.get(countKey);
+    if (labels === undefined) {
+      labels = renderLabels({ function: r.functionName, version: r.functionVersion, event: r.eventType, outcome });
+      counted.set(countKey, labels);
+    }
+    stats.functionInvocations.incRendered(labels);
+    let h = timed.get(key);
+    if (h === undefined) {
+      const k = renderLabels({ function: r.functionName, version: r.functionVersion, event: r.eventType });
+      h = stats.functionDuration.get(k) ?? new Histogram();
+      stats.functionDuration.set(k, h);
+      timed.set(key, h);
+    }
+    h.observe(r.durationMs);
+    tap?.(r);
+  };
 }
 
 /** `{"paths": [...], "tags": [...], "distributionId"?}`: without an id, every distribution. */

@@ -22,3 +22,23 @@ test('headerDiff names added, changed and removed headers, and nothing else', ()
   assert.deepEqual(headerDiff(before, after), { cookie: 'a=1, b=3', 'x-new': 'yes', 'x-gone': null });
   assert.deepEqual(headerDiff(before, before), {});
 });
+
+test('headerDiff compares joined values: respelled keys, resplit values and empty lists are no change', () => {
+  const before = {
+    accept: [{ key: 'Accept', value: 'a, b' }],
+    'x-one': [{ key: 'X-One', value: '1' }],
+    'x-empty': [{ key: 'X-Empty', value: '' }],
+  };
+  const after = {
+    accept: [
+      { key: 'ACCEPT', value: 'a' },
+      { key: 'ACCEPT', value: 'b' },
+    ],
+    'x-one': [{ key: 'x-one', value: '1' }],
+    'x-empty': [],
+    'x-none': [],
+  };
+  // An empty list reads as a removed header; an empty value is still a value.
+  assert.deepEqual(headerDiff(before, after), { 'x-empty': null });
+  assert.deepEqual(headerDiff(after, before), { 'x-empty': '' });
+});

@@ -12,15 +12,26 @@ function joined(h: CfHeaders, k: string): string | undefined {
   return list && list.length > 0 ? list.map((e) => e.value).join(', ') : undefined;
 }
 
+/** Same values in the same order (keys are spelling only): the common case, decided without joining. */
+function sameValues(a: CfHeaders[string] | undefined, b: CfHeaders[string]): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i]!.value !== b[i]!.value) return false;
+  return true;
+}
+
 /** Header changes from `before` to `after`: new or changed names with their value, removed ones as null. */
 export function headerDiff(before: CfHeaders, after: CfHeaders): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const k of Object.keys(after)) {
+    const list = after[k]!;
+    if (list.length === 0 || sameValues(before[k], list)) continue;
     const v = joined(after, k);
     if (v !== undefined && v !== joined(before, k)) out[k] = v;
   }
-  for (const k of Object.keys(before))
-    if (joined(after, k) === undefined && joined(before, k) !== undefined) out[k] = null;
+  for (const k of Object.keys(before)) {
+    const list = after[k];
+    if ((list === undefined || list.length === 0) && joined(before, k) !== undefined) out[k] = null;
+  }
   return out;
 }
 
