@@ -79,11 +79,19 @@ export function loadUser(wrapper: (...a: unknown[]) => unknown, exportPath: stri
   handler = h as Handler;
 }
 
+/** Set while `checkIdle` runs: a report made then is its return value instead of a host call. */
+let collecting = false;
+let collected: string | undefined;
+
 function report(inv: Invocation, kind: 'ok' | 'error' | 'invalid-json', payload: string): void {
   if (inv.reported) return;
   inv.reported = true;
-  op('done', inv.id, kind, payload);
+  if (collecting) collected = REPORT_PREFIX[kind] + payload;
+  else op('done', inv.id, kind, payload);
 }
+
+/** One character before the payload names the kind of a report returned by `checkIdle`. */
+const REPORT_PREFIX = { ok: 'o', error: 'e', 'invalid-json': 'i' } as const;
 
 function reportOutcome(inv: Invocation): void {
   if (inv.err !== undefined && inv.err !== null) return report(inv, 'error', describeError(inv.err));
@@ -127,9 +135,21 @@ export function onIdle(): void {
   report(inv, 'ok', 'null');
 }
 
-/** Called by the host after each synchronous entry: the microtasks have run by now. */
-export function checkIdle(): void {
-  if (pendingCount() === 0) onIdle();
+/**
+ * Called by the host after each synchronous entry: the microtasks have run by now. A report it
+ * makes is returned (kind prefix + payload) rather than sent through a second host call.
+ */
+export function checkIdle(): string | undefined {
+  collecting = true;
+  collected = undefined;
+  try {
+    if (pendingCount() === 0) onIdle();
+  } finally {
+    collecting = false;
+  }
+  const out = collected;
+  collected = undefined;
+  return out;
 }
 
 /** An exception thrown outside the handler's stack (a timer callback): the invocation fails. */

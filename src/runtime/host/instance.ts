@@ -147,6 +147,13 @@ export function releaseSpares(): void {
 
 class InitSliceExceeded extends Error {}
 
+/** The outcome of a guest report (`done`): the result's JSON, or why there is none. */
+function reported(kind: unknown, payload: string): Outcome {
+  if (kind === 'ok') return { kind: 'ok', json: payload };
+  if (kind === 'invalid-json') return { kind: 'invalid-json', message: payload };
+  return { kind: 'error', message: payload };
+}
+
 /** One invocation in flight: its outcome once settled, and what to undo then. */
 interface Running {
   id: number;
@@ -166,7 +173,7 @@ export class Instance {
   #shared: InstanceShared;
   #context: ivm.Context;
   #invoke!: ivm.Reference<(e: string, m: string) => void>;
-  #checkIdle!: ivm.Reference<() => void>;
+  #checkIdle!: ivm.Reference<() => string | undefined>;
   #busy = false;
   #dead = false;
   #crashRequested = false;
@@ -300,17 +307,7 @@ export class Instance {
         this.#current?.log(String(args[0]) as FunctionLogLine['level'], String(args[1]));
         return undefined;
       case 'done':
-        if (this.#current && this.#current.id === args[0]) {
-          const kind = args[1];
-          const payload = String(args[2]);
-          this.#current.settle(
-            kind === 'ok'
-              ? { kind: 'ok', json: payload }
-              : kind === 'invalid-json'
-                ? { kind: 'invalid-json', message: payload }
-                : { kind: 'error', message: payload },
-          );
-        }
+        if (this.#current && this.#current.id === args[0]) this.#current.settle(reported(args[1], String(args[2])));
         return undefined;
       case 'load':
         return this.#loadBuiltin(String(args[0]));
@@ -398,7 +395,7 @@ export class Instance {
       const slice = Math.max(1, Math.ceil(Math.min(opts.sliceMs, opts.timeoutMs)));
       try {
         this.#invoke.applySync(undefined, [eventJson, metaJson], { timeout: slice });
-        if (this.#current?.id === id) this.#checkIdle.applySync(undefined, [], { timeout: slice });
+        if (this.#current?.id === id) this.#collect(run, this.#checkIdle.applySync(undefined, [], { timeout: slice }));
       } catch (e) {
         this.#fail(run, e, slice < opts.timeoutMs);
       }
@@ -410,7 +407,9 @@ export class Instance {
     this.#invoke
       .apply(undefined, [eventJson, metaJson], { timeout: remaining() })
       .then(() =>
-        this.#current?.id === id ? this.#checkIdle.apply(undefined, [], { timeout: remaining() }) : undefined,
+        this.#current?.id === id
+          ? this.#checkIdle.apply(undefined, [], { timeout: remaining() }).then((r) => this.#collect(run, r))
+          : undefined,
       )
       .catch((e: unknown) => this.#fail(run, e, false));
     return promise;
@@ -428,6 +427,13 @@ export class Instance {
         if (this.isolate.isDisposed && !this.#dead) this.#settle(run, { kind: 'oom' });
       }, 20);
     });
+  }
+
+  /** A report `checkIdle` returned (Lambda mode: kind prefix + payload; CloudFront Functions: none). */
+  #collect(run: Running, r: unknown): void {
+    if (typeof r !== 'string' || r.length === 0) return;
+    const kind = r[0] === 'o' ? 'ok' : r[0] === 'i' ? 'invalid-json' : 'error';
+    this.#settle(run, reported(kind, r.slice(1)));
   }
 
   /** The first completion of an invocation wins; anything later is ignored. */
