@@ -15,6 +15,7 @@ import { silentLogger, type Logger } from '../../src/shared/log.js';
 import { startControl } from '../../src/control/index.js';
 import { startManagedEdge, type ManagedEdge } from '../../src/cli/edge-managed.js';
 import { adminApi, type Api } from '../../src/cli/up-seed.js';
+import { freePorts } from './ports.js';
 
 export interface Control {
   url: string;
@@ -45,8 +46,9 @@ export async function startWorld(opts: { pops: string[]; logger?: Logger }): Pro
   const dir = mkdtempSync(join(tmpdir(), 'verge-repl-'));
   const logger = opts.logger ?? silentLogger;
   const controlDir = join(dir, 'control');
-  let control: Control = await startControl({ port: 0, host: '127.0.0.1', dataDir: controlDir, logger });
-  const port = Number(new URL(control.url).port);
+  // A fixed port outside the ephemeral range, because restartControl binds it again (ports.ts).
+  const [port] = await freePorts(1);
+  let control: Control = await startControl({ port, host: '127.0.0.1', dataDir: controlDir, logger });
   const adminToken = readFileSync(join(controlDir, 'admin-token'), 'utf8').trim();
   const api = adminApi(control.url, adminToken);
   const tokens = new Map<string, string>();

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { freePorts } from '../harness/ports.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'verge.js');
@@ -40,14 +41,6 @@ let origin: Server;
 let controlUrl = '';
 let token = '';
 const edgePorts: number[] = [];
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function startProcess(args: string[]): ChildProcess {
   const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], {
@@ -154,7 +147,7 @@ function fnSource(version: string): string {
 }
 
 async function startUp(): Promise<void> {
-  const [port, p1, p2, p3, a1, a2, a3, originPort] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
+  const [port, p1, p2, p3, a1, a2, a3, originPort] = await freePorts(8);
   controlUrl = `http://127.0.0.1:${port}`;
   edgePorts.push(p1!, p2!, p3!);
   const dataDir = join(dir, 'verge');

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { nullRuntime } from '../../src/runtime/host/index.js';
 import { startOrigin, type ScriptedOrigin } from '../harness/origin.js';
 import { distribution, startTestEdge, type TestEdge } from '../harness/edge.js';
+import { freePorts } from '../harness/ports.js';
 
 const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];
 
@@ -29,9 +30,8 @@ describe('edge origins: origin groups (spec 7.7)', () => {
     secondary = await startOrigin({
       '*': (r) => ({ headers: { 'cache-control': 'max-age=60' }, body: `secondary ${r.method} ${r.path}` }),
     });
-    const dead = await startOrigin();
-    deadPort = dead.port;
-    await dead.close();
+    // Nothing listens there: a port outside the ephemeral range, so no other test's socket takes it.
+    [deadPort] = (await freePorts(1)) as [number];
     const o = (distribution(primary.port).origins as Array<Record<string, unknown>>)[0]!;
     te = await startTestEdge({
       configs: [

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { nullRuntime } from '../../src/runtime/host/index.js';
 import { startOrigin, type ScriptedOrigin } from '../harness/origin.js';
 import { distribution, startTestEdge, type TestEdge } from '../harness/edge.js';
+import { freePorts } from '../harness/ports.js';
 
 describe('edge origins: what the origin receives', () => {
   let origin: ScriptedOrigin;
@@ -105,9 +106,8 @@ describe('edge origins: failures become 502/504 and the edge keeps serving', () 
     good = await startOrigin({ '*': (r) => ({ body: `ok ${r.path}` }), '/reset': { reset: true } });
     garbage = await rawServer((s) => s.once('data', () => s.end('HELLO THIS IS NOT HTTP\r\n\r\n')));
     resetting = await rawServer((s) => s.once('data', () => s.resetAndDestroy()));
-    const dead = await rawServer(() => {});
-    deadPort = dead.port;
-    await new Promise<void>((r) => dead.server.close(() => r()));
+    // Nothing listens there: a port outside the ephemeral range, so no other test's socket takes it.
+    [deadPort] = (await freePorts(1)) as [number];
     const o = (distribution(good.port).origins as Array<Record<string, unknown>>)[0]!;
     te = await startTestEdge({
       configs: [

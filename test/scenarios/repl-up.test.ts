@@ -8,25 +8,14 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startUp, type Up } from '../../src/cli/up-command.js';
 import { adminApi } from '../../src/cli/up-seed.js';
 import { readAdminToken } from '../../src/cli/up-wait.js';
+import { freePorts } from '../harness/ports.js';
 import { until } from '../harness/replication.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function viaPop(url: string, path: string) {
   const r = await request(url.replace('localhost', '127.0.0.1') + path, { headers: { host: 'localhost' } });
@@ -58,7 +47,7 @@ describe('verge up', () => {
   });
 
   test('first start: seeds the demo, every PoP serves both example functions, secrets are owner-only', async () => {
-    const ports = await Promise.all(Array.from({ length: 8 }, freePort));
+    const ports = await freePorts(8);
     opts = {
       port: ports[0]!,
       edgePorts: ports.slice(1, 4),

@@ -75,6 +75,10 @@ export class ControlClient {
     opts: { signal: AbortSignal; idleMs?: number; onOpen?: () => void },
   ): Promise<void> {
     const idleMs = opts.idleMs ?? 45_000;
+    // A signal aborted before this call never fires 'abort' again: without this check a stop()
+    // that lands while register() is in flight would leave the stream open, kept alive by the
+    // server's pings, and stop() waiting on it for ever (it hung CI).
+    if (opts.signal.aborted) return;
     const ctl = new AbortController();
     const abort = () => ctl.abort();
     opts.signal.addEventListener('abort', abort, { once: true });

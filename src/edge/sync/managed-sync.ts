@@ -153,6 +153,7 @@ export class ManagedSync {
           appliedVersion: this.#applied,
           edgeVersion: this.#o.edgeVersion ?? '0.1.0',
         });
+        if (signal.aborted) break;
         this.#failed.clear();
         if (this.#unacked) this.#track(this.#ack(this.#unacked));
         await this.client.watch(this.#applied, (ev) => this.#onEvent(ev), {
