@@ -8,7 +8,8 @@
 import { getBuiltins } from './builtins-link.js';
 import { guestRuntimeSource } from './guest-code.js';
 import { createFunctionRuntime } from './index.js';
-import { Instance, releaseSpares, retainSpares, type InstanceShared } from './instance.js';
+import { releaseSpares, retainSpares } from './blank-isolates.js';
+import { Instance, type InstanceShared } from './instance.js';
 import { buildLambdaPackage } from './package.js';
 import { sampleEvent } from './test-events.js';
 import type { FunctionSource } from '../../shared/lambda-edge/index.js';

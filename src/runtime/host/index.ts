@@ -25,7 +25,7 @@ import { getBuiltins, type BuiltinSet } from './builtins-link.js';
 import { ComputeMeter, fromCffResult, loadKvs, toCffEvent } from './cff.js';
 import { registerDirectInvoke, unregisterDirectInvoke } from './direct-invoke.js';
 import { guestRuntimeSource } from './guest-code.js';
-import { releaseSpares, retainSpares } from './instance.js';
+import { releaseSpares, retainSpares } from './blank-isolates.js';
 import { IsolatePool, type PoolLogLine, type PoolOutcome, type PoolRun } from './isolate-pool.js';
 import { resolveLimits, type EventLimits, type FunctionLimits } from './limits.js';
 import { buildCffPackage, buildLambdaPackage } from './package.js';

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
 import type { BuiltinSet } from './builtins-link.js';
 import type { BuiltPackage } from './package.js';
+import { compile, takeBlank, type CodeCache } from './blank-isolates.js';
 
 export type Outcome =
   | { kind: 'ok'; json: string }
@@ -54,97 +55,7 @@ export interface InvokeOptions {
 const MEMORY_RE = /memory limit|Array buffer allocation failed|out of memory/i;
 const TIMEOUT_RE = /Script execution timed out/;
 const BUILTIN_SLOT = '__vergeBuiltinFactory';
-type CodeCache = ivm.ExternalCopy<ArrayBuffer>;
 const builtinCache = new Map<string, CodeCache>();
-
-function compile(
-  isolate: ivm.Isolate,
-  code: string,
-  filename: string,
-  cache: Map<string, CodeCache>,
-  key: string,
-): ivm.Script {
-  const cachedData = cache.get(key);
-  const opts = cachedData ? { filename, cachedData } : { filename, produceCachedData: true };
-  const script = isolate.compileScriptSync(code, opts) as ivm.Script & {
-    cachedData?: CodeCache;
-    cachedDataRejected?: boolean;
-  };
-  if ((!cachedData || script.cachedDataRejected) && script.cachedData) cache.set(key, script.cachedData);
-  return script;
-}
-
-/** A fresh isolate with the guest runtime evaluated but not initialized: generic, so it can be made ahead. */
-interface Blank {
-  isolate: ivm.Isolate;
-  context: ivm.Context;
-  api: ivm.Reference<Record<string, unknown>>;
-  source: string;
-}
-
-const guestCodeCache = new Map<string, CodeCache>();
-const spares = new Map<number, Blank>();
-const refilling = new Set<number>();
-let openRuntimes = 0;
-
-function createBlankSync(memoryMB: number, source: string): Blank {
-  const isolate = new ivm.Isolate({ memoryLimit: memoryMB });
-  const context = isolate.createContextSync();
-  const api = compile(isolate, source, 'verge:runtime', guestCodeCache, 'guest').runSync(context, { reference: true });
-  return { isolate, context, api: api as ivm.Reference<Record<string, unknown>>, source };
-}
-
-async function createBlankAsync(memoryMB: number, source: string): Promise<Blank> {
-  const isolate = new ivm.Isolate({ memoryLimit: memoryMB });
-  const context = await isolate.createContext();
-  const cachedData = guestCodeCache.get('guest');
-  const script = await isolate.compileScript(
-    source,
-    cachedData ? { filename: 'verge:runtime', cachedData } : { filename: 'verge:runtime' },
-  );
-  const api = (await script.run(context, { reference: true })) as ivm.Reference<Record<string, unknown>>;
-  return { isolate, context, api, source };
-}
-
-/**
- * Keep one blank isolate per memory size ready, made in the background after one is taken:
- * creating an isolate and a context is most of a cold start (deps.md 1a), and none of it
- * depends on the function. Only while a runtime is open.
- */
-function refill(memoryMB: number, source: string): void {
-  if (refilling.has(memoryMB) || openRuntimes === 0) return;
-  refilling.add(memoryMB);
-  setImmediate(() => {
-    createBlankAsync(memoryMB, source)
-      .then((b) => {
-        refilling.delete(memoryMB);
-        if (openRuntimes === 0 || spares.has(memoryMB)) return b.isolate.dispose();
-        spares.set(memoryMB, b);
-      })
-      .catch(() => refilling.delete(memoryMB));
-  });
-}
-
-function takeBlank(memoryMB: number, source: string): Blank {
-  const spare = spares.get(memoryMB);
-  spares.delete(memoryMB);
-  refill(memoryMB, source);
-  if (spare && !spare.isolate.isDisposed && spare.source === source) return spare;
-  if (spare && !spare.isolate.isDisposed) spare.isolate.dispose();
-  return createBlankSync(memoryMB, source);
-}
-
-/** Runtimes count themselves in and out; spare isolates exist only while one is open. */
-export function retainSpares(): void {
-  openRuntimes++;
-}
-export function releaseSpares(): void {
-  openRuntimes = Math.max(0, openRuntimes - 1);
-  if (openRuntimes > 0) return;
-  for (const b of spares.values()) if (!b.isolate.isDisposed) b.isolate.dispose();
-  spares.clear();
-}
-
 class InitSliceExceeded extends Error {}
 
 /** The outcome of a guest report (`done`): the result's JSON, or why there is none. */
