@@ -14,13 +14,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VergeError } from '../../shared/errors.js';
 import { silentLogger, type Logger } from '../../shared/log.js';
+import { stageForOther, type GuestPaths } from './stage.js';
 
 export const GUEST_DIR = fileURLToPath(new URL('./guest/', import.meta.url));
 export const RUNNER = join(GUEST_DIR, 'runner.mjs');
@@ -162,8 +163,8 @@ export function sandboxedArgv(nodeArgs: readonly string[], dataMB: number, logge
  * fd 5 commands and answers to its synchronous calls (guest/runner.mjs).
  */
 export function spawnInterpreter(o: SpawnOptions): ChildProcess {
-  const dir = pyodideDir();
-  const reads = [`--allow-fs-read=${dir}/*`, `--allow-fs-read=${GUEST_DIR}*`];
+  const { guestDir, pyodideDir: dir } = guestPaths(o.logger);
+  const reads = [`--allow-fs-read=${dir}/*`, `--allow-fs-read=${guestDir}*`];
   if (o.snapshot !== '--make-snapshot') reads.push(`--allow-fs-read=${o.snapshot}`);
   const node = [
     '--experimental-permission',
@@ -171,7 +172,7 @@ export function spawnInterpreter(o: SpawnOptions): ChildProcess {
     '--no-warnings',
     '--max-old-space-size=128',
     ...BOOT_FLAGS,
-    RUNNER,
+    join(guestDir, 'runner.mjs'),
     dir,
     o.snapshot,
     ...(o.snapshot === '--make-snapshot' ? [] : [o.restore ?? 'full']),
@@ -180,10 +181,33 @@ export function spawnInterpreter(o: SpawnOptions): ChildProcess {
   return spawn(argv[0]!, argv.slice(1), {
     // Nothing of the host's environment; the one tunable is removed by the runner before Pyodide loads.
     env: { ...BOOT_ENV },
-    cwd: GUEST_DIR,
+    cwd: guestDir,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe', 'pipe'],
     serialization: 'advanced',
   });
+}
+
+let staged: GuestPaths | undefined;
+
+/**
+ * Where interpreters read guest/ and pyodide from: the install itself, or, when they run as
+ * nobody and the install sits in a folder nobody cannot enter, a world-readable copy (stage.ts).
+ */
+function guestPaths(logger?: Logger): GuestPaths {
+  if (staged) return staged;
+  const src = { guestDir: GUEST_DIR, pyodideDir: pyodideDir() };
+  const c = sandboxCaps(logger);
+  if (!c.setpriv && !c.unshareSetuid) return (staged = src);
+  const h = createHash('sha256');
+  for (const f of readdirSync(GUEST_DIR).sort()) h.update(f).update(readFileSync(join(GUEST_DIR, f)));
+  h.update(readFileSync(join(src.pyodideDir, 'package.json')));
+  const probes = [RUNNER, join(src.pyodideDir, 'pyodide.asm.wasm')];
+  staged = stageForOther(src, probes, join(tmpdir(), 'verge-pyodide'), h.digest('hex').slice(0, 16));
+  if (staged !== src)
+    logger?.log('info', 'python: the install is not readable by the interpreter uid; using a staged copy', {
+      dir: dirname(staged.pyodideDir),
+    });
+  return staged;
 }
 
 function snapshotKey(): string {
