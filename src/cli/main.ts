@@ -27,7 +27,7 @@ Control plane (talks to \`verge control\` / \`verge up\`; --url/--token, VERGE_U
   rollback       --to VERSION: make a new snapshot equal to an earlier one
   logs           query|tail function and access logs from every PoP
   metrics        function and distribution metrics as a compact table
-  pops           list the registered PoPs and what they serve
+  pops           list the registered PoPs and what they serve; remove one that is gone
   tokens         create|list|revoke API tokens
   apply          -f verge.json: configuration as code (shows the plan first)
   login          --url URL --token T: save the control plane and token to the profile

@@ -46,7 +46,7 @@ export function FunctionsPage() {
                     <a href={href('functions', f.name)}>{f.name}</a>
                   </td>
                   <td>{f.runtime}</td>
-                  <td>{f.versions?.length ?? '–'}</td>
+                  <td>{f.versionCount > 0 ? `${f.versionCount} (latest v${f.latestVersion})` : '–'}</td>
                   <td className="mono small">{bytes(f.codeSize)}</td>
                   <td className="muted">{ago(f.lastModified)}</td>
                 </tr>
