@@ -295,3 +295,32 @@ describe('HTTPS with HTTP/2 and HTTP/1.1', { skip }, () => {
     assert.equal(followed.body.toString(), 'hello /secure/doc');
   });
 });
+
+describe('closing an HTTPS edge', { skip }, () => {
+  test('close() ends HTTP/2 sessions a viewer keeps open instead of waiting for them for ever', async () => {
+    const second = await startTestEdge({
+      configs: [distribution(origin.port)],
+      tls: { cert: tls!.cert, key: tls!.key },
+      httpsPort: 0,
+    });
+    const session = connect(second.edge.httpsUrl!, { ca: tls!.cert, servername: 'test.local' });
+    session.on('error', () => {});
+    const sessionClosed = new Promise<string>((r) => session.once('close', () => r('session closed')));
+    const stream = session.request({ ':path': '/kept-open', host: 'test.local' });
+    const status = await new Promise<number>((r, j) => {
+      stream.once('response', (h) => r(Number(h[':status'])));
+      stream.once('error', j);
+    });
+    stream.resume();
+    assert.equal(status, 200);
+    // The viewer never closes its session. 5 s is a liveness bound, not a speed one: before the
+    // fix close() waited on the session for ever.
+    const waited = (p: Promise<unknown>) =>
+      Promise.race([
+        p.then(() => 'settled'),
+        new Promise<string>((r) => setTimeout(() => r('still waiting'), 5000).unref()),
+      ]);
+    assert.equal(await waited(second.close()), 'settled');
+    assert.equal(await waited(sessionClosed), 'settled');
+  });
+});

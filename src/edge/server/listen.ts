@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 
 /** CloudFront's limit on the request line plus headers (spec 0.1, 4.3). */
 export const MAX_HEADER_BYTES = 20_480;
@@ -120,6 +121,19 @@ export function listenHttps(
   (server as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_HEADER_BYTES;
   (server as unknown as { requireHostHeader: boolean }).requireHostHeader = false;
   server.on('clientError' as 'session', clientErrorHandler(opts.onClientError) as any);
+  // An Http2SecureServer has no closeAllConnections, and close() waits for every session a viewer
+  // keeps open: the edge's close() would never finish. Track the TLS sockets and offer the same
+  // method the HTTP/1 server has, so the edge closes both kinds alike.
+  const sockets = new Set<TLSSocket>();
+  server.on('secureConnection', (s: TLSSocket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  Object.defineProperty(server, 'closeAllConnections', {
+    value: () => {
+      for (const s of sockets) s.destroy();
+    },
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
