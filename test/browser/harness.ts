@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { freePorts } from '../harness/ports.js';
+import { reapOnExit } from '../harness/reap.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,7 +44,12 @@ export async function startVergeUp(timeoutMs = 120_000): Promise<UpProcess> {
   const dataDir = join(dir, 'data');
   const args = ['--no-node-snapshot', 'bin/verge.js', 'up', '--port', String(control), '--edge-ports', `${e1},${e2},${e3}`,
     '--admin-ports', `${a1},${a2},${a3}`, '--origin-port', String(origin), '--data-dir', dataDir]; // prettier-ignore
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  reapOnExit(child);
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));

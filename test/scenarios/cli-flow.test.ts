@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { freePorts } from '../harness/ports.js';
+import { reapOnExit } from '../harness/reap.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'verge.js');
@@ -47,7 +48,9 @@ function startProcess(args: string[]): ChildProcess {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, VERGE_CONFIG: join(dir, 'profile.json') },
+    detached: true,
   });
+  reapOnExit(child);
   const tag = `[${args.slice(0, 2).join(' ')}${args.includes('--pop') ? ' ' + args[args.indexOf('--pop') + 1] : ''}]`;
   for (const s of [child.stdout!, child.stderr!])
     s.on('data', (d: Buffer) => childLogs.push(`${tag} ${d.toString().trimEnd()}`));
