@@ -15,7 +15,7 @@ import { ago, bytes, emit, fields, table, time } from './output.js';
 
 export const FUNCTIONS_HELP = `verge functions <verb> [options]
 
-  create NAME --code PATH [--runtime nodejs|python|cloudfront-js-2.0] [--handler file.export]
+  create NAME --code PATH [--runtime nodejs|python|cloudfront-js-2.0|cloudfront-js-1.0] [--handler file.export]
               [--env K=V]... [--secret K=V]... [--memory MB] [--timeout-ms N] [--profile cloudfront|relaxed]
               [--concurrency N] [--publish]
                                   PATH is a file, a folder or a .zip; the handler defaults to
@@ -33,7 +33,7 @@ export const FUNCTIONS_HELP = `verge functions <verb> [options]
 ${CONNECTION_HELP}
 `;
 
-const RUNTIMES: FunctionRuntime[] = ['nodejs', 'python', 'cloudfront-js-2.0'];
+const RUNTIMES: FunctionRuntime[] = ['nodejs', 'python', 'cloudfront-js-2.0', 'cloudfront-js-1.0'];
 const EVENTS: EventType[] = ['viewer-request', 'origin-request', 'origin-response', 'viewer-response'];
 
 const SETTINGS = {

@@ -9,7 +9,7 @@ import type { LogRecord } from '../shared/replication/protocol.js';
 
 export type { DistributionConfig, LogRecord };
 
-export type FunctionRuntime = 'nodejs' | 'python' | 'cloudfront-js-2.0';
+export type FunctionRuntime = 'nodejs' | 'python' | 'cloudfront-js-2.0' | 'cloudfront-js-1.0';
 export type LimitProfile = 'cloudfront' | 'relaxed';
 export type EventType = 'viewer-request' | 'origin-request' | 'origin-response' | 'viewer-response';
 

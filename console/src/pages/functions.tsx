@@ -144,6 +144,7 @@ function CreateFunction(props: { onCancel: () => void }) {
             <option value="nodejs">nodejs</option>
             <option value="python">python</option>
             <option value="cloudfront-js-2.0">cloudfront-js-2.0</option>
+            <option value="cloudfront-js-1.0">cloudfront-js-1.0</option>
           </select>
         </Field>
         <Field label="File name" hint=".mjs/.js, .ts or .py">

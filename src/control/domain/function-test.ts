@@ -8,7 +8,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unzipSync } from 'fflate';
 import { ERROR_CODES, VergeError } from '../../shared/errors.js';
 import type {
   CfEvent,
@@ -24,7 +23,6 @@ import { sampleEvent } from '../../runtime/host/test-events.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import { REDACTED } from '../compile/secrets.js';
 import type { FunctionSettings, Store } from '../store/types.js';
-import { isCff } from './functions.js';
 
 export interface TestOutput {
   result: unknown;
@@ -82,15 +80,10 @@ async function sourceFor(store: Store, box: SecretBox, t: TestTarget, dir: strin
   const s = t.settings;
   const secretNames = Object.keys(s.secrets);
   const env = { ...s.env, ...Object.fromEntries(secretNames.map((k) => [k, box.open(s.secrets[k]!)])) };
-  let code: FunctionSource['code'];
-  if (isCff(s)) {
-    // CloudFront Functions are one source file, read as text (runtime/host/package.ts).
-    code = { files: Object.fromEntries(Object.entries(unzipSync(t.zip)).filter(([n]) => !n.endsWith('/'))) };
-  } else {
-    const path = join(dir, `${t.sha256}.zip`);
-    await writeFile(path, t.zip);
-    code = { path };
-  }
+  // The package as an edge holds it: a zip named by its hash (runtime/host/package.ts reads it).
+  const path = join(dir, `${t.sha256}.zip`);
+  await writeFile(path, t.zip);
+  const code: FunctionSource['code'] = { path };
   const source: FunctionSource = {
     id: t.sha256,
     name: t.name,

@@ -13,7 +13,12 @@ import { S, validationError } from '../api/schema.js';
 import { REDACTED } from '../compile/secrets.js';
 import type { FunctionRecord, FunctionRuntimeName, FunctionSettings, Store, VersionRecord } from '../store/types.js';
 
-export const RUNTIMES = ['nodejs', 'python', 'cloudfront-js-2.0'] as const satisfies readonly FunctionRuntimeName[];
+export const RUNTIMES = [
+  'nodejs',
+  'python',
+  'cloudfront-js-2.0',
+  'cloudfront-js-1.0',
+] as const satisfies readonly FunctionRuntimeName[];
 
 /** The settings fields shared by create and PATCH (CloudFront/Lambda ranges: spec 4.1). */
 export const SETTINGS_PROPERTIES: Record<string, Schema> = {

@@ -24,8 +24,8 @@ export interface TokenRecord {
   revokedAt: number | null;
 }
 
-/** The runtimes the API accepts (CloudFront Functions 1.0 only runs in static edge configs). */
-export type FunctionRuntimeName = Exclude<FunctionRuntimeKind, 'cloudfront-js-1.0'>;
+/** The runtimes the API accepts: every runtime the edge runs. */
+export type FunctionRuntimeName = FunctionRuntimeKind;
 
 /** Function settings that are copied into a version when it is published. */
 export interface FunctionSettings {

@@ -255,22 +255,41 @@ export async function buildLambdaPackage(source: FunctionSource, maxPackageBytes
 }
 
 /**
+ * A CloudFront Function's one source file and its name: in-memory files, a `.zip` package (what a
+ * managed edge holds: the control plane ships every function as a content-addressed zip), or
+ * the file itself.
+ */
+async function cffSource(code: FunctionSource['code']): Promise<{ text: string; filename: string }> {
+  let entries: Array<[string, string | Uint8Array]>;
+  if ('files' in code) entries = Object.entries(code.files);
+  else if (extname(code.path).toLowerCase() === '.zip') {
+    const zip = await readFile(code.path).catch(() => {
+      throw loadError(`Function package not found: ${code.path}`);
+    });
+    try {
+      entries = Object.entries(unzipSync(new Uint8Array(zip))).filter(([n]) => !n.endsWith('/'));
+    } catch (e) {
+      throw loadError(`Not a readable zip file: ${code.path}: ${(e as Error).message}`);
+    }
+  } else {
+    const text = await readFile(code.path, 'utf8').catch(() => {
+      throw loadError(`Function file not found: ${code.path}`);
+    });
+    return { text, filename: basename(code.path) };
+  }
+  if (entries.length !== 1)
+    throw loadError(`A CloudFront Function is one source file (the package has ${entries.length})`);
+  const [name, data] = entries[0]!;
+  return { text: typeof data === 'string' ? data : new TextDecoder().decode(data), filename: safeEntryName(name) };
+}
+
+/**
  * Load a CloudFront Function: one source file, at most `maxCodeBytes` (spec 4.2), strict mode,
  * a top-level `function handler(event)` that is not exported (spec 8.1). `import cf from
  * 'cloudfront'` and `import crypto from 'crypto'` become runtime requires.
  */
 export async function buildCffPackage(source: FunctionSource, maxCodeBytes: number): Promise<BuiltPackage> {
-  let text: string;
-  if ('files' in source.code) {
-    const entries = Object.entries(source.code.files);
-    if (entries.length !== 1) throw loadError('A CloudFront Function is one source file');
-    const data = entries[0]![1];
-    text = typeof data === 'string' ? data : new TextDecoder().decode(data);
-  } else {
-    text = await readFile(source.code.path, 'utf8').catch(() => {
-      throw loadError(`Function file not found: ${source.code && 'path' in source.code ? source.code.path : ''}`);
-    });
-  }
+  const { text, filename } = await cffSource(source.code);
   const bytes = Buffer.byteLength(text);
   if (bytes > maxCodeBytes) {
     throw loadError(
@@ -286,7 +305,7 @@ export async function buildCffPackage(source: FunctionSource, maxCodeBytes: numb
         format: 'cjs',
         loader: 'js',
         target: 'es2022',
-        sourcefile: 'index.js',
+        sourcefile: filename,
         sourcemap: 'external',
         sourcesContent: false,
         logLevel: 'silent',
