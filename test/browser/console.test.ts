@@ -10,6 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { strToU8, zipSync } from 'fflate';
+import { needs } from '../harness/needs.js';
 import {
   launchBrowser,
   shoot,
@@ -36,10 +37,9 @@ const FN_SOURCE = `export const handler = async (event) => {
 };
 `;
 
-const skip = skipReason();
-if (skip) console.log(`# skipping the console browser tests: ${skip}`);
+const skip = needs(skipReason());
 
-describe('web console', { skip: skip ?? false, timeout: 300_000 }, () => {
+describe('web console', { skip, timeout: 300_000 }, () => {
   let up: UpProcess;
   let b: Browser;
   let requestId = '';

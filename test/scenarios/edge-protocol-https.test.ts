@@ -15,9 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOrigin, type ScriptedOrigin } from '../harness/origin.js';
 import { distribution, startTestEdge, type TestEdge } from '../harness/edge.js';
+import { missingCommand, needs } from '../harness/needs.js';
 import { rawRequest } from '../harness/raw.js';
 
-function makeCert(): { cert: Buffer; key: Buffer; dir: string } | null {
+/** A throwaway certificate; an openssl failure throws with its stderr (only its absence skips). */
+function makeCert(): { cert: Buffer; key: Buffer; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'verge-tls-'));
   try {
     execFileSync(
@@ -41,17 +43,17 @@ function makeCert(): { cert: Buffer; key: Buffer; dir: string } | null {
         '-addext',
         'subjectAltName=DNS:test.local,IP:127.0.0.1',
       ],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')), dir };
-  } catch {
+  } catch (e) {
     rmSync(dir, { recursive: true, force: true });
-    return null;
+    throw e;
   }
 }
 
-const tls = makeCert();
-const skip = tls ? false : 'openssl is not installed (Debian package "openssl"); cannot make a test certificate';
+const skip = needs(missingCommand('openssl', 'openssl', 'cannot make a test certificate'));
+const tls = skip ? null : makeCert();
 
 let origin: ScriptedOrigin;
 let te: TestEdge;

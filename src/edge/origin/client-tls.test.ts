@@ -14,6 +14,7 @@ import type { AddressInfo, LookupFunction } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { needs, missingCommand } from '../../../test/harness/needs.js';
 import { VergeError } from '../../shared/errors.js';
 import type { OriginPlan } from '../config/plan.js';
 import { createOriginClient } from './client.js';
@@ -21,16 +22,8 @@ import type { OriginClient, OriginRequest } from './types.js';
 
 const CERT_NAME = 'verge-test.localhost';
 
-function haveOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skip = haveOpenssl() ? false : 'openssl is not installed; cannot make a test certificate';
+// Skips (outside CI) only when openssl is absent; any other openssl failure fails the suite.
+const skip = needs(missingCommand('openssl', 'openssl', 'cannot make a test certificate'));
 
 /** Resolves every name to 127.0.0.1, so the certificate's DNS name can be used as the origin. */
 const loopbackLookup = ((_host: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => {
@@ -54,7 +47,7 @@ describe('origin client over TLS', { skip }, () => {
         '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2',
         '-subj', `/CN=${CERT_NAME}`, '-addext', `subjectAltName=DNS:${CERT_NAME}`,
       ], // prettier-ignore
-      { stdio: 'ignore' },
+      { stdio: ['ignore', 'ignore', 'pipe'] }, // a failure's message carries openssl's stderr
     );
     server = createServer(
       { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },

@@ -6,7 +6,10 @@
  * (`unshare -n`: no network at all, not even loopback); a separate uid when we run as root (so
  * `process.kill` cannot reach the host's processes); and a data-segment cap (`prlimit --data`)
  * under which a growing WebAssembly heap fails with Python's MemoryError instead of eating the
- * host. Missing tools are logged once and the remaining layers still apply.
+ * host. Without a network namespace the sandbox refuses to start (an interpreter could reach the
+ * host's ports through Pyodide's socket emulation) unless the operator opts out with
+ * VERGE_PYTHON_UNSAFE_HOST_NETWORK=1, which is logged as a warning; other missing tools are logged
+ * once and the remaining layers still apply.
  *
  * Also owns the memory snapshot (loadPyodide `_makeSnapshot` / `_loadSnapshot`, deps.md section 4):
  * made once in a sandboxed child, cached on disk, read by every new interpreter; and beside it the
@@ -60,9 +63,9 @@ export function sandboxCaps(logger?: Logger): SandboxCaps {
   if (!warned && logger) {
     warned = true;
     const missing: string[] = [];
-    if (!caps.unshare)
+    if (!caps.unshare && hostNetworkAllowed())
       missing.push(
-        'python sandbox: unshare -n is not permitted here; interpreters keep the permission model but share the host network',
+        `python sandbox: unshare -n is not permitted here and ${UNSAFE_HOST_NETWORK}=1 is set: interpreters keep the permission model but share the host network`,
       );
     if (!caps.prlimit) missing.push('python sandbox: prlimit is unavailable; memory is capped by watching RSS only');
     for (const m of missing) {
@@ -145,9 +148,24 @@ export interface SpawnOptions {
   logger?: Logger;
 }
 
-/** `node <nodeArgs>` under the sandbox's process layers (memory cap, no network, uid nobody). */
-export function sandboxedArgv(nodeArgs: readonly string[], dataMB: number, logger?: Logger): string[] {
-  const c = sandboxCaps(logger);
+/** The operator's opt-out from the network namespace (docs/lambda-edge-compat.md, Isolation). */
+export const UNSAFE_HOST_NETWORK = 'VERGE_PYTHON_UNSAFE_HOST_NETWORK';
+
+export function hostNetworkAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[UNSAFE_HOST_NETWORK] === '1';
+}
+
+/**
+ * The process layers in front of `node` (memory cap, no network, uid nobody) for these caps.
+ * Refuses to go on without a network namespace unless the operator opted out.
+ */
+export function sandboxPrefix(c: SandboxCaps, dataMB: number, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!c.unshare && !hostNetworkAllowed(env))
+    throw new VergeError(
+      'FUNCTION_LOAD_ERROR',
+      `python sandbox: unshare -n is not permitted here, so an interpreter would share the host's network; ` +
+        `allow unshare (CAP_SYS_ADMIN, or unprivileged user namespaces) or set ${UNSAFE_HOST_NETWORK}=1 to run without a network namespace`,
+    );
   const prefix: string[] = [];
   if (c.prlimit) prefix.push('prlimit', `--data=${dataMB * 1024 * 1024}`, '--');
   if (c.unshare && c.unshareSetuid) prefix.push('unshare', '-n', '-S', `${NOBODY}`, '-G', `${NOBODY}`, '--');
@@ -155,7 +173,12 @@ export function sandboxedArgv(nodeArgs: readonly string[], dataMB: number, logge
     if (c.unshare) prefix.push('unshare', '-n');
     if (c.setpriv) prefix.push('setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--');
   }
-  return [...prefix, process.execPath, ...nodeArgs];
+  return prefix;
+}
+
+/** `node <nodeArgs>` under the sandbox's process layers (sandboxPrefix). */
+export function sandboxedArgv(nodeArgs: readonly string[], dataMB: number, logger?: Logger): string[] {
+  return [...sandboxPrefix(sandboxCaps(logger), dataMB), process.execPath, ...nodeArgs];
 }
 
 /**
