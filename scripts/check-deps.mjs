@@ -26,9 +26,11 @@ const RULES = [
   ['edge/deliver', [/^shared$/, /^edge\/deliver$/, /^edge\/config$/]],
   ['edge/functions', [/^shared$/, /^edge\/functions$/, /^edge\/config$/, /^runtime\/host$/]],
   ['edge/sync', [/^shared$/, /^edge\/sync$/, /^edge\/config$/]],
+  // Signed URL and cookie verification is a leaf: it knows keys and policies, not the pipeline.
+  ['edge/signed', [/^shared$/, /^edge\/signed$/]],
   [
     'edge/pipeline',
-    [/^shared$/, /^edge\/(pipeline|config|cache|origin|functions|geo|compress|policies|deliver|observe)$/],
+    [/^shared$/, /^edge\/(pipeline|config|cache|origin|functions|geo|compress|policies|deliver|observe|signed)$/],
   ],
   ['edge/observe', [/^shared$/, /^edge\/observe$/, /^edge\/config$/, /^edge\/cache$/]],
   ['edge', [/^shared$/, /^edge\//, /^runtime\/host$/]],

@@ -78,6 +78,37 @@ export const ERROR_CODES = {
     detail: 'InvalidRequest',
     summary: 'The distribution is disabled.',
   },
+  VIEWER_GEO_BLOCKED: {
+    status: 403,
+    xCache: 'Error',
+    detail: 'ClientGeoBlocked',
+    summary: "The distribution's geographic restriction refuses the viewer's country.",
+  },
+  SIGNED_URL_MISSING_KEY: {
+    status: 403,
+    xCache: 'Error',
+    detail: 'Error',
+    summary: 'The behavior requires a signed URL or signed cookies and the request has no Key-Pair-Id.',
+  },
+  SIGNED_URL_UNKNOWN_KEY: {
+    status: 403,
+    xCache: 'Error',
+    detail: 'Error',
+    summary: "The Key-Pair-Id is not a public key in one of the behavior's trusted key groups.",
+  },
+  SIGNED_URL_MALFORMED_POLICY: {
+    status: 403,
+    xCache: 'Error',
+    detail: 'Error',
+    summary: 'The signed URL or cookie policy cannot be read (bad base64 or JSON, no DateLessThan, bad Expires).',
+  },
+  SIGNED_URL_ACCESS_DENIED: {
+    status: 403,
+    xCache: 'Error',
+    detail: 'Error',
+    summary:
+      'The signature does not verify, or the policy refuses the request (expired, not yet valid, other IP, other URL).',
+  },
   RANGE_NOT_SATISFIABLE: {
     status: 416,
     xCache: 'Error',
@@ -195,6 +226,11 @@ export const ERROR_CODES = {
   FUNCTION_IN_USE: {
     status: 409,
     summary: 'The function cannot be deleted while one of its versions is attached to a distribution.',
+  },
+  KEY_IN_USE: {
+    status: 409,
+    summary:
+      'A public key that a key group holds, or a key group that a cache behavior trusts, cannot be deleted; the message names who uses it.',
   },
   PRECONDITION_FAILED: {
     status: 412,

@@ -8,6 +8,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { request as undiciRequest } from 'undici';
 import type { Clock } from '../../src/shared/clock.js';
 import { memoryLogger } from '../../src/shared/log.js';
@@ -135,4 +136,38 @@ export function distribution(originPort: number, overrides: Record<string, unkno
     defaultCacheBehavior: { targetOriginId: 'o1', cachePolicy: 'CachingOptimized' },
     ...overrides,
   };
+}
+
+/**
+ * A GET to the edge from a chosen loopback source address (127.0.0.2, 127.0.0.3, ...): with a
+ * `--geo-overrides` file, each address stands for a viewer in another country or network.
+ * (undici's Agent does not pass `localAddress` on to the socket; node:http does.)
+ */
+export function getFrom(
+  url: string,
+  localAddress: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; header(name: string): string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = httpRequest({ host: u.hostname, port: u.port, path, headers, localAddress, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h = res.headers;
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8'),
+          header: (n) => {
+            const v = h[n.toLowerCase()];
+            return Array.isArray(v) ? v[0] : v;
+          },
+        });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

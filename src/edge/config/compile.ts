@@ -6,7 +6,7 @@
  * their path matchers precompiled, function hooks per event (`null` where none), and the
  * lower-case host map. Pure apart from path resolution; file existence is the loader's job.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DEFAULTS } from '../../shared/config/defaults.js';
 import { functionObject, resolveFunction } from '../../shared/config/functions.js';
@@ -15,6 +15,8 @@ import type {
   DefaultCacheBehaviorConfig,
   DistributionConfig,
   FunctionAssociationConfig,
+  GeoRestrictionConfig,
+  KeyGroupConfig,
   OriginConfig,
   OriginGroupConfig,
 } from '../../shared/config/types.js';
@@ -29,6 +31,7 @@ import type {
   DistributionPlan,
   EdgePlan,
   FunctionAssociationPlan,
+  GeoRestrictionPlan,
   HookPlan,
   OriginGroupPlan,
   OriginPlan,
@@ -106,10 +109,10 @@ export function compileDistribution(c: DistributionConfig, baseDir: string): Dis
   const origins = new Map(c.origins.map((o) => [o.id, compileOrigin(o, baseDir)] as const));
   const groups = new Map((c.originGroups ?? []).map((g) => [g.id, compileGroup(g, origins)] as const));
   const fnCache = new Map<string, FunctionSource>();
-  const behaviors: BehaviorPlan[] = (c.cacheBehaviors ?? []).map((b) =>
-    compileBehavior(b, b.pathPattern, { origins, groups, baseDir, fnCache }),
-  );
-  behaviors.push(compileBehavior(c.defaultCacheBehavior, '*', { origins, groups, baseDir, fnCache }));
+  const keyGroups = compileKeyGroups(c.keyGroups ?? []);
+  const ctx = { origins, groups, baseDir, fnCache, keyGroups };
+  const behaviors: BehaviorPlan[] = (c.cacheBehaviors ?? []).map((b) => compileBehavior(b, b.pathPattern, ctx));
+  behaviors.push(compileBehavior(c.defaultCacheBehavior, '*', ctx));
   const last = behaviors[behaviors.length - 1]!;
   const errors = new Map((c.customErrorResponses ?? []).map((e) => [e.errorCode, compileErrorResponse(e)] as const));
   return {
@@ -122,6 +125,8 @@ export function compileDistribution(c: DistributionConfig, baseDir: string): Dis
     originGroups: groups,
     behaviors,
     customErrorResponses: errors,
+    defaultRootObject: c.defaultRootObject ? `/${c.defaultRootObject}` : null,
+    geoRestriction: compileGeoRestriction(c.restrictions?.geoRestriction),
     behaviorFor(path: string): BehaviorPlan {
       // Spec 7.1: first match in order; the default (last) always matches.
       for (const b of behaviors) if (b.matches(path)) return b;
@@ -169,6 +174,31 @@ function compileGroup(g: OriginGroupConfig, origins: ReadonlyMap<string, OriginP
   };
 }
 
+/** `whitelist`/`blacklist` are CloudFront's API spellings of allow and block lists. */
+function compileGeoRestriction(g: GeoRestrictionConfig | undefined): GeoRestrictionPlan | null {
+  if (!g || g.restrictionType === 'none') return null;
+  const type = g.restrictionType === 'allowlist' || g.restrictionType === 'whitelist' ? 'allowlist' : 'blocklist';
+  return { type, countries: new Set(g.locations ?? []) };
+}
+
+/** Key group id → (public key id → key), each PEM parsed once here rather than per request. */
+function compileKeyGroups(list: readonly KeyGroupConfig[]): Map<string, Map<string, KeyObject>> {
+  const parsed = new Map<string, KeyObject>();
+  return new Map(
+    list.map((g) => [
+      g.id,
+      new Map(
+        g.publicKeys.map((k) => {
+          const pem = k.encodedKey.trim();
+          let key = parsed.get(pem);
+          if (!key) parsed.set(pem, (key = createPublicKey(pem)));
+          return [k.id, key] as const;
+        }),
+      ),
+    ]),
+  );
+}
+
 function compileErrorResponse(e: CustomErrorResponseConfig): CustomErrorResponsePlan {
   const out: CustomErrorResponsePlan = {
     errorCode: e.errorCode,
@@ -185,6 +215,7 @@ interface BehaviorContext {
   baseDir: string;
   /** One FunctionSource object per distinct function description, shared across behaviors. */
   fnCache: Map<string, FunctionSource>;
+  keyGroups: ReadonlyMap<string, ReadonlyMap<string, KeyObject>>;
 }
 
 function compileBehavior(b: DefaultCacheBehaviorConfig, pathPattern: string, ctx: BehaviorContext): BehaviorPlan {
@@ -206,7 +237,19 @@ function compileBehavior(b: DefaultCacheBehaviorConfig, pathPattern: string, ctx
     responseHeadersPolicy: compileResponseHeadersPolicy(b.responseHeadersPolicy),
     hooks,
     anyFunctions: EVENT_TYPES.some((e) => hooks[e] !== null),
+    trustedKeys: trustedKeys(b.trustedKeyGroups, ctx.keyGroups),
   };
+}
+
+/** The public keys of the trusted key groups together; an empty list means no restriction. */
+function trustedKeys(
+  ids: readonly string[] | undefined,
+  groups: BehaviorContext['keyGroups'],
+): ReadonlyMap<string, KeyObject> | null {
+  if (!ids || ids.length === 0) return null;
+  const keys = new Map<string, KeyObject>();
+  for (const id of ids) for (const [kid, key] of groups.get(id) ?? []) keys.set(kid, key);
+  return keys;
 }
 
 function compileHooks(list: readonly FunctionAssociationConfig[], ctx: BehaviorContext): HookPlan {

@@ -5,6 +5,7 @@
  * whole, and each request keeps the plan it started with. Empty hook lists are `null` so the
  * hot path tests one field.
  */
+import type { KeyObject } from 'node:crypto';
 import type { EventType, FunctionSource } from '../../shared/lambda-edge/index.js';
 
 export interface OriginPlan {
@@ -110,6 +111,17 @@ export interface BehaviorPlan {
   /** Per event, the function to run, or null. `anyFunctions` is false when all four are null. */
   hooks: HookPlan;
   anyFunctions: boolean;
+  /**
+   * Public keys of the behavior's trusted key groups by id (`Key-Pair-Id`); null when the
+   * behavior does not require signed URLs or cookies.
+   */
+  trustedKeys: ReadonlyMap<string, KeyObject> | null;
+}
+
+/** Geographic restriction of a distribution; null in the plan when there is none. */
+export interface GeoRestrictionPlan {
+  type: 'allowlist' | 'blocklist';
+  countries: ReadonlySet<string>;
 }
 
 export interface CustomErrorResponsePlan {
@@ -134,6 +146,9 @@ export interface DistributionPlan {
   /** Ordered behaviors, the default (`*`) last. */
   behaviors: readonly BehaviorPlan[];
   customErrorResponses: ReadonlyMap<number, CustomErrorResponsePlan>;
+  /** The path `/` is replaced with (`/index.html`), or null. */
+  defaultRootObject: string | null;
+  geoRestriction: GeoRestrictionPlan | null;
   /** The first behavior whose pattern matches the path (the default always matches). */
   behaviorFor(path: string): BehaviorPlan;
 }

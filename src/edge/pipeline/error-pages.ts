@@ -34,6 +34,15 @@ const REASONS: Partial<Record<ErrorCode, string>> = {
   REQUEST_METHOD_NOT_ALLOWED:
     'This distribution is not configured to allow the HTTP request method that was used for this request.',
   REQUEST_GET_WITH_BODY: 'Bad request. A GET request may not carry a body.',
+  VIEWER_GEO_BLOCKED: 'The distribution is configured to block access from your country.',
+};
+
+/** CloudFront answers signed URL and cookie failures with an S3-style XML error, not its HTML page. */
+const SIGNED_XML: Partial<Record<ErrorCode, [string, string]>> = {
+  SIGNED_URL_MISSING_KEY: ['MissingKey', 'Missing Key-Pair-Id query parameter or cookie value'],
+  SIGNED_URL_UNKNOWN_KEY: ['InvalidKey', 'Unknown Key'],
+  SIGNED_URL_MALFORMED_POLICY: ['MalformedPolicy', 'Malformed Policy'],
+  SIGNED_URL_ACCESS_DENIED: ['AccessDenied', 'Access denied'],
 };
 
 function escapeHtml(s: string): string {
@@ -54,6 +63,13 @@ export function errorPageHtml(status: number, code: ErrorCode, message: string, 
 }
 
 export function edgeErrorResponse(status: number, code: ErrorCode, message: string, requestId: string) {
+  const xml = SIGNED_XML[code];
+  if (xml)
+    return generatedResponse(
+      status,
+      { 'content-type': 'text/xml', server: 'Verge' },
+      `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${xml[0]}</Code><Message>${xml[1]}</Message></Error>`,
+    );
   return generatedResponse(
     status,
     { 'content-type': 'text/html', server: 'Verge' },

@@ -52,6 +52,12 @@ export const LIMITS = {
   connectionTimeoutSec: [1, 10],
   readTimeoutSec: [1, 120],
   keepaliveTimeoutSec: [1, 120],
+  defaultRootObjectLength: 255,
+  /** Key groups per cache behavior, public keys per key group, key groups per account (spec: CloudFront quotas). */
+  keyGroupsPerBehavior: 4,
+  publicKeysPerKeyGroup: 5,
+  keyGroups: 10,
+  publicKeys: 10,
 } as const;
 
 /** The three method sets CloudFront accepts for `allowedMethods` (spec 7.1). */

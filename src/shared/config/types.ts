@@ -20,6 +20,42 @@ export interface DistributionConfig {
   defaultCacheBehavior: DefaultCacheBehaviorConfig;
   cacheBehaviors?: CacheBehaviorConfig[];
   customErrorResponses?: CustomErrorResponseConfig[];
+  /** Served for a request for `/` only (CloudFront's DefaultRootObject, e.g. `index.html`, no leading `/`). */
+  defaultRootObject?: string;
+  restrictions?: RestrictionsConfig;
+  /**
+   * Key groups the behaviors' `trustedKeyGroups` name. Written by hand in static mode; in managed
+   * mode the control plane fills it from its key-group store when it compiles a snapshot.
+   */
+  keyGroups?: KeyGroupConfig[];
+}
+
+/** CloudFront's `Restrictions`: geographic restrictions for the whole distribution. */
+export interface RestrictionsConfig {
+  geoRestriction: GeoRestrictionConfig;
+}
+
+export interface GeoRestrictionConfig {
+  /** `whitelist` / `blacklist` are accepted as CloudFront's API spells them. */
+  restrictionType: 'allowlist' | 'blocklist' | 'none' | 'whitelist' | 'blacklist';
+  /** ISO 3166-1 alpha-2 country codes (CloudFront's `Items`). */
+  locations?: string[];
+}
+
+/** A key group: the public keys signed URLs and cookies may be verified with (CloudFront's KeyGroup). */
+export interface KeyGroupConfig {
+  id: string;
+  name?: string;
+  comment?: string;
+  publicKeys: PublicKeyConfig[];
+}
+
+export interface PublicKeyConfig {
+  /** The `Key-Pair-Id` signers put in URLs and cookies (CloudFront's public key ID, e.g. `K2JCJMDEHXQW5F`). */
+  id: string;
+  name?: string;
+  /** The RSA 2048-bit public key, PEM (`-----BEGIN PUBLIC KEY-----`). */
+  encodedKey: string;
 }
 
 /** A custom (HTTP) origin, or a directory served like an S3 bucket when `bucket` is set. */
@@ -61,6 +97,8 @@ export interface DefaultCacheBehaviorConfig {
   originRequestPolicy?: string | OriginRequestPolicyConfig;
   responseHeadersPolicy?: string | ResponseHeadersPolicyConfig;
   functionAssociations?: FunctionAssociationConfig[];
+  /** Key group ids: requests must carry a signed URL or signed cookies (CloudFront's TrustedKeyGroups). */
+  trustedKeyGroups?: string[];
 }
 
 export interface CacheBehaviorConfig extends DefaultCacheBehaviorConfig {

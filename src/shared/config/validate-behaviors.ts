@@ -26,6 +26,7 @@ import {
   validateOriginRequestPolicy,
   validateResponseHeadersPolicy,
 } from './validate-policies.js';
+import { validateTrustedKeyGroups } from './validate-viewer-access.js';
 
 const BEHAVIOR_FIELDS = [
   'targetOriginId',
@@ -37,6 +38,7 @@ const BEHAVIOR_FIELDS = [
   'originRequestPolicy',
   'responseHeadersPolicy',
   'functionAssociations',
+  'trustedKeyGroups',
 ];
 
 /** Spec 7.1: ≤ 255 characters of `A-Z a-z 0-9 _ - . * $ / ~ " ' @ : + &`, plus the `?` wildcard. */
@@ -53,6 +55,8 @@ export const INCLUDE_BODY_MESSAGE =
 export interface TargetIds {
   origins: readonly string[];
   groups: readonly string[];
+  /** Key groups a behavior may trust (the config's own and, in managed mode, the store's). */
+  keyGroups: readonly string[];
 }
 
 export function validateDefaultBehavior(p: Problems, v: unknown, path: string, ids: TargetIds): void {
@@ -118,6 +122,8 @@ function validateBehaviorFields(p: Problems, o: Obj, path: string, ids: TargetId
     validateResponseHeadersPolicy(p, o.responseHeadersPolicy, at(path, 'responseHeadersPolicy'));
   if (o.functionAssociations !== undefined)
     validateAssociations(p, o.functionAssociations, at(path, 'functionAssociations'));
+  if (o.trustedKeyGroups !== undefined)
+    validateTrustedKeyGroups(p, o.trustedKeyGroups, at(path, 'trustedKeyGroups'), ids.keyGroups);
 }
 
 /** Methods compared as a set (order and case of the input do not matter). */

@@ -10,6 +10,7 @@ import { Problems, at, checkArray, checkBool, checkObject, checkString, checkUni
 import type { ConfigProblem, DistributionConfig } from './types.js';
 import { validateCacheBehaviors, validateCustomErrorResponses, validateDefaultBehavior } from './validate-behaviors.js';
 import { HOST_OPTS, validateOriginGroups, validateOrigins } from './validate-origins.js';
+import { validateDefaultRootObject, validateKeyGroups, validateRestrictions } from './validate-viewer-access.js';
 
 export type { ConfigProblem } from './types.js';
 export type ValidationResult = { ok: true; config: DistributionConfig } | { ok: false; problems: ConfigProblem[] };
@@ -25,6 +26,9 @@ const TOP_FIELDS = [
   'defaultCacheBehavior',
   'cacheBehaviors',
   'customErrorResponses',
+  'defaultRootObject',
+  'restrictions',
+  'keyGroups',
 ];
 /** Used in cache keys, logs and file names: keep it plain. */
 const DISTRIBUTION_ID = {
@@ -36,7 +40,15 @@ const DISTRIBUTION_ID = {
 /** Aliases are exact host names (no wildcards, no port); lower-cased when compiled. */
 const ALIAS = { ...HOST_OPTS, patternText: 'must be a host name or IP address without scheme, port, path or wildcard' };
 
-export function validateDistribution(input: unknown): ValidationResult {
+export interface ValidateOptions {
+  /**
+   * Key group ids that exist outside the config (the control plane's key-group store); a
+   * behavior may name these as well as the config's own `keyGroups`.
+   */
+  knownKeyGroups?: readonly string[];
+}
+
+export function validateDistribution(input: unknown, opts: ValidateOptions = {}): ValidationResult {
   const p = new Problems();
   const root = '$';
   const o = checkObject(p, input, root, TOP_FIELDS, ['id', 'origins', 'defaultCacheBehavior']);
@@ -49,7 +61,11 @@ export function validateDistribution(input: unknown): ValidationResult {
   const origins = o.origins === undefined ? [] : validateOrigins(p, o.origins, at(root, 'origins'));
   const groups =
     o.originGroups === undefined ? [] : validateOriginGroups(p, o.originGroups, at(root, 'originGroups'), origins);
-  const ids = { origins, groups };
+  if (o.defaultRootObject !== undefined)
+    validateDefaultRootObject(p, o.defaultRootObject, at(root, 'defaultRootObject'));
+  if (o.restrictions !== undefined) validateRestrictions(p, o.restrictions, at(root, 'restrictions'));
+  const inlineKeyGroups = o.keyGroups === undefined ? [] : validateKeyGroups(p, o.keyGroups, at(root, 'keyGroups'));
+  const ids = { origins, groups, keyGroups: [...inlineKeyGroups, ...(opts.knownKeyGroups ?? [])] };
   if (o.defaultCacheBehavior !== undefined)
     validateDefaultBehavior(p, o.defaultCacheBehavior, at(root, 'defaultCacheBehavior'), ids);
   if (o.cacheBehaviors !== undefined) validateCacheBehaviors(p, o.cacheBehaviors, at(root, 'cacheBehaviors'), ids);

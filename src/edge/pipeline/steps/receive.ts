@@ -2,13 +2,16 @@
  * @module edge/pipeline/steps/receive
  * Step `receive`: pick the distribution by Host and the cache behavior by path (once, on the
  * original URI: later rewrites never re-select it, spec 7.1), then apply the viewer protocol
- * policy (spec 0.4) and the behavior's allowed methods.
+ * policy (spec 0.4) and the behavior's allowed methods. CloudFront's own viewer checks come
+ * before any function (viewer-access.ts): the geographic restriction, the default root object
+ * (before the behavior is chosen) and, last, the behavior's signed URL requirement.
  */
 import { VergeError } from '../../../shared/errors.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
 import type { ViewerTxn } from '../transaction.js';
 import { generatedResponse } from '../response.js';
+import { applyDefaultRootObject, checkGeoRestriction, checkSignedRequest } from '../viewer-access.js';
 
 export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName {
   const dist = txn.plan.byHost.get(txn.host);
@@ -19,6 +22,9 @@ export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName {
   if (method === 'GET' && txn.body.length > 0) {
     throw new VergeError('REQUEST_GET_WITH_BODY', 'a GET request may not carry a body');
   }
+  checkGeoRestriction(txn, dist, deps);
+  const viewerPath = txn.request.uri;
+  applyDefaultRootObject(txn, dist);
   const behavior = dist.behaviorFor(txn.request.uri);
   txn.behavior = behavior;
 
@@ -36,7 +42,7 @@ export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName {
     const port = deps.httpsPort === 443 ? '' : `:${deps.httpsPort}`;
     const qs = txn.request.querystring ? `?${txn.request.querystring}` : '';
     txn.response = generatedResponse(safe ? 301 : 307, {
-      location: `https://${hostOnly}${port}${txn.request.uri}${qs}`,
+      location: `https://${hostOnly}${port}${viewerPath}${qs}`,
     });
     txn.resultType = 'Redirect';
     txn.detailedResultType = 'Redirect';
@@ -46,5 +52,6 @@ export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName {
   if (!behavior.allowedMethods.has(method)) {
     throw new VergeError('REQUEST_METHOD_NOT_ALLOWED', `${method} is not allowed for ${behavior.pathPattern}`);
   }
+  checkSignedRequest(txn, deps, viewerPath);
   return 'viewerRequest';
 }

@@ -25,7 +25,12 @@ export function synth(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<St
   }
   if (err.code === 'INTERNAL')
     deps.logger.log('error', 'internal error', { requestId: txn.requestId, error: err.stack });
-  const cer = err.code.startsWith('ORIGIN_') ? txn.dist?.customErrorResponses.get(status) : undefined;
+  // Custom error pages replace origin errors and the edge's own refusals of a viewer (geo
+  // blocks, signed URL failures: the usual "log in" page of a private area), not other errors.
+  const cer =
+    err.code.startsWith('ORIGIN_') || err.code.startsWith('SIGNED_URL_') || err.code === 'VIEWER_GEO_BLOCKED'
+      ? txn.dist?.customErrorResponses.get(status)
+      : undefined;
   if (cer) return customErrorResponse(txn, deps, cer).then((): StepName => 'finalize');
   return 'finalize';
 }
