@@ -28,6 +28,8 @@ export interface ScriptedResponse {
   reset?: boolean;
   /** Never answer (a hanging origin). */
   hang?: boolean;
+  /** Interim responses sent before the final one: 102 Processing or 103 Early Hints with headers. */
+  interim?: Array<{ status: 102 | 103; headers?: Record<string, string> }>;
 }
 
 export type Route = (req: RecordedRequest, n: number) => ScriptedResponse | Promise<ScriptedResponse>;
@@ -71,6 +73,10 @@ export async function startOrigin(routes: Record<string, Route | ScriptedRespons
       if (out.delayMs) await new Promise((r) => setTimeout(r, out.delayMs));
       if (out.reset) return void req.socket.destroy();
       if (out.hang) return;
+      for (const i of out.interim ?? []) {
+        if (i.status === 102) res.writeProcessing();
+        else res.writeEarlyHints(i.headers ?? {});
+      }
       const body = out.body === undefined ? '' : out.body;
       const headers: Record<string, string | string[] | number> = { ...(out.headers ?? {}) };
       if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-length'))

@@ -57,6 +57,43 @@ describe('computeTtl: spec 7.4', () => {
   });
   test('invalid Expires ("0") means already expired (RFC 9111 5.3)', () =>
     assert.equal(ttl({ Expires: '0' }, ZERO_MIN), 0));
+  test('an Expires that is not one HTTP-date means already expired (RFC 9111 5.3, RFC 9110 5.6.7)', () => {
+    const now = Date.UTC(2026, 6, 1);
+    const date = new Date(now).toUTCString();
+    for (const expires of [
+      'Thu, 18 Aug 2050 02:01:18 UTC',
+      'Thu, 18 Aug 2050 02:01:18 AEST',
+      'Thu, 18 Aug 50 02:01:18 GMT',
+      'Thu 18 Aug 2050 02:01:18 GMT',
+      'Thu, 18  Aug  2050 02:01:18 GMT',
+      'Thu, 18-Aug-2050 02:01:18 GMT',
+      'Thu, 18 Aug 2050 02.01.18 GMT',
+      'Thu, 18 Aug 2050 2:01:18 GMT',
+      ['Thu, 18 Aug 2050 02:01:18 GMT', 'Thu, 18 Aug 2050 02:01:19 GMT'],
+    ]) {
+      assert.equal(ttl({ Date: date, Expires: expires }, ZERO_MIN, now), 0, JSON.stringify(expires));
+    }
+  });
+  test('the obsolete forms and another case of names are valid Expires values', () => {
+    const now = Date.UTC(2026, 6, 1);
+    const date = new Date(now).toUTCString();
+    const want = Math.floor((Date.UTC(2050, 7, 18, 2, 1, 18) - now) / 1000);
+    for (const expires of [
+      'Thursday, 18-Aug-50 02:01:18 GMT',
+      'Thu Aug 18 02:01:18 2050',
+      'THU, 18 AUG 2050 02:01:18 gmt',
+    ]) {
+      assert.equal(ttl({ Date: date, Expires: expires }, { ...ZERO_MIN, maxTTL: 2 ** 31 }, now), want, expires);
+    }
+  });
+  test('an invalid or repeated Date is replaced by the response time', () => {
+    const now = Date.UTC(2026, 6, 1);
+    const expires = new Date(now + 600_000).toUTCString();
+    assert.equal(ttl({ Date: 'Wed, 01 Jul 2026 00:00:00 UTC', Expires: expires }, ZERO_MIN, now), 600);
+    const early = new Date(now - 300_000).toUTCString();
+    assert.equal(ttl({ Date: [early, early], Expires: expires }, ZERO_MIN, now), 600);
+    assert.equal(ttl({ Date: early, Expires: expires }, ZERO_MIN, now), 900);
+  });
   test('max-age wins over Expires', () => {
     const now = Date.UTC(2026, 0, 1);
     assert.equal(
@@ -187,14 +224,40 @@ describe('freshness and age', () => {
     assert.equal(c['if-none-match']?.[0]?.value, '"v1"');
     assert.equal(c['if-modified-since']?.[0]?.value, 'Wed, 31 Dec 2025 00:00:00 GMT');
   });
-  test('an invalid Age makes the response stale at once (RFC 9111 5.1, 4.2.1)', () => {
-    for (const age of ['abc', '-7200', '7200.0', '0, 0', '0,7200', '7200;foo=bar', ['0', '0'], ['0', '7200']]) {
+  test('an Age that is not a non-negative integer is ignored (RFC 9111 5.1)', () => {
+    for (const age of ['abc', '-7200', '7200.0', '7200;foo=bar', '', '+5']) {
       const e = entry({ 'Cache-Control': 'max-age=3600', Age: age });
-      assert.equal(freshnessOf(e, clock.now()), 'stale', `Age ${JSON.stringify(age)}`);
+      assert.equal(e.initialAgeSec, 0, `Age ${JSON.stringify(age)}`);
+      assert.equal(freshnessOf(e, clock.now()), 'fresh', `Age ${JSON.stringify(age)}`);
     }
     const ok = entry({ 'Cache-Control': 'max-age=3600', Age: ' 100 ' });
     assert.equal(ok.initialAgeSec, 100);
     assert.equal(freshnessOf(ok, clock.now()), 'fresh');
+  });
+  test('with a list or several Age lines the first member counts (RFC 9111 5.1)', () => {
+    const cases: Array<[string | string[], 'fresh' | 'stale']> = [
+      ['0, 7200', 'fresh'],
+      ['0,7200', 'fresh'],
+      ['0, 0', 'fresh'],
+      ['7200, 0', 'stale'],
+      [['0', '7200'], 'fresh'],
+      [['0', '0'], 'fresh'],
+      [['7200', '0'], 'stale'],
+      [['abc', '7200'], 'fresh'],
+    ];
+    for (const [age, want] of cases) {
+      const e = entry({ 'Cache-Control': 'max-age=3600', Age: age });
+      assert.equal(freshnessOf(e, clock.now()), want, `Age ${JSON.stringify(age)}`);
+    }
+    const twice = entry({ 'Cache-Control': 'max-age=10000', Age: ['3600', '3600'] });
+    assert.equal(twice.initialAgeSec, 3600);
+  });
+  test('Age of 2^31 - 1 and above is stale; above 2^31 is taken as 2^31 (RFC 9111 1.2.2)', () => {
+    for (const age of ['2147483647', '2147483648', '2147483649', '99999999999999999999']) {
+      const e = entry({ 'Cache-Control': 'max-age=3600', Age: age });
+      assert.equal(freshnessOf(e, clock.now()), 'stale', `Age ${age}`);
+      assert.ok(e.initialAgeSec <= 2147483648);
+    }
   });
   test('s-maxage forbids stale on error unless stale-if-error is explicit (RFC 9111 5.2.2.10)', () => {
     const e = entry({ 'Cache-Control': 'max-age=2, s-maxage=2' });

@@ -7,7 +7,8 @@
  * inputs and a time, so tests run on fake time.
  */
 import type { CfHeaders } from '../../shared/lambda-edge/index.js';
-import { getHeader, getHeaderJoined } from '../../shared/lambda-edge/index.js';
+import { getHeaderJoined } from '../../shared/lambda-edge/index.js';
+import { parseHttpDate } from '../../shared/http-date.js';
 import type { CacheEntry, Freshness } from './types.js';
 import type { Directives } from './cache-control.js';
 import {
@@ -70,6 +71,8 @@ export interface TtlDecision {
   noCacheFields: string[];
   /** `s-maxage` if given, else `max-age`, as the origin sent it (unclamped). */
   explicitMaxAge: number | undefined;
+  /** Expires − Date in seconds when Expires applies (0 when invalid), unclamped; else undefined. */
+  expiresSec: number | undefined;
 }
 
 /**
@@ -92,16 +95,17 @@ export function computeTtl(headers: CfHeaders, policy: TtlPolicy, responseTime: 
   const sMaxAge = deltaSeconds(d, 's-maxage');
   const maxAge = deltaSeconds(d, 'max-age');
   const explicitMaxAge = sMaxAge ?? maxAge;
+  const expiresSec =
+    sel.expiresApplies && headers['expires']?.length ? expiresLifetimeSec(headers, responseTime) : undefined;
   const clamp = (v: number): number => Math.min(Math.max(v, policy.minTTL), policy.maxTTL);
   let ttlSec: number;
   let source: TtlSource = sel.source;
   if (noStore || isPrivate || noCache) ttlSec = policy.minTTL;
   else if (explicitMaxAge !== undefined) ttlSec = clamp(explicitMaxAge);
   else {
-    const expires = sel.expiresApplies ? getHeader(headers, 'expires') : undefined;
-    if (expires !== undefined) {
+    if (expiresSec !== undefined) {
       source = 'expires';
-      ttlSec = clamp(expiresLifetimeSec(expires, getHeader(headers, 'date'), responseTime));
+      ttlSec = clamp(expiresSec);
     } else {
       source = sel.source === 'cache-control' ? 'default' : sel.source;
       ttlSec = Math.max(policy.defaultTTL, policy.minTTL);
@@ -122,6 +126,7 @@ export function computeTtl(headers: CfHeaders, policy: TtlPolicy, responseTime: 
     noCache,
     noCacheFields,
     explicitMaxAge,
+    expiresSec,
   };
 }
 
@@ -150,20 +155,22 @@ function fieldList(value: string): string[] {
 }
 
 /**
- * RFC 9111 4.2.1: lifetime = Expires − Date (Date defaults to the response time). An invalid
- * Expires (including "0") means already expired (RFC 9111 5.3).
+ * RFC 9111 4.2.1: lifetime = Expires − Date (Date defaults to the response time). An Expires
+ * that is not one valid HTTP-date (including "0", another zone, a second field line) means
+ * already expired (RFC 9111 5.3).
  */
-function expiresLifetimeSec(expires: string, date: string | undefined, responseTime: number): number {
-  const exp = parseHttpDate(expires);
+function expiresLifetimeSec(headers: CfHeaders, responseTime: number): number {
+  const lines = headers['expires']!;
+  const exp = lines.length === 1 ? parseHttpDate(lines[0]!.value, responseTime) : undefined;
   if (exp === undefined) return 0;
-  const base = (date === undefined ? undefined : parseHttpDate(date)) ?? responseTime;
+  const base = dateValue(headers, responseTime) ?? responseTime;
   return Math.max(0, Math.floor((exp - base) / 1000));
 }
 
-/** An HTTP-date (RFC 9110 5.6.7; Date.parse accepts IMF-fixdate, RFC 850 and asctime forms). */
-export function parseHttpDate(s: string): number | undefined {
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? undefined : t;
+/** The origin's `Date` (epoch ms), or undefined when absent, invalid or repeated (a singleton field). */
+function dateValue(headers: CfHeaders, responseTime: number): number | undefined {
+  const lines = headers['date'];
+  return lines?.length === 1 ? parseHttpDate(lines[0]!.value, responseTime) : undefined;
 }
 
 /**
@@ -172,29 +179,28 @@ export function parseHttpDate(s: string): number | undefined {
  */
 export function initialAgeSec(headers: CfHeaders, requestTime: number, responseTime: number): number {
   const ageValue = ageFieldSec(headers);
-  if (ageValue === undefined) return DELTA_SECONDS_MAX;
-  const dateRaw = getHeader(headers, 'date');
-  const date = dateRaw === undefined ? undefined : parseHttpDate(dateRaw);
+  const date = dateValue(headers, responseTime);
   const apparent = date === undefined ? 0 : Math.max(0, responseTime - date) / 1000;
   const delay = Math.max(0, responseTime - requestTime) / 1000;
   return Math.max(apparent, ageValue + delay);
 }
 
 /**
- * The origin's `Age` in seconds: 0 when absent, undefined when invalid. Age is one delta-seconds
- * value (RFC 9111 5.1); a list, a second field line, a sign, a fraction or a parameter is not
- * one, and the response is then treated as already stale (the conservative reading of invalid
- * freshness information, RFC 9111 4.2.1), so a shared cache never lengthens its life.
+ * The origin's `Age` in seconds (RFC 9111 5.1): the first member of the first field line counts
+ * (a cache "SHOULD use the first member of the field value, discarding subsequent ones"), so
+ * `Age: 0, 7200` is 0 and two lines `7200` / `0` are 7200. A value that is not a non-negative
+ * integer (a sign, a fraction, a parameter, letters) is ignored: 0, as if absent. Values past
+ * 2^31 are 2^31 (RFC 9111 1.2.2).
  */
-export function ageFieldSec(headers: CfHeaders): number | undefined {
-  const lines = headers['age'];
-  if (lines === undefined || lines.length === 0) return 0;
-  if (lines.length > 1) return undefined;
-  const v = lines[0]!.value.trim();
-  if (v === '') return undefined;
+export function ageFieldSec(headers: CfHeaders): number {
+  const first = headers['age']?.[0]?.value;
+  if (first === undefined) return 0;
+  const comma = first.indexOf(',');
+  const v = (comma < 0 ? first : first.slice(0, comma)).trim();
+  if (v === '') return 0;
   for (let k = 0; k < v.length; k++) {
     const c = v.charCodeAt(k);
-    if (c < 48 || c > 57) return undefined;
+    if (c < 48 || c > 57) return 0;
   }
   return Math.min(Number(v), DELTA_SECONDS_MAX);
 }
@@ -226,11 +232,18 @@ export function freshnessOf(entry: CacheEntry, now: number): Freshness {
   return 'stale';
 }
 
+/** How the origin failed: no usable answer at all, or an answer with a 5xx status. */
+export type OriginFailure = 'unreachable' | 'error-status';
+
 /**
  * Whether a stale entry may answer when the origin fails (RFC 5861 4; spec 7.4: CloudFront serves
- * the stored copy unless `stale-if-error` limits it or must-revalidate forbids it).
+ * the stored copy unless `stale-if-error` limits it or must-revalidate forbids it). A stored
+ * error response (4xx/5xx) stands in for a 5xx answer only under the origin's explicit
+ * `stale-if-error`: RFC 9111 4.2.4 lets a cache serve stale only when disconnected or explicitly
+ * permitted, and an error the origin answered is no better than the one it is answering now.
  */
-export function canServeStaleOnError(entry: CacheEntry, now: number): boolean {
+export function canServeStaleOnError(entry: CacheEntry, now: number, failure: OriginFailure = 'unreachable'): boolean {
+  if (failure === 'error-status' && entry.status >= 400 && !Number.isFinite(entry.staleIfErrorMs)) return false;
   return currentAgeMs(entry, now) < entry.ttlMs + entry.staleIfErrorMs;
 }
 

@@ -16,7 +16,7 @@ export {
   parseTags,
   parseTargetedField,
 } from './cache-control.js';
-export type { TtlDecision, TtlPolicy, TtlSource } from './freshness.js';
+export type { OriginFailure, TtlDecision, TtlPolicy, TtlSource } from './freshness.js';
 export {
   ageHeaderValue,
   canServeStaleOnError,

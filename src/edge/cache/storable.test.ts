@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../shared/clock.js';
 import type { CfHeaders } from '../../shared/lambda-edge/index.js';
 import type { TtlPolicy } from './freshness.js';
-import { freshnessOf } from './freshness.js';
+import { canServeStaleOnError, freshnessOf } from './freshness.js';
 import type { StoreInput } from './storable.js';
 import { decideStore, entryFromResponse, refreshEntry } from './storable.js';
 
@@ -69,6 +69,74 @@ describe('error caching (spec 7.4)', () => {
   });
   test('ErrorCachingMinTTL 0 and no max-age: not stored', () =>
     assert.equal(ttlOf(input({ status: 502, errorCachingMinTTL: 0 })), null));
+  test('Expires counts as the origin lifetime of an always-cached error (developer guide)', () => {
+    const now = clock.now();
+    const date = new Date(now).toUTCString();
+    const at = (sec: number): string => new Date(now + sec * 1000).toUTCString();
+    assert.equal(ttlOf(input({ status: 404, hdr: { Date: date, Expires: at(120) } })), 120_000);
+    assert.equal(ttlOf(input({ status: 500, hdr: { Date: date, Expires: at(5) } })), 10_000);
+    // 400-415 still need max-age or s-maxage.
+    assert.equal(ttlOf(input({ status: 403, hdr: { Date: date, Expires: at(120) } })), null);
+  });
+  test('no-store, no-cache, private: 404, 414, 501 not stored; other errors keep the minimum TTL only', () => {
+    for (const cc of ['no-store, max-age=600', 'no-cache, max-age=600', 'private, max-age=600']) {
+      for (const status of [404, 414, 501]) assert.equal(ttlOf(input({ status, hdr: { 'Cache-Control': cc } })), null);
+      for (const status of [500, 502, 503, 504])
+        assert.equal(ttlOf(input({ status, hdr: { 'Cache-Control': cc } })), 10_000, `${status} ${cc}`);
+      assert.equal(ttlOf(input({ status: 503, errorCachingMinTTL: 0, hdr: { 'Cache-Control': cc } })), null);
+    }
+  });
+});
+
+describe('error caching with ErrorCachingMinTTL 0 is RFC 9111', () => {
+  const rfc = (status: number, hdr: Record<string, string>): number | null =>
+    ttlOf(input({ status, hdr, errorCachingMinTTL: 0, policy: ZERO_MIN }));
+  const date = new Date(clock.now()).toUTCString();
+  const past = new Date(clock.now() - 5000_000).toUTCString();
+  const lastModified = new Date(clock.now() - 86400_000).toUTCString();
+  test('502, 503, 504 with only Last-Modified are not heuristically fresh (RFC 9111 4.2.2)', () => {
+    for (const status of [502, 503, 504])
+      assert.equal(rfc(status, { Date: date, 'Last-Modified': lastModified }), null, String(status));
+  });
+  test('an error whose Expires has passed is not stored, so a later request goes to the origin', () => {
+    for (const status of [404, 500, 502, 503, 504])
+      assert.equal(rfc(status, { Date: date, Expires: past, 'Last-Modified': lastModified }), null, String(status));
+  });
+  test('an error with explicit freshness is stored for exactly that long', () => {
+    for (const status of [404, 500, 502, 503, 504])
+      assert.equal(rfc(status, { 'Cache-Control': 'max-age=100000' }), 100_000_000, String(status));
+  });
+});
+
+describe('stale error responses (RFC 9111 4.2.4, RFC 5861 4)', () => {
+  const stored = (status: number, cc: string) =>
+    entryFromResponse(input({ status, hdr: { 'Cache-Control': cc }, errorCachingMinTTL: 0, policy: ZERO_MIN }))!;
+  test('a stale 404 or 5xx never stands in for a 5xx answer without stale-if-error', () => {
+    for (const status of [404, 500, 502, 503, 504]) {
+      const e = stored(status, 'max-age=60');
+      assert.equal(freshnessOf(e, clock.now() + 61_000), 'stale');
+      assert.equal(canServeStaleOnError(e, clock.now() + 61_000, 'error-status'), false, String(status));
+    }
+  });
+  test('an unreachable origin lets a stale error answer (the cache is disconnected)', () => {
+    const e = stored(404, 'max-age=60');
+    assert.equal(canServeStaleOnError(e, clock.now() + 61_000, 'unreachable'), true);
+    const strict = stored(404, 'max-age=60, must-revalidate');
+    assert.equal(canServeStaleOnError(strict, clock.now() + 61_000, 'unreachable'), false);
+  });
+  test('an explicit stale-if-error lets a stale error answer for its window', () => {
+    const e = stored(503, 'max-age=60, stale-if-error=300');
+    assert.equal(canServeStaleOnError(e, clock.now() + 61_000, 'error-status'), true);
+    assert.equal(canServeStaleOnError(e, clock.now() + 361_000, 'error-status'), false);
+  });
+  test('a stale error is never served while revalidating', () => {
+    const e = stored(404, 'max-age=60, stale-while-revalidate=600');
+    assert.equal(freshnessOf(e, clock.now() + 61_000), 'stale');
+  });
+  test('a stale 200 still stands in for a 5xx answer (spec 7.4)', () => {
+    const e = stored(200, 'max-age=60');
+    assert.equal(canServeStaleOnError(e, clock.now() + 61_000, 'error-status'), true);
+  });
 });
 
 describe('storability', () => {

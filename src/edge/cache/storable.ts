@@ -18,6 +18,8 @@ const NORMAL_STATUSES = new Set([200, 203, 204, 300, 301, 302, 303, 307, 308]);
 const ALWAYS_ERRORS = new Set([404, 414, 500, 501, 502, 503, 504]);
 /** Spec 7.4: cached only when the origin sends max-age or s-maxage. 416 is never cached. */
 const CONDITIONAL_ERRORS = new Set([400, 403, 405, 412, 415]);
+/** Errors that no-store / no-cache / private keep out of the cache; others get the minimum TTL anyway. */
+const ERRORS_HONOURING_NO_STORE = new Set([404, 410, 414, 501]);
 
 /** CloudFront's default Error Caching Min TTL (spec 7.4), seconds. */
 export const DEFAULT_ERROR_CACHING_MIN_TTL = 10;
@@ -126,14 +128,32 @@ function ttlForStatus(input: StoreInput, ttl: TtlDecision): number | string {
     if ((ttl.noStore || ttl.isPrivate) && policy.minTTL <= 0) return ttl.noStore ? 'no-store' : 'private';
     return ttl.ttlSec;
   }
+  return errorTtl(input, ttl);
+}
+
+/**
+ * Error caching as the developer guide's "Control how long CloudFront caches errors" page states
+ * it: the greater of the Error Caching Min TTL and the origin's max-age / s-maxage / Expires
+ * (capped by the behavior's max TTL); no-store, no-cache or private stop caching only for 404,
+ * 414 and 501, other errors keep the minimum TTL whatever they say. 400, 403, 405, 412 and 415
+ * need max-age or s-maxage (spec 7.4). With the minimum TTL at 0 this is RFC 9111: an error
+ * without explicit freshness is not stored (502, 503 and 504 are not heuristically cacheable,
+ * 9111 4.2.2), and one whose Expires has passed is stale on arrival.
+ */
+function errorTtl(input: StoreInput, ttl: TtlDecision): number | string {
+  const { status, policy } = input;
   const errMin = input.errorCachingMinTTL ?? DEFAULT_ERROR_CACHING_MIN_TTL;
   const always = ALWAYS_ERRORS.has(status);
   if (!always && !CONDITIONAL_ERRORS.has(status)) return `status ${status} is not cached`;
-  if (ttl.noStore || ttl.isPrivate) return `error ${status} marked ${ttl.noStore ? 'no-store' : 'private'}`;
   if (!always && ttl.explicitMaxAge === undefined) return `error ${status} without max-age or s-maxage`;
-  const origin = ttl.explicitMaxAge === undefined ? 0 : Math.min(ttl.explicitMaxAge, policy.maxTTL);
-  const sec = Math.max(errMin, origin);
-  return sec > 0 ? sec : `error ${status} with an error caching TTL of 0`;
+  const forbidden = ttl.noStore ? 'no-store' : ttl.isPrivate ? 'private' : ttl.noCache ? 'no-cache' : undefined;
+  if (forbidden !== undefined && ERRORS_HONOURING_NO_STORE.has(status)) return `error ${status} marked ${forbidden}`;
+  const lifetime = forbidden !== undefined ? undefined : (ttl.explicitMaxAge ?? ttl.expiresSec);
+  const sec = Math.max(errMin, lifetime === undefined ? 0 : Math.min(lifetime, policy.maxTTL));
+  if (sec > 0) return sec;
+  return lifetime === undefined
+    ? `error ${status} without explicit freshness and an error caching TTL of 0`
+    : `error ${status} is stale on arrival and the error caching TTL is 0`;
 }
 
 function buildEntry(input: TimedInput, ttl: TtlDecision, ttlSec: number): CacheEntry {
@@ -154,9 +174,10 @@ function buildEntry(input: TimedInput, ttl: TtlDecision, ttlSec: number): CacheE
     storedAt: input.responseTime,
     initialAgeSec: initialAgeSec(input.headers, input.requestTime, input.responseTime),
     ttlMs: ttlSec * 1000,
-    // A stale error is never worth serving in place of a fresh answer.
+    // A stale error is never served in place of a fetch; whether it may stand in for a failed
+    // one is `canServeStaleOnError`'s call (explicit stale-if-error, or an unreachable origin).
     staleWhileRevalidateMs: isError ? 0 : ttl.staleWhileRevalidateSec * 1000,
-    staleIfErrorMs: isError ? 0 : ttl.staleIfErrorSec * 1000,
+    staleIfErrorMs: ttl.staleIfErrorSec * 1000,
     tags: parseTags(getHeaderJoined(input.headers, 'surrogate-key'), getHeaderJoined(input.headers, 'cache-tag')),
     invalidationPath: input.invalidationPath,
     vary: parseVary(getHeaderJoined(input.headers, 'vary')),

@@ -24,7 +24,11 @@ export interface CacheEntry {
   ttlMs: number;
   /** `stale-while-revalidate` window after expiry, in ms. */
   staleWhileRevalidateMs: number;
-  /** `stale-if-error` window after expiry, in ms (Infinity when CloudFront would serve stale on error). */
+  /**
+   * `stale-if-error` window after expiry, in ms. Infinity means the origin named none and
+   * CloudFront's rule applies (serve the stored copy when the origin fails); a finite value is
+   * the origin's own `stale-if-error`, or 0 where stale is forbidden.
+   */
   staleIfErrorMs: number;
   /** Validators for conditional revalidation. */
   etag?: string;

@@ -3,6 +3,7 @@
  * Entity tags and HTTP dates as RFC 9110 defines them (8.8.3 ETag and its comparison functions,
  * 5.6.7 HTTP-date), shared by conditional requests and If-Range.
  */
+import { parseHttpDate as parseHttpDateMs } from '../../shared/http-date.js';
 
 export interface EntityTag {
   weak: boolean;
@@ -54,17 +55,13 @@ export function weakMatch(a: EntityTag, b: EntityTag): boolean {
   return a.opaque === b.opaque;
 }
 
-const ASCTIME = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
-
 /**
- * Parse an HTTP-date (IMF-fixdate, obsolete RFC 850 or asctime forms) to epoch seconds, or
- * undefined. asctime carries no zone and is GMT by definition, so GMT is appended before parsing
- * (the JS parser would otherwise read it as local time).
+ * Parse an HTTP-date (IMF-fixdate, obsolete RFC 850 or asctime forms, RFC 9110 5.6.7) to epoch
+ * seconds, or undefined: a condition whose date is not an HTTP-date is ignored (RFC 9110
+ * 13.1.3, 13.1.4, 13.1.5). Only the century of an RFC 850 two-digit year depends on the system
+ * clock here, and both sides of a comparison are read the same way.
  */
 export function parseHttpDate(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const s = raw.trim();
-  if (s === '') return undefined;
-  const ms = Date.parse(ASCTIME.test(s) ? `${s} GMT` : s);
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+  const ms = parseHttpDateMs(raw, Date.now());
+  return ms === undefined ? undefined : Math.floor(ms / 1000);
 }

@@ -124,7 +124,8 @@ async function fetchOne(
     if (!deps.fence?.invalidatedSince(epoch, refreshed)) deps.cache.set(refreshed);
     return { response: responseFromEntry(refreshed), source: 'refresh', stored: refreshed, ...timing };
   }
-  if (stale && res.status >= 500 && canServeStaleOnError(stale, now())) return { ...staleResult(stale), ...timing };
+  if (stale && res.status >= 500 && canServeStaleOnError(stale, now(), 'error-status'))
+    return { ...staleResult(stale), ...timing };
 
   const post = await runOriginResponseHook(txn, deps, cfReq, {
     status: res.status,
