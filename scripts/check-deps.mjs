@@ -18,19 +18,21 @@ function moduleOf(rel) {
 const RULES = [
   ['shared', [/^shared$/]],
   ['edge/config', [/^shared$/, /^edge\/config$/]],
-  ['edge/cache', [/^shared$/, /^edge\/cache$/, /^edge\/config$/]],
-  ['edge/origin', [/^shared$/, /^edge\/origin$/, /^edge\/config$/]],
+  // Bodies as streams: the body types and growing bodies every layer shares; a leaf of leaves.
+  ['edge/body', [/^edge\/body$/]],
+  ['edge/cache', [/^shared$/, /^edge\/cache$/, /^edge\/config$/, /^edge\/body$/]],
+  ['edge/origin', [/^shared$/, /^edge\/origin$/, /^edge\/config$/, /^edge\/body$/]],
   ['edge/geo', [/^shared$/, /^edge\/geo$/, /^edge\/config$/]],
-  ['edge/compress', [/^shared$/, /^edge\/compress$/, /^edge\/config$/]],
+  ['edge/compress', [/^shared$/, /^edge\/compress$/, /^edge\/config$/, /^edge\/body$/]],
   ['edge/policies', [/^shared$/, /^edge\/policies$/, /^edge\/config$/]],
-  ['edge/deliver', [/^shared$/, /^edge\/deliver$/, /^edge\/config$/]],
+  ['edge/deliver', [/^shared$/, /^edge\/deliver$/, /^edge\/config$/, /^edge\/body$/]],
   ['edge/functions', [/^shared$/, /^edge\/functions$/, /^edge\/config$/, /^runtime\/host$/]],
   ['edge/sync', [/^shared$/, /^edge\/sync$/, /^edge\/config$/]],
   // Signed URL and cookie verification is a leaf: it knows keys and policies, not the pipeline.
   ['edge/signed', [/^shared$/, /^edge\/signed$/]],
   [
     'edge/pipeline',
-    [/^shared$/, /^edge\/(pipeline|config|cache|origin|functions|geo|compress|policies|deliver|observe|signed)$/],
+    [/^shared$/, /^edge\/(pipeline|config|cache|origin|functions|geo|compress|policies|deliver|observe|signed|body)$/],
   ],
   ['edge/observe', [/^shared$/, /^edge\/observe$/, /^edge\/config$/, /^edge\/cache$/]],
   ['edge', [/^shared$/, /^edge\//, /^runtime\/host$/]],

@@ -1,13 +1,18 @@
 /**
  * @module edge/cache/disk-format
- * The on-disk form of one cache entry: `VRGC1\n`, a 4-byte big-endian header length, a JSON
- * header (every CacheEntry field but the body, plus the body's length and SHA-256), then the
- * body. Decoding checks all of it, so a truncated or corrupted file is detected, never served.
+ * The on-disk form of one cache entry. A meta file named by the SHA-256 of the key holds
+ * `VRGC2\n`, a 4-byte big-endian header length and a JSON header (every CacheEntry field but the
+ * body, plus the body's length, where it is, and for inline bodies its SHA-256). A small body
+ * (one stored whole) follows the header in the same file and is checked against its digest on
+ * every read. A streamed body lives in its own file, `<sha>.<id>`, written as it arrived: a new
+ * name per version, so a reader of the old version keeps its bytes while the new one is written,
+ * and updating the headers after a 304 rewrites only the meta file. Its length is checked when a
+ * reader opens it (fileBody); a digest is not, because it would cost a full read per hit.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { CacheEntry } from './types.js';
 
-const MAGIC = Buffer.from('VRGC1\n', 'latin1');
+const MAGIC = Buffer.from('VRGC2\n', 'latin1');
 export const PREFIX_BYTES = MAGIC.length + 4;
 /** Headers beyond this are treated as corruption (response headers are capped far lower). */
 export const MAX_HEADER_BYTES = 8 * 1024 * 1024;
@@ -16,16 +21,33 @@ export const MAX_HEADER_BYTES = 8 * 1024 * 1024;
 export interface DiskHeader extends Omit<CacheEntry, 'body' | 'staleIfErrorMs'> {
   staleIfErrorMs: number | null;
   bodyLength: number;
-  bodySha256: string;
+  /** The body file's name in the same folder; null when the body follows the header. */
+  bodyFile: string | null;
+  /** SHA-256 of an inline body; null for a body file. */
+  bodySha256: string | null;
 }
 
-/** The file name for a key: its SHA-256, under a two-hex-digit fan-out directory. */
+/** The meta file name for a key: its SHA-256, under a two-hex-digit fan-out directory. */
 export function fileNameFor(key: string): { dir: string; name: string } {
   const h = createHash('sha256').update(key).digest('hex');
   return { dir: h.slice(0, 2), name: h };
 }
 
-export function encodeEntry(entry: CacheEntry): Buffer[] {
+/** A fresh body file name for a meta file name. */
+export function bodyFileNameFor(metaName: string): string {
+  return `${metaName}.${randomBytes(6).toString('hex')}`;
+}
+
+export const META_NAME = /^[0-9a-f]{64}$/;
+export const BODY_NAME = /^[0-9a-f]{64}\.[0-9a-f]{12}$/;
+
+/** Encode a meta file: `body` is the inline body, or null with `bodyFile` naming the body file. */
+export function encodeMeta(
+  entry: CacheEntry,
+  body: Buffer | null,
+  bodyFile: string | null,
+  bodyLength: number,
+): Buffer[] {
   const header: DiskHeader = {
     key: entry.key,
     distributionId: entry.distributionId,
@@ -41,8 +63,9 @@ export function encodeEntry(entry: CacheEntry): Buffer[] {
     invalidationPath: entry.invalidationPath,
     vary: entry.vary,
     size: entry.size,
-    bodyLength: entry.body.length,
-    bodySha256: createHash('sha256').update(entry.body).digest('hex'),
+    bodyLength,
+    bodyFile,
+    bodySha256: body ? createHash('sha256').update(body).digest('hex') : null,
   };
   if (entry.etag !== undefined) header.etag = entry.etag;
   if (entry.lastModified !== undefined) header.lastModified = entry.lastModified;
@@ -50,7 +73,7 @@ export function encodeEntry(entry: CacheEntry): Buffer[] {
   const prefix = Buffer.alloc(PREFIX_BYTES);
   MAGIC.copy(prefix, 0);
   prefix.writeUInt32BE(json.length, MAGIC.length);
-  return [prefix, json, entry.body];
+  return body ? [prefix, json, body] : [prefix, json];
 }
 
 /** The header length from the first PREFIX_BYTES, or undefined when the magic is wrong. */
@@ -79,23 +102,30 @@ export function parseHeader(json: Buffer): DiskHeader | undefined {
     typeof d.storedAt === 'number' &&
     typeof d.ttlMs === 'number' &&
     typeof d.bodyLength === 'number' &&
-    typeof d.bodySha256 === 'string' &&
+    (d.bodyFile === null ? typeof d.bodySha256 === 'string' : typeof d.bodyFile === 'string') &&
+    (d.bodyFile === null || BODY_NAME.test(d.bodyFile)) &&
     Array.isArray(d.tags) &&
     Array.isArray(d.vary) &&
     typeof d.invalidationPath === 'string';
   return ok ? d : undefined;
 }
 
-/** Decode a whole file; undefined when anything (length, magic, JSON, key, digest) is off. */
-export function decodeEntry(file: Buffer, expectedKey: string): CacheEntry | undefined {
+export type DecodedMeta =
+  | { entry: Omit<CacheEntry, 'body'>; body: Buffer }
+  | { entry: Omit<CacheEntry, 'body'>; bodyFile: string; bodyLength: number };
+
+/** Decode a whole meta file; undefined when anything (length, magic, JSON, key, digest) is off. */
+export function decodeMeta(file: Buffer, expectedKey: string): DecodedMeta | undefined {
   const hlen = headerLength(file);
   if (hlen === undefined || file.length < PREFIX_BYTES + hlen) return undefined;
   const header = parseHeader(file.subarray(PREFIX_BYTES, PREFIX_BYTES + hlen));
   if (header === undefined || header.key !== expectedKey) return undefined;
-  const body = file.subarray(PREFIX_BYTES + hlen);
-  if (body.length !== header.bodyLength) return undefined;
-  if (createHash('sha256').update(body).digest('hex') !== header.bodySha256) return undefined;
-  const { bodyLength: _len, bodySha256: _sha, staleIfErrorMs, ...rest } = header;
+  const { bodyLength, bodySha256, bodyFile, staleIfErrorMs, ...rest } = header;
+  const entry = { ...rest, staleIfErrorMs: staleIfErrorMs ?? Infinity };
+  const tail = file.subarray(PREFIX_BYTES + hlen);
+  if (bodyFile !== null) return tail.length === 0 ? { entry, bodyFile, bodyLength } : undefined;
+  if (tail.length !== bodyLength) return undefined;
+  if (createHash('sha256').update(tail).digest('hex') !== bodySha256) return undefined;
   // Copy the body out of the file buffer so the entry does not pin the header bytes.
-  return { ...rest, staleIfErrorMs: staleIfErrorMs ?? Infinity, body: Buffer.from(body) };
+  return { entry, body: Buffer.from(tail) };
 }

@@ -8,6 +8,8 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   existsSync,
+  readdirSync,
+  statSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -22,6 +24,19 @@ import { DiskStore } from './disk-store.js';
 import { TieredStore } from './tiered-store.js';
 import { fileNameFor } from './disk-format.js';
 import { makeEntry } from './store-contract.js';
+import { metaFor, pattern, readStored } from './store-contract-stream.js';
+import { refreshEntry } from './storable.js';
+import type { ObjectWriter } from './types.js';
+
+function open(s: DiskStore | TieredStore, path: string, length: number | null): ObjectWriter {
+  const w = s.openWrite(metaFor(path), length);
+  if ('refused' in w) throw new Error(w.refused);
+  return w;
+}
+const bodyFiles = (dir: string, key: string): string[] => {
+  const f = fileNameFor(key);
+  return readdirSync(join(dir, f.dir)).filter((n) => n.startsWith(f.name + '.'));
+};
 
 const root = mkdtempSync(join(tmpdir(), 'verge-disk-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -144,7 +159,127 @@ describe('DiskStore', () => {
   });
 });
 
+describe('DiskStore: streamed objects', () => {
+  test('a streamed body lives in its own file, survives a restart and is read back whole', async () => {
+    const dir = freshDir();
+    const s1 = await DiskStore.open({ dir, maxBytes: 8 << 20 });
+    const data = pattern(700_000);
+    const w = open(s1, '/video', data.length);
+    for (let i = 0; i < data.length; i += 100_000) await w.write(data.subarray(i, i + 100_000));
+    await w.end();
+    await s1.close();
+    const [body] = bodyFiles(dir, w.entry.key);
+    assert.ok(body, 'a body file next to the meta file');
+    assert.equal(statSync(join(dir, fileNameFor(w.entry.key).dir, body)).size, data.length);
+    assert.ok(statSync(fileOf(dir, w.entry.key)).size < 4096, 'the meta file holds no body');
+    const s2 = await DiskStore.open({ dir, maxBytes: 8 << 20 });
+    const e = await s2.getAsync(w.entry.key);
+    assert.ok(e && !Buffer.isBuffer(e.body));
+    assert.deepEqual(await readStored(e.body), data);
+    await s2.close();
+  });
+
+  test('a restart removes an interrupted write and a meta file whose body is missing or short', async () => {
+    const dir = freshDir();
+    const s1 = await DiskStore.open({ dir, maxBytes: 8 << 20 });
+    const a = open(s1, '/a', 1000);
+    await a.write(pattern(1000));
+    await a.end();
+    const b = open(s1, '/b', 1000);
+    await b.write(pattern(1000));
+    await b.end();
+    const interrupted = open(s1, '/c', 1000);
+    await interrupted.write(pattern(500)); // never ended: a crash mid-fetch
+    await s1.flush();
+    const bDir = join(dir, fileNameFor(b.entry.key).dir);
+    truncateSync(join(bDir, bodyFiles(dir, b.entry.key)[0]!), 10);
+    assert.equal(bodyFiles(dir, interrupted.entry.key).length, 1);
+    const s2 = await DiskStore.open({ dir, maxBytes: 8 << 20 });
+    assert.equal(s2.stats().entries, 1);
+    assert.deepEqual(await readStored((await s2.getAsync(a.entry.key))!.body), pattern(1000));
+    assert.equal(bodyFiles(dir, interrupted.entry.key).length, 0, 'the unfinished body file is gone');
+    assert.equal(existsSync(fileOf(dir, b.entry.key)), false, 'the entry with a short body is gone');
+    await s2.close();
+    interrupted.abort(new Error('test over'));
+  });
+
+  test('a 304 refresh rewrites the meta file only; the body file stays', async () => {
+    const dir = freshDir();
+    const s = await DiskStore.open({ dir, maxBytes: 8 << 20 });
+    const w = open(s, '/r', 2000);
+    await w.write(pattern(2000));
+    await w.end();
+    await s.flush();
+    const [before] = bodyFiles(dir, w.entry.key);
+    const ino = statSync(join(dir, fileNameFor(w.entry.key).dir, before!)).ino;
+    const stored = (await s.getAsync(w.entry.key))!;
+    const refreshed = refreshEntry(stored, { 'x-new': [{ key: 'X-New', value: '1' }] }, stored.storedAt + 5000);
+    assert.equal(s.set(refreshed), true);
+    await s.flush();
+    assert.deepEqual(bodyFiles(dir, w.entry.key), [before]);
+    assert.equal(statSync(join(dir, fileNameFor(w.entry.key).dir, before!)).ino, ino);
+    const again = (await s.getAsync(w.entry.key))!;
+    assert.equal(again.headers['x-new']?.[0]?.value, '1');
+    assert.deepEqual(await readStored(again.body), pattern(2000));
+    await s.close();
+  });
+
+  test('a replaced object keeps its bytes for a reader that has it; its file goes afterwards', async () => {
+    const dir = freshDir();
+    const s = await DiskStore.open({ dir, maxBytes: 8 << 20 });
+    const v1 = open(s, '/v', 600_000);
+    await v1.write(pattern(600_000, 1));
+    await v1.end();
+    const old = (await s.getAsync(v1.entry.key))!;
+    const b = old.body;
+    assert.ok(!Buffer.isBuffer(b));
+    const reader = b.handle().open();
+    const v2 = open(s, '/v', 10);
+    await v2.write(pattern(10, 2));
+    await v2.end();
+    await s.flush();
+    const chunks: Buffer[] = [];
+    for await (const c of reader) chunks.push(c as Buffer);
+    assert.deepEqual(Buffer.concat(chunks), pattern(600_000, 1));
+    assert.equal(bodyFiles(dir, v1.entry.key).length, 1, 'only the new version remains');
+    assert.deepEqual(await readStored((await s.getAsync(v1.entry.key))!.body), pattern(10, 2));
+    await s.close();
+  });
+
+  test('objects being written count against the budget: one that cannot fit next to them is refused', async () => {
+    const s = await DiskStore.open({ dir: freshDir(), maxBytes: 1_000_000 });
+    const a = open(s, '/a', 700_000);
+    const b = s.openWrite(metaFor('/b'), 400_000);
+    assert.ok('refused' in b);
+    assert.match(b.refused, /free cache/);
+    a.abort(new Error('done'));
+    assert.ok(!('refused' in s.openWrite(metaFor('/b'), 400_000)), 'fits once the other is gone');
+    await s.close();
+  });
+});
+
 describe('TieredStore', () => {
+  test('a large streamed object goes to disk; memory keeps only its headers', async () => {
+    const disk = await DiskStore.open({ dir: freshDir(), maxBytes: 8 << 20 });
+    const t = new TieredStore({ memoryBytes: 1 << 20, memoryMaxEntryBytes: 100_000, disk });
+    const small = open(t, '/small', 1000);
+    await small.write(pattern(1000));
+    await small.end();
+    assert.ok(Buffer.isBuffer(t.get(small.entry.key)?.body), 'small: whole, in memory');
+    const big = open(t, '/big', 500_000);
+    for (let i = 0; i < 5; i++) await big.write(pattern(100_000, i));
+    await big.end();
+    assert.equal(t.get(big.entry.key), undefined, 'not in memory until read');
+    const e = await t.getAsync(big.entry.key);
+    assert.ok(e && !Buffer.isBuffer(e.body));
+    const inMemory = t.memory.peek(big.entry.key);
+    assert.ok(inMemory && inMemory.size < 10_000, 'memory holds the headers, not the body');
+    assert.equal(t.stats().entries, 2);
+    disk.delete(big.entry.key);
+    assert.equal(t.memory.peek(big.entry.key), undefined, 'the memory copy goes with the disk object');
+    await t.close();
+  });
+
   test('memory evictions go to disk and come back promoted', async () => {
     const unit = makeEntry('/a').size;
     const disk = await DiskStore.open({ dir: freshDir(), maxBytes: 1 << 20 });

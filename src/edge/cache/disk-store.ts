@@ -1,31 +1,45 @@
 /**
  * @module edge/cache/disk-store
- * The optional disk tier under `<dataDir>/cache/`: one file per entry (see disk-format.ts),
- * named by the SHA-256 of its key, bounded in bytes with least-recently-used eviction (recency
- * survives restarts through file mtimes). The in-memory index is the logical state and changes
- * synchronously; files follow in the background through one ordered queue of writes and deletes,
- * coalesced per key, so `set` never waits for the disk. Opening rebuilds the index by scanning.
+ * The disk tier under `<dataDir>/cache/`: one meta file per entry (see disk-format.ts), named
+ * by the SHA-256 of its key, small bodies inline and streamed bodies in their own file; bounded
+ * in bytes with least-recently-used eviction (recency survives restarts through mtimes) and a
+ * per-object size limit (default 20 GiB). The in-memory index is the logical state and changes
+ * synchronously; meta files follow in the background through one ordered queue of writes and
+ * deletes, coalesced per key, so `set` never waits for the disk. Streamed objects (`openWrite`)
+ * are written straight to their body file and are readable while they arrive; an object larger
+ * than the free cache (the budget left by other objects being written, or the free disk space)
+ * is refused, and the caller streams it through without storing it.
  */
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
+import { mkdir, readFile, rename, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
-import type { CacheEntry, CacheStats, CacheStore, InvalidationRequest } from './types.js';
-import { PREFIX_BYTES, decodeEntry, encodeEntry, fileNameFor, headerLength, parseHeader } from './disk-format.js';
+import { FileChunks, GrowingBody, fileBody, type BodySource } from '../body/index.js';
+import type { CacheEntry, CacheStats, CacheStore, InvalidationRequest, OpenWrite } from './types.js';
+import { bodyFileNameFor, decodeMeta, encodeMeta, fileNameFor } from './disk-format.js';
+import { scanCacheDir } from './disk-scan.js';
 import { compileInvalidation } from './invalidate.js';
+import { StoreWriter } from './object-writer.js';
 
 export interface DiskStoreOptions {
   /** The cache directory, normally `<dataDir>/cache`. Created if missing. */
   dir: string;
   maxBytes: number;
-  /** Entries larger than this are not stored. Default min(maxBytes, 1 GiB). */
+  /** Entries larger than this are not stored. Default min(maxBytes, 20 GiB). */
   maxEntryBytes?: number;
+  /** Disk space to leave free when deciding whether a streamed object fits. Default 64 MiB. */
+  reserveBytes?: number;
   logger?: Logger;
   /** Used for file mtimes (recency); defaults to the system clock. */
   clock?: Clock;
+  /** Called when an entry leaves the index (eviction, delete, invalidation, replacement). */
+  onDrop?: (key: string) => void;
 }
+
+export const DEFAULT_MAX_OBJECT_BYTES = 20 * 1024 ** 3;
 
 interface IndexRecord {
   key: string;
@@ -34,27 +48,40 @@ interface IndexRecord {
   tags: readonly string[];
   size: number;
   storedAt: number;
-  file: string;
+  meta: string;
+  /** The body file, or null for an inline body. */
+  bodyFile: string | null;
   /** Bumped on every set; stale background results compare against it. */
   gen: number;
+  /** While the body is still being written: the busy entry. */
+  busy?: CacheEntry;
 }
 
 type Op = { kind: 'write'; entry: CacheEntry; gen: number } | { kind: 'delete' };
 
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** A disk body source, tagged with its file so the store recognises its own bodies. */
+type DiskBody = BodySource & { readonly path: string };
+
 export class DiskStore implements CacheStore {
   readonly #dir: string;
   readonly #maxBytes: number;
   readonly #maxEntryBytes: number;
+  readonly #reserve: number;
   readonly #log: Logger;
   readonly #clock: Clock;
+  /** Called when an entry leaves the index (the tiered store drops its memory copy). */
+  onDrop: ((key: string) => void) | undefined;
   readonly #index = new Map<string, IndexRecord>();
   readonly #queue = new Map<string, Op>();
+  /** Body files to remove (old versions, evicted objects). */
+  readonly #unlinks = new Set<string>();
   readonly #touched = new Map<string, number>();
   #active: { key: string; op: Op } | undefined;
   #draining: Promise<void> | undefined;
   #bytes = 0;
+  #busyBytes = 0;
   #gen = 0;
   #hits = 0;
   #misses = 0;
@@ -64,22 +91,33 @@ export class DiskStore implements CacheStore {
   private constructor(opts: DiskStoreOptions) {
     this.#dir = opts.dir;
     this.#maxBytes = opts.maxBytes;
-    this.#maxEntryBytes = Math.min(opts.maxEntryBytes ?? 1024 * 1024 * 1024, opts.maxBytes);
+    this.#maxEntryBytes = Math.min(opts.maxEntryBytes ?? DEFAULT_MAX_OBJECT_BYTES, opts.maxBytes);
+    this.#reserve = opts.reserveBytes ?? 64 * 1024 * 1024;
     this.#log = opts.logger ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
+    this.onDrop = opts.onDrop;
   }
 
   /** Open (creating) the directory and rebuild the index from the files found there. */
   static async open(opts: DiskStoreOptions): Promise<DiskStore> {
     const store = new DiskStore(opts);
     await mkdir(opts.dir, { recursive: true });
-    await store.#scan();
+    for (const r of await scanCacheDir(opts.dir)) {
+      const { mtime: _m, ...rec } = r;
+      store.#index.set(rec.key, { ...rec, gen: ++store.#gen });
+      store.#bytes += rec.size;
+    }
+    store.#evictOverBudget();
     return store;
   }
 
-  /** Memory only: an entry whose write is still queued; otherwise undefined (use getAsync). */
+  get maxEntryBytes(): number {
+    return this.#maxEntryBytes;
+  }
+
+  /** Memory only: an entry being written or whose write is still queued; otherwise undefined. */
   get(key: string): CacheEntry | undefined {
-    return this.#pending(key);
+    return this.#index.get(key)?.busy ?? this.#pending(key);
   }
 
   #pending(key: string): CacheEntry | undefined {
@@ -93,21 +131,23 @@ export class DiskStore implements CacheStore {
       this.#misses++;
       return undefined;
     }
-    const pending = this.#pending(key);
-    if (pending !== undefined) return this.#hit(rec, pending);
+    const ready = rec.busy ?? this.#pending(key);
+    if (ready !== undefined) return this.#hit(rec, ready);
     let entry: CacheEntry | undefined;
     try {
-      entry = decodeEntry(await readFile(rec.file), key);
+      const d = decodeMeta(await readFile(rec.meta), key);
+      if (d && 'body' in d) entry = { ...d.entry, body: d.body };
+      else if (d && rec.bodyFile !== null && join(rec.meta, '..', d.bodyFile) === rec.bodyFile)
+        entry = { ...d.entry, body: this.#fileBody(rec.bodyFile, d.bodyLength) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.#log.log('warn', 'cache file unreadable', { file: rec.file, error: String(e) });
+        this.#log.log('warn', 'cache file unreadable', { file: rec.meta, error: String(e) });
     }
     if (entry === undefined) {
       // Corrupt, truncated or gone: forget it and delete the file, unless a newer set raced us.
       if (this.#index.get(key)?.gen === rec.gen && this.#pending(key) === undefined) {
-        this.#log.log('warn', 'cache file failed its integrity check; deleted', { file: rec.file });
-        this.#drop(key);
-        this.#enqueue(key, { kind: 'delete' });
+        this.#log.log('warn', 'cache file failed its integrity check; deleted', { file: rec.meta });
+        this.#dropAndDelete(key);
       }
       this.#misses++;
       return undefined;
@@ -115,23 +155,41 @@ export class DiskStore implements CacheStore {
     return this.#hit(rec, entry);
   }
 
+  #fileBody(path: string, length: number): DiskBody {
+    return Object.assign(fileBody(path, length), { path });
+  }
+
   #hit(rec: IndexRecord, entry: CacheEntry): CacheEntry {
     this.#hits++;
     this.#index.delete(rec.key);
     this.#index.set(rec.key, rec);
     const now = this.#clock.now();
-    if (now - (this.#touched.get(rec.key) ?? 0) >= TOUCH_INTERVAL_MS) {
+    if (!rec.busy && now - (this.#touched.get(rec.key) ?? 0) >= TOUCH_INTERVAL_MS) {
       this.#touched.set(rec.key, now);
       const t = new Date(now);
-      utimes(rec.file, t, t).catch(() => {});
+      utimes(rec.meta, t, t).catch(() => {});
     }
     return entry;
   }
 
-  /** Queue an entry for writing; returns false when it is too large or the store is closed. */
+  /**
+   * Queue an entry for writing; false when it is too large, the store is closed, or its body is
+   * a stream that is not one of this store's files. A body that is this store's current file
+   * for the key (a 304 refresh) rewrites only the meta file.
+   */
   set(entry: CacheEntry): boolean {
     if (this.#closed) return false;
-    const had = this.#drop(entry.key);
+    const prev = this.#index.get(entry.key);
+    let bodyFile: string | null = null;
+    if (!Buffer.isBuffer(entry.body)) {
+      const path = (entry.body as Partial<DiskBody>).path;
+      if (path === undefined || prev?.bodyFile !== path || prev.busy) {
+        if (prev) this.#dropAndDelete(entry.key);
+        return false;
+      }
+      bodyFile = path;
+    }
+    const had = this.#drop(entry.key, bodyFile === null);
     if (entry.size > this.#maxEntryBytes) {
       if (had) this.#enqueue(entry.key, { kind: 'delete' });
       return false;
@@ -145,7 +203,8 @@ export class DiskStore implements CacheStore {
       tags: entry.tags,
       size: entry.size,
       storedAt: entry.storedAt,
-      file: join(this.#dir, dir, name),
+      meta: join(this.#dir, dir, name),
+      bodyFile,
       gen,
     });
     this.#bytes += entry.size;
@@ -154,34 +213,150 @@ export class DiskStore implements CacheStore {
     return true;
   }
 
+  /** Why an object of `length` bytes (plus `meta` bytes) cannot be stored now, or null. */
+  #refusal(need: number, length: number): string | null {
+    if (need > this.#maxEntryBytes)
+      return `${length} bytes exceed the cache's per-object limit of ${this.#maxEntryBytes}`;
+    const free = this.#maxBytes - this.#busyBytes;
+    if (need > free) return `${length} bytes exceed the free cache (${free} of ${this.#maxBytes} bytes)`;
+    try {
+      const st = statfsSync(this.#dir);
+      const disk = st.bavail * st.bsize - this.#reserve - this.#busyBytes;
+      if (length > disk) return `${length} bytes exceed the free disk space (${Math.max(0, disk)} bytes)`;
+    } catch {
+      // statfs unsupported: the budget alone decides.
+    }
+    return null;
+  }
+
+  openWrite(meta: CacheEntry, expectedLength: number | null): OpenWrite {
+    if (this.#closed) return { refused: 'the cache is closing' };
+    let need = meta.size + (expectedLength ?? 0);
+    if (expectedLength !== null) {
+      const why = this.#refusal(need, expectedLength);
+      if (why !== null) return { refused: why };
+    }
+    const key = meta.key;
+    if (this.#drop(key)) this.#enqueue(key, { kind: 'delete' });
+    const { dir, name } = fileNameFor(key);
+    const folder = join(this.#dir, dir);
+    const bodyPath = join(folder, bodyFileNameFor(name));
+    const chunks = FileChunks.create(bodyPath);
+    const gen = ++this.#gen;
+    let kept = false;
+    const body = new GrowingBody(chunks, expectedLength, () => {
+      if (!kept) this.#unlinkBody(bodyPath);
+    });
+    const entry: CacheEntry = { ...meta, body, size: need };
+    const rec: IndexRecord = {
+      key,
+      distributionId: meta.distributionId,
+      invalidationPath: meta.invalidationPath,
+      tags: meta.tags,
+      size: need,
+      storedAt: meta.storedAt,
+      meta: join(folder, name),
+      bodyFile: bodyPath,
+      gen,
+      busy: entry,
+    };
+    this.#index.set(key, rec);
+    this.#bytes += need;
+    this.#busyBytes += need;
+    const settle = (): void => {
+      this.#busyBytes -= need;
+      need = 0;
+    };
+    this.#evictOverBudget();
+    const attached = (): boolean => this.#index.get(key)?.gen === gen;
+    const first = mkdir(folder, { recursive: true });
+    const writer = new StoreWriter(entry, body, expectedLength, {
+      attached,
+      grow: (n) => {
+        rec.size += n;
+        this.#bytes += n;
+        this.#busyBytes += n;
+        need += n;
+        const why =
+          rec.size > this.#maxEntryBytes ? `larger than the per-object limit of ${this.#maxEntryBytes}` : null;
+        if (why === null) this.#evictOverBudget();
+        return why;
+      },
+      detach: (reason) => {
+        settle();
+        if (attached()) this.#drop(key);
+        this.#log.log('info', 'cache object not kept; streamed through', { key, reason });
+      },
+      commit: (written) => {
+        settle();
+        rec.busy = undefined;
+        // An empty body never created its file: keep it inline.
+        kept = written > 0;
+        if (!kept) rec.bodyFile = null;
+        const final: CacheEntry = {
+          ...meta,
+          body: kept ? this.#fileBody(bodyPath, written) : Buffer.alloc(0),
+          size: rec.size,
+        };
+        this.#enqueue(key, { kind: 'write', entry: final, gen });
+      },
+      retainDetached: true,
+    });
+    // The folder must exist before the body file is created; the first write waits for it.
+    const write = writer.write.bind(writer);
+    let madeFolder = false;
+    writer.write = async (chunk: Buffer) => {
+      if (!madeFolder) {
+        await first;
+        madeFolder = true;
+      }
+      return write(chunk);
+    };
+    return writer;
+  }
+
   /** True when this exact response (same key and response time) is already stored. */
   hasCurrent(key: string, storedAt: number): boolean {
-    return this.#index.get(key)?.storedAt === storedAt;
+    const r = this.#index.get(key);
+    return r !== undefined && !r.busy && r.storedAt === storedAt;
   }
 
   #evictOverBudget(): void {
-    while (this.#bytes > this.#maxBytes) {
-      const oldest = this.#index.keys().next();
-      if (oldest.done === true) return;
-      this.#drop(oldest.value);
-      this.#enqueue(oldest.value, { kind: 'delete' });
+    if (this.#bytes <= this.#maxBytes) return;
+    for (const [key, rec] of this.#index) {
+      if (this.#bytes <= this.#maxBytes) return;
+      if (rec.busy) continue; // being written: it is the newest, and readers are on it
+      this.#dropAndDelete(key);
       this.#evictions++;
     }
   }
 
   delete(key: string): boolean {
+    return this.#dropAndDelete(key);
+  }
+
+  #dropAndDelete(key: string): boolean {
     if (!this.#drop(key)) return false;
     this.#enqueue(key, { kind: 'delete' });
     return true;
   }
 
-  #drop(key: string): boolean {
+  /** Remove the record (and, unless told otherwise, queue its body file's removal). */
+  #drop(key: string, unlinkBody = true): boolean {
     const rec = this.#index.get(key);
     if (rec === undefined) return false;
     this.#index.delete(key);
     this.#touched.delete(key);
     this.#bytes -= rec.size;
+    // A body still being written is removed by its writer when its last reader is done.
+    if (unlinkBody && !rec.busy && rec.bodyFile !== null) this.#unlinkBody(rec.bodyFile);
+    this.onDrop?.(key);
     return true;
+  }
+
+  #unlinkBody(path: string): void {
+    this.#unlinks.add(path);
+    this.#draining ??= this.#drain();
   }
 
   invalidateKeys(req: InvalidationRequest): string[] {
@@ -226,20 +401,31 @@ export class DiskStore implements CacheStore {
   /** One worker, in queue order, so operations on one file never overlap. */
   async #drain(): Promise<void> {
     await new Promise<void>((r) => setImmediate(r)); // let the request that queued this finish first
-    while (this.#queue.size > 0) {
+    while (this.#queue.size > 0 || this.#unlinks.size > 0) {
+      if (this.#queue.size === 0) {
+        const path = this.#unlinks.values().next().value as string;
+        this.#unlinks.delete(path);
+        await unlinkQuiet(path).catch((e) => this.#log.log('warn', 'cache unlink failed', { error: String(e) }));
+        continue;
+      }
       const [key, op] = this.#queue.entries().next().value as [string, Op];
       this.#queue.delete(key);
       this.#active = { key, op };
       try {
         if (op.kind === 'write') await this.#write(op.entry);
-        else await this.#unlink(key);
+        else await unlinkQuiet(this.#metaPath(key));
       } catch (e) {
         this.#log.log('warn', 'cache disk operation failed', { op: op.kind, error: String(e) });
-        if (op.kind === 'write' && this.#index.get(key)?.gen === op.gen) this.#drop(key);
+        if (op.kind === 'write' && this.#index.get(key)?.gen === op.gen) this.#dropAndDelete(key);
       }
       this.#active = undefined;
     }
     this.#draining = undefined;
+  }
+
+  #metaPath(key: string): string {
+    const { dir, name } = fileNameFor(key);
+    return join(this.#dir, dir, name);
   }
 
   async #write(entry: CacheEntry): Promise<void> {
@@ -247,75 +433,15 @@ export class DiskStore implements CacheStore {
     const folder = join(this.#dir, dir);
     await mkdir(folder, { recursive: true });
     const tmp = join(folder, `${name}.tmp-${process.pid}`);
-    await writeFile(tmp, encodeEntry(entry));
+    const b = entry.body;
+    const bodyFile = Buffer.isBuffer(b) ? null : (b as DiskBody).path.slice(folder.length + 1);
+    await writeFile(tmp, encodeMeta(entry, Buffer.isBuffer(b) ? b : null, bodyFile, b.length ?? 0));
     await rename(tmp, join(folder, name)); // atomic: readers see the old file or the new one
   }
+}
 
-  async #unlink(key: string): Promise<void> {
-    const { dir, name } = fileNameFor(key);
-    await unlink(join(this.#dir, dir, name)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
-    });
-  }
-
-  /** Rebuild the index: read each file's header, drop leftovers and damaged files, order by mtime. */
-  async #scan(): Promise<void> {
-    const found: Array<{ rec: IndexRecord; mtime: number }> = [];
-    for (const sub of await readdir(this.#dir)) {
-      if (sub.length !== 2) continue;
-      const folder = join(this.#dir, sub);
-      let names: string[];
-      try {
-        names = await readdir(folder);
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        const file = join(folder, name);
-        const got = await this.#readIndexRecord(file, name);
-        if (got === undefined) await rm(file, { force: true }).catch(() => {});
-        else found.push(got);
-      }
-    }
-    found.sort((a, b) => a.mtime - b.mtime);
-    for (const { rec } of found) {
-      rec.gen = ++this.#gen;
-      this.#index.set(rec.key, rec);
-      this.#bytes += rec.size;
-    }
-    this.#evictOverBudget();
-  }
-
-  async #readIndexRecord(file: string, name: string): Promise<{ rec: IndexRecord; mtime: number } | undefined> {
-    if (name.includes('.tmp')) return undefined; // a write interrupted by a crash
-    const fh = await open(file, 'r').catch(() => undefined);
-    if (fh === undefined) return undefined;
-    try {
-      const st = await stat(file);
-      const prefix = Buffer.alloc(PREFIX_BYTES);
-      await fh.read(prefix, 0, PREFIX_BYTES, 0);
-      const hlen = headerLength(prefix);
-      if (hlen === undefined) return undefined;
-      const json = Buffer.alloc(hlen);
-      const { bytesRead } = await fh.read(json, 0, hlen, PREFIX_BYTES);
-      const h = bytesRead === hlen ? parseHeader(json) : undefined;
-      if (h === undefined || st.size !== PREFIX_BYTES + hlen + h.bodyLength) return undefined;
-      if (fileNameFor(h.key).name !== name) return undefined;
-      const rec: IndexRecord = {
-        key: h.key,
-        distributionId: h.distributionId,
-        invalidationPath: h.invalidationPath,
-        tags: h.tags,
-        size: typeof h.size === 'number' ? h.size : st.size,
-        storedAt: h.storedAt,
-        file,
-        gen: 0,
-      };
-      return { rec, mtime: st.mtimeMs };
-    } catch {
-      return undefined;
-    } finally {
-      await fh.close();
-    }
-  }
+async function unlinkQuiet(path: string): Promise<void> {
+  await unlink(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
 }

@@ -4,9 +4,15 @@
  * (a hit deletes and re-inserts the key), so get, set and eviction are O(1). Entries are never
  * expired here: stale entries stay until evicted because they still serve revalidation
  * (RefreshHit) and stale-if-error. Stored entries are immutable; callers must not mutate them.
+ *
+ * Streamed objects (`openWrite`) are collected in memory chunks and readable while they arrive;
+ * on commit they become one Buffer. An object of unknown length that outgrows the per-entry cap
+ * is detached and streamed through with a bounded window (see GrowingBody).
  */
-import type { CacheEntry, CacheStats, CacheStore, InvalidationRequest } from './types.js';
+import { GrowingBody, MemoryChunks } from '../body/index.js';
+import type { CacheEntry, CacheStats, CacheStore, InvalidationRequest, OpenWrite } from './types.js';
 import { compileInvalidation } from './invalidate.js';
+import { StoreWriter } from './object-writer.js';
 
 export interface MemoryStoreOptions {
   /** Byte budget (sum of `entry.size`). */
@@ -33,6 +39,10 @@ export class MemoryStore implements CacheStore {
     this.#maxBytes = opts.maxBytes;
     this.#maxEntryBytes = Math.min(opts.maxEntryBytes ?? DEFAULT_MAX_ENTRY, opts.maxBytes);
     this.#onEvict = opts.onEvict;
+  }
+
+  get maxEntryBytes(): number {
+    return this.#maxEntryBytes;
   }
 
   get(key: string): CacheEntry | undefined {
@@ -67,6 +77,11 @@ export class MemoryStore implements CacheStore {
     if (entry.size > this.#maxEntryBytes) return false;
     this.#map.set(entry.key, entry);
     this.#bytes += entry.size;
+    this.#evictOverBudget();
+    return true;
+  }
+
+  #evictOverBudget(): void {
     while (this.#bytes > this.#maxBytes) {
       const oldest = this.#map.keys().next();
       if (oldest.done === true) break;
@@ -75,7 +90,35 @@ export class MemoryStore implements CacheStore {
       this.#evictions++;
       this.#onEvict?.(victim);
     }
-    return true;
+  }
+
+  openWrite(meta: CacheEntry, expectedLength: number | null): OpenWrite {
+    if (expectedLength !== null && meta.size + expectedLength > this.#maxEntryBytes)
+      return { refused: `${expectedLength} bytes exceed the memory tier's ${this.#maxEntryBytes}-byte object limit` };
+    const chunks = new MemoryChunks();
+    const body = new GrowingBody(chunks, expectedLength);
+    const entry: CacheEntry = { ...meta, body, size: meta.size + (expectedLength ?? 0) };
+    this.set(entry);
+    const key = entry.key;
+    return new StoreWriter(entry, body, expectedLength, {
+      attached: () => this.#map.get(key) === entry,
+      grow: (n) => {
+        entry.size += n;
+        this.#bytes += n;
+        if (entry.size > this.#maxEntryBytes)
+          return `larger than the memory tier's ${this.#maxEntryBytes}-byte object limit`;
+        this.#evictOverBudget();
+        return null;
+      },
+      detach: () => {
+        if (this.#map.get(key) === entry) this.#remove(key);
+      },
+      commit: (written) => {
+        this.#remove(key);
+        this.set({ ...meta, body: chunks.concat(), size: meta.size + written });
+      },
+      retainDetached: false,
+    });
   }
 
   delete(key: string): boolean {

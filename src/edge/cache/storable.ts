@@ -47,7 +47,11 @@ export interface StoreInput {
   status: number;
   statusText: string;
   headers: CfHeaders;
-  body: Buffer;
+  /**
+   * The whole body, or null for a body that is still arriving: it is then stored through the
+   * store's `openWrite`, whose writer checks Content-Length as the bytes come.
+   */
+  body: Buffer | null;
   policy: TtlPolicy;
   /** The behavior's cached methods; OPTIONS is stored only when listed (spec 7.1). */
   cachedMethods?: ReadonlySet<string>;
@@ -75,7 +79,7 @@ export function decideStore(raw: StoreInput): StoreDecision {
   if (input.policy.maxTTL <= 0) return no('caching disabled by the cache policy (maxTTL 0)');
   if (input.bodyComplete === false) return no('incomplete body');
   const cl = getHeader(input.headers, 'content-length');
-  if (cl !== undefined && input.status !== 204 && Number(cl.trim()) !== input.body.length) {
+  if (input.body !== null && cl !== undefined && input.status !== 204 && Number(cl.trim()) !== input.body.length) {
     return no(`Content-Length ${cl} does not match the ${input.body.length} bytes received`);
   }
   const ttl = computeTtl(input.headers, input.policy, input.responseTime);
@@ -170,7 +174,7 @@ function buildEntry(input: TimedInput, ttl: TtlDecision, ttlSec: number): CacheE
     status: input.status,
     statusText: input.statusText,
     headers,
-    body: input.body,
+    body: input.body ?? Buffer.alloc(0),
     storedAt: input.responseTime,
     initialAgeSec: initialAgeSec(input.headers, input.requestTime, input.responseTime),
     ttlMs: ttlSec * 1000,
@@ -211,7 +215,7 @@ export function parseVary(value: string | undefined): string[] {
 
 /** Bytes charged to the cache budget: body, key, header text, plus a fixed per-entry overhead. */
 export function estimateSize(entry: CacheEntry): number {
-  let n = entry.body.length + entry.key.length * 2 + entry.invalidationPath.length * 2 + 256;
+  let n = (entry.body.length ?? 0) + entry.key.length * 2 + entry.invalidationPath.length * 2 + 256;
   for (const name of Object.keys(entry.headers)) {
     for (const e of entry.headers[name]!) n += name.length + e.value.length + 32;
   }
@@ -273,7 +277,7 @@ export function refreshEntry(
     status: entry.status,
     statusText: entry.statusText,
     headers: merged,
-    body: entry.body,
+    body: null,
     policy,
     requestTime: opts.requestTime ?? now,
     responseTime: now,
@@ -283,6 +287,7 @@ export function refreshEntry(
   // Age of the 304 itself determines the refreshed entry's initial age.
   const ageSource: CfHeaders = headers304.age === undefined ? merged : { ...merged, age: headers304.age };
   const next = buildEntry(input, ttl, typeof ttlSec === 'number' ? ttlSec : 0);
+  next.body = entry.body;
   next.initialAgeSec = initialAgeSec(ageSource, input.requestTime, now);
   // Tags and edge-only fields from the 304 win; otherwise keep what the entry had.
   if (headers304['surrogate-key'] === undefined && headers304['cache-tag'] === undefined) next.tags = entry.tags;

@@ -2,13 +2,15 @@
  * @module edge/cache/store-contract
  * The contract every CacheStore passes (memory, disk, tiered, and any future one): round trips,
  * overwrite, delete, path and tag invalidation, the byte budget with least-recently-used
- * eviction, the per-entry cap and hit/miss counting. Run it from a test file:
+ * eviction, the per-entry cap and hit/miss counting, and streamed objects (store-contract-stream.ts).
+ * Run it from a test file:
  * `cacheStoreContract('memory', async (o) => new MemoryStore(o))`.
  */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CacheEntry, CacheStore } from './types.js';
 import { estimateSize } from './storable.js';
+import { streamContract } from './store-contract-stream.js';
 
 export interface ContractStoreOptions {
   /** Total byte budget the store (all tiers together) should honour. */
@@ -151,5 +153,7 @@ export function cacheStoreContract(name: string, makeStore: MakeStore): void {
       assert.equal(await s.getAsync('d1.verge.local/big'), undefined);
       assert.equal(s.stats().entries, 0);
     });
+
+    streamContract(make);
   });
 }

@@ -1,11 +1,14 @@
 /**
  * @module edge/cache/tiered-store
  * Memory in front of disk. `get` is the memory fast path; `getAsync` falls back to the disk and
- * promotes what it finds. In `evicted` mode (the default) entries reach the disk only when the
- * memory LRU pushes them out; in `write-through` mode every set is also queued for the disk, so
- * a restart keeps everything. Disk writes are background work in both modes.
+ * promotes what it finds: a small object whole, a large one as its headers only (the body stays
+ * a file on disk, so the memory tier holds small hot objects and the metadata of big ones). In
+ * `evicted` mode (the default) entries reach the disk only when the memory LRU pushes them out;
+ * in `write-through` mode every set is also queued for the disk, so a restart (or another worker
+ * sharing the disk) sees everything. Streamed objects go to memory when they are announced
+ * small enough for it, and to the disk otherwise.
  */
-import type { CacheEntry, CacheStats, CacheStore, InvalidationRequest } from './types.js';
+import type { CacheEntry, CacheStats, CacheStore, InvalidationRequest, ObjectWriter, OpenWrite } from './types.js';
 import { MemoryStore } from './memory-store.js';
 import type { DiskStore } from './disk-store.js';
 
@@ -15,6 +18,11 @@ export interface TieredStoreOptions {
   memoryMaxEntryBytes?: number;
   disk: DiskStore;
   mode?: 'evicted' | 'write-through';
+}
+
+/** A body that is one of the disk's files (see DiskStore). */
+function isDiskBody(e: CacheEntry): boolean {
+  return !Buffer.isBuffer(e.body) && typeof (e.body as { path?: unknown }).path === 'string';
 }
 
 export class TieredStore implements CacheStore {
@@ -31,10 +39,16 @@ export class TieredStore implements CacheStore {
     if (opts.memoryMaxEntryBytes !== undefined) memOpts.maxEntryBytes = opts.memoryMaxEntryBytes;
     if (!this.#writeThrough) memOpts.onEvict = (e) => this.#demote(e);
     this.memory = new MemoryStore(memOpts);
+    // A memory copy of a disk object's headers must go when the disk object does.
+    this.disk.onDrop = (key) => {
+      const m = this.memory.peek(key);
+      if (m !== undefined && isDiskBody(m)) this.memory.delete(key);
+    };
   }
 
   /** Write an entry leaving memory to the disk unless the disk already holds that response. */
   #demote(entry: CacheEntry): void {
+    if (!Buffer.isBuffer(entry.body)) return; // a disk object's headers, or a detached busy object
     if (!this.disk.hasCurrent(entry.key, entry.storedAt)) this.disk.set(entry);
   }
 
@@ -58,16 +72,46 @@ export class TieredStore implements CacheStore {
     }
     this.#hits++;
     // Promote unless a newer set or a delete happened while we were reading.
-    if (this.memory.peek(key) === undefined) this.memory.set(d);
+    if (this.memory.peek(key) !== undefined || !this.disk.hasCurrent(key, d.storedAt)) return d;
+    if (Buffer.isBuffer(d.body)) this.memory.set(d);
+    else if (isDiskBody(d)) this.memory.set({ ...d, size: d.size - (d.body.length ?? 0) });
     return this.memory.peek(key) ?? d;
   }
 
   set(entry: CacheEntry): boolean {
+    if (!Buffer.isBuffer(entry.body)) {
+      // A refresh (304) of a disk object rewrites its meta file; anything else is not ours.
+      this.memory.delete(entry.key);
+      return this.disk.set(entry);
+    }
     const inMemory = this.memory.set(entry);
     if (this.#writeThrough || !inMemory) return this.disk.set(entry) || inMemory;
     // The disk copy (if any) is now outdated; drop it so a restart cannot resurrect it.
     if (!this.disk.hasCurrent(entry.key, entry.storedAt)) this.disk.delete(entry.key);
     return true;
+  }
+
+  openWrite(meta: CacheEntry, expectedLength: number | null): OpenWrite {
+    const small = expectedLength !== null && meta.size + expectedLength <= this.memory.maxEntryBytes;
+    if (!small) {
+      this.memory.delete(meta.key);
+      return this.disk.openWrite(meta, expectedLength);
+    }
+    this.disk.delete(meta.key);
+    const w = this.memory.openWrite(meta, expectedLength);
+    if ('refused' in w || !this.#writeThrough) return w;
+    return this.#alsoToDisk(w);
+  }
+
+  /** Write-through: a small object committed in memory is queued for the disk too. */
+  #alsoToDisk(w: ObjectWriter): ObjectWriter {
+    const end = w.end.bind(w);
+    w.end = async () => {
+      await end();
+      const e = this.memory.peek(w.entry.key);
+      if (e !== undefined && w.detached === null && Buffer.isBuffer(e.body)) this.disk.set(e);
+    };
+    return w;
   }
 
   delete(key: string): boolean {
@@ -82,13 +126,24 @@ export class TieredStore implements CacheStore {
     return keys.size;
   }
 
-  /** Hits and misses as seen through the tiers; sizes and evictions summed over both tiers. */
+  /**
+   * Hits and misses as seen through the tiers; entries and bytes counted once (a memory copy of
+   * something the disk holds is the disk's); evictions are the disk's (memory evictions demote).
+   */
   stats(): CacheStats {
     const m = this.memory.stats();
     const d = this.disk.stats();
+    let entries = d.entries;
+    let bytes = d.bytes;
+    for (const key of this.memory.keys()) {
+      const e = this.memory.peek(key)!;
+      if (isDiskBody(e) || this.disk.hasCurrent(key, e.storedAt)) continue;
+      entries++;
+      bytes += e.size;
+    }
     return {
-      entries: m.entries + d.entries,
-      bytes: m.bytes + d.bytes,
+      entries,
+      bytes,
       maxBytes: m.maxBytes + d.maxBytes,
       hits: this.#hits,
       misses: this.#misses,

@@ -5,6 +5,7 @@
  * the origin leaf or the function runtime.
  */
 import type { CfHeaders } from '../../shared/lambda-edge/index.js';
+import type { ByteSink, GrowingBody, StoredBody } from '../body/index.js';
 
 /** One stored response (one variant of one cache key). */
 export interface CacheEntry {
@@ -15,7 +16,11 @@ export interface CacheEntry {
   statusText: string;
   /** Response headers as stored (hop-by-hop removed, Age not included). */
   headers: CfHeaders;
-  body: Buffer;
+  /**
+   * The body: a Buffer for small objects (the memory tier, small disk files), a BodySource for
+   * large objects on disk and for objects still being written (a GrowingBody).
+   */
+  body: StoredBody;
   /** Epoch ms of the response time (when stored, or last revalidated with a 304). */
   storedAt: number;
   /** The origin's Age at response time, in seconds (RFC 9111 4.2.3 initial age). */
@@ -60,6 +65,23 @@ export interface InvalidationRequest {
 }
 
 /**
+ * Writes one object as it arrives (a tee of the origin's body). The entry is in the store, and
+ * readable, from the moment the writer is opened: lookups find it and read the bytes written so
+ * far, waiting for the rest (a streaming busy object). `end` commits it; `abort`, a delete or an
+ * invalidation while writing detach it: readers that have it keep reading, nothing is kept.
+ */
+export interface ObjectWriter extends ByteSink {
+  /** The busy entry (its body is `body`). */
+  readonly entry: CacheEntry;
+  readonly body: GrowingBody;
+  /** Why the object will not be kept after all (null while it will be). */
+  readonly detached: string | null;
+}
+
+/** `openWrite` either gives a writer or says why the object cannot be stored. */
+export type OpenWrite = ObjectWriter | { refused: string };
+
+/**
  * A key/value store of entries with a byte budget. The memory store is synchronous; a tier
  * that may touch the disk resolves through `getAsync`.
  */
@@ -68,7 +90,13 @@ export interface CacheStore {
   get(key: string): CacheEntry | undefined;
   /** Memory, then any slower tier (promoting what it finds). */
   getAsync(key: string): Promise<CacheEntry | undefined>;
-  set(entry: CacheEntry): void;
+  /** Store a whole entry; false when it is not kept (too large, or a body this store cannot take). */
+  set(entry: CacheEntry): boolean;
+  /**
+   * Start storing an object whose body is still arriving. `meta` is the entry without its body
+   * (`meta.size` counts headers only); `expectedLength` is the announced body length or null.
+   */
+  openWrite(meta: CacheEntry, expectedLength: number | null): OpenWrite;
   delete(key: string): boolean;
   /** Remove every entry matching the request; returns how many were removed. */
   invalidate(req: InvalidationRequest): number;

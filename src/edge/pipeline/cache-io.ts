@@ -87,5 +87,7 @@ export function ageOf(entry: CacheEntry, now: number): number {
 }
 
 export function responseFromEntry(entry: CacheEntry): EdgeResponse {
+  // The pipeline stores whole bodies (set); streamed objects arrive with the streaming fetch.
+  if (!Buffer.isBuffer(entry.body)) throw new Error(`cache entry ${entry.key} has a streamed body`);
   return { status: entry.status, statusText: entry.statusText, headers: cloneHeaders(entry.headers), body: entry.body };
 }
