@@ -34,6 +34,7 @@ function remoteFn(over: Partial<FunctionResource> = {}): FunctionResource {
     profile: 'cloudfront',
     concurrency: 10,
     kvs: null,
+    egress: null,
     env: {},
     secrets: {},
     codeSha256: 'zip1',

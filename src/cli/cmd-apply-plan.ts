@@ -27,6 +27,8 @@ export interface FunctionSpec {
   timeoutMs?: number;
   profile?: 'cloudfront' | 'relaxed';
   concurrency?: number;
+  /** The egress allow-list (docs/security.md); `{ "allow": [] }` removes it. */
+  egress?: { allow: string[] };
 }
 
 export interface TriggerSpec {
@@ -88,6 +90,8 @@ function settingsPatch(spec: FunctionSpec, handler: string, fn: FunctionResource
   if (spec.timeoutMs !== undefined && spec.timeoutMs !== fn.timeoutMs) patch.timeoutMs = spec.timeoutMs;
   if (spec.profile !== undefined && spec.profile !== fn.profile) patch.profile = spec.profile;
   if (spec.concurrency !== undefined && spec.concurrency !== fn.concurrency) patch.concurrency = spec.concurrency;
+  if (spec.egress !== undefined && canonicalJson(spec.egress.allow) !== canonicalJson(fn.egress?.allow ?? []))
+    patch.egress = spec.egress.allow.length ? { allow: spec.egress.allow } : null;
   return patch;
 }
 

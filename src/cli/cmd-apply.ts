@@ -138,6 +138,7 @@ export async function execute(
         profile: s.profile,
         concurrency: s.concurrency,
         env: s.env,
+        egress: s.egress?.allow.length ? s.egress : undefined,
       };
       const clean = Object.fromEntries(Object.entries(opt).filter(([, v]) => v !== undefined));
       await client.functions.create({

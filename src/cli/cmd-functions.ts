@@ -17,12 +17,18 @@ export const FUNCTIONS_HELP = `verge functions <verb> [options]
 
   create NAME --code PATH [--runtime nodejs|python|cloudfront-js-2.0|cloudfront-js-1.0] [--handler file.export]
               [--env K=V]... [--secret K=V]... [--memory MB] [--timeout-ms N] [--profile cloudfront|relaxed]
-              [--concurrency N] [--publish]
+              [--concurrency N] [--egress-allow ENTRY]... [--publish]
                                   PATH is a file, a folder or a .zip; the handler defaults to
-                                  <file>.handler for a file, index.handler for a folder or zip
+                                  <file>.handler for a file, index.handler for a folder or zip;
+                                  --egress-allow lets outbound requests reach a host, an address or
+                                  a CIDR block beyond public addresses (origin.internal:8443,
+                                  10.0.0.0/8; docs/security.md)
   update-code NAME --code PATH [--if-match ETAG] [--publish]
   update NAME [--handler H] [--env K=V]... [--secret K=V]... [--unset-secret K]... [--memory MB]
-              [--timeout-ms N] [--profile P] [--concurrency N] [--if-match ETAG]
+              [--timeout-ms N] [--profile P] [--concurrency N] [--egress-allow ENTRY]...
+              [--no-egress-allow] [--if-match ETAG]
+                                  --egress-allow replaces the whole allow-list; --no-egress-allow
+                                  empties it (public addresses only)
   publish NAME [--description TEXT]  make an immutable numbered version of $LATEST
   list
   get NAME                            the function with its versions
@@ -44,6 +50,7 @@ const SETTINGS = {
   'timeout-ms': { type: 'string' },
   profile: { type: 'string' },
   concurrency: { type: 'string' },
+  'egress-allow': { type: 'string', multiple: true },
 } as const;
 
 interface SettingValues {
@@ -54,6 +61,7 @@ interface SettingValues {
   'timeout-ms'?: string | undefined;
   profile?: string | undefined;
   concurrency?: string | undefined;
+  'egress-allow'?: string[] | undefined;
 }
 
 function settings(v: SettingValues) {
@@ -67,6 +75,7 @@ function settings(v: SettingValues) {
     concurrency: optionalInt(v.concurrency, '--concurrency'),
     env: pairs(v.env, '--env'),
     secrets: pairs(v.secret, '--secret'),
+    egress: v['egress-allow']?.length ? { allow: v['egress-allow'] } : undefined,
   };
   return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined));
 }
@@ -91,6 +100,7 @@ export function renderFunction(f: FunctionResource): string {
     ['profile', f.profile ?? 'cloudfront (default)'],
     ['concurrency', limit(f.concurrency, 'instances per PoP')],
     ['kvs', f.kvs],
+    ['egress', f.egress ? `public addresses + ${f.egress.allow.join(', ')}` : 'public addresses only'],
     ['env', Object.keys(f.env ?? {}).join(', ')],
     ['secrets', Object.keys(f.secrets ?? {}).join(', ')],
     ['$LATEST', `${f.codeSha256?.slice(0, 12)} (${bytes(f.codeSize)})`],
@@ -179,13 +189,22 @@ async function updateCode(argv: string[]): Promise<void> {
 async function update(argv: string[]): Promise<void> {
   const p = parseCommand(
     argv,
-    { ...SETTINGS, 'unset-secret': { type: 'string', multiple: true }, 'if-match': { type: 'string' } },
+    {
+      ...SETTINGS,
+      'unset-secret': { type: 'string', multiple: true },
+      'no-egress-allow': { type: 'boolean' },
+      'if-match': { type: 'string' },
+    },
     FUNCTIONS_HELP,
   );
   if (!p) return;
   const name = onePositional(p.positionals, 'function NAME');
   const patch: Record<string, unknown> = settings(p.values);
   for (const k of p.values['unset-secret'] ?? []) patch.secrets = { ...(patch.secrets as object), [k]: null };
+  if (p.values['no-egress-allow']) {
+    if (patch.egress) throw new UsageError('--egress-allow and --no-egress-allow are alternatives; give one');
+    patch.egress = null;
+  }
   if (!Object.keys(patch).length) throw new UsageError('nothing to change: give at least one setting');
   const ctx = await connect(p.values);
   const f = await ctx.client.functions.update(

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { resolveFunction } from '../shared/config/functions.js';
 import { FUNCTION_RUNTIMES } from '../shared/config/functions.js';
+import { egressProblems } from '../shared/config/egress.js';
 import { ERROR_CODES, VergeError } from '../shared/errors.js';
 import {
   isEventType,
@@ -56,6 +57,8 @@ LambdaExecutionError, LambdaValidationError, LambdaLimitExceeded, FunctionExecut
   --runtime R           nodejs (default) | cloudfront-js-2.0 | cloudfront-js-1.0
   --kvs ID=FILE         CloudFront Functions: a KeyValueStore backed by a JSON file
   --timeout-ms N        override the profile's timeout
+  --egress-allow ENTRY  let outbound requests reach a host, an address or a CIDR block beyond
+                        public addresses (127.0.0.1:8080, origin.internal, 10.0.0.0/8); repeatable
 `;
 
 const OPTIONS = {
@@ -74,6 +77,7 @@ const OPTIONS = {
   runtime: { type: 'string' },
   kvs: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  'egress-allow': { type: 'string', multiple: true },
   help: { type: 'boolean' },
 } as const;
 
@@ -145,6 +149,11 @@ async function sourceFrom(path: string, v: Values): Promise<FunctionSource> {
     const n = Number(v['timeout-ms']);
     if (!Number.isInteger(n) || n < 1) throw new UsageError('--timeout-ms must be a positive whole number');
     src.overrides = { timeoutMs: n };
+  }
+  if (v['egress-allow']?.length) {
+    const bad = egressProblems({ allow: v['egress-allow'] }, '--egress-allow')[0];
+    if (bad) throw new UsageError(`--egress-allow: ${bad.message}`);
+    src.egress = { allow: v['egress-allow'] };
   }
   if (v.kvs) {
     const i = v.kvs.indexOf('=');

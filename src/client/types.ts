@@ -36,6 +36,8 @@ export interface FunctionResource {
   concurrency: number | null;
   /** A KeyValueStore name (cloudfront-js-2.0 only). */
   kvs: string | null;
+  /** Where outbound requests may go beyond public addresses (docs/security.md); null: public only. */
+  egress: EgressSetting | null;
   env: Record<string, string>;
   /** Always `***`: secrets are never returned in plain text. */
   secrets: Record<string, string>;
@@ -60,6 +62,7 @@ export interface CreateFunctionInput {
   profile?: LimitProfile | null;
   concurrency?: number | null;
   kvs?: string | null;
+  egress?: EgressSetting | null;
   env?: Record<string, string>;
   secrets?: Record<string, string>;
   code: CodeInput;
@@ -73,8 +76,15 @@ export interface UpdateFunctionInput {
   profile?: LimitProfile | null;
   concurrency?: number | null;
   kvs?: string | null;
+  /** Replaces the whole allow-list; null removes it. */
+  egress?: EgressSetting | null;
   env?: Record<string, string | null>;
   secrets?: Record<string, string | null>;
+}
+
+/** `allow`: hosts, addresses or CIDR blocks, each with an optional :port (docs/security.md). */
+export interface EgressSetting {
+  allow: string[];
 }
 
 export interface FunctionCode {

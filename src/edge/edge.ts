@@ -28,6 +28,7 @@ import { createAccessLog, type AccessLogSink } from './server/access-log.js';
 import { clientErrorHeaders, handleRequest, type HandlerContext } from './server/handler.js';
 import { listenHttp, listenHttps } from './server/listen.js';
 import { startAdmin } from './server/admin.js';
+import { claimOwnPorts } from '../runtime/host/egress/policy.js';
 
 export interface EdgeOptions {
   /** Distribution config files (static mode). */
@@ -199,6 +200,11 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     );
   }
 
+  // No function may connect to this PoP's own listeners, whatever its egress allow-list says.
+  const releasePorts = claimOwnPorts(
+    [http, https, admin].filter((s) => s !== null).map((s) => (s.address() as AddressInfo).port),
+  );
+
   const bare = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   // An IPv6 literal needs brackets in a URL (RFC 3986 3.2.2).
   const hostForUrl = bare.includes(':') ? `[${bare}]` : bare;
@@ -220,6 +226,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     invalidate,
     async close() {
       await Promise.all([closeServer(http), https ? closeServer(https) : null, admin ? closeServer(admin) : null]);
+      releasePorts();
       await Promise.allSettled([...pending]);
       await origins.close();
       await functions.close();

@@ -263,3 +263,73 @@ describe('control plane functions', () => {
     assert.equal((await t.api('GET', '/functions/tag-src')).status, 404);
   });
 });
+
+describe('control plane functions: the egress allow-list', () => {
+  let t: TestControl;
+  before(async () => {
+    t = await startTestControl();
+  });
+  after(() => t.close());
+
+  test('set on create, validated by entry, replaced or removed by PATCH, copied into versions and snapshots', async () => {
+    const bad = await t.api('POST', '/functions', {
+      name: 'egress-bad',
+      runtime: 'nodejs',
+      egress: { allow: ['origin.internal', '10.1.2.3/8', 'host:99999'] },
+      code: { source: taggingSource('e') },
+    });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(paths(bad), ['$.egress.allow[1]', '$.egress.allow[2]']);
+    assert.match(bad.body.error.fields[0].message, /bits set past the prefix/);
+    const shape = await t.api('POST', '/functions', {
+      name: 'egress-bad',
+      runtime: 'nodejs',
+      egress: { hosts: [] },
+      code: { source: taggingSource('e') },
+    });
+    assert.equal(shape.status, 400);
+    const made = await t.api('POST', '/functions', {
+      name: 'egress',
+      runtime: 'nodejs',
+      egress: { allow: ['origin.internal:8443', '10.0.0.0/8'] },
+      code: { source: taggingSource('e') },
+    });
+    assert.equal(made.status, 201);
+    assert.deepEqual(made.body.egress, { allow: ['origin.internal:8443', '10.0.0.0/8'] });
+    assert.equal(
+      (await t.api('POST', '/functions', { name: 'plain', runtime: 'nodejs', code: { source: 'x' } })).body.egress,
+      null,
+    );
+    const v1 = await t.api('POST', '/functions/egress/publish', {});
+    assert.equal((await t.api('POST', '/distributions', distribution('eg'))).status, 201);
+    const tr = await t.api('POST', '/triggers', {
+      distributionId: 'eg',
+      behavior: 'default',
+      eventType: 'viewer-request',
+      function: `egress:${v1.body.version}`,
+    });
+    assert.equal(tr.status, 201, JSON.stringify(tr.body));
+    const deployments = (await t.api('GET', '/deployments')).body.items as Array<{ version: number }>;
+    const snap = (await t.api('GET', `/edge/snapshots/${deployments[0]!.version}`)).body as {
+      distributions: Array<{
+        defaultCacheBehavior: { functionAssociations: Array<{ function: { egress?: unknown } }> };
+      }>;
+    };
+    const fn = snap.distributions.find((d) => (d as unknown as { id: string }).id === 'eg')!.defaultCacheBehavior
+      .functionAssociations[0]!.function;
+    assert.deepEqual(fn.egress, { allow: ['origin.internal:8443', '10.0.0.0/8'] });
+    const patched = await t.api('PATCH', '/functions/egress', { egress: { allow: ['[fd00::]/8:443'] } });
+    assert.deepEqual(patched.body.egress, { allow: ['[fd00::]/8:443'] });
+    const cleared = await t.api('PATCH', '/functions/egress', { egress: null });
+    assert.equal(cleared.body.egress, null);
+    const v2 = await t.api('POST', '/functions/egress/publish', {});
+    assert.equal(v2.body.version, 2);
+    // Version 1 keeps the allow-list it was published with.
+    const again = (await t.api('GET', `/edge/snapshots/${deployments[0]!.version}`)).body as typeof snap;
+    assert.deepEqual(
+      again.distributions.find((d) => (d as unknown as { id: string }).id === 'eg')!.defaultCacheBehavior
+        .functionAssociations[0]!.function.egress,
+      { allow: ['origin.internal:8443', '10.0.0.0/8'] },
+    );
+  });
+});

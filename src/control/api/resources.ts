@@ -42,6 +42,13 @@ export const FUNCTION: Schema = {
     profile: { ...unsetIsProfile('the limit profile', 'string'), enum: ['cloudfront', 'relaxed'] },
     concurrency: unsetIsProfile('instances per PoP', 'integer'),
     kvs: { type: ['string', 'null'], description: 'the KeyValueStore (cloudfront-js-2.0 only); null for none' },
+    egress: {
+      type: ['object', 'null'],
+      description: 'the egress allow-list (docs/security.md); null: public addresses only',
+      properties: { allow: { type: 'array', items: { type: 'string' } } },
+      required: ['allow'],
+      additionalProperties: false,
+    },
     env: { type: 'object', additionalProperties: { type: 'string' } },
     secrets: {
       type: 'object',
@@ -70,6 +77,7 @@ export const FUNCTION: Schema = {
     'profile',
     'concurrency',
     'kvs',
+    'egress',
     'env',
     'secrets',
     'codeSha256',

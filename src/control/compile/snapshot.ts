@@ -71,6 +71,8 @@ function functionConfig(b: Build, v: VersionRecord): FunctionConfig {
   if (s.timeoutMs !== null) f.timeoutMs = s.timeoutMs;
   if (s.memoryMB !== null) f.memoryMB = s.memoryMB;
   if (s.concurrency !== null) f.concurrency = s.concurrency;
+  // Versions published before egress existed have no field: public addresses only.
+  if (s.egress) f.egress = { allow: [...s.egress.allow] };
   if (s.kvs !== null) {
     const store = b.store.kvs.get(s.kvs);
     if (!store)

@@ -4,6 +4,7 @@
  * `publish`, which copies `$LATEST` (code and settings, secrets still sealed) into an immutable
  * numbered version, as Lambda does.
  */
+import { MAX_EGRESS_ENTRIES, egressProblems, type EgressConfig } from '../../shared/config/egress.js';
 import type { ConfigProblem } from '../../shared/config/types.js';
 import { isCloudFrontFunction } from '../../shared/config/functions.js';
 import { VergeError } from '../../shared/errors.js';
@@ -38,6 +39,14 @@ export const SETTINGS_PROPERTIES: Record<string, Schema> = {
     type: ['string', 'null'],
     description: 'a KeyValueStore name (cloudfront-js-2.0 only)',
   },
+  egress: {
+    type: ['object', 'null'],
+    description:
+      'where outbound requests may go beyond public addresses: { "allow": [host, address or CIDR block, each with an optional :port] } (docs/security.md); null: public addresses only',
+    properties: { allow: { type: 'array', maxItems: MAX_EGRESS_ENTRIES, items: { type: 'string', maxLength: 300 } } },
+    required: ['allow'],
+    additionalProperties: false,
+  },
 };
 
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -50,6 +59,7 @@ export interface SettingsInput {
   profile?: FunctionSettings['profile'];
   concurrency?: number | null;
   kvs?: string | null;
+  egress?: EgressConfig | null;
   env?: Record<string, string | null>;
   secrets?: Record<string, string | null>;
 }
@@ -65,6 +75,13 @@ export function applySettings(
   const next: FunctionSettings = { ...base, env: { ...base.env }, secrets: { ...base.secrets } };
   for (const k of ['handler', 'memoryMB', 'timeoutMs', 'profile', 'concurrency', 'kvs'] as const) {
     if (input[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = input[k];
+  }
+  if (input.egress !== undefined) {
+    const found = input.egress === null ? [] : egressProblems(input.egress, '$.egress');
+    problems.push(...found);
+    if (found.length === 0)
+      next.egress =
+        input.egress === null || input.egress.allow.length === 0 ? null : { allow: [...input.egress.allow] };
   }
   for (const [field, target, seal] of [
     ['env', next.env, (v: string) => v],
@@ -105,6 +122,7 @@ export function emptySettings(runtime: FunctionSettings['runtime'], handler: str
     env: {},
     secrets: {},
     kvs: null,
+    egress: null,
   };
 }
 
@@ -143,6 +161,7 @@ export function functionView(f: FunctionRecord, summary: VersionSummary, version
     profile: f.profile,
     concurrency: f.concurrency,
     kvs: f.kvs,
+    egress: f.egress,
     env: f.env,
     secrets: Object.fromEntries(Object.keys(f.secrets).map((k) => [k, REDACTED])),
     codeSha256: f.codeSha256,
@@ -168,7 +187,7 @@ export function getFunction(store: Store, name: string): FunctionRecord {
 
 export function publish(store: Store, f: FunctionRecord, description: string, now: number): VersionRecord {
   const last = store.functions.versions(f.name).at(-1);
-  const { runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs } = f;
+  const { runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs, egress } = f;
   const v: VersionRecord = {
     name: f.name,
     version: (last?.version ?? 0) + 1,
@@ -186,6 +205,7 @@ export function publish(store: Store, f: FunctionRecord, description: string, no
       env: { ...env },
       secrets: { ...secrets },
       kvs,
+      egress: egress === null ? null : { allow: [...egress.allow] },
     },
   };
   store.functions.insertVersion(v);

@@ -6,6 +6,7 @@
  * `tx` makes a group of writes atomic. Times are epoch milliseconds. Nothing is deleted except by
  * the explicit `delete*` methods (and log/metric retention).
  */
+import type { EgressConfig } from '../../shared/config/egress.js';
 import type { DistributionConfig } from '../../shared/config/types.js';
 import type { EventType, FunctionRuntimeKind, LimitProfileName } from '../../shared/lambda-edge/index.js';
 import type { LogRecord, MetricPoint } from '../../shared/replication/protocol.js';
@@ -40,6 +41,8 @@ export interface FunctionSettings {
   secrets: Record<string, string>;
   /** A KeyValueStore name (CloudFront Functions only). */
   kvs: string | null;
+  /** The egress allow-list (hosts, addresses, CIDR blocks); null: public addresses only. */
+  egress: EgressConfig | null;
 }
 
 export interface FunctionRecord extends FunctionSettings {

@@ -294,6 +294,7 @@ export function functionSource(
     if (o.memoryMB !== undefined) src.overrides.memoryMB = o.memoryMB;
     if (o.concurrency !== undefined) src.overrides.concurrency = o.concurrency;
   }
+  if (o.egress && o.egress.allow.length > 0) src.egress = { allow: [...o.egress.allow] };
   if (o.kvs)
     src.kvs = o.kvs.path === undefined ? { id: o.kvs.id } : { id: o.kvs.id, path: resolve(ctx.baseDir, o.kvs.path) };
   const key = stableJson(src);

@@ -5,6 +5,7 @@
  * an isolate calls on first `require` can compile it at once (with V8 cached data).
  * Without that module the runtime still works, with no builtins (every require names the module).
  */
+import type { EgressPolicy } from './egress/policy.js';
 
 export interface BuiltinsModule {
   BUILTIN_NAMES: readonly string[];
@@ -14,6 +15,7 @@ export interface BuiltinsModule {
     fetchTimeoutMs: number;
     maxFetchBytes: number;
     signal?: AbortSignal;
+    egress?: EgressPolicy;
   }): Record<string, (...args: any[]) => unknown>;
 }
 

@@ -92,6 +92,7 @@ describe('hostile functions', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const fn = await load(hostile(`await (await fetch('${url}')).text(); while (true) {}`), {
       overrides: { timeoutMs: 400 },
+      egress: { allow: ['127.0.0.1'] },
     });
     const { value: r, ticks } = await withTicks(() => invoke(fn, '/evil'));
     assert.ok(ticks >= 3, `host ticks during the runaway: ${ticks}`);

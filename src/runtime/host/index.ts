@@ -28,6 +28,7 @@ import { guestRuntimeSource } from './guest-code.js';
 import { releaseSpares, retainSpares } from './blank-isolates.js';
 import { IsolatePool, type PoolLogLine, type PoolOutcome, type PoolRun } from './isolate-pool.js';
 import { resolveLimits, type EventLimits, type FunctionLimits } from './limits.js';
+import { egressPolicy } from './egress/policy.js';
 import { buildCffPackage, buildLambdaPackage } from './package.js';
 import { stackRemapper } from './source-map.js';
 import { MESSAGES, validateLambdaResult } from './validate.js';
@@ -149,7 +150,11 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
       pkg,
       configJson: JSON.stringify(config),
       builtins,
-      hostFns: builtins.createHostFunctions({ fetchTimeoutMs: p.fetchTimeoutMs, maxFetchBytes: p.maxFetchBytes }),
+      hostFns: builtins.createHostFunctions({
+        fetchTimeoutMs: p.fetchTimeoutMs,
+        maxFetchBytes: p.maxFetchBytes,
+        egress: egressPolicy(source.egress),
+      }),
       initTimeoutMs: cff ? p.cff.hardTimeoutMs : p.initTimeoutMs,
       syncSliceMs: p.syncSliceMs,
       kvs,

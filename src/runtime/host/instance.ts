@@ -181,10 +181,15 @@ export class Instance {
     return l;
   }
 
+  /** What host functions see of the invocation that called them (`this`): its log. */
+  readonly #callContext = {
+    log: (level: 'warn' | 'error', message: string) => this.#current?.log(level, message),
+  };
+
   #callHost(name: string, args: unknown[]): unknown {
     const f = this.#shared.hostFns[name];
     if (typeof f !== 'function') throw new Error(`Unknown host function '${name}'`);
-    return f(...args);
+    return f.apply(this.#callContext, args);
   }
 
   async #callHostAsync(name: string, args: unknown[]): Promise<unknown> {
@@ -194,7 +199,7 @@ export class Instance {
     let error: unknown;
     let failed = false;
     try {
-      value = await f(...args);
+      value = await f.apply(this.#callContext, args);
     } catch (e) {
       failed = true;
       error = e instanceof Error ? new Error(e.message) : e;

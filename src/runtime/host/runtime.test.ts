@@ -370,6 +370,8 @@ describe('host calls (fetch, http)', () => {
   const server = createServer((req, res) => {
     setTimeout(() => res.end(`hello ${req.url}`), 20);
   });
+  // The test origin is on loopback, which the egress policy refuses unless the function allows it.
+  const loopback = { egress: { allow: ['127.0.0.1'] } };
   const ready = new Promise<number>((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
   );
@@ -379,6 +381,7 @@ describe('host calls (fetch, http)', () => {
     const port = await ready;
     const r = await run(
       `exports.handler = async () => { const res = await fetch('http://127.0.0.1:${port}/f'); return { status: res.status, headers: {}, body: await res.text() }; };`,
+      loopback,
     );
     assert.ok(r.ok, r.ok ? '' : r.message);
     assert.equal((r.value as CfResponse).body, 'hello /f');
@@ -386,12 +389,15 @@ describe('host calls (fetch, http)', () => {
 
   test('a callback handler using http.get: the pending request keeps the invocation open', async () => {
     const port = await ready;
-    const r = await run(`const http = require('http');
+    const r = await run(
+      `const http = require('http');
       let body = '';
       exports.handler = (e, c, cb) => {
         http.get('http://127.0.0.1:${port}/cb', (res) => { res.setEncoding('utf8'); res.on('data', (d) => { body += d; }); res.on('end', () => console.log('got', body)); });
         cb(null, { status: 200, headers: {} });
-      };`);
+      };`,
+      loopback,
+    );
     assert.ok(r.ok, r.ok ? '' : r.message);
     assert.deepEqual(messages(r), ['got hello /cb'], 'callbackWaitsForEmptyEventLoop waited for the request');
   });

@@ -22,6 +22,7 @@ import type {
 import { silentLogger, type Logger } from '../../shared/log.js';
 import { resolveLimits, type FunctionLimits } from '../host/limits.js';
 import { validateLambdaResult } from '../host/validate.js';
+import { egressPolicy } from '../host/egress/policy.js';
 import { buildPythonPackage } from './package.js';
 import { PythonPool, type PoolOutcome } from './pool.js';
 import { BASE_DATA_MB } from './sandbox.js';
@@ -97,7 +98,7 @@ async function loadFunction(
     concurrency: limits.concurrency,
     dataMB: BASE_DATA_MB + limits.memoryMB,
     initTimeoutMs: p.initTimeoutMs,
-    fetch: { timeoutMs: p.fetchTimeoutMs, maxBytes: p.maxFetchBytes },
+    fetch: { timeoutMs: p.fetchTimeoutMs, maxBytes: p.maxFetchBytes, egress: egressPolicy(source.egress) },
     clock: o.clock,
     logger: o.logger,
   });

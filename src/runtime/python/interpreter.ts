@@ -172,7 +172,7 @@ export class Interpreter {
     }
     const remaining = Math.max(1, this.#deadlineAt - Date.now());
     const limits = { ...this.#fetchLimits, timeoutMs: Math.min(this.#fetchLimits.timeoutMs, remaining) };
-    void hostFetch(call, limits).then((a) => this.#reply(a));
+    void hostFetch(call, limits, (level, message) => this.#log(level, message, Date.now())).then((a) => this.#reply(a));
   }
 
   #reply(answer: unknown): void {

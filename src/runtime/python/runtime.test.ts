@@ -133,7 +133,12 @@ describe('python FunctionRuntime', { skip }, () => {
       source(
         'main',
         { 'index.py': MAIN },
-        { env: { API_TOKEN: 's3cr3t-token', GREETING: 'hi' }, secretNames: ['API_TOKEN'] },
+        {
+          env: { API_TOKEN: 's3cr3t-token', GREETING: 'hi' },
+          secretNames: ['API_TOKEN'],
+          // The test origin is on loopback, which the egress policy refuses unless allowed.
+          egress: { allow: ['127.0.0.1'] },
+        },
       ),
       { eventTypes: ['viewer-request'] },
     );

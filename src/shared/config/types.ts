@@ -6,6 +6,7 @@
  * config into the edge plan. `docs/configuration.md` documents every field.
  */
 import type { EventType, FunctionRuntimeKind, LimitProfileName } from '../lambda-edge/index.js';
+import type { EgressConfig } from './egress.js';
 
 export interface DistributionConfig {
   id: string;
@@ -183,6 +184,8 @@ export interface FunctionConfig {
   version?: string;
   /** CloudFront Functions (js-2.0) KeyValueStore: an id and a JSON file of key → value. */
   kvs?: { id: string; path?: string };
+  /** Where outbound requests may go beyond public addresses (docs/security.md). */
+  egress?: EgressConfig;
 }
 
 export interface FunctionAssociationConfig {

@@ -21,6 +21,7 @@ import {
 } from './fields.js';
 import { FUNCTION_RUNTIMES, extensionFitsRuntime, isCloudFrontFunction, resolveFunction } from './functions.js';
 import type { FunctionConfig } from './types.js';
+import { egressProblems } from './egress.js';
 import {
   validateCachePolicy,
   validateOriginRequestPolicy,
@@ -212,6 +213,7 @@ const FUNCTION_FIELDS = [
   'concurrency',
   'version',
   'kvs',
+  'egress',
 ];
 
 /** Check a `function` field; returns its resolved runtime when the path and runtime are usable. */
@@ -263,6 +265,7 @@ function validateFunction(
       pattern: /^(\d+|\$LATEST)$/,
       patternText: 'use a version number or $LATEST',
     });
+  if (o.egress !== undefined) for (const e of egressProblems(o.egress, at(path, 'egress'))) p.add(e.path, e.message);
   if (fnPath === undefined || (o.runtime !== undefined && runtime === undefined)) return undefined;
   const resolved = resolveFunction({ path: fnPath, ...(runtime ? { runtime } : {}) });
   if (!extensionFitsRuntime(fnPath, resolved.runtime)) {

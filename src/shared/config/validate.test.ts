@@ -421,4 +421,15 @@ describe('function association rules', () => {
       '$.defaultCacheBehavior.functionAssociations[0].eventType',
     ]);
   });
+
+  test('egress.allow: each entry is a host, an address or a CIDR block with an optional port', () => {
+    const ok = { path: './a.js', egress: { allow: ['origin.internal:8443', '10.0.0.0/8', '[fd00::1]:443'] } };
+    assert.deepEqual(pathsOf(fa({ eventType: 'viewer-request', function: ok })), []);
+    const bad = { path: './a.js', egress: { allow: ['ok.example', '10.0.0.1/8', 'x:0'], deny: [] } };
+    assert.deepEqual(pathsOf(fa({ eventType: 'viewer-request', function: bad })), [
+      '$.defaultCacheBehavior.functionAssociations[0].function.egress.allow[1]',
+      '$.defaultCacheBehavior.functionAssociations[0].function.egress.allow[2]',
+      '$.defaultCacheBehavior.functionAssociations[0].function.egress.deny',
+    ]);
+  });
 });

@@ -5,6 +5,7 @@
  * It knows events and results, never HTTP, and does not assume JavaScript (Python plugs in
  * behind the same interface).
  */
+import type { EgressConfig } from '../config/egress.js';
 import type { CfEvent, CfRequest, CfResponse, EventType } from './events.js';
 
 export type FunctionRuntimeKind = 'nodejs' | 'python' | 'cloudfront-js-2.0' | 'cloudfront-js-1.0';
@@ -31,6 +32,8 @@ export interface FunctionSource {
   overrides?: { timeoutMs?: number; memoryMB?: number; concurrency?: number };
   /** CloudFront Functions KeyValueStore backing data (static mode: a JSON file). */
   kvs?: { id: string; path?: string; data?: Record<string, string> };
+  /** Where the function's outbound requests may go beyond public addresses (docs/security.md). */
+  egress?: EgressConfig;
 }
 
 export interface LoadedFunction {

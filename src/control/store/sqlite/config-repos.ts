@@ -56,10 +56,16 @@ export function tokenRepo(db: Database.Database): TokenRepo {
   };
 }
 
+/** Settings as stored; rows written before a field existed get its default (`egress`: none). */
+function settingsOfRow(v: unknown): FunctionSettings {
+  const s = json<FunctionSettings>(v);
+  return { ...s, egress: s.egress ?? null };
+}
+
 export function functionRepo(db: Database.Database): FunctionRepo {
   const map = (r: Row): FunctionRecord => ({
     name: String(r.name),
-    ...json<FunctionSettings>(r.settings),
+    ...settingsOfRow(r.settings),
     codeSha256: String(r.code_sha256),
     codeSize: Number(r.code_size),
     revision: Number(r.revision),
@@ -73,11 +79,11 @@ export function functionRepo(db: Database.Database): FunctionRepo {
     size: Number(r.size),
     description: String(r.description),
     createdAt: Number(r.created_at),
-    settings: json<FunctionSettings>(r.settings),
+    settings: settingsOfRow(r.settings),
   });
   const settingsOf = (f: FunctionRecord): string => {
-    const { runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs } = f;
-    return JSON.stringify({ runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs });
+    const { runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs, egress } = f;
+    return JSON.stringify({ runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs, egress });
   };
   return {
     get: (name) => {

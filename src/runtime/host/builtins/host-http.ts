@@ -1,20 +1,31 @@
 /**
  * @module runtime/host/builtins/host-http
- * Host side of outbound requests from functions (`http`, `https`, `fetch`): performed with
- * undici, http/https only, each hop checked against the optional allow-list, bounded by a
- * wall-clock timeout (the smaller of the function's and the host's) and a response size cap.
- * Failures are returned as `{ ok: false, code, message }` rather than thrown, because error
- * codes (ECONNREFUSED, ETIMEDOUT...) do not survive the bridge.
+ * Host side of outbound requests from functions (`http`, `https`, `fetch`; Python's urllib goes
+ * through `performRequest` too): performed with undici over the function's egress pool (every
+ * connection, redirects included, is checked by the egress policy: ../egress), http/https only,
+ * each hop checked against the optional host filter, bounded by a wall-clock timeout (the
+ * smaller of the function's and the host's) and a response size cap. Failures are returned as
+ * `{ ok: false, code, message }` rather than thrown, because error codes (ECONNREFUSED,
+ * ETIMEDOUT...) do not survive the bridge. A denied connection is also logged to the invocation.
  */
-import { Agent, request } from 'undici';
+import { request } from 'undici';
+import { EGRESS_DENIED, closeEgressAgents, egressAgent } from '../egress/connect.js';
+import { egressPolicy, type EgressPolicy } from '../egress/policy.js';
 import { fresh } from './bytes.js';
 
-type HostFn = (...args: any[]) => unknown;
+/** What a host function can reach of the invocation that called it (its `this`). */
+export interface HostCallContext {
+  log(level: 'warn' | 'error', message: string): void;
+}
+
+type HostFn = (this: HostCallContext | undefined, ...args: any[]) => unknown;
 
 export interface HttpOptions {
   fetchTimeoutMs: number;
   maxFetchBytes: number;
   allowedFetchHosts?: (host: string) => boolean;
+  /** The function's egress policy (default: public addresses only). */
+  egress?: EgressPolicy;
 }
 
 interface GuestRequest {
@@ -43,17 +54,9 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
-let agent: Agent | null = null;
-function sharedAgent(): Agent {
-  agent ??= new Agent({ keepAliveTimeout: 4000, connections: 64 });
-  return agent;
-}
-
-/** Closes the shared connection pool (tests and shutdown). */
+/** Closes the connection pools (tests and shutdown). */
 export async function closeHttpAgent(): Promise<void> {
-  const a = agent;
-  agent = null;
-  await a?.close();
+  await closeEgressAgents();
 }
 
 function validate(raw: unknown): GuestRequest {
@@ -85,7 +88,25 @@ function errorCode(e: unknown): string {
   return err?.cause?.code ?? err?.code ?? 'ECONNRESET';
 }
 
-export function httpHostFunctions(opts: HttpOptions): Record<string, HostFn> {
+export type HttpAnswer =
+  | Failure
+  | {
+      ok: true;
+      status: number;
+      statusText: string;
+      headers: [string, string][];
+      body: Uint8Array;
+      url: string;
+      redirected: boolean;
+    };
+
+/**
+ * Perform one request for a function (JavaScript's `http.request` host function, Python's
+ * urlopen). Never throws. A connection the egress policy refuses is a network error
+ * (ERR_EGRESS_DENIED) and is logged to `ctx` with the reason.
+ */
+export async function performRequest(raw: unknown, opts: HttpOptions, ctx?: HostCallContext): Promise<HttpAnswer> {
+  const policy = opts.egress ?? egressPolicy(undefined);
   async function one(req: GuestRequest, url: URL, signal: AbortSignal) {
     const headers = req.headers.filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase())).flat();
     const res = await request(url, {
@@ -93,7 +114,7 @@ export function httpHostFunctions(opts: HttpOptions): Record<string, HostFn> {
       headers,
       body: req.body ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength) : null,
       signal,
-      dispatcher: sharedAgent(),
+      dispatcher: egressAgent(policy),
     });
     const chunks: Buffer[] = [];
     let size = 0;
@@ -120,7 +141,7 @@ export function httpHostFunctions(opts: HttpOptions): Record<string, HostFn> {
     };
   }
 
-  async function perform(raw: unknown) {
+  {
     const req = validate(raw);
     const timeout = Math.min(req.timeoutMs ?? Infinity, opts.fetchTimeoutMs);
     const signal = AbortSignal.timeout(timeout);
@@ -140,6 +161,11 @@ export function httpHostFunctions(opts: HttpOptions): Record<string, HostFn> {
         res = await one(req, url, signal);
       } catch (e) {
         const code = errorCode(e);
+        if (code === EGRESS_DENIED) {
+          const message = `${req.method} ${url.href}: ${(e as { cause?: Error }).cause?.message ?? (e as Error).message}`;
+          ctx?.log('warn', `Egress denied: ${message}`);
+          return fail(code, message);
+        }
         return fail(
           code,
           code === 'ETIMEDOUT'
@@ -165,6 +191,12 @@ export function httpHostFunctions(opts: HttpOptions): Record<string, HostFn> {
       url = next;
     }
   }
+}
 
-  return { 'http.request': perform };
+export function httpHostFunctions(opts: HttpOptions): Record<string, HostFn> {
+  return {
+    'http.request': function (this: HostCallContext | undefined, raw: unknown) {
+      return performRequest(raw, opts, this);
+    },
+  };
 }

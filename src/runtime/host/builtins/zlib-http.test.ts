@@ -11,6 +11,7 @@ import zlib from 'node:zlib';
 import { createSandbox } from './test-harness.js';
 import type { Sandbox } from './test-harness.js';
 import { closeHttpAgent } from './host-http.js';
+import { egressPolicy } from '../egress/policy.js';
 
 let sb: Sandbox;
 let server: http.Server;
@@ -35,7 +36,13 @@ before(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   sb = await createSandbox({
-    host: { fetchTimeoutMs: 300, maxFetchBytes: 32 * 1024, allowedFetchHosts: (h) => h === '127.0.0.1' },
+    host: {
+      fetchTimeoutMs: 300,
+      maxFetchBytes: 32 * 1024,
+      allowedFetchHosts: (h) => h === '127.0.0.1',
+      // The test server is on loopback: the egress policy refuses it unless allowed.
+      egress: egressPolicy({ allow: ['127.0.0.1'] }),
+    },
   });
 });
 
