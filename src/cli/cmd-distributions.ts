@@ -38,7 +38,8 @@ export async function readConfig(path: string): Promise<DistributionConfig> {
 }
 
 export function checkConfig(doc: unknown, where: string): DistributionConfig {
-  const r = validateDistribution(doc);
+  // Key groups live on the control plane, which checks the ids behaviors trust; here they pass.
+  const r = validateDistribution(doc, { knownKeyGroups: trustedKeyGroupIds(doc) });
   if (!r.ok) {
     const lines = r.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
     throw new VergeError(
@@ -47,6 +48,16 @@ export function checkConfig(doc: unknown, where: string): DistributionConfig {
     );
   }
   return doc as DistributionConfig;
+}
+
+function trustedKeyGroupIds(doc: unknown): string[] {
+  const c = doc as { defaultCacheBehavior?: unknown; cacheBehaviors?: unknown } | null;
+  if (typeof c !== 'object' || c === null) return [];
+  const behaviors = [c.defaultCacheBehavior, ...(Array.isArray(c.cacheBehaviors) ? c.cacheBehaviors : [])];
+  return behaviors.flatMap((b) => {
+    const ids = (b as { trustedKeyGroups?: unknown } | null)?.trustedKeyGroups;
+    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+  });
 }
 
 export function statusText(d: Distribution): string {

@@ -29,6 +29,8 @@ Control plane (talks to \`verge control\` / \`verge up\`; --url/--token, VERGE_U
   metrics        function and distribution metrics as a compact table
   pops           list the registered PoPs and what they serve; remove one that is gone
   tokens         create|list|revoke API tokens
+  public-keys    create|list|get|delete public keys for signed URLs and cookies
+  key-groups     create|update|list|get|delete key groups that cache behaviors trust
   apply          -f verge.json: configuration as code (shows the plan first)
   login          --url URL --token T: save the control plane and token to the profile
 
@@ -61,6 +63,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   metrics: () => import('./cmd-metrics.js').then((m) => ({ run: m.metricsCommand, help: m.METRICS_HELP })),
   pops: () => import('./cmd-pops.js').then((m) => ({ run: m.popsCommand, help: m.POPS_HELP })),
   tokens: () => import('./cmd-tokens.js').then((m) => ({ run: m.tokensCommand, help: m.TOKENS_HELP })),
+  'public-keys': () => import('./cmd-keys.js').then((m) => ({ run: m.publicKeysCommand, help: m.PUBLIC_KEYS_HELP })),
+  'key-groups': () => import('./cmd-keys.js').then((m) => ({ run: m.keyGroupsCommand, help: m.KEY_GROUPS_HELP })),
   apply: () => import('./cmd-apply.js').then((m) => ({ run: m.applyCommand, help: m.APPLY_HELP })),
   login: () => import('./cmd-login.js').then((m) => ({ run: m.loginCommand, help: m.LOGIN_HELP })),
   control: () => import('./control-command.js').then((m) => ({ run: m.controlCommand, help: m.CONTROL_HELP })),

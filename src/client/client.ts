@@ -5,6 +5,7 @@
  */
 import { createTransport, type TransportOptions, type Transport } from './http.js';
 import { distributionsApi, functionsApi, invalidationsApi, kvsApi, triggersApi } from './resources.js';
+import { keyGroupsApi, publicKeysApi } from './keys.js';
 import { deploymentsApi, logsApi, metricsApi, popsApi, systemApi, tokensApi } from './operations.js';
 
 export interface VergeClient {
@@ -14,6 +15,8 @@ export interface VergeClient {
   readonly triggers: ReturnType<typeof triggersApi>;
   readonly invalidations: ReturnType<typeof invalidationsApi>;
   readonly kvs: ReturnType<typeof kvsApi>;
+  readonly publicKeys: ReturnType<typeof publicKeysApi>;
+  readonly keyGroups: ReturnType<typeof keyGroupsApi>;
   readonly deployments: ReturnType<typeof deploymentsApi>;
   readonly pops: ReturnType<typeof popsApi>;
   readonly tokens: ReturnType<typeof tokensApi>;
@@ -37,6 +40,8 @@ export function createClient(opts: TransportOptions): VergeClient {
     triggers: triggersApi(t),
     invalidations: invalidationsApi(t),
     kvs: kvsApi(t),
+    publicKeys: publicKeysApi(t),
+    keyGroups: keyGroupsApi(t),
     deployments: deploymentsApi(t),
     pops: popsApi(t),
     tokens: tokensApi(t),

@@ -158,6 +158,32 @@ export interface KeyValueStore {
   updatedAt: string;
 }
 
+/** A public key for signed URLs and cookies; `id` is the `Key-Pair-Id` signers send. */
+export interface PublicKey {
+  id: string;
+  name: string;
+  /** PEM, RSA 2048-bit. */
+  encodedKey: string;
+  comment: string;
+  createdTime: string;
+}
+
+/** A key group: what a cache behavior's `trustedKeyGroups` names by `id`. */
+export interface KeyGroup {
+  id: string;
+  name: string;
+  comment: string;
+  publicKeyIds: string[];
+  lastModifiedTime: string;
+  etag: string;
+}
+
+export interface KeyGroupInput {
+  name: string;
+  publicKeyIds: string[];
+  comment?: string;
+}
+
 export interface Pop {
   id: string;
   region: string;

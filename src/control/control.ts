@@ -20,6 +20,7 @@ import { edgeRoutes } from './api/routes/edge.js';
 import { functionRoutes } from './api/routes/functions.js';
 import { invalidationRoutes } from './api/routes/invalidations.js';
 import { kvsRoutes } from './api/routes/kvs.js';
+import { keyGroupRoutes } from './api/routes/key-groups.js';
 import { systemRoutes } from './api/routes/system.js';
 import { telemetryRoutes } from './api/routes/telemetry.js';
 import { tokenRoutes } from './api/routes/tokens.js';
@@ -75,6 +76,7 @@ export function buildRouter(app: App): Router {
     ...triggerRoutes(app),
     ...invalidationRoutes(app),
     ...kvsRoutes(app),
+    ...keyGroupRoutes(app),
     ...deploymentRoutes(app),
     ...edgeRoutes(app),
     ...telemetryRoutes(app),

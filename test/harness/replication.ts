@@ -28,8 +28,11 @@ export interface World {
   api: Api;
   adminToken: string;
   edges: Map<string, ManagedEdge>;
-  /** Start (or restart) a managed edge for `pop`; `controlUrl` overrides the control plane URL (a proxy). */
-  startEdge(pop: string, opts?: { controlUrl?: string }): Promise<ManagedEdge>;
+  /**
+   * Start (or restart) a managed edge for `pop`; `controlUrl` overrides the control plane URL (a
+   * proxy); `geoOverrides` is the edge's `--geo-overrides` file.
+   */
+  startEdge(pop: string, opts?: { controlUrl?: string; geoOverrides?: string }): Promise<ManagedEdge>;
   stopEdge(pop: string): Promise<void>;
   stopControl(): Promise<void>;
   /** Start the control plane again on the same port and data. */
@@ -78,6 +81,7 @@ export async function startWorld(opts: { pops: string[]; logger?: Logger }): Pro
         host: '127.0.0.1',
         port: 0,
         geo: false,
+        ...(o.geoOverrides ? { geoOverrides: o.geoOverrides } : {}),
         accessLog: 'off',
         logger: logger.child({ pop }),
         telemetryFlushMs: 200,

@@ -9,12 +9,15 @@ import type {
   FunctionResource,
   FunctionVersion,
   Invalidation,
+  KeyGroup,
   Pop,
+  PublicKey,
   Trigger,
 } from '../../src/client/index.js';
 import type { distributionView } from '../../src/control/domain/distributions.js';
 import type { functionView, versionView } from '../../src/control/domain/functions.js';
 import type { invalidationView } from '../../src/control/domain/invalidations.js';
+import type { keyGroupView, publicKeyView } from '../../src/control/domain/key-groups.js';
 import type { popView } from '../../src/control/domain/pops.js';
 import type { triggerView } from '../../src/control/domain/triggers.js';
 
@@ -27,8 +30,19 @@ const checks: Record<string, true> = {
   pop: true satisfies Same<ReturnType<typeof popView>, Pop>,
   trigger: true satisfies Same<ReturnType<typeof triggerView>, Trigger>,
   invalidation: true satisfies Same<ReturnType<typeof invalidationView>, Invalidation>,
+  publicKey: true satisfies Same<ReturnType<typeof publicKeyView>, PublicKey>,
+  keyGroup: true satisfies Same<ReturnType<typeof keyGroupView>, KeyGroup>,
 };
 
 test('every control-plane view has the shape of its client type', () => {
-  assert.deepEqual(Object.keys(checks), ['function', 'version', 'distribution', 'pop', 'trigger', 'invalidation']);
+  assert.deepEqual(Object.keys(checks), [
+    'function',
+    'version',
+    'distribution',
+    'pop',
+    'trigger',
+    'invalidation',
+    'publicKey',
+    'keyGroup',
+  ]);
 });

@@ -113,6 +113,33 @@ export const DISTRIBUTION: Schema = {
   additionalProperties: false,
 };
 
+export const PUBLIC_KEY: Schema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'the public key id, sent by signers as Key-Pair-Id (e.g. K2JCJMDEHXQW5F)' },
+    name: { type: 'string' },
+    encodedKey: { type: 'string', description: 'the RSA 2048-bit public key, PEM' },
+    comment: { type: 'string' },
+    createdTime: S.iso,
+  },
+  required: ['id', 'name', 'encodedKey', 'comment', 'createdTime'],
+  additionalProperties: false,
+};
+
+export const KEY_GROUP: Schema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: "the key group id (a UUID) that behaviors' trustedKeyGroups name" },
+    name: { type: 'string' },
+    comment: { type: 'string' },
+    publicKeyIds: { type: 'array', items: { type: 'string' }, description: '1–5 public key ids' },
+    lastModifiedTime: S.iso,
+    etag: ETAG,
+  },
+  required: ['id', 'name', 'comment', 'publicKeyIds', 'lastModifiedTime', 'etag'],
+  additionalProperties: false,
+};
+
 export const POP: Schema = {
   type: 'object',
   properties: {

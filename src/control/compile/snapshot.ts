@@ -3,7 +3,8 @@
  * Builds the next immutable, numbered Snapshot (protocol.ts) from the store: every distribution
  * with its triggers compiled into `functionAssociations` (`function.path = "bundle:<sha256>"`,
  * the version's settings, its KeyValueStore as `kvs:<sha256>`), the bundles and KVS data it
- * needs, and a checksum over canonicalJson. Each compiled config is validated with
+ * needs, the public keys of the key groups its behaviors trust (`keyGroups`), and a checksum
+ * over canonicalJson. Each compiled config is validated with
  * `validateDistribution` before it is stored, so a bad config never reaches an edge. Runs inside
  * the caller's transaction: a refused snapshot rolls the change back.
  */
@@ -21,6 +22,7 @@ import {
   type Snapshot,
 } from '../../shared/replication/protocol.js';
 import type { SecretBox } from '../auth/secret-box.js';
+import { keyGroupsFor } from '../domain/key-groups.js';
 import type { Store, TriggerRecord, VersionRecord } from '../store/types.js';
 import { mapSecrets } from './secrets.js';
 
@@ -102,9 +104,11 @@ function association(b: Build, t: TriggerRecord): FunctionAssociationConfig {
   return a;
 }
 
-/** The distribution as edges receive it: its config plus its triggers, validated. */
+/** The distribution as edges receive it: its config plus its triggers and trusted key groups, validated. */
 function compileDistribution(b: Build, config: DistributionConfig, triggers: TriggerRecord[]): DistributionConfig {
   const d = structuredClone(config);
+  const keyGroups = keyGroupsFor(b.store, d);
+  if (keyGroups) d.keyGroups = keyGroups;
   const order = (t: TriggerRecord) => EVENT_TYPES.indexOf(t.eventType);
   for (const t of [...triggers].sort((x, y) => order(x) - order(y))) {
     const behavior =

@@ -36,6 +36,12 @@ export function checkConfig(store: Store, input: unknown, id?: string): Distribu
         b,
       ]),
     ] as Array<[string, unknown]>;
+    if (o.keyGroups !== undefined)
+      problems.push({
+        path: '$.keyGroups',
+        message:
+          'key groups are created with POST /api/v1/key-groups (verge key-groups create); behaviors name them by id in trustedKeyGroups',
+      });
     for (const [path, b] of behaviors) {
       if (b && typeof b === 'object' && 'functionAssociations' in b) {
         problems.push({
@@ -45,7 +51,7 @@ export function checkConfig(store: Store, input: unknown, id?: string): Distribu
       }
     }
   }
-  const r = validateDistribution(input);
+  const r = validateDistribution(input, { knownKeyGroups: store.keyGroups.list().map((g) => g.id) });
   if (!r.ok) problems.push(...r.problems);
   if (problems.length > 0 || !r.ok) throw validationError(problems);
   const mine = new Set(hostsOf(r.config));

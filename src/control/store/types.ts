@@ -97,6 +97,27 @@ export interface KvsRecord {
   updatedAt: number;
 }
 
+/** A public key for signed URLs and cookies (CloudFront's PublicKey); `id` is the `Key-Pair-Id`. */
+export interface PublicKeyRecord {
+  id: string;
+  name: string;
+  /** PEM, RSA 2048-bit. */
+  encodedKey: string;
+  comment: string;
+  createdAt: number;
+}
+
+/** A key group (CloudFront's KeyGroup): what a cache behavior's `trustedKeyGroups` names. */
+export interface KeyGroupRecord {
+  id: string;
+  name: string;
+  comment: string;
+  publicKeyIds: string[];
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface PopRecord {
   id: string;
   region: string;
@@ -231,6 +252,23 @@ export interface KvsRepo {
   delete(name: string): void;
 }
 
+export interface PublicKeyRepo {
+  get(id: string): PublicKeyRecord | undefined;
+  byName(name: string): PublicKeyRecord | undefined;
+  list(): PublicKeyRecord[];
+  insert(k: PublicKeyRecord): void;
+  delete(id: string): void;
+}
+
+export interface KeyGroupRepo {
+  get(id: string): KeyGroupRecord | undefined;
+  byName(name: string): KeyGroupRecord | undefined;
+  list(): KeyGroupRecord[];
+  insert(g: KeyGroupRecord): void;
+  update(g: KeyGroupRecord): void;
+  delete(id: string): void;
+}
+
 export interface PopRepo {
   get(id: string): PopRecord | undefined;
   list(): PopRecord[];
@@ -283,6 +321,8 @@ export interface Store {
   distributions: DistributionRepo;
   triggers: TriggerRepo;
   kvs: KvsRepo;
+  publicKeys: PublicKeyRepo;
+  keyGroups: KeyGroupRepo;
   pops: PopRepo;
   snapshots: SnapshotRepo;
   invalidations: InvalidationRepo;

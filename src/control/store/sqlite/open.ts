@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../types.js';
 import { blobRepo, distributionRepo, functionRepo, kvsRepo, tokenRepo, triggerRepo } from './config-repos.js';
 import { invalidationRepo, popRepo, snapshotRepo } from './edge-repos.js';
+import { keyGroupRepo, publicKeyRepo } from './key-repos.js';
 import { migrate } from './migrate.js';
 import { telemetryRepo } from './telemetry-repo.js';
 
@@ -29,6 +30,8 @@ export function openSqliteStore(file: string, now: number): Store {
     distributions: distributionRepo(db),
     triggers: triggerRepo(db),
     kvs: kvsRepo(db),
+    publicKeys: publicKeyRepo(db),
+    keyGroups: keyGroupRepo(db),
     pops: popRepo(db),
     snapshots: snapshotRepo(db),
     invalidations: invalidationRepo(db),

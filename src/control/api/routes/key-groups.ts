@@ -1,0 +1,193 @@
+/**
+ * @module control/api/routes/key-groups
+ * `/public-keys` and `/key-groups`: the keys signed URLs and signed cookies are verified with
+ * (CloudFront's PublicKey and KeyGroup). Creating either changes nothing edges see; a key group
+ * reaches PoPs when a behavior trusts it (`trustedKeyGroups` in the distribution config), and a
+ * change to such a group is a new snapshot. Nothing in use can be deleted (KEY_IN_USE).
+ */
+import { VergeError } from '../../../shared/errors.js';
+import type { App } from '../../app.js';
+import {
+  checkGroupKeys,
+  checkKeyGroupUnused,
+  checkPublicKeyUnused,
+  getKeyGroup,
+  getPublicKey,
+  keyGroupView,
+  newKeyGroupId,
+  newPublicKey,
+  publicKeyView,
+} from '../../domain/key-groups.js';
+import type { KeyGroupRecord } from '../../store/types.js';
+import { checkIfMatch } from '../http.js';
+import { KEY_GROUP, PUBLIC_KEY, itemsOf } from '../resources.js';
+import type { Route } from '../router.js';
+import { S, type Schema } from '../schema.js';
+
+const COMMENT: Schema = { type: 'string', maxLength: 128 };
+const KEY_IDS: Schema = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: 5 };
+const GROUP_BODY: Schema = {
+  type: 'object',
+  properties: { name: S.name('Key group'), comment: COMMENT, publicKeyIds: KEY_IDS },
+  required: ['name', 'publicKeyIds'],
+  additionalProperties: false,
+};
+
+interface GroupBody {
+  name: string;
+  comment?: string;
+  publicKeyIds: string[];
+}
+
+export function keyGroupRoutes(app: App): Route[] {
+  const { store, clock } = app;
+  const nameFree = (name: string, self?: string) => {
+    const other = store.keyGroups.byName(name);
+    if (other && other.id !== self)
+      throw new VergeError('ALREADY_EXISTS', `a key group named ${name} exists (${other.id})`);
+  };
+  return [
+    {
+      method: 'POST',
+      path: '/public-keys',
+      access: 'admin',
+      summary: 'Upload a public key (RSA 2048-bit, PEM) for signed URLs and cookies',
+      body: {
+        type: 'object',
+        properties: {
+          name: S.name('Public key'),
+          encodedKey: { type: 'string', minLength: 1, maxLength: 4096, description: 'PEM' },
+          comment: COMMENT,
+        },
+        required: ['name', 'encodedKey'],
+        additionalProperties: false,
+      },
+      success: { status: 201, schema: PUBLIC_KEY },
+      handler: ({ body }) => {
+        const k = newPublicKey(store, body as { name: string; encodedKey: string; comment?: string }, clock.now());
+        store.publicKeys.insert(k);
+        return { status: 201, body: publicKeyView(k) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/public-keys',
+      access: 'admin',
+      summary: 'List public keys',
+      success: { status: 200, schema: itemsOf(PUBLIC_KEY) },
+      handler: () => ({ status: 200, body: { items: store.publicKeys.list().map(publicKeyView) } }),
+    },
+    {
+      method: 'GET',
+      path: '/public-keys/{id}',
+      access: 'admin',
+      summary: 'Get a public key',
+      success: { status: 200, schema: PUBLIC_KEY },
+      handler: ({ params }) => ({ status: 200, body: publicKeyView(getPublicKey(store, params.id!)) }),
+    },
+    {
+      method: 'DELETE',
+      path: '/public-keys/{id}',
+      access: 'admin',
+      summary: 'Delete a public key that no key group holds',
+      success: { status: 204 },
+      handler: ({ params }) => {
+        const k = getPublicKey(store, params.id!);
+        store.tx(() => {
+          checkPublicKeyUnused(store, k.id);
+          store.publicKeys.delete(k.id);
+        });
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/key-groups',
+      access: 'admin',
+      summary: 'Create a key group of public keys',
+      body: GROUP_BODY,
+      success: { status: 201, schema: KEY_GROUP },
+      handler: ({ body }) => {
+        const b = body as GroupBody;
+        const now = clock.now();
+        const g: KeyGroupRecord = {
+          id: newKeyGroupId(),
+          name: b.name,
+          comment: b.comment ?? '',
+          publicKeyIds: b.publicKeyIds,
+          revision: 1,
+          createdAt: now,
+          updatedAt: now,
+        };
+        store.tx(() => {
+          nameFree(g.name);
+          checkGroupKeys(store, g.publicKeyIds);
+          store.keyGroups.insert(g);
+        });
+        return { status: 201, body: keyGroupView(g), etag: g.revision };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/key-groups',
+      access: 'admin',
+      summary: 'List key groups',
+      success: { status: 200, schema: itemsOf(KEY_GROUP) },
+      handler: () => ({ status: 200, body: { items: store.keyGroups.list().map(keyGroupView) } }),
+    },
+    {
+      method: 'GET',
+      path: '/key-groups/{id}',
+      access: 'admin',
+      summary: 'Get a key group',
+      success: { status: 200, schema: KEY_GROUP },
+      handler: ({ params }) => {
+        const g = getKeyGroup(store, params.id!);
+        return { status: 200, body: keyGroupView(g), etag: g.revision };
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/key-groups/{id}',
+      access: 'admin',
+      summary: 'Replace a key group (rotate its keys); PoPs get the change with the next snapshot',
+      body: GROUP_BODY,
+      success: { status: 200, schema: KEY_GROUP },
+      handler: ({ params, body, ifMatch }) => {
+        const prev = getKeyGroup(store, params.id!);
+        checkIfMatch(ifMatch, prev.revision, `key group ${prev.id}`);
+        const b = body as GroupBody;
+        const next: KeyGroupRecord = {
+          ...prev,
+          name: b.name,
+          comment: b.comment ?? '',
+          publicKeyIds: b.publicKeyIds,
+          revision: prev.revision + 1,
+          updatedAt: clock.now(),
+        };
+        app.change(`key group ${prev.name} (${prev.id}) updated`, () => {
+          nameFree(next.name, next.id);
+          checkGroupKeys(store, next.publicKeyIds);
+          store.keyGroups.update(next);
+        });
+        return { status: 200, body: keyGroupView(next), etag: next.revision };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/key-groups/{id}',
+      access: 'admin',
+      summary: 'Delete a key group that no cache behavior trusts',
+      success: { status: 204 },
+      handler: ({ params, ifMatch }) => {
+        const g = getKeyGroup(store, params.id!);
+        checkIfMatch(ifMatch, g.revision, `key group ${g.id}`);
+        store.tx(() => {
+          checkKeyGroupUnused(store, g.id);
+          store.keyGroups.delete(g.id);
+        });
+        return { status: 204 };
+      },
+    },
+  ];
+}
