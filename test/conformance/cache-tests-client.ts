@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { suiteDir } from './cache-tests-suite.js';
+import { loadSuites, suiteDir } from './cache-tests-suite.js';
 
 const dir = suiteDir();
 const load = async (rel: string): Promise<any> => import(pathToFileURL(join(dir, rel)).href);
@@ -28,15 +28,14 @@ if (!base || base.endsWith('/')) {
 const fetchTimeoutMs = Number(process.env.CACHE_TESTS_FETCH_TIMEOUT_MS ?? 10_000);
 const onlyId = process.env.CACHE_TESTS_ID ?? '';
 
-const [runner, index, surrogate, display, nodeFetch] = await Promise.all([
+const [runner, groups, display, nodeFetch] = await Promise.all([
   load('client/runner.mjs'),
-  load('tests/index.mjs'),
-  load('tests/surrogate-control.mjs'),
+  loadSuites(),
   load('lib/display.mjs'),
   // node-fetch as the suite itself resolves it (2.x, no bundled types).
   import(pathToFileURL(createRequire(join(dir, 'package.json')).resolve('node-fetch')).href) as Promise<any>,
 ]);
-const suites: any[] = [...index.default, surrogate.default];
+const suites: any[] = groups;
 
 function fetchWithTimeout(url: string, init: Record<string, unknown> = {}): Promise<unknown> {
   return nodeFetch.default(url, { ...init, signal: AbortSignal.timeout(fetchTimeoutMs) } as any);
@@ -44,16 +43,25 @@ function fetchWithTimeout(url: string, init: Record<string, unknown> = {}): Prom
 
 let toRun = suites;
 if (onlyId) {
-  toRun = [];
-  for (const suite of suites) {
-    for (const t of suite.tests) {
-      if (t.id === onlyId) toRun.push({ ...suite, tests: [{ ...t, dump: true }] });
-    }
-  }
-  if (toRun.length === 0) {
+  // The test and what it depends on (its verdict is dependency_fail unless those ran and passed),
+  // dependencies first; only the asked one dumps its requests and responses.
+  const byId = new Map<string, { suite: any; test: any }>();
+  for (const suite of suites) for (const t of suite.tests) byId.set(t.id, { suite, test: t });
+  const order: string[] = [];
+  const visit = (id: string): void => {
+    if (order.includes(id) || !byId.has(id)) return;
+    for (const dep of (byId.get(id)!.test.depends_on as string[] | undefined) ?? []) visit(dep);
+    order.push(id);
+  };
+  visit(onlyId);
+  if (order.length === 0) {
     process.stderr.write(`no test with id ${onlyId}\n`);
     process.exit(2);
   }
+  toRun = order.map((id) => {
+    const { suite, test } = byId.get(id)!;
+    return { ...suite, tests: [id === onlyId ? { ...test, dump: true } : test] };
+  });
 }
 
 function report(): void {

@@ -9,13 +9,34 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The installed `http-cache-tests` package folder. */
 export function suiteDir(): string {
   return dirname(createRequire(import.meta.url).resolve('http-cache-tests/package.json'));
+}
+
+/** One of the suite's test groups (tests/*.mjs): its tests carry the ids results are keyed by. */
+export interface SuiteGroup {
+  name?: string;
+  id?: string;
+  tests: Array<{ id: string; [k: string]: unknown }>;
+  [k: string]: unknown;
+}
+
+/** Every group the run uses: the suite's index plus `surrogate-control` (as its cli.mjs runs them). */
+export async function loadSuites(): Promise<SuiteGroup[]> {
+  const load = async (rel: string): Promise<{ default: unknown }> =>
+    import(pathToFileURL(join(suiteDir(), rel)).href) as Promise<{ default: unknown }>;
+  const [index, surrogate] = await Promise.all([load('tests/index.mjs'), load('tests/surrogate-control.mjs')]);
+  return [...(index.default as SuiteGroup[]), surrogate.default as SuiteGroup];
+}
+
+/** The ids of every test in the suite (what the ratchet may list). */
+export async function suiteIds(): Promise<Set<string>> {
+  return new Set((await loadSuites()).flatMap((g) => g.tests.map((t) => t.id)));
 }
 
 /** The suite's verdict symbols (lib/display.mjs `resultTypes`) and the names we report them by. */
