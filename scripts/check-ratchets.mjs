@@ -13,7 +13,7 @@
 // in any but the last. Walking the history covers a helper's branch before it lands (its commits
 // sit on top of main's), main after it lands, and a rebase that resolved a conflict in the file
 // by dropping the other side's ids. The walk stops at the old count-only ratchet format
-// (`minPassed`), comparing only the count there. A shallow clone checks the history it has and
+// (`minPassed`), comparing only the count there (passing plus retired ids). A shallow clone checks the history it has and
 // says so; outside a git checkout only the working tree's format is checked.
 //
 // Usage: node --import tsx scripts/check-ratchets.mjs [--repo DIR]
@@ -75,11 +75,12 @@ function checkRatchet(ids) {
   for (const v of vs) {
     const raw = JSON.parse(v.text);
     if (raw && typeof raw === 'object' && 'minPassed' in raw) {
-      // The count-only format that came before ids: compare counts, and stop.
-      const count = newer ? newer.r.passing.length : 0;
+      // The count-only format that came before ids: compare counts (retired ids count: they were
+      // required, and their reason is written down), and stop.
+      const count = newer ? newer.r.passing.length + Object.keys(newer.r.retired).length : 0;
       if (newer && count < raw.minPassed)
         problems.push(
-          `${RATCHET} at ${newer.at} lists ${count} ids, fewer than the ${raw.minPassed} required at ${v.at}`,
+          `${RATCHET} at ${newer.at} lists ${count} ids (passing and retired), fewer than the ${raw.minPassed} required at ${v.at}`,
         );
       break;
     }

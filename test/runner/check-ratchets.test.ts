@@ -104,7 +104,11 @@ test('from the count-only format, the first id list may not be shorter than the 
   r.commit({ [RATCHET]: { passing: [A, B], retired: {} } });
   const c = r.check();
   assert.equal(c.status, 1, c.out);
-  assert.match(c.out, /lists 2 ids, fewer than the 3 required/);
+  assert.match(c.out, /lists 2 ids \(passing and retired\), fewer than the 3 required/);
+  const ok = repo();
+  ok.commit({ [RATCHET]: { minPassed: 3 }, [FLOOR]: { minTests: 1 } });
+  ok.commit({ [RATCHET]: { passing: [A, B], retired: { [C]: 'the suite changed its expectation' } } });
+  assert.equal(ok.check().status, 0);
 });
 
 test('a run is judged by ids: a listed id that fails or has no result is a regression', () => {
