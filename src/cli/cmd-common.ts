@@ -83,10 +83,32 @@ export async function connect(values: {
   };
 }
 
+/**
+ * The API's hints in its messages ("GET /api/v1/functions lists them"), in the CLI's words: a
+ * CLI user should be told the command to run. Unlisted routes stay as they are.
+ */
+const API_TO_CLI: ReadonlyArray<[RegExp, string]> = [
+  [/POST \/api\/v1\/functions\/([A-Za-z0-9_-]+)\/publish/g, '`verge functions publish $1`'],
+  [/GET \/api\/v1\/functions\b/g, '`verge functions list`'],
+  [/GET \/api\/v1\/distributions\b/g, '`verge distributions list`'],
+  [/GET \/api\/v1\/tokens\b/g, '`verge tokens list`'],
+  [/POST \/api\/v1\/tokens\b/g, '`verge tokens create`'],
+  [/GET \/api\/v1\/public-keys\b/g, '`verge public-keys list`'],
+  [/GET \/api\/v1\/key-groups\b/g, '`verge key-groups list`'],
+  [/POST \/api\/v1\/key-groups \(verge key-groups create\)/g, '`verge key-groups create`'],
+  [/GET \/api\/v1\/pops\b/g, '`verge pops list`'],
+  [/GET \/api\/v1\/deployments\b/g, '`verge deploy history`'],
+  [/POST \/api\/v1\/triggers\b/g, '`verge triggers add`'],
+];
+
+export function cliWords(message: string): string {
+  return API_TO_CLI.reduce((m, [re, cli]) => m.replace(re, cli), message);
+}
+
 /** A ClientError as a VergeError: the server's code when it is registered, the hint appended. */
 export function toCliError(e: ClientError): VergeError {
   const code: ErrorCode = e.code in ERROR_CODES ? (e.code as ErrorCode) : 'CONTROL_UNREACHABLE';
-  const text = formatClientError(e).replace(/^(\d+ )?[A-Z0-9_]+: /, '');
+  const text = cliWords(formatClientError(e).replace(/^(\d+ )?[A-Z0-9_]+: /, ''));
   return new VergeError(code, text, { cause: e, details: { status: e.status, fields: e.fields } });
 }
 

@@ -1,10 +1,11 @@
 /**
  * @module cli/cmd-metrics
  * `verge metrics [--function NAME[:VERSION] | --distribution ID] [--since 1h]`: the metric
- * series of docs/api.md `GET /metrics` as a compact table, one row per series, with totals and
- * a unicode sparkline of the main counter.
+ * series of docs/api.md `GET /metrics` as a compact table, one row per series: every column is
+ * the series' `total`, computed by the control plane over the whole window (rates and percentiles
+ * included), and a unicode sparkline of the main counter per step.
  */
-import type { MetricPointOut, MetricQuery, MetricSeries } from '../client/index.js';
+import type { MetricQuery, MetricSeries } from '../client/index.js';
 import { UsageError } from './args.js';
 import { CONNECTION_HELP, apiErrors, connect, parseCommand } from './cmd-common.js';
 import { parseSince } from './cmd-logs.js';
@@ -19,15 +20,7 @@ Without --function or --distribution: every function.
 ${CONNECTION_HELP}
 `;
 
-const sum = (pts: MetricPointOut[], f: (p: MetricPointOut) => number | undefined) =>
-  pts.reduce((a, p) => a + (f(p) ?? 0), 0);
-const last = (pts: MetricPointOut[], f: (p: MetricPointOut) => number | null | undefined) => {
-  for (let i = pts.length - 1; i >= 0; i--) {
-    const v = f(pts[i]!);
-    if (typeof v === 'number') return v;
-  }
-  return undefined;
-};
+const num = (v: number | null | undefined) => (typeof v === 'number' ? v : undefined);
 const ms = (v: number | undefined) => (v === undefined ? '-' : `${v < 10 ? v.toFixed(2) : Math.round(v)}ms`);
 const pct = (v: number | undefined) => (v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
 
@@ -40,18 +33,17 @@ function label(s: MetricSeries): string {
 
 export function renderFunctionSeries(series: MetricSeries[]): string {
   const rows = series.map((s) => {
-    const pts = s.points;
-    const errors = sum(pts, (p) => Object.values(p.errors ?? {}).reduce((a, b) => a + b, 0));
+    const t = s.total;
     return [
       label(s),
-      sum(pts, (p) => p.invocations),
-      errors,
-      ms(last(pts, (p) => p.p50)),
-      ms(last(pts, (p) => p.p95)),
-      ms(last(pts, (p) => p.p99)),
-      sum(pts, (p) => p.coldStarts),
-      sum(pts, (p) => p.throttles),
-      sparkline(pts.map((p) => p.invocations)),
+      t.invocations ?? 0,
+      Object.values(t.errors ?? {}).reduce((a, b) => a + b, 0),
+      ms(num(t.p50)),
+      ms(num(t.p95)),
+      ms(num(t.p99)),
+      t.coldStarts ?? 0,
+      t.throttles ?? 0,
+      sparkline(s.points.map((p) => p.invocations)),
     ];
   });
   return table(['SERIES', 'INVOCATIONS', 'ERRORS', 'P50', 'P95', 'P99', 'COLD', 'THROTTLED', 'TREND'], rows);
@@ -59,16 +51,16 @@ export function renderFunctionSeries(series: MetricSeries[]): string {
 
 export function renderDistributionSeries(series: MetricSeries[]): string {
   const rows = series.map((s) => {
-    const pts = s.points;
+    const t = s.total;
     return [
       label(s),
-      sum(pts, (p) => p.requests),
-      sum(pts, (p) => p.bytes),
-      pct(last(pts, (p) => p.hitRatio)),
-      pct(last(pts, (p) => p.rate4xx)),
-      pct(last(pts, (p) => p.rate5xx)),
-      ms(last(pts, (p) => p.originLatencyP50)),
-      sparkline(pts.map((p) => p.requests)),
+      t.requests ?? 0,
+      t.bytes ?? 0,
+      pct(num(t.hitRatio)),
+      pct(num(t.rate4xx)),
+      pct(num(t.rate5xx)),
+      ms(num(t.originLatencyP50)),
+      sparkline(s.points.map((p) => p.requests)),
     ];
   });
   return table(['SERIES', 'REQUESTS', 'BYTES', 'HIT', '4XX', '5XX', 'ORIGIN P50', 'TREND'], rows);

@@ -11,6 +11,7 @@ import { ADMIN_TOKEN_FILE, startControl } from '../control/index.js';
 import { intOption, parse } from './args.js';
 import { parseDuration } from '../control/api/routes/telemetry.js';
 import { UsageError } from './args.js';
+import { listening } from './ports.js';
 
 export const CONTROL_HELP = `verge control [options]
 
@@ -48,14 +49,18 @@ export async function controlCommand(argv: string[]): Promise<void> {
   }
   const dataDir = resolve(values['data-dir'] ?? '.verge');
   const consoleDir = values['console-dir'] ?? (existsSync('console/dist/index.html') ? 'console/dist' : undefined);
-  const control = await startControl({
-    port: intOption(values.port, '--port', 8080),
-    host: values.host ?? '127.0.0.1',
-    dataDir,
-    logger: createLogger({ level: level as 'info' }),
-    ...(retention !== undefined ? { logRetentionMs: retention } : {}),
-    ...(consoleDir ? { consoleDir: resolve(consoleDir) } : {}),
-  });
+  const port = intOption(values.port, '--port', 8080);
+  const host = values.host ?? '127.0.0.1';
+  const control = await listening([{ port, flag: '--port N', host }], () =>
+    startControl({
+      port,
+      host,
+      dataDir,
+      logger: createLogger({ level: level as 'info' }),
+      ...(retention !== undefined ? { logRetentionMs: retention } : {}),
+      ...(consoleDir ? { consoleDir: resolve(consoleDir) } : {}),
+    }),
+  );
   print(`control plane  ${control.url}  (API ${control.url}/api/v1, OpenAPI ${control.url}/api/v1/openapi.json)`);
   print(`data           ${dataDir}`);
   if (control.adminToken) {

@@ -43,7 +43,7 @@ export function startDemoOrigin(port = 9000, host = '127.0.0.1'): Promise<DemoOr
           'Verge demo',
           `<h1>Served through Verge</h1><p>This page came from the demo origin at ${served}. ` +
             `It is cached for 60 seconds: reload and look at the <code>X-Cache</code> and <code>Age</code> headers.</p>` +
-            `<ul><li><a href="/hello">/hello</a> (cached 5 minutes)</li><li><a href="/api/time">/api/time</a> (never cached)</li>` +
+            `<ul><li><a href="/hello">/hello</a> (cached 5 minutes)</li><li><a href="/api/time">/api/time</a> (never cached)</li><li><a href="/api/geo">/api/geo</a> (where the edge places you)</li>` +
             `<li><a href="/products/42">/products/42</a> (tagged <code>product-42</code>)</li><li><a href="/missing">/missing</a> (404, cached 10 s)</li></ul>` +
             `<p>Your request reached the origin with these headers:</p><pre>${escape(JSON.stringify(req.headers, null, 2))}</pre>`,
         ),
@@ -60,6 +60,18 @@ export function startDemoOrigin(port = 9000, host = '127.0.0.1'): Promise<DemoOr
         200,
         { 'content-type': 'application/json', 'cache-control': 'no-store' },
         JSON.stringify({ time: served, method: req.method }) + '\n',
+      );
+    }
+    if (path === '/api/geo') {
+      // What the edge says about the viewer: the demo's /api/* behavior forwards CloudFront-*
+      // headers (AllViewerAndCloudFrontHeaders-2022-06).
+      const geo = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => k.startsWith('cloudfront-viewer-') && !k.endsWith('-header-order')),
+      );
+      return send(
+        200,
+        { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        JSON.stringify(geo, null, 2) + '\n',
       );
     }
     if (path.startsWith('/products/')) {

@@ -11,6 +11,7 @@ import { startEdge } from '../edge/edge.js';
 import { parse, intOption, UsageError } from './args.js';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
 import { defaultEdgeDataDir, startManagedEdge } from './edge-managed.js';
+import { listening, type PortUse } from './ports.js';
 
 export const EDGE_HELP = `verge edge --config FILE [--config FILE...] [options]
 verge edge --control URL --token T --pop ID --region R [options]
@@ -78,26 +79,36 @@ export async function edgeCommand(argv: string[]): Promise<void> {
   let demo: DemoOrigin | null = null;
   if (values['demo-origin'] !== undefined) {
     const port = intOption(values['demo-origin'] || '9000', '--demo-origin', 9000);
-    demo = await startDemoOrigin(port);
+    demo = await listening([{ port, flag: '--demo-origin PORT', what: 'the demo origin' }], () =>
+      startDemoOrigin(port),
+    );
     print(`demo origin   ${demo.url}`);
   }
-  const edge = await startEdge({
-    configPaths: values.config,
-    port: intOption(values.port, '--port', 8080),
-    ...(values.host ? { host: values.host } : {}),
-    ...(values['tls-cert']
-      ? { tls: { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) } }
-      : {}),
-    ...(values['https-port'] ? { httpsPort: intOption(values['https-port'], '--https-port', 8443) } : {}),
-    popId: values.pop ?? 'local1',
-    region: values.region ?? 'local',
-    adminPort: intOption(values['admin-port'], '--admin-port', 9901),
-    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-    ...(values['geo-db'] ? { geoDb: values['geo-db'] } : {}),
-    ...(values['geo-overrides'] ? { geoOverrides: values['geo-overrides'] } : {}),
-    accessLog: values['access-log'] ?? 'stdout',
-    cacheMaxBytes: intOption(values['cache-size'], '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
-    serverTiming: values['server-timing'] ?? false,
+  const port = intOption(values.port, '--port', 8080);
+  const httpsPort = values['tls-cert'] ? intOption(values['https-port'], '--https-port', 8443) : undefined;
+  const adminPort = intOption(values['admin-port'], '--admin-port', 9901);
+  const edge = await listening(edgePorts(port, httpsPort, adminPort, values.host ?? '0.0.0.0'), () =>
+    startEdge({
+      configPaths: values.config,
+      port,
+      ...(values.host ? { host: values.host } : {}),
+      ...(values['tls-cert']
+        ? { tls: { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) } }
+        : {}),
+      ...(httpsPort !== undefined ? { httpsPort } : {}),
+      popId: values.pop ?? 'local1',
+      region: values.region ?? 'local',
+      adminPort,
+      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+      ...(values['geo-db'] ? { geoDb: values['geo-db'] } : {}),
+      ...(values['geo-overrides'] ? { geoOverrides: values['geo-overrides'] } : {}),
+      accessLog: values['access-log'] ?? 'stdout',
+      cacheMaxBytes: intOption(values['cache-size'], '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
+      serverTiming: values['server-timing'] ?? false,
+    }),
+  ).catch(async (e: unknown) => {
+    await demo?.close();
+    throw e;
   });
   const plan = edge.plan();
   print(
@@ -142,25 +153,30 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
     throw new UsageError('--tls-cert and --tls-key go together');
   const pop = str('pop');
   if (!pop || !str('region')) throw new UsageError('managed mode needs --pop ID and --region R');
-  const m = await startManagedEdge({
-    controlUrl: str('control')!,
-    token,
-    popId: pop,
-    region: str('region')!,
-    ...(str('location') ? { location: str('location')! } : {}),
-    dataDir: str('data-dir') ?? defaultEdgeDataDir(pop),
-    port: intOption(str('port'), '--port', 8080),
-    ...(str('host') ? { host: str('host')! } : {}),
-    ...(str('tls-cert') ? { tls: { cert: readFileSync(str('tls-cert')!), key: readFileSync(str('tls-key')!) } } : {}),
-    ...(str('https-port') ? { httpsPort: intOption(str('https-port'), '--https-port', 8443) } : {}),
-    adminPort: intOption(str('admin-port'), '--admin-port', 9901),
-    ...(str('geo-db') ? { geoDb: str('geo-db')! } : {}),
-    ...(str('geo-overrides') ? { geoOverrides: str('geo-overrides')! } : {}),
-    accessLog: str('access-log') ?? 'off',
-    cacheMaxBytes: intOption(str('cache-size'), '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
-    serverTiming: values['server-timing'] === true,
-    onApplied: (version, ms) => print(`edge ${pop}: snapshot ${version} live (${Math.round(ms)} ms)`),
-  });
+  const port = intOption(str('port'), '--port', 8080);
+  const httpsPort = str('tls-cert') ? intOption(str('https-port'), '--https-port', 8443) : undefined;
+  const adminPort = intOption(str('admin-port'), '--admin-port', 9901);
+  const m = await listening(edgePorts(port, httpsPort, adminPort, str('host') ?? '0.0.0.0'), () =>
+    startManagedEdge({
+      controlUrl: str('control')!,
+      token,
+      popId: pop,
+      region: str('region')!,
+      ...(str('location') ? { location: str('location')! } : {}),
+      dataDir: str('data-dir') ?? defaultEdgeDataDir(pop),
+      port,
+      ...(str('host') ? { host: str('host')! } : {}),
+      ...(str('tls-cert') ? { tls: { cert: readFileSync(str('tls-cert')!), key: readFileSync(str('tls-key')!) } } : {}),
+      ...(httpsPort !== undefined ? { httpsPort } : {}),
+      adminPort,
+      ...(str('geo-db') ? { geoDb: str('geo-db')! } : {}),
+      ...(str('geo-overrides') ? { geoOverrides: str('geo-overrides')! } : {}),
+      accessLog: str('access-log') ?? 'off',
+      cacheMaxBytes: intOption(str('cache-size'), '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
+      serverTiming: values['server-timing'] === true,
+      onApplied: (version, ms) => print(`edge ${pop}: snapshot ${version} live (${Math.round(ms)} ms)`),
+    }),
+  );
   print(
     `edge ${pop} (${str('region')}) managed by ${str('control')}; ${m.bootVersion ? `booted from last-known-good snapshot ${m.bootVersion}` : 'no snapshot on disk yet'}`,
   );
@@ -177,4 +193,13 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
     }
   });
   await m.close();
+}
+
+/** The edge's listeners and their flags (the admin listener is always on 127.0.0.1). */
+function edgePorts(port: number, httpsPort: number | undefined, adminPort: number, host: string): PortUse[] {
+  return [
+    { port, flag: '--port N', what: 'viewers', host },
+    ...(httpsPort !== undefined ? [{ port: httpsPort, flag: '--https-port N', what: 'HTTPS viewers', host }] : []),
+    { port: adminPort, flag: '--admin-port N', what: 'admin', host: '127.0.0.1' },
+  ];
 }

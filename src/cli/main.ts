@@ -5,6 +5,7 @@
  */
 import { isVergeError } from '../shared/errors.js';
 import { UsageError } from './args.js';
+import { PortError } from './ports.js';
 
 const HELP = `verge: a self-hosted CDN with programmable edges (CloudFront + Lambda@Edge on your servers)
 
@@ -90,6 +91,15 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       process.stderr.write(`verge ${cmd}: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof PortError) {
+      process.stderr.write(`verge ${cmd}: ${e.message}\n`);
+      return 1;
+    }
+    const listen = e as NodeJS.ErrnoException & { port?: number; address?: string };
+    if (listen?.code === 'EADDRINUSE' && listen.syscall === 'listen') {
+      process.stderr.write(`verge ${cmd}: port ${listen.port} is already in use on ${listen.address}\n`);
+      return 1;
     }
     if (isVergeError(e)) {
       process.stderr.write(`verge ${cmd}: ${e.code}: ${e.message}\n`);

@@ -8,10 +8,13 @@
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createLogger, print } from '../shared/log.js';
 import { startControl } from '../control/index.js';
 import { parse, intOption, UsageError } from './args.js';
 import { startDemoOrigin } from './demo-origin.js';
+import { loadOverrides as loadGeoOverrides } from '../edge/geo/overrides.js';
+import { ensurePortsFree, listening, type PortUse } from './ports.js';
 import { Supervisor } from './supervisor.js';
 import { UP_POPS, adminApi, ensureEdgeTokens, seedDemo } from './up-seed.js';
 import { readAdminToken, waitForDeployed, waitForEdges } from './up-wait.js';
@@ -28,7 +31,13 @@ in the data dir; the next start resumes it. Ctrl-C stops everything.
   --admin-ports A,B,C   the PoPs' admin ports (default 9901,9902,9903)
   --origin-port N       the demo origin (default 9000)
   --data-dir DIR        state: database, tokens, edge snapshots and caches (default .verge)
+  --geo-overrides FILE  the PoPs' JSON map from CIDR ranges to locations (default
+                        examples/up/geo-overrides.json: 127.0.0.2-127.0.0.9 are in eight
+                        countries, so \`curl --interface 127.0.0.3\` is a viewer in Germany)
 `;
+
+/** 127.0.0.2-127.0.0.9 in eight countries: loopback has none, and geo-targeting wants one. */
+export const UP_GEO_OVERRIDES = fileURLToPath(new URL('../../examples/up/geo-overrides.json', import.meta.url));
 
 export interface UpOptions {
   port: number;
@@ -36,6 +45,8 @@ export interface UpOptions {
   adminPorts: number[];
   originPort: number;
   dataDir: string;
+  /** The PoPs' --geo-overrides file (default UP_GEO_OVERRIDES). */
+  geoOverrides?: string;
   /** Where human-facing lines go (default stdout). */
   print?: (line: string) => void;
 }
@@ -57,6 +68,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     'admin-ports': { type: 'string' },
     'origin-port': { type: 'string' },
     'data-dir': { type: 'string' },
+    'geo-overrides': { type: 'string' },
     help: { type: 'boolean' },
   });
   if (values.help) return print(UP_HELP);
@@ -66,6 +78,7 @@ export async function upCommand(argv: string[]): Promise<void> {
     adminPorts: portList(values['admin-ports'], '--admin-ports', [9901, 9902, 9903]),
     originPort: intOption(values['origin-port'], '--origin-port', 9000),
     dataDir: resolve(values['data-dir'] ?? '.verge'),
+    geoOverrides: resolve(values['geo-overrides'] ?? UP_GEO_OVERRIDES),
   });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
@@ -78,6 +91,11 @@ export async function upCommand(argv: string[]): Promise<void> {
 
 export async function startUp(o: UpOptions): Promise<Up> {
   const out = o.print ?? print;
+  const ports = upPorts(o);
+  const geoOverrides = o.geoOverrides ?? UP_GEO_OVERRIDES;
+  // Read it here: a bad file would otherwise only show as three PoPs restarting in a loop.
+  loadGeoOverrides(geoOverrides);
+  await ensurePortsFree(ports);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const logDir = join(o.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -88,14 +106,24 @@ export async function startUp(o: UpOptions): Promise<Up> {
       if (/"level":"(warn|error)"/.test(line)) out(`[control] ${line}`);
     },
   });
-  const origin = await startDemoOrigin(o.originPort);
-  const control = await startControl({ port: o.port, host: '127.0.0.1', dataDir: o.dataDir, logger });
+  const endLog = () => new Promise<void>((r) => controlLog.end(() => r()));
+  const origin = await listening(ports, () => startDemoOrigin(o.originPort)).catch(async (e: unknown) => {
+    await endLog();
+    throw e;
+  });
+  const control = await listening(ports, () =>
+    startControl({ port: o.port, host: '127.0.0.1', dataDir: o.dataDir, logger }),
+  ).catch(async (e: unknown) => {
+    await origin.close();
+    await endLog();
+    throw e;
+  });
   const supervisor = new Supervisor({ logDir, print: out });
   const closeAll = async () => {
     await supervisor.stopAll();
     await control.close();
     await origin.close();
-    await new Promise<void>((r) => controlLog.end(() => r()));
+    await endLog();
   };
   try {
     const api = adminApi(control.url, readAdminToken(o.dataDir));
@@ -109,7 +137,7 @@ export async function startUp(o: UpOptions): Promise<Up> {
         args: [
           'edge', '--control', control.url, '--pop', p.id, '--region', p.region, '--location', p.location,
           '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(o.adminPorts[i]!),
-          '--data-dir', join(o.dataDir, `edge-${p.id}`),
+          '--data-dir', join(o.dataDir, `edge-${p.id}`), '--geo-overrides', geoOverrides,
         ], // prettier-ignore
         env: { VERGE_EDGE_TOKEN: tokens[p.id]! },
       });
@@ -153,6 +181,18 @@ function printBanner(
   out(`Use the CLI:  export VERGE_URL=${url} VERGE_TOKEN=$(cat ${rel})`);
   out(`Try a PoP:    curl -i ${pops[UP_POPS[0]!.id]}/p/42`);
   out('Ctrl-C stops everything; the next start resumes the same state.');
+}
+
+/** Every port `verge up` listens on, with the flag that moves it. */
+function upPorts(o: UpOptions): PortUse[] {
+  return [
+    { port: o.port, flag: '--port N', what: 'control plane and console' },
+    ...UP_POPS.flatMap((p, i) => [
+      { port: o.edgePorts[i]!, flag: '--edge-ports A,B,C', what: `PoP ${p.id}` },
+      { port: o.adminPorts[i]!, flag: '--admin-ports A,B,C', what: `PoP ${p.id} admin` },
+    ]),
+    { port: o.originPort, flag: '--origin-port N', what: 'demo origin' },
+  ];
 }
 
 function portList(v: string | undefined, flag: string, fallback: number[]): number[] {

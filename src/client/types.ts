@@ -280,6 +280,8 @@ export interface MetricPointOut {
 export interface MetricSeries {
   labels: Record<string, string>;
   points: MetricPointOut[];
+  /** The same fields over the whole window [since, until) (percentiles from the merged histogram). */
+  total: MetricPointOut;
 }
 
 export interface Items<T> {

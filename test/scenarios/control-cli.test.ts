@@ -93,4 +93,30 @@ describe('the CLI over the control plane API', () => {
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /NOT_FOUND.*alive is not registered/);
   });
+
+  test('errors speak CLI: a misspelled function does not exist, a missing version names the publish command', async () => {
+    await t.api('POST', '/distributions', distribution('trig'));
+    await t.api('POST', '/functions', { name: 'gamma', runtime: 'nodejs', code: { source: taggingSource('g') } });
+    await t.api('POST', '/functions/gamma/publish');
+    const add = (fn: string) =>
+      verge(['triggers', 'add', '--distribution', 'trig', '--behavior', 'default', '--event', 'viewer-request', '--function', fn]); // prettier-ignore
+    const typo = await add('gama:1');
+    assert.equal(typo.code, 1, typo.stdout + typo.stderr);
+    assert.match(typo.stderr, /function gama does not exist \(`verge functions list` lists them\)/);
+    assert.doesNotMatch(typo.stderr, /publish|\/api\/v1/);
+    const noVersion = await add('gamma:7');
+    assert.equal(noVersion.code, 1, noVersion.stdout + noVersion.stderr);
+    assert.match(
+      noVersion.stderr,
+      /function gamma has no version 7 \(its newest is 1; publish a new one: `verge functions publish gamma`\)/,
+    );
+    assert.doesNotMatch(noVersion.stderr, /\/api\/v1/);
+    const publish = await verge(['functions', 'publish', 'gama']);
+    assert.equal(publish.code, 1);
+    assert.match(publish.stderr, /function gama does not exist \(`verge functions list` lists them\)/);
+    // The API itself still names its own routes.
+    const api = await t.api('POST', '/triggers', { distributionId: 'trig', behavior: 'default', eventType: 'viewer-request', function: 'gama:1' }); // prettier-ignore
+    assert.equal(api.status, 400);
+    assert.match(JSON.stringify(api.body), /function gama does not exist \(GET \/api\/v1\/functions lists them\)/);
+  });
 });

@@ -7,10 +7,12 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { request } from 'undici';
+import { PortError } from '../../src/cli/ports.js';
 import { startUp, type Up } from '../../src/cli/up-command.js';
 import { adminApi } from '../../src/cli/up-seed.js';
 import { readAdminToken } from '../../src/cli/up-wait.js';
@@ -25,6 +27,23 @@ async function viaPop(url: string, path: string) {
     pop: r.headers['x-verge-pop'],
     text: await r.body.text(),
   };
+}
+
+/** GET through a PoP from the loopback source address `from` (what `curl --interface` does). */
+function fromAddress(url: string, path: string, from: string): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url.replace('localhost', '127.0.0.1') + path, {
+      localAddress: from,
+      headers: { host: 'localhost' },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d));
+      res.on('end', () => resolve(JSON.parse(body) as Record<string, string>));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 const alive = (pid: number) => {
@@ -66,6 +85,11 @@ describe('verge up', () => {
       assert.equal(r.fn, 'security-headers');
       assert.match(r.text, /<h1>Product 42<\/h1>/, 'the short-link rewrite ran');
     }
+    // The default geo overrides place 127.0.0.2-127.0.0.9 in countries; 127.0.0.1 stays unknown.
+    const url = up.popUrls['eu-west-1']!;
+    assert.equal((await fromAddress(url, '/api/geo', '127.0.0.3'))['cloudfront-viewer-country'], 'DE');
+    assert.equal((await fromAddress(url, '/api/geo', '127.0.0.6'))['cloudfront-viewer-city'], 'Tokyo');
+    assert.equal((await fromAddress(url, '/api/geo', '127.0.0.1'))['cloudfront-viewer-country'], undefined);
     for (const f of ['admin-token', 'edges.json']) assert.equal(statSync(join(dataDir, f)).mode & 0o777, 0o600, f);
   });
 
@@ -107,5 +131,24 @@ describe('verge up', () => {
     ]);
     const r = await viaPop(up.popUrls['ap-south-1']!, '/p/42');
     assert.equal(r.fn, 'security-headers');
+  });
+
+  test('another start on taken ports: one line naming the port and the flag, nothing started', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'verge-up-'));
+    const again = startUp({ ...opts, dataDir: other });
+    await assert.rejects(again, (e: Error) => {
+      assert.ok(e instanceof PortError, String(e));
+      assert.equal(
+        e.message,
+        `port ${opts.port} (control plane and console) is already in use on 127.0.0.1:${opts.port}; choose another with --port N`,
+      );
+      return true;
+    });
+    const [free] = await freePorts(1);
+    await assert.rejects(startUp({ ...opts, port: free!, dataDir: other }), {
+      name: 'PortError',
+      message: new RegExp(`^port ${opts.edgePorts[0]} \\(PoP us-east-1\\) is already in use .*--edge-ports A,B,C$`),
+    });
+    assert.deepEqual(readdirSync(other), [], 'nothing was written to the data dir');
   });
 });

@@ -57,6 +57,18 @@ function sizeProblem(store: Store, v: VersionRecord, eventType: EventType): stri
     : undefined;
 }
 
+/** Why name:version cannot be attached: no such function, or no such version of it (and which there are). */
+function missingVersion(store: Store, name: string, version: number): string {
+  if (!store.functions.get(name)) return `function ${name} does not exist (GET /api/v1/functions lists them)`;
+  const latest = store.functions
+    .versions(name)
+    .reduce<number | undefined>((a, v) => Math.max(a ?? 0, v.version), undefined);
+  const publish = `POST /api/v1/functions/${name}/publish`;
+  return latest === undefined
+    ? `function ${name} has no published version yet (publish one: ${publish})`
+    : `function ${name} has no version ${version} (its newest is ${latest}; publish a new one: ${publish})`;
+}
+
 /** Check an attach request; returns the version it names. Throws VALIDATION_FAILED naming each field. */
 export function checkTrigger(store: Store, t: TriggerInput): VersionRecord {
   const problems: ConfigProblem[] = [];
@@ -82,11 +94,7 @@ export function checkTrigger(store: Store, t: TriggerInput): VersionRecord {
     });
   } else {
     v = store.functions.version(m[1]!, Number(m[2]));
-    if (!v)
-      problems.push({
-        path: '$.function',
-        message: `${t.function} does not exist (publish it first: POST /api/v1/functions/${m[1]}/publish)`,
-      });
+    if (!v) problems.push({ path: '$.function', message: missingVersion(store, m[1]!, Number(m[2])) });
   }
   if (t.includeBody && !CONTRACT[t.eventType].includeBodyAllowed)
     problems.push({ path: '$.includeBody', message: INCLUDE_BODY_MESSAGE });

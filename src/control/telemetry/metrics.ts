@@ -3,6 +3,8 @@
  * Metric points from every PoP turned into chartable time series: counters summed per step,
  * duration histograms merged bucket by bucket (every edge uses the same bounds), and p50/p95/p99
  * read from the merged histogram, so percentiles are right across PoPs instead of averaged.
+ * Each series also has `total`: the same fields over the whole window [since, until), so a
+ * summary (the CLI's table) never mixes window totals with one step's rates.
  */
 import { ERROR_COUNTER_PREFIX } from '../../shared/replication/protocol.js';
 import type { StoredMetricPoint } from '../store/types.js';
@@ -94,20 +96,25 @@ function pointOut(kind: SeriesQuery['kind'], time: number, b: Bucket | undefined
 }
 
 export function toSeries(points: readonly StoredMetricPoint[], q: SeriesQuery) {
-  const series = new Map<string, { labels: Record<string, string>; buckets: Map<number, Bucket> }>();
+  const series = new Map<string, { labels: Record<string, string>; buckets: Map<number, Bucket>; total: Bucket }>();
   for (const p of points) {
     const labels = seriesKey(q.kind, p, q.byPop);
     const key = JSON.stringify(labels);
     let s = series.get(key);
-    if (!s) series.set(key, (s = { labels, buckets: new Map() }));
+    if (!s) series.set(key, (s = { labels, buckets: new Map(), total: { counters: new Map(), hist: new Map() } }));
     const t = q.since + Math.floor((p.time - q.since) / q.stepMs) * q.stepMs;
     let b = s.buckets.get(t);
     if (!b) s.buckets.set(t, (b = { counters: new Map(), hist: new Map() }));
     addPoint(b, p);
+    addPoint(s.total, p);
   }
   const times: number[] = [];
   for (let t = q.since; t < q.until; t += q.stepMs) times.push(t);
   return [...series.values()]
     .sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)))
-    .map((s) => ({ labels: s.labels, points: times.map((t) => pointOut(q.kind, t, s.buckets.get(t))) }));
+    .map((s) => ({
+      labels: s.labels,
+      points: times.map((t) => pointOut(q.kind, t, s.buckets.get(t))),
+      total: pointOut(q.kind, q.since, s.total),
+    }));
 }
