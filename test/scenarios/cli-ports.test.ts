@@ -41,7 +41,9 @@ describe('a taken port', () => {
   const dir = mkdtempSync(join(tmpdir(), 'verge-ports-'));
 
   before(async () => {
-    [taken, ...free] = await freePorts(8);
+    const ports = await freePorts(8);
+    taken = ports[0]!;
+    free = ports.slice(1);
     holder = createServer();
     await new Promise<void>((r) => holder.listen(taken, '127.0.0.1', () => r()));
   });
