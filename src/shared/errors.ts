@@ -204,6 +204,10 @@ export const ERROR_CODES = {
   FUNCTION_LOAD_ERROR: {
     summary: 'A function package could not be loaded (syntax error, missing handler, too large).',
   },
+  UNSAFE_STAGING_DIR: {
+    summary:
+      'A staging folder for sandboxes under $TMPDIR is a link, not a folder, owned by another user or writable by others; refused, never used.',
+  },
   INVALIDATION_INVALID: {
     summary: "An invalidation request breaks CloudFront's rules (path syntax, length or count limits, bad tag).",
   },

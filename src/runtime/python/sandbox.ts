@@ -13,18 +13,20 @@
  *
  * Also owns the memory snapshot (loadPyodide `_makeSnapshot` / `_loadSnapshot`, deps.md section 4):
  * made once in a sandboxed child, cached on disk, read by every new interpreter; and beside it the
- * verdict on whether it may be restored sparsely (guest/restore.mjs).
+ * verdict on whether it may be restored sparsely (guest/restore.mjs). Both live in the user's
+ * private staging folder, `$TMPDIR/verge-<uid>/pyodide` (shared/private-dir.ts), checked before
+ * every interpreter starts; entries older installs left there are pruned (stage.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VergeError } from '../../shared/errors.js';
 import { silentLogger, type Logger } from '../../shared/log.js';
-import { stageForOther, type GuestPaths } from './stage.js';
+import { userStagingDir } from '../../shared/private-dir.js';
+import { pruneStaging, stageForOther, type GuestPaths } from './stage.js';
 
 export const GUEST_DIR = fileURLToPath(new URL('./guest/', import.meta.url));
 export const RUNNER = join(GUEST_DIR, 'runner.mjs');
@@ -187,6 +189,7 @@ export function sandboxedArgv(nodeArgs: readonly string[], dataMB: number, logge
  */
 export function spawnInterpreter(o: SpawnOptions): ChildProcess {
   const { guestDir, pyodideDir: dir } = guestPaths(o.logger);
+  if (o.snapshot !== '--make-snapshot') touch(o.snapshot);
   const reads = [`--allow-fs-read=${dir}/*`, `--allow-fs-read=${guestDir}*`];
   if (o.snapshot !== '--make-snapshot') reads.push(`--allow-fs-read=${o.snapshot}`);
   const node = [
@@ -210,22 +213,52 @@ export function spawnInterpreter(o: SpawnOptions): ChildProcess {
   });
 }
 
+/** Whether interpreters run as another uid (nobody) than the host. */
+function dropsUid(logger?: Logger): boolean {
+  const c = sandboxCaps(logger);
+  return c.setpriv || c.unshareSetuid;
+}
+
+/**
+ * The user's staging folder for interpreters, checked (owner, mode, not a link) on every call:
+ * 0700, or 0750 with nobody's group when interpreters drop to nobody and must read it.
+ */
+export function stagingDir(logger?: Logger): string {
+  return userStagingDir('pyodide', dropsUid(logger) ? { readGid: NOBODY } : {});
+}
+
+/** Mark a staged entry as in use, so no other Verge of this user prunes it (stage.ts). */
+function touch(path: string): void {
+  const now = new Date();
+  try {
+    utimesSync(path, now, now);
+  } catch {
+    // Missing: the spawn that follows reports it.
+  }
+}
+
 let staged: GuestPaths | undefined;
 
 /**
  * Where interpreters read guest/ and pyodide from: the install itself, or, when they run as
- * nobody and the install sits in a folder nobody cannot enter, a world-readable copy (stage.ts).
+ * nobody and the install sits in a folder nobody cannot enter, a copy in the staging folder
+ * (stage.ts), re-checked before each use.
  */
 function guestPaths(logger?: Logger): GuestPaths {
-  if (staged) return staged;
   const src = { guestDir: GUEST_DIR, pyodideDir: pyodideDir() };
-  const c = sandboxCaps(logger);
-  if (!c.setpriv && !c.unshareSetuid) return (staged = src);
+  if (!dropsUid(logger)) return src;
+  const dir = stagingDir(logger);
+  // Pruned by another Verge of this user after long disuse: stage again.
+  if (staged && staged !== src && !existsSync(join(dirname(staged.pyodideDir), 'ready'))) staged = undefined;
+  if (staged) {
+    if (staged !== src) touch(dirname(staged.pyodideDir));
+    return staged;
+  }
   const h = createHash('sha256');
   for (const f of readdirSync(GUEST_DIR).sort()) h.update(f).update(readFileSync(join(GUEST_DIR, f)));
   h.update(readFileSync(join(src.pyodideDir, 'package.json')));
   const probes = [RUNNER, join(src.pyodideDir, 'pyodide.asm.wasm')];
-  staged = stageForOther(src, probes, join(tmpdir(), 'verge-pyodide'), h.digest('hex').slice(0, 16));
+  staged = stageForOther(src, probes, dir, h.digest('hex').slice(0, 16), { uid: NOBODY, gid: NOBODY });
   if (staged !== src)
     logger?.log('info', 'python: the install is not readable by the interpreter uid; using a staged copy', {
       dir: dirname(staged.pyodideDir),
@@ -254,10 +287,13 @@ export function snapshotFile(logger?: Logger): Promise<string> {
 }
 
 async function makeSnapshot(logger?: Logger): Promise<string> {
-  const dir = join(tmpdir(), 'verge-pyodide');
+  const dir = stagingDir(logger);
   const file = join(dir, `${snapshotKey()}.snap`);
+  const keep = new Set([basename(file), `${basename(file)}.restore`]);
+  if (staged && staged.pyodideDir !== pyodideDir()) keep.add(basename(dirname(staged.pyodideDir)));
+  const removed = pruneStaging(dir, keep, Date.now());
+  if (removed.length > 0) logger?.log('info', 'python: pruned unused snapshots and staged copies', { dir, removed });
   if (existsSync(file)) return file;
-  mkdirSync(dir, { recursive: true });
   const child = spawnInterpreter({
     snapshot: '--make-snapshot',
     dataMB: BASE_DATA_MB * 2,
