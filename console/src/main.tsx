@@ -14,6 +14,7 @@ import { Overview } from './pages/overview.js';
 import { AddTrigger } from './pages/add-trigger.js';
 import { DistributionsPage } from './pages/distributions.js';
 import { LogsPage } from './pages/logs.js';
+import { KeysPage } from './pages/keys.js';
 
 // The editor (CodeMirror) and the charts (uPlot) are most of the bundle: load them with the
 // pages that use them, so sign-in and the overview come up fast.
@@ -25,6 +26,7 @@ const NAV: Array<[string, string]> = [
   ['', 'Overview'],
   ['functions', 'Functions'],
   ['distributions', 'Distributions'],
+  ['keys', 'Signing keys'],
   ['logs', 'Logs'],
   ['metrics', 'Metrics'],
 ];
@@ -35,6 +37,7 @@ function Page(props: { route: string[] }) {
   if (a === 'functions' && b) return <FunctionDetail name={b} />;
   if (a === 'functions') return <FunctionsPage />;
   if (a === 'distributions') return <DistributionsPage selected={b} />;
+  if (a === 'keys') return <KeysPage />;
   if (a === 'logs' && b === 'request' && c) return <LogsPage requestId={c} />;
   if (a === 'logs') return <LogsPage />;
   if (a === 'metrics') return <MetricsPage />;

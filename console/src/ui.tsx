@@ -6,7 +6,7 @@
  */
 import { Component, createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
-import { fieldProblem, messageOf, otherProblems, type VergeClient } from './api.js';
+import { fieldProblem, isClientError, messageOf, otherProblems, type VergeClient } from './api.js';
 
 export const ClientContext = createContext<VergeClient | null>(null);
 
@@ -81,9 +81,12 @@ export function Field(props: {
 export function FormError(props: { error: unknown; claimed?: string[] }) {
   if (!props.error) return null;
   const rest = otherProblems(props.error, props.claimed ?? []);
+  // When every problem is shown at its field, the banner only points there (the API's message
+  // repeats the first problem, which the field already shows).
+  const allClaimed = isClientError(props.error) && props.error.fields.length > 0 && rest.length === 0;
   return (
     <div className="alert" role="alert">
-      {messageOf(props.error)}
+      {allClaimed ? 'Check the highlighted fields.' : messageOf(props.error)}
       {rest.length > 0 && (
         <ul>
           {rest.map((f) => (

@@ -37,13 +37,13 @@ export interface UpProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `verge up` and resolves once it prints its banner (bounded by `timeoutMs`). */
-export async function startVergeUp(timeoutMs = 120_000): Promise<UpProcess> {
+/** Starts `verge up` (plus `extraArgs`) and resolves once it prints its banner (bounded by `timeoutMs`). */
+export async function startVergeUp(timeoutMs = 120_000, extraArgs: string[] = []): Promise<UpProcess> {
   const [control, e1, e2, e3, a1, a2, a3, origin] = await freePorts(8);
   const dir = mkdtempSync(join(tmpdir(), 'verge-console-'));
   const dataDir = join(dir, 'data');
   const args = ['--no-node-snapshot', 'bin/verge.js', 'up', '--port', String(control), '--edge-ports', `${e1},${e2},${e3}`,
-    '--admin-ports', `${a1},${a2},${a3}`, '--origin-port', String(origin), '--data-dir', dataDir]; // prettier-ignore
+    '--admin-ports', `${a1},${a2},${a3}`, '--origin-port', String(origin), '--data-dir', dataDir, ...extraArgs]; // prettier-ignore
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,6 +110,14 @@ export async function launchBrowser(): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Opens the console and signs in with the admin token; resolves on the overview. */
+export async function signIn(page: Page, up: UpProcess): Promise<void> {
+  await page.goto(up.url + '/');
+  await page.fill('input[name=token]', up.token);
+  await page.click('button:has-text("Sign in")');
+  await page.locator('h1:has-text("Overview")').waitFor();
 }
 
 /** Screenshots of the current page at desktop and phone sizes: `<name>-desktop.png`, `<name>-phone.png`. */

@@ -9,6 +9,7 @@ import type { Distribution } from '../api.js';
 import type { CacheBehaviorConfig, DefaultCacheBehaviorConfig } from '../../../src/shared/config/types.js';
 import { href } from '../router.js';
 import { ago, Badge, Empty, Field, FormError, LoadError, useClient, useLoad } from '../ui.js';
+import { DistributionSettings } from './distribution-settings.js';
 
 export function DistributionsPage(props: { selected: string | undefined }) {
   const list = useLoad((c) => c.distributions.list(), [], 3000);
@@ -51,6 +52,7 @@ function policyName(p: unknown): string {
 function DistributionView(props: { id: string }) {
   const dist = useLoad((c) => c.distributions.get(props.id), [props.id], 3000);
   const triggers = useLoad((c) => c.triggers.list(props.id), [props.id], 3000);
+  const keyGroups = useLoad((c) => c.keyGroups.list(), []);
   if (dist.error && !dist.data) return <LoadError error={dist.error} />;
   if (!dist.data) return <p className="muted">Loading…</p>;
   const d: Distribution = dist.data;
@@ -115,6 +117,15 @@ function DistributionView(props: { id: string }) {
                     origin request: {policyName(b.originRequestPolicy)}
                     <br />
                     response headers: {policyName(b.responseHeadersPolicy)}
+                    {(b.trustedKeyGroups ?? []).length > 0 && (
+                      <>
+                        <br />
+                        signed only:{' '}
+                        {(b.trustedKeyGroups ?? [])
+                          .map((id) => keyGroups.data?.find((g) => g.id === id)?.name ?? id)
+                          .join(', ')}
+                      </>
+                    )}
                   </td>
                   <td className="small">
                     {(triggers.data ?? [])
@@ -133,6 +144,7 @@ function DistributionView(props: { id: string }) {
           </table>
         </div>
       </section>
+      <DistributionSettings dist={d} keyGroups={keyGroups.data ?? []} onSaved={dist.reload} />
       <Invalidations distributionId={d.id} />
     </div>
   );
