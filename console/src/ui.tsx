@@ -180,3 +180,42 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey?: s
     );
   }
 }
+
+/**
+ * A destructive button that asks first, inline (no browser dialog): the first click shows
+ * "Confirm" and "Cancel"; Confirm runs `onConfirm`.
+ */
+export function ConfirmButton(props: {
+  label: string;
+  question: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+  small?: boolean;
+}) {
+  const [asking, setAsking] = useState(false);
+  const size = props.small ? ' small' : '';
+  if (!asking)
+    return (
+      <button type="button" className={'btn danger' + size} disabled={props.disabled} onClick={() => setAsking(true)}>
+        {props.label}
+      </button>
+    );
+  return (
+    <span className="confirm" role="group" aria-label={props.question}>
+      <span className="small">{props.question}</span>{' '}
+      <button
+        type="button"
+        className={'btn danger' + size}
+        onClick={() => {
+          setAsking(false);
+          props.onConfirm();
+        }}
+      >
+        Confirm
+      </button>{' '}
+      <button type="button" className={'btn ghost' + size} onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}

@@ -65,7 +65,10 @@ describe('console: default root object, geo restriction and signed URLs', { skip
     await page.click('nav >> text=Signing keys');
     const keyForm = 'form[aria-label="Upload public key"]';
     await page.fill(`${keyForm} input[name=name]`, 'signer-1');
-    await page.fill(`${keyForm} textarea[name=encodedKey]`, '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----');
+    await page.fill(
+      `${keyForm} textarea[name=encodedKey]`,
+      '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----',
+    );
     await page.click(`${keyForm} button:has-text("Upload key")`);
     await fieldError('Upload public key', '$.encodedKey').waitFor();
     assert.match((await fieldError('Upload public key', '$.encodedKey').textContent()) ?? '', /PEM|RSA/);

@@ -72,7 +72,6 @@ export function DistributionSettings(props: { dist: Distribution; keyGroups: Key
     setCountries((c.restrictions?.geoRestriction.locations ?? []).join(' '));
     setTrusted(Object.fromEntries(behaviorsOf(c).map(([path, , ids]) => [path, ids])));
     setError(undefined);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.dist.id]);
 
   async function submit(e: React.FormEvent) {
@@ -94,11 +93,7 @@ export function DistributionSettings(props: { dist: Distribution; keyGroups: Key
   }
 
   const behaviors = behaviorsOf(c);
-  const claimed = [
-    '$.defaultRootObject',
-    '$.restrictions',
-    ...behaviors.map(([path]) => `${path}.trustedKeyGroups`),
-  ];
+  const claimed = ['$.defaultRootObject', '$.restrictions', ...behaviors.map(([path]) => `${path}.trustedKeyGroups`)];
   return (
     <section className="card">
       <h2>Viewer access</h2>

@@ -221,9 +221,7 @@ function KeyGroups(props: { keys: Array<{ id: string; name: string }>; groups: G
                   name="publicKeyIds"
                   value={k.id}
                   checked={picked.includes(k.id)}
-                  onChange={(e) =>
-                    setPicked((p) => (e.target.checked ? [...p, k.id] : p.filter((x) => x !== k.id)))
-                  }
+                  onChange={(e) => setPicked((p) => (e.target.checked ? [...p, k.id] : p.filter((x) => x !== k.id)))}
                 />{' '}
                 {k.name} <span className="mono muted small">{k.id}</span>
               </label>
