@@ -1,7 +1,9 @@
 /**
  * @module console/chart
  * A uPlot line chart that fills its card's width and follows resizes. Takes aligned data:
- * one x array (epoch seconds) and one y array per named line (null for gaps).
+ * one x array (epoch seconds) and one y array per named line (null for gaps). A gap stays a
+ * gap: no line is drawn across buckets with no data (a lone bucket shows as a point), and the
+ * y axis carries the unit.
  */
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
@@ -28,9 +30,9 @@ export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; u
           label: l.label,
           stroke: COLORS[i % COLORS.length]!,
           width: 1.5,
-          // Sparse series (durations, ratios) are null where nothing happened: join across the
-          // gaps, and draw points so a lone bucket is visible too.
-          spanGaps: !!props.sparse,
+          // Sparse series (durations, ratios) are null where nothing happened: never join across
+          // those gaps (it would draw data that does not exist); points make a lone bucket visible.
+          spanGaps: false,
           points: { show: !!props.sparse, size: 4 },
           value: (_u: uPlot, v: number | null) =>
             v === null || v === undefined ? '–' : `${+v.toFixed(2)}${props.unit ?? ''}`,
@@ -38,7 +40,12 @@ export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; u
       ],
       axes: [
         { stroke: '#5b6778', grid: { stroke: '#eef1f5' } },
-        { stroke: '#5b6778', grid: { stroke: '#eef1f5' }, size: 48 },
+        {
+          stroke: '#5b6778',
+          grid: { stroke: '#eef1f5' },
+          size: 60,
+          values: (_u: uPlot, splits: number[]) => splits.map((v) => `${+v.toFixed(2)}${props.unit ?? ''}`),
+        },
       ],
       scales: { x: { time: true } },
       cursor: { drag: { x: false, y: false } },
@@ -54,7 +61,10 @@ export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; u
   }, [props.x, props.lines, props.unit, props.sparse]);
   return (
     <section className="card chart-card">
-      <h2>{props.title}</h2>
+      <h2>
+        {props.title}
+        {props.unit ? <span className="muted small"> ({props.unit.trim()})</span> : null}
+      </h2>
       <div className="chart" ref={host} data-title={props.title} />
     </section>
   );

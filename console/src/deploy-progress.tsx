@@ -8,7 +8,7 @@ import { useEffect, useState } from 'react';
 import { messageOf, watchDeployment, type DeploymentProgress } from './api.js';
 import { Badge, useClient } from './ui.js';
 
-export function DeployProgress(props: { version: number; distributionId: string }) {
+export function DeployProgress(props: { version: number; distributionId?: string }) {
   const client = useClient();
   const [p, setP] = useState<DeploymentProgress | undefined>();
   const [error, setError] = useState<unknown>();
@@ -21,7 +21,7 @@ export function DeployProgress(props: { version: number; distributionId: string 
       try {
         const w = watchDeployment(client, {
           version: props.version,
-          distributionId: props.distributionId,
+          ...(props.distributionId ? { distributionId: props.distributionId } : {}),
           intervalMs: 250,
           signal: ac.signal,
         });

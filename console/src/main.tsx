@@ -12,23 +12,30 @@ import { ClientContext, ErrorBoundary } from './ui.js';
 import { SignIn } from './pages/sign-in.js';
 import { Overview } from './pages/overview.js';
 import { AddTrigger } from './pages/add-trigger.js';
-import { DistributionsPage } from './pages/distributions.js';
 import { LogsPage } from './pages/logs.js';
 import { KeysPage } from './pages/keys.js';
+import { PopsPage, TokensPage } from './pages/admin.js';
 
 // The editor (CodeMirror) and the charts (uPlot) are most of the bundle: load them with the
 // pages that use them, so sign-in and the overview come up fast.
 const FunctionsPage = lazy(() => import('./pages/functions.js').then((m) => ({ default: m.FunctionsPage })));
 const FunctionDetail = lazy(() => import('./pages/function-detail.js').then((m) => ({ default: m.FunctionDetail })));
+const DistributionsPage = lazy(() =>
+  import('./pages/distributions.js').then((m) => ({ default: m.DistributionsPage })),
+);
+const DeploymentsPage = lazy(() => import('./pages/deployments.js').then((m) => ({ default: m.DeploymentsPage })));
 const MetricsPage = lazy(() => import('./pages/metrics.js').then((m) => ({ default: m.MetricsPage })));
 
 const NAV: Array<[string, string]> = [
   ['', 'Overview'],
   ['functions', 'Functions'],
   ['distributions', 'Distributions'],
+  ['deployments', 'Deployments'],
   ['keys', 'Signing keys'],
   ['logs', 'Logs'],
   ['metrics', 'Metrics'],
+  ['pops', 'PoPs'],
+  ['tokens', 'API tokens'],
 ];
 
 function Page(props: { route: string[] }) {
@@ -38,6 +45,9 @@ function Page(props: { route: string[] }) {
   if (a === 'functions') return <FunctionsPage />;
   if (a === 'distributions') return <DistributionsPage selected={b} />;
   if (a === 'keys') return <KeysPage />;
+  if (a === 'deployments') return <DeploymentsPage />;
+  if (a === 'pops') return <PopsPage />;
+  if (a === 'tokens') return <TokensPage />;
   if (a === 'logs' && b === 'request' && c) return <LogsPage requestId={c} />;
   if (a === 'logs') return <LogsPage />;
   if (a === 'metrics') return <MetricsPage />;

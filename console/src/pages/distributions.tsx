@@ -1,24 +1,43 @@
 /**
  * @module console/pages/distributions
- * Distributions: the list with status, and one distribution's origins, cache behaviors (path
- * patterns and policies), attached functions (triggers) and invalidations, with a form to
- * create an invalidation by paths or tags.
+ * Distributions: the list with status and Create (distribution-editor.tsx), and one
+ * distribution's origins, cache behaviors (path patterns and policies), attached functions
+ * (triggers, with Detach and Replace), viewer access, invalidations by paths or tags, Edit as
+ * JSON and Delete. A snapshot a PoP refused says so, with the PoP's reason.
  */
 import { useState } from 'react';
 import type { Distribution } from '../api.js';
 import type { CacheBehaviorConfig, DefaultCacheBehaviorConfig } from '../../../src/shared/config/types.js';
 import { href } from '../router.js';
-import { ago, Badge, Empty, Field, FormError, LoadError, useClient, useLoad } from '../ui.js';
+import { go } from '../router.js';
+import { ago, Badge, ConfirmButton, Empty, Field, FormError, LoadError, useClient, useLoad } from '../ui.js';
+import { CreateDistribution, EditDistribution } from './distribution-editor.js';
+import { Refusals } from '../refusals.js';
+import type { Trigger } from '../api.js';
 import { DistributionSettings } from './distribution-settings.js';
 
 export function DistributionsPage(props: { selected: string | undefined }) {
   const list = useLoad((c) => c.distributions.list(), [], 3000);
   const selected = props.selected ?? list.data?.[0]?.id;
+  const [creating, setCreating] = useState(false);
   return (
     <div className="stack">
       <div className="head">
         <h1 className="grow">Distributions</h1>
+        {!creating && (
+          <button className="btn primary" onClick={() => setCreating(true)}>
+            Create distribution
+          </button>
+        )}
       </div>
+      {creating && (
+        <CreateDistribution
+          onCancel={() => {
+            setCreating(false);
+            list.reload();
+          }}
+        />
+      )}
       <LoadError error={list.error} />
       <div className="tabs" role="tablist">
         {(list.data ?? []).map((d) => (
@@ -34,7 +53,7 @@ export function DistributionsPage(props: { selected: string | undefined }) {
       </div>
       {list.data?.length === 0 && (
         <Empty>
-          No distributions yet. Create one with <code>verge distributions create</code>.
+          No distributions yet. Create one here or with <code>verge distributions create</code>.
         </Empty>
       )}
       {selected && <DistributionView id={selected} />}
@@ -53,6 +72,9 @@ function DistributionView(props: { id: string }) {
   const dist = useLoad((c) => c.distributions.get(props.id), [props.id], 3000);
   const triggers = useLoad((c) => c.triggers.list(props.id), [props.id], 3000);
   const keyGroups = useLoad((c) => c.keyGroups.list(), []);
+  const client = useClient();
+  const [editing, setEditing] = useState(false);
+  const [actionError, setActionError] = useState<unknown>();
   if (dist.error && !dist.data) return <LoadError error={dist.error} />;
   if (!dist.data) return <p className="muted">Loading…</p>;
   const d: Distribution = dist.data;
@@ -67,7 +89,23 @@ function DistributionView(props: { id: string }) {
           <h2 style={{ margin: 0 }}>{d.id}</h2>
           <Badge value={d.status} />
           {d.pending.length > 0 && <span className="muted small">waiting for {d.pending.join(', ')}</span>}
+          <span className="grow" />
+          <button className="btn" onClick={() => setEditing(!editing)}>
+            {editing ? 'Close editor' : 'Edit JSON'}
+          </button>
+          <ConfirmButton
+            label="Delete"
+            question={`Delete ${d.id} and its triggers?`}
+            onConfirm={() =>
+              void client.distributions.delete(d.id, { ifMatch: d.etag }).then(
+                () => go('/distributions'),
+                (e: unknown) => setActionError(e),
+              )
+            }
+          />
         </div>
+        <FormError error={actionError} />
+        {d.status === 'InProgress' && <Refusals snapshot={d.snapshot} />}
         <p className="muted small">
           {[d.config.domainName, ...(d.config.aliases ?? []), `modified ${ago(d.lastModified)}`]
             .filter(Boolean)
@@ -93,6 +131,16 @@ function DistributionView(props: { id: string }) {
           </table>
         </div>
       </section>
+      {editing && (
+        <EditDistribution
+          key={d.etag}
+          dist={d}
+          onDone={() => {
+            setEditing(false);
+            dist.reload();
+          }}
+        />
+      )}
       <section className="card flush">
         <h2>Cache behaviors and functions</h2>
         <LoadError error={triggers.error} />
@@ -131,11 +179,7 @@ function DistributionView(props: { id: string }) {
                     {(triggers.data ?? [])
                       .filter((t) => t.behavior === pattern)
                       .map((t) => (
-                        <div key={t.id}>
-                          <Badge value={t.eventType} />{' '}
-                          <a href={href('functions', t.function.split(':')[0] ?? '')}>{t.function}</a>
-                          {t.includeBody ? ' (body)' : ''}
-                        </div>
+                        <TriggerRow key={t.id} t={t} onChange={triggers.reload} />
                       ))}
                   </td>
                 </tr>
@@ -146,6 +190,61 @@ function DistributionView(props: { id: string }) {
       </section>
       <DistributionSettings dist={d} keyGroups={keyGroups.data ?? []} onSaved={dist.reload} />
       <Invalidations distributionId={d.id} />
+    </div>
+  );
+}
+
+/** One attached function: Detach, or Replace with another `name:version` at the same place. */
+function TriggerRow(props: { t: Trigger; onChange: () => void }) {
+  const client = useClient();
+  const t = props.t;
+  const [replacing, setReplacing] = useState(false);
+  const [fn, setFn] = useState(t.function);
+  const [error, setError] = useState<unknown>();
+  const act = (p: Promise<unknown>) =>
+    p.then(
+      () => {
+        setReplacing(false);
+        props.onChange();
+      },
+      (e: unknown) => setError(e),
+    );
+  return (
+    <div className="trigger" data-trigger={`${t.behavior}/${t.eventType}`}>
+      <Badge value={t.eventType} /> <a href={href('functions', t.function.split(':')[0] ?? '')}>{t.function}</a>
+      {t.includeBody ? ' (body)' : ''}{' '}
+      <button className="btn small" onClick={() => setReplacing(!replacing)}>
+        Replace
+      </button>{' '}
+      <button className="btn small danger" onClick={() => void act(client.triggers.delete(t.id, { ifMatch: t.etag }))}>
+        Detach
+      </button>
+      {replacing && (
+        <form
+          className="row"
+          aria-label={`Replace ${t.behavior} ${t.eventType}`}
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            setError(undefined);
+            void act(
+              client.triggers.create({
+                distributionId: t.distributionId,
+                behavior: t.behavior,
+                eventType: t.eventType,
+                function: fn,
+                includeBody: t.includeBody,
+              }),
+            );
+          }}
+        >
+          <Field label="Function (name:version)" error={error} path="$.function">
+            <input name="function" value={fn} onChange={(e) => setFn(e.target.value)} />
+          </Field>
+          <button className="btn primary small">Attach instead</button>
+        </form>
+      )}
+      <FormError error={error} claimed={['$.function']} />
     </div>
   );
 }

@@ -1,18 +1,22 @@
 /**
  * @module console/pages/logs
  * Logs from every PoP: the recent records plus a live tail (`GET /logs/tail`, read with fetch
- * streaming so the token stays in the Authorization header), filtered by function, version,
- * PoP, status and request id; and the request view for one request id.
+ * streaming so the token stays in the Authorization header, paused and resumed at will),
+ * filtered by distribution, function, version, PoP, status, record type, time window and
+ * request id; and the request view for one request id.
  */
 import { useEffect, useState } from 'react';
 import type { LogFilter, LogRecord } from '../api.js';
 import { go, href } from '../router.js';
-import { Badge, Field, FormError, useClient } from '../ui.js';
+import { Badge, Field, FormError, useClient, useLoad } from '../ui.js';
 import { RequestView } from './request-view.js';
 
 const MAX_LINES = 500;
 
 interface Filters {
+  distribution: string;
+  type: string;
+  since: string;
   function: string;
   version: string;
   pop: string;
@@ -22,6 +26,10 @@ interface Filters {
 
 function toLogFilter(f: Filters): LogFilter {
   const out: LogFilter = {};
+  if (f.distribution) out.distribution = f.distribution;
+  if (f.type) out.type = f.type as LogFilter['type'] & string;
+  // The API takes epoch ms: the window counts back from when the filter is applied.
+  if (f.since) out.since = Date.now() - Number(f.since) * 60_000;
   if (f.function.trim()) out.function = f.function.trim();
   if (f.version.trim()) out.version = f.version.trim();
   if (f.pop.trim()) out.pop = f.pop.trim();
@@ -37,7 +45,19 @@ export function LogsPage(props: { requestId?: string }) {
 
 function LogTail() {
   const client = useClient();
-  const [draft, setDraft] = useState<Filters>({ function: '', version: '', pop: '', status: '', requestId: '' });
+  const [draft, setDraft] = useState<Filters>({
+    distribution: '',
+    type: '',
+    since: '',
+    function: '',
+    version: '',
+    pop: '',
+    status: '',
+    requestId: '',
+  });
+  const [paused, setPaused] = useState(false);
+  const dists = useLoad((c) => c.distributions.list(), []);
+  const pops = useLoad((c) => c.pops.list(), []);
   const [filters, setFilters] = useState<Filters>(draft);
   const [lines, setLines] = useState<LogRecord[]>([]);
   const [live, setLive] = useState<'connecting' | 'live' | 'stopped'>('connecting');
@@ -46,6 +66,10 @@ function LogTail() {
   useEffect(() => {
     const ac = new AbortController();
     const filter = toLogFilter(filters);
+    if (paused) {
+      setLive('stopped');
+      return;
+    }
     setLines([]);
     setError(undefined);
     setLive('connecting');
@@ -76,18 +100,21 @@ function LogTail() {
       }
     })();
     return () => ac.abort();
-  }, [client, filters]);
+  }, [client, filters, paused]);
 
-  const set = (k: keyof Filters) => (e: React.ChangeEvent<HTMLInputElement>) =>
+  const set = (k: keyof Filters) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
     setDraft({ ...draft, [k]: e.target.value });
   return (
     <div className="stack">
       <div className="head">
         <h1 className="grow">Logs</h1>
         <Badge
-          value={live === 'live' ? 'live' : live}
-          tone={live === 'live' ? 'ok' : live === 'stopped' ? 'bad' : 'warn'}
+          value={paused ? 'paused' : live}
+          tone={live === 'live' ? 'ok' : live === 'stopped' && !paused ? 'bad' : 'warn'}
         />
+        <button className="btn" onClick={() => setPaused(!paused)}>
+          {paused ? 'Resume live tail' : 'Pause'}
+        </button>
       </div>
       <form
         className="card"
@@ -98,6 +125,31 @@ function LogTail() {
         }}
       >
         <div className="form-row">
+          <Field label="Distribution" error={error} path="$.distribution">
+            <select name="distribution" value={draft.distribution} onChange={set('distribution')}>
+              <option value="">any</option>
+              {(dists.data ?? []).map((d) => (
+                <option key={d.id}>{d.id}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Type" error={error} path="$.type">
+            <select name="type" value={draft.type} onChange={set('type')}>
+              <option value="">any</option>
+              <option value="access">access log</option>
+              <option value="function">function output</option>
+              <option value="function-error">function error</option>
+            </select>
+          </Field>
+          <Field label="Since" error={error} path="$.since">
+            <select name="since" value={draft.since} onChange={set('since')}>
+              <option value="">recent</option>
+              <option value="5">5 minutes</option>
+              <option value="15">15 minutes</option>
+              <option value="60">1 hour</option>
+              <option value="1440">24 hours</option>
+            </select>
+          </Field>
           <Field label="Function" error={error} path="$.function">
             <input name="function" value={draft.function} onChange={set('function')} />
           </Field>
@@ -105,7 +157,12 @@ function LogTail() {
             <input name="version" value={draft.version} onChange={set('version')} />
           </Field>
           <Field label="PoP" error={error} path="$.pop">
-            <input name="pop" value={draft.pop} onChange={set('pop')} />
+            <select name="pop" value={draft.pop} onChange={set('pop')}>
+              <option value="">any</option>
+              {(pops.data ?? []).map((p) => (
+                <option key={p.id}>{p.id}</option>
+              ))}
+            </select>
           </Field>
           <Field label="Status" error={error} path="$.status">
             <input name="status" value={draft.status} onChange={set('status')} placeholder="e.g. 404" />
@@ -116,7 +173,10 @@ function LogTail() {
         </div>
         <button className="btn primary">Apply filters</button>
       </form>
-      <FormError error={error} claimed={['$.function', '$.version', '$.pop', '$.status', '$.requestId']} />
+      <FormError
+        error={error}
+        claimed={['$.distribution', '$.type', '$.since', '$.function', '$.version', '$.pop', '$.status', '$.requestId']}
+      />
       <section className="card flush">
         <div className="log-list" role="log" aria-live="polite">
           {lines.length === 0 && (
@@ -132,6 +192,7 @@ function LogTail() {
               <span className="muted">{new Date(r.time).toISOString().slice(11, 23)}</span>
               <span>
                 {r.pop} {r.type === 'function-error' ? <Badge value="error" /> : null}
+                {r.status ? <span className="muted"> {r.status}</span> : null}
               </span>
               <span className="msg">
                 {r.type === 'access' ? (

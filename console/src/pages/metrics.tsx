@@ -85,6 +85,8 @@ function Charts(props: { kind: 'function' | 'distribution'; series: MetricSeries
   const s = props.series;
   const charts = useMemo(() => {
     const x = xOf(s);
+    const stepS = x.length > 1 ? x[1]! - x[0]! : 60;
+    const stepText = stepS % 60 === 0 ? `${stepS / 60} min` : `${stepS} s`;
     if (props.kind === 'function') {
       const classes = [...new Set(s.flatMap((se) => se.points.flatMap((p) => Object.keys(p.errors ?? {}))))];
       const errorLines: ChartLine[] = classes.length
@@ -94,15 +96,15 @@ function Charts(props: { kind: 'function' | 'distribution'; series: MetricSeries
           }))
         : [{ label: 'errors', values: x.map(() => 0) }];
       return [
-        { title: 'Invocations', x, lines: linesPerPop(s, (p) => p.invocations) },
-        { title: 'Errors by class', x, lines: errorLines },
+        { title: `Invocations per ${stepText}`, x, lines: linesPerPop(s, (p) => p.invocations) },
+        { title: `Errors by class per ${stepText}`, x, lines: errorLines },
         { title: 'Duration p50', x, lines: linesPerPop(s, (p) => p.p50), unit: ' ms', sparse: true },
         { title: 'Duration p95', x, lines: linesPerPop(s, (p) => p.p95), unit: ' ms', sparse: true },
         { title: 'Duration p99', x, lines: linesPerPop(s, (p) => p.p99), unit: ' ms', sparse: true },
       ];
     }
     return [
-      { title: 'Requests', x, lines: linesPerPop(s, (p) => p.requests) },
+      { title: `Requests per ${stepText}`, x, lines: linesPerPop(s, (p) => p.requests) },
       {
         title: 'Cache hit ratio',
         x,
@@ -114,14 +116,16 @@ function Charts(props: { kind: 'function' | 'distribution'; series: MetricSeries
       {
         title: '4xx rate',
         x,
-        lines: linesPerPop(s, (p) => ((p.rate4xx ?? null) === null ? null : p.rate4xx! * 100)),
+        lines: linesPerPop(s, (p) => (!p.requests || p.rate4xx == null ? null : p.rate4xx * 100)),
         unit: '%',
+        sparse: true,
       },
       {
         title: '5xx rate',
         x,
-        lines: linesPerPop(s, (p) => ((p.rate5xx ?? null) === null ? null : p.rate5xx! * 100)),
+        lines: linesPerPop(s, (p) => (!p.requests || p.rate5xx == null ? null : p.rate5xx * 100)),
         unit: '%',
+        sparse: true,
       },
     ];
   }, [s, props.kind]);

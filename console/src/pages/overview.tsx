@@ -1,13 +1,14 @@
 /**
  * @module console/pages/overview
  * The overview: every PoP (region, health, applied snapshot, requests in the last 15
- * minutes), every distribution with its deployment status, and the most recent function
+ * minutes), every distribution with its deployment status (and any PoP's refusal), and the most recent function
  * errors and 5xx responses.
  */
 import type { LogRecord, MetricSeries } from '../api.js';
 import { loadSeries, total } from '../metrics-data.js';
 import { href } from '../router.js';
 import { ago, Badge, Empty, LoadError, useLoad } from '../ui.js';
+import { Refusals } from '../refusals.js';
 
 export function Overview() {
   const pops = useLoad((c) => c.pops.list(), [], 3000);
@@ -90,6 +91,7 @@ export function Overview() {
                   <td>
                     <Badge value={d.status} />
                     {d.pending.length > 0 && <div className="muted small">waiting for {d.pending.join(', ')}</div>}
+                    {d.status === 'InProgress' && <Refusals snapshot={d.snapshot} />}
                   </td>
                 </tr>
               ))}
