@@ -72,6 +72,8 @@ export interface Edge {
   applyPlan(plan: EdgePlan): Promise<void>;
   reload(): Promise<void>;
   invalidate(req: InvalidationRequest): number;
+  /** Resolves once no background work (stale-while-revalidate refreshes) is in flight. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -224,6 +226,9 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
       await edge.applyPlan(await load());
     },
     invalidate,
+    async idle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
     async close() {
       await Promise.all([closeServer(http), https ? closeServer(https) : null, admin ? closeServer(admin) : null]);
       releasePorts();

@@ -40,6 +40,11 @@ export interface ScriptedOrigin {
   requests: RecordedRequest[];
   /** Requests whose path equals `path` (all when omitted). */
   count(path?: string): number;
+  /**
+   * Resolves once `count(path)` reaches `n` (the origin has received the request, before its
+   * route answers): tests order steps on what the origin saw instead of on a sleep.
+   */
+  reached(path: string, n: number): Promise<void>;
   route(path: string, r: Route | ScriptedResponse): void;
   close(): Promise<void>;
 }
@@ -50,6 +55,9 @@ export async function startOrigin(routes: Record<string, Route | ScriptedRespons
   for (const [p, r] of Object.entries(routes)) add(p, r);
   const requests: RecordedRequest[] = [];
   const perPath = new Map<string, number>();
+  const waiters: Array<{ path: string; n: number; done: () => void }> = [];
+  const count = (path?: string) =>
+    path === undefined ? requests.length : requests.filter((r) => r.path === path).length;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -68,6 +76,10 @@ export async function startOrigin(routes: Record<string, Route | ScriptedRespons
       requests.push(rec);
       const n = (perPath.get(path) ?? 0) + 1;
       perPath.set(path, n);
+      for (const w of waiters.filter((x) => x.path === path && x.n <= n)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.done();
+      }
       const route = table.get(path) ?? table.get('*');
       const out: ScriptedResponse = route ? await route(rec, n) : { status: 404, body: 'no route' };
       if (out.delayMs) await new Promise((r) => setTimeout(r, out.delayMs));
@@ -91,7 +103,9 @@ export async function startOrigin(routes: Record<string, Route | ScriptedRespons
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
-    count: (path) => (path === undefined ? requests.length : requests.filter((r) => r.path === path).length),
+    count,
+    reached: (path, n) =>
+      count(path) >= n ? Promise.resolve() : new Promise<void>((done) => waiters.push({ path, n, done })),
     route: add,
     close: () =>
       new Promise<void>((r) => {

@@ -21,6 +21,8 @@ describe('edge cache: requests that must not poison the cache', () => {
   let origin: ScriptedOrigin;
   let te: TestEdge;
   let version = 1;
+  // While set, /deploy holds its answer until the test calls it (a fetch kept in flight).
+  let gate: Promise<void> | undefined;
   before(async () => {
     origin = await startOrigin({
       '/cond': (r): ScriptedResponse =>
@@ -28,7 +30,11 @@ describe('edge cache: requests that must not poison the cache', () => {
           ? { status: 304, headers: { etag: '"c1"', 'cache-control': 'max-age=60' } }
           : { headers: { etag: '"c1"', 'cache-control': 'max-age=60' }, body: 'full body' },
       '/form': (r, n) => ({ headers: { 'cache-control': 'max-age=60' }, body: `${r.method}-${n}` }),
-      '/deploy': () => ({ delayMs: 200, headers: { 'cache-control': 'max-age=600' }, body: `v${version}` }),
+      '/deploy': async () => {
+        const body = `v${version}`; // what the origin has when the request arrives
+        await gate;
+        return { headers: { 'cache-control': 'max-age=600' }, body };
+      },
     });
     te = await startTestEdge({
       configs: [
@@ -82,13 +88,19 @@ describe('edge cache: requests that must not poison the cache', () => {
     assert.equal((await te.get('/deploy')).text, 'v1');
     version = 2;
     await te.edge.invalidate({ distributionId: 'test', paths: ['/deploy'], tags: [] });
-    const inflight = te.get('/deploy'); // starts a fetch that answers in 200 ms
-    await new Promise((r) => setTimeout(r, 50));
+    let release!: () => void;
+    gate = new Promise<void>((r) => (release = r));
+    const seen = origin.count('/deploy');
+    const inflight = te.get('/deploy');
+    await origin.reached('/deploy', seen + 1); // the fetch for v2 is at the origin, held there
     version = 3;
-    te.edge.invalidate({ distributionId: 'test', paths: ['/deploy'], tags: [] }); // a second deploy lands mid-fetch
-    await inflight;
+    await te.edge.invalidate({ distributionId: 'test', paths: ['/deploy'], tags: [] }); // a second deploy lands mid-fetch
+    gate = undefined;
+    release();
+    assert.equal((await inflight).text, 'v2', 'the viewer in flight gets what its fetch brought');
     const after = await te.get('/deploy');
     assert.equal(after.text, 'v3', 'the object fetched before the invalidation must not be served after it');
+    assert.equal(origin.count('/deploy'), seen + 2);
   });
 });
 

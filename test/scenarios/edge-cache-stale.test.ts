@@ -103,8 +103,7 @@ describe('edge cache: stale content', () => {
       assert.equal(r.header('x-cache'), 'Hit from verge');
       assert.equal(r.header('age'), '15');
     }
-    for (let i = 0; i < 100 && origin.count('/swr') < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 20));
+    await te.edge.idle(); // the background refresh has answered and been stored
     assert.equal(origin.count('/swr'), 2);
     const fresh = await te.get('/swr');
     assert.equal(fresh.text, 'swr-2');

@@ -25,7 +25,8 @@ export interface LambdaConfig {
 interface InvokeMeta {
   id: number;
   awsRequestId: string;
-  remainingMs: number;
+  /** When the invocation times out, on the host clock's monotonic side (op 'clock'). */
+  deadlineMs: number;
   logStreamName: string;
 }
 
@@ -165,7 +166,6 @@ export function onUncaught(err: unknown): void {
 }
 
 function makeContext(inv: Invocation, meta: InvokeMeta): Record<string, unknown> {
-  const deadline = P.dateNow() + meta.remainingMs;
   const name = `us-east-1.${cfg.functionName}`;
   return {
     functionName: name,
@@ -177,7 +177,8 @@ function makeContext(inv: Invocation, meta: InvokeMeta): Record<string, unknown>
     logStreamName: meta.logStreamName,
     identity: undefined,
     clientContext: undefined,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - P.dateNow()),
+    // On the host's injected clock, so tests can read it exactly.
+    getRemainingTimeInMillis: () => Math.max(0, Math.floor(meta.deadlineMs - (op('clock') as number))),
     get callbackWaitsForEmptyEventLoop() {
       return inv.waits;
     },

@@ -13,6 +13,7 @@ import { Instance, type InstanceShared } from './instance.js';
 import { buildLambdaPackage } from './package.js';
 import { sampleEvent } from './test-events.js';
 import type { FunctionSource } from '../../shared/lambda-edge/index.js';
+import { systemClock } from '../../shared/clock.js';
 
 export const HEADER_FUNCTION = `exports.handler = (event, context, callback) => {
   const request = event.Records[0].cf.request;
@@ -65,6 +66,7 @@ async function coldStarts(n: number, withSpare: boolean): Promise<number[]> {
     builtins,
     hostFns: {},
     initTimeoutMs: 10_000,
+    clock: systemClock,
     syncSliceMs: 50,
     codeCache: new Map(),
   };
@@ -75,7 +77,7 @@ async function coldStarts(n: number, withSpare: boolean): Promise<number[]> {
     const inst = await Instance.create(shared, 'bench');
     const o = await inst.invoke(
       eventJson,
-      { awsRequestId: 'x', remainingMs: 5000 },
+      { awsRequestId: 'x', deadlineMs: systemClock.monotonic() + 5000 },
       { timeoutMs: 5000, sliceMs: 50, log: () => {} },
     );
     const t1 = performance.now();

@@ -41,7 +41,16 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Isolates per loaded function unless the profile or the function says otherwise. */
   defaultConcurrency?: number;
+  /**
+   * The CPU time (ns) the CloudFront Functions compute meter records for one invocation, given
+   * what the isolate measured. Defaults to the measurement; tests inject one so the throttling
+   * rule is checked on known numbers rather than on this machine's speed.
+   */
+  cpuMeter?: CpuMeter;
 }
+
+/** Maps the isolate's measured CPU time of one invocation (ns) to what the compute meter records. */
+export type CpuMeter = (measuredNs: bigint, source: FunctionSource) => bigint;
 
 interface Loaded {
   source: FunctionSource;
@@ -49,6 +58,8 @@ interface Loaded {
   pool: IsolatePool;
   cff: boolean;
   meter?: ComputeMeter;
+  /** What the meter records for an invocation the isolate measured at `ns` (RuntimeOptions.cpuMeter). */
+  cpuNs: (ns: bigint) => bigint;
   redact: (s: string) => string;
   packageBytes: number;
 }
@@ -57,6 +68,7 @@ interface Options {
   clock: Clock;
   logger: Logger;
   defaultConcurrency: number | undefined;
+  cpuMeter: CpuMeter;
 }
 
 const REGION_ENV = { AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' };
@@ -156,6 +168,7 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
         egress: egressPolicy(source.egress),
       }),
       initTimeoutMs: cff ? p.cff.hardTimeoutMs : p.initTimeoutMs,
+      clock: o.clock,
       syncSliceMs: p.syncSliceMs,
       kvs,
       codeCache: new Map(),
@@ -176,7 +189,16 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
   const remap = pkg.sourceMap
     ? stackRemapper(pkg.sourceMap, pkg.filename.replace(/^\/var\/task\//, ''), 1)
     : (t: string) => t;
-  return { source, limits, pool, cff, meter, redact: (t) => redact(remap(t)), packageBytes: pkg.packageBytes };
+  return {
+    source,
+    limits,
+    pool,
+    cff,
+    meter,
+    cpuNs: (ns) => o.cpuMeter(ns, source),
+    redact: (t) => redact(remap(t)),
+    packageBytes: pkg.packageBytes,
+  };
 }
 
 type Failure = Extract<InvokeResult, { ok: false }>['code'];
@@ -246,7 +268,7 @@ function invokeLoaded(f: Loaded, input: InvokeInput, clock: Clock): InvokeResult
         rawQueryString: cf.request.querystring === '' ? null : cf.request.querystring,
         originIds: input.originIds ?? null,
       }
-    : { awsRequestId: randomUUID(), remainingMs: timeoutMs };
+    : { awsRequestId: randomUUID(), deadlineMs: t0 + timeoutMs };
   const run = f.pool.run(eventJson, meta, timeoutMs);
   const done = { f, input, clock, t0, timeoutMs, eventLimits, cffEvent };
   return run instanceof Promise ? run.then((r) => resultOf(done, r)) : resultOf(done, run);
@@ -274,7 +296,8 @@ function resultOf(d: Finishing, run: PoolRun): InvokeResult {
     requestId,
   }));
   const common = { logs, durationMs: clock.monotonic() - d.t0, coldStart: run.coldStart };
-  const cu = f.meter && run.outcome.kind !== 'throttled' ? { computeUtilization: f.meter.record(run.cpuNs) } : {};
+  const cu =
+    f.meter && run.outcome.kind !== 'throttled' ? { computeUtilization: f.meter.record(f.cpuNs(run.cpuNs)) } : {};
   const outcome = run.outcome;
   if (outcome.kind !== 'ok') {
     const { code, message } = failureOf(outcome, f, d.timeoutMs);
@@ -309,6 +332,7 @@ function createIsolateRuntime(opts: RuntimeOptions = {}): FunctionRuntime {
     clock: opts.clock ?? systemClock,
     logger: opts.logger ?? silentLogger,
     defaultConcurrency: opts.defaultConcurrency,
+    cpuMeter: opts.cpuMeter ?? ((ns) => ns),
   };
   const loaded = new WeakMap<LoadedFunction, Loaded>();
   const all = new Set<Loaded>();

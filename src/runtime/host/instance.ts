@@ -14,6 +14,7 @@
  */
 import ivm from 'isolated-vm';
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../shared/clock.js';
 import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
 import type { BuiltinSet } from './builtins-link.js';
 import type { BuiltPackage } from './package.js';
@@ -38,6 +39,8 @@ export interface InstanceShared {
   builtins: BuiltinSet;
   hostFns: Record<string, (...args: any[]) => unknown>;
   initTimeoutMs: number;
+  /** The runtime's injected clock: a Lambda context's remaining time is read on its monotonic side. */
+  clock: Clock;
   /** Module init first runs synchronously within this slice; past it, again off the main thread. */
   syncSliceMs: number;
   kvs?: { get(key: string): string | null; meta(): unknown };
@@ -241,6 +244,8 @@ export class Instance {
         return undefined;
       case 'now':
         return performance.now();
+      case 'clock':
+        return this.#shared.clock.monotonic();
       case 'heap':
         try {
           return this.isolate.getHeapStatisticsSync().used_heap_size;

@@ -13,11 +13,14 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { zipSync, strToU8 } from 'fflate';
+import { FakeClock } from '../../shared/clock.js';
 import { createFunctionRuntime, nullRuntime } from './index.js';
 import { sampleEvent } from './test-events.js';
 import type { CfRequest, CfResponse, EventType, FunctionSource, InvokeResult } from '../../shared/lambda-edge/index.js';
 
-const rt = createFunctionRuntime();
+// A fake clock: a context's remaining time is read on it, so it is exact under any load.
+const clock = new FakeClock();
+const rt = createFunctionRuntime({ clock });
 after(() => rt.close());
 
 let seq = 0;
@@ -185,7 +188,7 @@ describe('context (spec 2.3)', () => {
     assert.match(c.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.equal(c.group, `/aws/lambda/${c.functionName}`);
     assert.match(c.stream, /^\d{4}\/\d{2}\/\d{2}\/\[3\][0-9a-f]{32}$/);
-    assert.ok(c.remaining > 4000 && c.remaining <= 5000, String(c.remaining));
+    assert.equal(c.remaining, 5000, 'the viewer-request timeout, none of it used on the fake clock');
     assert.equal(c.waits, true);
     assert.equal(c.identity, true);
     assert.equal(c.clientContext, true);
@@ -368,6 +371,7 @@ describe('modules and packages', () => {
 
 describe('host calls (fetch, http)', () => {
   const server = createServer((req, res) => {
+    if (req.url === '/advance') clock.advance(1234); // the call took 1.234 s on the runtime's clock
     setTimeout(() => res.end(`hello ${req.url}`), 20);
   });
   // The test origin is on loopback, which the egress policy refuses unless the function allows it.
@@ -385,6 +389,18 @@ describe('host calls (fetch, http)', () => {
     );
     assert.ok(r.ok, r.ok ? '' : r.message);
     assert.equal((r.value as CfResponse).body, 'hello /f');
+  });
+
+  test('getRemainingTimeInMillis counts down on the runtime clock while the handler waits', async () => {
+    const port = await ready;
+    const r = await run(
+      `exports.handler = async (e, c) => { const before = c.getRemainingTimeInMillis();
+        await fetch('http://127.0.0.1:${port}/advance');
+        return { status: 200, headers: {}, body: JSON.stringify([before, c.getRemainingTimeInMillis()]) }; };`,
+      loopback,
+    );
+    assert.ok(r.ok, r.ok ? '' : r.message);
+    assert.deepEqual(JSON.parse((r.value as CfResponse).body!), [5000, 3766]);
   });
 
   test('a callback handler using http.get: the pending request keeps the invocation open', async () => {
@@ -417,12 +433,29 @@ describe('limits', () => {
   });
 
   test('unload lets an invocation in flight finish', async () => {
-    const fn = await load({
-      'index.js': `exports.handler = (e, c, cb) => setTimeout(() => cb(null, e.Records[0].cf.request), 100);`,
+    // The handler waits on a server the test holds, so the unload lands mid-invocation under any load.
+    let arrived!: () => void;
+    let release!: () => void;
+    const atServer = new Promise<void>((r) => (arrived = r));
+    const held = new Promise<void>((r) => (release = r));
+    const server = createServer((_req, res) => {
+      arrived();
+      void held.then(() => res.end('late'));
     });
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+    );
+    after(() => new Promise<void>((r) => server.close(() => r())));
+    const fn = await load(
+      {
+        'index.js': `exports.handler = async (e) => { await (await fetch('http://127.0.0.1:${port}/')).text(); return e.Records[0].cf.request; };`,
+      },
+      { egress: { allow: ['127.0.0.1'] } },
+    );
     const pending = rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
-    await new Promise((r) => setTimeout(r, 20));
+    await atServer;
     await rt.unload(fn);
+    release();
     okRequest(await pending);
     await assert.rejects(
       rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') }),
