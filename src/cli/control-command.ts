@@ -1,8 +1,8 @@
 /**
  * @module cli/control-command
  * `verge control`: the control plane alone (REST API, replication server, log and metric
- * collector, and the console when built). Prints the URL and, on the first start, the admin
- * token once (it is also in <data-dir>/admin-token, mode 0600). SIGINT/SIGTERM stop it cleanly.
+ * collector, and the console when built). Prints the URL and where the admin token is
+ * (<data-dir>/admin-token, mode 0600), never the token. SIGINT/SIGTERM stop it cleanly.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -63,12 +63,10 @@ export async function controlCommand(argv: string[]): Promise<void> {
   );
   print(`control plane  ${control.url}  (API ${control.url}/api/v1, OpenAPI ${control.url}/api/v1/openapi.json)`);
   print(`data           ${dataDir}`);
-  if (control.adminToken) {
-    print(`admin token    ${control.adminToken}`);
-    print(`               shown once; also in ${join(dataDir, ADMIN_TOKEN_FILE)} (mode 0600)`);
-  } else {
-    print(`admin token    in ${join(dataDir, ADMIN_TOKEN_FILE)}`);
-  }
+  // Never the token itself: stdout ends up in terminals' scrollback, CI logs and journald.
+  const tokenFile = join(dataDir, ADMIN_TOKEN_FILE);
+  print(`admin token    in ${tokenFile} (mode 0600${control.adminToken ? ', created now' : ''})`);
+  print(`               export VERGE_URL=${control.url} VERGE_TOKEN=$(cat ${tokenFile})`);
   await new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop);

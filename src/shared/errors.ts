@@ -42,6 +42,12 @@ export const ERROR_CODES = {
     detail: 'InvalidRequestURI',
     summary: 'The URL exceeds 8,192 bytes.',
   },
+  REQUEST_VERSION_NOT_SUPPORTED: {
+    status: 505,
+    xCache: 'Error',
+    detail: 'InvalidRequest',
+    summary: 'The request line names an HTTP version this listener does not speak (HTTP/2 over cleartext HTTP/1.1).',
+  },
   REQUEST_GET_WITH_BODY: {
     status: 403,
     xCache: 'Error',

@@ -1,7 +1,8 @@
 /**
  * @module test/browser/console-static
  * How the control plane serves the built console (no browser needed): files with their
- * content types, the single-page fallback to index.html, no way out of the console folder,
+ * content types, X-Frame-Options and the CSP on every answer, the single-page fallback to
+ * index.html, no way out of the console folder,
  * the API untouched, and a one-line page naming `npm run build:console` when there is no build.
  */
 import { after, before, describe, test } from 'node:test';
@@ -48,6 +49,20 @@ describe('console static files', () => {
     assert.match(js.type, /^text\/javascript/);
     assert.equal(js.body, 'console.log(1)');
     assert.match((await get(built.url + '/assets/app-1.css')).type, /^text\/css/);
+  });
+
+  test('every console answer forbids framing and carries the content security policy', async () => {
+    for (const path of ['/', '/assets/app-1.js', '/functions/auth']) {
+      const res = await request(built.url + path);
+      await res.body.text();
+      assert.equal(res.headers['x-frame-options'], 'DENY', path);
+      assert.match(String(res.headers['content-security-policy']), /frame-ancestors 'none'/, path);
+      assert.match(String(res.headers['content-security-policy']), /script-src 'self'(;|$)/, path);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', path);
+    }
+    const res = await request(missing.url + '/');
+    await res.body.text();
+    assert.equal(res.headers['x-frame-options'], 'DENY', 'also the page that says the console is not built');
   });
 
   test('unknown paths outside /api get index.html; the API keeps its own answers', async () => {

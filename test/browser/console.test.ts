@@ -264,4 +264,13 @@ describe('web console', { skip, timeout: 300_000 }, () => {
     await page.click('nav >> text=Functions');
     await page.locator('h1:has-text("Functions")').waitFor();
   });
+
+  test('the console is served unframeable, and everything above ran under its CSP without a violation', async () => {
+    const res = await fetch(up.url + '/');
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/, 'no inline or eval scripts');
+    assert.deepEqual(b.cspViolations, []);
+  });
 });

@@ -85,6 +85,8 @@ export interface Browser {
   page: Page;
   /** Page errors and console errors seen so far (a console page should have none). */
   errors: string[];
+  /** Content-Security-Policy violations Chromium reported (the console must cause none). */
+  cspViolations: string[];
   close(): Promise<void>;
 }
 
@@ -101,10 +103,15 @@ export async function launchBrowser(): Promise<Browser> {
   page.setDefaultTimeout(20_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   return {
     context,
     page,
     errors,
+    cspViolations,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

@@ -1,11 +1,16 @@
 // Control plane auth: the admin token created on first start (file mode 0600, only its hash
 // stored), 401 without or with a revoked token, 403 for edge tokens on admin routes and on
-// another PoP's data.
+// another PoP's data; malformed paths are the caller's 400, before authentication.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTestControl, type TestControl } from '../../src/control/testing/harness.js';
+import { rawRequest } from '../harness/raw.js';
+import { reapOnExit } from '../harness/reap.js';
 
 describe('control plane auth', () => {
   let t: TestControl;
@@ -32,6 +37,25 @@ describe('control plane auth', () => {
     }
     const r = await t.api('GET', '/functions', undefined, { token: null, headers: { authorization: 'Basic abc' } });
     assert.equal(r.status, 401);
+  });
+
+  test('a malformed %-escape in a path parameter → 400 before authentication, no stack trace logged', async () => {
+    const before = t.logger.lines.length;
+    for (const token of [null, undefined]) {
+      const r = await t.api('GET', '/functions/%E0%A4%A', undefined, { token });
+      assert.equal(r.status, 400, `token ${token === null ? 'absent' : 'valid'}`);
+      assert.equal(r.body.error.code, 'VALIDATION_FAILED');
+      assert.match(r.body.error.message, /malformed %-escape/);
+    }
+    // A target that is no URL at all reaches the listener too; it must not throw out of it.
+    const raw = await rawRequest(t.control.url, 'GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.equal(raw.status, 400);
+    const logged = t.logger.lines.slice(before);
+    assert.deepEqual(
+      logged.filter((l) => l.level === 'error' || l.level === 'warn' || /\n\s+at /.test(JSON.stringify(l))),
+      [],
+    );
+    assert.equal((await t.api('GET', '/healthz', undefined, { token: null })).status, 200, 'still serving');
   });
 
   test('public routes need no token', async () => {
@@ -97,4 +121,31 @@ describe('control plane auth', () => {
     assert.equal(w.status, 403);
     await w.text();
   });
+});
+
+test('the first `verge control` prints where the admin token is, never the token', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'verge-control-print-'));
+  const bin = fileURLToPath(new URL('../../bin/verge.js', import.meta.url));
+  const child = spawn(process.execPath, ['--no-node-snapshot', bin, 'control', '--port', '0', '--data-dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  reapOnExit(child);
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/admin token[^\n]*\n.*\n/.test(out) && child.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const token = readFileSync(join(dir, 'admin-token'), 'utf8').trim();
+    assert.match(token, /^vrg_/);
+    assert.match(out, new RegExp(`admin token\\s+in ${join(dir, 'admin-token').replace(/[.*+?^$()|[\]\\]/g, '\\$&')}`));
+    assert.equal(out.includes(token), false, `the token is not printed:\n${out}`);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

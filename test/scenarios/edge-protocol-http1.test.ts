@@ -2,8 +2,9 @@
  * @module test/scenarios/edge-protocol-http1
  * HTTP/1.x details between the viewer and the edge: Host rules (RFC 9112 3.2: exactly one valid
  * Host on HTTP/1.1, absolute-form targets), HEAD keeps the Content-Length of the GET response,
- * pipelined requests are answered in order, `Expect: 100-continue`, and what the origin gets for
- * X-Forwarded-For / X-Forwarded-Proto (spec 7.12).
+ * pipelined requests are answered in order, `Expect: 100-continue`, what the origin gets for
+ * X-Forwarded-For / X-Forwarded-Proto (spec 7.12) and for headers named in Connection (RFC 9110
+ * 7.6.1), and 505 for a text request line claiming HTTP/2.0.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,6 +98,16 @@ test('request targets that are neither a path nor an http(s) URL → 400', async
   assert.equal(origin.requests.length, before);
 });
 
+test('HTTP/2.0 in a text request line on the cleartext port → 505, never forwarded', async () => {
+  const r = await rawRequest(te.url, 'GET /api/h2text HTTP/2.0\r\nHost: test.local\r\nConnection: close\r\n\r\n');
+  assert.equal(r.status, 505);
+  assert.equal(r.headers['x-cache'], 'Error from verge');
+  assert.ok(r.headers['x-verge-request-id']);
+  assert.equal(origin.count('/api/h2text'), 0);
+  const ok = await rawRequest(te.url, 'GET /api/h1text HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\n\r\n');
+  assert.equal(ok.status, 200, 'HTTP/1.1 on the same port still works');
+});
+
 describe('HEAD, pipelining, 100-continue', () => {
   test('HEAD carries the GET Content-Length, cached or forwarded as HEAD', async () => {
     const fwd = await rawRequest(te.url, 'HEAD /api/head HTTP/1.1\r\nHost: test.local\r\nConnection: close\r\n\r\n');
@@ -143,5 +154,22 @@ describe('forwarding headers (spec 7.12)', () => {
     assert.equal(h['x-forwarded-for'], '203.0.113.7, 127.0.0.1');
     assert.equal(h['x-forwarded-proto'], undefined);
     assert.match(String(h['via']), /^1\.1 .*Verge/);
+  });
+
+  test('headers the viewer names in Connection are not forwarded (RFC 9110 7.6.1); the rest are', async () => {
+    const r = await rawRequest(
+      te.url,
+      'GET /api/conn HTTP/1.1\r\nHost: test.local\r\nX-Hop: secret\r\nX-Also-Hop: 2\r\nX-Kept: yes\r\n' +
+        'X-Forwarded-For: 198.51.100.1\r\nConnection: X-Hop, x-also-hop, X-Forwarded-For, Host, close\r\n\r\n',
+    );
+    assert.equal(r.status, 200);
+    const h = origin.requests.filter((q) => q.path === '/api/conn')[0]!.headers;
+    assert.equal(h['x-hop'], undefined);
+    assert.equal(h['x-also-hop'], undefined);
+    assert.equal(h['connection'] ?? 'keep-alive', 'keep-alive', 'the viewer Connection header is not forwarded');
+    assert.equal(h['x-kept'], 'yes');
+    // The edge's own headers survive a Connection that names them.
+    assert.match(String(h['host']), /127\.0\.0\.1/);
+    assert.match(String(h['x-forwarded-for']), /127\.0\.0\.1$/);
   });
 });

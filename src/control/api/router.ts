@@ -5,6 +5,7 @@
  * that one declaration, so they cannot drift apart.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { VergeError } from '../../shared/errors.js';
 import type { TokenRecord } from '../store/types.js';
 import type { Schema } from './schema.js';
 
@@ -86,9 +87,24 @@ export class Router {
         continue;
       }
       const params: Record<string, string> = {};
-      c.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+      c.names.forEach((n, i) => (params[n] = decodeParam(n, m[i + 1]!)));
       return { route: c.route, params };
     }
     return { allowed };
+  }
+}
+
+/** A %-decoded path parameter; a malformed escape (`%E0%A4%A`) is the caller's mistake: 400. */
+function decodeParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new VergeError(
+      'VALIDATION_FAILED',
+      `the path parameter ${name} has a malformed %-escape: "${raw.slice(0, 64)}"`,
+      {
+        details: { fields: [{ path: `$.${name}`, message: 'is not valid percent-encoded UTF-8' }] },
+      },
+    );
   }
 }

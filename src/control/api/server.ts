@@ -105,10 +105,29 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
+/**
+ * Headers on every console file: no framing (clickjacking), and a policy the built console runs
+ * under: its own scripts, styles and API only. `data:` images cover the inline favicon and the
+ * forms' icons; CodeMirror's styles arrive as constructed style sheets, which style-src allows.
+ * test/browser/console.test.ts drives the whole console with this policy and fails on a violation.
+ */
+export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
 /** A one-line page instead of the console when it was never built (a checkout without `npm install`). */
 function consoleMissing(res: ServerResponse): number {
   const html = `<!doctype html><title>Verge</title><p>The web console is not built (console/dist is missing): run <code>npm run build:console</code> and reload. The API is under ${API_PREFIX}.</p>\n`;
-  res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
+  res.writeHead(503, {
+    ...CONSOLE_HEADERS,
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(html),
+  });
   res.end(html);
   return 503;
 }
@@ -132,6 +151,7 @@ async function serveConsole(dir: string, url: URL, res: ServerResponse): Promise
   const data = await readFile(file).catch(() => undefined);
   if (!data) return consoleMissing(res);
   res.writeHead(200, {
+    ...CONSOLE_HEADERS,
     'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
     'content-length': data.length,
   });
@@ -142,7 +162,14 @@ async function serveConsole(dir: string, url: URL, res: ServerResponse): Promise
 export function createApiServer(app: App, router: Router, opts: { consoleDir?: string } = {}): Server {
   return createServer((req, res) => {
     const t0 = app.clock.monotonic();
-    const url = new URL(req.url ?? '/', 'http://control.invalid');
+    // A target that is no URL (`http://[`) must not throw out of the request listener.
+    const url = URL.canParse(req.url ?? '/', 'http://control.invalid')
+      ? new URL(req.url ?? '/', 'http://control.invalid')
+      : null;
+    if (!url) {
+      sendJson(res, 400, errorReply(new VergeError('VALIDATION_FAILED', 'the request target is not a URL path')).body);
+      return;
+    }
     const api = url.pathname === API_PREFIX || url.pathname.startsWith(API_PREFIX + '/');
     const work = api
       ? dispatch(app, router, req, res, url)

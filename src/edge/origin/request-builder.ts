@@ -10,6 +10,7 @@
  *   header, so viewers cannot spoof geo or device headers; the edge-computed value is used when a
  *   policy names the header, falling back to the request's own value (a function may have set it);
  * - `Via` and `X-Forwarded-For` are chain headers: the edge always appends to the viewer's value;
+ * - headers the viewer's `Connection` names are hop-by-hop (RFC 9110 7.6.1) and not forwarded;
  * - `Content-Length` stays with a body (framing; read-only at origin-request, spec 3.2);
  * - `X-Amz-Cf-Id` is not added here because functions must not see it (spec 3.1); the pipeline
  *   may add it to the outgoing headers.
@@ -104,11 +105,26 @@ function originMember(o: OriginPlan): NonNullable<CfRequest['origin']> {
 /** The viewer headers that survive the policies, in the viewer's order (spec 7.3). */
 function forwardedViewerHeaders(input: BuildOriginRequestInput, out: CfHeaders): void {
   const { viewer, cachePolicy: cp, originRequestPolicy: orp } = input;
+  const named = connectionOptions(viewer.headers);
   for (const lower of Object.keys(viewer.headers)) {
     if (SPECIAL.has(lower) || HOP_BY_HOP.has(lower) || isDisallowedHeader(lower)) continue;
+    if (named?.has(lower)) continue;
     if (lower.startsWith('cloudfront-')) continue; // added below, from the edge's values
     if (viewerHeaderForwarded(lower, cp, orp)) out[lower] = copyList(viewer.headers[lower]!, lower);
   }
+}
+
+/**
+ * The header names the viewer's `Connection` lists: they describe the viewer's connection to
+ * this edge and are removed before forwarding (RFC 9110 7.6.1). Only viewer headers are
+ * affected; the headers the edge sets itself (Host, Via, X-Forwarded-For) are never dropped.
+ */
+function connectionOptions(h: CfHeaders): Set<string> | null {
+  const list = h['connection'];
+  if (!list || list.length === 0) return null;
+  const names = new Set<string>();
+  for (const e of list) for (const n of e.value.split(',')) if (n.trim()) names.add(n.trim().toLowerCase());
+  return names;
 }
 
 function cloudFrontHeaders(input: BuildOriginRequestInput, out: CfHeaders): void {

@@ -45,14 +45,15 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   const requestId = newRequestId();
   const rawUrl = req.url ?? '/';
   const txn = newTxn(ctx, req, plan, requestId, rawUrl, startMono);
-  const problem = requestProblem(req, txn, ctx.protocol === 'https' && req.httpVersion === '2.0');
+  // An HTTP/2 request has a stream; a text request line that merely says "HTTP/2.0" has none.
+  const h2stream = (req as Http2ServerRequest).stream as Http2ServerRequest['stream'] | undefined;
+  const problem = requestProblem(req, txn, h2stream !== undefined);
   if (problem) {
     txn.error = problem;
     return run(ctx, txn, res, 'synth');
   }
   // HTTP/2 frames the body with DATA frames and needs no Content-Length (RFC 9113 8.1): a body
   // exists unless the HEADERS frame ended the stream.
-  const h2stream = (req as Http2ServerRequest).stream;
   const hasBody = h2stream
     ? !h2stream.endAfterHeaders
     : req.headers['transfer-encoding'] !== undefined ||

@@ -19,7 +19,7 @@ const SUPPORTED_VERSIONS = new Set(['1.0', '1.1', '2.0']);
 /** A Host value: an IP literal or reg-name (RFC 3986 3.2.2), an optional port; empty is allowed. */
 const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d{0,5})?$/;
 
-/** The first problem with the request, or null. `h2` says the request came over HTTP/2. */
+/** The first problem with the request, or null. `h2` says the request came over an HTTP/2 session. */
 export function requestProblem(
   req: IncomingMessage | Http2ServerRequest,
   txn: ViewerTxn,
@@ -34,6 +34,14 @@ export function requestProblem(
   // it; CloudFront speaks HTTP/1.0, 1.1 and 2 only (RFC 9112 2.3: the version is required).
   if (!SUPPORTED_VERSIONS.has(req.httpVersion)) {
     return new VergeError('REQUEST_MALFORMED', `HTTP version "${req.httpVersion}" is not supported`);
+  }
+  // "HTTP/2.0" in a text request line is not HTTP/2 (which is binary, over TLS with ALPN here):
+  // forwarding it would claim a version the viewer never spoke (RFC 9110 15.6.6: 505).
+  if (req.httpVersion === '2.0' && !h2) {
+    return new VergeError(
+      'REQUEST_VERSION_NOT_SUPPORTED',
+      'HTTP/2.0 in an HTTP/1 request line is not supported: send HTTP/1.1, or HTTP/2 over TLS',
+    );
   }
   // HTTP/2 has no request line; its limit is checked on the HTTP/1.1 rendering of the same
   // request so that both protocols answer 413 at the same size (spec 0.1, 4.3).
