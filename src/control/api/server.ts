@@ -107,13 +107,14 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * Headers on every console file: no framing (clickjacking), and a policy the built console runs
- * under: its own scripts, styles and API only. `data:` images cover the inline favicon and the
- * forms' icons; CodeMirror's styles arrive as constructed style sheets, which style-src allows.
+ * under: its own scripts and API only. `data:` images cover the inline favicon and the forms'
+ * icons. Styles allow 'unsafe-inline' because the editor (CodeMirror) injects its theme as a
+ * <style> element; a style cannot run code, and scripts stay 'self' only (no inline, no eval).
  * test/browser/console.test.ts drives the whole console with this policy and fails on a violation.
  */
 export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
