@@ -6,8 +6,9 @@
  * (src/cli/edge-managed.ts): boot from last-known-good, then follow the control plane.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { print } from '../shared/log.js';
-import { startEdge } from '../edge/edge.js';
+import { EDGE_ADMIN_TOKEN_FILE, startEdge } from '../edge/edge.js';
 import { parse, intOption, UsageError } from './args.js';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
 import { defaultEdgeDataDir, startManagedEdge } from './edge-managed.js';
@@ -33,6 +34,8 @@ is down).
   --pop ID              this PoP's id, shown in X-Verge-Pop and logs (default local1)
   --region R            this PoP's region (default local)
   --admin-port N        admin listener on 127.0.0.1: /healthz, /metrics, POST /invalidations (default 9901)
+  --admin-token-file F  the admin listener's bearer token, created (mode 0600) if missing
+                        (default DIR/admin-token with --data-dir, else .verge/edge-<pop>/admin-token)
   --data-dir DIR        keep a disk cache tier under DIR/cache (managed mode: also the snapshot
                         and bundles; default .verge/edge-<pop>)
   --geo-db PATH         a MaxMind-format city database (default: the bundled development database)
@@ -59,6 +62,7 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     pop: { type: 'string' },
     region: { type: 'string' },
     'admin-port': { type: 'string' },
+    'admin-token-file': { type: 'string' },
     'data-dir': { type: 'string' },
     'geo-db': { type: 'string' },
     'geo-overrides': { type: 'string' },
@@ -99,6 +103,10 @@ export async function edgeCommand(argv: string[]): Promise<void> {
       popId: values.pop ?? 'local1',
       region: values.region ?? 'local',
       adminPort,
+      // Static mode has no data dir by default; the token still needs a home only its owner reads.
+      adminTokenFile:
+        values['admin-token-file'] ??
+        join(values['data-dir'] ?? defaultEdgeDataDir(values.pop ?? 'local1'), EDGE_ADMIN_TOKEN_FILE),
       ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
       ...(values['geo-db'] ? { geoDb: values['geo-db'] } : {}),
       ...(values['geo-overrides'] ? { geoOverrides: values['geo-overrides'] } : {}),
@@ -115,8 +123,10 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     `edge ${values.pop ?? 'local1'} serving ${plan.distributions.map((d) => `${d.id} (${d.aliases.join(', ')})`).join('; ')}`,
   );
   print(`viewers       ${edge.url}${edge.httpsUrl ? `  ${edge.httpsUrl}` : ''}`);
-  if (edge.adminUrl)
+  if (edge.adminUrl) {
     print(`admin         ${edge.adminUrl}/healthz  ${edge.adminUrl}/metrics  POST ${edge.adminUrl}/invalidations`);
+    print(`admin token   in ${edge.adminTokenFile} (Authorization: Bearer <token>)`);
+  }
   print('Ctrl-C stops it; kill -HUP reloads the configs.');
   process.on('SIGHUP', () => {
     edge.reload().then(
@@ -169,6 +179,7 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
       ...(str('tls-cert') ? { tls: { cert: readFileSync(str('tls-cert')!), key: readFileSync(str('tls-key')!) } } : {}),
       ...(httpsPort !== undefined ? { httpsPort } : {}),
       adminPort,
+      ...(str('admin-token-file') ? { adminTokenFile: str('admin-token-file')! } : {}),
       ...(str('geo-db') ? { geoDb: str('geo-db')! } : {}),
       ...(str('geo-overrides') ? { geoOverrides: str('geo-overrides')! } : {}),
       accessLog: str('access-log') ?? 'off',
@@ -181,7 +192,10 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
     `edge ${pop} (${str('region')}) managed by ${str('control')}; ${m.bootVersion ? `booted from last-known-good snapshot ${m.bootVersion}` : 'no snapshot on disk yet'}`,
   );
   print(`viewers       ${m.edge.url}${m.edge.httpsUrl ? `  ${m.edge.httpsUrl}` : ''}`);
-  if (m.edge.adminUrl) print(`admin         ${m.edge.adminUrl}/healthz  ${m.edge.adminUrl}/metrics`);
+  if (m.edge.adminUrl) {
+    print(`admin         ${m.edge.adminUrl}/healthz  ${m.edge.adminUrl}/metrics`);
+    print(`admin token   in ${m.edge.adminTokenFile} (Authorization: Bearer <token>)`);
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

@@ -28,7 +28,10 @@ import { createAccessLog, type AccessLogSink } from './server/access-log.js';
 import { clientErrorHeaders, handleRequest, type HandlerContext } from './server/handler.js';
 import { listenHttp, listenHttps } from './server/listen.js';
 import { startAdmin } from './server/admin.js';
+import { EDGE_ADMIN_TOKEN_FILE, loadOrCreateAdminToken, newAdminToken } from './server/admin-token.js';
 import { claimOwnPorts } from '../runtime/host/egress/policy.js';
+
+export { EDGE_ADMIN_TOKEN_FILE };
 
 export interface EdgeOptions {
   /** Distribution config files (static mode). */
@@ -42,6 +45,12 @@ export interface EdgeOptions {
   adminHost?: string;
   /** Admin listener port; omit for none, 0 for any free port. */
   adminPort?: number;
+  /**
+   * The admin listener's bearer token. Default: read (or create) `adminTokenFile`, else
+   * `<dataDir>/admin-token`; with neither, a random token only this process knows (`edge.adminToken`).
+   */
+  adminToken?: string;
+  adminTokenFile?: string;
   popId?: string;
   region?: string;
   dataDir?: string;
@@ -65,6 +74,10 @@ export interface Edge {
   readonly url: string;
   readonly httpsUrl: string | null;
   readonly adminUrl: string | null;
+  /** The admin listener's bearer token (null without an admin listener). */
+  readonly adminToken: string | null;
+  /** The file that holds it, when it is kept in one. */
+  readonly adminTokenFile: string | null;
   readonly stats: EdgeStats;
   readonly cache: CacheStore;
   plan(): EdgePlan;
@@ -104,6 +117,16 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const pending = new Set<Promise<unknown>>();
   const accessLog = createAccessLog(opts.accessLog ?? 'stdout');
   const httpsPortWanted = opts.tls ? (opts.httpsPort ?? 8443) : 443;
+
+  // Before any listener opens: a bad token file stops the start with nothing left behind.
+  const adminTokenFile =
+    opts.adminPort === undefined || opts.adminToken !== undefined
+      ? null
+      : (opts.adminTokenFile ?? (opts.dataDir ? join(opts.dataDir, EDGE_ADMIN_TOKEN_FILE) : null));
+  const adminToken =
+    opts.adminPort === undefined
+      ? null
+      : (opts.adminToken ?? (adminTokenFile ? loadOrCreateAdminToken(adminTokenFile) : newAdminToken()));
 
   const load = async (): Promise<EdgePlan> => {
     if (opts.plan) return opts.plan;
@@ -169,7 +192,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   };
 
   let admin: Server | null = null;
-  if (opts.adminPort !== undefined) {
+  if (opts.adminPort !== undefined && adminToken !== null) {
     admin = await startAdmin(
       {
         health: () => ({
@@ -199,6 +222,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
       },
       opts.adminHost ?? '127.0.0.1',
       opts.adminPort,
+      { token: adminToken, where: adminTokenFile ? `in ${adminTokenFile}` : "known only to the edge's own process" },
     );
   }
 
@@ -214,6 +238,8 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     url: `http://${hostForUrl}:${(http.address() as AddressInfo).port}`,
     httpsUrl: https ? `https://${hostForUrl}:${(https.address() as AddressInfo).port}` : null,
     adminUrl: admin ? `http://${opts.adminHost ?? '127.0.0.1'}:${(admin.address() as AddressInfo).port}` : null,
+    adminToken,
+    adminTokenFile,
     stats,
     cache,
     plan: () => current,

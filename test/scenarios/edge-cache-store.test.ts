@@ -110,7 +110,7 @@ describe('edge cache: invalidation through the admin port', () => {
     const r = await fetch(`${te.edge.adminUrl}/invalidations`, {
       method: 'POST',
       body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${te.edge.adminToken}` },
     });
     return { status: r.status, json: (await r.json()) as Record<string, unknown> };
   };

@@ -58,7 +58,7 @@ async function logLines(n: number): Promise<Record<string, unknown>[]> {
 }
 
 async function admin(path: string): Promise<{ status: number; text: string; type: string }> {
-  const r = await request(te.edge.adminUrl! + path);
+  const r = await request(te.edge.adminUrl! + path, { headers: { authorization: `Bearer ${te.edge.adminToken}` } });
   return { status: r.statusCode, text: await r.body.text(), type: String(r.headers['content-type']) };
 }
 

@@ -2,10 +2,13 @@
  * @module edge/server/admin
  * The admin listener (`--admin-port`, loopback by default): `/healthz`, Prometheus `/metrics`,
  * `POST /invalidations` (`{"paths": [...], "tags": [...], "distributionId"?}`), and
- * `GET /config` (the active plan's version and distributions).
+ * `GET /config` (the active plan's version and distributions). Every route but `/healthz` (a
+ * liveness probe that reveals nothing a viewer could not learn) needs `Authorization: Bearer
+ * <admin token>` (admin-token.ts), checked before a body byte is read: loopback is no boundary.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isVergeError } from '../../shared/errors.js';
+import { bearerMatches } from './admin-token.js';
 
 export interface AdminApi {
   health(): Record<string, unknown>;
@@ -42,10 +45,25 @@ function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-export function startAdmin(api: AdminApi, host: string, port: number): Promise<Server> {
+export interface AdminAuth {
+  token: string;
+  /** Where an operator finds the token, for the 401 message (a path, or how to get it). */
+  where: string;
+}
+
+export function startAdmin(api: AdminApi, host: string, port: number, auth: AdminAuth): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') return send(res, 200, api.health());
+    if (!bearerMatches(req.headers.authorization, auth.token)) {
+      // Unread body: close the connection rather than read what an unauthenticated caller sends.
+      res.setHeader('connection', 'close');
+      res.setHeader('www-authenticate', 'Bearer realm="verge-edge-admin"');
+      return send(res, 401, {
+        error: 'UNAUTHORIZED',
+        message: `the admin listener needs Authorization: Bearer <token>; the token is ${auth.where}`,
+      });
+    }
     if (req.method === 'GET' && path === '/metrics') return send(res, 200, api.metrics(), 'text/plain; version=0.0.4');
     if (req.method === 'GET' && path === '/config') return send(res, 200, api.config());
     if (req.method === 'POST' && path === '/invalidations') {
