@@ -18,7 +18,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SHOTS = join(ROOT, 'test-results', 'screenshots');
 export const DESKTOP = { width: 1280, height: 800 };
-export const PHONE = { width: 390, height: 844 };
+export const PHONE = { width: 375, height: 812 };
 
 /** Why the browser tests cannot run here, or undefined when they can. */
 export function skipReason(): string | undefined {
@@ -135,6 +135,36 @@ export async function shoot(page: Page, name: string): Promise<void> {
   await page.setViewportSize(PHONE);
   await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
   await page.setViewportSize(DESKTOP);
+}
+
+/**
+ * How many pixels the page is wider than a 375 px phone screen (0 when nothing scrolls
+ * sideways): the document's scroll width against the viewport, measured at phone size.
+ */
+export async function phoneOverflow(page: Page): Promise<{ over: number; widest: string }> {
+  await page.setViewportSize(PHONE);
+  await page.waitForTimeout(100);
+  // A string, not a function: tsx would wrap named helpers in `__name`, unknown in the page.
+  const r = (await page.evaluate(`(() => {
+    const over = document.documentElement.scrollWidth - window.innerWidth;
+    // The element reaching furthest right, outside any scrolling box, names the culprit.
+    let widest = '';
+    let right = window.innerWidth;
+    for (const el of document.querySelectorAll('body *')) {
+      let scrolled = false;
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement)
+        if (getComputedStyle(a).overflowX !== 'visible') scrolled = true;
+      if (scrolled) continue;
+      const box = el.getBoundingClientRect();
+      if (box.right > right + 0.5) {
+        right = box.right;
+        widest = el.tagName.toLowerCase() + '.' + String(el.className) + ' (right edge ' + Math.round(box.right) + ' px): ' + (el.textContent || '').slice(0, 60);
+      }
+    }
+    return { over: Math.max(0, over), widest };
+  })()`)) as { over: number; widest: string };
+  await page.setViewportSize(DESKTOP);
+  return r;
 }
 
 /** Replaces a CodeMirror editor's text the way a person would: select all, type. */

@@ -17,6 +17,15 @@ interface FnRun {
   headerChanges?: Record<string, string | null>;
   /** A request function returned a response instead of the request. */
   generated?: boolean;
+  /** What the function changed besides headers, when the edge records it (`{ from, to }`). */
+  uri?: Change;
+  querystring?: Change;
+  status?: Change;
+}
+
+interface Change {
+  from: string | number;
+  to: string | number;
 }
 
 const STAGES = ['viewer-request', 'cache', 'origin-request', 'origin', 'origin-response', 'viewer-response'] as const;
@@ -36,7 +45,9 @@ export function RequestView(props: { requestId: string }) {
   const detailed = String(fields['x-edge-detailed-result-type'] ?? '');
   const runs = runsOf(access);
   const fnLines = records.filter((r) => r.type !== 'access');
-  const anyChanges = runs.some((r) => r.headerChanges || r.generated) || fnLines.some((l) => l.fields?.headerChanges);
+  const anyChanges =
+    runs.some((r) => r.headerChanges || r.generated || r.uri || r.querystring || r.status) ||
+    fnLines.some((l) => l.fields?.headerChanges);
   const wentToOrigin = fields['origin-latency-ms'] !== undefined || /Miss|RefreshHit/.test(result);
 
   return (
@@ -47,7 +58,7 @@ export function RequestView(props: { requestId: string }) {
             <a href="#/logs">Logs</a> /
           </div>
           <h1>Request</h1>
-          <div className="mono small muted">{props.requestId}</div>
+          <div className="mono small muted wrap">{props.requestId}</div>
         </div>
         {access && (
           <Badge
@@ -123,6 +134,7 @@ export function RequestView(props: { requestId: string }) {
                     <pre className="small">{lines.map((l) => `[${l.level ?? 'info'}] ${l.message}`).join('\n')}</pre>
                   )}
                   {run?.generated && <div className="small">returned a response instead of the request</div>}
+                  <Changes run={run} />
                   <HeaderChanges
                     changes={
                       run?.headerChanges ??
@@ -141,6 +153,26 @@ export function RequestView(props: { requestId: string }) {
         </section>
       )}
     </div>
+  );
+}
+
+/** URI, query string and status changes (`/landing` → `/products/landing-b`). */
+function Changes(props: { run: FnRun | undefined }) {
+  const r = props.run;
+  if (!r) return null;
+  const rows = (['uri', 'querystring', 'status'] as const).flatMap((k) => {
+    const c = r[k];
+    return c && typeof c === 'object' ? [[k, c] as const] : [];
+  });
+  if (rows.length === 0) return null;
+  return (
+    <ul className="changes small">
+      {rows.map(([k, c]) => (
+        <li key={k} data-change={k}>
+          {k}: <code>{String(c.from) || '(empty)'}</code> → <code>{String(c.to) || '(empty)'}</code>
+        </li>
+      ))}
+    </ul>
   );
 }
 
