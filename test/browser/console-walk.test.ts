@@ -172,7 +172,7 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
     await p.locator('tr[data-version="2"]').waitFor();
     await p.click('nav >> text=Distributions');
     await p.click('a:has-text("walk")');
-    const row = p.locator('[data-trigger="default/viewer-request"]');
+    const row = p.locator('[data-dist-trigger="walk/default/viewer-request"]');
     await row.locator('button:has-text("Replace")').click();
     await row.locator('input[name=function]').fill(`${FN}:2`);
     await row.locator('button:has-text("Attach instead")').click();

@@ -210,7 +210,7 @@ function TriggerRow(props: { t: Trigger; onChange: () => void }) {
       (e: unknown) => setError(e),
     );
   return (
-    <div className="trigger" data-trigger={`${t.behavior}/${t.eventType}`}>
+    <div className="trigger" data-dist-trigger={`${t.distributionId}/${t.behavior}/${t.eventType}`}>
       <Badge value={t.eventType} /> <a href={href('functions', t.function.split(':')[0] ?? '')}>{t.function}</a>
       {t.includeBody ? ' (body)' : ''}{' '}
       <button className="btn small" onClick={() => setReplacing(!replacing)}>
