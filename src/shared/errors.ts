@@ -207,6 +207,14 @@ export const ERROR_CODES = {
     detail: 'FunctionThrottledError',
     summary: 'A CloudFront Function exceeded its compute budget.',
   },
+  FUNCTION_TIMER_LIMIT: {
+    summary:
+      'A function already had 10,000 pending timers: setTimeout/setInterval/setImmediate threw instead of adding one.',
+  },
+  FUNCTION_HOST_CALL_LIMIT: {
+    summary:
+      'A function asked the host for too much at once: over 128 host calls (fetch, crypto, zlib) in flight, or over 10,000 in one invocation.',
+  },
   FUNCTION_LOAD_ERROR: {
     summary: 'A function package could not be loaded (syntax error, missing handler, too large).',
   },

@@ -22,6 +22,8 @@ export interface HostHandles {
   opAsync: HostReference;
 }
 
+const startsWith = String.prototype.startsWith;
+
 export const P = {
   stringify: JSON.stringify,
   parse: JSON.parse,
@@ -38,6 +40,7 @@ export const P = {
   String,
   dateNow: Date.now,
   isArray: Array.isArray,
+  stringStartsWith: (s: string, prefix: string) => Reflect.apply(startsWith, s, [prefix]) as boolean,
 };
 
 let handles: HostHandles | undefined;
@@ -105,6 +108,9 @@ export function callAsyncCounted(ref: 'callAsync' | 'opAsync', args: unknown[]):
     },
     (e: unknown) => {
       release();
+      // The host's caps (docs/errors.md FUNCTION_HOST_CALL_LIMIT) keep their code across the bridge.
+      if (e instanceof Error && P.stringStartsWith(e.message, 'FUNCTION_HOST_CALL_LIMIT'))
+        (e as { code?: string }).code = 'FUNCTION_HOST_CALL_LIMIT';
       throw e;
     },
   ]) as Promise<unknown>;

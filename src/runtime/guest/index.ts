@@ -11,6 +11,7 @@ import { configureModules, makeProcess, requireModule } from './modules.js';
 import * as timers from './timers.js';
 import { checkIdle, configureLambda, invoke, loadUser, onIdle, onUncaught, type LambdaConfig } from './lambda.js';
 import { checkIdleCff, invokeCff, loadCff, setupCff, type CffConfig } from './cff.js';
+import { containWasm, hideGc, removeWasm } from './wasm.js';
 
 interface GuestConfig {
   mode: 'lambda' | 'cff';
@@ -36,11 +37,13 @@ export function init(
   configJson: string,
 ): void {
   setHandles({ call, callAsync, op, opAsync });
+  hideGc();
   const cfg = P.parse(configJson) as GuestConfig;
   configureModules({ builtins: cfg.builtins, userBuiltins: cfg.userBuiltins, globals: cfg.globals });
   define('console', makeConsole(cfg.mode === 'cff'));
   define('global', globalThis);
   if (cfg.mode === 'cff') {
+    removeWasm();
     setupCff(cfg.cff!);
     return;
   }
@@ -48,6 +51,7 @@ export function init(
   timers.setUncaughtHandler(onUncaught);
   setIdleListener(onIdle);
   configureLambda(cfg.lambda!);
+  containWasm(cfg.lambda!.memoryMB);
   define('process', makeProcess(cfg.env));
   for (const name of [
     'setTimeout',

@@ -14,6 +14,7 @@
  */
 import { P, op, pendingCount } from './host.js';
 import { requireModule } from './modules.js';
+import { checkWasmBudget } from './wasm.js';
 
 export interface LambdaConfig {
   functionName: string;
@@ -87,6 +88,11 @@ let collected: string | undefined;
 function report(inv: Invocation, kind: 'ok' | 'error' | 'invalid-json', payload: string): void {
   if (inv.reported) return;
   inv.reported = true;
+  try {
+    checkWasmBudget();
+  } catch {
+    // Over the limit: the host has been told (op 'oom') and fails this invocation as out of memory.
+  }
   if (collecting) collected = REPORT_PREFIX[kind] + payload;
   else op('done', inv.id, kind, payload);
 }

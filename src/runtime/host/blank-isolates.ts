@@ -6,6 +6,12 @@
  * open and refilled in the background when taken (the "spare"; DESIGN section 3).
  */
 import ivm from 'isolated-vm';
+import { setFlagsFromString } from 'node:v8';
+
+// Isolates get `gc` (the guest runtime takes it off the global before user code runs): guest/wasm.ts
+// collects on demand before deciding a function's WebAssembly budget is spent. Contexts made
+// before this line (Node's own) are unaffected.
+setFlagsFromString('--expose-gc');
 
 export type CodeCache = ivm.ExternalCopy<ArrayBuffer>;
 

@@ -55,6 +55,23 @@ export interface InvokeOptions {
   log: (level: FunctionLogLine['level'], message: string) => void;
 }
 
+/**
+ * Host work one isolate may ask for (docs/errors.md FUNCTION_HOST_CALL_LIMIT). Asynchronous host
+ * calls (fetch, crypto.subtle, timers' host sleeps, ...) hold host memory until they settle, and
+ * each is a task on the edge's event loop: at most MAX_HOST_CALLS_IN_FLIGHT at once, and at most
+ * MAX_HOST_CALLS per invocation (module init counts as one). The guest keeps its timers itself
+ * and holds one host sleep at a time; MAX_SLEEPS only bounds a runtime bug.
+ */
+export const MAX_HOST_CALLS_IN_FLIGHT = 128;
+export const MAX_HOST_CALLS = 10_000;
+const MAX_SLEEPS = 8;
+
+function hostCallLimit(what: string): Error {
+  const e = new Error(`FUNCTION_HOST_CALL_LIMIT: ${what}`);
+  (e as { code?: string }).code = 'FUNCTION_HOST_CALL_LIMIT';
+  return e;
+}
+
 const MEMORY_RE = /memory limit|Array buffer allocation failed|out of memory/i;
 const TIMEOUT_RE = /Script execution timed out/;
 const BUILTIN_SLOT = '__vergeBuiltinFactory';
@@ -91,10 +108,16 @@ export class Instance {
   #busy = false;
   #dead = false;
   #crashRequested = false;
+  /** Set by the guest (op 'oom') when WebAssembly memory went past the limit (guest/wasm.ts). */
+  #oomRequested = false;
   #seq = 0;
   #current: { id: number; settle: (o: Outcome) => void; log: InvokeOptions['log'] } | undefined;
   #sleeps = new Map<number, { timer: NodeJS.Timeout; resolve: (fired: boolean) => void }>();
   #frozen: Array<() => void> = [];
+  /** Asynchronous host calls made by the current invocation, and those not yet settled. */
+  #calls = 0;
+  #inflight = 0;
+  #ticks = 0;
   invocations = 0;
 
   #api: ivm.Reference<Record<string, unknown>>;
@@ -131,7 +154,7 @@ export class Instance {
     return this.#dead || this.isolate.isDisposed;
   }
   get crashRequested(): boolean {
-    return this.#crashRequested;
+    return this.#crashRequested || this.#oomRequested;
   }
 
   async #boot(sync: boolean): Promise<void> {
@@ -164,8 +187,10 @@ export class Instance {
     try {
       if (sync) load.applySync(undefined, args, { timeout: slice });
       else await load.apply(undefined, args, { timeout: s.initTimeoutMs });
+      if (this.#oomRequested) throw new Error('out of memory');
     } catch (e) {
       const msg = messageOf(e);
+      if (this.#oomRequested) throw new Error(`Init ran out of memory (${s.memoryMB} MB)`);
       if (sync && TIMEOUT_RE.test(msg) && slice < s.initTimeoutMs) throw new InitSliceExceeded(msg);
       if (TIMEOUT_RE.test(msg)) throw new Error(`Init timed out after ${(s.initTimeoutMs / 1000).toFixed(2)} seconds`);
       if (MEMORY_RE.test(msg) || this.isolate.isDisposed) throw new Error(`Init ran out of memory (${s.memoryMB} MB)`);
@@ -195,6 +220,14 @@ export class Instance {
     return f.apply(this.#callContext, args);
   }
 
+  /** Count one asynchronous host call; refuse it past the caps (the guest sees a rejection). */
+  #admit(): void {
+    if (this.#inflight >= MAX_HOST_CALLS_IN_FLIGHT)
+      throw hostCallLimit(`more than ${MAX_HOST_CALLS_IN_FLIGHT} host calls (fetch, crypto, timers) in flight at once`);
+    if (++this.#calls > MAX_HOST_CALLS)
+      throw hostCallLimit(`more than ${MAX_HOST_CALLS} host calls (fetch, crypto, timers) in one invocation`);
+  }
+
   async #callHostAsync(name: string, args: unknown[]): Promise<unknown> {
     const f = this.#shared.hostFns[name];
     if (typeof f !== 'function') throw new Error(`Unknown host function '${name}'`);
@@ -202,11 +235,18 @@ export class Instance {
     let error: unknown;
     let failed = false;
     try {
-      value = await f.apply(this.#callContext, args);
+      this.#admit();
+      this.#inflight++;
+      try {
+        value = await f.apply(this.#callContext, args);
+      } finally {
+        this.#inflight--;
+      }
     } catch (e) {
       failed = true;
       error = e instanceof Error ? new Error(e.message) : e;
     }
+    // Settles no earlier than this (a refusal too): isolated-vm takes the promise over after we return.
     await this.#gate();
     if (failed) throw error;
     return value;
@@ -242,13 +282,19 @@ export class Instance {
       case 'crash':
         this.#crashRequested = true;
         return undefined;
+      case 'oom':
+        this.#oomRequested = true;
+        this.#current?.log('error', `Runtime.OutOfMemory: ${String(args[0])}`);
+        return undefined;
       case 'now':
         return performance.now();
       case 'clock':
         return this.#shared.clock.monotonic();
       case 'heap':
         try {
-          return this.isolate.getHeapStatisticsSync().used_heap_size;
+          const h = this.isolate.getHeapStatisticsSync();
+          // Array buffers count too (isolated-vm's limit covers both).
+          return h.used_heap_size + (args[0] === 'all' ? h.externally_allocated_size : 0);
         } catch {
           return 0;
         }
@@ -263,6 +309,23 @@ export class Instance {
   }
 
   #opAsync(name: string, args: unknown[]): Promise<unknown> {
+    if (name === 'tick') {
+      // One drain check at a time is all the guest asks for (host.ts); more is a runtime bug.
+      if (this.#ticks >= MAX_SLEEPS) return this.#refuse(hostCallLimit('too many host ticks'));
+      this.#ticks++;
+      return new Promise((resolve) =>
+        setImmediate(() => {
+          this.#ticks--;
+          void this.#gate().then(() => resolve(true));
+        }),
+      );
+    }
+    try {
+      this.#admit();
+      if (name === 'sleep' && this.#sleeps.size >= MAX_SLEEPS) throw hostCallLimit('too many host timers');
+    } catch (e) {
+      return this.#refuse(e);
+    }
     if (name === 'sleep') {
       const id = Number(args[0]);
       const ms = Number(args[1]);
@@ -274,9 +337,13 @@ export class Instance {
         this.#sleeps.set(id, { timer, resolve });
       });
     }
-    if (name === 'tick')
-      return new Promise((resolve) => setImmediate(() => void this.#gate().then(() => resolve(true))));
     return Promise.reject(new Error(`Unknown runtime operation '${name}'`));
+  }
+
+  /** A refused asynchronous operation, rejected once the guest can see it (as #callHostAsync does). */
+  async #refuse(e: unknown): Promise<never> {
+    await this.#gate();
+    throw e;
   }
 
   #loadBuiltin(name: string): boolean {
@@ -303,6 +370,7 @@ export class Instance {
   invoke(eventJson: string, meta: Record<string, unknown>, opts: InvokeOptions): Outcome | Promise<Outcome> {
     if (this.dead) return { kind: 'crash', message: 'the isolate was disposed' };
     this.invocations++;
+    this.#calls = 0;
     this.#busy = true;
     const id = ++this.#seq;
     meta.id = id;
@@ -360,6 +428,7 @@ export class Instance {
   /** The first completion of an invocation wins; anything later is ignored. */
   #settle(run: Running, o: Outcome): void {
     if (!this.#current || this.#current.id !== run.id) return;
+    if (this.#oomRequested) o = { kind: 'oom' };
     this.#current = undefined;
     this.#busy = false;
     run.outcome = o;

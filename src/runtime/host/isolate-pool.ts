@@ -53,6 +53,13 @@ interface Call {
 }
 
 const RETRY_FAST_AFTER = 100;
+/**
+ * Log lines are buffered on the host until the invocation ends: at most MAX_LOG_BYTES of them per
+ * invocation (later lines are dropped and one line says so), each cut at MAX_LOG_LINE_BYTES
+ * (CloudWatch Logs' 256 KB event limit).
+ */
+export const MAX_LOG_BYTES = 1024 * 1024;
+export const MAX_LOG_LINE_BYTES = 256 * 1024;
 const BROKEN = new Set<Outcome['kind']>(['timeout', 'oom', 'crash', 'slice']);
 
 export class IsolatePool {
@@ -132,7 +139,18 @@ export class IsolatePool {
       coldStart: false,
       log: () => {},
     };
-    call.log = (level, message) => call.logs.push({ time: clock.now(), level, message });
+    let logged = 0;
+    call.log = (level, message) => {
+      if (logged > MAX_LOG_BYTES) return;
+      if (message.length > MAX_LOG_LINE_BYTES)
+        message = `${message.slice(0, MAX_LOG_LINE_BYTES)} [truncated: the line was ${message.length} characters]`;
+      logged += message.length;
+      if (logged > MAX_LOG_BYTES) {
+        level = 'warn';
+        message = `Log output truncated: more than ${MAX_LOG_BYTES} characters of log lines in one invocation; later lines were dropped`;
+      }
+      call.logs.push({ time: clock.now(), level, message });
+    };
     const idle = this.#takeIdle();
     if (idle) return this.#attempt(call, idle, false, 0);
     return this.#acquireAndAttempt(call, 0);
