@@ -8,6 +8,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import type { SecretBox } from './auth/secret-box.js';
 import { commitSnapshot } from './compile/snapshot.js';
+import { CodeGate } from './domain/gate.js';
 import type { Hub } from './publish/hub.js';
 import type { Store } from './store/types.js';
 
@@ -18,6 +19,8 @@ export interface App {
   box: SecretBox;
   hub: Hub;
   dataDir: string;
+  /** Loads code on the control plane's copy of the edge engine before it is stored, published or attached. */
+  gate: CodeGate;
   /**
    * Run `fn` in a transaction, then build the next snapshot in the same transaction: if the
    * resulting config is refused, `fn`'s writes are rolled back too. Edges are told after commit.
@@ -25,9 +28,10 @@ export interface App {
   change<T>(reason: string | ((result: T) => string), fn: () => T): { result: T; snapshot: number | undefined };
 }
 
-export function createApp(o: Omit<App, 'change'>): App {
+export function createApp(o: Omit<App, 'change' | 'gate'>): App {
   return {
     ...o,
+    gate: new CodeGate(o),
     change(reason, fn) {
       const out = o.store.tx(() => {
         const result = fn();

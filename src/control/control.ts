@@ -145,6 +145,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await app.gate.close();
         store.close();
       })();
       return closed;

@@ -222,6 +222,11 @@ export const ERROR_CODES = {
     summary:
       'A staging folder for sandboxes under $TMPDIR is a link, not a folder, owned by another user or writable by others; refused, never used.',
   },
+  FUNCTION_CODE_INVALID: {
+    status: 400,
+    summary:
+      'The control plane loaded the code on its copy of the edge engine and it failed (syntax error, missing handler, import error); `details` names the file, line and column. Nothing was stored, published or attached.',
+  },
   INVALIDATION_INVALID: {
     summary: "An invalidation request breaks CloudFront's rules (path syntax, length or count limits, bad tag).",
   },

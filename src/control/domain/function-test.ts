@@ -76,7 +76,7 @@ function redactor(values: string[]): (s: string) => string {
   return (s) => sorted.reduce((acc, v) => acc.split(v).join(REDACTED), s);
 }
 
-async function sourceFor(store: Store, box: SecretBox, t: TestTarget, dir: string): Promise<FunctionSource> {
+export async function sourceFor(store: Store, box: SecretBox, t: TestTarget, dir: string): Promise<FunctionSource> {
   const s = t.settings;
   const secretNames = Object.keys(s.secrets);
   const env = { ...s.env, ...Object.fromEntries(secretNames.map((k) => [k, box.open(s.secrets[k]!)])) };

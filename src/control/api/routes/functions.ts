@@ -7,9 +7,16 @@
 import { VergeError } from '../../../shared/errors.js';
 import { EVENT_TYPES, type EventType } from '../../../shared/lambda-edge/index.js';
 import type { App } from '../../app.js';
-import { buildPackage, CODE_SCHEMA, defaultHandler, describeZip, type CodeInput } from '../../domain/code.js';
+import {
+  buildPackage,
+  CODE_SCHEMA,
+  defaultHandler,
+  describeZip,
+  type CodeInput,
+  type Package,
+} from '../../domain/code.js';
 import { collectBundles } from '../../domain/bundles.js';
-import { eventFor, runTest } from '../../domain/function-test.js';
+import { eventFor, runTest, type TestTarget } from '../../domain/function-test.js';
 import {
   applySettings,
   emptySettings,
@@ -22,7 +29,7 @@ import {
   versionView,
   type SettingsInput,
 } from '../../domain/functions.js';
-import type { FunctionRecord } from '../../store/types.js';
+import type { FunctionRecord, FunctionSettings } from '../../store/types.js';
 import { checkIfMatch } from '../http.js';
 import type { Route } from '../router.js';
 import { FUNCTION, VERSION, itemsOf } from '../resources.js';
@@ -60,8 +67,23 @@ function versionParam(v: string | null | undefined, path: string): number | unde
   return Number(v);
 }
 
+/** What the gate loads for code not yet stored: the package as `$LATEST` with these settings. */
+function latestTarget(name: string, pkg: Package, settings: FunctionSettings): TestTarget {
+  return { name, version: '$LATEST', sha256: pkg.sha256, zip: pkg.zip, settings };
+}
+
 export function functionRoutes(app: App): Route[] {
   const { store, clock, box } = app;
+  /** The gate awaits a load: refuse to write over a change that landed meanwhile. */
+  const unchangedSince = (f: FunctionRecord) => {
+    const now = store.functions.get(f.name);
+    if (now?.revision !== f.revision)
+      throw new VergeError(
+        'PRECONDITION_FAILED',
+        `function ${f.name} changed while its code was being checked: read it again and retry`,
+        { details: { current: now ? `"r${now.revision}"` : null } },
+      );
+  };
   return [
     {
       method: 'POST',
@@ -70,12 +92,16 @@ export function functionRoutes(app: App): Route[] {
       summary: 'Create a function with its code as $LATEST',
       body: CREATE,
       success: { status: 201, schema: FUNCTION },
-      handler: ({ body }) => {
+      handler: async ({ body }) => {
         const b = body as CreateBody;
-        if (store.functions.get(b.name)) throw new VergeError('ALREADY_EXISTS', `function ${b.name} already exists`);
+        const exists = () => {
+          if (store.functions.get(b.name)) throw new VergeError('ALREADY_EXISTS', `function ${b.name} already exists`);
+        };
+        exists();
         const handler = b.handler ?? defaultHandler(b.code, b.runtime);
         const settings = applySettings(store, box, emptySettings(b.runtime, handler), b);
         const pkg = buildPackage(b.code, b.runtime, settings.handler);
+        await app.gate.check(latestTarget(b.name, pkg, settings), 'create');
         const now = clock.now();
         const f: FunctionRecord = {
           name: b.name,
@@ -87,6 +113,7 @@ export function functionRoutes(app: App): Route[] {
           updatedAt: now,
         };
         store.tx(() => {
+          exists();
           store.blobs.put(pkg.sha256, 'bundle', pkg.zip);
           store.functions.insert(f);
         });
@@ -140,10 +167,12 @@ export function functionRoutes(app: App): Route[] {
       summary: 'Replace the code of $LATEST',
       body: { type: 'object', properties: { code: CODE_SCHEMA }, required: ['code'], additionalProperties: false },
       success: { status: 200, schema: FUNCTION },
-      handler: ({ params, body, ifMatch }) => {
+      handler: async ({ params, body, ifMatch }) => {
         const f = getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
         const pkg = buildPackage((body as { code: CodeInput }).code, f.runtime, f.handler);
+        await app.gate.check(latestTarget(f.name, pkg, f), 'update-code');
+        unchangedSince(f);
         const next: FunctionRecord = {
           ...f,
           codeSha256: pkg.sha256,
@@ -169,12 +198,15 @@ export function functionRoutes(app: App): Route[] {
         additionalProperties: false,
       },
       success: { status: 201, schema: VERSION },
-      handler: ({ params, body, ifMatch }) => {
+      handler: async ({ params, body, ifMatch }) => {
         const f = getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
-        const v = store.tx(() =>
-          publish(store, f, (body as { description?: string } | undefined)?.description ?? '', clock.now()),
-        );
+        const zip = store.blobs.get(f.codeSha256)!.data;
+        await app.gate.check({ name: f.name, version: '$LATEST', sha256: f.codeSha256, zip, settings: f }, 'publish');
+        const v = store.tx(() => {
+          unchangedSince(f);
+          return publish(store, f, (body as { description?: string } | undefined)?.description ?? '', clock.now());
+        });
         app.logger.log('info', 'function published', { function: f.name, version: v.version, sha256: v.sha256 });
         return { status: 201, body: versionView(v) };
       },

@@ -33,8 +33,22 @@ export function triggerRoutes(app: App): Route[] {
         additionalProperties: false,
       },
       success: { status: 201 },
-      handler: ({ body }) => {
+      handler: async ({ body }) => {
         const b = body as TriggerInput;
+        // A version that does not load for this event (syntax, init, the event's size limit) is never attached.
+        const checked = checkTrigger(store, b);
+        const zip = store.blobs.get(checked.sha256)!.data;
+        await app.gate.check(
+          {
+            name: checked.name,
+            version: String(checked.version),
+            sha256: checked.sha256,
+            zip,
+            settings: checked.settings,
+          },
+          'attach',
+          [b.eventType],
+        );
         const t = app.change(
           (r: TriggerRecord) =>
             `function ${r.functionName}:${r.functionVersion} attached to ${r.distributionId} ${r.behavior} ${r.eventType}`,

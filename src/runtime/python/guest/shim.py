@@ -189,15 +189,27 @@ def init(handler, env_json):
     try:
         mod = importlib.import_module(mod_name.replace("/", "."))
     except ImportError as e:
-        return _init_failure(f"Runtime.ImportModuleError: Unable to import module '{mod_name}': {e}")
+        return _init_failure(f"Runtime.ImportModuleError: Unable to import module '{mod_name}': {e}{_where(e)}")
     except BaseException as e:
-        return _init_failure(f"Runtime.UserCodeSyntaxError: {type(e).__name__}: {e}" if isinstance(e, SyntaxError) else f"{type(e).__name__}: {e}")
+        return _init_failure(f"Runtime.UserCodeSyntaxError: {type(e).__name__}: {e}" if isinstance(e, SyntaxError) else f"{type(e).__name__}: {e}{_where(e)}")
     fn = getattr(mod, fn_name, None)
     if not callable(fn):
         return _init_failure(f"Runtime.HandlerNotFound: Handler '{fn_name}' missing on module '{mod_name}'")
     _state["handler"] = fn
     _flush()
     return json.dumps({"ok": True})
+
+
+def _where(e):
+    """` (file.py, line N)` for the innermost frame of the package, so the deploy gate can point at it."""
+    found = ""
+    tb = e.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.startswith("/var/task/"):
+            found = f" ({name[len('/var/task/'):]}, line {tb.tb_lineno})"
+        tb = tb.tb_next
+    return found
 
 
 def _init_failure(message):
