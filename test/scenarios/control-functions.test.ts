@@ -297,7 +297,8 @@ describe('control plane functions: the egress allow-list', () => {
     assert.equal(made.status, 201);
     assert.deepEqual(made.body.egress, { allow: ['origin.internal:8443', '10.0.0.0/8'] });
     assert.equal(
-      (await t.api('POST', '/functions', { name: 'plain', runtime: 'nodejs', code: { source: 'x' } })).body.egress,
+      (await t.api('POST', '/functions', { name: 'plain', runtime: 'nodejs', code: { source: taggingSource('p') } }))
+        .body.egress,
       null,
     );
     const v1 = await t.api('POST', '/functions/egress/publish', {});
