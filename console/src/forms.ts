@@ -42,3 +42,26 @@ export function parseJson(text: string, path: string): unknown {
     throw localProblem(path, `not valid JSON: ${(e as Error).message}`);
   }
 }
+
+/**
+ * The deploy gate's refusal (FUNCTION_CODE_INVALID, docs/errors.md) as an editor problem: its
+ * `details.line`/`column`, or `file:line:column` at the start of the message when details lack
+ * them. Undefined for any other error, or when the error names no line.
+ */
+export function codeProblem(e: unknown): { line: number; column?: number; message: string; file?: string } | undefined {
+  if (!(e instanceof ClientError) || e.code !== 'FUNCTION_CODE_INVALID') return undefined;
+  const d = e.details ?? {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+  let line = num(d.line);
+  let column = num(d.column);
+  let file = typeof d.file === 'string' ? d.file : undefined;
+  if (line === undefined) {
+    const m = /([^\s:]+):(\d+):(\d+)/.exec(e.message);
+    if (!m) return undefined;
+    file = m[1];
+    line = Number(m[2]);
+    column = Number(m[3]);
+  }
+  const message = typeof d.error === 'string' ? d.error : e.message;
+  return { line, message, ...(column ? { column } : {}), ...(file ? { file } : {}) };
+}

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient, ClientError, CONNECTION_REFUSED, nextStep, formatClientError } from './index.js';
+import { errorFromResponse } from './errors.js';
 
 interface Seen {
   method: string;
@@ -132,6 +133,23 @@ describe('client', () => {
     assert.equal(err.code, 'VALIDATION_FAILED');
     assert.deepEqual(err.fields, [{ path: '$.name', message: 'must match [a-z]' }]);
     assert.match(formatClientError(err), /\$\.name: must match/);
+  });
+
+  test("an error document's details are kept (a compile error's file, line and column)", () => {
+    const body = JSON.stringify({
+      error: {
+        code: 'FUNCTION_CODE_INVALID',
+        message: 'index.mjs:3:5: Expected ";"',
+        details: { file: 'index.mjs', line: 3, column: 5 },
+      },
+    });
+    const err = errorFromResponse(400, body, url);
+    assert.deepEqual(err.details, { file: 'index.mjs', line: 3, column: 5 });
+    assert.equal(
+      errorFromResponse(400, JSON.stringify({ error: { code: 'X', details: [1] } }), url).details,
+      undefined,
+    );
+    assert.equal(errorFromResponse(500, 'not json', url).details, undefined);
   });
 
   test('ids are one path segment; 204 gives undefined', async () => {

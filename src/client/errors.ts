@@ -26,11 +26,13 @@ export class ClientError extends Error {
   readonly fields: FieldProblem[];
   /** The control plane's base URL, for messages. */
   readonly url: string;
+  /** The error document's `details` (e.g. FUNCTION_CODE_INVALID's file, line and column), if any. */
+  readonly details: Record<string, unknown> | undefined;
   constructor(
     status: number,
     code: string,
     message: string,
-    opts: { fields?: FieldProblem[]; url?: string; cause?: unknown } = {},
+    opts: { fields?: FieldProblem[]; url?: string; cause?: unknown; details?: Record<string, unknown> } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'ClientError';
@@ -38,6 +40,7 @@ export class ClientError extends Error {
     this.code = code;
     this.fields = opts.fields ?? [];
     this.url = opts.url ?? '';
+    this.details = opts.details;
   }
 }
 
@@ -53,7 +56,9 @@ export function errorFromResponse(status: number, text: string, url: string): Cl
   } catch {
     doc = undefined;
   }
-  const err = (doc as { error?: { code?: unknown; message?: unknown; fields?: unknown } } | undefined)?.error;
+  const err = (
+    doc as { error?: { code?: unknown; message?: unknown; fields?: unknown; details?: unknown } } | undefined
+  )?.error;
   const code = typeof err?.code === 'string' ? err.code : `HTTP_${status}`;
   const message = typeof err?.message === 'string' ? err.message : text.slice(0, 200) || `HTTP ${status}`;
   const fields = Array.isArray(err?.fields)
@@ -61,7 +66,11 @@ export function errorFromResponse(status: number, text: string, url: string): Cl
         (f): f is FieldProblem => typeof f === 'object' && f !== null && typeof (f as FieldProblem).path === 'string',
       )
     : [];
-  return new ClientError(status, code, message, { fields, url });
+  const details =
+    typeof err?.details === 'object' && err.details !== null && !Array.isArray(err.details)
+      ? (err.details as Record<string, unknown>)
+      : undefined;
+  return new ClientError(status, code, message, { fields, url, ...(details ? { details } : {}) });
 }
 
 /** Map a rejected fetch (no answer) to a ClientError naming the cause. */

@@ -3,10 +3,10 @@
  * The Code tab of a function: its `$LATEST` files in the editor, Save (with If-Match) and
  * upload of a zip.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { FunctionResource } from '../api.js';
 import { CodeEditor, languageOf } from '../editor.js';
-import { fileToBase64 } from '../forms.js';
+import { codeProblem, fileToBase64 } from '../forms.js';
 import { bytes, Field, FormError, LoadError, useClient, useLoad } from '../ui.js';
 
 export function CodeTab(props: { fn: FunctionResource; onSaved: () => void }) {
@@ -41,6 +41,8 @@ export function CodeTab(props: { fn: FunctionResource; onSaved: () => void }) {
   }
 
   const files = code.data?.files ?? {};
+  // The deploy gate's compile error, shown at its line (the file is picked when it is another one).
+  const problem = useMemo(() => codeProblem(error), [error]);
   return (
     <form
       className="card"
@@ -69,7 +71,13 @@ export function CodeTab(props: { fn: FunctionResource; onSaved: () => void }) {
         </span>
       </div>
       <Field label="Code" error={error} path="$.code">
-        <CodeEditor label="Function code" value={text} onChange={setText} language={languageOf(file)} />
+        <CodeEditor
+          label="Function code"
+          value={text}
+          onChange={setText}
+          language={languageOf(file)}
+          problem={problem && (!problem.file || problem.file === file) ? problem : undefined}
+        />
       </Field>
       <div className="row">
         <button className="btn primary" disabled={busy || !file}>

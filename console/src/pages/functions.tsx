@@ -4,11 +4,11 @@
  * CloudFront Function) or from a blueprint, with the inline editor or an uploaded zip, plus
  * env vars and secrets. API errors appear next to the field they name.
  */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { CodeInput, CreateFunctionInput, FunctionRuntime } from '../api.js';
 import { BLUEPRINTS, SCRATCH, blueprintById } from '../blueprints.js';
 import { CodeEditor, languageOf } from '../editor.js';
-import { fileToBase64, localProblem, parseKeyValues } from '../forms.js';
+import { codeProblem, fileToBase64, localProblem, parseKeyValues } from '../forms.js';
 import { go, href } from '../router.js';
 import { ago, bytes, Empty, Field, FormError, LoadError, useClient, useLoad } from '../ui.js';
 
@@ -74,6 +74,7 @@ function CreateFunction(props: { onCancel: () => void }) {
   const [env, setEnv] = useState('');
   const [secrets, setSecrets] = useState('');
   const [error, setError] = useState<unknown>();
+  const problem = useMemo(() => codeProblem(error), [error]);
   const [busy, setBusy] = useState(false);
 
   function pick(id: string) {
@@ -169,7 +170,13 @@ function CreateFunction(props: { onCancel: () => void }) {
             </button>
           </div>
         ) : (
-          <CodeEditor label="Function code" value={source} onChange={setSource} language={languageOf(filename)} />
+          <CodeEditor
+            label="Function code"
+            value={source}
+            onChange={setSource}
+            language={languageOf(filename)}
+            problem={problem}
+          />
         )}
       </Field>
       <Field label="…or upload a zip" hint="The package: handler file at the top, node_modules included">
