@@ -42,7 +42,9 @@ export function CodeTab(props: { fn: FunctionResource; onSaved: () => void }) {
 
   const files = code.data?.files ?? {};
   // The deploy gate's compile error, shown at its line (the file is picked when it is another one).
-  const problem = useMemo(() => codeProblem(error), [error]);
+  const found = useMemo(() => codeProblem(error), [error]);
+  // Marked in the editor when it is in the file shown; otherwise the field's message names the file.
+  const problem = found && (!found.file || found.file === file) ? found : undefined;
   return (
     <form
       className="card"
@@ -70,13 +72,13 @@ export function CodeTab(props: { fn: FunctionResource; onSaved: () => void }) {
           {bytes(props.fn.codeSize)} · sha256 {props.fn.codeSha256.slice(0, 12)}
         </span>
       </div>
-      <Field label="Code" error={error} path="$.code">
+      <Field label="Code" error={problem ? undefined : error} path="$.code">
         <CodeEditor
           label="Function code"
           value={text}
           onChange={setText}
           language={languageOf(file)}
-          problem={problem && (!problem.file || problem.file === file) ? problem : undefined}
+          problem={problem}
         />
       </Field>
       <div className="row">

@@ -161,7 +161,7 @@ function CreateFunction(props: { onCancel: () => void }) {
         </Field>
       </div>
       {blueprintById(blueprint)?.summary && <p className="muted small">{blueprintById(blueprint)!.summary}</p>}
-      <Field label="Code" error={error} path="$.code">
+      <Field label="Code" error={problem ? undefined : error} path="$.code">
         {zip ? (
           <div className="row">
             <span className="mono">{zip.name}</span>
