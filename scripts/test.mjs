@@ -44,7 +44,9 @@ const concurrency = process.env.VERGE_TEST_CONCURRENCY ?? '2';
 const timeoutMs = process.env.VERGE_TEST_TIMEOUT_MS ?? '300000';
 const tmp = mkdtempSync(join(tmpdir(), 'verge-test-run-'));
 const countFile = join(tmp, 'count.json');
-const env = { ...process.env, VERGE_TEST: '1', VERGE_TEST_COUNT_FILE: countFile };
+// Tests run src/ through tsx, and so does every `bin/verge.js` they start (VERGE_FROM_SOURCE): no
+// build needed, never a stale dist/. test/scenarios/built-bin.test.ts runs the built one.
+const env = { ...process.env, VERGE_TEST: '1', VERGE_TEST_COUNT_FILE: countFile, VERGE_FROM_SOURCE: '1' };
 delete env.NODE_TEST_CONTEXT; // a run started from inside a test is a run of its own
 const r = spawnSync(
   process.execPath,

@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 /** bin/verge.js of this checkout. */
 export const VERGE_BIN = fileURLToPath(new URL('../../bin/verge.js', import.meta.url));
 
+/** Children run what this process runs: src/ through tsx when this file is the TypeScript source. */
+const FROM_SOURCE: Record<string, string> = import.meta.url.endsWith('.ts') ? { VERGE_FROM_SOURCE: '1' } : {};
+
 export interface ChildSpec {
   name: string;
   /** Arguments after `verge`. */
@@ -87,7 +90,7 @@ export class Supervisor {
     s.timer = null;
     s.startedAt = Date.now();
     const proc = spawn(process.execPath, ['--no-node-snapshot', VERGE_BIN, ...s.spec.args], {
-      env: { ...process.env, ...s.spec.env, VERGE_SUPERVISED: '1' },
+      env: { ...process.env, ...FROM_SOURCE, ...s.spec.env, VERGE_SUPERVISED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     s.proc = proc;

@@ -16,6 +16,8 @@ import { reapOnExit } from '../harness/reap.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// The CLI from src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
 export const SHOTS = join(ROOT, 'test-results', 'screenshots');
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 812 };

@@ -16,6 +16,8 @@ import { startTestControl, type TestControl } from '../../src/control/testing/ha
 import { reapOnExit } from './reap.js';
 
 const BIN = fileURLToPath(new URL('../../bin/verge.js', import.meta.url));
+// The CLI from src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
 
 export interface PopProcess {
   id: string;

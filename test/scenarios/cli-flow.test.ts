@@ -22,6 +22,8 @@ import { reapOnExit } from '../harness/reap.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'verge.js');
+// The CLI from src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
 const POPS = [
   { id: 'us-east-1', region: 'us-east' },
   { id: 'eu-west-1', region: 'eu-west' },

@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { freePorts } from '../harness/ports.js';
 
 const BIN = fileURLToPath(new URL('../../bin/verge.js', import.meta.url));
+// The CLI from src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
 const DEMO = fileURLToPath(new URL('../../examples/demo/distribution.json', import.meta.url));
 
 function verge(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {

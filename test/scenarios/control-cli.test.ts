@@ -10,6 +10,8 @@ import { distribution, startTestControl, taggingSource, type TestControl } from 
 import { FakeClock } from '../../src/shared/clock.js';
 
 const BIN = fileURLToPath(new URL('../../bin/verge.js', import.meta.url));
+// The CLI from src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
 
 interface Run {
   code: number;

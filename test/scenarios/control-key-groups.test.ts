@@ -14,6 +14,8 @@ import type { Snapshot } from '../../src/shared/replication/protocol.js';
 import { distribution, startTestControl, type TestControl } from '../../src/control/testing/harness.js';
 
 const BIN = fileURLToPath(new URL('../../bin/verge.js', import.meta.url));
+// The CLI from src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
 const pem = (bits: number) =>
   generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
 

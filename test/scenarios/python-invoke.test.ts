@@ -12,6 +12,8 @@ import { pythonSkipReason } from './python-kit.js';
 
 const skip = pythonSkipReason();
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// The CLI from src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
 
 describe('verge invoke with a Python function', { skip }, () => {
   test('verge invoke examples/python/seo-rewrite/index.py --event viewer-request', () => {

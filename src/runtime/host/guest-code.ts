@@ -1,16 +1,20 @@
 /**
  * @module runtime/host/guest-code
- * Builds the guest runtime (src/runtime/guest, code that runs INSIDE the isolate and is never
- * imported by host code) into one script with esbuild, once per process. The script's
- * completion value is the guest module's exports (`init`, `invoke`, ...).
- * `VERGE_GUEST_DEBUG=1` builds it unminified (readable stacks of runtime internals).
+ * The guest runtime (src/runtime/guest, code that runs INSIDE the isolate and is never imported
+ * by host code) as one script whose completion value is the guest module's exports (`init`,
+ * `invoke`, ...). The built CLI reads it from dist/runtime/guest-prebuilt/runtime.js, which
+ * `npm run build` writes (scripts/build.mjs calls buildGuestSource); run from source (tests,
+ * tsx), esbuild builds it once per process. `VERGE_GUEST_DEBUG=1` always builds it from the
+ * sources, unminified (readable stacks of runtime internals).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
-import { build } from 'esbuild';
 
 let cached: Promise<string> | undefined;
+
+/** Where `npm run build` puts the prebuilt guest (beside this file's folder in dist/). */
+export const PREBUILT_GUEST = fileURLToPath(new URL('../guest-prebuilt/runtime.js', import.meta.url));
 
 function guestEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -26,7 +30,9 @@ function guestEntry(): string {
   return found;
 }
 
-async function buildGuest(): Promise<string> {
+/** Bundles the guest runtime from its sources with esbuild (the build step, or a run from source). */
+export async function buildGuestSource(minify = process.env.VERGE_GUEST_DEBUG !== '1'): Promise<string> {
+  const { build } = await import('esbuild');
   const out = await build({
     entryPoints: [guestEntry()],
     bundle: true,
@@ -34,7 +40,7 @@ async function buildGuest(): Promise<string> {
     format: 'cjs',
     platform: 'neutral',
     target: 'es2022',
-    minify: process.env.VERGE_GUEST_DEBUG !== '1',
+    minify,
     legalComments: 'none',
     logLevel: 'silent',
   });
@@ -42,9 +48,14 @@ async function buildGuest(): Promise<string> {
   return `(function(){var module={exports:{}},exports=module.exports;\n${code}\nreturn (function(e){var o={};for(var k in e)o[k]=e[k];return o;})(module.exports);})()`;
 }
 
-/** The guest runtime script (built on first use, then cached for the process). */
+async function load(): Promise<string> {
+  if (process.env.VERGE_GUEST_DEBUG !== '1' && existsSync(PREBUILT_GUEST)) return readFileSync(PREBUILT_GUEST, 'utf8');
+  return buildGuestSource();
+}
+
+/** The guest runtime script (read or built on first use, then cached for the process). */
 export function guestRuntimeSource(): Promise<string> {
-  cached ??= buildGuest().catch((e: unknown) => {
+  cached ??= load().catch((e: unknown) => {
     cached = undefined;
     throw e;
   });

@@ -4,12 +4,15 @@
  * inside an isolate: one esbuild pass bundles every module with its npm polyfills (IIFE,
  * browser platform, minified, es2022), and each output is wrapped into ONE expression that
  * evaluates to the module's factory `(bridge, require) => exports`.
- * Results are cached in memory and on disk under node_modules/.cache/verge-builtins/<hash>/,
- * where the hash covers the guest sources, the polyfills' versions and esbuild's version, so a
- * warm start never runs esbuild.
+ * The built CLI reads them from dist/runtime/guest-prebuilt/builtins/, which `npm run build`
+ * writes (scripts/build.mjs calls buildBuiltinSources). Run from source (tests, tsx), they are
+ * built once and cached in the system's temporary folder (verge-builtins-<uid>/<hash>/, the hash
+ * covering the guest sources, the polyfills' versions and esbuild's version), so a warm start
+ * never runs esbuild; nothing is written into node_modules.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VergeError } from '../../../shared/errors.js';
@@ -53,7 +56,7 @@ function findPaths(): Paths {
   for (let i = 0; i < 8; i++) {
     const guestDir = join(dir, 'src', 'runtime', 'guest', 'builtins');
     if (existsSync(join(dir, 'package.json')) && existsSync(guestDir)) {
-      return { root: dir, guestDir, cacheDir: join(dir, 'node_modules', '.cache', 'verge-builtins') };
+      return { root: dir, guestDir, cacheDir: join(tmpdir(), `verge-builtins-${uid()}`) };
     }
     dir = dirname(dir);
   }
@@ -62,6 +65,17 @@ function findPaths(): Paths {
     'guest builtin sources (src/runtime/guest/builtins) not found above ' + fileURLToPath(import.meta.url),
   );
 }
+
+function uid(): string {
+  try {
+    return String(userInfo().uid);
+  } catch {
+    return 'user';
+  }
+}
+
+/** Where `npm run build` puts the prebuilt builtins (in dist/, beside the host code). */
+export const PREBUILT_BUILTINS = fileURLToPath(new URL('../../guest-prebuilt/builtins/', import.meta.url));
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -92,6 +106,11 @@ const GLOBAL = '__verge_builtin';
 /** Wraps esbuild's `var __verge_builtin=(()=>{...})();` into one expression yielding the factory. */
 function wrap(code: string): string {
   return `(()=>{${code.trim()}\nreturn ${GLOBAL}.default;})()`;
+}
+
+/** Every builtin bundled from its sources: name → source (the build step, or a run from source). */
+export function buildBuiltinSources(): Promise<Map<string, string>> {
+  return runEsbuild(findPaths());
 }
 
 async function runEsbuild(paths: Paths): Promise<Map<string, string>> {
@@ -131,6 +150,22 @@ function readDiskCache(dir: string): Map<string, string> | null {
   return out;
 }
 
+/**
+ * The cache folder when it is ours alone (created 0700 by us): code read from it runs in every
+ * isolate, so a folder another user made or can write to is not used.
+ */
+function ownedCacheDir(dir: string): string | null {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = statSync(dir);
+    const me = process.getuid?.();
+    if (me !== undefined && st.uid !== me) return null;
+    return (st.mode & 0o022) === 0 ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
 function writeDiskCache(dir: string, sources: Map<string, string>): void {
   try {
     const tmp = `${dir}.tmp-${process.pid}`;
@@ -147,16 +182,22 @@ let pending: Promise<Map<string, BuiltBuiltin>> | null = null;
 /** All builtins, built once per process (from the disk cache when the sources are unchanged). */
 export function buildAll(): Promise<Map<string, BuiltBuiltin>> {
   pending ??= (async () => {
-    const paths = findPaths();
-    const dir = join(paths.cacheDir, sourceKey(paths));
-    let sources = readDiskCache(dir);
+    let sources = readDiskCache(PREBUILT_BUILTINS);
     if (!sources) {
-      try {
-        sources = await runEsbuild(paths);
-      } catch (e) {
-        throw new VergeError('INTERNAL', `building the guest builtins failed: ${(e as Error).message}`, { cause: e });
+      const paths = findPaths();
+      const cache = ownedCacheDir(paths.cacheDir);
+      const dir = cache && join(cache, sourceKey(paths));
+      sources = dir ? readDiskCache(dir) : null;
+      if (!sources) {
+        try {
+          sources = await runEsbuild(paths);
+        } catch (e) {
+          throw new VergeError('INTERNAL', `building the guest builtins failed: ${(e as Error).message}`, {
+            cause: e,
+          });
+        }
+        if (dir) writeDiskCache(dir, sources);
       }
-      writeDiskCache(dir, sources);
     }
     const built = new Map<string, BuiltBuiltin>();
     for (const [name, source] of sources)

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The production build of everything but the console (`npm run build` runs this, then Vite for
+// the console; `npm install` runs `npm run build` through `prepare`). Writes dist/:
+//   dist/<path>.js                         every src/<path>.ts but tests and the guest, transpiled
+//                                          file by file with esbuild (no bundling: dist/ mirrors
+//                                          src/, so paths like ../../examples resolve the same);
+//                                          other files under src/ (the Python guest) are copied
+//   dist/runtime/guest-prebuilt/runtime.js the guest runtime bundled for the isolate
+//   dist/runtime/guest-prebuilt/builtins/  the guest's built-in modules (buffer, crypto, http, ...)
+// so `verge` starts without TypeScript or esbuild on its path and writes nothing into
+// node_modules. The new tree is built beside dist/ and swapped in, so a `verge` running from the
+// old one never sees half a build.
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+const src = join(root, 'src');
+// --out DIR builds elsewhere (the built-bin test does, in a scratch tree that mirrors this one).
+const outFlag = process.argv.indexOf('--out');
+const dist = outFlag > 0 ? process.argv[outFlag + 1] : join(root, 'dist');
+const started = Date.now();
+
+/** Files under src/ that are not part of the shipped code. */
+const skip = (rel) =>
+  rel.endsWith('.test.ts') || rel.startsWith('runtime/guest/') || rel.endsWith('.md') || rel.endsWith('.d.ts');
+
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else out.push(relative(src, p));
+  }
+  return out.sort();
+}
+
+const all = walk(src).filter((f) => !skip(f));
+const ts = all.filter((f) => f.endsWith('.ts'));
+const assets = all.filter((f) => !f.endsWith('.ts'));
+const out = `${dist}.tmp-${process.pid}`;
+rmSync(out, { recursive: true, force: true });
+
+try {
+  await build({
+    entryPoints: ts.map((f) => join(src, f)),
+    outdir: out,
+    outbase: src,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    bundle: false,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  for (const f of assets) {
+    mkdirSync(dirname(join(out, f)), { recursive: true });
+    cpSync(join(src, f), join(out, f));
+  }
+  // The guest, built by the same code that builds it when running from source.
+  const guest = await import(pathToFileURL(join(out, 'runtime/host/guest-code.js')).href);
+  const builtins = await import(pathToFileURL(join(out, 'runtime/host/builtins/build.js')).href);
+  const prebuilt = join(out, 'runtime', 'guest-prebuilt');
+  mkdirSync(join(prebuilt, 'builtins'), { recursive: true });
+  writeFileSync(join(prebuilt, 'runtime.js'), await guest.buildGuestSource(true));
+  for (const [name, source] of await builtins.buildBuiltinSources())
+    writeFileSync(join(prebuilt, 'builtins', `${name}.js`), source);
+} catch (e) {
+  rmSync(out, { recursive: true, force: true });
+  console.error(`build failed: ${e?.message ?? e}`);
+  process.exit(1);
+}
+
+const old = `${dist}.old-${process.pid}`;
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(out, dist);
+rmSync(old, { recursive: true, force: true });
+console.log(
+  `built ${relative(root, dist) || dist}/: ${ts.length} modules, ${assets.length} assets, the guest runtime and builtins in ${Date.now() - started} ms`,
+);
