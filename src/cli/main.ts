@@ -18,6 +18,7 @@ Commands:
   dev         serve a project folder (configs + functions), reloading on change
   invoke      run one function on one event, print result, logs and errors as JSON
   generate-event  print a sample Lambda@Edge event (viewer-request, origin-request, ...)
+  import      cloudfront --config FILE: a CloudFront distribution as a Verge config
 
 Control plane (talks to \`verge control\` / \`verge up\`; --url/--token, VERGE_URL/VERGE_TOKEN or \`verge login\`):
   functions      create|update-code|update|publish|list|get|delete|test functions and versions
@@ -68,6 +69,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'key-groups': () => import('./cmd-keys.js').then((m) => ({ run: m.keyGroupsCommand, help: m.KEY_GROUPS_HELP })),
   apply: () => import('./cmd-apply.js').then((m) => ({ run: m.applyCommand, help: m.APPLY_HELP })),
   login: () => import('./cmd-login.js').then((m) => ({ run: m.loginCommand, help: m.LOGIN_HELP })),
+  import: () => import('./import-command.js').then((m) => ({ run: m.importCommand, help: m.IMPORT_HELP })),
   control: () => import('./control-command.js').then((m) => ({ run: m.controlCommand, help: m.CONTROL_HELP })),
 };
 

@@ -1,0 +1,9 @@
+// Lambda@Edge, origin response: security headers, cached with the object.
+export const handler = async (event) => {
+  const response = event.Records[0].cf.response;
+  response.headers['strict-transport-security'] = [
+    { key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains' },
+  ];
+  response.headers['x-content-type-options'] = [{ key: 'X-Content-Type-Options', value: 'nosniff' }];
+  return response;
+};
