@@ -22,6 +22,9 @@ import { distribution, startTestEdge, type TestEdge } from '../harness/edge.js';
 import { describeHealth, pollHealth } from '../harness/health.js';
 import { reapOnExit } from '../harness/reap.js';
 
+// bin/verge.js runs src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
+
 describe('admin listener: no token, no access', () => {
   let origin: ScriptedOrigin;
   let te: TestEdge;

@@ -12,6 +12,9 @@ import { startTestControl, type TestControl } from '../../src/control/testing/ha
 import { rawRequest } from '../harness/raw.js';
 import { reapOnExit } from '../harness/reap.js';
 
+// bin/verge.js runs src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
+
 describe('control plane auth', () => {
   let t: TestControl;
   before(async () => {

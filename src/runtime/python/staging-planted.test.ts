@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { needs } from '../../../test/harness/needs.js';
 import { pythonSkipReason } from '../../../test/scenarios/python-kit.js';
 
+// bin/verge.js runs src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
+
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const skip =
   pythonSkipReason() || needs(process.getuid?.() === 0 ? false : 'root (planting as another uid needs chown)');
