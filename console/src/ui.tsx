@@ -86,7 +86,11 @@ export function FormError(props: { error: unknown; claimed?: string[] }) {
   const allClaimed = isClientError(props.error) && props.error.fields.length > 0 && rest.length === 0;
   return (
     <div className="alert" role="alert">
-      {allClaimed ? 'Check the highlighted fields.' : messageOf(props.error)}
+      {allClaimed
+        ? 'Check the highlighted fields.'
+        : rest.length > 0 && messageOf(props.error).startsWith(rest[0]!.path)
+          ? 'Fix these problems:'
+          : messageOf(props.error)}
       {rest.length > 0 && (
         <ul>
           {rest.map((f) => (
@@ -137,6 +141,11 @@ export function ago(t: string | number | null | undefined): string {
   if (s < 3600) return `${Math.round(s / 60)}m ago`;
   if (s < 86400) return `${Math.round(s / 3600)}h ago`;
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** `1 version`, `2 versions`: a count with its noun. */
+export function plural(n: number, one: string, many = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 export function bytes(n: number | undefined): string {

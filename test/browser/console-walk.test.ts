@@ -107,6 +107,19 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
       (await bodies()).every((r) => r.status === 200) ? true : undefined,
     );
     await page('03-distribution');
+
+    // Edit as JSON: a wrong type is listed by its JSON path; the fix is saved with If-Match.
+    await p.click('button:has-text("Edit JSON")');
+    const edit = 'form[aria-label="Edit distribution"]';
+    const { keyGroups: _filled, ...config } = (await api.distributions.get('walk')).config;
+    await typeInEditor(p, edit, JSON.stringify({ ...config, comment: 5 }, null, 2));
+    await p.click(`${edit} button:has-text("Save and deploy")`);
+    await p.locator(`${edit} .alert li:has-text("$.comment")`).waitFor();
+    await page('03a-distribution-edit-refused');
+    await typeInEditor(p, edit, JSON.stringify({ ...config, comment: 'edited in the console' }, null, 2));
+    await p.click(`${edit} button:has-text("Save and deploy")`);
+    await p.locator(edit).waitFor({ state: 'detached' });
+    assert.equal((await api.distributions.get('walk')).config.comment, 'edited in the console');
   });
 
   test('create a function, publish v1, attach it, see it reach every PoP', async () => {

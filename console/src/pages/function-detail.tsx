@@ -7,7 +7,7 @@
 import { useState } from 'react';
 import type { FunctionResource } from '../api.js';
 import { go, href } from '../router.js';
-import { Badge, ConfirmButton, FormError, LoadError, useClient, useLoad } from '../ui.js';
+import { Badge, ConfirmButton, FormError, LoadError, plural, useClient, useLoad } from '../ui.js';
 import { CodeTab } from './function-code.js';
 import { ConfigTab } from './function-config.js';
 import { TestTab } from './function-test.js';
@@ -15,10 +15,6 @@ import { VersionsTab } from './function-versions.js';
 
 type Tab = 'code' | 'config' | 'test' | 'versions';
 const TAB_LABELS: Record<Tab, string> = { code: 'Code', config: 'Configuration', test: 'Test', versions: 'Versions' };
-
-export function plural(n: number, one: string, many = one + 's'): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 export function FunctionDetail(props: { name: string }) {
   const fn = useLoad((c) => c.functions.get(props.name), [props.name]);

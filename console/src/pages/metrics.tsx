@@ -8,7 +8,7 @@ import { useMemo, useState } from 'react';
 import type { MetricSeries } from '../api.js';
 import { Chart, type ChartLine } from '../chart.js';
 import { loadSeries, total } from '../metrics-data.js';
-import { Field, LoadError, useLoad } from '../ui.js';
+import { Field, LoadError, plural, useLoad } from '../ui.js';
 
 type Pick = (p: MetricSeries['points'][number]) => number | null | undefined;
 
@@ -132,13 +132,19 @@ function Charts(props: { kind: 'function' | 'distribution'; series: MetricSeries
 
   const headline =
     props.kind === 'function'
-      ? `${total(s, (p) => p.invocations)} invocations`
-      : `${total(s, (p) => p.requests)} requests`;
+      ? plural(
+          total(s, (p) => p.invocations),
+          'invocation',
+        )
+      : plural(
+          total(s, (p) => p.requests),
+          'request',
+        );
   if (s.length === 0) return <div className="empty card">No data in this window yet.</div>;
   return (
     <>
       <p className="muted" data-testid="metrics-total">
-        {headline} in this window, across {s.length} series
+        {headline} in this window, across {plural(s.length, 'series', 'series')}
       </p>
       <div className="grid">
         {charts.map((c) => (
