@@ -6,7 +6,8 @@
  * geo block list (a lower-case code refused at its field) and a behavior that trusts the group.
  * The result is checked through the API and through a PoP: `/` serves the root object, a US
  * viewer gets 403, `/api/*` needs a URL signed by @aws-sdk/cloudfront-signer. A key group still
- * trusted cannot be deleted, and the page says why. Screenshots go to test-results/screenshots/.
+ * trusted cannot be deleted, and the page says why; changing its keys (rotation) makes the old
+ * key's URLs 403 at the PoP. Screenshots go to test-results/screenshots/.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,6 +42,9 @@ describe('console: default root object, geo restriction and signed URLs', { skip
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const publicPem = keys.publicKey.export({ type: 'spki', format: 'pem' }) as string;
   const privatePem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const second = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const secondPublic = second.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  const secondPrivate = second.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'verge-geo-'));
@@ -155,6 +159,40 @@ describe('console: default root object, geo restriction and signed URLs', { skip
     assert.match((await alert.textContent()) ?? '', /demo/);
     assert.equal((await api.keyGroups.list()).length, 1);
     await shoot(page, 'va-04-key-group-in-use');
+  });
+
+  test("rotate: the group's keys changed in the console; the old key's URLs are refused at the PoP", async () => {
+    const { page } = b;
+    const keyForm = 'form[aria-label="Upload public key"]';
+    await page.fill(`${keyForm} input[name=name]`, 'signer-2');
+    await page.fill(`${keyForm} textarea[name=encodedKey]`, secondPublic);
+    await page.click(`${keyForm} button:has-text("Upload key")`);
+    await page.locator('tr[data-public-key="signer-2"]').waitFor();
+    const row = page.locator('tr[data-key-group="signers"]');
+    await row.locator('button:has-text("Change keys")').click();
+    await row.locator('label.check:has-text("signer-1") input').uncheck();
+    await row.locator('label.check:has-text("signer-2") input').check();
+    await row.locator('button:has-text("Save keys")').click();
+    await row.locator('button:has-text("Change keys")').waitFor();
+    assert.match((await row.textContent()) ?? '', /signer-2/);
+    await shoot(page, 'va-05-key-rotated');
+
+    const keys = await api.publicKeys.list();
+    const id = (name: string) => keys.find((k) => k.name === name)!.id;
+    const [group] = await api.keyGroups.list();
+    assert.deepEqual(group!.publicKeyIds, [id('signer-2')]);
+    const pop = up.popUrls[1]!;
+    const signed = (keyPairId: string, privateKey: string) =>
+      getSignedUrl({
+        url: `${pop}/api/time`,
+        keyPairId,
+        privateKey,
+        dateLessThan: new Date(Date.now() + 3600_000).toISOString(),
+      }).slice(pop.length);
+    await until('the new key opens /api/* at the PoP', async () =>
+      (await getFrom(pop, '127.0.0.1', signed(id('signer-2'), secondPrivate))).status === 200 ? true : undefined,
+    );
+    assert.equal((await getFrom(pop, '127.0.0.1', signed(id('signer-1'), privatePem))).status, 403);
     assert.deepEqual(b.errors, []);
   });
 });

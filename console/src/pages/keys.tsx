@@ -1,7 +1,8 @@
 /**
  * @module console/pages/keys
  * Signing keys for signed URLs and cookies (docs/configuration.md, "Signed URLs and cookies"):
- * public keys (upload a PEM, delete) and key groups (create from public keys, delete). Cache
+ * public keys (upload a PEM, delete) and key groups (create from public keys, change their
+ * keys to rotate, delete). Cache
  * behaviors trust key groups by id on the distribution page. The API's refusals (a PEM that
  * is not a 2048-bit RSA key, a group still trusted by a behavior) show at their fields.
  */
@@ -134,6 +135,80 @@ function PublicKeys(props: { keys: KeysLoad; onChange: () => void }) {
   );
 }
 
+/**
+ * A group's keys with Change keys: rotate by adding the new key, moving signers over, then
+ * removing the old one (PUT /key-groups/{id} with If-Match; the change deploys to every PoP).
+ */
+function GroupKeys(props: {
+  group: KeyGroup;
+  keys: Array<{ id: string; name: string }>;
+  keyName: (id: string) => string;
+  onChange: () => void;
+}) {
+  const client = useClient();
+  const g = props.group;
+  const [editing, setEditing] = useState(false);
+  const [picked, setPicked] = useState<string[]>(g.publicKeyIds);
+  const [error, setError] = useState<unknown>();
+
+  async function save(e: React.FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      await client.keyGroups.update(
+        g.id,
+        { name: g.name, publicKeyIds: picked, ...(g.comment ? { comment: g.comment } : {}) },
+        { ifMatch: g.etag },
+      );
+      setEditing(false);
+      props.onChange();
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  if (!editing)
+    return (
+      <>
+        {g.publicKeyIds.map(props.keyName).join(', ')}{' '}
+        <button
+          className="btn small"
+          onClick={() => {
+            setPicked(g.publicKeyIds);
+            setEditing(true);
+          }}
+        >
+          Change keys
+        </button>
+      </>
+    );
+  return (
+    <form onSubmit={save} noValidate aria-label={`Keys of ${g.name}`}>
+      <Field label="Public keys" error={error} path="$.publicKeyIds">
+        <div className="checks">
+          {props.keys.map((k) => (
+            <label key={k.id} className="check">
+              <input
+                type="checkbox"
+                name="groupKeyIds"
+                value={k.id}
+                checked={picked.includes(k.id)}
+                onChange={(e) => setPicked((p) => (e.target.checked ? [...p, k.id] : p.filter((x) => x !== k.id)))}
+              />
+              {k.name}
+            </label>
+          ))}
+        </div>
+      </Field>
+      <FormError error={error} claimed={['$.publicKeyIds']} />
+      <button className="btn primary small">Save keys</button>{' '}
+      <button type="button" className="btn ghost small" onClick={() => setEditing(false)}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
 function KeyGroups(props: { keys: Array<{ id: string; name: string }>; groups: GroupsLoad; onChange: () => void }) {
   const client = useClient();
   const [name, setName] = useState('');
@@ -188,7 +263,17 @@ function KeyGroups(props: { keys: Array<{ id: string; name: string }>; groups: G
               <tr key={g.id} data-key-group={g.name}>
                 <td>{g.name}</td>
                 <td className="mono small">{g.id}</td>
-                <td className="small">{g.publicKeyIds.map(keyName).join(', ')}</td>
+                <td className="small">
+                  <GroupKeys
+                    group={g}
+                    keys={props.keys}
+                    keyName={keyName}
+                    onChange={() => {
+                      setRowError(undefined);
+                      props.onChange();
+                    }}
+                  />
+                </td>
                 <td className="muted small">{ago(g.lastModifiedTime)}</td>
                 <td>
                   <button className="btn small danger" onClick={() => void remove(g.id)}>
