@@ -181,6 +181,15 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
       );
     }
     await page('06-logs-filtered');
+    // By type too: function output only, each line naming the function.
+    await p.selectOption('form[aria-label="Log filters"] select[name=type]', 'function');
+    await p.click('form[aria-label="Log filters"] button:has-text("Apply filters")');
+    await p.locator('.line', { hasText: 'walk saw /walk-me' }).first().waitFor({ timeout: 30_000 });
+    const texts = await p.locator('.line').allTextContents();
+    assert.ok(texts.length > 0 && texts.every((t) => t.includes(`${FN}:1 viewer-request`)), texts.join('\n'));
+    await p.selectOption('form[aria-label="Log filters"] select[name=type]', '');
+    await p.click('form[aria-label="Log filters"] button:has-text("Apply filters")');
+    await line.waitFor({ timeout: 30_000 });
     await line.click();
     await p.locator('li[data-stage="viewer-request"] >> text=walk saw /walk-me').waitFor({ timeout: 30_000 });
     assert.match((await p.locator('li[data-stage="viewer-request"]').textContent()) ?? '', /walk-fn/);
