@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildRouter } from '../../src/control/index.js';
+import { REPLICATION_SCHEMAS } from '../../src/shared/replication/schemas.js';
 import { distribution, startTestControl, taggingSource, type TestControl } from '../../src/control/testing/harness.js';
 
 describe('control plane OpenAPI document', () => {
@@ -31,6 +32,30 @@ describe('control plane OpenAPI document', () => {
     );
     assert.equal(ops, routes.length, 'nothing extra');
     assert.deepEqual(doc.paths['/api/v1/healthz'].get.security, []);
+  });
+
+  test('the replication messages are in the document as the schemas the routes validate with', async () => {
+    const doc = (await t.api('GET', '/openapi.json', undefined, { token: null })).body;
+    const json = (x: unknown) => JSON.parse(JSON.stringify(x)) as unknown;
+    for (const [name, schema] of Object.entries(REPLICATION_SCHEMAS))
+      assert.deepEqual(doc.components.schemas[name], json(schema), `components.schemas.${name}`);
+    const bodies: Array<[string, keyof typeof REPLICATION_SCHEMAS]> = [
+      ['/api/v1/edge/register', 'RegisterRequest'],
+      ['/api/v1/edge/acks', 'AckRequest'],
+      ['/api/v1/edge/invalidations/{id}/ack', 'InvalidationAck'],
+      ['/api/v1/edge/logs', 'LogBatch'],
+      ['/api/v1/edge/metrics', 'MetricBatch'],
+    ];
+    for (const [path, name] of bodies)
+      assert.deepEqual(doc.paths[path].post.requestBody.content['application/json'].schema, json(REPLICATION_SCHEMAS[name]), path); // prettier-ignore
+    // And the route answers with every problem of a bad body, by path.
+    const token = (await t.api('POST', '/tokens', { name: 'e', kind: 'edge', pop: 'p1' })).body.token;
+    const r = await t.api('POST', '/edge/acks', { pop: 'p1', version: 0, ok: 'yes', note: 1 }, { token });
+    assert.equal(r.status, 400);
+    assert.deepEqual(
+      r.body.error.fields.map((f: { path: string }) => f.path),
+      ['$.note', '$.version', '$.ok'],
+    );
   });
 
   test('every route of docs/api.md is in the document', async () => {

@@ -3,6 +3,7 @@
  * The OpenAPI 3.1 document, generated from the route table the server dispatches on, so every
  * route is described and nothing described is missing.
  */
+import { REPLICATION_SCHEMAS } from '../../shared/replication/schemas.js';
 import type { Route } from './router.js';
 import type { Schema } from './schema.js';
 
@@ -80,7 +81,8 @@ export function openApiDocument(routes: readonly Route[], version: string) {
     security: [{ bearer: [] }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an admin or edge token (vrg_...)' } },
-      schemas: { Error: ERROR },
+      // The replication messages, from the same TypeBox schemas the routes validate with.
+      schemas: { Error: ERROR, ...REPLICATION_SCHEMAS },
     },
     paths,
   };

@@ -84,7 +84,8 @@ describe('Telemetry', () => {
     await r.body.text();
     return r.statusCode;
   };
-  const records = (): LogRecord[] => control.logBatches.flatMap((b) => b.records);
+  // The edge sends each record with its PoP (an upload may leave it out: the batch names it).
+  const records = (): LogRecord[] => control.logBatches.flatMap((b) => b.records as LogRecord[]);
   const points = (): MetricPoint[] => control.metricBatches.flatMap((b) => b.points);
   const until = async (cond: () => boolean, ms = 5000) => {
     const end = Date.now() + ms;

@@ -20,6 +20,19 @@
  */
 import type { DistributionConfig } from '../config/types.js';
 
+// The messages are TypeBox schemas (schemas.ts); their types keep their names here.
+export type {
+  AckRequest,
+  InvalidationAck,
+  LogBatch,
+  LogRecord,
+  MetricBatch,
+  MetricPoint,
+  RegisterRequest,
+  WatchInvalidationEvent,
+  WatchSnapshotEvent,
+} from './schemas.js';
+
 export const PROTOCOL_VERSION = 1;
 
 /** Prefix of a function `path` inside a snapshot: `bundle:<sha256>` names a package by content. */
@@ -54,64 +67,6 @@ export interface Snapshot {
   reason: string;
 }
 
-export interface WatchSnapshotEvent {
-  version: number;
-  checksum: string;
-}
-
-export interface WatchInvalidationEvent {
-  id: string;
-  distributionId: string;
-  paths: string[];
-  tags: string[];
-}
-
-export interface RegisterRequest {
-  pop: string;
-  region: string;
-  location?: string;
-  /** The snapshot the edge is serving now (0 = none). */
-  appliedVersion: number;
-  edgeVersion: string;
-}
-
-export interface AckRequest {
-  pop: string;
-  version: number;
-  ok: boolean;
-  /** Why the snapshot was refused (bad bundle hash, function failed to load, ...). */
-  error?: string;
-}
-
-export interface InvalidationAck {
-  pop: string;
-  removed: number;
-}
-
-/** One log record from an edge: a function's console line, a function error, or an access log. */
-export interface LogRecord {
-  type: 'function' | 'function-error' | 'access';
-  /** Epoch ms. */
-  time: number;
-  pop: string;
-  requestId: string;
-  distributionId?: string;
-  functionName?: string;
-  functionVersion?: string;
-  eventType?: string;
-  level?: 'debug' | 'info' | 'warn' | 'error';
-  status?: number;
-  message: string;
-  /** The whole original record (access-log fields, error class, ...). */
-  fields?: Record<string, unknown>;
-}
-
-export interface LogBatch {
-  batchId: string;
-  pop: string;
-  records: LogRecord[];
-}
-
 /**
  * One aggregated point for one series over one interval (10 s by default). Counters are deltas
  * over the interval; durations are sums plus a small histogram so the control plane can
@@ -122,23 +77,6 @@ export interface LogBatch {
  * (the X-Cache class of the error code, e.g. `error:LambdaExecutionError`); edges may also send
  * `originFetches` on distribution points (stored, not aggregated).
  */
-export interface MetricPoint {
-  /** Interval start, epoch ms. */
-  time: number;
-  intervalMs: number;
-  kind: 'function' | 'distribution';
-  /** function: `name`, `version`, `event`; distribution: `distribution`. */
-  labels: Record<string, string>;
-  /** Names in METRIC_COUNTERS; errors by class as `error:<Class>` (e.g. `error:LambdaExecutionError`). */
-  counters: Record<string, number>;
-  /**
-   * Duration histogram: bucket upper bounds in ms and counts (same bounds on every edge; counts has
-   * one more entry than boundsMs, for values above the last bound). function: invocation duration;
-   * distribution: origin latency (fetches only).
-   */
-  histogram?: { boundsMs: number[]; counts: number[]; sum: number; count: number };
-}
-
 /** Histogram bucket upper bounds (ms) every edge uses; `counts` has one more slot (+Inf). */
 export const METRIC_BOUNDS_MS: readonly number[] = [
   1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000,
@@ -152,12 +90,6 @@ export const METRIC_COUNTERS = {
 } as const;
 /** Prefix of per-class error counters on function points. */
 export const ERROR_COUNTER_PREFIX = 'error:';
-
-export interface MetricBatch {
-  batchId: string;
-  pop: string;
-  points: MetricPoint[];
-}
 
 /** Canonical JSON: object keys sorted, no whitespace; what checksums are computed over. */
 export function canonicalJson(v: unknown): string {

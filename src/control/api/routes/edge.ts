@@ -7,17 +7,19 @@
  */
 import type { RouteCtx, Route } from '../router.js';
 import { VergeError } from '../../../shared/errors.js';
+import { PROTOCOL_VERSION, type Snapshot } from '../../../shared/replication/protocol.js';
 import {
-  PROTOCOL_VERSION,
+  AckRequestSchema,
+  InvalidationAckSchema,
+  RegisterRequestSchema,
   type AckRequest,
   type InvalidationAck,
   type RegisterRequest,
-  type Snapshot,
-} from '../../../shared/replication/protocol.js';
+} from '../../../shared/replication/schemas.js';
 import type { App } from '../../app.js';
 import { REDACTED, mapSecrets } from '../../compile/secrets.js';
 import { openEventStream, sendBytes, writeEvent } from '../http.js';
-import { S, validationError } from '../schema.js';
+import { typed, validationError } from '../schema.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -67,18 +69,7 @@ export function edgeRoutes(app: App): Route[] {
       path: '/edge/register',
       access: 'edge',
       summary: 'Register a PoP (idempotent)',
-      body: {
-        type: 'object',
-        properties: {
-          pop: S.name('PoP'),
-          region: { type: 'string', minLength: 1, maxLength: 64 },
-          location: { type: 'string', maxLength: 128 },
-          appliedVersion: { type: 'integer', minimum: 0 },
-          edgeVersion: { type: 'string', maxLength: 64 },
-        },
-        required: ['pop', 'region', 'appliedVersion'],
-        additionalProperties: false,
-      },
+      body: typed(RegisterRequestSchema),
       handler: (ctx) => {
         const b = ctx.body as RegisterRequest;
         const pop = actingPop(ctx, b.pop);
@@ -167,17 +158,7 @@ export function edgeRoutes(app: App): Route[] {
       path: '/edge/acks',
       access: 'edge',
       summary: 'Acknowledge a snapshot as applied (ok) or refused (error)',
-      body: {
-        type: 'object',
-        properties: {
-          pop: S.name('PoP'),
-          version: { type: 'integer', minimum: 1 },
-          ok: { type: 'boolean' },
-          error: { type: 'string', maxLength: 4096 },
-        },
-        required: ['pop', 'version', 'ok'],
-        additionalProperties: false,
-      },
+      body: typed(AckRequestSchema),
       success: { status: 204 },
       handler: (ctx) => {
         const b = ctx.body as AckRequest;
@@ -203,12 +184,7 @@ export function edgeRoutes(app: App): Route[] {
       path: '/edge/invalidations/{id}/ack',
       access: 'edge',
       summary: 'Acknowledge an invalidation as done at this PoP',
-      body: {
-        type: 'object',
-        properties: { pop: S.name('PoP'), removed: { type: 'integer', minimum: 0 } },
-        required: ['pop', 'removed'],
-        additionalProperties: false,
-      },
+      body: typed(InvalidationAckSchema),
       success: { status: 204 },
       handler: (ctx) => {
         const b = ctx.body as InvalidationAck;

@@ -4,59 +4,19 @@
  * least once), `GET /logs` with filters, `GET /logs/tail` (server-sent `log` events as batches
  * arrive), and `GET /metrics` time series aggregated across PoPs.
  */
-import type { LogBatch, MetricBatch } from '../../../shared/replication/protocol.js';
+import {
+  LogBatchSchema,
+  MetricBatchSchema,
+  type LogBatch,
+  type MetricBatch,
+} from '../../../shared/replication/schemas.js';
 import type { App } from '../../app.js';
 import type { LogFilter } from '../../store/types.js';
 import { toSeries } from '../../telemetry/metrics.js';
 import { openEventStream } from '../http.js';
 import type { QueryParam, Route } from '../router.js';
-import { S, validationError, type Schema } from '../schema.js';
+import { typed, validationError } from '../schema.js';
 import { actingPop } from './edge.js';
-
-const MAX_BATCH = 10_000;
-
-const LOG_RECORD: Schema = {
-  type: 'object',
-  properties: {
-    type: { type: 'string', enum: ['function', 'function-error', 'access'] },
-    time: { type: 'number' },
-    pop: { type: 'string' },
-    requestId: { type: 'string' },
-    distributionId: { type: 'string' },
-    functionName: { type: 'string' },
-    functionVersion: { type: 'string' },
-    eventType: { type: 'string' },
-    level: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] },
-    status: { type: 'integer' },
-    message: { type: 'string' },
-    fields: { type: 'object' },
-  },
-  required: ['type', 'time', 'requestId', 'message'],
-  additionalProperties: false,
-};
-
-const METRIC_POINT: Schema = {
-  type: 'object',
-  properties: {
-    time: { type: 'number' },
-    intervalMs: { type: 'integer', minimum: 1 },
-    kind: { type: 'string', enum: ['function', 'distribution'] },
-    labels: { type: 'object', additionalProperties: { type: 'string' } },
-    counters: { type: 'object', additionalProperties: { type: 'number' } },
-    histogram: {
-      type: 'object',
-      properties: {
-        boundsMs: { type: 'array', items: { type: 'number' } },
-        counts: { type: 'array', items: { type: 'number' } },
-        sum: { type: 'number' },
-        count: { type: 'number' },
-      },
-      required: ['boundsMs', 'counts'],
-    },
-  },
-  required: ['time', 'intervalMs', 'kind', 'labels', 'counters'],
-  additionalProperties: false,
-};
 
 const LOG_QUERY: QueryParam[] = [
   { name: 'function', description: 'function name' },
@@ -113,23 +73,13 @@ function logFilter(q: URLSearchParams): LogFilter {
 
 export function telemetryRoutes(app: App): Route[] {
   const { store, clock, hub } = app;
-  const batchBody = (member: string, item: Schema): Schema => ({
-    type: 'object',
-    properties: {
-      batchId: { type: 'string', minLength: 1, maxLength: 128 },
-      pop: S.name('PoP'),
-      [member]: { type: 'array', maxItems: MAX_BATCH, items: item },
-    },
-    required: ['batchId', 'pop', member],
-    additionalProperties: false,
-  });
   return [
     {
       method: 'POST',
       path: '/edge/logs',
       access: 'edge',
       summary: 'A batch of function and access log records (idempotent by batchId)',
-      body: batchBody('records', LOG_RECORD),
+      body: typed(LogBatchSchema),
       handler: (ctx) => {
         const b = ctx.body as LogBatch;
         const pop = actingPop(ctx, b.pop);
@@ -150,7 +100,7 @@ export function telemetryRoutes(app: App): Route[] {
       path: '/edge/metrics',
       access: 'edge',
       summary: 'A batch of metric points (idempotent by batchId)',
-      body: batchBody('points', METRIC_POINT),
+      body: typed(MetricBatchSchema),
       handler: (ctx) => {
         const b = ctx.body as MetricBatch;
         const pop = actingPop(ctx, b.pop);
