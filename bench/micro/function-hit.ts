@@ -22,6 +22,7 @@ import { createFunctionRuntime } from '../../src/runtime/host/index.js';
 import { HEADER_FUNCTION } from '../../src/runtime/host/bench.js';
 import { EdgeStats } from '../../src/edge/observe/stats.js';
 import { handleRequest, type HandlerContext } from '../../src/edge/server/handler.js';
+import { viewerBodySettings } from '../../src/edge/server/viewer-body.js';
 import type { PipelineDeps } from '../../src/edge/pipeline/deps.js';
 import type { FetchResult } from '../../src/edge/pipeline/transaction.js';
 
@@ -79,7 +80,14 @@ const deps: PipelineDeps = {
   serverTiming: false,
   background() {},
 };
-const ctx: HandlerContext = { deps, plan: () => plan, accessLog: () => {}, accessLogEnabled: false, protocol: 'http' };
+const ctx: HandlerContext = {
+  deps,
+  plan: () => plan,
+  accessLog: () => {},
+  accessLogEnabled: false,
+  protocol: 'http',
+  body: viewerBodySettings(),
+};
 
 const socket = { remoteAddress: '127.0.0.1', remotePort: 5555 };
 const rawHeaders = ['Host', 'localhost', 'User-Agent', 'wrk', 'Accept', '*/*'];

@@ -13,6 +13,7 @@ import { FunctionHost } from '../../src/edge/functions/function-host.js';
 import { nullRuntime } from '../../src/runtime/host/index.js';
 import { EdgeStats } from '../../src/edge/observe/stats.js';
 import { handleRequest, type HandlerContext } from '../../src/edge/server/handler.js';
+import { viewerBodySettings } from '../../src/edge/server/viewer-body.js';
 import type { PipelineDeps } from '../../src/edge/pipeline/deps.js';
 import type { FetchResult } from '../../src/edge/pipeline/transaction.js';
 import { createServer } from 'node:http';
@@ -53,7 +54,14 @@ const deps: PipelineDeps = {
   serverTiming: false,
   background() {},
 };
-const ctx: HandlerContext = { deps, plan: () => plan, accessLog: () => {}, accessLogEnabled: false, protocol: 'http' };
+const ctx: HandlerContext = {
+  deps,
+  plan: () => plan,
+  accessLog: () => {},
+  accessLogEnabled: false,
+  protocol: 'http',
+  body: viewerBodySettings(),
+};
 
 const socket = { remoteAddress: '127.0.0.1', remotePort: 5555 };
 const rawHeaders = ['Host', 'localhost', 'User-Agent', 'wrk', 'Accept', '*/*'];

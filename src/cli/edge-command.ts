@@ -43,6 +43,8 @@ is down).
   --access-log DEST     stdout (default), off, or a file path (managed mode: off by default,
                         access logs go to the control plane)
   --cache-size MB       memory cache budget in MiB (default 256)
+  --body-budget MB      request bodies buffered at once across all viewers, in MiB (default 256);
+                        past it a request with a body gets 503
   --server-timing       add Server-Timing to every response
   --demo-origin [PORT]  also start the bundled demo origin (default port 9000)
 `;
@@ -68,6 +70,7 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     'geo-overrides': { type: 'string' },
     'access-log': { type: 'string' },
     'cache-size': { type: 'string' },
+    'body-budget': { type: 'string' },
     'server-timing': { type: 'boolean' },
     'demo-origin': { type: 'string' },
     help: { type: 'boolean' },
@@ -112,6 +115,7 @@ export async function edgeCommand(argv: string[]): Promise<void> {
       ...(values['geo-overrides'] ? { geoOverrides: values['geo-overrides'] } : {}),
       accessLog: values['access-log'] ?? 'stdout',
       cacheMaxBytes: intOption(values['cache-size'], '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
+      bodyBudgetBytes: intOption(values['body-budget'], '--body-budget', 256, 1, 1 << 20) * 1024 * 1024,
       serverTiming: values['server-timing'] ?? false,
     }),
   ).catch(async (e: unknown) => {
@@ -184,6 +188,7 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
       ...(str('geo-overrides') ? { geoOverrides: str('geo-overrides')! } : {}),
       accessLog: str('access-log') ?? 'off',
       cacheMaxBytes: intOption(str('cache-size'), '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
+      bodyBudgetBytes: intOption(str('body-budget'), '--body-budget', 256, 1, 1 << 20) * 1024 * 1024,
       serverTiming: values['server-timing'] === true,
       onApplied: (version, ms) => print(`edge ${pop}: snapshot ${version} live (${Math.round(ms)} ms)`),
     }),

@@ -27,6 +27,7 @@ import { InvalidationFence } from './pipeline/invalidation-fence.js';
 import { createAccessLog, type AccessLogSink } from './server/access-log.js';
 import { clientErrorHeaders, handleRequest, type HandlerContext } from './server/handler.js';
 import { listenHttp, listenHttps } from './server/listen.js';
+import { viewerBodySettings } from './server/viewer-body.js';
 import { startAdmin } from './server/admin.js';
 import { EDGE_ADMIN_TOKEN_FILE, loadOrCreateAdminToken, newAdminToken } from './server/admin-token.js';
 import { claimOwnPorts } from '../runtime/host/egress/policy.js';
@@ -64,6 +65,11 @@ export interface EdgeOptions {
   /** 'stdout' (default), 'off', or a file path. */
   accessLog?: string;
   cacheMaxBytes?: number;
+  /** Viewer bodies (server/viewer-body.ts): per-request cap (default 50 MB), budget across all
+   * connections (default 256 MB), longest pause between two chunks (default 10 s). */
+  maxBodyBytes?: number;
+  bodyBudgetBytes?: number;
+  bodyIdleTimeoutMs?: number;
   serverTiming?: boolean;
   /** Managed mode's telemetry taps (src/edge/sync/telemetry.ts): called after each function invocation / access-log record; must not block. */
   onInvoke?: (r: InvocationRecord) => void;
@@ -163,6 +169,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     accessLog: tapAccessLog(accessLog.sink, opts.onAccessLog),
     accessLogEnabled: (opts.accessLog ?? 'stdout') !== 'off' || opts.onAccessLog !== undefined,
     protocol: 'http',
+    body: viewerBodySettings(opts),
   };
   const http = await listenHttp(
     { host, port: opts.port ?? 8080, onClientError: (st, code, sock) => clientErrorHeaders(httpCtx, st, code, sock) },

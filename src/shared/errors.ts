@@ -48,6 +48,24 @@ export const ERROR_CODES = {
     detail: 'InvalidRequest',
     summary: 'The request line names an HTTP version this listener does not speak (HTTP/2 over cleartext HTTP/1.1).',
   },
+  REQUEST_BODY_TOO_LARGE: {
+    status: 413,
+    xCache: 'Error',
+    detail: 'InvalidRequest',
+    summary: "The request body exceeds the edge's per-request limit (50 MB by default).",
+  },
+  REQUEST_BODY_TIMEOUT: {
+    status: 408,
+    xCache: 'Error',
+    detail: 'ClientCommError',
+    summary: 'The viewer stopped sending its request body (idle past the limit, or hung up).',
+  },
+  EDGE_BODY_BUDGET_EXHAUSTED: {
+    status: 503,
+    xCache: 'CapacityExceeded',
+    detail: 'CapacityExceeded',
+    summary: "Request bodies buffered across all connections fill the PoP's budget; try again.",
+  },
   REQUEST_GET_WITH_BODY: {
     status: 403,
     xCache: 'Error',

@@ -23,7 +23,8 @@ export type ResultType =
   | 'LambdaLimitExceeded'
   | 'FunctionExecutionError'
   | 'FunctionValidationError'
-  | 'FunctionThrottledError';
+  | 'FunctionThrottledError'
+  | 'CapacityExceeded';
 
 /** The response being assembled for the viewer. Body is whole (the edge caches whole objects). */
 export interface EdgeResponse {
@@ -46,6 +47,21 @@ export interface FetchResult {
   errorClass?: ResultType;
   originLatencyMs?: number;
   originConnectMs?: number;
+}
+
+/**
+ * A viewer body not read yet (server/viewer-body.ts). `receive` reads it only after the request
+ * passed every check that needs no body, so a refused request never has its body read. Issue 12
+ * replaces the whole-body `read()` with a stream to the origin plus a bounded prefix for
+ * functions (`includeBody`).
+ */
+export interface PendingBody {
+  /** Content-Length when the viewer declared one. */
+  readonly declaredLength: number | null;
+  /** True once the whole body was read; otherwise the connection closes after the answer. */
+  readonly complete: boolean;
+  /** Read the whole body; rejects with a typed error (413, 408, 503 budget) past a limit. */
+  read(): Promise<Buffer>;
 }
 
 export interface ViewerConnection {
@@ -88,8 +104,10 @@ export interface ViewerTxn {
   viewerHeaderOrder: string[];
   /** The viewer request in CloudFront's shape; the viewer-request function may replace it. */
   request: CfRequest;
-  /** The viewer's request body (empty Buffer when none). */
+  /** The viewer's request body (empty Buffer when none, or until `pendingBody` is read). */
   body: Buffer;
+  /** The body the viewer is sending, until `receive` reads it; null when there is none. */
+  pendingBody: PendingBody | null;
   dist: DistributionPlan | null;
   behavior: BehaviorPlan | null;
   /** Why later functions are skipped (contract table). */

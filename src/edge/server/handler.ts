@@ -5,11 +5,10 @@
  * then transmit the response and write the access-log line and counters.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { constants as http2constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { VergeError } from '../../shared/errors.js';
 import { toRawHeaders, type CfHeaders } from '../../shared/lambda-edge/index.js';
 import type { EdgePlan } from '../config/plan.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -18,13 +17,11 @@ import type { ViewerConnection, ViewerTxn } from '../pipeline/transaction.js';
 import type { AccessLogSink } from './access-log.js';
 import { requestProblem } from './request-checks.js';
 import { newRequestId } from './request-id.js';
+import { lingerClose, requestHasBody, viewerBody, type BodyBudget, type ViewerBodyLimits } from './viewer-body.js';
 import { renderLabels } from '../observe/stats.js';
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
-
-/** The largest viewer body the edge buffers. */
-export const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 /** Connection-specific headers HTTP/2 forbids in responses (RFC 9113 8.2.2). */
 const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -36,6 +33,8 @@ export interface HandlerContext {
   /** False when the access log is off and nobody taps it: the record is not even built. */
   accessLogEnabled: boolean;
   protocol: 'http' | 'https';
+  /** Viewer bodies: the per-request limits and the PoP-wide budget (viewer-body.ts). */
+  body: { limits: ViewerBodyLimits; budget: BodyBudget };
 }
 
 export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
@@ -47,35 +46,14 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   const txn = newTxn(ctx, req, plan, requestId, rawUrl, startMono);
   // An HTTP/2 request has a stream; a text request line that merely says "HTTP/2.0" has none.
   const h2stream = (req as Http2ServerRequest).stream as Http2ServerRequest['stream'] | undefined;
+  // The body is not read here: `receive` reads it after the checks that need none (issue 9).
+  if (requestHasBody(req)) txn.pendingBody = viewerBody(req, res, ctx.body.limits, ctx.body.budget);
   const problem = requestProblem(req, txn, h2stream !== undefined);
   if (problem) {
     txn.error = problem;
     return run(ctx, txn, res, 'synth');
   }
-  // HTTP/2 frames the body with DATA frames and needs no Content-Length (RFC 9113 8.1): a body
-  // exists unless the HEADERS frame ended the stream.
-  const hasBody = h2stream
-    ? !h2stream.endAfterHeaders
-    : req.headers['transfer-encoding'] !== undefined ||
-      (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  if (!hasBody) return run(ctx, txn, res, 'receive');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = false;
-  req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size > MAX_BODY_BYTES) tooLarge = true;
-    else chunks.push(c);
-  });
-  req.on('end', () => {
-    txn.body = Buffer.concat(chunks);
-    if (tooLarge) {
-      txn.error = new VergeError('REQUEST_MALFORMED', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
-      return run(ctx, txn, res, 'synth');
-    }
-    run(ctx, txn, res, 'receive');
-  });
-  req.on('error', () => res.destroy());
+  run(ctx, txn, res, 'receive');
 }
 
 function newTxn(
@@ -130,6 +108,7 @@ function newTxn(
     viewerHeaderOrder: order,
     request: { clientIp: conn.clientIp, method: req.method ?? 'GET', uri, querystring, headers },
     body: EMPTY,
+    pendingBody: null,
     dist: null,
     behavior: null,
     conditions: new Set(),
@@ -225,6 +204,19 @@ function transmit(ctx: HandlerContext, txn: ViewerTxn, res: Res): void {
     flat.push(raw[i]!, raw[i + 1]!);
   }
   if (r.status !== 304 && r.status !== 204) flat.push('Content-Length', headLength ?? String(r.body.length));
+  // A body left unread (refused before reading it, or past a limit) is not drained: HTTP/1 closes
+  // the connection after the answer, HTTP/2 resets the stream with NO_ERROR (RFC 9113 8.1).
+  const unread = txn.pendingBody !== null && !txn.pendingBody.complete;
+  if (unread && !isH2) {
+    flat.push('Connection', 'close');
+    lingerClose(res as ServerResponse);
+  }
+  if (unread && isH2) {
+    const stream = (res as Http2ServerResponse).stream;
+    res.once('finish', () => {
+      if (!stream.closed) stream.close(http2constants.NGHTTP2_NO_ERROR);
+    });
+  }
   try {
     if (isH2) (res as Http2ServerResponse).writeHead(r.status, toH2Headers(flat));
     else (res as ServerResponse).writeHead(r.status, r.statusText || undefined, flat);

@@ -97,6 +97,9 @@ export function listenHttp(opts: ListenOptions, handler: Handler): Promise<Serve
   );
   server.on('clientError', clientErrorHandler(opts.onClientError));
   server.on('connect', onConnect(opts.onClientError));
+  // Without this listener Node answers `Expect: 100-continue` itself, before any check: the
+  // handler grants it only when the body is about to be read (server/viewer-body.ts).
+  server.on('checkContinue', handler!);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -121,6 +124,7 @@ export function listenHttps(
   (server as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_HEADER_BYTES;
   (server as unknown as { requireHostHeader: boolean }).requireHostHeader = false;
   server.on('clientError' as 'session', clientErrorHandler(opts.onClientError) as any);
+  server.on('checkContinue', handler);
   // An Http2SecureServer has no closeAllConnections, and close() waits for every session a viewer
   // keeps open: the edge's close() would never finish. Track the TLS sockets and offer the same
   // method the HTTP/1 server has, so the edge closes both kinds alike.

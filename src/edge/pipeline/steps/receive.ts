@@ -4,7 +4,8 @@
  * original URI: later rewrites never re-select it, spec 7.1), then apply the viewer protocol
  * policy (spec 0.4) and the behavior's allowed methods. CloudFront's own viewer checks come
  * before any function (viewer-access.ts): the geographic restriction, the default root object
- * (before the behavior is chosen) and, last, the behavior's signed URL requirement.
+ * (before the behavior is chosen) and, last, the behavior's signed URL requirement. The body is
+ * read last, after all of these (issue 9): a refused request never has its body read.
  */
 import { VergeError } from '../../../shared/errors.js';
 import type { PipelineDeps } from '../deps.js';
@@ -13,13 +14,13 @@ import type { ViewerTxn } from '../transaction.js';
 import { generatedResponse } from '../response.js';
 import { applyDefaultRootObject, checkGeoRestriction, checkSignedRequest } from '../viewer-access.js';
 
-export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName {
+export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
   const dist = txn.plan.byHost.get(txn.host);
   if (!dist) throw new VergeError('DISTRIBUTION_NOT_FOUND', `no distribution answers for host "${txn.host}"`);
   txn.dist = dist;
   if (!dist.enabled) throw new VergeError('DISTRIBUTION_DISABLED', `distribution ${dist.id} is disabled`);
   const method = txn.request.method;
-  if (method === 'GET' && txn.body.length > 0) {
+  if (method === 'GET' && (txn.body.length > 0 || txn.pendingBody)) {
     throw new VergeError('REQUEST_GET_WITH_BODY', 'a GET request may not carry a body');
   }
   checkGeoRestriction(txn, dist, deps);
@@ -53,5 +54,11 @@ export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName {
     throw new VergeError('REQUEST_METHOD_NOT_ALLOWED', `${method} is not allowed for ${behavior.pathPattern}`);
   }
   checkSignedRequest(txn, deps, viewerPath);
+  return txn.pendingBody ? readBody(txn) : 'viewerRequest';
+}
+
+/** Every check that needs no body has passed: now, and only now, the body is read. */
+async function readBody(txn: ViewerTxn): Promise<StepName> {
+  txn.body = await txn.pendingBody!.read();
   return 'viewerRequest';
 }
