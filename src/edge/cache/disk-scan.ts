@@ -4,8 +4,14 @@
  * (inline length, or the body file's size), and remove what cannot be served: interrupted writes
  * (`.tmp` files, body files no meta file names), damaged or foreign files. Recency comes back
  * from the meta files' mtimes.
+ *
+ * Only what the edge itself writes is touched: regular files in two-character folders. A
+ * symlink (to a folder or a file) or anything else is never followed, opened or deleted, only
+ * reported (issue 9: a symlink planted in the cache folder once had every file it pointed at
+ * deleted on restart), so the scan cannot delete anything outside the cache folder.
  */
-import { open, readdir, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BODY_NAME, META_NAME, PREFIX_BYTES, fileNameFor, headerLength, parseHeader } from './disk-format.js';
 
@@ -21,22 +27,34 @@ export interface ScannedRecord {
   mtime: number;
 }
 
-/** Every servable entry under `dir`, oldest first; everything else there is deleted. */
-export async function scanCacheDir(dir: string): Promise<ScannedRecord[]> {
+/** Called for each entry the scan leaves alone because the edge did not make it (a symlink...). */
+export type SkipReport = (path: string, why: string) => void;
+
+/** Every servable entry under `dir`, oldest first; every other regular file there is deleted. */
+export async function scanCacheDir(dir: string, onSkip: SkipReport = () => {}): Promise<ScannedRecord[]> {
   const found: ScannedRecord[] = [];
-  for (const sub of await readdir(dir)) {
-    if (sub.length !== 2) continue;
-    const folder = join(dir, sub);
-    let names: string[];
+  for (const sub of await readdir(dir, { withFileTypes: true })) {
+    if (sub.name.length !== 2) continue;
+    const folder = join(dir, sub.name);
+    if (!sub.isDirectory()) {
+      onSkip(folder, sub.isSymbolicLink() ? 'a symlink (not followed)' : 'not a folder');
+      continue;
+    }
+    let entries;
     try {
-      names = await readdir(folder);
+      entries = await readdir(folder, { withFileTypes: true });
     } catch {
       continue;
     }
     const referenced = new Set<string>();
     const bodies: string[] = [];
-    for (const name of names) {
+    for (const entry of entries) {
+      const name = entry.name;
       const file = join(folder, name);
+      if (!entry.isFile()) {
+        onSkip(file, entry.isSymbolicLink() ? 'a symlink (not followed)' : 'not a regular file');
+        continue;
+      }
       if (BODY_NAME.test(name)) {
         bodies.push(name);
         continue;
@@ -56,7 +74,8 @@ export async function scanCacheDir(dir: string): Promise<ScannedRecord[]> {
 }
 
 async function readRecord(file: string, name: string): Promise<ScannedRecord | undefined> {
-  const fh = await open(file, 'r').catch(() => undefined);
+  // O_NOFOLLOW: a meta file swapped for a symlink since the folder was listed is not read.
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
   if (fh === undefined) return undefined;
   try {
     const st = await fh.stat();
@@ -74,8 +93,8 @@ async function readRecord(file: string, name: string): Promise<ScannedRecord | u
     } else {
       if (st.size !== PREFIX_BYTES + hlen || !h.bodyFile.startsWith(name)) return undefined;
       bodyFile = join(file, '..', h.bodyFile);
-      const bs = await stat(bodyFile).catch(() => undefined);
-      if (bs === undefined || bs.size !== h.bodyLength) return undefined;
+      const bs = await lstat(bodyFile).catch(() => undefined);
+      if (bs === undefined || !bs.isFile() || bs.size !== h.bodyLength) return undefined;
     }
     return {
       key: h.key,

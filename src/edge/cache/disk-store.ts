@@ -102,7 +102,9 @@ export class DiskStore implements CacheStore {
   static async open(opts: DiskStoreOptions): Promise<DiskStore> {
     const store = new DiskStore(opts);
     await mkdir(opts.dir, { recursive: true });
-    for (const r of await scanCacheDir(opts.dir)) {
+    const skipped = (path: string, why: string) =>
+      store.#log.log('warn', 'cache scan left an entry it did not make alone', { path, why });
+    for (const r of await scanCacheDir(opts.dir, skipped)) {
       const { mtime: _m, ...rec } = r;
       store.#index.set(rec.key, { ...rec, gen: ++store.#gen });
       store.#bytes += rec.size;
