@@ -25,6 +25,9 @@ import { describeHealth, pollHealth } from '../harness/health.js';
 import { rawRequest } from '../harness/raw.js';
 import { reapOnExit } from '../harness/reap.js';
 
+// bin/verge.js runs src/ through tsx, like this test (no build needed).
+process.env.VERGE_FROM_SOURCE = '1';
+
 const MB = 1024 * 1024;
 const ONE_MB = Buffer.alloc(MB, 0x61);
 
