@@ -9,7 +9,11 @@
  *   same edge without it (target ≥ 0.8x), measured with wrk in interleaved rounds; beside it the
  *   edge process's CPU time per request (from /proc/PID/stat, all its threads), which a busy
  *   machine disturbs far less than requests/s, and its ratio.
+ * - the neighbour row (issue 9): a function-free path's p99, alone and beside a function that
+ *   spins 45 ms synchronously at 4 clients, and their ratio (target <= 2x): a noisy function
+ *   must cost its own requests, not its neighbours'.
  * Missing wrk: the throughput part is skipped with the Debian package named.
+ * `BENCH_ONLY=throughput|neighbour` runs one part.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -51,7 +55,20 @@ interface EdgeProc {
   pid: number | undefined;
 }
 
-async function startEdge(dir: string, name: string, originPort: number, withFunction: boolean): Promise<EdgeProc> {
+/** A function that spins 45 ms synchronously (the neighbour row's noisy function). */
+const SPIN_FUNCTION = `exports.handler = async () => {
+  const end = Date.now() + 45;
+  while (Date.now() < end) {}
+  return { status: '200', body: 'spun' };
+};`;
+
+async function startEdge(
+  dir: string,
+  name: string,
+  originPort: number,
+  withFunction: boolean,
+  spin = false,
+): Promise<EdgeProc> {
   const behavior: Record<string, unknown> = {
     targetOriginId: 'origin',
     cachePolicy: 'CachingOptimized',
@@ -61,11 +78,23 @@ async function startEdge(dir: string, name: string, originPort: number, withFunc
     writeFileSync(join(dir, 'header.js'), HEADER_FUNCTION);
     behavior.functionAssociations = [{ eventType: 'viewer-request', function: './header.js' }];
   }
+  if (spin) writeFileSync(join(dir, 'spin.js'), SPIN_FUNCTION);
   const config = {
     id: name,
     aliases: [HOST],
     origins: [{ id: 'origin', domainName: '127.0.0.1', port: originPort, protocol: 'http' }],
     defaultCacheBehavior: behavior,
+    ...(spin
+      ? {
+          cacheBehaviors: [
+            {
+              pathPattern: '/spin',
+              targetOriginId: 'origin',
+              functionAssociations: [{ eventType: 'viewer-request', function: './spin.js' }],
+            },
+          ],
+        }
+      : {}),
   };
   const path = join(dir, `${name}.json`);
   writeFileSync(path, JSON.stringify(config));
@@ -112,11 +141,66 @@ async function runtimeFigures(): Promise<void> {
   );
 }
 
+/** p99 of sequential GETs of the plain path for `ms`, 5 ms apart. */
+async function plainP99(port: number, ms: number): Promise<{ p99: number; n: number; errors: number }> {
+  const times: number[] = [];
+  let errors = 0;
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    try {
+      const r = await httpGet(port, PATH, HOST, 10_000);
+      if (r.status === 200) times.push(performance.now() - t0);
+      else errors++;
+    } catch {
+      errors++;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  times.sort((a, b) => a - b);
+  return { p99: times[Math.min(times.length - 1, Math.floor(0.99 * times.length))] ?? NaN, n: times.length, errors };
+}
+
+/** The neighbour row: the plain path alone, then beside 4 clients of a 45 ms synchronous function. */
+async function neighbourFigures(originPort: number, dir: string): Promise<void> {
+  const edge = await startEdge(dir, 'neighbour', originPort, false, true);
+  const ms = DURATION * 1000;
+  const alone = await plainP99(edge.port, ms);
+  const end = performance.now() + ms;
+  const spinners = Array.from({ length: 4 }, async () => {
+    while (performance.now() < end) await httpGet(edge.port, '/spin', HOST, 10_000).catch(() => undefined);
+  });
+  const beside = await plainP99(edge.port, ms);
+  await Promise.all(spinners);
+  const ratio = beside.p99 / alone.p99;
+  console.log('neighbour: a function-free path beside a function spinning 45 ms synchronously at 4 clients');
+  console.log(
+    `  plain-path p99 alone ${alone.p99.toFixed(1)} ms (n=${alone.n}), beside the spinner ${beside.p99.toFixed(1)} ms (n=${beside.n}, ${beside.errors} errors)`,
+  );
+  console.log(
+    `  ratio ${ratio.toFixed(2)} (target <= 2) ${ratio <= 2 ? 'met' : 'NOT met'} (load ${loadavg()[0]!.toFixed(1)})`,
+  );
+}
+
 async function main(): Promise<void> {
   if (loadavg()[0]! > cpus().length)
     console.log(`note: the machine is busy (load ${loadavg()[0]!.toFixed(1)}): expect noisy figures`);
+  const only = process.env.BENCH_ONLY;
   // BENCH_ONLY=throughput skips the runtime figures (for iterating on the edge integration).
-  if (process.env.BENCH_ONLY !== 'throughput') await runtimeFigures();
+  if (only === undefined) await runtimeFigures();
+  if (only === undefined || only === 'neighbour') {
+    const origin = createObjectServer();
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const dir = mkdtempSync(join(tmpdir(), 'verge-bench-nb-'));
+    try {
+      await neighbourFigures((origin.address() as AddressInfo).port, dir);
+    } finally {
+      origin.close();
+      await stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    if (only === 'neighbour') return;
+  }
   const wrk = findBinary('wrk');
   if (!wrk) return void console.log(`hit throughput with a function: skipped: ${WRK_MISSING}`);
   const origin = createObjectServer();

@@ -14,6 +14,7 @@ import { buildLambdaPackage } from './package.js';
 import { sampleEvent } from './test-events.js';
 import type { FunctionSource } from '../../shared/lambda-edge/index.js';
 import { systemClock } from '../../shared/clock.js';
+import { functionLanes } from './cpu-lanes.js';
 
 export const HEADER_FUNCTION = `exports.handler = (event, context, callback) => {
   const request = event.Records[0].cf.request;
@@ -69,6 +70,7 @@ async function coldStarts(n: number, withSpare: boolean): Promise<number[]> {
     clock: systemClock,
     syncSliceMs: 50,
     codeCache: new Map(),
+    lanes: functionLanes(),
   };
   const eventJson = JSON.stringify(sampleEvent('viewer-request'));
   const out: number[] = [];

@@ -46,21 +46,15 @@ const spares = new Map<number, Blank>();
 const refilling = new Set<number>();
 let openRuntimes = 0;
 
-function createBlankSync(memoryMB: number, source: string): Blank {
-  const isolate = new ivm.Isolate({ memoryLimit: memoryMB });
-  const context = isolate.createContextSync();
-  const api = compile(isolate, source, 'verge:runtime', guestCodeCache, 'guest').runSync(context, { reference: true });
-  return { isolate, context, api: api as ivm.Reference<Record<string, unknown>>, source };
-}
-
 async function createBlankAsync(memoryMB: number, source: string): Promise<Blank> {
   const isolate = new ivm.Isolate({ memoryLimit: memoryMB });
   const context = await isolate.createContext();
   const cachedData = guestCodeCache.get('guest');
-  const script = await isolate.compileScript(
+  const script = (await isolate.compileScript(
     source,
-    cachedData ? { filename: 'verge:runtime', cachedData } : { filename: 'verge:runtime' },
-  );
+    cachedData ? { filename: 'verge:runtime', cachedData } : { filename: 'verge:runtime', produceCachedData: true },
+  )) as ivm.Script & { cachedData?: CodeCache };
+  if (!cachedData && script.cachedData) guestCodeCache.set('guest', script.cachedData);
   const api = (await script.run(context, { reference: true })) as ivm.Reference<Record<string, unknown>>;
   return { isolate, context, api, source };
 }
@@ -84,13 +78,18 @@ function refill(memoryMB: number, source: string): void {
   });
 }
 
-export function takeBlank(memoryMB: number, source: string): Blank {
+/**
+ * The spare isolate when one is ready; else a new one, made off the main thread (creating the
+ * context and running the guest runtime in it is 10-20 ms, more on a busy machine: a crash loop
+ * that needs a fresh isolate per request must not block the edge's event loop for that long).
+ */
+export async function takeBlank(memoryMB: number, source: string): Promise<Blank> {
   const spare = spares.get(memoryMB);
   spares.delete(memoryMB);
   refill(memoryMB, source);
   if (spare && !spare.isolate.isDisposed && spare.source === source) return spare;
   if (spare && !spare.isolate.isDisposed) spare.isolate.dispose();
-  return createBlankSync(memoryMB, source);
+  return createBlankAsync(memoryMB, source);
 }
 
 /** Runtimes count themselves in and out; spare isolates exist only while one is open. */

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../shared/clock.js';
+import { functionLanes } from './cpu-lanes.js';
 import { VergeError } from '../../shared/errors.js';
 import type {
   CffEvent,
@@ -172,6 +173,7 @@ async function loadFunction(source: FunctionSource, eventTypes: readonly EventTy
       syncSliceMs: p.syncSliceMs,
       kvs,
       codeCache: new Map(),
+      lanes: functionLanes(),
     },
     concurrency: limits.concurrency,
     version: source.version,

@@ -18,7 +18,8 @@ import type { Clock } from '../../shared/clock.js';
 import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
 import type { BuiltinSet } from './builtins-link.js';
 import type { BuiltPackage } from './package.js';
-import { compile, takeBlank, type CodeCache } from './blank-isolates.js';
+import { compile, takeBlank, type Blank, type CodeCache } from './blank-isolates.js';
+import type { CpuLanes } from './cpu-lanes.js';
 
 export type Outcome =
   | { kind: 'ok'; json: string }
@@ -46,6 +47,8 @@ export interface InstanceShared {
   kvs?: { get(key: string): string | null; meta(): unknown };
   /** V8 cached data, produced by the first instance and reused by the next ones. */
   codeCache: Map<string, ivm.ExternalCopy<ArrayBuffer>>;
+  /** Off-main-thread invocations of this function run one lane at a time per spare core. */
+  lanes: CpuLanes;
 }
 
 export interface InvokeOptions {
@@ -122,10 +125,9 @@ export class Instance {
 
   #api: ivm.Reference<Record<string, unknown>>;
 
-  private constructor(shared: InstanceShared, logStreamName: string) {
+  private constructor(shared: InstanceShared, logStreamName: string, blank: Blank) {
     this.#shared = shared;
     this.logStreamName = logStreamName;
-    const blank = takeBlank(Math.max(8, shared.memoryMB), shared.guestSource);
     this.isolate = blank.isolate;
     this.#context = blank.context;
     this.#api = blank.api;
@@ -138,7 +140,11 @@ export class Instance {
    */
   static async create(shared: InstanceShared, logStreamName: string): Promise<Instance> {
     for (const sync of [true, false]) {
-      const inst = new Instance(shared, logStreamName);
+      const inst = new Instance(
+        shared,
+        logStreamName,
+        await takeBlank(Math.max(8, shared.memoryMB), shared.guestSource),
+      );
       try {
         await inst.#boot(sync);
         return inst;
@@ -393,13 +399,14 @@ export class Instance {
     }
     const promise = this.#pending(run, opts.timeoutMs);
     const remaining = () => Math.max(1, Math.ceil(opts.timeoutMs - (performance.now() - started)));
-    this.#invoke
-      .apply(undefined, [eventJson, metaJson], { timeout: remaining() })
-      .then(() =>
-        this.#current?.id === id
-          ? this.#checkIdle.apply(undefined, [], { timeout: remaining() }).then((r) => this.#collect(run, r))
-          : undefined,
-      )
+    // Off the main thread, one lane per spare core (cpu-lanes.ts); the watchdog above covers the wait.
+    this.#shared.lanes
+      .run(async () => {
+        if (this.#current?.id !== id || this.dead) return;
+        await this.#invoke.apply(undefined, [eventJson, metaJson], { timeout: remaining() });
+        if (this.#current?.id === id)
+          this.#collect(run, await this.#checkIdle.apply(undefined, [], { timeout: remaining() }));
+      })
       .catch((e: unknown) => this.#fail(run, e, false));
     return promise;
   }

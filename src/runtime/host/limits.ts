@@ -58,7 +58,9 @@ export interface LimitProfile {
   initTimeoutMs: number;
   /**
    * How long the host may block on the synchronous fast path (applySync) before the
-   * invocation is replayed on a fresh isolate off the main thread (see instance.ts).
+   * invocation is replayed on a fresh isolate off the main thread (see instance.ts): the most
+   * of the edge's event loop one invocation (or module init) can hold, so a function that
+   * spins costs its own requests, not its neighbours' (issue 9: 5 ms).
    */
   syncSliceMs: number;
   fetchTimeoutMs: number;
@@ -103,7 +105,7 @@ export const PROFILES: Readonly<Record<LimitProfileName, LimitProfile>> = {
     concurrency: 16,
     maxConcurrency: 1000,
     initTimeoutMs: 10_000,
-    syncSliceMs: 50,
+    syncSliceMs: 5,
     fetchTimeoutMs: 30_000,
     maxFetchBytes: 6 * MB,
     cff: {
@@ -127,7 +129,7 @@ export const PROFILES: Readonly<Record<LimitProfileName, LimitProfile>> = {
     concurrency: 16,
     maxConcurrency: 1000,
     initTimeoutMs: 30_000,
-    syncSliceMs: 50,
+    syncSliceMs: 5,
     fetchTimeoutMs: 30_000,
     maxFetchBytes: 50 * MB,
     cff: {
