@@ -20,6 +20,7 @@ import type { BuiltinSet } from './builtins-link.js';
 import type { BuiltPackage } from './package.js';
 import { compile, takeBlank, type Blank, type CodeCache } from './blank-isolates.js';
 import type { CpuLanes } from './cpu-lanes.js';
+import { MAX_HOST_CALLS, MAX_HOST_CALLS_IN_FLIGHT, hostCallLimit } from './host-work.js';
 
 export type Outcome =
   | { kind: 'ok'; json: string }
@@ -58,22 +59,8 @@ export interface InvokeOptions {
   log: (level: FunctionLogLine['level'], message: string) => void;
 }
 
-/**
- * Host work one isolate may ask for (docs/errors.md FUNCTION_HOST_CALL_LIMIT). Asynchronous host
- * calls (fetch, crypto.subtle, timers' host sleeps, ...) hold host memory until they settle, and
- * each is a task on the edge's event loop: at most MAX_HOST_CALLS_IN_FLIGHT at once, and at most
- * MAX_HOST_CALLS per invocation (module init counts as one). The guest keeps its timers itself
- * and holds one host sleep at a time; MAX_SLEEPS only bounds a runtime bug.
- */
-export const MAX_HOST_CALLS_IN_FLIGHT = 128;
-export const MAX_HOST_CALLS = 10_000;
+/** Host timers one isolate holds: the guest keeps its timers itself and needs one (a bug bound). */
 const MAX_SLEEPS = 8;
-
-function hostCallLimit(what: string): Error {
-  const e = new Error(`FUNCTION_HOST_CALL_LIMIT: ${what}`);
-  (e as { code?: string }).code = 'FUNCTION_HOST_CALL_LIMIT';
-  return e;
-}
 
 const MEMORY_RE = /memory limit|Array buffer allocation failed|out of memory/i;
 const TIMEOUT_RE = /Script execution timed out/;

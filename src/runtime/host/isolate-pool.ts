@@ -15,6 +15,7 @@
  */
 import type { Clock } from '../../shared/clock.js';
 import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
+import { cappedLog } from './log-cap.js';
 import { Instance, logStreamName, type InstanceShared, type Outcome } from './instance.js';
 
 export interface PoolOptions {
@@ -53,13 +54,7 @@ interface Call {
 }
 
 const RETRY_FAST_AFTER = 100;
-/**
- * Log lines are buffered on the host until the invocation ends: at most MAX_LOG_BYTES of them per
- * invocation (later lines are dropped and one line says so), each cut at MAX_LOG_LINE_BYTES
- * (CloudWatch Logs' 256 KB event limit).
- */
-export const MAX_LOG_BYTES = 1024 * 1024;
-export const MAX_LOG_LINE_BYTES = 256 * 1024;
+export { MAX_LOG_BYTES } from './log-cap.js';
 const BROKEN = new Set<Outcome['kind']>(['timeout', 'oom', 'crash', 'slice']);
 
 export class IsolatePool {
@@ -139,18 +134,7 @@ export class IsolatePool {
       coldStart: false,
       log: () => {},
     };
-    let logged = 0;
-    call.log = (level, message) => {
-      if (logged > MAX_LOG_BYTES) return;
-      if (message.length > MAX_LOG_LINE_BYTES)
-        message = `${message.slice(0, MAX_LOG_LINE_BYTES)} [truncated: the line was ${message.length} characters]`;
-      logged += message.length;
-      if (logged > MAX_LOG_BYTES) {
-        level = 'warn';
-        message = `Log output truncated: more than ${MAX_LOG_BYTES} characters of log lines in one invocation; later lines were dropped`;
-      }
-      call.logs.push({ time: clock.now(), level, message });
-    };
+    call.log = cappedLog((level, message) => call.logs.push({ time: clock.now(), level, message }));
     const idle = this.#takeIdle();
     if (idle) return this.#attempt(call, idle, false, 0);
     return this.#acquireAndAttempt(call, 0);

@@ -11,6 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
 import type { Logger } from '../../shared/log.js';
+import { MAX_HOST_CALLS, hostCallLimit } from '../host/host-work.js';
 import { hostFetch, type FetchCall, type FetchLimits } from './host-fetch.js';
 import { recordRestoreCheck, restoreMode, sandboxCaps, snapshotFile, spawnInterpreter } from './sandbox.js';
 
@@ -75,6 +76,8 @@ export class Interpreter {
   #log: LogSink = () => {};
   #fetchLimits: FetchLimits = { timeoutMs: 30_000, maxBytes: 6 * 1024 * 1024 };
   #deadlineAt = 0;
+  /** Host calls (urlopen) made by the current invocation (host-work.ts). */
+  #calls = 0;
   #phases: BootPhases | undefined;
 
   private constructor(child: ChildProcess, dataMB: number) {
@@ -164,6 +167,10 @@ export class Interpreter {
 
   /** A synchronous call from Python (urlopen): the interpreter blocks on fd 5 until we answer. */
   #answer(body: string): void {
+    if (++this.#calls > MAX_HOST_CALLS)
+      return this.#reply({
+        error: hostCallLimit(`more than ${MAX_HOST_CALLS} host calls (urlopen) in one invocation`).message,
+      });
     let call: FetchCall;
     try {
       call = JSON.parse(body) as FetchCall;
@@ -232,6 +239,7 @@ export class Interpreter {
     this.#fetchLimits = p.fetch;
     this.#log = log;
     this.#deadlineAt = Date.now() + timeoutMs;
+    this.#calls = 0;
     const files = Object.entries(p.files);
     const head = { handler: p.handler, env: p.env, files: files.map(([name, data]) => [name, data.byteLength]) };
     this.#write(`N${JSON.stringify(head)}\n`);
@@ -255,6 +263,7 @@ export class Interpreter {
   async invoke(eventJson: string, meta: InvokeMeta, timeoutMs: number, log: LogSink): Promise<Outcome> {
     this.#log = log;
     this.#deadlineAt = Date.now() + timeoutMs;
+    this.#calls = 0;
     // The event line goes to Python as it is (no decoding in the child's JS).
     const head = JSON.stringify([meta.awsRequestId, meta.invokedFunctionArn, meta.logStreamName, timeoutMs]);
     this.#write(`I${head}\n${eventJson}\n`);

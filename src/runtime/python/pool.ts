@@ -7,6 +7,7 @@
  * New interpreters come from the process-wide spares (spares.ts), so a cold start costs only the
  * function's own init.
  */
+import { cappedLog } from '../host/log-cap.js';
 import type { Clock } from '../../shared/clock.js';
 import type { FunctionLogLine } from '../../shared/lambda-edge/index.js';
 import type { Logger } from '../../shared/log.js';
@@ -121,7 +122,7 @@ export class PythonPool {
       coldStart = true;
     }
     logs.push(...m.initLogs.splice(0));
-    const sink: LogSink = (level, message, time) => logs.push({ level, message, time });
+    const sink: LogSink = cappedLog((level, message, time: number) => logs.push({ level, message, time }));
     const outcome = await m.it.invoke(eventJson, { ...meta, logStreamName: m.logStreamName }, timeoutMs, sink);
     this.#release(m, outcome);
     return { outcome, coldStart, logs };

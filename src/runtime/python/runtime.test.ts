@@ -91,6 +91,11 @@ def handler(event, context):
     if uri == "/sleep":
         time.sleep(0.6)
         return req
+    if uri == "/logflood":
+        line = "L" * 10000
+        for _ in range(300):
+            print(line)
+        return req
     return req
 `;
 
@@ -169,6 +174,14 @@ describe('python FunctionRuntime', { skip }, () => {
     const again = body(await run('/context'));
     assert.equal(again.count, c.count + 1);
     assert.notEqual(again.aws_request_id, c.aws_request_id);
+  });
+
+  test('a log flood is cut at 1 MB per invocation, with one line saying so (as for JavaScript)', async () => {
+    const r = await run('/logflood');
+    assert.ok(r.ok, JSON.stringify(r).slice(0, 500));
+    const total = r.logs.reduce((a, l) => a + l.message.length, 0);
+    assert.ok(total <= 1024 * 1024 + 20_000, `buffered ${total} characters of log`);
+    assert.match(r.logs.at(-1)!.message, /^Log output truncated: more than 1048576 characters/);
   });
 
   test('print and logging are captured with the request id; secrets are redacted', async () => {
