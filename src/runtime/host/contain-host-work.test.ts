@@ -10,6 +10,7 @@
 import { after, describe, test } from 'node:test';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { createFunctionRuntime } from './index.js';
 import { sampleEvent } from './test-events.js';
@@ -45,6 +46,11 @@ async function run(fn: LoadedFunction): Promise<unknown> {
   const r = await rt.invoke(fn, { eventType: EVENT, event: sampleEvent(EVENT) });
   assert.ok(r.ok, r.ok ? '' : `${r.code}: ${r.message}`);
   return r.ok ? JSON.parse((r.value as { body: string }).body) : undefined;
+}
+
+/** CPU time of this process's main thread so far, in ms (/proc/PID/task/PID/schedstat: ns on CPU). */
+function mainThreadCpuMs(): number {
+  return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 }
 
 describe('bounded host work', () => {
@@ -154,18 +160,20 @@ describe('bounded host work', () => {
       },
       { eventTypes: ['viewer-request'] },
     );
-    // How long each call keeps this thread (the edge's event loop) before it returns or hands
-    // back a promise: one slice (5 ms, plus scheduling noise), never the 45 ms spin.
+    // The CPU time this thread (the edge's event loop) spends in each call before it returns or
+    // hands back a promise: one slice (5 ms), never the 45 ms spin. CPU time, not wall time: a
+    // loaded machine deschedules threads but does not add to their CPU time.
     const held: number[] = [];
     for (let i = 0; i < 9; i++) {
-      const t0 = performance.now();
+      const t0 = mainThreadCpuMs();
       const r = rt.invoke(fn, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
-      held.push(performance.now() - t0);
+      held.push(mainThreadCpuMs() - t0);
       const done = await r;
       assert.ok(done.ok, done.ok ? '' : done.message);
     }
-    // The first call tries the fast path (one slice), then the function runs off this thread.
-    assert.ok(Math.max(...held) < 45, `the caller was held ${held.map((x) => x.toFixed(1)).join(', ')} ms`);
+    // The first call tries the fast path (one slice), then the function runs off this thread;
+    // a 50 ms slice (before) let the spin run here, 25 to 45 ms of CPU.
+    assert.ok(Math.max(...held) < 15, `this thread ran ${held.map((x) => x.toFixed(1)).join(', ')} ms of CPU`);
   });
 
   test('a log flood is cut at 1 MB per invocation, with one line saying so', async () => {

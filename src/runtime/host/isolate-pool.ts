@@ -51,6 +51,8 @@ interface Call {
   logs: PoolLogLine[];
   coldStart: boolean;
   log: (level: FunctionLogLine['level'], message: string) => void;
+  /** A fresh, empty log (and log cap) for a replay. */
+  restartLog: () => void;
 }
 
 const RETRY_FAST_AFTER = 100;
@@ -133,8 +135,13 @@ export class IsolatePool {
       logs: [],
       coldStart: false,
       log: () => {},
+      restartLog: () => {},
     };
-    call.log = cappedLog((level, message) => call.logs.push({ time: clock.now(), level, message }));
+    call.restartLog = () => {
+      call.logs = [];
+      call.log = cappedLog((level, message) => call.logs.push({ time: clock.now(), level, message }));
+    };
+    call.restartLog();
     const idle = this.#takeIdle();
     if (idle) return this.#attempt(call, idle, false, 0);
     return this.#acquireAndAttempt(call, 0);
@@ -179,7 +186,8 @@ export class IsolatePool {
       // the function itself used little CPU. Only a function that really used the CPU is
       // demoted; either way this invocation is replayed (from scratch) on the async path.
       if (cpuNs * 2n >= BigInt(this.#o.syncSliceMs) * 1_000_000n) this.fastPath = false;
-      call.logs = [];
+      // The first attempt's lines are dropped, and its share of the log cap with them.
+      call.restartLog();
       return this.#acquireAndAttempt(call, 1);
     }
     const final: Outcome = outcome.kind === 'slice' ? { kind: 'timeout' } : outcome;
