@@ -286,6 +286,41 @@ describe('HTTPS with HTTP/2 and HTTP/1.1', { skip }, () => {
     assert.equal((await h2get('/api/h2-after')).status, 200);
   });
 
+  test(
+    'HTTP/2: a 50 MB PUT to a GET-only behavior is refused unread, its 403 whole; the session survives',
+    { timeout: 60_000 },
+    async () => {
+      const chunk = Buffer.alloc(1024 * 1024, 0x62);
+      const r = await new Promise<{ status: number; body: string; sent: number; code: number }>((resolve, reject) => {
+        const req = h2.request(
+          { ':method': 'PUT', ':path': '/h2/put-refused', ':authority': 'test.local' },
+          { endStream: false },
+        );
+        let status = 0;
+        let sent = 0;
+        let body = '';
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('close', () => resolve({ status, body, sent, code: req.rstCode ?? 0 }));
+        req.on('error', reject);
+        const pump = () => {
+          // Stop once answered; the edge's flow control holds the rest back anyway.
+          while (status === 0 && sent < 50 * 1024 * 1024 && !req.closed) {
+            sent += chunk.length;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+        };
+        pump();
+      });
+      assert.equal(r.status, 403);
+      assert.match(r.body, /could not be satisfied/i, 'the error page arrives whole');
+      assert.ok(r.sent < 50 * 1024 * 1024, 'answered before the body was sent');
+      assert.equal(r.code, 0, 'the stream ends with NO_ERROR');
+      assert.equal(origin.count('/h2/put-refused'), 0);
+      assert.equal((await h2get('/api/h2-after-put')).status, 200, 'the session is still usable');
+    },
+  );
+
   test('redirect-to-https points at the real HTTPS port, and following it is served', async () => {
     const r = await te.get('/secure/doc?a=1');
     assert.equal(r.status, 301);
