@@ -206,7 +206,7 @@ export function spawnInterpreter(o: SpawnOptions): ChildProcess {
   const argv = sandboxedArgv(node, o.dataMB, o.logger);
   return spawn(argv[0]!, argv.slice(1), {
     // Nothing of the host's environment; the one tunable is removed by the runner before Pyodide loads.
-    env: { ...BOOT_ENV },
+    env: { ...BOOT_ENV, ...(o.dataMB > 0 ? { VERGE_DATA_CAP_BYTES: String(o.dataMB * 1024 * 1024) } : {}) },
     cwd: guestDir,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe', 'pipe'],
     serialization: 'advanced',

@@ -21,9 +21,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { hookRestore } from './restore.mjs';
 
-// sandbox.ts passes one glibc tunable (huge pages for malloc, read by the loader at exec); the
-// process environment is otherwise empty and stays so.
+// sandbox.ts passes one glibc tunable (huge pages for malloc, read by the loader at exec) and the
+// process's data cap; the process environment is otherwise empty and stays so.
+const dataCapBytes = Number(process.env.VERGE_DATA_CAP_BYTES) || 0;
 for (const k of Object.keys(process.env)) delete process.env[k];
+
+// A WebAssembly memory that would outgrow the process's data cap (prlimit --data) can only fail
+// to grow, but V8 answers such a grow only after trying to reclaim memory first: seconds on a busy
+// machine, so a handler that allocated one large block met its timeout before its MemoryError.
+// Refuse it at once: Emscripten's heap resize catches the error, malloc returns NULL and Python
+// raises MemoryError (the interpreter's `oom` outcome), as it would have after the slow path.
+if (dataCapBytes > 0) {
+  const grow = WebAssembly.Memory.prototype.grow;
+  WebAssembly.Memory.prototype.grow = function (delta) {
+    if (this.buffer.byteLength + Number(delta) * 65536 > dataCapBytes) {
+      throw new RangeError(`WebAssembly.Memory.grow(): past the data cap of ${dataCapBytes} bytes`);
+    }
+    return grow.call(this, delta);
+  };
+}
 
 // Boot phases in ms since the process started (performance.timeOrigin), reported with `ready`.
 const phases = { node: performance.now() };
