@@ -292,6 +292,37 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
     await page('14-token-revoked');
   });
 
+  test('a refused snapshot says so and why; a long bundle path wraps at phone width', async () => {
+    const p = b.page;
+    // No PoP refuses a snapshot the deploy gate let through, so this one answer is played: the
+    // deployment list as the API documents it, with one PoP's refusal naming a deep bundle path.
+    const path = '/var/lib/verge/edge-eu-west-1/bundles/' + 'a1b2c3d4e5f6'.repeat(12) + '/node_modules/x/index.mjs';
+    const [latest] = await api.deployments.list();
+    const refused = {
+      ...latest!,
+      version: latest!.version + 1,
+      reason: 'function walk-fn:3 attached to walk default viewer-request',
+      acks: { 'eu-west-1': { ok: false, at: new Date().toISOString(), error: `cannot load ${path}: SyntaxError` } },
+      pending: ['ap-south-1', 'us-east-1'],
+    };
+    await p.route('**/api/v1/deployments', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ items: [refused, latest] }),
+      }),
+    );
+    await p.click('nav >> text=Deployments');
+    const cell = p.locator(`tr[data-snapshot="${refused.version}"] [data-refused="eu-west-1"]`);
+    await cell.waitFor();
+    assert.match((await cell.textContent()) ?? '', /^refused by eu-west-1: cannot load \/var\/lib\/verge/);
+    // The path wraps inside its cell instead of widening the table (it is ~1,500 px unwrapped).
+    const box = await cell.boundingBox();
+    assert.ok(box && box.width < 700, `the refusal is ${box?.width} px wide`);
+    await page('20-deployment-refused');
+    await p.unroute('**/api/v1/deployments');
+  });
+
   test('the other pages fit a phone too, and nothing logged a page error', async () => {
     const p = b.page;
     for (const [nav, name] of [

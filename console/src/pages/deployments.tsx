@@ -45,7 +45,7 @@ export function DeploymentsPage() {
       <LoadError error={list.error} />
       <section className="card flush">
         <div className="scroll">
-          <table>
+          <table className="stacked">
             <thead>
               <tr>
                 <th>Snapshot</th>
