@@ -105,6 +105,26 @@ describe('5.3 item 4: headers', () => {
     const r = valid(await result('viewer-request', `req.headers['x-my-header'] = [{ value: 'v' }]; return req;`));
     assert.deepEqual(r.headers['x-my-header'], [{ key: 'X-My-Header', value: 'v' }]);
   });
+  test("a key naming another header: the map name decides (AWS's override-a-response-header example)", async () => {
+    const r = valid(
+      await result(
+        'origin-response',
+        `res.headers['x-amz-meta-last-modified'] = [{ key: 'X-Amz-Meta-Last-Modified', value: 'Mon, 01 Dec 2025 10:00:00 GMT' }];
+         res.headers['last-modified'] = [res.headers['x-amz-meta-last-modified'][0]];
+         res.headers['x-b'] = [{ key: 'x-B', value: 'kept' }];
+         return res;`,
+      ),
+    );
+    assert.deepEqual(r.headers['last-modified'], [{ key: 'Last-Modified', value: 'Mon, 01 Dec 2025 10:00:00 GMT' }]);
+    assert.deepEqual(r.headers['x-amz-meta-last-modified'], [
+      { key: 'X-Amz-Meta-Last-Modified', value: 'Mon, 01 Dec 2025 10:00:00 GMT' },
+    ]);
+    assert.deepEqual(r.headers['x-b'], [{ key: 'x-B', value: 'kept' }], 'a matching key keeps its case');
+    invalid(
+      await result('viewer-request', `req.headers['x-k'] = [{ key: 5, value: 'v' }]; return req;`),
+      /the key of a header entry is not a string, headerName : x-k\./,
+    );
+  });
   test('non-string values', async () => {
     invalid(
       await result('viewer-request', `req.headers['x-n'] = [{ value: 5 }]; return req;`),

@@ -44,17 +44,20 @@ function checkHeaders(h: unknown, before: CfHeaders): CfHeaders {
     const entries = Array.isArray(list) ? list : fail(notString(name));
     out[name] = entries.map((e: unknown) => {
       if (!isObj(e) || typeof e.value !== 'string') return fail(notString(name));
-      if (e.key !== undefined && (typeof e.key !== 'string' || e.key.toLowerCase() !== name)) {
-        fail(`${FAILED}the key of a header entry does not match its map name, headerName : ${name}.`);
-      }
+      if (e.key !== undefined && typeof e.key !== 'string')
+        fail(`${FAILED}the key of a header entry is not a string, headerName : ${name}.`);
+      // The map name decides, as on CloudFront: an entry whose key names another header (AWS's
+      // "override a response header" example copies the x-amz-meta-last-modified entry under
+      // last-modified) goes out under the map name, Title-Cased.
+      const key = typeof e.key === 'string' && e.key.toLowerCase() === name ? e.key : titleCase(name);
       const bad = /[\r\n\0]/.exec(e.value);
       if (bad) {
         const code = '%' + bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(2, '0');
         fail(
-          `${FAILED}the function returned an invalid header, invalid character : '${code}' in header value, headerName : ${(e.key as string | undefined) ?? titleCase(name)}.`,
+          `${FAILED}the function returned an invalid header, invalid character : '${code}' in header value, headerName : ${key}.`,
         );
       }
-      return { key: (e.key as string | undefined) ?? titleCase(name), value: e.value };
+      return { key, value: e.value };
     });
     if (isDisallowedHeader(name) && !(name in before))
       fail(`${FAILED}the function tried to add a disallowed header, headerName : ${titleCase(name)}.`);
