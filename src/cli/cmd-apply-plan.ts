@@ -20,7 +20,8 @@ import type { LocalPackage } from './cmd-package.js';
 export interface FunctionSpec {
   name: string;
   path: string;
-  runtime?: FunctionRuntime;
+  /** One of Verge's runtimes or an AWS identifier (nodejs20.x, python3.12), mapped on apply. */
+  runtime?: FunctionRuntime | string;
   handler?: string;
   env?: Record<string, string>;
   memoryMB?: number;

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { ClientError, type FunctionRuntime, type VergeClient } from '../client/index.js';
-import { resolveFunction } from '../shared/config/functions.js';
+import { RUNTIME_NAMES, resolveFunction } from '../shared/config/functions.js';
 import { VergeError } from '../shared/errors.js';
 import { print } from '../shared/log.js';
 import { UsageError } from './args.js';
@@ -76,6 +76,11 @@ export async function readApplyFile(path: string): Promise<{ file: ApplyFile; fn
   for (const [i, spec] of (file.functions ?? []).entries()) {
     if (!spec.name || !spec.path)
       throw new VergeError('CONFIG_INVALID', `${path} $.functions[${i}]: needs name and path`);
+    if (spec.runtime !== undefined && !RUNTIME_NAMES.includes(spec.runtime))
+      throw new VergeError(
+        'CONFIG_INVALID',
+        `${path} $.functions[${i}].runtime: must be one of ${RUNTIME_NAMES.join(', ')} (got ${JSON.stringify(spec.runtime)})`,
+      );
     const r = resolveFunction({
       path: spec.path,
       ...(spec.runtime ? { runtime: spec.runtime } : {}),

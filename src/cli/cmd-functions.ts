@@ -4,7 +4,7 @@
  * numbered versions over the REST API (docs/api.md). Code comes from a file, a folder or a .zip.
  */
 import { readFile } from 'node:fs/promises';
-import { resolveFunction } from '../shared/config/functions.js';
+import { RUNTIME_NAMES, resolveFunction } from '../shared/config/functions.js';
 import type { EventType, FunctionResource, FunctionRuntime, LimitProfile } from '../client/index.js';
 import { ERROR_CODES, VergeError, type ErrorCode } from '../shared/errors.js';
 import { print } from '../shared/log.js';
@@ -39,7 +39,6 @@ export const FUNCTIONS_HELP = `verge functions <verb> [options]
 ${CONNECTION_HELP}
 `;
 
-const RUNTIMES: FunctionRuntime[] = ['nodejs', 'python', 'cloudfront-js-2.0', 'cloudfront-js-1.0'];
 const EVENTS: EventType[] = ['viewer-request', 'origin-request', 'origin-response', 'viewer-response'];
 
 const SETTINGS = {
@@ -129,13 +128,14 @@ async function create(argv: string[]): Promise<void> {
   const name = onePositional(p.positionals, 'function NAME');
   const v = p.values;
   if (!v.code) throw new UsageError('--code PATH is required (a file, a folder or a .zip)');
-  if (v.runtime !== undefined && !RUNTIMES.includes(v.runtime as FunctionRuntime))
-    throw new UsageError(`--runtime must be one of ${RUNTIMES.join(', ')}`);
+  if (v.runtime !== undefined && !RUNTIME_NAMES.includes(v.runtime))
+    throw new UsageError(`--runtime must be one of ${RUNTIME_NAMES.join(', ')}`);
   const resolved = resolveFunction({
     path: v.code,
-    ...(v.runtime ? { runtime: v.runtime as FunctionRuntime } : {}),
+    ...(v.runtime ? { runtime: v.runtime } : {}),
     ...(v.handler ? { handler: v.handler } : {}),
   });
+  if (resolved.runtimeNote) process.stderr.write(`verge functions create: note: ${resolved.runtimeNote}\n`);
   const pkg = await readPackage(v.code);
   const ctx = await connect(v);
   const f = await ctx.client.functions.create({

@@ -74,6 +74,15 @@ describe('verge invoke', () => {
       ['saw /old test'],
     );
   });
+  test("--runtime takes AWS's identifiers; a version Verge does not run is noted", async () => {
+    const file = join(dir, 'rt.js');
+    writeFileSync(file, `exports.handler = async (e) => e.Records[0].cf.request;`);
+    const out = await runInvoke(file, { ...base, runtime: 'nodejs22.x' });
+    assert.equal(out.error, null);
+    assert.deepEqual(out.notes, ["nodejs22.x runs on Verge's Node.js 20 runtime (as nodejs20.x)"]);
+    assert.equal((await runInvoke(file, { ...base, runtime: 'nodejs20.x' })).notes, undefined);
+    await assert.rejects(runInvoke(file, { ...base, runtime: 'nodejs16.x' }), /--runtime must be one of .*nodejs22\.x/);
+  });
   test('function failures carry CloudFront classes', async () => {
     const thrower = join(dir, 'throw.js');
     writeFileSync(thrower, `exports.handler = async () => { throw new Error('nope'); };`);

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { resolveFunction } from '../shared/config/functions.js';
-import { FUNCTION_RUNTIMES } from '../shared/config/functions.js';
+import { RUNTIME_NAMES } from '../shared/config/functions.js';
 import { egressProblems } from '../shared/config/egress.js';
 import { ERROR_CODES, VergeError } from '../shared/errors.js';
 import {
@@ -16,7 +16,6 @@ import {
   type CfEvent,
   type CfResponse,
   type EventType,
-  type FunctionRuntimeKind,
   type FunctionSource,
   type InvokeResult,
 } from '../shared/lambda-edge/index.js';
@@ -54,7 +53,8 @@ LambdaExecutionError, LambdaValidationError, LambdaLimitExceeded, FunctionExecut
   --env K=V             an environment variable (process.env); repeatable
   --profile P           cloudfront (default) | relaxed
   --handler H           file.export (default: <file>.handler for a file, index.handler for a folder)
-  --runtime R           nodejs (default) | cloudfront-js-2.0 | cloudfront-js-1.0
+  --runtime R           nodejs (default) | python | cloudfront-js-2.0 | cloudfront-js-1.0, or an AWS
+                        identifier (nodejs18.x, nodejs20.x, nodejs22.x, python3.9 … python3.13)
   --kvs ID=FILE         CloudFront Functions: a KeyValueStore backed by a JSON file
   --timeout-ms N        override the profile's timeout
   --egress-allow ENTRY  let outbound requests reach a host, an address or a CIDR block beyond
@@ -90,6 +90,8 @@ export interface InvokeOutput {
   coldStart: boolean;
   error: { class: string; code: string; message: string } | null;
   computeUtilization?: number;
+  /** What the user should know about how the function ran (an AWS runtime mapped to Verge's). */
+  notes?: string[];
 }
 
 export async function invokeCommand(argv: string[]): Promise<void> {
@@ -105,12 +107,12 @@ export async function invokeCommand(argv: string[]): Promise<void> {
 /** Load, invoke once, unload. Exported for tests and for `verge dev`-style tooling. */
 export async function runInvoke(path: string, values: Values): Promise<InvokeOutput> {
   const { event, eventType } = await eventFrom(values);
-  const source = await sourceFrom(path, values);
+  const { source, notes } = await sourceFrom(path, values);
   const runtime = createFunctionRuntime();
   try {
     const fn = await runtime.load(source, { eventTypes: [eventType] });
     const r = await runtime.invoke(fn, { eventType, event });
-    return toOutput(r);
+    return { ...toOutput(r), ...(notes.length ? { notes } : {}) };
   } finally {
     await runtime.close();
   }
@@ -127,10 +129,10 @@ function toOutput(r: InvokeResult): InvokeOutput {
   return { result: null, ...common, error: { class: ERROR_CODES[r.code].xCache, code: r.code, message: r.message } };
 }
 
-async function sourceFrom(path: string, v: Values): Promise<FunctionSource> {
-  const runtime = v.runtime as FunctionRuntimeKind | undefined;
-  if (runtime !== undefined && !FUNCTION_RUNTIMES.includes(runtime))
-    throw new UsageError(`--runtime must be one of ${FUNCTION_RUNTIMES.join(', ')}`);
+async function sourceFrom(path: string, v: Values): Promise<{ source: FunctionSource; notes: string[] }> {
+  const runtime = v.runtime;
+  if (runtime !== undefined && !RUNTIME_NAMES.includes(runtime))
+    throw new UsageError(`--runtime must be one of ${RUNTIME_NAMES.join(', ')}`);
   if (v.profile !== undefined && v.profile !== 'cloudfront' && v.profile !== 'relaxed')
     throw new UsageError('--profile must be cloudfront or relaxed');
   const r = resolveFunction({ path, ...(v.handler ? { handler: v.handler } : {}), ...(runtime ? { runtime } : {}) });
@@ -160,7 +162,7 @@ async function sourceFrom(path: string, v: Values): Promise<FunctionSource> {
     if (i <= 0) throw new UsageError('--kvs must look like ID=FILE');
     src.kvs = { id: v.kvs.slice(0, i), path: resolve(v.kvs.slice(i + 1)) };
   }
-  return src;
+  return { source: src, notes: r.runtimeNote ? [r.runtimeNote] : [] };
 }
 
 async function readJsonFile(file: string, flag: string): Promise<unknown> {

@@ -53,6 +53,31 @@ describe('control plane functions', () => {
     );
   });
 
+  test('AWS runtime identifiers are accepted and stored as what Verge runs', async () => {
+    const n = await t.api('POST', '/functions', {
+      name: 'aws-node',
+      runtime: 'nodejs20.x',
+      code: { source: taggingSource('n'), filename: 'tag.js' },
+    });
+    assert.equal(n.status, 201, JSON.stringify(n.body));
+    assert.equal(n.body.runtime, 'nodejs');
+    const p = await t.api('POST', '/functions', {
+      name: 'aws-py',
+      runtime: 'python3.12',
+      code: { source: 'def lambda_handler(event, context):\n    return event', filename: 'app.py' },
+      handler: 'app.lambda_handler',
+    });
+    assert.equal(p.status, 201, JSON.stringify(p.body));
+    assert.equal(p.body.runtime, 'python');
+    const bad = await t.api('POST', '/functions', {
+      name: 'aws-old',
+      runtime: 'nodejs16.x',
+      code: { source: taggingSource('o'), filename: 'tag.js' },
+    });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(paths(bad), ['$.runtime']);
+  });
+
   test('validation errors name each field', async () => {
     const r = await t.api('POST', '/functions', {
       name: 'bad name',

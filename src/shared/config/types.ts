@@ -171,7 +171,8 @@ export interface FunctionConfig {
   /** A file, folder or .zip, relative to the config file's folder. */
   path: string;
   handler?: string;
-  runtime?: FunctionRuntimeKind;
+  /** One of Verge's runtimes or an AWS identifier (`nodejs20.x`, `python3.12`; RUNTIME_NAMES). */
+  runtime?: FunctionRuntimeKind | string;
   name?: string;
   env?: Record<string, string>;
   secretNames?: string[];

@@ -19,8 +19,13 @@ import {
   checkUnique,
   isObj,
 } from './fields.js';
-import { FUNCTION_RUNTIMES, extensionFitsRuntime, isCloudFrontFunction, resolveFunction } from './functions.js';
-import type { FunctionConfig } from './types.js';
+import {
+  RUNTIME_NAMES,
+  extensionFitsRuntime,
+  isCloudFrontFunction,
+  resolveFunction,
+  type ResolvedFunction,
+} from './functions.js';
 import { egressProblems } from './egress.js';
 import {
   validateCachePolicy,
@@ -217,11 +222,7 @@ const FUNCTION_FIELDS = [
 ];
 
 /** Check a `function` field; returns its resolved runtime when the path and runtime are usable. */
-function validateFunction(
-  p: Problems,
-  v: unknown,
-  path: string,
-): { runtime: FunctionConfig['runtime'] & string } | undefined {
+function validateFunction(p: Problems, v: unknown, path: string): { runtime: ResolvedFunction['runtime'] } | undefined {
   if (typeof v === 'string') {
     if (checkString(p, v, path, { min: 1 }) === undefined) return undefined;
     return { runtime: resolveFunction(v).runtime };
@@ -229,7 +230,7 @@ function validateFunction(
   const o = checkObject(p, v, path, FUNCTION_FIELDS, ['path']);
   if (!o) return undefined;
   const fnPath = o.path === undefined ? undefined : checkString(p, o.path, at(path, 'path'), { min: 1 });
-  const runtime = o.runtime === undefined ? undefined : checkEnum(p, o.runtime, at(path, 'runtime'), FUNCTION_RUNTIMES);
+  const runtime = o.runtime === undefined ? undefined : checkEnum(p, o.runtime, at(path, 'runtime'), RUNTIME_NAMES);
   if (o.handler !== undefined) {
     checkString(p, o.handler, at(path, 'handler'), {
       min: 3,

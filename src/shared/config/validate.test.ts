@@ -422,6 +422,31 @@ describe('function association rules', () => {
     ]);
   });
 
+  test('AWS runtime identifiers are accepted; others are refused with the list', () => {
+    assert.deepEqual(
+      pathsOf(
+        fa(
+          { eventType: 'viewer-request', function: { path: './a.js', runtime: 'nodejs18.x' } },
+          { eventType: 'origin-request', function: { path: './b.py', runtime: 'python3.13' } },
+          { eventType: 'origin-response', function: { path: './c.js', runtime: 'nodejs22.x' } },
+        ),
+      ),
+      [],
+    );
+    const c = example();
+    c.defaultCacheBehavior.functionAssociations = [
+      { eventType: 'viewer-request', function: { path: './a.js', runtime: 'nodejs16.x' } },
+    ];
+    const r = validateDistribution(c);
+    assert.ok(!r.ok);
+    assert.match(r.problems[0]!.message, /must be one of .*"nodejs20\.x".*"python3\.9".* \(got "nodejs16\.x"\)/);
+    assert.deepEqual(
+      pathsOf(fa({ eventType: 'viewer-request', function: { path: './a.py', runtime: 'nodejs20.x' } })),
+      ['$.defaultCacheBehavior.functionAssociations[0].function.runtime'],
+      'the mapped runtime must still fit the file',
+    );
+  });
+
   test('egress.allow: each entry is a host, an address or a CIDR block with an optional port', () => {
     const ok = { path: './a.js', egress: { allow: ['origin.internal:8443', '10.0.0.0/8', '[fd00::1]:443'] } };
     assert.deepEqual(pathsOf(fa({ eventType: 'viewer-request', function: ok })), []);

@@ -24,12 +24,12 @@ import {
   functionWithVersions,
   getFunction,
   publish,
-  RUNTIMES,
   SETTINGS_PROPERTIES,
   versionView,
   type SettingsInput,
 } from '../../domain/functions.js';
 import type { FunctionRecord, FunctionSettings } from '../../store/types.js';
+import { RUNTIME_NAMES, runtimeFor } from '../../../shared/config/functions.js';
 import { checkIfMatch } from '../http.js';
 import type { Route } from '../router.js';
 import { FUNCTION, VERSION, itemsOf } from '../resources.js';
@@ -39,7 +39,8 @@ const CREATE: Schema = {
   type: 'object',
   properties: {
     name: S.name('function'),
-    runtime: { type: 'string', enum: RUNTIMES },
+    // Verge's runtimes or AWS's identifiers (nodejs20.x, python3.12), stored as what Verge runs.
+    runtime: { type: 'string', enum: [...RUNTIME_NAMES] },
     ...SETTINGS_PROPERTIES,
     env: S.envMap('environment variables'),
     secrets: S.envMap('secret environment variables (encrypted at rest, shown as ***)'),
@@ -59,7 +60,7 @@ const PATCH: Schema = {
   additionalProperties: false,
 };
 
-type CreateBody = SettingsInput & { name: string; runtime: FunctionRecord['runtime']; code: CodeInput };
+type CreateBody = SettingsInput & { name: string; runtime: string; code: CodeInput };
 
 function versionParam(v: string | null | undefined, path: string): number | undefined {
   if (v === null || v === undefined || v === '$LATEST') return undefined;
@@ -93,7 +94,8 @@ export function functionRoutes(app: App): Route[] {
       body: CREATE,
       success: { status: 201, schema: FUNCTION },
       handler: async ({ body }) => {
-        const b = body as CreateBody;
+        const asked = body as CreateBody;
+        const b = { ...asked, runtime: runtimeFor(asked.runtime)!.runtime };
         const exists = () => {
           if (store.functions.get(b.name)) throw new VergeError('ALREADY_EXISTS', `function ${b.name} already exists`);
         };
