@@ -57,18 +57,29 @@ async function collect(code: FunctionSource['code']): Promise<{ files: Map<strin
   return { files, zipBytes: data.byteLength };
 }
 
-/** `index.handler` → module `index`, function `handler`; `src/app.main` and `pkg.app.main` too. */
+/**
+ * `index.handler` → module `index`, function `handler`; `src/app.main`, `pkg.app.main` and
+ * `my-func.lambda_handler` too. Split at the last dot as Lambda's Python runtime does; the module
+ * may have any name importlib accepts (a file `my-func.py` imports as `my-func`). A malformed
+ * handler fails with Runtime.MalformedHandlerName saying what is wrong.
+ */
 export function parsePythonHandler(handler: string): { module: string; fn: string; file: string[] } {
+  const bad = (why: string) =>
+    loadError(
+      `Runtime.MalformedHandlerName: Bad handler '${handler}': ${why} (expected module.function, e.g. index.handler)`,
+    );
   const dot = handler.lastIndexOf('.');
+  if (dot < 0) throw bad("there is no '.' between the module and the function");
   const module = handler.slice(0, dot);
   const fn = handler.slice(dot + 1);
+  if (module === '') throw bad("the module name before the last '.' is empty");
+  if (!/^[A-Za-z_]\w*$/.test(fn))
+    throw bad(fn === '' ? "the function name after the last '.' is empty" : `'${fn}' is not a Python function name`);
+  // Control characters and backslashes name no file importlib could find in /var/task.
+  if (/[\u0000-\u001f\u007f\\]/.test(module)) throw bad('the module name has a control character or a backslash');
   const parts = module.split(/[/.]/);
-  const ok =
-    dot > 0 && /^[A-Za-z_]\w*$/.test(fn) && parts.every((p) => /^[A-Za-z_]\w*$/.test(p)) && !handler.includes('..');
-  if (!ok)
-    throw loadError(
-      `Runtime.MalformedHandlerName: Bad handler '${handler}': expected module.function (e.g. index.handler)`,
-    );
+  if (parts.some((p) => p.trim() === ''))
+    throw bad(`the module path '${module}' has an empty part (a leading, trailing or doubled '.' or '/')`);
   const path = parts.join('/');
   return { module, fn, file: [`${path}.py`, `${path}/__init__.py`] };
 }

@@ -17,6 +17,7 @@ import { createFunctionRuntime } from '../host/index.js';
 import { sampleEvent } from '../host/test-events.js';
 import { MESSAGES } from '../host/validate.js';
 import type {
+  CfResponse,
   EventType,
   FunctionRuntime,
   FunctionSource,
@@ -285,6 +286,29 @@ describe('python FunctionRuntime', { skip }, () => {
       load(source('b', { 'index.py': MAIN, 'blob.bin': big })),
       /larger than the maximum allowed size/,
     );
+  });
+
+  test('any module name importlib accepts; a module with only lambda_handler runs under the default', async () => {
+    const dashed = await rt.load(
+      source(
+        'dash',
+        { 'my-func.py': 'def lambda_handler(event, context):\n    return {"status": "200", "body": "dashed"}\n' },
+        { handler: 'my-func.lambda_handler' },
+      ),
+      { eventTypes: ['viewer-request'] },
+    );
+    const r = await rt.invoke(dashed, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
+    assert.ok(r.ok && (r.value as CfResponse).body === 'dashed', JSON.stringify(r));
+    // The Lambda console's entry point, no handler given: the default index.handler finds lambda_handler.
+    const byDefault = await rt.load(
+      source('lh', {
+        'index.py': 'def lambda_handler(event, context):\n    return {"status": "200", "body": "console default"}\n',
+      }),
+      { eventTypes: ['viewer-request'] },
+    );
+    const c = await rt.invoke(byDefault, { eventType: 'viewer-request', event: sampleEvent('viewer-request') });
+    assert.ok(c.ok && (c.value as CfResponse).body === 'console default', JSON.stringify(c));
+    await Promise.all([rt.unload(dashed), rt.unload(byDefault)]);
   });
 
   test('a zip package with a vendored module and a handler in a sub-folder', async () => {

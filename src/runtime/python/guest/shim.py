@@ -193,6 +193,10 @@ def init(handler, env_json):
     except BaseException as e:
         return _init_failure(f"Runtime.UserCodeSyntaxError: {type(e).__name__}: {e}" if isinstance(e, SyntaxError) else f"{type(e).__name__}: {e}{_where(e)}")
     fn = getattr(mod, fn_name, None)
+    if fn is None and fn_name == "handler" and callable(getattr(mod, "lambda_handler", None)):
+        # The Lambda console's default entry point: a file whose function is lambda_handler runs
+        # under the default <file>.handler (no --handler needed).
+        fn = mod.lambda_handler
     if not callable(fn):
         return _init_failure(f"Runtime.HandlerNotFound: Handler '{fn_name}' missing on module '{mod_name}'")
     _state["handler"] = fn
