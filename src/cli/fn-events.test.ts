@@ -114,3 +114,87 @@ describe('verge invoke', () => {
     assert.equal((out.result as { body: string }).body, 'origin-request:hello');
   });
 });
+
+describe("verge invoke with AWS's CloudFront Functions test event", () => {
+  // The shape `aws cloudfront test-function` takes (CloudFront Developer Guide, "Test functions").
+  const viewerRequest = {
+    version: '1.0',
+    context: { eventType: 'viewer-request' },
+    viewer: { ip: '198.51.100.11' },
+    request: {
+      method: 'GET',
+      uri: '/media/index.mpd',
+      headers: { host: { value: 'www.example.com' }, accept: { value: 'application/dash+xml' } },
+      cookies: { id: { value: 'CookieIdValue' }, loggedIn: { value: 'false' } },
+      querystring: {
+        test: { value: 'true' },
+        arg: { value: 'val1', multiValue: [{ value: 'val1' }, { value: 'val2' }] },
+      },
+    },
+  };
+
+  test('the event type and request come from the test event; the origin the function chose is shown', async () => {
+    const fn = join(dir, 'cff-origin.js');
+    writeFileSync(
+      fn,
+      `import cf from 'cloudfront';
+      function handler(event) {
+        console.log(JSON.stringify({ ip: event.viewer.ip, type: event.context.eventType, uri: event.request.uri,
+          accept: event.request.headers.accept.value, id: event.request.cookies.id.value,
+          arg: event.request.querystring.arg.multiValue.map(function (m) { return m.value; }) }));
+        cf.updateRequestOrigin({ domainName: 'media.example.net', originPath: '/dash', customHeaders: { 'x-origin-key': 'k1' } });
+        return event.request;
+      }`,
+    );
+    const ev = join(dir, 'cff-test-event.json');
+    writeFileSync(ev, JSON.stringify(viewerRequest));
+    const out = await runInvoke(fn, { request: ev, runtime: 'cloudfront-js-2.0' });
+    assert.equal(out.error, null, JSON.stringify(out.error));
+    assert.deepEqual(JSON.parse(out.logs[0]!.message), {
+      ip: '198.51.100.11',
+      type: 'viewer-request',
+      uri: '/media/index.mpd',
+      accept: 'application/dash+xml',
+      id: 'CookieIdValue',
+      arg: ['val1', 'val2'],
+    });
+    assert.equal((out.result as CfRequest).querystring, 'test=true&arg=val1&arg=val2');
+    assert.deepEqual(out.origin, {
+      domainName: 'media.example.net',
+      originPath: '/dash',
+      customHeaders: { 'x-origin-key': 'k1' },
+    });
+  });
+
+  test('a viewer-response test event carries the response; a bad event type is named', async () => {
+    const fn = join(dir, 'cff-resp.js');
+    writeFileSync(
+      fn,
+      `function handler(event) { var r = event.response; r.headers['x-seen'] = { value: r.statusCode + ' ' + r.headers['content-type'].value + ' ' + r.cookies.sid.value }; return r; }`,
+    );
+    const ev = join(dir, 'cff-resp-event.json');
+    writeFileSync(
+      ev,
+      JSON.stringify({
+        ...viewerRequest,
+        context: { eventType: 'viewer-response' },
+        response: {
+          statusCode: 200,
+          statusDescription: 'OK',
+          headers: { 'content-type': { value: 'text/html' } },
+          cookies: { sid: { value: 'abc', attributes: 'Path=/' } },
+        },
+      }),
+    );
+    const out = await runInvoke(fn, { request: ev, runtime: 'cloudfront-js-2.0' });
+    assert.equal(out.error, null, JSON.stringify(out.error));
+    const res = out.result as { status: string; headers: Record<string, Array<{ value: string }>> };
+    assert.equal(res.headers['x-seen']![0]!.value, '200 text/html abc');
+    assert.equal(res.headers['set-cookie']![0]!.value, 'sid=abc; Path=/');
+    writeFileSync(ev, JSON.stringify({ ...viewerRequest, context: { eventType: 'origin-request' } }));
+    await assert.rejects(
+      runInvoke(fn, { request: ev, runtime: 'cloudfront-js-2.0' }),
+      /context\.eventType must be viewer-request or viewer-response \(got "origin-request"\)/,
+    );
+  });
+});

@@ -17,6 +17,7 @@ import {
   type EventType,
 } from '../shared/lambda-edge/index.js';
 import { newRequestId } from '../edge/server/request-id.js';
+import { fromCffTestEvent, isCffTestEvent } from '../runtime/host/cff-test-event.js';
 import { UsageError } from './args.js';
 
 /** The documentation addresses (RFC 5737) CloudFront's own examples use. */
@@ -150,7 +151,16 @@ export function splitEventInput(
   what: string,
 ): { eventType?: EventType; request: CfRequest; response?: CfResponse } {
   if (!isObj(json))
-    throw new UsageError(`${what} must hold a JSON object: a whole event ({"Records":[...]}) or a request`);
+    throw new UsageError(
+      `${what} must hold a JSON object: a whole event ({"Records":[...]}), a CloudFront Functions test event or a request`,
+    );
+  if (isCffTestEvent(json)) {
+    try {
+      return fromCffTestEvent(json as Obj, what, SAMPLE_CLIENT_IP);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   if (Array.isArray(json.Records)) {
     const cf = (json.Records[0] as Obj | undefined)?.cf;
     if (!isObj(cf) || !isObj(cf.request)) throw new UsageError(`${what}: Records[0].cf.request is missing`);

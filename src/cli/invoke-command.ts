@@ -42,7 +42,9 @@ LambdaExecutionError, LambdaValidationError, LambdaLimitExceeded, FunctionExecut
   PATH                  a .js/.mjs/.cjs/.ts file, a folder (with node_modules) or a .zip
   --event TYPE          viewer-request | origin-request | origin-response | viewer-response
                         (optional when --request holds a whole event)
-  --request FILE        a whole event ({"Records":[...]}, e.g. from \`verge generate-event\`) or a request object
+  --request FILE        a whole event ({"Records":[...]}, e.g. from \`verge generate-event\`), a CloudFront
+                        Functions test event (the JSON \`aws cloudfront test-function\` takes; the event type
+                        comes from its context.eventType) or a request object
   --url URL             build the request from a URL (Host and querystring from it; clientIp 203.0.113.10)
   --method M            request method (default GET)
   --header 'K: V'       a request header; repeatable
@@ -90,6 +92,8 @@ export interface InvokeOutput {
   coldStart: boolean;
   error: { class: string; code: string; message: string } | null;
   computeUtilization?: number;
+  /** CloudFront Functions: the origin chosen by the origin helpers, as the edge would use it. */
+  origin?: NonNullable<Extract<InvokeResult, { ok: true }>['originOverride']>;
   /** What the user should know about how the function ran (an AWS runtime mapped to Verge's). */
   notes?: string[];
 }
@@ -125,7 +129,10 @@ function toOutput(r: InvokeResult): InvokeOutput {
     coldStart: r.coldStart,
     ...(r.computeUtilization !== undefined ? { computeUtilization: r.computeUtilization } : {}),
   };
-  if (r.ok) return { result: r.value, ...common, error: null };
+  // The origin a CloudFront function chose (updateRequestOrigin, selectRequestOriginById,
+  // createRequestOriginGroup): part of what it decided, beside the request it returned.
+  if (r.ok)
+    return { result: r.value, ...(r.originOverride ? { origin: r.originOverride } : {}), ...common, error: null };
   return { result: null, ...common, error: { class: ERROR_CODES[r.code].xCache, code: r.code, message: r.message } };
 }
 

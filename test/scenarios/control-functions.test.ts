@@ -248,6 +248,33 @@ describe('control plane functions', () => {
     const err = await t.api('POST', '/functions/thrower/test', { eventType: 'viewer-request' });
     assert.equal(err.body.error.class, 'LambdaExecutionError');
     assert.match(err.body.error.message, /boom/);
+    // AWS's CloudFront Functions test event: its request is what the function sees.
+    const cffFn = await t.api('POST', '/functions', {
+      name: 'cff-origin',
+      runtime: 'cloudfront-js-2.0',
+      code: {
+        source: `import cf from 'cloudfront'; function handler(e) { cf.selectRequestOriginById('media'); e.request.headers['x-uri'] = { value: e.request.uri + ' ' + e.viewer.ip }; return e.request; }`,
+        filename: 'index.js',
+      },
+    });
+    assert.equal(cffFn.status, 201, JSON.stringify(cffFn.body));
+    const cffEvent = {
+      version: '1.0',
+      context: { eventType: 'viewer-request' },
+      viewer: { ip: '198.51.100.11' },
+      request: { method: 'GET', uri: '/media/index.mpd', headers: { host: { value: 'www.example.com' } } },
+    };
+    const ran = await t.api('POST', '/functions/cff-origin/test', { eventType: 'viewer-request', event: cffEvent });
+    assert.equal(ran.status, 200, JSON.stringify(ran.body));
+    assert.equal(ran.body.error, null);
+    assert.equal(ran.body.result.headers['x-uri'][0].value, '/media/index.mpd 198.51.100.11');
+    assert.deepEqual(ran.body.origin, { originId: 'media' });
+    const mismatch = await t.api('POST', '/functions/cff-origin/test', {
+      eventType: 'viewer-response',
+      event: cffEvent,
+    });
+    assert.equal(mismatch.status, 400);
+    assert.deepEqual(paths(mismatch), ['$.event.context.eventType']);
     const bad = await t.api('POST', '/functions/tag-src/test', { eventType: 'sideways' });
     assert.deepEqual(paths(bad), ['$.eventType']);
     const noVersion = await t.api('POST', '/functions/tag-src/test', { eventType: 'viewer-request', version: '7' });

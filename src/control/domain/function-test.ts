@@ -20,6 +20,7 @@ import type {
 import type { Clock } from '../../shared/clock.js';
 import { createFunctionRuntime } from '../../runtime/host/index.js';
 import { sampleEvent } from '../../runtime/host/test-events.js';
+import { fromCffTestEvent, isCffTestEvent, type CffTestEvent } from '../../runtime/host/cff-test-event.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import { REDACTED } from '../compile/secrets.js';
 import type { FunctionSettings, Store } from '../store/types.js';
@@ -31,6 +32,8 @@ export interface TestOutput {
   coldStart: boolean;
   error: { class: string; code: string; message: string } | null;
   computeUtilization?: number;
+  /** CloudFront Functions: the origin chosen by the origin helpers (as `verge invoke` shows it). */
+  origin?: NonNullable<Extract<InvokeResult, { ok: true }>['originOverride']>;
 }
 
 export interface TestTarget {
@@ -41,8 +44,34 @@ export interface TestTarget {
   settings: FunctionSettings;
 }
 
-/** `event` may be a whole event (`{ Records: [...] }`) or `{ request?, response? }` merged into the sample. */
+/**
+ * `event` may be a whole event (`{ Records: [...] }`), AWS's CloudFront Functions test event
+ * (`{ version, context: { eventType }, viewer, request, response? }`, whose event type must be
+ * the one asked for) or `{ request?, response? }` merged into the sample.
+ */
 export function eventFor(eventType: EventType, event: unknown): CfEvent {
+  if (isCffTestEvent(event)) {
+    const invalid = (path: string, message: string) =>
+      new VergeError('VALIDATION_FAILED', `${path}: ${message}`, { details: { fields: [{ path, message }] } });
+    let t: CffTestEvent;
+    try {
+      t = fromCffTestEvent(
+        event as Record<string, unknown>,
+        '$.event',
+        sampleEvent(eventType).Records[0].cf.request.clientIp,
+      );
+    } catch (e) {
+      const m = /^\$\.event: (\S+) (.*)$/s.exec((e as Error).message);
+      throw m ? invalid(`$.event.${m[1]!}`, m[2]!) : invalid('$.event', (e as Error).message);
+    }
+    if (t.eventType !== eventType)
+      throw invalid('$.event.context.eventType', `is ${t.eventType}, but the test runs a ${eventType} event`);
+    const base = sampleEvent(eventType);
+    const cf = base.Records[0].cf as { request: CfRequest; response?: CfResponse };
+    cf.request = t.request;
+    if (t.response) cf.response = t.response;
+    return base;
+  }
   if (event && typeof event === 'object' && 'Records' in event) {
     const problem = eventShapeProblem(event as { Records: unknown });
     if (problem) {
@@ -141,7 +170,8 @@ function toOutput(r: InvokeResult): TestOutput {
     coldStart: r.coldStart,
     ...(r.computeUtilization !== undefined ? { computeUtilization: r.computeUtilization } : {}),
   };
-  if (r.ok) return { result: r.value, ...common, error: null };
+  if (r.ok)
+    return { result: r.value, ...(r.originOverride ? { origin: r.originOverride } : {}), ...common, error: null };
   return { result: null, ...common, error: { class: ERROR_CODES[r.code].xCache, code: r.code, message: r.message } };
 }
 

@@ -131,7 +131,7 @@ export function toCffEvent(
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** `{name: {value, multiValue?}}` → header lines, keeping unchanged duplicates (spec 8.2 rules). */
-function fromValues(v: unknown, before: Record<string, CffValue>, what: string): Array<[string, string]> {
+export function fromValues(v: unknown, before: Record<string, CffValue>, what: string): Array<[string, string]> {
   if (v === undefined) return [];
   if (!isObj(v)) throw new Error(`${what} must be an object`);
   const out: Array<[string, string]> = [];
@@ -176,7 +176,7 @@ function cffRequestToLambda(r: Obj, before: CffEvent['request'], input: CfReques
   return { uri: r.uri, querystring, headers: toHeaderMap(lines) };
 }
 
-function cffResponseToLambda(r: Obj, before: CffEvent['response'] | undefined): Obj {
+export function cffResponseToLambda(r: Obj, before: CffEvent['response'] | undefined): Obj {
   const lines: Array<[string, unknown]> = fromValues(r.headers, before?.headers ?? {}, 'headers');
   if (r.cookies !== undefined) {
     if (!isObj(r.cookies)) throw new Error('cookies must be an object');

@@ -297,7 +297,8 @@ export function functionRoutes(app: App): Route[] {
           eventType: { type: 'string', enum: EVENT_TYPES },
           event: {
             type: 'object',
-            description: 'a whole event ({Records}) or {request?, response?} merged into a sample event',
+            description:
+              "a whole event ({Records}), AWS's CloudFront Functions test event ({version, context, viewer, request, response?}) or {request?, response?} merged into a sample event",
           },
           version: {
             type: ['string', 'integer'],
