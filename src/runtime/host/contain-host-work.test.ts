@@ -101,6 +101,29 @@ describe('bounded host work', () => {
     assert.equal(await run(fn), true);
   });
 
+  test('an invocation replayed off the main thread sends its fetch once (the first attempt starts no host call)', async () => {
+    // The fetch is issued inside the fast path's synchronous crossing, then the handler spins past
+    // the 5 ms slice: that attempt is thrown away and replayed from scratch off the main thread.
+    // A host call the discarded attempt had started would reach the network too (a POST sent twice).
+    let seen = 0;
+    const server = createServer((_req, res) => {
+      seen++;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    after(() => new Promise<void>((r) => server.close(() => r())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const fn = await load(
+      `const pending = fetch('${url}', { method: 'POST', body: 'once' }).then((r) => r.text());
+       const until = Date.now() + 30;
+       while (Date.now() < until) {}
+       return await pending;`,
+      { egress: { allow: ['127.0.0.1'] } },
+    );
+    assert.equal(await run(fn), 'ok');
+    assert.equal(seen, 1, 'the origin received the POST once');
+  });
+
   test('200 parallel fetches: those past 128 in flight are refused with FUNCTION_HOST_CALL_LIMIT', async () => {
     // The origin holds every response until half a second after the first request.
     const held: ServerResponse[] = [];

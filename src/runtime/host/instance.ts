@@ -227,6 +227,11 @@ export class Instance {
     let value: unknown;
     let error: unknown;
     let failed = false;
+    // A call the guest made during a fast-path attempt arrives here only after that crossing
+    // ended. If the attempt was cut at the slice, its isolate is already gone and the invocation
+    // is being replayed from scratch: starting the call would do its work twice (a POST sent
+    // twice). Nobody waits for its answer (a rejection would only be an unhandled one).
+    if (this.#dead) return undefined;
     try {
       this.#admit();
       this.#inflight++;
