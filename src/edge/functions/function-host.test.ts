@@ -32,6 +32,20 @@ const FILES: Record<string, string> = {
   'fn/slow.js': `exports.handler = (event, context, callback) => {
     setTimeout(() => callback(null, event.Records[0].cf.request), 2000);
   };`,
+  // An SEO rewrite: the trace shows the URI and query string it changed.
+  'fn/rewrite.js': `exports.handler = async (event) => {
+    const r = event.Records[0].cf.request;
+    r.uri = '/products/landing-b';
+    r.querystring = 'v=b';
+    return r;
+  };`,
+  // An origin-response function that turns the answer into a 410: the trace shows the status.
+  'fn/gone.js': `exports.handler = async (event) => {
+    const res = event.Records[0].cf.response;
+    res.status = '410';
+    res.statusDescription = 'Gone';
+    return res;
+  };`,
   'fn/throws.js': `exports.handler = async (event) => { if (event.Records[0].cf.request.uri === '/m/bad') throw new Error('no'); return event.Records[0].cf.request; };`,
 };
 
@@ -51,6 +65,13 @@ before(async () => {
       distribution(origin.port, {
         cacheBehaviors: [
           behavior('/twice*', './fn/twice.js'),
+          behavior('/landing*', './fn/rewrite.js'),
+          {
+            pathPattern: '/gone*',
+            targetOriginId: 'o1',
+            cachePolicy: 'CachingOptimized',
+            functionAssociations: [{ eventType: 'origin-response', function: './fn/gone.js' }],
+          },
           behavior('/late*', './fn/late.js'),
           behavior('/slow*', { path: './fn/slow.js', timeoutMs: 200 }),
           behavior('/m/*', './fn/throws.js'),
@@ -87,6 +108,24 @@ test('the first completion wins on the synchronous path, and the trace names the
     (l) => l.type === 'function-log' && /already been reported/.test(String(l.msg)),
   );
   assert.ok(warnings.length >= 3, 'the later completions are logged as ignored');
+});
+
+test('the trace names the URI, query string and status a function changed, and only those', async () => {
+  const rewritten = await te.get('/landing');
+  assert.equal(rewritten.status, 200, rewritten.text);
+  const [run] = await functionsOf(rewritten.header('x-verge-request-id')!);
+  assert.deepEqual(run!.uri, { from: '/landing', to: '/products/landing-b' });
+  assert.deepEqual(run!.querystring, { from: '', to: 'v=b' });
+  assert.equal(run!.status, undefined);
+  assert.deepEqual(run!.headerChanges, {});
+  // CachingOptimized forwards no query string to the origin (as on CloudFront); the URI is the new one.
+  assert.equal(origin.requests.at(-1)!.url, '/products/landing-b');
+
+  const gone = await te.get('/gone/1');
+  assert.equal(gone.status, 410);
+  const [g] = await functionsOf(gone.header('x-verge-request-id')!);
+  assert.deepEqual(g!.status, { from: '200', to: '410' });
+  assert.equal(g!.uri, undefined);
 });
 
 test('a callback waits for the microtasks queued after it before its result is taken', async () => {

@@ -1,7 +1,8 @@
 /**
  * @module edge/pipeline/function-trace
  * What each function did to one request, for the access log and the console's request view:
- * its event, duration, outcome, and the headers it added, changed (new value) or removed (null).
+ * its event, duration, outcome, the headers it added, changed (new value) or removed (null), and
+ * the URI, query string or status it changed (`{ from, to }`: `/landing` -> `/products/landing-b`).
  */
 import type { CfHeaders, EventType, InvokeResult } from '../../shared/lambda-edge/index.js';
 import type { FunctionAssociationPlan } from '../config/plan.js';
@@ -35,12 +36,26 @@ export function headerDiff(before: CfHeaders, after: CfHeaders): Record<string, 
   return out;
 }
 
+/** What the function was given: a request (uri, querystring) or a response (status), and headers. */
+export interface TraceBefore {
+  headers: CfHeaders;
+  uri?: string;
+  querystring?: string;
+  status?: number | string;
+}
+
+/** `{ from, to }` when a returned field differs from what the function was given. */
+function changed(from: unknown, to: unknown): { from: string; to: string } | undefined {
+  if (from === undefined || to === undefined || String(from) === String(to)) return undefined;
+  return { from: String(from), to: String(to) };
+}
+
 export function recordRun(
   txn: ViewerTxn,
   eventType: EventType,
   assoc: FunctionAssociationPlan,
   r: InvokeResult,
-  before: CfHeaders,
+  before: TraceBefore,
 ): void {
   const run: FunctionRun = {
     eventType,
@@ -54,7 +69,14 @@ export function recordRun(
   else if (r.kind === 'response' && (eventType === 'viewer-request' || eventType === 'origin-request')) {
     run.generated = true;
   } else {
-    run.headerChanges = headerDiff(before, (r.value as { headers: CfHeaders }).headers ?? {});
+    const after = r.value as TraceBefore;
+    run.headerChanges = headerDiff(before.headers, after.headers ?? {});
+    const uri = changed(before.uri, after.uri);
+    const querystring = changed(before.querystring, after.querystring);
+    const status = changed(before.status, after.status);
+    if (uri) run.uri = uri;
+    if (querystring) run.querystring = querystring;
+    if (status) run.status = status;
   }
   txn.functionsRan.push(run);
 }

@@ -54,7 +54,7 @@ export async function runOriginRequestHook(
     requestId: txn.requestId,
     request: event,
   });
-  recordRun(txn, 'origin-request', assoc, r, request.headers);
+  recordRun(txn, 'origin-request', assoc, r, request);
   if (!r.ok) return failed(r);
   if (r.kind === 'response') return { kind: 'response', response: fromCfResponse(r.value as CfResponse) };
   const next = r.value as CfRequest;
@@ -81,7 +81,7 @@ export async function runOriginResponseHook(
     request,
     response: toCfResponse(response),
   });
-  recordRun(txn, 'origin-response', assoc, r, response.headers);
+  recordRun(txn, 'origin-response', assoc, r, response);
   if (!r.ok) return failed(r);
   return { kind: 'response', response: fromCfResponse(r.value as CfResponse, response.body) };
 }

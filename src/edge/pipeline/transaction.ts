@@ -87,6 +87,10 @@ export interface FunctionRun {
   generated?: boolean;
   /** Headers the function added or changed (value) or removed (null). */
   headerChanges?: Record<string, string | null>;
+  /** The URI, query string or status the function changed (absent when unchanged). */
+  uri?: { from: string; to: string };
+  querystring?: { from: string; to: string };
+  status?: { from: string; to: string };
 }
 
 export interface ViewerTxn {

@@ -8,7 +8,6 @@ import {
   CONTRACT,
   shouldRun,
   type CfBody,
-  type CfHeaders,
   type CfRequest,
   type CfResponse,
   type InvokeResult,
@@ -41,14 +40,14 @@ export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Pr
     request,
   });
   // A function that completed synchronously keeps the pipeline on its synchronous path.
-  if (r instanceof Promise) return r.then((res) => afterViewerRequest(txn, assoc, request.headers, res));
-  return afterViewerRequest(txn, assoc, request.headers, r);
+  if (r instanceof Promise) return r.then((res) => afterViewerRequest(txn, assoc, request, res));
+  return afterViewerRequest(txn, assoc, request, r);
 }
 
 function afterViewerRequest(
   txn: ViewerTxn,
   assoc: FunctionAssociationPlan,
-  before: CfHeaders,
+  before: CfRequest,
   r: InvokeResult,
 ): StepName {
   recordRun(txn, 'viewer-request', assoc, r, before);

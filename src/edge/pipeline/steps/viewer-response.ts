@@ -38,7 +38,7 @@ function afterViewerResponse(
   current: EdgeResponse,
   r: InvokeResult,
 ): StepName {
-  recordRun(txn, 'viewer-response', assoc, r, current.headers);
+  recordRun(txn, 'viewer-response', assoc, r, current);
   if (!r.ok) return functionFailure(txn, r.code, r.message);
   const next = fromCfResponse(r.value as CfResponse, current.body);
   txn.response = { ...current, headers: next.headers, body: next.body };
