@@ -1,8 +1,8 @@
 /**
  * @module test/conformance/cache-tests-client
- * The client side of the HTTP caching conformance suite (npm `http-cache-tests` 0.4.5), run as a
- * child process. It does what the suite's `cli.mjs` does (all suites plus `surrogate-control`,
- * against `CACHE_TESTS_BASE`, with node-fetch), with two changes that make it safe for CI:
+ * The client side of the HTTP caching conformance suite (test/vendor/cache-tests), run as a
+ * child process. It does what the suite's `cli.mjs` does (every suite in tests/index.mjs against
+ * `CACHE_TESTS_BASE`, with Node's fetch), with two changes that make it safe for CI:
  * every fetch has a timeout (`CACHE_TESTS_FETCH_TIMEOUT_MS`, default 10 s; a hung request fails
  * its test instead of hanging the run), and SIGTERM prints the results gathered so far.
  * It also grades each result with the suite's own `determineTestResult()` (which follows
@@ -11,7 +11,6 @@
  * Output (stdout, one JSON document): `{ "results": {id: true | [type, message]}, "verdicts": {id: symbol} }`.
  * `CACHE_TESTS_ID=<test id>` runs one test with the suite's request/response dump instead.
  */
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadSuites, suiteDir } from './cache-tests-suite.js';
@@ -28,18 +27,22 @@ if (!base || base.endsWith('/')) {
 const fetchTimeoutMs = Number(process.env.CACHE_TESTS_FETCH_TIMEOUT_MS ?? 10_000);
 const onlyId = process.env.CACHE_TESTS_ID ?? '';
 
-const [runner, groups, display, nodeFetch] = await Promise.all([
-  load('client/runner.mjs'),
+const [runner, groups, grading] = await Promise.all([
+  load('test-engine/client/runner.mjs'),
   loadSuites(),
-  load('lib/display.mjs'),
-  // node-fetch as the suite itself resolves it (2.x, no bundled types).
-  import(pathToFileURL(createRequire(join(dir, 'package.json')).resolve('node-fetch')).href) as Promise<any>,
+  load('test-engine/lib/results.mjs'),
 ]);
 const suites: any[] = groups;
 
-function fetchWithTimeout(url: string, init: Record<string, unknown> = {}): Promise<unknown> {
-  return nodeFetch.default(url, { ...init, signal: AbortSignal.timeout(fetchTimeoutMs) } as any);
-}
+// The suite's client calls the global fetch; this process is ours, so every call gets a deadline.
+const plainFetch = globalThis.fetch;
+globalThis.fetch = ((url: string, init: RequestInit = {}) =>
+  plainFetch(url, {
+    ...init,
+    signal: init.signal
+      ? AbortSignal.any([init.signal, AbortSignal.timeout(fetchTimeoutMs)])
+      : AbortSignal.timeout(fetchTimeoutMs),
+  })) as typeof fetch;
 
 let toRun = suites;
 if (onlyId) {
@@ -67,7 +70,7 @@ if (onlyId) {
 function report(): void {
   const results = runner.getResults() as Record<string, unknown>;
   const verdicts: Record<string, string> = {};
-  for (const id of Object.keys(results)) verdicts[id] = display.determineTestResult(suites, id, results)[2];
+  for (const id of Object.keys(results)) verdicts[id] = grading.determineTestResult(suites, id, results)[2];
   process.stdout.write(JSON.stringify({ results, verdicts }) + '\n');
 }
 
@@ -76,6 +79,6 @@ process.on('SIGTERM', () => {
   process.exit(3);
 });
 
-await runner.runTests(toRun, fetchWithTimeout, false, base);
+await runner.runTests(toRun, false, base);
 report();
 process.exit(0);

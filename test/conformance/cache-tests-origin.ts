@@ -1,7 +1,7 @@
 /**
  * @module test/conformance/cache-tests-origin
- * The origin server of the HTTP caching conformance suite (npm `http-cache-tests` 0.4.5), run as a
- * child process. The suite's own `server/server.mjs` listens on every interface and also serves
+ * The origin server of the HTTP caching conformance suite (test/vendor/cache-tests), run as a
+ * child process. The suite's own `test-engine/server/server.mjs` (not vendored) listens on every interface and also serves
  * files from its working directory; this entry point reuses the suite's request handlers
  * (`/config/`, `/test/`, `/state/`) unchanged but listens on 127.0.0.1 only and answers 404 to
  * anything else. Prints `listening <port>` on stdout once ready.
@@ -17,7 +17,9 @@ import { suiteDir } from './cache-tests-suite.js';
 type Handler = (pathSegs: string[], req: unknown, res: unknown) => void;
 
 async function handler(file: string): Promise<Handler> {
-  const mod = (await import(pathToFileURL(join(suiteDir(), 'server', file)).href)) as { default: Handler };
+  const mod = (await import(pathToFileURL(join(suiteDir(), 'test-engine', 'server', file)).href)) as {
+    default: Handler;
+  };
   return mod.default;
 }
 

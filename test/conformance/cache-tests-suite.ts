@@ -1,21 +1,20 @@
 /**
  * @module test/conformance/cache-tests-suite
- * Drives the HTTP caching conformance suite (npm `http-cache-tests` 0.4.5, see
- * shared/research/peers.md 3.1) against any cache on loopback: starts the suite's origin (loopback
+ * Drives the HTTP caching conformance suite (the pinned copy of http-tests/cache-tests in
+ * test/vendor/cache-tests; the npm release 0.4.5 lags) against any cache on loopback: starts the suite's origin (loopback
  * only), runs the suite's client against a base URL with an overall deadline, and tallies the
  * verdicts the suite's own grading logic gave. Used by `cache-tests.test.ts` (Verge, in CI) and
  * `bench/conformance-peers.ts` (Verge next to nginx and Varnish).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The installed `http-cache-tests` package folder. */
+/** The vendored suite's folder (test/vendor/cache-tests, VENDORED.md says which commit). */
 export function suiteDir(): string {
-  return dirname(createRequire(import.meta.url).resolve('http-cache-tests/package.json'));
+  return join(here, '..', 'vendor', 'cache-tests');
 }
 
 /** One of the suite's test groups (tests/*.mjs): its tests carry the ids results are keyed by. */
@@ -26,12 +25,10 @@ export interface SuiteGroup {
   [k: string]: unknown;
 }
 
-/** Every group the run uses: the suite's index plus `surrogate-control` (as its cli.mjs runs them). */
+/** Every group the run uses: the suite's index (tests/index.mjs, as its cli.mjs runs them). */
 export async function loadSuites(): Promise<SuiteGroup[]> {
-  const load = async (rel: string): Promise<{ default: unknown }> =>
-    import(pathToFileURL(join(suiteDir(), rel)).href) as Promise<{ default: unknown }>;
-  const [index, surrogate] = await Promise.all([load('tests/index.mjs'), load('tests/surrogate-control.mjs')]);
-  return [...(index.default as SuiteGroup[]), surrogate.default as SuiteGroup];
+  const index = (await import(pathToFileURL(join(suiteDir(), 'tests', 'index.mjs')).href)) as { default: unknown };
+  return index.default as SuiteGroup[];
 }
 
 /** The ids of every test in the suite (what the ratchet may list). */
@@ -39,7 +36,7 @@ export async function suiteIds(): Promise<Set<string>> {
   return new Set((await loadSuites()).flatMap((g) => g.tests.map((t) => t.id)));
 }
 
-/** The suite's verdict symbols (lib/display.mjs `resultTypes`) and the names we report them by. */
+/** The suite's verdict symbols (test-engine/lib/results.mjs `resultTypes`) and the names we report them by. */
 export const VERDICTS: Record<string, Category> = {
   '✅': 'pass',
   '⛔️': 'fail',

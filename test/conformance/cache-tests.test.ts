@@ -1,6 +1,6 @@
 /**
  * @module test/conformance/cache-tests.test
- * The HTTP caching conformance suite (npm `http-cache-tests`, shared/research/peers.md 3.1) run
+ * The HTTP caching conformance suite (the vendored http-tests/cache-tests, test/vendor) run
  * against a Verge edge: the suite's origin (loopback) ← Verge (in-process, see
  * verge-under-test.ts) ← the suite's client. Prints `cache-tests: N passed of M` with the
  * breakdown, writes test/conformance/last-results.json, and fails if any test listed in the
