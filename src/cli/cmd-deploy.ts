@@ -16,17 +16,23 @@ export const DEPLOY_HELP = `verge deploy [--wait] [--distribution ID] [--version
 Shows the newest snapshot (or --version N) reaching each PoP. With --wait, follows it live, one
 line per PoP, until every PoP has applied it (exit 0), one refused it (exit 1), or --timeout
 seconds pass (default 120; exit 1 naming the PoPs still waiting).
-With --distribution, also waits for that distribution to turn Deployed.
+With --distribution, follows that distribution's latest change (its generation) instead, PoP by
+PoP: a refusal of another distribution in the same snapshot does not hold it back.
+The summary gives the time from the change to the last PoP's acknowledgement.
 
-verge deploy history     the snapshot history (newest first)
+verge deploy history [--distribution ID]
+                         the snapshot history (newest first), or one distribution's generations
 
 ${CONNECTION_HELP}
 `;
 
-export const ROLLBACK_HELP = `verge rollback --to VERSION [--wait] [--timeout S]
+export const ROLLBACK_HELP = `verge rollback --to VERSION [--distribution ID] [--wait] [--timeout S]
 
 Makes a new snapshot whose content equals snapshot VERSION (see \`verge deploy history\`) and, with
 --wait, follows it to every PoP.
+With --distribution ID, rolls back that distribution alone (its config and triggers as snapshot
+VERSION served them; \`verge deploy history --distribution ID\` lists its generations): it gets a new
+generation and no other distribution changes.
 
 ${CONNECTION_HELP}
 `;
@@ -47,10 +53,15 @@ export function progressLines(p: DeploymentProgress): string[] {
   return lines;
 }
 
-function summary(p: DeploymentProgress, ms: number): string {
+function summary(p: DeploymentProgress): string {
   const applied = p.pops.filter((x) => x.state === 'applied').length;
   const dist = p.distribution ? ` (${p.distribution.id}: ${p.distribution.status})` : '';
-  if (p.done) return `Deployed v${p.version} to ${applied}/${p.pops.length} PoPs in ${(ms / 1000).toFixed(1)} s${dist}`;
+  // The control plane's times: from the change to the last PoP's acknowledgement.
+  const took =
+    p.elapsedMs === undefined
+      ? ''
+      : ` in ${(p.elapsedMs / 1000).toFixed(1)} s from the change to the last acknowledgement`;
+  if (p.done) return `Deployed v${p.version} to ${applied}/${p.pops.length} PoPs${took}${dist}`;
   return `InProgress v${p.version}: ${applied}/${p.pops.length} PoPs applied${dist}`;
 }
 
@@ -76,7 +87,6 @@ export async function follow(
   client: VergeClient,
   o: { version?: number; distributionId?: string; timeoutS: number; json: boolean },
 ): Promise<DeploymentProgress> {
-  const started = Date.now();
   const signal = AbortSignal.timeout(o.timeoutS * 1000);
   const tty = !o.json && process.stdout.isTTY === true;
   let drawn = 0;
@@ -92,16 +102,26 @@ export async function follow(
   if (!last)
     throw new UsageError('there is no deployment yet: make a change first (create a distribution, attach a function)');
   if (o.json) process.stdout.write(json(last) + '\n');
-  else process.stdout.write(summary(last, Date.now() - started) + '\n');
+  else process.stdout.write(summary(last) + '\n');
   if (last.failed) {
     const bad = last.pops.filter((x) => x.state === 'failed').map((x) => `${x.id}: ${x.error}`);
+    const what = o.distributionId ? `distribution ${o.distributionId} at v${last.version}` : `v${last.version}`;
     throw new VergeError(
       'REPLICATION_FAILED',
-      `v${last.version} was refused by ${bad.join('; ')}. The PoP keeps serving its previous snapshot; fix the cause (see \`verge logs query --pop ...\`) and publish again`,
+      `${what} was refused by ${bad.join('; ')}. A refused distribution keeps serving its previous generation and holds no other back; fix the cause and change it again, or roll it back (\`verge rollback --distribution ID --to N\`)`,
     );
   }
   if (!last.done) throw waitTimeout(last, o.timeoutS);
   return last;
+}
+
+async function distributionHistory(client: VergeClient, id: string, asJson: boolean): Promise<void> {
+  const items = await client.distributions.history(id);
+  if (asJson) return void process.stdout.write(json(items) + '\n');
+  const rows = items.map((g) => [`v${g.generation}${g.current ? ' (current)' : ''}`, time(g.createdAt), g.reason]);
+  process.stdout.write(
+    (rows.length ? table(['GENERATION', 'CREATED', 'REASON'], rows) : `no generations of ${id} yet`) + '\n',
+  );
 }
 
 async function history(client: VergeClient, asJson: boolean): Promise<void> {
@@ -135,7 +155,12 @@ export async function deployCommand(argv: string[]): Promise<void> {
   if (!p) return;
   const v = p.values;
   const ctx = await connect(v);
-  if (p.positionals[0] === 'history') return apiErrors(() => history(ctx.client, ctx.format === 'json'));
+  if (p.positionals[0] === 'history')
+    return apiErrors(() =>
+      v.distribution
+        ? distributionHistory(ctx.client, v.distribution, ctx.format === 'json')
+        : history(ctx.client, ctx.format === 'json'),
+    );
   if (p.positionals.length)
     throw new UsageError(`unknown argument "${p.positionals[0]}"; did you mean \`verge deploy history\`?`);
   const version = optionalInt(v.version, '--version');
@@ -156,7 +181,7 @@ export async function deployCommand(argv: string[]): Promise<void> {
       process.stdout.write(
         (ctx.format === 'json'
           ? json(prog)
-          : [`v${prog.version}: ${prog.reason}`, ...progressLines(prog), summary(prog, 0)].join('\n')) + '\n',
+          : [`v${prog.version}: ${prog.reason}`, ...progressLines(prog), summary(prog)].join('\n')) + '\n',
       );
       return;
     }
@@ -167,13 +192,36 @@ export async function deployCommand(argv: string[]): Promise<void> {
 export async function rollbackCommand(argv: string[]): Promise<void> {
   const p = parseCommand(
     argv,
-    { to: { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } },
+    {
+      to: { type: 'string' },
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
+      distribution: { type: 'string' },
+    },
     ROLLBACK_HELP,
   );
   if (!p) return;
   const to = optionalInt(p.values.to ?? p.positionals[0], '--to');
   if (to === undefined) throw new UsageError('--to VERSION is required (`verge deploy history` lists them)');
   const ctx = await connect(p.values);
+  const id = p.values.distribution;
+  if (id !== undefined)
+    return apiErrors(async () => {
+      const d = await ctx.client.distributions.rollback(id, to);
+      const said = d.newSnapshot
+        ? `rolled back: distribution ${id} has what snapshot ${to} served, as generation ${d.generation}`
+        : `distribution ${id} already has what snapshot ${to} served; nothing changed`;
+      if (ctx.format !== 'json') process.stdout.write(said + '\n');
+      if (!p.values.wait || !d.newSnapshot) {
+        if (ctx.format === 'json') process.stdout.write(json(d) + '\n');
+        return;
+      }
+      await follow(ctx.client, {
+        distributionId: id,
+        timeoutS: optionalInt(p.values.timeout, '--timeout') ?? 120,
+        json: ctx.format === 'json',
+      });
+    });
   await apiErrors(async () => {
     const dep = await ctx.client.deployments.rollback(to);
     if (!p.values.wait) {

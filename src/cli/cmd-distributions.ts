@@ -71,6 +71,15 @@ function render(d: Distribution): string {
     ['status', statusText(d)],
     // The server's words: since when a pending PoP is silent, and how to remove one that is gone.
     ...(d.status === 'Deployed' ? [] : ([['detail', d.statusText]] as [string, string][])),
+    ['generation', String(d.generation)],
+    // Each PoP on its own: a refusal holds back only this distribution.
+    ...Object.entries(d.pops ?? {}).map(
+      ([pop, st]) =>
+        [
+          `  ${pop}`,
+          `${st.status}${st.generation === null ? '' : ` (serving generation ${st.generation})`}${st.error ? `: ${st.error}` : ''}`,
+        ] as [string, string],
+    ),
     ['aliases', (d.config.aliases ?? []).join(', ')],
     ['origins', d.config.origins.map((o) => o.id).join(', ')],
     ['behaviors', behaviors.map((b) => ('pathPattern' in b ? String(b.pathPattern) : 'default')).join(', ')],

@@ -63,30 +63,28 @@ export async function startManagedEdge(o: ManagedEdgeOptions): Promise<ManagedEd
     ...(backoffMs ? { backoffMs } : {}),
   });
   const boot = await sync.boot();
-  const start = (plan: typeof boot.plan) =>
-    startEdge({
-      ...edgeOpts,
-      plan,
-      dataDir,
-      logger: telemetry.teeLogger(logger),
-      onInvoke: telemetry.onInvoke,
-      onAccessLog: telemetry.onAccessLog,
-    });
-  let edge: Edge;
+  // Start empty, then activate the stored generations one distribution at a time: one that no
+  // longer loads (a damaged file, a runtime change) costs only itself.
+  const edge: Edge = await startEdge({
+    ...edgeOpts,
+    plan: emptyPlan(),
+    dataDir,
+    logger: telemetry.teeLogger(logger),
+    onInvoke: telemetry.onInvoke,
+    onAccessLog: telemetry.onAccessLog,
+  });
   let bootVersion = boot.version;
-  try {
-    edge = await start(boot.plan);
-  } catch (e) {
-    if (boot.version === 0) throw e;
-    // The snapshot on disk does not load here (a runtime change, a damaged file): start empty
-    // and let the control plane send the current snapshot again.
-    logger.log('error', 'last-known-good snapshot failed to load; starting with no distributions', {
-      version: boot.version,
-      error: toVergeError(e).message,
-    });
-    sync.forgetBoot();
-    bootVersion = 0;
-    edge = await start(emptyPlan());
+  if (boot.version > 0) {
+    try {
+      bootVersion = await sync.restore(edge);
+    } catch (e) {
+      logger.log('error', 'last-known-good generations failed to load; starting with no distributions', {
+        version: boot.version,
+        error: toVergeError(e).message,
+      });
+      sync.forgetBoot();
+      bootVersion = 0;
+    }
   }
   sync.start(edge);
   telemetry.start();

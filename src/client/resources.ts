@@ -13,6 +13,7 @@ import type {
   CreateTriggerInput,
   Distribution,
   DistributionConfig,
+  DistributionGeneration,
   FunctionCode,
   FunctionResource,
   FunctionTestInput,
@@ -98,6 +99,23 @@ export function distributionsApi(t: Transport) {
     },
     async delete(id: string, o: WriteOptions = {}): Promise<void> {
       await t.request('DELETE', base(id), o);
+    },
+    /** The snapshots that changed this distribution (its generations), newest first. */
+    async history(id: string): Promise<DistributionGeneration[]> {
+      return (await t.request<Items<DistributionGeneration>>('GET', `${base(id)}/history`)).value.items;
+    },
+    /** Roll this distribution alone back to what snapshot `to` served. */
+    async rollback(
+      id: string,
+      to: number,
+    ): Promise<Distribution & { rolledBackTo: number; newSnapshot: number | null }> {
+      return (
+        await t.request<Distribution & { rolledBackTo: number; newSnapshot: number | null }>(
+          'POST',
+          `${base(id)}/rollback`,
+          { body: { to } },
+        )
+      ).value;
     },
   };
 }

@@ -116,8 +116,29 @@ export interface Distribution {
   statusText: string;
   /** The snapshot that carries the latest change. */
   snapshot: number;
+  /** The distribution's generation: the same number (PoPs activate and acknowledge distributions by generation). */
+  generation: number;
+  /** Per PoP: Deployed (serves this generation), InProgress, or Refused (with why; it keeps serving `generation`). */
+  pops: Record<string, PopDeployState>;
   lastModified: string;
   etag: string;
+}
+
+export interface DistributionGeneration {
+  generation: number;
+  createdAt: string;
+  reason: string;
+  /** The generation the distribution has now. */
+  current: boolean;
+}
+
+export interface PopDeployState {
+  status: 'Deployed' | 'InProgress' | 'Refused';
+  /** The generation the PoP serves (0: none; null: an edge that reports no generations). */
+  generation: number | null;
+  error: string | null;
+  /** When the PoP reached this state, or null before it acknowledged anything. */
+  at: string | null;
 }
 
 export interface Trigger {

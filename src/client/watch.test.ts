@@ -63,6 +63,8 @@ describe('progressOf', () => {
       pending,
       statusText: status,
       snapshot: 5,
+      generation: 5,
+      pops: {},
       lastModified: '',
       etag: '',
     });

@@ -32,6 +32,11 @@ export interface DeploymentProgress {
   done: boolean;
   /** Some PoP refused the snapshot. */
   failed: boolean;
+  /**
+   * When done: from the change (the snapshot's creation) to the last PoP's acknowledgement, in ms,
+   * as the control plane recorded them (not the time this watcher ran).
+   */
+  elapsedMs?: number;
 }
 
 export interface WatchOptions {
@@ -47,6 +52,13 @@ export function progressOf(dep: Deployment, pops: Pop[], dist?: Distribution): D
   const out: PopProgress[] = pops.map((p) => {
     const ack = dep.acks[p.id];
     const base = { id: p.id, region: p.region, health: p.health, appliedVersion: p.appliedVersion };
+    // Watching one distribution: only its own state at each PoP counts (another one refused in
+    // the same snapshot does not hold it back).
+    const mine = dist?.pops?.[p.id];
+    if (mine && mine.generation !== null) {
+      if (mine.status === 'Refused') return { ...base, state: 'failed', ...(mine.error ? { error: mine.error } : {}) };
+      return { ...base, state: mine.status === 'Deployed' ? 'applied' : 'waiting' };
+    }
     if (ack && !ack.ok) return { ...base, state: 'failed', ...(ack.error ? { error: ack.error } : {}) };
     const pending = dist?.pending.includes(p.id) ?? false;
     const applied = !pending && ((ack?.ok ?? false) || p.appliedVersion >= dep.version);
@@ -57,6 +69,16 @@ export function progressOf(dep: Deployment, pops: Pop[], dist?: Distribution): D
   const done = allApplied && (dist ? dist.status === 'Deployed' : true);
   const progress: DeploymentProgress = { version: dep.version, reason: dep.reason, pops: out, done, failed };
   if (dist) progress.distribution = { id: dist.id, status: dist.status, pending: dist.pending };
+  if (done) {
+    const times = pops.map((p) => {
+      const mine = dist?.pops?.[p.id];
+      const at = mine?.generation !== null && mine?.at ? mine.at : dep.acks[p.id]?.at;
+      return typeof at === 'number' ? at : at ? Date.parse(at) : NaN;
+    });
+    const created = Date.parse(dep.createdAt);
+    if (times.length > 0 && times.every((t) => Number.isFinite(t)) && Number.isFinite(created))
+      progress.elapsedMs = Math.max(0, Math.max(...times) - created);
+  }
   return progress;
 }
 
@@ -73,13 +95,12 @@ const delay = (ms: number, signal?: AbortSignal) =>
 export async function* watchDeployment(client: VergeClient, o: WatchOptions = {}): AsyncGenerator<DeploymentProgress> {
   let last = '';
   while (!o.signal?.aborted) {
-    const dep =
-      o.version !== undefined ? await client.deployments.get(o.version) : (await client.deployments.list())[0];
+    const dist = o.distributionId ? await client.distributions.get(o.distributionId) : undefined;
+    // A distribution's own latest change unless a version is named: that is what it waits for.
+    const version = o.version ?? (dist && dist.generation > 0 ? dist.generation : undefined);
+    const dep = version !== undefined ? await client.deployments.get(version) : (await client.deployments.list())[0];
     if (!dep) return;
-    const [pops, dist] = await Promise.all([
-      client.pops.list(),
-      o.distributionId ? client.distributions.get(o.distributionId) : undefined,
-    ]);
+    const pops = await client.pops.list();
     const p = progressOf(dep, pops, dist);
     const key = JSON.stringify(p);
     if (key !== last) {

@@ -106,10 +106,41 @@ export const DISTRIBUTION: Schema = {
       description: 'the status in words: who is pending, and how to remove a PoP that is gone for good',
     },
     snapshot: { type: 'integer', minimum: 0, description: 'the snapshot that carries the last change' },
+    generation: {
+      type: 'integer',
+      minimum: 0,
+      description: 'the generation PoPs activate and acknowledge (the snapshot that carries the last change)',
+    },
+    pops: {
+      type: 'object',
+      description: 'per PoP: Deployed, InProgress or Refused (with why), and the generation it serves',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          status: { type: 'string', enum: ['Deployed', 'InProgress', 'Refused'] },
+          generation: { type: ['integer', 'null'], minimum: 0 },
+          error: { type: ['string', 'null'] },
+          at: { type: ['string', 'null'], description: 'ISO 8601: when the PoP reached this state' },
+        },
+        required: ['status', 'generation', 'error', 'at'],
+        additionalProperties: false,
+      },
+    },
     lastModified: S.iso,
     etag: ETAG,
   },
-  required: ['id', 'config', 'status', 'pending', 'statusText', 'snapshot', 'lastModified', 'etag'],
+  required: [
+    'id',
+    'config',
+    'status',
+    'pending',
+    'statusText',
+    'snapshot',
+    'generation',
+    'pops',
+    'lastModified',
+    'etag',
+  ],
   additionalProperties: false,
 };
 

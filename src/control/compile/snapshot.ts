@@ -38,8 +38,10 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export function checksumOf(version: number, c: SnapshotContent): string {
-  return sha256Hex(canonicalJson({ version, distributions: c.distributions, bundles: c.bundles, kvs: c.kvs }));
+export function checksumOf(version: number, c: SnapshotContent, generations?: Record<string, number>): string {
+  return sha256Hex(
+    canonicalJson({ version, distributions: c.distributions, bundles: c.bundles, kvs: c.kvs, generations }),
+  );
 }
 
 /** KVS data as stored for edges: canonical JSON of key → value, addressed by its sha256. */
@@ -174,15 +176,23 @@ export function commitSnapshot(
     return undefined;
   }
   const version = latest + 1;
+  const before = new Map((prev?.distributions ?? []).map((d) => [d.id, canonicalJson(d)]));
+  const generations: Record<string, number> = {};
+  for (const d of content.distributions) {
+    const changed = before.get(d.id) !== canonicalJson(d);
+    if (changed) store.distributions.setChangedIn(d.id, version);
+    generations[d.id] = changed ? version : (store.distributions.get(d.id)?.changedIn ?? version);
+  }
   const snapshot: Snapshot = {
     protocol: PROTOCOL_VERSION,
     version,
     createdAt: new Date(now).toISOString(),
-    checksum: checksumOf(version, content),
+    checksum: checksumOf(version, content, generations),
     distributions: content.distributions,
     bundles: content.bundles,
     kvs: content.kvs,
     reason,
+    generations,
   };
   const sealed = mapSecrets(snapshot, (v) => box.seal(v));
   store.snapshots.insert({
@@ -192,9 +202,5 @@ export function commitSnapshot(
     reason,
     document: JSON.stringify(sealed),
   });
-  const before = new Map((prev?.distributions ?? []).map((d) => [d.id, canonicalJson(d)]));
-  for (const d of content.distributions) {
-    if (before.get(d.id) !== canonicalJson(d)) store.distributions.setChangedIn(d.id, version);
-  }
   return version;
 }

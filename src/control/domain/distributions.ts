@@ -11,7 +11,7 @@ import { validateDistribution } from '../../shared/config/validate.js';
 import { VergeError } from '../../shared/errors.js';
 import { validationError } from '../api/schema.js';
 import { DEFAULT_BEHAVIOR } from '../compile/snapshot.js';
-import type { DistributionRecord, PopRecord, Store } from '../store/types.js';
+import type { DistributionAckRecord, DistributionRecord, PopRecord, Store } from '../store/types.js';
 import { healthOf, removeHint } from './pops.js';
 
 function hostsOf(c: DistributionConfig): string[] {
@@ -84,39 +84,109 @@ export function getDistribution(store: Store, id: string): DistributionRecord {
   return d;
 }
 
-export function pendingPops(pops: readonly PopRecord[], changedIn: number): string[] {
-  return pops.filter((p) => p.appliedVersion < changedIn).map((p) => p.id);
+/** One PoP's state for one distribution. */
+export interface PopDeployState {
+  /** Deployed: serves the latest change; Refused: refused it and serves `generation`; InProgress: not there yet. */
+  status: 'Deployed' | 'InProgress' | 'Refused';
+  /** The generation it serves (0: none; null: an edge that reports no generations). */
+  generation: number | null;
+  error: string | null;
+  /** When the PoP reached this state (its acknowledgement), or null before it acknowledged anything. */
+  at: string | null;
+}
+
+/**
+ * Per PoP, against the distribution's latest change (`changedIn`): its per-distribution
+ * acknowledgement when it sent one, else the snapshot it applied (edges before generations).
+ */
+export function popStates(
+  changedIn: number,
+  pops: readonly PopRecord[],
+  acks: readonly DistributionAckRecord[],
+): Record<string, PopDeployState> {
+  const byPop = new Map(acks.map((a) => [a.pop, a]));
+  const out: Record<string, PopDeployState> = {};
+  for (const p of pops) {
+    const a = byPop.get(p.id);
+    if (!a) {
+      const done = p.appliedVersion >= changedIn;
+      out[p.id] = { status: done ? 'Deployed' : 'InProgress', generation: null, error: null, at: null };
+      continue;
+    }
+    const status = a.generation >= changedIn ? 'Deployed' : !a.ok && a.wanted >= changedIn ? 'Refused' : 'InProgress';
+    out[p.id] = {
+      status,
+      generation: a.generation,
+      error: status === 'Refused' ? a.error : null,
+      at: new Date(a.at).toISOString(),
+    };
+  }
+  return out;
+}
+
+export function pendingPops(states: Record<string, PopDeployState>): string[] {
+  return Object.entries(states)
+    .filter(([, s]) => s.status !== 'Deployed')
+    .map(([id]) => id);
 }
 
 /**
  * The status in words. Deployed keeps CloudFront's meaning (every registered PoP has the change),
  * so a PoP that stopped answering holds a distribution InProgress: say which, since when, and how
- * to remove it if it is gone for good.
+ * to remove it if it is gone for good. A PoP that refused the change says why.
  */
-export function statusText(changedIn: number, pops: readonly PopRecord[], now: number): string {
-  const waiting = pops.filter((p) => p.appliedVersion < changedIn);
+export function statusText(
+  changedIn: number,
+  pops: readonly PopRecord[],
+  now: number,
+  states: Record<string, PopDeployState> = popStates(changedIn, pops, []),
+): string {
+  const waiting = pops.filter((p) => states[p.id]?.status !== 'Deployed');
   if (waiting.length === 0)
     return pops.length === 0
       ? 'Deployed (no PoPs registered)'
       : `Deployed: all ${pops.length} PoP(s) have snapshot ${changedIn}`;
-  const text = `InProgress: waiting for ${waiting.map((p) => p.id).join(', ')} to apply snapshot ${changedIn}`;
+  const refused = waiting.filter((p) => states[p.id]?.status === 'Refused');
+  const parts = [`InProgress: waiting for ${waiting.map((p) => p.id).join(', ')} to apply snapshot ${changedIn}`];
+  if (refused.length > 0) {
+    const first = states[refused[0]!.id]!;
+    parts.push(
+      `${refused.map((p) => p.id).join(', ')} refused it and keep${refused.length === 1 ? 's' : ''} serving generation ${first.generation}: ${first.error ?? 'no reason given'}; fix the cause and change the distribution again, or roll it back (verge rollback --distribution ID --to N)`,
+    );
+  }
   const silent = waiting.filter((p) => healthOf(p.lastSeen, now) !== 'healthy');
-  if (silent.length === 0) return text;
-  const heard = silent.map(
-    (p) => `${p.id} is ${healthOf(p.lastSeen, now)} (last seen ${new Date(p.lastSeen).toISOString()})`,
-  );
-  return `${text}; ${heard.join(', ')}. If a PoP is gone for good, remove it: ${silent.map((p) => removeHint(p.id)).join(', ')}`;
+  if (silent.length > 0) {
+    const heard = silent.map(
+      (p) => `${p.id} is ${healthOf(p.lastSeen, now)} (last seen ${new Date(p.lastSeen).toISOString()})`,
+    );
+    parts.push(
+      `${heard.join(', ')}. If a PoP is gone for good, remove it: ${silent.map((p) => removeHint(p.id)).join(', ')}`,
+    );
+  }
+  return parts.join('; ');
 }
 
-export function distributionView(d: DistributionRecord, pops: readonly PopRecord[], now: number) {
-  const pending = pendingPops(pops, d.changedIn);
+export function distributionView(
+  d: DistributionRecord,
+  pops: readonly PopRecord[],
+  now: number,
+  acks: readonly DistributionAckRecord[] = [],
+) {
+  const states = popStates(
+    d.changedIn,
+    pops,
+    acks.filter((a) => a.distributionId === d.id),
+  );
+  const pending = pendingPops(states);
   return {
     id: d.id,
     config: d.config,
     status: pending.length === 0 ? ('Deployed' as const) : ('InProgress' as const),
     pending,
-    statusText: statusText(d.changedIn, pops, now),
+    statusText: statusText(d.changedIn, pops, now, states),
     snapshot: d.changedIn,
+    generation: d.changedIn,
+    pops: states,
     lastModified: new Date(d.updatedAt).toISOString(),
     etag: `"r${d.revision}"`,
   };

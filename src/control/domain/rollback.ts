@@ -13,7 +13,7 @@ import type { SecretBox } from '../auth/secret-box.js';
 import { DEFAULT_BEHAVIOR, openSnapshot } from '../compile/snapshot.js';
 import type { Store, TriggerRecord } from '../store/types.js';
 
-function stripAssociations(d: DistributionConfig): {
+export function stripAssociations(d: DistributionConfig): {
   config: DistributionConfig;
   triggers: Omit<TriggerRecord, 'id' | 'revision' | 'createdAt'>[];
 } {
@@ -57,6 +57,44 @@ export function restoreSnapshot(store: Store, box: SecretBox, version: number, n
   const s = openSnapshot(store, box, version);
   if (!s) throw new VergeError('NOT_FOUND', `snapshot ${version} does not exist (GET /api/v1/deployments lists them)`);
   const wanted = s.distributions.map(stripAssociations);
+  requireVersions(store, version, wanted);
+  const keep = new Set(wanted.map((w) => w.config.id));
+  for (const d of store.distributions.list()) {
+    if (keep.has(d.id)) continue;
+    for (const t of store.triggers.list({ distributionId: d.id })) store.triggers.delete(t.id);
+    store.distributions.delete(d.id);
+  }
+  for (const w of wanted) restoreOne(store, w, now);
+  restoreKvs(store, s, now);
+}
+
+/**
+ * Rewrite one distribution (config and triggers) to what snapshot `version` served; nothing else
+ * changes, so the next snapshot gives that distribution alone a new generation. KeyValueStore
+ * data is shared between distributions and stays as it is.
+ */
+export function restoreDistribution(store: Store, box: SecretBox, id: string, version: number, now: number): void {
+  const s = openSnapshot(store, box, version);
+  if (!s)
+    throw new VergeError(
+      'NOT_FOUND',
+      `snapshot ${version} does not exist (\`verge deploy history\` or GET /api/v1/deployments lists them)`,
+    );
+  const d = s.distributions.find((x) => x.id === id);
+  if (!d)
+    throw new VergeError(
+      'VALIDATION_FAILED',
+      `distribution ${id} is not in snapshot ${version}; pick a version where it exists (GET /api/v1/distributions/${id}/history lists them)`,
+      { details: { fields: [{ path: '$.to', message: `snapshot ${version} has no distribution ${id}` }] } },
+    );
+  if (!store.distributions.get(id))
+    throw new VergeError('NOT_FOUND', `distribution ${id} does not exist (GET /api/v1/distributions lists them)`);
+  const w = stripAssociations(d);
+  requireVersions(store, version, [w]);
+  restoreOne(store, w, now);
+}
+
+function requireVersions(store: Store, version: number, wanted: ReturnType<typeof stripAssociations>[]): void {
   for (const t of wanted.flatMap((w) => w.triggers)) {
     if (!store.functions.version(t.functionName, t.functionVersion)) {
       throw new VergeError(
@@ -72,33 +110,27 @@ export function restoreSnapshot(store: Store, box: SecretBox, version: number, n
       );
     }
   }
-  const keep = new Set(wanted.map((w) => w.config.id));
-  for (const d of store.distributions.list()) {
-    if (keep.has(d.id)) continue;
-    for (const t of store.triggers.list({ distributionId: d.id })) store.triggers.delete(t.id);
-    store.distributions.delete(d.id);
-  }
-  for (const w of wanted) {
-    const cur = store.distributions.get(w.config.id);
-    if (!cur)
-      store.distributions.insert({
-        id: w.config.id,
-        config: w.config,
-        revision: 1,
-        changedIn: 0,
-        createdAt: now,
-        updatedAt: now,
-      });
-    else if (JSON.stringify(cur.config) !== JSON.stringify(w.config))
-      store.distributions.update({ ...cur, config: w.config, revision: cur.revision + 1, updatedAt: now });
-    for (const t of store.triggers.list({ distributionId: w.config.id })) store.triggers.delete(t.id);
-    for (const t of w.triggers)
-      store.triggers.replace({
-        ...t,
-        id: `trg_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
-        revision: 1,
-        createdAt: now,
-      });
-  }
-  restoreKvs(store, s, now);
+}
+
+function restoreOne(store: Store, w: ReturnType<typeof stripAssociations>, now: number): void {
+  const cur = store.distributions.get(w.config.id);
+  if (!cur)
+    store.distributions.insert({
+      id: w.config.id,
+      config: w.config,
+      revision: 1,
+      changedIn: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+  else if (JSON.stringify(cur.config) !== JSON.stringify(w.config))
+    store.distributions.update({ ...cur, config: w.config, revision: cur.revision + 1, updatedAt: now });
+  for (const t of store.triggers.list({ distributionId: w.config.id })) store.triggers.delete(t.id);
+  for (const t of w.triggers)
+    store.triggers.replace({
+      ...t,
+      id: `trg_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+      revision: 1,
+      createdAt: now,
+    });
 }

@@ -146,6 +146,20 @@ export interface AckRecord {
   at: number;
 }
 
+/** The latest per-distribution acknowledgement from one PoP. */
+export interface DistributionAckRecord {
+  pop: string;
+  distributionId: string;
+  /** The generation the PoP serves (0: none). */
+  generation: number;
+  /** The generation it was last asked for. */
+  wanted: number;
+  ok: boolean;
+  error: string | null;
+  /** When the row last changed. */
+  at: number;
+}
+
 export interface InvalidationRecord {
   id: string;
   distributionId: string;
@@ -287,6 +301,9 @@ export interface SnapshotRepo {
   insert(s: SnapshotRecord): void;
   putAck(a: AckRecord): void;
   acks(version: number): AckRecord[];
+  putDistributionAck(a: DistributionAckRecord): void;
+  /** The latest per-PoP acknowledgements of one distribution (all distributions when omitted). */
+  distributionAcks(distributionId?: string): DistributionAckRecord[];
   /** Which of `sha256s` some stored snapshot lists among its bundles. */
   bundlesInUse(sha256s: readonly string[]): Set<string>;
 }

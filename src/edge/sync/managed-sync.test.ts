@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
@@ -62,6 +62,11 @@ describe('ManagedSync', () => {
   let edge: Edge;
   let sync: ManagedSync;
   const dataDir = mkdtempSync(join(tmpdir(), 'verge-sync-'));
+  const state = () =>
+    JSON.parse(readFileSync(join(dataDir, 'snapshot', 'state.json'), 'utf8')) as {
+      version: number;
+      distributions: Record<string, number>;
+    };
   const logger = memoryLogger();
 
   const startManaged = async (url: string) => {
@@ -116,11 +121,12 @@ describe('ManagedSync', () => {
     assert.equal(sync.appliedVersion, s.version);
     assert.equal((await get(edge, '/a')).fn, 'v1');
     assert.ok(existsSync(join(dataDir, 'bundles', `${sha}.zip`)));
-    const lkg = JSON.parse(readFileSync(join(dataDir, 'snapshot', 'last-known-good.json'), 'utf8'));
-    assert.equal(lkg.version, s.version);
-    assert.equal(lkg.checksum, s.checksum);
-    // Snapshots carry secret env values: the copy on disk is readable by its owner only.
-    assert.equal(statSync(join(dataDir, 'snapshot', 'last-known-good.json')).mode & 0o777, 0o600);
+    assert.deepEqual(state(), { version: s.version, distributions: { shop: s.version } });
+    assert.deepEqual(ack.distributions, { shop: { generation: s.version, wanted: s.version, ok: true } });
+    const gen = join(dataDir, 'snapshot', 'dists', 'shop', `${s.version}.json`);
+    assert.deepEqual(JSON.parse(readFileSync(gen, 'utf8')).config, s.distributions[0]);
+    // Generations carry secret env values: the copy on disk is readable by its owner only.
+    assert.equal(statSync(gen).mode & 0o777, 0o600);
   });
 
   test('a corrupted bundle is refused by its hash; the old version keeps serving', async () => {
@@ -135,10 +141,10 @@ describe('ManagedSync', () => {
     assert.match(ack.error ?? '', /REPLICATION_FAILED: bundle tagger:2 .* refused: its sha256 is/);
     assert.equal((await get(edge, '/a')).fn, 'v1');
     assert.ok(!existsSync(join(dataDir, 'bundles', `${sha}.zip`)));
-    assert.equal(
-      JSON.parse(readFileSync(join(dataDir, 'snapshot', 'last-known-good.json'), 'utf8')).version,
-      s.version - 1,
-    );
+    // The distribution keeps its previous generation, and says so per distribution.
+    assert.deepEqual(state().distributions, { shop: s.version - 1 });
+    assert.equal(ack.distributions?.shop?.ok, false);
+    assert.equal(ack.distributions?.shop?.generation, s.version - 1);
   });
 
   test('a truncated bundle is refused and the message says so', async () => {
@@ -207,23 +213,79 @@ describe('ManagedSync', () => {
     assert.ok(logger.lines.some((l) => l.msg === 'control plane connection lost; retrying'));
   });
 
-  test('a corrupted bundle on disk makes boot start empty rather than load it', async () => {
+  test('a corrupted bundle on disk costs that distribution its newest generation: boot falls back to the one before', async () => {
     await sync.stop();
     await edge.close();
-    const lkg = JSON.parse(readFileSync(join(dataDir, 'snapshot', 'last-known-good.json'), 'utf8'));
-    const sha = Object.keys(lkg.bundles)[0]!;
-    writeFileSync(join(dataDir, 'bundles', `${sha}.zip`), 'garbage');
+    const st = state();
+    const newest = st.distributions.shop!;
+    const gens = readdirSync(join(dataDir, 'snapshot', 'dists', 'shop')).map((n) => Number(n.replace('.json', '')));
+    const older = Math.max(...gens.filter((g) => g < newest));
+    const g = JSON.parse(readFileSync(join(dataDir, 'snapshot', 'dists', 'shop', `${newest}.json`), 'utf8'));
+    writeFileSync(join(dataDir, 'bundles', `${Object.keys(g.bundles)[0]}.zip`), 'garbage');
+    const restarted = await startManaged('http://127.0.0.1:1');
+    sync = restarted.s;
+    edge = restarted.e;
+    await sync.restore(edge);
+    assert.equal((await get(edge, '/a')).fn, 'v5', `generation ${older} serves`);
+    assert.ok(logger.lines.some((l) => l.msg === 'a stored generation is damaged; trying an older one'));
+  });
+
+  test('a truncated state file and a truncated newest generation: the PoP still serves from the folders', async () => {
+    await sync.stop();
+    await edge.close();
+    const statePath = join(dataDir, 'snapshot', 'state.json');
+    writeFileSync(statePath, readFileSync(statePath, 'utf8').slice(0, 10));
+    const dir = join(dataDir, 'snapshot', 'dists', 'shop');
+    const newest = Math.max(...readdirSync(dir).map((n) => Number(n.replace('.json', ''))));
+    const file = join(dir, `${newest}.json`);
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 50));
     const restarted = await startManaged(control.url);
     sync = restarted.s;
     edge = restarted.e;
-    assert.equal(restarted.boot.version, 0);
-    // The control plane then sends the latest snapshot again, the bundle is fetched anew.
-    const acksBefore = control.acks.filter((a) => a.version === lkg.version).length;
-    await sync.waitForVersion(lkg.version);
-    for (let i = 0; i < 200 && control.acks.filter((a) => a.version === lkg.version).length === acksBefore; i++)
-      await new Promise((r) => setTimeout(r, 10));
-    assert.equal(control.acks.filter((a) => a.version === lkg.version && a.ok).length, acksBefore + 1);
+    await sync.restore(edge);
+    assert.equal((await get(edge, '/a')).status, 200, 'an older generation serves, not 403');
+    // The control plane then sends the latest snapshot again; the damaged bundle is fetched anew.
+    const latest = Math.max(...control.acks.map((a) => a.version));
+    await sync.waitForVersion(latest);
+    await control.waitForAck('p1', latest);
+    for (let i = 0; i < 200 && (await get(edge, '/a')).fn !== 'v6'; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal((await get(edge, '/a')).fn, 'v6');
+  });
+
+  test('distributions activate on their own: one whose function does not load keeps its previous generation and holds no other back', async () => {
+    const staging = (sha: string, v: string): DistributionConfig => ({
+      ...dist(origin.port, sha, v),
+      id: 'staging',
+      aliases: ['staging.test'],
+    });
+    const shopSha = control.addBundle(bundle('v7'), 'tagger', '7');
+    const goodSha = control.addBundle(bundle('stage-1'), 'stager', '1');
+    const s1 = control.publish([dist(origin.port, shopSha, '7'), staging(goodSha, '1')]);
+    assert.equal((await control.waitForAck('p1', s1.version)).ok, true);
+    assert.equal((await get(edge, '/a', 'staging.test')).fn, 'stage-1');
+    // A bundle that is whole (its hash matches) but does not compile: only the PoP can refuse it here.
+    const badSha = control.addBundle(
+      Buffer.from(zipSync({ 'index.js': strToU8('exports.handler = ;') })),
+      'stager',
+      '2',
+    );
+    const s2 = control.publish([dist(origin.port, shopSha, '7'), staging(badSha, '2')]);
+    const a2 = await control.waitForAck('p1', s2.version);
+    assert.equal(a2.ok, false);
+    assert.equal(a2.distributions?.staging?.ok, false);
+    assert.equal(a2.distributions?.staging?.generation, s1.version);
+    assert.match(a2.distributions?.staging?.error ?? '', /FUNCTION_LOAD_ERROR: [\s\S]*index\.js:1/);
+    assert.deepEqual(a2.distributions?.shop, { generation: s1.version, wanted: s1.version, ok: true });
+    assert.equal((await get(edge, '/a', 'staging.test')).fn, 'stage-1', 'the previous generation keeps serving');
+    // A change to shop while staging stays refused: shop goes live, staging is not retried.
+    const shop8 = control.addBundle(bundle('v8'), 'tagger', '8');
+    const s3 = control.publish([dist(origin.port, shop8, '8'), staging(badSha, '2')]);
+    const a3 = await control.waitForAck('p1', s3.version);
+    assert.deepEqual(a3.distributions?.shop, { generation: s3.version, wanted: s3.version, ok: true });
+    assert.equal(a3.distributions?.staging?.ok, false);
+    assert.equal((await get(edge, '/a')).fn, 'v8');
+    assert.equal((await get(edge, '/a', 'staging.test')).fn, 'stage-1');
+    assert.deepEqual(state().distributions, { shop: s3.version, staging: s1.version });
   });
 
   test('a snapshot with no distributions is valid: every host gets 403', async () => {

@@ -9,17 +9,24 @@
  *          ─▶ stream lost: back off (with jitter) and resume from the applied version.
  *
  * Only the newest announced snapshot is applied (intermediate ones are skipped), one at a
- * time. A snapshot that fails anywhere (bad checksum, a bundle whose hash does not match, a
- * function that does not load) is refused with `ok: false` and the reason; the edge keeps the
- * plan it has and does not retry that version until it reconnects.
+ * time. Distributions are activated one by one by generation (activate.ts): a distribution whose
+ * bundle fails its hash or whose function does not load keeps its previous generation and is
+ * refused alone in the ack (`distributions[id].ok = false`), while every other distribution of
+ * the snapshot goes live; a refused generation is not retried until the edge reconnects. A
+ * snapshot that fails as a whole (bad checksum, unreachable) is refused with `ok: false`.
+ * Several generations of each distribution stay on disk (generations.ts): at boot a damaged one
+ * costs that distribution its newest generation, not the PoP its distributions.
  */
 import { VergeError, toVergeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { Snapshot, WatchInvalidationEvent, WatchSnapshotEvent } from '../../shared/replication/protocol.js';
 import type { EdgePlan } from '../config/plan.js';
+import type { DistributionAck } from '../../shared/replication/protocol.js';
+import { activate, type Wanted } from './activate.js';
 import { ControlClient } from './control-client.js';
+import { GenerationStore, joinGenerations, sameGeneration, splitSnapshot, type DistGeneration } from './generations.js';
 import { LocalStore } from './local-store.js';
-import { emptyPlan, planFromSnapshot, snapshotRefs, verifySnapshot } from './snapshot-plan.js';
+import { emptyPlan, planFromSnapshot, verifySnapshot } from './snapshot-plan.js';
 import type { SseEvent } from './sse.js';
 
 /** The part of an Edge the loop drives (structural, so this module never imports the edge). */
@@ -61,7 +68,12 @@ export class ManagedSync {
   #applied = 0;
   #wanted: WatchSnapshotEvent | null = null;
   #failed = new Set<number>();
-  #unacked: { version: number; ok: boolean; error?: string } | null = null;
+  #unacked: Ack | null = null;
+  /** What is live, per distribution. */
+  #active = new Map<string, DistGeneration>();
+  /** Generations refused since the last register: not tried again until then. */
+  #refused = new Map<string, { generation: number; error: string }>();
+  readonly gens: GenerationStore;
   #applying: Promise<void> | null = null;
   #status: SyncStatus = { appliedVersion: 0, connected: false, lastError: null, lastAppliedAt: null };
   #stop = new AbortController();
@@ -73,6 +85,7 @@ export class ManagedSync {
     this.#o = opts;
     this.client = opts.control instanceof ControlClient ? opts.control : new ControlClient(opts.control);
     this.store = new LocalStore(opts.dataDir);
+    this.gens = new GenerationStore(opts.dataDir);
   }
 
   get appliedVersion(): number {
@@ -83,35 +96,97 @@ export class ManagedSync {
   }
 
   /**
-   * The plan to start serving with: the last-known-good snapshot when it is on disk, whole and
-   * loadable from local files; otherwise an empty plan (version 0). Never contacts the control plane.
+   * What to serve before the control plane is asked: per distribution, the newest generation on
+   * disk that is whole (its file matches its checksum, its blobs their hashes), falling back to an
+   * older one for a distribution whose newest is damaged. `plan` is those first choices compiled;
+   * `restore(target)` activates them with per-distribution fallback when a function does not load.
    */
-  async boot(): Promise<{ plan: EdgePlan; version: number }> {
+  async boot(): Promise<{ plan: EdgePlan; version: number; wanted: Wanted[] }> {
+    const state = (await this.gens.loadState()) ?? (await this.#legacyState());
+    const wanted: Wanted[] = [];
+    const ids = state ? Object.keys(state.distributions) : await this.gens.ids();
+    for (const id of ids.sort()) {
+      const top = state?.distributions[id];
+      const choices: DistGeneration[] = [];
+      for (const gen of await this.gens.generations(id)) {
+        if (top !== undefined && gen > top) continue;
+        try {
+          const g = await this.gens.load(id, gen);
+          for (const sha of Object.keys(g.bundles)) await this.#requireOnDisk(this.store.bundlePath(sha), sha);
+          for (const k of Object.values(g.kvs)) await this.#requireOnDisk(this.store.kvsPath(k.sha256), k.sha256);
+          choices.push(g);
+        } catch (e) {
+          this.#o.logger.log('error', 'a stored generation is damaged; trying an older one', {
+            distribution: id,
+            generation: gen,
+            error: toVergeError(e).message,
+          });
+        }
+      }
+      if (choices.length > 0) wanted.push({ id, choices });
+      else
+        this.#o.logger.log('error', 'no usable generation on disk; the distribution waits for the control plane', {
+          distribution: id,
+        });
+    }
+    // Without a readable state, the newest generation found stands for the version served.
+    const newest = Math.max(0, ...wanted.map((w) => w.choices[0]!.generation));
+    const version = wanted.length > 0 ? (state?.version ?? newest) : 0;
+    let plan = emptyPlan();
     try {
-      const s = await this.store.loadLastKnownGood();
-      if (!s) return { plan: emptyPlan(), version: 0 };
-      verifySnapshot(s);
-      const refs = snapshotRefs(s);
-      for (const sha of refs.bundles.keys()) await this.#requireOnDisk(this.store.bundlePath(sha), sha);
-      for (const sha of refs.kvs.keys()) await this.#requireOnDisk(this.store.kvsPath(sha), sha);
-      const plan = planFromSnapshot(s, this.store);
-      this.#applied = s.version;
-      this.#o.logger.log('info', 'booting from last-known-good snapshot', {
-        version: s.version,
-        distributions: s.distributions.length,
-      });
-      return { plan, version: s.version };
+      plan = planFromSnapshot(
+        joinGenerations(
+          version,
+          wanted.map((w) => w.choices[0]!),
+        ),
+        this.store,
+      );
     } catch (e) {
-      this.#o.logger.log('error', 'last-known-good snapshot unusable; starting with no distributions', {
+      this.#o.logger.log('error', 'stored distributions do not compile together; restore() sorts them out', {
         error: toVergeError(e).message,
       });
-      return { plan: emptyPlan(), version: 0 };
     }
+    this.#applied = version;
+    if (version > 0)
+      this.#o.logger.log('info', 'booting from last-known-good generations', { version, distributions: wanted.length });
+    this.#bootWanted = wanted;
+    return { plan, version, wanted };
   }
 
-  /** The boot plan failed to load in the edge: forget it so the control plane sends a fresh one. */
+  #bootWanted: Wanted[] = [];
+
+  /**
+   * Activate the boot choices on `target` one distribution at a time (after `boot()`), so a
+   * distribution whose stored functions no longer load costs only itself. Returns the version.
+   */
+  async restore(target: SyncTarget): Promise<number> {
+    const a = await activate(target, this.store, this.#applied, new Map(), this.#bootWanted);
+    this.#active = a.active;
+    for (const [id, r] of Object.entries(a.results))
+      if (!r.ok)
+        this.#o.logger.log('error', 'a stored distribution did not load', { distribution: id, error: r.error });
+    if (a.active.size === 0) this.#applied = 0;
+    return this.#applied;
+  }
+
+  /** The edge could not load the boot plan at all: forget it so the control plane sends a fresh one. */
   forgetBoot(): void {
     this.#applied = 0;
+    this.#active.clear();
+  }
+
+  /** A last-known-good.json from before generations: read once as the state to start from. */
+  async #legacyState() {
+    try {
+      const s = await this.store.loadLastKnownGood();
+      if (!s) return undefined;
+      verifySnapshot(s);
+      const parts = splitSnapshot(s);
+      for (const g of parts) await this.gens.save(g);
+      return { version: s.version, distributions: Object.fromEntries(parts.map((g) => [g.id, g.generation])) };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Begin registering and watching in the background. */
@@ -155,6 +230,7 @@ export class ManagedSync {
         });
         if (signal.aborted) break;
         this.#failed.clear();
+        this.#refused.clear();
         if (this.#unacked) this.#track(this.#ack(this.#unacked));
         await this.client.watch(this.#applied, (ev) => this.#onEvent(ev), {
           signal,
@@ -213,15 +289,26 @@ export class ManagedSync {
       const want = this.#wanted;
       const started = performance.now();
       try {
-        const s = await this.#apply(want);
+        const { s, results } = await this.#apply(want);
         const ms = performance.now() - started;
-        this.#o.logger.log('info', 'snapshot applied', {
+        const refused = Object.entries(results).filter(([, r]) => !r.ok);
+        this.#o.logger.log(refused.length > 0 ? 'warn' : 'info', 'snapshot applied', {
           version: s.version,
           ms: Math.round(ms),
           distributions: s.distributions.length,
+          ...(refused.length > 0 ? { refused: Object.fromEntries(refused.map(([id, r]) => [id, r.error])) } : {}),
         });
         this.#o.onApplied?.(s.version, ms);
-        await this.#ack({ version: s.version, ok: true });
+        for (const [id, r] of refused)
+          this.#o.onRefused?.(s.version, new VergeError('FUNCTION_LOAD_ERROR', `distribution ${id}: ${r.error}`));
+        await this.#ack({
+          version: s.version,
+          ok: refused.length === 0,
+          ...(refused.length > 0
+            ? { error: refused.map(([id, r]) => `distribution ${id}: ${r.error}`).join('; ') }
+            : {}),
+          distributions: results,
+        });
       } catch (e) {
         const err = toVergeError(e);
         this.#failed.add(want.version);
@@ -236,42 +323,70 @@ export class ManagedSync {
     }
   }
 
-  async #apply(want: WatchSnapshotEvent): Promise<Snapshot> {
+  async #apply(want: WatchSnapshotEvent): Promise<{ s: Snapshot; results: Record<string, DistributionAck> }> {
     const s = verifySnapshot(await this.client.snapshot(want.version), want);
-    const refs = snapshotRefs(s);
+    const wanted: Wanted[] = [];
     const jobs: Array<() => Promise<void>> = [];
-    for (const [sha, ref] of refs.bundles) {
-      jobs.push(() =>
-        this.#fetchBlob(
-          this.store.bundlePath(sha),
-          sha,
-          `bundle ${ref.label}`,
-          () => this.client.bundle(sha),
-          ref.size,
-        ),
-      );
-    }
-    for (const [sha, ref] of refs.kvs) {
-      jobs.push(() =>
-        this.#fetchBlob(this.store.kvsPath(sha), sha, `key-value store ${ref.label}`, () => this.client.kvs(sha)),
-      );
+    for (const g of splitSnapshot(s)) {
+      const w: Wanted = { id: g.id, choices: [g] };
+      wanted.push(w);
+      if (sameGeneration(this.#active.get(g.id), g)) continue;
+      const before = this.#refused.get(g.id);
+      if (before?.generation === g.generation) {
+        w.blocked = before.error;
+        continue;
+      }
+      // A blob that fails its hash refuses its distribution only.
+      const block = (e: unknown) => {
+        const err = toVergeError(e);
+        w.blocked ??= `${err.code}: ${err.message}`;
+      };
+      for (const [sha, ref] of Object.entries(g.bundles)) {
+        const label = `bundle ${ref.name}:${ref.version}`;
+        const size = ref.size >= 0 ? ref.size : undefined;
+        jobs.push(() =>
+          this.#fetchBlob(this.store.bundlePath(sha), sha, label, () => this.client.bundle(sha), size).catch(block),
+        );
+      }
+      for (const k of Object.values(g.kvs)) {
+        const label = `key-value store ${k.name}`;
+        jobs.push(() =>
+          this.#fetchBlob(this.store.kvsPath(k.sha256), k.sha256, label, () => this.client.kvs(k.sha256)).catch(block),
+        );
+      }
     }
     await runLimited(jobs, 4);
-    const plan = planFromSnapshot(s, this.store);
-    await this.#target!.applyPlan(plan);
+    const a = await activate(this.#target!, this.store, s.version, this.#active, wanted);
+    for (const [id, r] of Object.entries(a.results))
+      if (!r.ok) this.#refused.set(id, { generation: r.wanted, error: r.error ?? 'refused' });
+    this.#active = a.active;
     this.#applied = s.version;
     this.#status.lastAppliedAt = Date.now();
     this.#status.lastError = null;
-    // The plan is live whatever happens next; a failed write only costs the restart path.
-    await this.store.saveLastKnownGood(s).catch((e: Error) =>
-      this.#o.logger.log('error', 'could not persist the last-known-good snapshot', {
+    // What is live whatever happens next; a failed write only costs the restart path.
+    await this.#persist(s.version).catch((e: Error) =>
+      this.#o.logger.log('error', 'could not persist the last-known-good generations', {
         version: s.version,
         error: e.message,
       }),
     );
     this.#waiters = this.#waiters.filter((w) => (w.version <= s.version ? (w.resolve(), false) : true));
-    await this.store.prune(new Set(refs.bundles.keys()), new Set(refs.kvs.keys())).catch(() => 0);
-    return s;
+    return { s, results: a.results };
+  }
+
+  /** Write the live generations and the state, drop old generations and blobs none of them uses. */
+  async #persist(version: number): Promise<void> {
+    for (const g of this.#active.values()) {
+      if (!(await this.gens.generations(g.id)).includes(g.generation)) await this.gens.save(g);
+    }
+    const state = {
+      version,
+      distributions: Object.fromEntries([...this.#active].map(([id, g]) => [id, g.generation])),
+    };
+    await this.gens.saveState(state);
+    await this.gens.prune(state);
+    const keep = await this.gens.referenced();
+    await this.store.prune(keep.bundles, keep.kvs).catch(() => 0);
   }
 
   async #fetchBlob(path: string, sha: string, what: string, get: () => Promise<Buffer>, size?: number): Promise<void> {
@@ -284,7 +399,7 @@ export class ManagedSync {
       throw new VergeError('REPLICATION_FAILED', `${path} is missing or does not hash to ${sha.slice(0, 12)}`);
   }
 
-  async #ack(a: { version: number; ok: boolean; error?: string }): Promise<void> {
+  async #ack(a: Ack): Promise<void> {
     try {
       await this.client.ack({ pop: this.#o.pop, ...a });
       if (this.#unacked?.version === a.version) this.#unacked = null;
@@ -328,6 +443,8 @@ export class ManagedSync {
     void p.finally(() => this.#side.delete(p));
   }
 }
+
+type Ack = { version: number; ok: boolean; error?: string; distributions?: Record<string, DistributionAck> };
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -23,9 +23,17 @@ export function emptyPlan(): EdgePlan {
   return compilePlan([]);
 }
 
-export function snapshotChecksum(s: Pick<Snapshot, 'version' | 'distributions' | 'bundles' | 'kvs'>): string {
+export function snapshotChecksum(
+  s: Pick<Snapshot, 'version' | 'distributions' | 'bundles' | 'kvs' | 'generations'>,
+): string {
   return sha256Hex(
-    canonicalJson({ version: s.version, distributions: s.distributions, bundles: s.bundles, kvs: s.kvs }),
+    canonicalJson({
+      version: s.version,
+      distributions: s.distributions,
+      bundles: s.bundles,
+      kvs: s.kvs,
+      generations: s.generations,
+    }),
   );
 }
 

@@ -23,6 +23,7 @@ import type { DistributionConfig } from '../config/types.js';
 // The messages are TypeBox schemas (schemas.ts); their types keep their names here.
 export type {
   AckRequest,
+  DistributionAck,
   InvalidationAck,
   LogBatch,
   LogRecord,
@@ -65,6 +66,14 @@ export interface Snapshot {
   kvs: Record<string, { sha256: string; keyCount: number; name: string }>;
   /** Why it was made (`function auth:3 attached to demo /api/* origin-request`), for history. */
   reason: string;
+  /**
+   * Each distribution's generation: the snapshot version that carried its last change. A PoP
+   * activates, keeps and acknowledges every distribution on its own by generation, so one
+   * distribution it refuses keeps its previous generation and holds no other back. Absent in
+   * snapshots from before generations existed (every distribution is then at `version`).
+   * Covered by the checksum when present.
+   */
+  generations?: Record<string, number>;
 }
 
 /**

@@ -28,13 +28,31 @@ export const RegisterRequestSchema = Type.Object(
 );
 export type RegisterRequest = Static<typeof RegisterRequestSchema>;
 
+/** One distribution's state at a PoP after a snapshot (per-distribution activation). */
+export const DistributionAckSchema = Type.Object(
+  {
+    /** The generation the PoP serves now (0: none, the distribution answers 403 there). */
+    generation: Type.Integer({ minimum: 0 }),
+    /** The generation the snapshot asked for. */
+    wanted: Type.Integer({ minimum: 0 }),
+    /** False when the PoP refused `wanted` (and keeps serving `generation`). */
+    ok: Type.Boolean(),
+    error: Type.Optional(Type.String({ maxLength: 4096 })),
+  },
+  { additionalProperties: false },
+);
+export type DistributionAck = Static<typeof DistributionAckSchema>;
+
 export const AckRequestSchema = Type.Object(
   {
     pop: PopId,
     version: Type.Integer({ minimum: 1 }),
+    /** True when every distribution of the snapshot is live at its generation. */
     ok: Type.Boolean(),
-    /** Why the snapshot was refused (bad bundle hash, function failed to load, ...). */
+    /** Why the snapshot (or some of its distributions) was refused (bad bundle hash, function failed to load, ...). */
     error: Type.Optional(Type.String({ maxLength: 4096 })),
+    /** Per distribution id: what the PoP serves now and whether it refused the generation it was sent. */
+    distributions: Type.Optional(Type.Record(Type.String(), DistributionAckSchema)),
   },
   { additionalProperties: false },
 );
@@ -141,6 +159,7 @@ export type MetricBatch = Static<typeof MetricBatchSchema>;
 export const REPLICATION_SCHEMAS = {
   RegisterRequest: RegisterRequestSchema,
   AckRequest: AckRequestSchema,
+  DistributionAck: DistributionAckSchema,
   InvalidationAck: InvalidationAckSchema,
   WatchSnapshotEvent: WatchSnapshotEventSchema,
   WatchInvalidationEvent: WatchInvalidationEventSchema,

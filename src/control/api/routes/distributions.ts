@@ -4,6 +4,7 @@
  * associations; every change produces a snapshot, and the answer carries the status.
  */
 import type { App } from '../../app.js';
+import { restoreDistribution } from '../../domain/rollback.js';
 import { checkConfig, checkTriggersFit, distributionView, getDistribution } from '../../domain/distributions.js';
 import type { DistributionRecord } from '../../store/types.js';
 import { VergeError } from '../../../shared/errors.js';
@@ -20,7 +21,12 @@ const CONFIG: Schema = {
 export function distributionRoutes(app: App): Route[] {
   const { store, clock } = app;
   const view = (d: DistributionRecord) =>
-    distributionView(store.distributions.get(d.id) ?? d, store.pops.list(), clock.now());
+    distributionView(
+      store.distributions.get(d.id) ?? d,
+      store.pops.list(),
+      clock.now(),
+      store.snapshots.distributionAcks(d.id),
+    );
   return [
     {
       method: 'POST',
@@ -57,7 +63,8 @@ export function distributionRoutes(app: App): Route[] {
       handler: () => {
         const pops = store.pops.list();
         const now = clock.now();
-        const items = store.distributions.list().map((d) => distributionView(d, pops, now));
+        const acks = store.snapshots.distributionAcks();
+        const items = store.distributions.list().map((d) => distributionView(d, pops, now, acks));
         return { status: 200, body: { items } };
       },
     },
@@ -103,6 +110,53 @@ export function distributionRoutes(app: App): Route[] {
           store.distributions.delete(d.id);
         });
         return { status: 204 };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/distributions/{id}/history',
+      access: 'admin',
+      summary: 'The generations of one distribution (the snapshots that changed it), newest first',
+      query: [{ name: 'limit', description: 'look at most this many snapshots back (default 1000)', type: 'integer' }],
+      handler: ({ params, query }) => {
+        const d = getDistribution(store, params.id!);
+        const limit = Math.min(Math.max(Number(query.get('limit') ?? 1000) || 1000, 1), 10_000);
+        const items = [];
+        for (const rec of store.snapshots.list(limit)) {
+          const doc = JSON.parse(rec.document) as { generations?: Record<string, number> };
+          const changed = doc.generations ? doc.generations[d.id] === rec.version : rec.version === d.changedIn;
+          if (!changed) continue;
+          items.push({
+            generation: rec.version,
+            createdAt: new Date(rec.createdAt).toISOString(),
+            reason: rec.reason,
+            current: rec.version === d.changedIn,
+          });
+        }
+        return { status: 200, body: { items } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/distributions/{id}/rollback',
+      access: 'admin',
+      summary:
+        'Roll one distribution back to what snapshot `to` served (config and triggers); a new generation for it alone',
+      body: {
+        type: 'object',
+        properties: { to: { type: 'integer', minimum: 1, description: 'a snapshot version (see /history)' } },
+        required: ['to'],
+        additionalProperties: false,
+      },
+      success: { status: 201 },
+      handler: ({ params, body }) => {
+        const d = getDistribution(store, params.id!);
+        const { to } = body as { to: number };
+        const { snapshot } = app.change(`distribution ${d.id} rolled back to snapshot ${to}`, () =>
+          restoreDistribution(store, app.box, d.id, to, clock.now()),
+        );
+        const now = store.distributions.get(d.id)!;
+        return { status: 201, body: { ...view(now), rolledBackTo: to, newSnapshot: snapshot ?? null } };
       },
     },
   ];

@@ -167,8 +167,13 @@ export function edgeRoutes(app: App): Route[] {
         if (!store.snapshots.get(b.version))
           throw validationError([{ path: '$.version', message: `snapshot ${b.version} does not exist` }]);
         store.tx(() => {
-          store.snapshots.putAck({ version: b.version, pop, ok: b.ok, error: b.error ?? null, at: clock.now() });
-          if (b.ok && b.version > p.appliedVersion) store.pops.setApplied(pop, b.version);
+          const at = clock.now();
+          store.snapshots.putAck({ version: b.version, pop, ok: b.ok, error: b.error ?? null, at });
+          // With per-distribution results the snapshot is live even when one distribution was refused.
+          const live = b.ok || b.distributions !== undefined;
+          if (live && b.version > p.appliedVersion) store.pops.setApplied(pop, b.version);
+          for (const [distributionId, d] of Object.entries(b.distributions ?? {}))
+            store.snapshots.putDistributionAck({ pop, distributionId, ...d, error: d.error ?? null, at });
         });
         app.logger.log(b.ok ? 'info' : 'warn', 'snapshot acknowledged', {
           pop,

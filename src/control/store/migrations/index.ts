@@ -6,6 +6,7 @@
 import { migration as m001 } from './001-initial.js';
 import { migration as m002 } from './002-telemetry.js';
 import { migration as m003 } from './003-key-groups.js';
+import { migration as m004 } from './004-distribution-acks.js';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004];

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type {
   AckRecord,
+  DistributionAckRecord,
   InvalidationAckRecord,
   InvalidationRecord,
   InvalidationRepo,
@@ -84,6 +85,29 @@ export function snapshotRepo(db: Database.Database): SnapshotRepo {
         .run(a.version, a.pop, a.ok ? 1 : 0, a.error, a.at),
     acks: (version) =>
       (db.prepare('SELECT * FROM snapshot_acks WHERE version = ? ORDER BY pop').all(version) as Row[]).map(mapAck),
+    putDistributionAck: (a) =>
+      void db
+        .prepare(
+          `INSERT INTO distribution_acks (pop, distribution_id, generation, wanted, ok, error, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (pop, distribution_id) DO UPDATE SET
+             at = CASE WHEN generation != excluded.generation OR wanted != excluded.wanted OR ok != excluded.ok
+                  THEN excluded.at ELSE at END,
+             generation = excluded.generation, wanted = excluded.wanted, ok = excluded.ok, error = excluded.error`,
+        )
+        .run(a.pop, a.distributionId, a.generation, a.wanted, a.ok ? 1 : 0, a.error, a.at),
+    distributionAcks: (id) =>
+      (id === undefined
+        ? (db.prepare('SELECT * FROM distribution_acks ORDER BY distribution_id, pop').all() as Row[])
+        : (db.prepare('SELECT * FROM distribution_acks WHERE distribution_id = ? ORDER BY pop').all(id) as Row[])
+      ).map((r): DistributionAckRecord => ({
+        pop: String(r.pop),
+        distributionId: String(r.distribution_id),
+        generation: Number(r.generation),
+        wanted: Number(r.wanted),
+        ok: Number(r.ok) === 1,
+        error: r.error === null ? null : String(r.error),
+        at: Number(r.at),
+      })),
     // One pass over every stored document: `bundles` is keyed by sha256 (protocol.ts).
     bundlesInUse: (shas) => {
       if (shas.length === 0) return new Set();

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { DistributionConfig } from '../../../shared/config/types.js';
 import {
+  canonicalJson,
   PROTOCOL_VERSION,
   type AckRequest,
   type BundleRef,
@@ -87,7 +88,16 @@ export async function startFakeControl(opts: { token?: string; port?: number } =
       const used = JSON.stringify(distributions);
       const bundles = Object.fromEntries([...bundleRefs].filter(([sha]) => used.includes(`bundle:${sha}`)));
       const kvs = Object.fromEntries([...kvsRefs].filter(([sha]) => used.includes(`kvs:${sha}`)));
-      const body = { version: snapshots.length + 1, distributions, bundles, kvs };
+      const version = snapshots.length + 1;
+      // Generations as the real control plane gives them: the version that last changed each one.
+      const prev = latest();
+      const generations: Record<string, number> = {};
+      for (const d of distributions) {
+        const before = prev?.distributions.find((x) => x.id === d.id);
+        const same = before !== undefined && canonicalJson(before) === canonicalJson(d);
+        generations[d.id] = same ? (prev!.generations?.[d.id] ?? prev!.version) : version;
+      }
+      const body = { version, distributions, bundles, kvs, generations };
       const s: Snapshot = {
         protocol: PROTOCOL_VERSION,
         ...body,
