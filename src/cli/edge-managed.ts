@@ -63,18 +63,33 @@ export async function startManagedEdge(o: ManagedEdgeOptions): Promise<ManagedEd
     ...(backoffMs ? { backoffMs } : {}),
   });
   const boot = await sync.boot();
-  // Start empty, then activate the stored generations one distribution at a time: one that no
-  // longer loads (a damaged file, a runtime change) costs only itself.
-  const edge: Edge = await startEdge({
-    ...edgeOpts,
-    plan: emptyPlan(),
-    dataDir,
-    logger: telemetry.teeLogger(logger),
-    onInvoke: telemetry.onInvoke,
-    onAccessLog: telemetry.onAccessLog,
-  });
+  const start = (plan: typeof boot.plan) =>
+    startEdge({
+      ...edgeOpts,
+      plan,
+      dataDir,
+      logger: telemetry.teeLogger(logger),
+      onInvoke: telemetry.onInvoke,
+      onAccessLog: telemetry.onAccessLog,
+    });
+  let edge: Edge | undefined;
   let bootVersion = boot.version;
-  if (boot.version > 0) {
+  // The common case: the stored generations load together and serve from the first request.
+  if (boot.version === 0 || boot.compiled) {
+    try {
+      edge = await start(boot.plan);
+      sync.adoptBoot();
+    } catch (e) {
+      if (boot.version === 0) throw e;
+      logger.log('warn', 'stored generations do not load together; activating them one by one', {
+        error: toVergeError(e).message,
+      });
+    }
+  }
+  if (!edge) {
+    // One distribution at a time: one that no longer loads (a damaged file, a runtime change)
+    // costs only itself.
+    edge = await start(emptyPlan());
     try {
       bootVersion = await sync.restore(edge);
     } catch (e) {

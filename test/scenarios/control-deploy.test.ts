@@ -153,8 +153,18 @@ describe('control plane deployments', () => {
     const s = await snapshot(d.version);
     assert.equal(
       s.checksum,
-      sha256(canonicalJson({ version: s.version, distributions: s.distributions, bundles: s.bundles, kvs: s.kvs })),
+      sha256(
+        canonicalJson({
+          version: s.version,
+          distributions: s.distributions,
+          bundles: s.bundles,
+          kvs: s.kvs,
+          generations: s.generations,
+        }),
+      ),
     );
+    // Each distribution's generation: the snapshot that last changed it (this one, for shop).
+    assert.equal(s.generations?.shop, s.version);
     const shop = s.distributions.find((x) => x.id === 'shop')!;
     const api = shop.cacheBehaviors![0]!.functionAssociations!;
     assert.equal(api.length, 1);

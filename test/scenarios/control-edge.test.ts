@@ -73,7 +73,13 @@ describe('control plane edge protocol', () => {
       .body as Snapshot;
     assert.equal(snap.checksum, ev.data.checksum);
     const recomputed = sha256(
-      canonicalJson({ version: snap.version, distributions: snap.distributions, bundles: snap.bundles, kvs: snap.kvs }),
+      canonicalJson({
+        version: snap.version,
+        distributions: snap.distributions,
+        bundles: snap.bundles,
+        kvs: snap.kvs,
+        generations: snap.generations,
+      }),
     );
     assert.equal(snap.checksum, recomputed);
     assert.match(snap.reason, /tagger:1 attached to shop \/api\/\* origin-request/);

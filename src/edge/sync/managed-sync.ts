@@ -101,7 +101,7 @@ export class ManagedSync {
    * older one for a distribution whose newest is damaged. `plan` is those first choices compiled;
    * `restore(target)` activates them with per-distribution fallback when a function does not load.
    */
-  async boot(): Promise<{ plan: EdgePlan; version: number; wanted: Wanted[] }> {
+  async boot(): Promise<{ plan: EdgePlan; version: number; wanted: Wanted[]; compiled: boolean }> {
     const state = (await this.gens.loadState()) ?? (await this.#legacyState());
     const wanted: Wanted[] = [];
     const ids = state ? Object.keys(state.distributions) : await this.gens.ids();
@@ -133,6 +133,7 @@ export class ManagedSync {
     const newest = Math.max(0, ...wanted.map((w) => w.choices[0]!.generation));
     const version = wanted.length > 0 ? (state?.version ?? newest) : 0;
     let plan = emptyPlan();
+    let compiled = true;
     try {
       plan = planFromSnapshot(
         joinGenerations(
@@ -142,6 +143,7 @@ export class ManagedSync {
         this.store,
       );
     } catch (e) {
+      compiled = false;
       this.#o.logger.log('error', 'stored distributions do not compile together; restore() sorts them out', {
         error: toVergeError(e).message,
       });
@@ -150,7 +152,12 @@ export class ManagedSync {
     if (version > 0)
       this.#o.logger.log('info', 'booting from last-known-good generations', { version, distributions: wanted.length });
     this.#bootWanted = wanted;
-    return { plan, version, wanted };
+    return { plan, version, wanted, compiled };
+  }
+
+  /** The edge started with the boot plan as it is: every first choice is live. */
+  adoptBoot(): void {
+    this.#active = new Map(this.#bootWanted.map((w) => [w.id, w.choices[0]!] as const));
   }
 
   #bootWanted: Wanted[] = [];
