@@ -20,8 +20,10 @@ export function runVerge(
   o: { url: string; token: string; dir: string; cwd?: string; timeoutMs?: number },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
+    // From source (tsx), as every test runs it: no build needed.
     const env = {
       ...process.env,
+      VERGE_FROM_SOURCE: '1',
       VERGE_URL: o.url,
       VERGE_TOKEN: o.token,
       VERGE_CONFIG: join(o.dir, 'no-profile.json'),
