@@ -26,7 +26,8 @@ Control plane (talks to \`verge control\` / \`verge up\`; --url/--token, VERGE_U
   triggers       add|remove|list function associations (name:version on a behavior and event)
   invalidations  create|get|list cache invalidations by path and tag
   deploy         show (--wait: follow live) the newest snapshot reaching every PoP; \`deploy history\`
-  rollback       --to VERSION: make a new snapshot equal to an earlier one
+  rollback       --to VERSION: make a new snapshot equal to an earlier one (--distribution ID: that one alone)
+  staging        create|route|status|promote|discard a staging copy of a distribution (continuous deployment)
   logs           query|tail function and access logs from every PoP
   metrics        function and distribution metrics as a compact table
   pops           list the registered PoPs and what they serve; remove one that is gone
@@ -61,6 +62,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     import('./cmd-invalidations.js').then((m) => ({ run: m.invalidationsCommand, help: m.INVALIDATIONS_HELP })),
   deploy: () => import('./cmd-deploy.js').then((m) => ({ run: m.deployCommand, help: m.DEPLOY_HELP })),
   rollback: () => import('./cmd-deploy.js').then((m) => ({ run: m.rollbackCommand, help: m.ROLLBACK_HELP })),
+  staging: () => import('./cmd-staging.js').then((m) => ({ run: m.stagingCommand, help: m.STAGING_HELP })),
   logs: () => import('./cmd-logs.js').then((m) => ({ run: m.logsCommand, help: m.LOGS_HELP })),
   metrics: () => import('./cmd-metrics.js').then((m) => ({ run: m.metricsCommand, help: m.METRICS_HELP })),
   pops: () => import('./cmd-pops.js').then((m) => ({ run: m.popsCommand, help: m.POPS_HELP })),

@@ -14,6 +14,8 @@ import type {
   Distribution,
   DistributionConfig,
   DistributionGeneration,
+  StagingRouting,
+  StagingView,
   FunctionCode,
   FunctionResource,
   FunctionTestInput,
@@ -103,6 +105,24 @@ export function distributionsApi(t: Transport) {
     /** The snapshots that changed this distribution (its generations), newest first. */
     async history(id: string): Promise<DistributionGeneration[]> {
       return (await t.request<Items<DistributionGeneration>>('GET', `${base(id)}/history`)).value.items;
+    },
+    /** Staging (CloudFront continuous deployment): create, show, route, promote, discard. */
+    staging: {
+      async create(id: string): Promise<StagingView> {
+        return (await t.request<StagingView>('POST', `${base(id)}/staging`)).value;
+      },
+      async get(id: string): Promise<StagingView> {
+        return (await t.request<StagingView>('GET', `${base(id)}/staging`)).value;
+      },
+      async route(id: string, routing: StagingRouting): Promise<StagingView> {
+        return (await t.request<StagingView>('PUT', `${base(id)}/staging/routing`, { body: routing })).value;
+      },
+      async promote(id: string): Promise<StagingView> {
+        return (await t.request<StagingView>('POST', `${base(id)}/staging/promote`)).value;
+      },
+      async discard(id: string): Promise<void> {
+        await t.request('DELETE', `${base(id)}/staging`);
+      },
     },
     /** Roll this distribution alone back to what snapshot `to` served. */
     async rollback(

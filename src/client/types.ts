@@ -124,6 +124,28 @@ export interface Distribution {
   etag: string;
 }
 
+/** How viewers reach a staging distribution: a header (`aws-cf-cd-*`) or a weight (1–15%). */
+export interface StagingRouting {
+  header?: { name: string; value: string };
+  weight?: { percent: number };
+}
+
+export interface StagingMetrics {
+  requests: number;
+  rate4xx: number;
+  rate5xx: number;
+  originLatencyP50: number | null;
+  originLatencyP95: number | null;
+}
+
+/** `GET /distributions/{id}/staging`: primary and staging side by side. */
+export interface StagingView {
+  primary: Distribution;
+  staging: Distribution;
+  routing: (StagingRouting & { stagingDistributionId: string }) | null;
+  metrics: { windowMs: number; primary: StagingMetrics; staging: StagingMetrics };
+}
+
 export interface DistributionGeneration {
   generation: number;
   createdAt: string;

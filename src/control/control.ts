@@ -21,6 +21,7 @@ import { functionRoutes } from './api/routes/functions.js';
 import { invalidationRoutes } from './api/routes/invalidations.js';
 import { kvsRoutes } from './api/routes/kvs.js';
 import { keyGroupRoutes } from './api/routes/key-groups.js';
+import { stagingRoutes } from './api/routes/staging.js';
 import { systemRoutes } from './api/routes/system.js';
 import { telemetryRoutes } from './api/routes/telemetry.js';
 import { tokenRoutes } from './api/routes/tokens.js';
@@ -73,6 +74,7 @@ export function buildRouter(app: App): Router {
     ...tokenRoutes(app),
     ...functionRoutes(app),
     ...distributionRoutes(app),
+    ...stagingRoutes(app),
     ...triggerRoutes(app),
     ...invalidationRoutes(app),
     ...kvsRoutes(app),

@@ -54,6 +54,16 @@ export function checkConfig(store: Store, input: unknown, id?: string): Distribu
   const r = validateDistribution(input, { knownKeyGroups: store.keyGroups.list().map((g) => g.id) });
   if (!r.ok) problems.push(...r.problems);
   if (problems.length > 0 || !r.ok) throw validationError(problems);
+  const cd = r.config.continuousDeployment?.stagingDistributionId;
+  if (cd !== undefined) {
+    const s = store.distributions.get(cd);
+    if (!s || !s.config.staging)
+      problems.push({
+        path: '$.continuousDeployment.stagingDistributionId',
+        message: `${cd} is not a staging distribution (create one with verge staging create ${r.config.id})`,
+      });
+  }
+  if (problems.length > 0) throw validationError(problems);
   const mine = new Set(hostsOf(r.config));
   for (const other of store.distributions.list()) {
     if (other.id === r.config.id) continue;

@@ -46,7 +46,12 @@ export interface ConfigInput {
 export function compilePlan(configs: readonly ConfigInput[]): EdgePlan {
   checkInputs(configs);
   const distributions = configs.map((c) => compileDistribution(c.config, c.baseDir));
-  return { version: planVersion(configs), distributions, byHost: hostMap(distributions) };
+  return {
+    version: planVersion(configs),
+    distributions,
+    byHost: hostMap(distributions),
+    byId: new Map(distributions.map((d) => [d.id, d] as const)),
+  };
 }
 
 /** compilePlan is also reachable without the loader (control-plane snapshots, tests): re-check. */
@@ -127,6 +132,16 @@ export function compileDistribution(c: DistributionConfig, baseDir: string): Dis
     customErrorResponses: errors,
     defaultRootObject: c.defaultRootObject ? `/${c.defaultRootObject}` : null,
     geoRestriction: compileGeoRestriction(c.restrictions?.geoRestriction),
+    staging: c.staging === true,
+    continuousDeployment: c.continuousDeployment
+      ? {
+          stagingId: c.continuousDeployment.stagingDistributionId,
+          header: c.continuousDeployment.header
+            ? { name: c.continuousDeployment.header.name.toLowerCase(), value: c.continuousDeployment.header.value }
+            : null,
+          weightPercent: c.continuousDeployment.weight?.percent ?? 0,
+        }
+      : null,
     behaviorFor(path: string): BehaviorPlan {
       // Spec 7.1: first match in order; the default (last) always matches.
       for (const b of behaviors) if (b.matches(path)) return b;

@@ -149,8 +149,20 @@ export interface DistributionPlan {
   /** The path `/` is replaced with (`/index.html`), or null. */
   defaultRootObject: string | null;
   geoRestriction: GeoRestrictionPlan | null;
+  /** A staging distribution: reached through its primary's routing (and its own domain name). */
+  staging: boolean;
+  /** On a primary: which viewers go to its staging distribution (CloudFront continuous deployment). */
+  continuousDeployment: ContinuousDeploymentPlan | null;
   /** The first behavior whose pattern matches the path (the default always matches). */
   behaviorFor(path: string): BehaviorPlan;
+}
+
+export interface ContinuousDeploymentPlan {
+  stagingId: string;
+  /** Lower-case header name and the value that selects staging; null for weight routing. */
+  header: { name: string; value: string } | null;
+  /** 0–15: the share of viewers (by a hash of their address, so each stays on one side). */
+  weightPercent: number;
 }
 
 export interface EdgePlan {
@@ -159,4 +171,6 @@ export interface EdgePlan {
   distributions: readonly DistributionPlan[];
   /** Lower-case host (without port) to distribution. */
   byHost: ReadonlyMap<string, DistributionPlan>;
+  /** Distribution id to distribution (staging routing looks the staging one up here). */
+  byId: ReadonlyMap<string, DistributionPlan>;
 }

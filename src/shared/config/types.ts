@@ -29,6 +29,19 @@ export interface DistributionConfig {
    * mode the control plane fills it from its key-group store when it compiles a snapshot.
    */
   keyGroups?: KeyGroupConfig[];
+  /** A staging distribution (CloudFront continuous deployment): no aliases, reached through its primary. */
+  staging?: boolean;
+  /** On a primary: which staging distribution some viewers go to, and which viewers. */
+  continuousDeployment?: ContinuousDeploymentConfig;
+}
+
+/** CloudFront's ContinuousDeploymentPolicy, in the primary's config. */
+export interface ContinuousDeploymentConfig {
+  stagingDistributionId: string;
+  /** Requests carrying this header (name starting `aws-cf-cd-`) with this value go to staging. */
+  header?: { name: string; value: string };
+  /** This share of viewers (1–15%) goes to staging, each viewer kept on one side. */
+  weight?: { percent: number };
 }
 
 /** CloudFront's `Restrictions`: geographic restrictions for the whole distribution. */

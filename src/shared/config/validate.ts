@@ -10,6 +10,7 @@ import { Problems, at, checkArray, checkBool, checkObject, checkString, checkUni
 import type { ConfigProblem, DistributionConfig } from './types.js';
 import { validateCacheBehaviors, validateCustomErrorResponses, validateDefaultBehavior } from './validate-behaviors.js';
 import { HOST_OPTS, validateOriginGroups, validateOrigins } from './validate-origins.js';
+import { validateContinuousDeployment, validateStagingFlag } from './validate-staging.js';
 import { validateDefaultRootObject, validateKeyGroups, validateRestrictions } from './validate-viewer-access.js';
 
 export type { ConfigProblem } from './types.js';
@@ -29,6 +30,8 @@ const TOP_FIELDS = [
   'defaultRootObject',
   'restrictions',
   'keyGroups',
+  'staging',
+  'continuousDeployment',
 ];
 /** Used in cache keys, logs and file names: keep it plain. */
 const DISTRIBUTION_ID = {
@@ -71,6 +74,12 @@ export function validateDistribution(input: unknown, opts: ValidateOptions = {})
   if (o.cacheBehaviors !== undefined) validateCacheBehaviors(p, o.cacheBehaviors, at(root, 'cacheBehaviors'), ids);
   if (o.customErrorResponses !== undefined)
     validateCustomErrorResponses(p, o.customErrorResponses, at(root, 'customErrorResponses'));
+  if (o.staging !== undefined) validateStagingFlag(p, o.staging, at(root, 'staging'), o.aliases);
+  if (o.continuousDeployment !== undefined) {
+    validateContinuousDeployment(p, o.continuousDeployment, at(root, 'continuousDeployment'), o.id);
+    if (o.staging === true)
+      p.add(at(root, 'continuousDeployment'), 'a staging distribution cannot have its own staging');
+  }
   if (p.list.length > 0) return { ok: false, problems: p.list };
   return { ok: true, config: input as DistributionConfig };
 }

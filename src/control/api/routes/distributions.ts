@@ -89,6 +89,13 @@ export function distributionRoutes(app: App): Route[] {
       handler: ({ params, body, ifMatch }) => {
         const prev = getDistribution(store, params.id!);
         checkIfMatch(ifMatch, prev.revision, `distribution ${prev.id}`);
+        // Staging routing and the staging flag are set by `verge staging`: a PUT without them keeps them.
+        const input = body as Record<string, unknown> | undefined;
+        if (input && typeof input === 'object' && !Array.isArray(input)) {
+          if (prev.config.continuousDeployment && input.continuousDeployment === undefined)
+            input.continuousDeployment = prev.config.continuousDeployment;
+          if (prev.config.staging && input.staging === undefined) input.staging = true;
+        }
         const config = checkConfig(store, body, prev.id);
         checkTriggersFit(store, config);
         const next: DistributionRecord = { ...prev, config, revision: prev.revision + 1, updatedAt: clock.now() };
@@ -105,6 +112,15 @@ export function distributionRoutes(app: App): Route[] {
       handler: ({ params, ifMatch }) => {
         const d = getDistribution(store, params.id!);
         checkIfMatch(ifMatch, d.revision, `distribution ${d.id}`);
+        const routedBy = store.distributions
+          .list()
+          .find((x) => x.config.continuousDeployment?.stagingDistributionId === d.id);
+        if (d.config.continuousDeployment || routedBy)
+          throw new VergeError(
+            'VALIDATION_FAILED',
+            `distribution ${d.id} ${routedBy ? `is the staging distribution of ${routedBy.id}` : 'routes viewers to a staging distribution'}: discard the staging first (verge staging discard ${routedBy?.id ?? d.id})`,
+            { details: { status: 409 } },
+          );
         app.change(`distribution ${d.id} deleted`, () => {
           for (const t of store.triggers.list({ distributionId: d.id })) store.triggers.delete(t.id);
           store.distributions.delete(d.id);

@@ -1,0 +1,129 @@
+/**
+ * @module control/api/routes/staging
+ * `/distributions/{id}/staging`: CloudFront continuous deployment for one primary distribution.
+ * Create a staging copy, route viewers to it by header or weight, look at both side by side
+ * (status, routing, and requests, error rates and origin latency p50/p95 over a window), promote
+ * it onto the primary, or discard it. Each change is one snapshot.
+ */
+import type { App } from '../../app.js';
+import { distributionView } from '../../domain/distributions.js';
+import {
+  createStaging,
+  discardStaging,
+  getPrimary,
+  getStaging,
+  promoteStaging,
+  routeStaging,
+} from '../../domain/staging.js';
+import { MAX_STAGING_WEIGHT, STAGING_HEADER_PREFIX } from '../../../shared/config/validate-staging.js';
+import type { ContinuousDeploymentConfig } from '../../../shared/config/types.js';
+import { toSeries } from '../../telemetry/metrics.js';
+import type { DistributionRecord } from '../../store/types.js';
+import type { Route } from '../router.js';
+
+const WINDOW_MS = 15 * 60_000;
+
+export function stagingRoutes(app: App): Route[] {
+  const { store, clock } = app;
+  const view = (d: DistributionRecord) =>
+    distributionView(d, store.pops.list(), clock.now(), store.snapshots.distributionAcks(d.id));
+  /** Requests, error rates and origin latency over the last window, summed across PoPs. */
+  const metricsOf = (id: string) => {
+    const until = clock.now();
+    const since = until - WINDOW_MS;
+    const points = store.telemetry.queryPoints({ kind: 'distribution', since, until, labels: { distribution: id } });
+    const s = toSeries(points, { kind: 'distribution', since, until, stepMs: WINDOW_MS, byPop: false })[0];
+    const t = (s?.total ?? {}) as Record<string, unknown>;
+    return {
+      requests: (t.requests as number | undefined) ?? 0,
+      rate4xx: (t.rate4xx as number | undefined) ?? 0,
+      rate5xx: (t.rate5xx as number | undefined) ?? 0,
+      originLatencyP50: (t.originLatencyP50 as number | null | undefined) ?? null,
+      originLatencyP95: (t.originLatencyP95 as number | null | undefined) ?? null,
+    };
+  };
+  const answer = (primaryId: string) => {
+    const primary = store.distributions.get(primaryId)!;
+    const staging = getStaging(store, primary, 'show');
+    return {
+      primary: view(primary),
+      staging: view(staging),
+      routing: primary.config.continuousDeployment ?? null,
+      metrics: { windowMs: WINDOW_MS, primary: metricsOf(primary.id), staging: metricsOf(staging.id) },
+    };
+  };
+  return [
+    {
+      method: 'POST',
+      path: '/distributions/{id}/staging',
+      access: 'admin',
+      summary: 'Copy the distribution (config and triggers) into a staging distribution <id>-staging',
+      success: { status: 201 },
+      handler: ({ params }) => {
+        app.change(`staging distribution of ${params.id} created`, () => createStaging(store, params.id!, clock.now()));
+        return { status: 201, body: answer(params.id!) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/distributions/{id}/staging',
+      access: 'admin',
+      summary:
+        'Primary and staging side by side: status per PoP, routing, and requests, error rates and origin latency p50/p95 over the last 15 minutes',
+      handler: ({ params }) => {
+        getPrimary(store, params.id!);
+        return { status: 200, body: answer(params.id!) };
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/distributions/{id}/staging/routing',
+      access: 'admin',
+      summary: `Route viewers to staging: a header (name starting ${STAGING_HEADER_PREFIX}) or a weight (1–${MAX_STAGING_WEIGHT}%)`,
+      body: {
+        type: 'object',
+        properties: {
+          header: {
+            type: 'object',
+            properties: { name: { type: 'string' }, value: { type: 'string' } },
+            required: ['name', 'value'],
+            additionalProperties: false,
+          },
+          weight: {
+            type: 'object',
+            properties: { percent: { type: 'integer' } },
+            required: ['percent'],
+            additionalProperties: false,
+          },
+        },
+        additionalProperties: false,
+      },
+      handler: ({ params, body }) => {
+        const routing = body as Pick<ContinuousDeploymentConfig, 'header' | 'weight'>;
+        app.change(`staging routing of ${params.id} set`, () => routeStaging(store, params.id!, routing, clock.now()));
+        return { status: 200, body: answer(params.id!) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/distributions/{id}/staging/promote',
+      access: 'admin',
+      summary: 'Copy the staging config and triggers onto the primary (one new generation for it)',
+      handler: ({ params }) => {
+        app.change(`staging of ${params.id} promoted`, () => promoteStaging(store, params.id!, clock.now()));
+        return { status: 200, body: answer(params.id!) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/distributions/{id}/staging',
+      access: 'admin',
+      summary: 'Delete the staging distribution and the routing to it',
+      success: { status: 204 },
+      handler: ({ params }) => {
+        app.change(`staging of ${params.id} discarded`, () => discardStaging(store, params.id!, clock.now()));
+        return { status: 204 };
+      },
+    },
+  ];
+}
