@@ -185,8 +185,15 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
     await p.selectOption('form[aria-label="Log filters"] select[name=type]', 'function');
     await p.click('form[aria-label="Log filters"] button:has-text("Apply filters")');
     await p.locator('.line', { hasText: 'walk saw /walk-me' }).first().waitFor({ timeout: 30_000 });
-    const texts = await p.locator('.line').allTextContents();
-    assert.ok(texts.length > 0 && texts.every((t) => t.includes(`${FN}:1 viewer-request`)), texts.join('\n'));
+    // The function's line was already listed before the filter: wait for the filtered list to
+    // replace the old one (up to 30 s), then hold every line to the filter.
+    const onlyFunctionLines = (ts: string[]) => ts.length > 0 && ts.every((t) => t.includes(`${FN}:1 viewer-request`));
+    let texts = await p.locator('.line').allTextContents();
+    for (const until = Date.now() + 30_000; !onlyFunctionLines(texts) && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 100));
+      texts = await p.locator('.line').allTextContents();
+    }
+    assert.ok(onlyFunctionLines(texts), texts.join('\n'));
     await p.selectOption('form[aria-label="Log filters"] select[name=type]', '');
     await p.click('form[aria-label="Log filters"] button:has-text("Apply filters")');
     await line.waitFor({ timeout: 30_000 });
