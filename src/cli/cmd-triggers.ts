@@ -68,18 +68,24 @@ async function add(argv: string[]): Promise<void> {
     throw new UsageError('--distribution, --behavior, --event and --function are required');
   const ctx = await connect(v);
   const fn = await functionRef(ctx.client, v.function);
+  const event = eventType(v.event);
+  // A behavior runs one function per event (as on CloudFront): say which one this replaces.
+  const before = (await ctx.client.triggers.list(v.distribution)).find(
+    (x) => x.behavior === v.behavior && x.eventType === event,
+  );
   const t = await ctx.client.triggers.create({
     distributionId: v.distribution,
     behavior: v.behavior,
-    eventType: eventType(v.event),
+    eventType: event,
     function: fn,
     includeBody: !!v['include-body'],
   });
+  const replaced = before && before.function !== t.function ? `, replacing ${before.function}` : '';
   emit(
     ctx.format,
     t,
     () =>
-      `attached ${t.function} to ${t.distributionId} ${t.behavior} ${t.eventType} (trigger ${t.id}); \`verge deploy --wait\` shows it reaching every PoP`,
+      `attached ${t.function} to ${t.distributionId} ${t.behavior} ${t.eventType} (trigger ${t.id})${replaced}; \`verge deploy --wait\` shows it reaching every PoP`,
   );
 }
 

@@ -120,5 +120,17 @@ describe('the CLI over the control plane API', () => {
     const api = await t.api('POST', '/triggers', { distributionId: 'trig', behavior: 'default', eventType: 'viewer-request', function: 'gama:1' }); // prettier-ignore
     assert.equal(api.status, 400);
     assert.match(JSON.stringify(api.body), /function gama does not exist \(GET \/api\/v1\/functions lists them\)/);
+    // One function per behavior and event: attaching another says which one it replaces.
+    const first = await add('gamma:1');
+    assert.equal(first.code, 0, first.stderr);
+    assert.doesNotMatch(first.stdout, /replacing/);
+    await t.api('POST', '/functions', { name: 'delta', runtime: 'nodejs', code: { source: taggingSource('d') } });
+    await t.api('POST', '/functions/delta/publish');
+    const second = await add('delta:1');
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(
+      second.stdout,
+      /attached delta:1 to trig default viewer-request \(trigger trg_\w+\), replacing gamma:1;/,
+    );
   });
 });
