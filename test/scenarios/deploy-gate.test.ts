@@ -141,6 +141,8 @@ describe('the deploy gate refuses code that does not load', () => {
     assert.equal(bad.code, 1, bad.stdout + bad.stderr);
     assert.match(bad.stderr, /FUNCTION_CODE_INVALID/);
     assert.match(bad.stderr, /bad\.js:3:11: Unexpected ";"/);
+    // Nothing was stored, so the next step is create again, not update-code.
+    assert.match(bad.stderr, /upload it again \(verge functions create cli-bad --code FILE\)/);
     assert.equal((await api('GET', '/functions/cli-bad')).status, 404);
 
     const good = await runVerge(['functions', 'create', 'cli-py', '--code', file('ok.py', GOOD_PY)], o);
@@ -151,6 +153,7 @@ describe('the deploy gate refuses code that does not load', () => {
     );
     assert.equal(upd.code, 1, upd.stdout + upd.stderr);
     assert.match(upd.stderr, /ok\.py:2: .*No module named 'no_such_module_here'/);
+    assert.match(upd.stderr, /upload it again \(verge functions update-code cli-py --code FILE\)/);
     assert.equal((await api('GET', '/functions/cli-py/versions')).body.items.length, 0);
 
     const upd2 = await runVerge(['functions', 'update', 'cli-py', '--handler', 'ok.missing'], o);

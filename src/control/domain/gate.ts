@@ -108,9 +108,14 @@ function refusal(t: TestTarget, what: string, e: unknown, secretValues: string[]
     t.version === '$LATEST'
       ? `nothing was stored`
       : `the version was not ${what === 'attach' ? 'attached' : 'published'}`;
+  // A refused create stored no function: there is nothing to update yet.
+  const again =
+    what === 'create'
+      ? `verge functions create ${t.name} --code FILE`
+      : `verge functions update-code ${t.name} --code FILE`;
   return new VergeError(
     'FUNCTION_CODE_INVALID',
-    `${t.name}:${t.version} does not load on the edge engine (${what}): ${where}${stripped}. ${step}; fix the code and upload it again (verge functions update-code ${t.name} --code FILE)`,
+    `${t.name}:${t.version} does not load on the edge engine (${what}): ${where}${stripped}. ${step}; fix the code and upload it again (${again})`,
     {
       details: {
         function: t.name,
