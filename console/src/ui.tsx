@@ -53,6 +53,31 @@ export function useLoad<T>(fn: (c: VergeClient) => Promise<T>, deps: unknown[], 
 }
 
 /** A labelled input that shows the API's message for `path` (`$.name`) under it. */
+/**
+ * One action a page runs on a click (delete a row, say) and the error it last refused with:
+ * `run` clears the error, awaits the call and reports whether it succeeded, keeping the error to
+ * show (FormError) when it did not.
+ */
+export function useAction(): {
+  error: unknown;
+  run: (call: () => Promise<unknown>) => Promise<boolean>;
+  clear: () => void;
+} {
+  const [error, setError] = useState<unknown>();
+  const run = useCallback(async (call: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await call();
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    }
+  }, []);
+  const clear = useCallback(() => setError(undefined), []);
+  return { error, run, clear };
+}
+
 export function Field(props: {
   label: string;
   error?: unknown;

@@ -8,7 +8,7 @@
  */
 import { useState } from 'react';
 import type { KeyGroup, PublicKey } from '../api.js';
-import { ago, Empty, Field, FormError, LoadError, useClient, useLoad, type Loaded } from '../ui.js';
+import { ago, Empty, Field, FormError, LoadError, useAction, useClient, useLoad, type Loaded } from '../ui.js';
 
 export function KeysPage() {
   const keys = useLoad((c) => c.publicKeys.list(), []);
@@ -41,7 +41,7 @@ function PublicKeys(props: { keys: KeysLoad; onChange: () => void }) {
   const [pem, setPem] = useState('');
   const [comment, setComment] = useState('');
   const [error, setError] = useState<unknown>();
-  const [rowError, setRowError] = useState<unknown>();
+  const rows = useAction();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -58,20 +58,14 @@ function PublicKeys(props: { keys: KeysLoad; onChange: () => void }) {
   }
 
   async function remove(id: string) {
-    setRowError(undefined);
-    try {
-      await client.publicKeys.delete(id);
-      props.onChange();
-    } catch (err) {
-      setRowError(err);
-    }
+    if (await rows.run(() => client.publicKeys.delete(id))) props.onChange();
   }
 
   return (
     <section className="card">
       <h2>Public keys</h2>
       <LoadError error={props.keys.error} />
-      <FormError error={rowError} />
+      <FormError error={rows.error} />
       <div className="scroll">
         <table>
           <thead>
@@ -215,7 +209,7 @@ function KeyGroups(props: { keys: Array<{ id: string; name: string }>; groups: G
   const [comment, setComment] = useState('');
   const [picked, setPicked] = useState<string[]>([]);
   const [error, setError] = useState<unknown>();
-  const [rowError, setRowError] = useState<unknown>();
+  const rows = useAction();
   const keyName = (id: string) => props.keys.find((k) => k.id === id)?.name ?? id;
 
   async function submit(e: React.FormEvent) {
@@ -233,20 +227,14 @@ function KeyGroups(props: { keys: Array<{ id: string; name: string }>; groups: G
   }
 
   async function remove(id: string) {
-    setRowError(undefined);
-    try {
-      await client.keyGroups.delete(id);
-      props.onChange();
-    } catch (err) {
-      setRowError(err);
-    }
+    if (await rows.run(() => client.keyGroups.delete(id))) props.onChange();
   }
 
   return (
     <section className="card">
       <h2>Key groups</h2>
       <LoadError error={props.groups.error} />
-      <FormError error={rowError} />
+      <FormError error={rows.error} />
       <div className="scroll">
         <table>
           <thead>
@@ -269,7 +257,7 @@ function KeyGroups(props: { keys: Array<{ id: string; name: string }>; groups: G
                     keys={props.keys}
                     keyName={keyName}
                     onChange={() => {
-                      setRowError(undefined);
+                      rows.clear();
                       props.onChange();
                     }}
                   />
