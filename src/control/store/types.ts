@@ -2,9 +2,11 @@
  * @module control/store/types
  * The control plane's persistence interface. Everything `verge control` knows lives behind it
  * (DESIGN 4: the control plane keeps no state outside its store), grouped by resource. SQLite
- * (`./sqlite/`) is the implementation; the methods are synchronous because better-sqlite3 is, and
- * `tx` makes a group of writes atomic. Times are epoch milliseconds. Nothing is deleted except by
- * the explicit `delete*` methods (and log/metric retention).
+ * (`./sqlite/`) implements the synchronous `Store` (better-sqlite3 is synchronous) and, over it,
+ * `AsyncStore`, the interface that PostgreSQL (`./postgres/`) implements too, so several control
+ * replicas can share one database (DESIGN 4, "Beyond one machine"); `./contract.ts` is what both
+ * implementations pass. `tx` makes a group of writes atomic. Times are epoch milliseconds. Nothing
+ * is deleted except by the explicit `delete*` methods (and log/metric retention).
  */
 import type { EgressConfig } from '../../shared/config/egress.js';
 import type { DistributionConfig } from '../../shared/config/types.js';
@@ -347,4 +349,37 @@ export interface Store {
   /** Runs `fn` atomically: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   close(): void;
+}
+
+/** A repository whose methods answer with promises: the same methods, records and meaning. */
+export type Async<R> = {
+  [K in keyof R]: R[K] extends (...args: infer A) => infer T ? (...args: A) => Promise<T> : never;
+};
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/**
+ * The store as several control replicas can share it. Inside `tx(fn)`, every call `fn` makes on
+ * this store (directly or through anything it awaits) joins the transaction; calls made outside
+ * it never see its writes before commit. Write transactions are serialized across every
+ * instance on the same database (PostgreSQL: an advisory lock; SQLite: one writer), so a
+ * read-check-write (`If-Match` against `revision`, `latestVersion() + 1`) inside one is safe.
+ * A `tx` inside a `tx` is a savepoint: its failure undoes its own writes only.
+ */
+export interface AsyncStore {
+  kind: StoreKind;
+  tokens: Async<TokenRepo>;
+  functions: Async<FunctionRepo>;
+  blobs: Async<BlobRepo>;
+  distributions: Async<DistributionRepo>;
+  triggers: Async<TriggerRepo>;
+  kvs: Async<KvsRepo>;
+  publicKeys: Async<PublicKeyRepo>;
+  keyGroups: Async<KeyGroupRepo>;
+  pops: Async<PopRepo>;
+  snapshots: Async<SnapshotRepo>;
+  invalidations: Async<InvalidationRepo>;
+  telemetry: Async<TelemetryRepo>;
+  tx<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
 }

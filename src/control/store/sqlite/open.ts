@@ -12,6 +12,11 @@ import { migrate } from './migrate.js';
 import { telemetryRepo } from './telemetry-repo.js';
 
 export function openSqliteStore(file: string, now: number): Store {
+  return sqliteStoreOn(openSqliteDatabase(file, now));
+}
+
+/** The database file opened, configured and migrated (closed again when migrating fails). */
+export function openSqliteDatabase(file: string, now: number): Database.Database {
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');
@@ -23,6 +28,11 @@ export function openSqliteStore(file: string, now: number): Store {
     db.close();
     throw e;
   }
+  return db;
+}
+
+/** The synchronous store over an open, migrated database. */
+export function sqliteStoreOn(db: Database.Database): Store {
   return {
     tokens: tokenRepo(db),
     functions: functionRepo(db),

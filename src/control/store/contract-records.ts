@@ -1,0 +1,278 @@
+/**
+ * @module control/store/contract-records
+ * The round-trip half of the store contract (`./contract.ts`): each repository stores and gives
+ * back its records field for field (nulls, JSON columns, booleans, binary blobs, epoch times
+ * beyond 32 bits), and keeps the rules its callers rely on (trigger replacement, monotonic
+ * `touch`, an acknowledgement's `at` moving only when it changes, invalidation order, batch ids
+ * claimed once, retention).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AsyncStore, FunctionRecord, KeyGroupRecord, VersionRecord } from './types.js';
+
+/** A time past 2^32 ms, so a 32-bit column would fail the round trip. */
+const T = 1_765_000_000_000;
+
+export function repoRoundTrips(store: () => AsyncStore): void {
+  test('tokens: insert, find by hash and id, list, revoke once', async () => {
+    const s = store();
+    const t = {
+      id: 'tok1',
+      name: 'ci',
+      kind: 'edge' as const,
+      pop: 'pop-a',
+      hash: 'h1',
+      createdAt: T,
+      revokedAt: null,
+    };
+    await s.tokens.insert(t);
+    assert.deepEqual(await s.tokens.byHash('h1'), t);
+    assert.deepEqual(await s.tokens.get('tok1'), t);
+    assert.equal(await s.tokens.get('nope'), undefined);
+    await s.tokens.revoke('tok1', T + 1);
+    await s.tokens.revoke('tok1', T + 2);
+    assert.equal((await s.tokens.get('tok1'))?.revokedAt, T + 1, 'a second revoke keeps the first time');
+    assert.deepEqual(
+      (await s.tokens.list()).map((x) => x.id),
+      ['tok1'],
+    );
+  });
+
+  test('blobs and functions: binary round trip, versions, bundles in use, delete', async () => {
+    const s = store();
+    const bytes = Uint8Array.from([0, 255, 1, 128, 0, 10, 13]);
+    await s.blobs.put('sha-a', 'bundle', bytes);
+    await s.blobs.put('sha-a', 'bundle', Uint8Array.from([9]));
+    const got = await s.blobs.get('sha-a');
+    assert.equal(got?.kind, 'bundle');
+    assert.deepEqual([...got!.data], [...bytes], 'a second put of the same hash changes nothing');
+    const f: FunctionRecord = {
+      name: 'fn1',
+      runtime: 'nodejs',
+      handler: 'index.handler',
+      memoryMB: 128,
+      timeoutMs: null,
+      profile: null,
+      concurrency: 4,
+      env: { A: 'x' },
+      secrets: { S: 'enc:1' },
+      kvs: null,
+      egress: { allow: ['api.example.com'] } as never,
+      codeSha256: 'sha-a',
+      codeSize: 7,
+      revision: 1,
+      createdAt: T,
+      updatedAt: T,
+    };
+    await s.functions.insert(f);
+    assert.deepEqual(await s.functions.get('fn1'), f);
+    await s.functions.update({ ...f, revision: 2, env: {}, updatedAt: T + 5 });
+    assert.deepEqual((await s.functions.get('fn1'))?.env, {});
+    const { name: _n, codeSha256: _c, codeSize: _z, revision: _r, createdAt: _a, updatedAt: _u, ...settings } = f;
+    const v: VersionRecord = {
+      name: 'fn1',
+      version: 1,
+      sha256: 'sha-a',
+      size: 7,
+      description: 'd',
+      createdAt: T,
+      settings,
+    };
+    await s.functions.insertVersion(v);
+    await s.functions.insertVersion({ ...v, version: 2, description: '' });
+    assert.deepEqual(await s.functions.version('fn1', 1), v);
+    assert.deepEqual(
+      (await s.functions.versions('fn1')).map((x) => x.version),
+      [1, 2],
+    );
+    assert.deepEqual([...(await s.functions.versionSummaries())], [['fn1', { count: 2, latest: 2 }]]);
+    assert.deepEqual([...(await s.functions.bundlesInUse(['sha-a', 'sha-b']))], ['sha-a']);
+    assert.deepEqual([...(await s.functions.bundlesInUse([]))], []);
+    await s.functions.delete('fn1');
+    assert.equal(await s.functions.get('fn1'), undefined);
+    assert.deepEqual(await s.functions.versions('fn1'), []);
+    assert.equal(await s.blobs.delete('sha-a', 'kvs'), false, 'only a blob of the kind named is deleted');
+    assert.equal(await s.blobs.delete('sha-a', 'bundle'), true);
+    assert.equal(await s.blobs.get('sha-a'), undefined);
+  });
+
+  test('distributions and triggers: config JSON, changedIn, replace per behavior and event', async () => {
+    const s = store();
+    const d = {
+      id: 'D1',
+      config: { id: 'D1', enabled: true } as never,
+      revision: 1,
+      changedIn: 0,
+      createdAt: T,
+      updatedAt: T,
+    };
+    await s.distributions.insert(d);
+    await s.distributions.setChangedIn('D1', 7);
+    assert.deepEqual(await s.distributions.get('D1'), { ...d, changedIn: 7 });
+    const t = {
+      distributionId: 'D1',
+      behavior: 'default',
+      eventType: 'viewer-request' as const,
+      functionName: 'f',
+      functionVersion: 1,
+      includeBody: true,
+      revision: 1,
+      createdAt: T,
+    };
+    assert.equal(await s.triggers.replace({ ...t, id: 'tr-a' }), undefined);
+    assert.deepEqual(await s.triggers.replace({ ...t, id: 'tr-b', functionVersion: 2 }), { ...t, id: 'tr-a' });
+    await s.triggers.replace({ ...t, id: 'tr-c', eventType: 'origin-request', functionName: 'g' });
+    assert.deepEqual(
+      (await s.triggers.list({ distributionId: 'D1' })).map((x) => [x.id, x.functionVersion, x.includeBody]),
+      [
+        ['tr-c', 1, true],
+        ['tr-b', 2, true],
+      ],
+    );
+    assert.deepEqual(
+      (await s.triggers.list({ functionName: 'g' })).map((x) => x.id),
+      ['tr-c'],
+    );
+    await s.triggers.delete('tr-c');
+    assert.equal(await s.triggers.get('tr-c'), undefined);
+    await s.distributions.delete('D1');
+    assert.equal(await s.distributions.get('D1'), undefined);
+  });
+
+  test('key-value stores, public keys and key groups round trip', async () => {
+    const s = store();
+    const k = { name: 'kv1', data: { a: '1', 'b c': 'ü' }, revision: 1, createdAt: T, updatedAt: T };
+    await s.kvs.insert(k);
+    assert.deepEqual(await s.kvs.get('kv1'), k);
+    const pk = { id: 'K1', name: 'key-one', encodedKey: '-----BEGIN PUBLIC KEY-----\nx\n', comment: '', createdAt: T };
+    await s.publicKeys.insert(pk);
+    assert.deepEqual(await s.publicKeys.byName('key-one'), pk);
+    const g: KeyGroupRecord = {
+      id: 'G1',
+      name: 'group',
+      comment: 'c',
+      publicKeyIds: ['K2', 'K1'],
+      revision: 1,
+      createdAt: T,
+      updatedAt: T,
+    };
+    await s.keyGroups.insert(g);
+    await s.keyGroups.update({ ...g, publicKeyIds: ['K1'], revision: 2 });
+    assert.deepEqual(await s.keyGroups.byName('group'), { ...g, publicKeyIds: ['K1'], revision: 2 });
+    await s.keyGroups.delete('G1');
+    await s.publicKeys.delete('K1');
+    assert.deepEqual(await s.keyGroups.list(), []);
+    assert.deepEqual(await s.publicKeys.list(), []);
+  });
+
+  test('pops and acknowledgements: touch never goes back; a distribution ack moves `at` only on change', async () => {
+    const s = store();
+    const p = {
+      id: 'pop-a',
+      region: 'eu',
+      location: null,
+      edgeVersion: '1',
+      appliedVersion: 0,
+      lastSeen: T,
+      registeredAt: T,
+    };
+    await s.pops.upsert(p);
+    await s.pops.touch('pop-a', T + 10);
+    await s.pops.touch('pop-a', T + 5);
+    await s.pops.setApplied('pop-a', 3);
+    assert.deepEqual(await s.pops.get('pop-a'), { ...p, lastSeen: T + 10, appliedVersion: 3 });
+    const a = { pop: 'pop-a', distributionId: 'D1', generation: 2, wanted: 2, ok: true, error: null, at: T };
+    await s.snapshots.putDistributionAck(a);
+    await s.snapshots.putDistributionAck({ ...a, at: T + 9 });
+    assert.equal((await s.snapshots.distributionAcks('D1'))[0]?.at, T, 'same state: at stays');
+    await s.snapshots.putDistributionAck({ ...a, wanted: 3, ok: false, error: 'refused', at: T + 20 });
+    assert.deepEqual(await s.snapshots.distributionAcks(), [
+      { ...a, wanted: 3, ok: false, error: 'refused', at: T + 20 },
+    ]);
+    await s.snapshots.putAck({ version: 3, pop: 'pop-a', ok: false, error: 'x', at: T });
+    await s.snapshots.putAck({ version: 3, pop: 'pop-a', ok: true, error: null, at: T + 1 });
+    assert.deepEqual(await s.snapshots.acks(3), [{ version: 3, pop: 'pop-a', ok: true, error: null, at: T + 1 }]);
+    await s.pops.delete('pop-a');
+    assert.deepEqual(await s.pops.list(), []);
+  });
+
+  test('snapshots: stored as given, newest first, bundles in use read from the documents', async () => {
+    const s = store();
+    const base = await s.snapshots.latestVersion();
+    const doc = JSON.stringify({ bundles: { 'sha-x': { size: 1 }, 'sha-y': { size: 2 } } });
+    await s.snapshots.insert({ version: base + 1, createdAt: T, checksum: 'c1', reason: 'r', document: doc });
+    assert.equal(await s.snapshots.latestVersion(), base + 1);
+    assert.deepEqual(await s.snapshots.get(base + 1), {
+      version: base + 1,
+      createdAt: T,
+      checksum: 'c1',
+      reason: 'r',
+      document: doc,
+    });
+    assert.deepEqual([...(await s.snapshots.bundlesInUse(['sha-y', 'sha-z']))], ['sha-y']);
+    assert.equal((await s.snapshots.list(1))[0]?.version, base + 1);
+  });
+
+  test('invalidations: seq in insertion order, unacknowledged ones per PoP', async () => {
+    const s = store();
+    const a = await s.invalidations.insert({
+      id: 'inv-a',
+      distributionId: 'D1',
+      paths: ['/a*'],
+      tags: [],
+      createdAt: T,
+    });
+    const b = await s.invalidations.insert({ id: 'inv-b', distributionId: 'D2', paths: [], tags: ['t'], createdAt: T });
+    assert.ok(b.seq > a.seq);
+    assert.equal(await s.invalidations.lastSeq(), b.seq);
+    await s.invalidations.putAck({ id: 'inv-a', pop: 'p1', removed: 3, at: T });
+    assert.deepEqual(
+      (await s.invalidations.unackedSince('p1', 0)).map((i) => i.id),
+      ['inv-b'],
+    );
+    assert.deepEqual(
+      (await s.invalidations.list('D1')).map((i) => i.paths),
+      [['/a*']],
+    );
+    assert.deepEqual(await s.invalidations.acks('inv-a'), [{ id: 'inv-a', pop: 'p1', removed: 3, at: T }]);
+  });
+
+  test('telemetry: a batch id is claimed once, logs and points filter, retention prunes', async () => {
+    const s = store();
+    assert.equal(await s.telemetry.claimBatch('b1', 'logs', 'p1', T), true);
+    assert.equal(await s.telemetry.claimBatch('b1', 'logs', 'p1', T), false);
+    assert.equal(await s.telemetry.claimBatch('b1', 'metrics', 'p1', T), true, 'ids are per kind');
+    const rec = {
+      type: 'function' as const,
+      time: T,
+      pop: 'p1',
+      requestId: 'r1',
+      message: 'hi',
+      functionName: 'f',
+      status: 200,
+      fields: { n: 1 },
+    };
+    await s.telemetry.insertLogs([rec, { ...rec, time: T + 1, requestId: 'r2', functionName: 'g' }]);
+    const logs = await s.telemetry.queryLogs({ function: 'f', limit: 10 });
+    assert.deepEqual(
+      logs.map(({ id: _id, ...r }) => r),
+      [rec],
+    );
+    const tail = await s.telemetry.queryLogs({ afterId: logs[0]!.id, limit: 10 });
+    assert.deepEqual(
+      tail.map((r) => r.requestId),
+      ['r2'],
+    );
+    const point = { time: T, intervalMs: 1000, kind: 'function', labels: { d: 'D1' }, counters: { n: 2 } } as never;
+    await s.telemetry.insertPoints('p1', [point]);
+    const pts = await s.telemetry.queryPoints({
+      kind: 'function',
+      since: T,
+      until: T + 1,
+      labels: { d: 'D1' },
+    });
+    assert.deepEqual(pts, [{ ...(point as object), pop: 'p1' }]);
+    assert.equal(await s.telemetry.prune(T + 1), 2, 'the log and the point before T+1');
+    assert.equal(await s.telemetry.claimBatch('b1', 'logs', 'p1', T + 2), true, 'a pruned batch id is forgotten');
+  });
+}
