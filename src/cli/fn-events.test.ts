@@ -197,4 +197,20 @@ describe("verge invoke with AWS's CloudFront Functions test event", () => {
       /context\.eventType must be viewer-request or viewer-response \(got "origin-request"\)/,
     );
   });
+
+  test("cloudfront-js-1.0 code that uses 2.0 syntax is refused as at publish, with CloudFront's message", async () => {
+    const fn = join(dir, 'cff-one.js');
+    writeFileSync(
+      fn,
+      `function handler(event) {\n  var request = event.request;\n  let uri = request.uri;\n  return request;\n}\n`,
+    );
+    const ev = join(dir, 'cff-one-event.json');
+    writeFileSync(ev, JSON.stringify(viewerRequest));
+    await assert.rejects(
+      runInvoke(fn, { request: ev, runtime: 'cloudfront-js-1.0' }),
+      /cff-one\.js:3:3: SyntaxError: Token "let" not supported in this version \(cloudfront-js-1\.0: declare it with var/,
+    );
+    const out = await runInvoke(fn, { request: ev, runtime: 'cloudfront-js-2.0' });
+    assert.equal(out.error, null, JSON.stringify(out.error));
+  });
 });

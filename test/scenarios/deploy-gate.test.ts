@@ -72,6 +72,39 @@ describe('the deploy gate refuses code that does not load', () => {
       assert.equal((await api('GET', `/functions/${name}`)).status, 404, `${name} must not exist`);
   });
 
+  test("cloudfront-js-1.0: syntax only 2.0 has is refused at create and update-code with CloudFront's message", async () => {
+    const CFF1_CONST = `function handler(event) {\n  var request = event.request;\n  const uri = request.uri;\n  return request;\n}\n`;
+    const c = await api('POST', '/functions', {
+      name: 'cff-one',
+      runtime: 'cloudfront-js-1.0',
+      code: { source: CFF1_CONST },
+    });
+    refused(
+      c,
+      'index.js',
+      3,
+      /SyntaxError: Token "const" not supported in this version \(cloudfront-js-1\.0: declare it with var/,
+    );
+    assert.equal(c.body.error.details.column, 3);
+    assert.equal((await api('GET', '/functions/cff-one')).status, 404);
+    const two = await api('POST', '/functions', {
+      name: 'cff-two',
+      runtime: 'cloudfront-js-2.0',
+      code: { source: CFF1_CONST },
+    });
+    assert.equal(two.status, 201, two.text);
+    const one = await api('POST', '/functions', {
+      name: 'cff-one',
+      runtime: 'cloudfront-js-1.0',
+      code: { source: CFF1_CONST.replace('const', 'var') },
+    });
+    assert.equal(one.status, 201, one.text);
+    const upd = await api('PUT', '/functions/cff-one/code', {
+      code: { source: `var f = async () => 1;\n${CFF1_CONST}` },
+    });
+    refused(upd, 'index.js', 1, /Token "async" not supported in this version/);
+  });
+
   test('update-code: the old $LATEST stays when the new code is refused', async () => {
     const c = await api('POST', '/functions', { name: 'edge-py', runtime: 'python', code: { source: GOOD_PY } });
     assert.equal(c.status, 201, c.text);

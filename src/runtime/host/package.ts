@@ -14,6 +14,7 @@ import { build, transform, type Plugin } from 'esbuild';
 import { deflateSync, unzipSync } from 'fflate';
 import { VergeError } from '../../shared/errors.js';
 import type { FunctionSource } from '../../shared/lambda-edge/index.js';
+import { findJs1Refusal, js1Message } from './cff-js1-syntax.js';
 
 /** What the isolate needs to load the function. */
 export interface BuiltPackage {
@@ -285,6 +286,7 @@ async function cffSource(code: FunctionSource['code']): Promise<{ text: string; 
 
 /**
  * Load a CloudFront Function: one source file, at most `maxCodeBytes` (spec 4.2), strict mode,
+ * for cloudfront-js-1.0 only the language 1.0 has (cff-js1-syntax.ts),
  * a top-level `function handler(event)` that is not exported (spec 8.1). `import cf from
  * 'cloudfront'` and `import crypto from 'crypto'` become runtime requires.
  */
@@ -295,6 +297,13 @@ export async function buildCffPackage(source: FunctionSource, maxCodeBytes: numb
     throw loadError(
       `The function code size is larger than the maximum allowed size for CloudFront Functions: ${bytes} Max allowed: ${maxCodeBytes}`,
     );
+  }
+  if (source.runtime === 'cloudfront-js-1.0') {
+    const refused = findJs1Refusal(text);
+    if (refused)
+      throw loadError(
+        `Could not compile the function: ${filename}:${refused.line}:${refused.column}: ${js1Message(refused)}`,
+      );
   }
   let code: string;
   let map: string;
