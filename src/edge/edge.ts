@@ -65,8 +65,9 @@ export interface EdgeOptions {
   /** 'stdout' (default), 'off', or a file path. */
   accessLog?: string;
   cacheMaxBytes?: number;
-  /** Viewer bodies (server/viewer-body.ts): per-request cap (default 50 MB), budget across all
-   * connections (default 256 MB), longest pause between two chunks (default 10 s). */
+  /** Viewer bodies (server/viewer-body.ts): per-request cap (default 30 GB), budget for bytes
+   * buffered for functions across all connections (default 256 MB), longest pause between two
+   * chunks while the edge waits for one (default 10 s). */
   maxBodyBytes?: number;
   bodyBudgetBytes?: number;
   bodyIdleTimeoutMs?: number;
@@ -215,6 +216,9 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
             verge_cache_entries: s.entries,
             verge_cache_bytes: s.bytes,
             verge_cache_max_bytes: s.maxBytes,
+            // Viewer-body bytes held for functions (includeBody), against --body-budget.
+            verge_viewer_body_buffered_bytes: httpCtx.body.budget.used,
+            verge_viewer_body_budget_bytes: httpCtx.body.budget.maxBytes,
           });
         },
         config: () => ({

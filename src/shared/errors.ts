@@ -52,7 +52,7 @@ export const ERROR_CODES = {
     status: 413,
     xCache: 'Error',
     detail: 'InvalidRequest',
-    summary: "The request body exceeds the edge's per-request limit (50 MB by default).",
+    summary: "The request body exceeds the edge's per-request limit (CloudFront's 30 GB by default).",
   },
   REQUEST_BODY_TIMEOUT: {
     status: 408,
@@ -64,7 +64,8 @@ export const ERROR_CODES = {
     status: 503,
     xCache: 'CapacityExceeded',
     detail: 'CapacityExceeded',
-    summary: "Request bodies buffered across all connections fill the PoP's budget; try again.",
+    summary:
+      "Request bodies buffered for functions (includeBody) across all connections fill the PoP's budget; try again.",
   },
   REQUEST_GET_WITH_BODY: {
     status: 403,

@@ -1,18 +1,21 @@
 /**
  * @module test/scenarios/contain-bodies
- * Issue 9, viewer bodies. A refused request (method not allowed on the behavior, a GET with a
- * body, no distribution) is answered 403 before a byte of its body is read, the connection is
- * closed, and `Expect: 100-continue` is never granted. A body that is read is bounded: a
- * per-request cap (413), a budget across all connections (503 CapacityExceeded, released when
- * the response is done) and an idle timeout (408 ClientCommError). The attack test runs against
- * a spawned `verge edge` (RSS is the point): 30 parallel 50 MB bodies to a GET-only behavior,
- * then 30 parallel 50 MB POSTs to a behavior that takes them, with a function-free path polled
- * throughout without an error and the PoP's RSS bounded after.
+ * Issues 9 and 12, viewer bodies. A refused request (method not allowed on the behavior, a GET
+ * with a body, no distribution) is answered 403 before a byte of its body is read, the
+ * connection is closed, and `Expect: 100-continue` is never granted. A body the behavior
+ * forwards streams to the origin; only the prefix a function's `includeBody` needs is buffered.
+ * Every body is bounded: a per-request cap (413), a budget across all connections for what is
+ * buffered (503 CapacityExceeded, released when the response is done) and an idle timeout (408
+ * ClientCommError), also once the origin has started taking the body. The attack tests run
+ * against a spawned `verge edge` (RSS is the point): 30 parallel 50 MB bodies to a GET-only
+ * behavior, then 30 parallel 50 MB POSTs and one 200 MB upload to a behavior that streams them
+ * to the origin, with a function-free path polled throughout without an error and the PoP's RSS
+ * bounded after.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -40,8 +43,21 @@ const config = (originPort: number) =>
         cachePolicy: 'CachingDisabled',
         allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
       },
+      {
+        pathPattern: '/fn/*',
+        targetOriginId: 'o1',
+        cachePolicy: 'CachingDisabled',
+        allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+        functionAssociations: [{ eventType: 'origin-request', function: './fn/peek.js', includeBody: true }],
+      },
     ],
   });
+
+/** An origin-request function that reads the body it is shown and leaves it to go to the origin. */
+const PEEK_FN = `exports.handler = async (event) => {
+  const r = event.Records[0].cf.request;
+  r.headers['x-seen'] = [{ key: 'X-Seen', value: Buffer.from(r.body.data, 'base64').length + ' ' + r.body.inputTruncated }];
+  return r; };`;
 
 interface Blast {
   status: number;
@@ -108,16 +124,26 @@ function blast(
   });
 }
 
+/** The edge's `verge_viewer_body_buffered_bytes` gauge, from its admin listener. */
+async function bufferedBodyBytes(te: TestEdge): Promise<number> {
+  const r = await fetch(`${te.edge.adminUrl}/metrics`, { headers: { authorization: `Bearer ${te.edge.adminToken}` } });
+  return Number(/^verge_viewer_body_buffered_bytes (\d+)/m.exec(await r.text())?.[1] ?? -1);
+}
+
 describe('viewer bodies, in-process', () => {
   let origin: ScriptedOrigin;
   let te: TestEdge;
   before(async () => {
-    origin = await startOrigin({ '*': (r) => ({ body: `got ${r.body.length} bytes` }) });
+    origin = await startOrigin({
+      '*': (r) => ({ body: `got ${r.body.length} bytes${r.headers['x-seen'] ? `, seen ${r.headers['x-seen']}` : ''}` }),
+    });
     te = await startTestEdge({
       configs: [config(origin.port)],
+      files: { 'fn/peek.js': PEEK_FN },
       maxBodyBytes: 2 * MB,
-      bodyBudgetBytes: 3 * MB,
-      bodyIdleTimeoutMs: 400,
+      bodyBudgetBytes: 1.5 * MB,
+      adminPort: 0,
+      bodyIdleTimeoutMs: 1000,
     });
   });
   after(async () => {
@@ -166,28 +192,61 @@ describe('viewer bodies, in-process', () => {
     assert.equal(fits.text, `got ${2 * MB} bytes`);
   });
 
-  test('the budget across connections: 503 CapacityExceeded while it is held, released after', async () => {
+  test('a function sees the first 1 MB (inputTruncated); the origin still gets every byte', async () => {
+    const body = Buffer.alloc(1.8 * MB, 3);
+    const r = await te.request('/fn/whole', { method: 'POST', body });
+    assert.equal(r.status, 200);
+    assert.equal(r.text, `got ${body.length} bytes, seen ${MB} true`);
+    const small = await te.request('/fn/small', { method: 'POST', body: 'abc' });
+    assert.equal(small.text, 'got 3 bytes, seen 3 false');
+  });
+
+  test('the budget for bodies functions read: 503 CapacityExceeded while it is held, released after', async () => {
     const { hostname, port } = new URL(te.url);
-    // A viewer that declares 2 MB and sends half: it holds 2 MB of the 3 MB budget.
+    // A viewer that declares 2 MB for a function that reads 1 MB, and sends 1.25 MB: the edge
+    // holds its first 1 MB (of a 1.5 MB budget) until the exchange is over.
     const holder = connect({ host: hostname, port: Number(port) });
     await new Promise<void>((r) => holder.once('connect', () => r()));
-    holder.write(`POST /upload/hold HTTP/1.1\r\nHost: test.local\r\nContent-Length: ${2 * MB}\r\n\r\n`);
-    holder.write(ONE_MB);
+    holder.write(`POST /fn/hold HTTP/1.1\r\nHost: test.local\r\nContent-Length: ${2 * MB}\r\n\r\n`);
+    holder.write(Buffer.alloc(1.25 * MB, 0x61));
     let answer = '';
     holder.on('data', (c: Buffer) => (answer += c.toString('latin1')));
-    await new Promise((r) => setTimeout(r, 100));
-    const refused = await te.request('/upload/other', { method: 'POST', body: Buffer.alloc(1.5 * MB, 2) });
+    // Wait until the edge holds the holder's share (the PoP's gauge of buffered body bytes).
+    for (let i = 0; i < 200 && (await bufferedBodyBytes(te)) <= MB; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok((await bufferedBodyBytes(te)) > MB, 'the holder body is buffered for its function');
+    const refused = await te.request('/fn/other', { method: 'POST', body: Buffer.alloc(1.5 * MB, 2) });
     assert.equal(refused.status, 503);
     assert.equal(refused.header('x-cache'), 'CapacityExceeded from verge');
     assert.ok(
-      te.accessLog.some((l) => l['cs-uri-stem'] === '/upload/other' && l['x-edge-result-type'] === 'CapacityExceeded'),
+      te.accessLog.some((l) => l['cs-uri-stem'] === '/fn/other' && l['x-edge-result-type'] === 'CapacityExceeded'),
     );
-    holder.write(ONE_MB); // the rest: the holder completes and returns its share
-    for (let i = 0; i < 100 && !/\r\n\r\n.*got/s.test(answer); i++) await new Promise((r) => setTimeout(r, 20));
+    // A body no function reads is not buffered, so the budget does not hold it back.
+    const streamed = await te.request('/upload/other', { method: 'POST', body: Buffer.alloc(1.5 * MB, 2) });
+    assert.equal(streamed.status, 200);
+    holder.write(Buffer.alloc(0.75 * MB, 0x61)); // the rest: the holder completes and returns its share
+    for (let i = 0; i < 250 && !/\r\n\r\n.*got/s.test(answer); i++) await new Promise((r) => setTimeout(r, 20));
     assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(answer, new RegExp(`got ${2 * MB} bytes`));
     holder.destroy();
-    const again = await te.request('/upload/other', { method: 'POST', body: Buffer.alloc(1.5 * MB, 2) });
+    const again = await te.request('/fn/other', { method: 'POST', body: Buffer.alloc(1.5 * MB, 2) });
     assert.equal(again.status, 200, 'the budget was returned');
+  });
+
+  test('a streamed body that stalls after the origin took its start: 408, and the origin request is cut', async () => {
+    const { hostname, port } = new URL(te.url);
+    const viewer = connect({ host: hostname, port: Number(port) });
+    await new Promise<void>((r) => viewer.once('connect', () => r()));
+    let answer = '';
+    viewer.on('data', (c: Buffer) => (answer += c.toString('latin1')));
+    const closed = new Promise<void>((r) => viewer.once('close', () => r()));
+    viewer.write(`PUT /upload/stall HTTP/1.1\r\nHost: test.local\r\nContent-Length: ${MB}\r\n\r\n`);
+    viewer.write(Buffer.alloc(256 * 1024, 0x62));
+    await closed;
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    const line = te.accessLog.find((l) => l['cs-uri-stem'] === '/upload/stall');
+    assert.equal(line?.['x-edge-detailed-result-type'], 'ClientCommError');
+    assert.match(String(line?.['x-edge-error']), /REQUEST_BODY_TIMEOUT/);
+    assert.equal(origin.count('/upload/stall'), 0, 'the origin never got a whole request');
   });
 
   test('a body that stalls: 408 after the idle timeout, logged as ClientCommError', async () => {
@@ -217,17 +276,23 @@ describe('viewer bodies against a spawned edge: 30 parallel 50 MB bodies', { tim
   let child: ChildProcess;
   let url = '';
   let out = '';
+  const originGot: number[] = [];
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'verge-bodies-'));
-    // An origin that reads and drops what it is sent.
+    // An origin that reads and drops what it is sent, and notes how much.
     origin = createServer((req, res) => {
       let n = 0;
       req.on('data', (c: Buffer) => (n += c.length));
-      req.on('end', () => res.end(`got ${n} bytes`));
+      req.on('end', () => {
+        originGot.push(n);
+        res.end(`got ${n} bytes`);
+      });
     });
     await new Promise<void>((r) => origin.listen(0, '127.0.0.1', () => r()));
     const cfg = join(dir, 'dist.json');
     writeFileSync(cfg, JSON.stringify(config((origin.address() as AddressInfo).port)));
+    mkdirSync(join(dir, 'fn'));
+    writeFileSync(join(dir, 'fn', 'peek.js'), PEEK_FN);
     const bin = fileURLToPath(new URL('../../bin/verge.js', import.meta.url));
     const args = ['edge', '--config', cfg, '--host', '127.0.0.1', '--port', '0', '--admin-port', '0'];
     child = spawn(
@@ -264,7 +329,7 @@ describe('viewer bodies against a spawned edge: 30 parallel 50 MB bodies', { tim
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a GET-only behavior refuses them unread; a behavior that takes bodies stays within its budget', async (t) => {
+  test('a GET-only behavior refuses them unread; a behavior that takes them streams them to the origin', async (t) => {
     // Warm the health path and settle, then take the baseline RSS.
     for (let i = 0; i < 20; i++)
       await fetch(`${url}/health`, { headers: { host: 'test.local' } }).then((r) => r.text());
@@ -291,17 +356,28 @@ describe('viewer bodies against a spawned edge: 30 parallel 50 MB bodies', { tim
     );
     const unread = refused.reduce((n, r) => n + r.sent, 0);
     assert.ok(unread < 30 * 25 * MB, `the answers came after ${Math.round(unread / MB)} MB of refused bodies`);
-    const statuses = taken.map((r) => r.status);
-    assert.ok(
-      statuses.every((s) => s === 200 || s === 503),
-      `statuses: ${statuses.join(' ')}`,
+    // Streamed, not buffered: every body is taken (no budget applies) and reaches the origin whole.
+    assert.deepEqual(
+      taken.map((r) => r.status),
+      Array(30).fill(200),
     );
-    assert.ok(statuses.includes(200), 'bodies within the budget are taken');
-    assert.ok(statuses.includes(503), 'past the budget: 503');
+    assert.equal(originGot.filter((n) => n === 50 * MB).length, 30);
     assert.deepEqual(health.errors, [], describeHealth(health));
     assert.ok(health.count > 0);
-    // 64 MB of budget plus the buffers of one forwarded body: well under what 30 x 50 MB would take.
+    // Stream buffers only: far under the 1.5 GB that 30 buffered 50 MB bodies took before issue 12.
     assert.ok(afterRefused - before < 100, `RSS ${before.toFixed(0)} → ${afterRefused.toFixed(0)} MB after refusals`);
-    assert.ok(afterTaken - before < 300, `RSS ${before.toFixed(0)} → ${afterTaken.toFixed(0)} MB after 30 POSTs`);
+    assert.ok(afterTaken - before < 150, `RSS ${before.toFixed(0)} → ${afterTaken.toFixed(0)} MB after 30 POSTs`);
+  });
+
+  test('a 200 MB upload streams through to the origin with the edge RSS bounded', async (t) => {
+    const before = rssOf(child.pid!);
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(child.pid!))), 25);
+    const r = await blast(url, { method: 'PUT', path: '/upload/big', bodyBytes: 200 * MB, timeoutMs: 120_000 });
+    clearInterval(sampler);
+    t.diagnostic(`RSS ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB during a 200 MB upload`);
+    assert.equal(r.status, 200);
+    assert.ok(originGot.includes(200 * MB), `the origin got ${originGot.join(', ')} bytes`);
+    assert.ok(peak - before < 64, `RSS rose ${(peak - before).toFixed(0)} MB for a 200 MB body`);
   });
 });

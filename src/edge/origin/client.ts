@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { LookupFunction, Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
+import { Readable } from 'node:stream';
 import { Pool, buildConnector } from 'undici';
 import type { Dispatcher } from 'undici';
 import { systemClock } from '../../shared/clock.js';
@@ -22,7 +23,7 @@ import type { OriginPlan } from '../config/plan.js';
 import { createBucketOrigin } from './bucket.js';
 import { BODY_TOO_LARGE, classify, toOriginError } from './error-map.js';
 import type { AttemptPhase } from './error-map.js';
-import type { OriginClient, OriginRequest, OriginResponse } from './types.js';
+import type { OriginClient, OriginRequest, OriginResponse, StreamedRequestBody } from './types.js';
 
 export interface OriginClientOptions {
   clock?: Clock;
@@ -192,6 +193,58 @@ function dispatchOnce(
 }
 
 /**
+ * A streamed request body handed to undici one attempt at a time. Each attempt gets a fresh
+ * Readable that starts pulling the viewer's stream only when undici first reads it (after the
+ * connection is up), so a failed connect leaves the body untouched for the next attempt; once
+ * bytes were taken the request cannot be repeated. An error of the viewer's stream is kept so
+ * the caller reports it (413, 408) rather than an origin failure.
+ */
+class RequestBodyFeed {
+  readonly length: number | null;
+  readonly #source: Readable;
+  started = false;
+  error: Error | null = null;
+
+  constructor(body: StreamedRequestBody) {
+    this.length = body.length;
+    this.#source = body.stream;
+    this.#source.once('error', (e) => (this.error = e));
+  }
+
+  attempt(): Readable {
+    const src = this.#source;
+    let mine = false;
+    const onData = (c: Buffer) => {
+      if (!out.push(c)) src.pause();
+    };
+    const onEnd = () => out.push(null);
+    const onError = (e: Error) => out.destroy(e);
+    const out = new Readable({
+      highWaterMark: 64 * 1024,
+      read: () => {
+        if (!mine) {
+          if (this.started) return void out.destroy(new Error('the request body was already sent'));
+          mine = this.started = true;
+          src.on('data', onData);
+          src.once('end', onEnd);
+          src.once('error', onError);
+        }
+        src.resume();
+      },
+      destroy: (err, cb) => {
+        src.off('data', onData);
+        src.off('end', onEnd);
+        src.off('error', onError);
+        // An attempt that took bytes and failed ends the viewer's body too: nobody else reads it.
+        if (mine && err && !src.destroyed) src.destroy();
+        cb(err);
+      },
+    });
+    return out;
+  }
+}
+
+/**
  * Create the client every origin fetch goes through. `fetch` dispatches on `origin.kind`:
  * bucket origins read the directory (bucket.ts), custom origins go over HTTP(S).
  *
@@ -245,11 +298,15 @@ export function createOriginClient(opts: OriginClientOptions = {}): OriginClient
     const attempts = Math.max(1, Math.floor(origin.connectionAttempts) || 1);
     const path = origin.originPath + req.uri + (req.querystring ? `?${req.querystring}` : '');
     // `servername` is honoured by undici's Request but missing from its DispatchOptions type.
+    const streamed = req.body !== undefined && !Buffer.isBuffer(req.body) ? new RequestBodyFeed(req.body) : null;
+    const headers = toUndiciHeaders(req.headers);
+    // undici frames a stream as chunked unless told its length; an origin may need it (S3 PUT).
+    if (streamed?.length != null) headers.push('content-length', String(streamed.length));
     const dispatchOpts: Dispatcher.DispatchOptions & { servername: string } = {
       path,
       method: req.method as Dispatcher.HttpMethod,
-      headers: toUndiciHeaders(req.headers),
-      body: req.body ?? null,
+      headers,
+      body: (req.body as Buffer | undefined) ?? null,
       // The host name is the certificate identity, whatever Host header is forwarded.
       servername: origin.domainName,
       headersTimeout: origin.readTimeoutMs,
@@ -258,6 +315,7 @@ export function createOriginClient(opts: OriginClientOptions = {}): OriginClient
     const start = clock.monotonic();
     for (let attempt = 1; ; attempt++) {
       try {
+        if (streamed) dispatchOpts.body = streamed.attempt();
         const r = await dispatchOnce(pool, dispatchOpts, maxBody, clock);
         const end = clock.monotonic();
         const timings: OriginResponse['timings'] = { firstByteMs: r.headersAt - start, totalMs: end - start };
@@ -265,8 +323,12 @@ export function createOriginClient(opts: OriginClientOptions = {}): OriginClient
         return { status: r.status, statusText: r.statusText, headers: r.headers, body: r.body, timings };
       } catch (e) {
         const { err, phase } = e instanceof AttemptError ? e : new AttemptError(e, 'connect');
+        // The viewer's body failed (too large, stalled, hung up): that is the answer, not the origin.
+        if (streamed?.error) throw streamed.error;
         const c = classify(err, phase);
-        const again = c.retry === 'always' || (c.retry === 'idempotent' && idempotent);
+        // A streamed body can be sent again only if no byte of it was taken yet.
+        const replayable = streamed === null || !streamed.started;
+        const again = replayable && (c.retry === 'always' || (c.retry === 'idempotent' && idempotent));
         if (!again || attempt >= attempts) throw toOriginError(c, err, { origin: label, attempts: attempt });
       }
     }

@@ -20,7 +20,7 @@ import type { CfHeaderList, CfHeaders, CfOrigin, CfRequest } from '../../shared/
 import { HOP_BY_HOP, cloneHeaders, isDisallowedHeader, titleCase } from '../../shared/lambda-edge/index.js';
 import type { CachePolicyPlan, OriginPlan, OriginRequestPolicyPlan } from '../config/plan.js';
 import { cloudFrontHeaderForwarded, reduceCookies, reduceQuery, viewerHeaderForwarded } from './forwarding.js';
-import type { OriginRequest } from './types.js';
+import type { OriginRequest, StreamedRequestBody } from './types.js';
 
 /** The User-Agent origins see unless a policy forwards the viewer's (CloudFront sends `Amazon CloudFront`). */
 export const ORIGIN_USER_AGENT = 'Verge';
@@ -273,7 +273,7 @@ const NO_PAYLOAD = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
  */
 export function toOriginRequest(
   cf: CfRequest,
-  body: Buffer | undefined,
+  body: Buffer | StreamedRequestBody | undefined,
   base: OriginPlan,
   resolveBucket?: BucketResolver,
 ): { origin: OriginPlan; req: OriginRequest } {
@@ -284,11 +284,11 @@ export function toOriginRequest(
   let payload = body;
   if (cf.body?.action === 'replace')
     payload = Buffer.from(cf.body.data, cf.body.encoding === 'text' ? 'utf8' : 'base64');
-  if (payload && payload.length === 0 && NO_PAYLOAD.has(cf.method)) payload = undefined;
-  if (payload) {
-    headers['content-length'] = [
-      { key: keyOf(headers, 'content-length', 'Content-Length'), value: String(payload.length) },
-    ];
+  if (Buffer.isBuffer(payload) && payload.length === 0 && NO_PAYLOAD.has(cf.method)) payload = undefined;
+  // A streamed body of unknown length goes chunked: no Content-Length.
+  const length = payload === undefined ? null : Buffer.isBuffer(payload) ? payload.length : payload.length;
+  if (length !== null) {
+    headers['content-length'] = [{ key: keyOf(headers, 'content-length', 'Content-Length'), value: String(length) }];
   } else {
     delete headers['content-length'];
   }

@@ -4,6 +4,7 @@
  * bucket) and return the whole response, or throw a VergeError with an ORIGIN_* code. Origin
  * groups and failover are decided by the pipeline, which calls this once per member.
  */
+import type { Readable } from 'node:stream';
 import type { CfHeaders } from '../../shared/lambda-edge/index.js';
 import type { OriginPlan } from '../config/plan.js';
 
@@ -15,7 +16,14 @@ export interface OriginRequest {
   querystring: string;
   /** Headers exactly as they should reach the origin (Host, Via, X-Forwarded-For already set). */
   headers: CfHeaders;
-  body?: Buffer;
+  /** A whole body, or the viewer's body streaming through (Content-Length from `length` when known). */
+  body?: Buffer | StreamedRequestBody;
+}
+
+/** A request body the edge does not hold: read once, as the origin takes it (issue 12). */
+export interface StreamedRequestBody {
+  stream: Readable;
+  length: number | null;
 }
 
 export interface OriginResponse {

@@ -95,6 +95,7 @@ export async function customErrorResponse(
     ...txn,
     request: { ...txn.request, method: 'GET', uri, querystring, headers: { ...txn.request.headers } },
     body: Buffer.alloc(0),
+    bodyStreams: false,
     behavior: txn.dist!.behaviorFor(uri),
     conditions: new Set(['error-page-fetch']),
     cacheKey: null,

@@ -40,7 +40,8 @@ export async function fetchFromOrigins(txn: ViewerTxn, deps: PipelineDeps, cache
     b.target.kind === 'group' && FAILOVER_METHODS.has(txn.request.method) ? b.target.group.statusCodes : null;
   let last: FetchResult | null = null;
   for (let i = 0; i < targets.length; i++) {
-    const canFailOver = failover !== null && i < targets.length - 1;
+    // A streamed viewer body can be sent once: the member that took it gives the answer.
+    const canFailOver = failover !== null && i < targets.length - 1 && !txn.bodyStreams;
     const r = await fetchOne(txn, deps, overridden(txn, targets[i]!), cacheable);
     if (canFailOver && (r.source === 'error' ? r.error?.code.startsWith('ORIGIN_') : failover.has(r.response.status))) {
       last = r;
@@ -93,8 +94,13 @@ async function fetchOne(
   }
   cfReq = pre.request;
   body = pre.body;
+  // The viewer's body streams through unless a function replaced it (issue 12).
+  const streamed =
+    txn.bodyStreams && !pre.replaced && txn.pendingBody
+      ? { stream: txn.pendingBody.stream(), length: txn.pendingBody.declaredLength }
+      : undefined;
 
-  const { origin: target, req } = toOriginRequest(cfReq, body, origin);
+  const { origin: target, req } = toOriginRequest(cfReq, streamed ?? body, origin);
   // A cacheable HEAD fetches the whole object so the entry can also answer GETs.
   if (cacheable && req.method === 'HEAD') req.method = 'GET';
   const stale = cacheable ? txn.staleEntry : null;

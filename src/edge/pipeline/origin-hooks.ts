@@ -40,10 +40,13 @@ export async function runOriginRequestHook(
   request: CfRequest,
   body: Buffer,
 ): Promise<
-  { kind: 'request'; request: CfRequest; body: Buffer } | { kind: 'response'; response: EdgeResponse } | Failed
+  | { kind: 'request'; request: CfRequest; body: Buffer; replaced: boolean }
+  | { kind: 'response'; response: EdgeResponse }
+  | Failed
 > {
   const assoc = txn.behavior!.hooks['origin-request'];
-  if (!assoc || !shouldRun('origin-request', txn.conditions)) return { kind: 'request', request, body };
+  if (!assoc || !shouldRun('origin-request', txn.conditions))
+    return { kind: 'request', request, body, replaced: false };
   const event = assoc.includeBody
     ? { ...request, body: bodyForEvent(body, CONTRACT['origin-request'].limits.bodyExposedBytes) }
     : request;
@@ -58,11 +61,10 @@ export async function runOriginRequestHook(
   if (!r.ok) return failed(r);
   if (r.kind === 'response') return { kind: 'response', response: fromCfResponse(r.value as CfResponse) };
   const next = r.value as CfRequest;
-  let nextBody = body;
-  if (next.body?.action === 'replace')
-    nextBody = Buffer.from(next.body.data, next.body.encoding === 'text' ? 'utf8' : 'base64');
+  const replaced = next.body?.action === 'replace';
+  const nextBody = replaced ? Buffer.from(next.body!.data, next.body!.encoding === 'text' ? 'utf8' : 'base64') : body;
   delete next.body;
-  return { kind: 'request', request: next, body: nextBody };
+  return { kind: 'request', request: next, body: nextBody, replaced };
 }
 
 export async function runOriginResponseHook(

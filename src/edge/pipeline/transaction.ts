@@ -7,6 +7,7 @@
 import type { CfHeaders, CfRequest, SkipCondition } from '../../shared/lambda-edge/index.js';
 import type { VergeError } from '../../shared/errors.js';
 import type { BehaviorPlan, DistributionPlan, EdgePlan } from '../config/plan.js';
+import type { Readable } from 'node:stream';
 import type { CacheEntry } from '../cache/types.js';
 
 /** CloudFront's `x-edge-result-type` / `X-Cache` class for a finished request. */
@@ -50,18 +51,28 @@ export interface FetchResult {
 }
 
 /**
- * A viewer body not read yet (server/viewer-body.ts). `receive` reads it only after the request
- * passed every check that needs no body, so a refused request never has its body read. Issue 12
- * replaces the whole-body `read()` with a stream to the origin plus a bounded prefix for
- * functions (`includeBody`).
+ * A viewer body not read yet (server/viewer-body.ts). `receive` touches it only after the request
+ * passed every check that needs no body, so a refused request never has its body read. A body
+ * the behavior forwards streams to the origin (`stream`); only the prefix a function's
+ * `includeBody` needs is buffered (`peek`), and those bytes then go to the origin first.
  */
 export interface PendingBody {
   /** Content-Length when the viewer declared one. */
   readonly declaredLength: number | null;
   /** True once the whole body was read; otherwise the connection closes after the answer. */
   readonly complete: boolean;
-  /** Read the whole body; rejects with a typed error (413, 408, 503 budget) past a limit. */
-  read(): Promise<Buffer>;
+  /** Body bytes received from the viewer so far. */
+  readonly received: number;
+  /** Throws REQUEST_BODY_TOO_LARGE when the declared length is over the per-request cap. */
+  check(): void;
+  /**
+   * Buffer bytes until more than `limit` arrived or the body ended (charged to the PoP's budget:
+   * EDGE_BODY_BUDGET_EXHAUSTED past it). `ended` says `bytes` is the whole body; otherwise
+   * `stream()` still gives every byte, these first.
+   */
+  peek(limit: number): Promise<{ bytes: Buffer; ended: boolean }>;
+  /** The body for the origin, with backpressure; errors with a typed VergeError (413, 408). */
+  stream(): Readable;
 }
 
 export interface ViewerConnection {
@@ -108,10 +119,16 @@ export interface ViewerTxn {
   viewerHeaderOrder: string[];
   /** The viewer request in CloudFront's shape; the viewer-request function may replace it. */
   request: CfRequest;
-  /** The viewer's request body (empty Buffer when none, or until `pendingBody` is read). */
+  /**
+   * The viewer's request body as far as it is held in memory: the whole body when it is small
+   * enough for a function that reads it (or replaced by one), otherwise empty or the prefix a
+   * function's `includeBody` needed (see `bodyStreams`).
+   */
   body: Buffer;
-  /** The body the viewer is sending, until `receive` reads it; null when there is none. */
+  /** The body the viewer is sending; null when there is none. */
   pendingBody: PendingBody | null;
+  /** The origin gets `pendingBody.stream()` (every byte, streamed), not `body`. */
+  bodyStreams: boolean;
   dist: DistributionPlan | null;
   behavior: BehaviorPlan | null;
   /** Why later functions are skipped (contract table). */

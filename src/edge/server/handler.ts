@@ -47,7 +47,10 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   // An HTTP/2 request has a stream; a text request line that merely says "HTTP/2.0" has none.
   const h2stream = (req as Http2ServerRequest).stream as Http2ServerRequest['stream'] | undefined;
   // The body is not read here: `receive` reads it after the checks that need none (issue 9).
-  if (requestHasBody(req)) txn.pendingBody = viewerBody(req, res, ctx.body.limits, ctx.body.budget);
+  if (requestHasBody(req)) {
+    txn.pendingBody = viewerBody(req, res, ctx.body.limits, ctx.body.budget);
+    txn.bodyStreams = true;
+  }
   const problem = requestProblem(req, txn, h2stream !== undefined);
   if (problem) {
     txn.error = problem;
@@ -109,6 +112,7 @@ function newTxn(
     request: { clientIp: conn.clientIp, method: req.method ?? 'GET', uri, querystring, headers },
     body: EMPTY,
     pendingBody: null,
+    bodyStreams: false,
     dist: null,
     behavior: null,
     conditions: new Set(),
@@ -334,7 +338,7 @@ function finish(ctx: HandlerContext, txn: ViewerTxn, bytes: number): void {
     'x-edge-request-id': txn.requestId,
     'x-host-header': txn.host,
     'cs-protocol': txn.conn.protocol,
-    'cs-bytes': txn.body.length,
+    'cs-bytes': txn.pendingBody?.received ?? 0,
     'time-taken': Math.round(ms) / 1000,
     'x-forwarded-for': txn.request.headers['x-forwarded-for']?.[0]?.value ?? '-',
     'ssl-protocol': txn.conn.tls?.version ?? '-',

@@ -1,32 +1,38 @@
 /**
  * @module edge/server/viewer-body
- * A viewer's request body, read only when the pipeline asks for it (issue 9). The request's
- * method, distribution and behavior are checked first (`receive`), so a refused request never
- * has its body read: the answer goes out and the connection is closed, and a viewer that sent
- * `Expect: 100-continue` is never told to send it. When the body is read it is bounded three
- * ways: a per-request cap (413), a budget shared by every connection of the PoP (503 when full,
- * reserved whole from Content-Length when declared, chunk by chunk otherwise) and an idle
- * timeout between chunks (408). The budget is returned when the response is done.
+ * A viewer's request body, read only when the pipeline asks for it (issue 9), and streamed to
+ * the origin rather than held (issue 12). The request's method, distribution and behavior are
+ * checked first (`receive`), so a refused request never has its body read: the answer goes out
+ * and the connection is closed, and a viewer that sent `Expect: 100-continue` is never told to
+ * send it.
  *
- * Today the whole body is buffered because the origin client sends a buffer; issue 12 streams
- * it to the origin instead, and then only what a function's `includeBody` needs (40 KB / 1 MB,
- * spec 1.9) is buffered. `PendingBody` (pipeline/transaction.ts) is the seam for that change.
+ * A body the behavior forwards flows to the origin as it arrives, with backpressure: the edge
+ * holds a stream buffer of it, not the body. Only what a function asks for (`includeBody`: the
+ * first 40 KB at viewer-request, 1 MB at origin-request, spec 1.9) is buffered, and those bytes
+ * are charged to a budget shared by every connection of the PoP (503 when full), returned when
+ * the response is done. Every body is bounded by a per-request cap (413; CloudFront's 30 GB by
+ * default) and by an idle timeout between chunks while the edge is waiting for them (408): a
+ * viewer whose bytes the origin is slow to take is not the one timed out.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { VergeError } from '../../shared/errors.js';
 import type { PendingBody } from '../pipeline/transaction.js';
 
 export interface ViewerBodyLimits {
   /** The largest body one request may send (413 past it). */
   maxBodyBytes: number;
-  /** The longest pause between two chunks of a body (408 past it). */
+  /** The longest pause between two chunks of a body, while the edge waits for one (408 past it). */
   idleTimeoutMs: number;
 }
 
-/** Defaults: a 50 MB body, a 256 MB budget across all connections, 10 s between chunks. */
-export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+/**
+ * Defaults: CloudFront's 30 GB per request (spec 4.3, the largest GET/POST/PUT object), a
+ * 256 MB budget for bytes buffered for functions across all connections, 10 s between chunks.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 30 * 1024 * 1024 * 1024;
 export const DEFAULT_BODY_BUDGET_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 10_000;
 
@@ -59,102 +65,190 @@ export function requestHasBody(req: Req): boolean {
   return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
 }
 
-/** The body of `req`, unread until `read()`; `res` answers `Expect: 100-continue` at that moment. */
+/** The body of `req`, unread until `peek()` or `stream()`; `res` answers `Expect: 100-continue` then. */
 export function viewerBody(req: Req, res: Res, limits: ViewerBodyLimits, budget: BodyBudget): PendingBody {
   const cl = req.headers['content-length'];
   const declared = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : null;
-  let state: 'unread' | 'reading' | 'read' | 'failed' = 'unread';
+  let source: BodyStream | null = null;
   let reserved = 0;
+  let peeked = false;
+  let handedOut = false;
   const release = () => {
     budget.release(reserved);
     reserved = 0;
   };
   // Returned when the exchange is over, however it ended (answered, reset, crashed).
-  res.once('close', release);
+  res.once('close', () => {
+    release();
+    // An origin that answered before taking the whole body leaves the viewer's stream open.
+    if (source && !source.destroyed && !source.ended) source.destroy();
+  });
+  const open = (): BodyStream => {
+    if (source) return source;
+    if (declared !== null && declared > limits.maxBodyBytes) throw tooLarge(limits.maxBodyBytes, declared);
+    source = new BodyStream(req, declared, limits);
+    // Only now is the viewer told to go ahead (RFC 9110 10.1.1): a refused request never was.
+    if (/100-continue/i.test(String(req.headers['expect'] ?? ''))) res.writeContinue();
+    return source;
+  };
   return {
     declaredLength: declared,
     get complete() {
-      return state === 'read';
+      return source !== null && source.ended;
     },
-    read(): Promise<Buffer> {
-      if (state !== 'unread') return Promise.reject(new Error('viewer body: read() called twice'));
-      state = 'reading';
-      if (declared !== null && declared > limits.maxBodyBytes) {
-        state = 'failed';
-        return Promise.reject(tooLarge(limits.maxBodyBytes, declared));
+    get received() {
+      return source?.received ?? 0;
+    },
+    check() {
+      if (declared !== null && declared > limits.maxBodyBytes) throw tooLarge(limits.maxBodyBytes, declared);
+    },
+    peek(limit: number): Promise<{ bytes: Buffer; ended: boolean }> {
+      if (peeked || handedOut) return Promise.reject(new Error('viewer body: peek() after peek() or stream()'));
+      peeked = true;
+      let s: BodyStream;
+      try {
+        s = open();
+      } catch (e) {
+        return Promise.reject(e as Error);
       }
-      if (declared !== null && !budget.tryReserve(declared)) {
-        state = 'failed';
-        return Promise.reject(budgetFull(budget));
-      }
-      if (declared !== null) reserved = declared;
-      return new Promise<Buffer>((resolve, reject) => {
-        // A declared length is buffered in place (its budget is already taken): no second copy.
-        let whole: Buffer | null = declared !== null ? Buffer.allocUnsafe(declared) : null;
-        let chunks: Buffer[] = [];
+      return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
         let size = 0;
-        const stop = (err: VergeError | null) => {
-          let e = err;
-          clearTimeout(timer);
-          req.off('data', onData);
-          req.off('end', onEnd);
-          req.off('aborted', onAborted);
-          req.off('error', onAborted);
-          if (e === null && whole !== null && size < whole.length)
-            e = new VergeError('REQUEST_MALFORMED', `the body ended after ${size} of ${whole.length} bytes`);
-          if (e === null) {
-            state = 'read';
-            const body = whole ?? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-            whole = null;
-            chunks = [];
-            resolve(body);
-            return;
+        const done = (err: Error | null, ended: boolean) => {
+          s.off('data', onData);
+          s.off('end', onEnd);
+          s.off('error', onError);
+          if (err) {
+            release();
+            return reject(err);
           }
-          state = 'failed';
-          whole = null;
-          chunks = [];
-          release();
-          req.pause();
-          reject(e);
+          const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+          // The bytes past the peek go back to the stream, which then continues to the origin.
+          if (!ended && bytes.length > 0) s.unshift(bytes);
+          resolve({ bytes, ended });
         };
         const onData = (c: Buffer) => {
-          if (whole !== null) {
-            // Node's parser never passes more than Content-Length; the check keeps the copy safe.
-            if (size + c.length > whole.length)
-              return stop(new VergeError('REQUEST_MALFORMED', 'the body exceeds its Content-Length'));
-            c.copy(whole, size);
-            size += c.length;
-          } else {
-            size += c.length;
-            if (size > limits.maxBodyBytes) return stop(tooLarge(limits.maxBodyBytes, null));
-            if (!budget.tryReserve(c.length)) return stop(budgetFull(budget));
-            reserved += c.length;
-            chunks.push(c);
+          if (!budget.tryReserve(c.length)) {
+            s.destroy();
+            return done(budgetFull(budget), false);
           }
-          timer.refresh();
+          reserved += c.length;
+          chunks.push(c);
+          size += c.length;
+          if (size > limit) {
+            s.pause();
+            done(null, false);
+          }
         };
-        const onEnd = () => stop(null);
-        const onAborted = () =>
-          stop(new VergeError('REQUEST_BODY_TIMEOUT', 'the viewer closed the connection before the body ended'));
-        const timer = setTimeout(
-          () =>
-            stop(
-              new VergeError(
-                'REQUEST_BODY_TIMEOUT',
-                `no body bytes for ${limits.idleTimeoutMs / 1000} s (${size} of ${declared ?? 'unknown'} bytes received)`,
-              ),
-            ),
-          limits.idleTimeoutMs,
-        );
-        req.on('data', onData);
-        req.once('end', onEnd);
-        req.once('aborted', onAborted);
-        req.once('error', onAborted);
-        // Only now is the viewer told to go ahead (RFC 9110 10.1.1): a refused request never was.
-        if (/100-continue/i.test(String(req.headers['expect'] ?? ''))) res.writeContinue();
+        const onEnd = () => done(null, true);
+        const onError = (e: Error) => done(e, false);
+        s.on('data', onData);
+        s.once('end', onEnd);
+        s.once('error', onError);
       });
     },
+    stream(): Readable {
+      if (handedOut) throw new Error('viewer body: stream() called twice');
+      handedOut = true;
+      return open();
+    },
   };
+}
+
+/**
+ * The viewer's bytes as a Readable with backpressure: `req` is read only while the consumer
+ * wants more, and the idle timer runs only then (a viewer is not timed out for bytes the edge
+ * did not ask for). Fails with REQUEST_BODY_TOO_LARGE past the cap, REQUEST_BODY_TIMEOUT on a
+ * stall or a hang-up, REQUEST_MALFORMED when fewer bytes than declared arrive.
+ */
+class BodyStream extends Readable {
+  received = 0;
+  ended = false;
+  readonly #req: Req;
+  readonly #declared: number | null;
+  readonly #limits: ViewerBodyLimits;
+  #timer: NodeJS.Timeout | null = null;
+  #attached = false;
+
+  constructor(req: Req, declared: number | null, limits: ViewerBodyLimits) {
+    super({ highWaterMark: 64 * 1024 });
+    // A stall or a hang-up can fail the body while nobody reads it (a function is running): the
+    // reader that comes next sees the error; until then it must not crash the process.
+    this.on('error', () => {});
+    this.#req = req;
+    this.#declared = declared;
+    this.#limits = limits;
+  }
+
+  #onData = (c: Buffer): void => {
+    this.received += c.length;
+    if (this.received > this.#limits.maxBodyBytes) {
+      this.destroy(tooLarge(this.#limits.maxBodyBytes, null));
+      return;
+    }
+    if (this.#declared !== null && this.received > this.#declared) {
+      this.destroy(new VergeError('REQUEST_MALFORMED', 'the body exceeds its Content-Length'));
+      return;
+    }
+    if (!this.push(c)) {
+      this.#req.pause();
+      this.#disarm();
+    } else this.#timer?.refresh();
+  };
+  #onEnd = (): void => {
+    this.#disarm();
+    if (this.#declared !== null && this.received < this.#declared) {
+      this.destroy(
+        new VergeError('REQUEST_MALFORMED', `the body ended after ${this.received} of ${this.#declared} bytes`),
+      );
+      return;
+    }
+    this.ended = true;
+    this.push(null);
+  };
+  #onAborted = (): void => {
+    this.destroy(new VergeError('REQUEST_BODY_TIMEOUT', 'the viewer closed the connection before the body ended'));
+  };
+
+  override _read(): void {
+    if (!this.#attached) {
+      this.#attached = true;
+      this.#req.on('data', this.#onData);
+      this.#req.once('end', this.#onEnd);
+      this.#req.once('aborted', this.#onAborted);
+      this.#req.once('error', this.#onAborted);
+    }
+    this.#arm();
+    this.#req.resume();
+  }
+
+  #arm(): void {
+    if (this.#timer) return void this.#timer.refresh();
+    this.#timer = setTimeout(() => {
+      this.destroy(
+        new VergeError(
+          'REQUEST_BODY_TIMEOUT',
+          `no body bytes for ${this.#limits.idleTimeoutMs / 1000} s (${this.received} of ${this.#declared ?? 'unknown'} bytes received)`,
+        ),
+      );
+    }, this.#limits.idleTimeoutMs);
+  }
+
+  #disarm(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.#disarm();
+    this.#req.off('data', this.#onData);
+    this.#req.off('end', this.#onEnd);
+    this.#req.off('aborted', this.#onAborted);
+    this.#req.off('error', this.#onAborted);
+    // Stop reading: the answer goes out, then the connection closes (transmit's lingering close).
+    this.#req.pause();
+    cb(err);
+  }
 }
 
 function tooLarge(max: number, declared: number | null): VergeError {

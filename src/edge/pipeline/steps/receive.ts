@@ -5,9 +5,12 @@
  * policy (spec 0.4) and the behavior's allowed methods. CloudFront's own viewer checks come
  * before any function (viewer-access.ts): the geographic restriction, the default root object
  * (before the behavior is chosen) and, last, the behavior's signed URL requirement. The body is
- * read last, after all of these (issue 9): a refused request never has its body read.
+ * touched last, after all of these (issue 9): a refused request never has its body read, and a
+ * body no function reads is not read here at all: it streams to the origin (issue 12).
  */
 import { VergeError } from '../../../shared/errors.js';
+import { CONTRACT } from '../../../shared/lambda-edge/index.js';
+import type { BehaviorPlan } from '../../config/plan.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
 import type { ViewerTxn } from '../transaction.js';
@@ -56,11 +59,28 @@ export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<
     throw new VergeError('REQUEST_METHOD_NOT_ALLOWED', `${method} is not allowed for ${behavior.pathPattern}`);
   }
   checkSignedRequest(txn, deps, viewerPath);
-  return txn.pendingBody ? readBody(txn) : 'viewerRequest';
+  if (!txn.pendingBody) return 'viewerRequest';
+  txn.pendingBody.check();
+  const need = bodyForFunctions(behavior);
+  // Nobody reads it here: it streams to the origin when the fetch sends the request.
+  return need === 0 ? 'viewerRequest' : peekBody(txn, need);
 }
 
-/** Every check that needs no body has passed: now, and only now, the body is read. */
-async function readBody(txn: ViewerTxn): Promise<StepName> {
-  txn.body = await txn.pendingBody!.read();
+/**
+ * How much of the body functions may see (spec 1.9): 40 KB at viewer-request, 1 MB at
+ * origin-request, 0 when no function asks for it. Only that much is ever buffered.
+ */
+function bodyForFunctions(b: BehaviorPlan): number {
+  let n = 0;
+  for (const e of ['viewer-request', 'origin-request'] as const)
+    if (b.hooks[e]?.includeBody) n = Math.max(n, CONTRACT[e].limits.bodyExposedBytes);
+  return n;
+}
+
+/** Every check that needs no body has passed: now, and only now, the body is read (issue 9). */
+async function peekBody(txn: ViewerTxn, limit: number): Promise<StepName> {
+  const { bytes, ended } = await txn.pendingBody!.peek(limit);
+  txn.body = bytes;
+  txn.bodyStreams = !ended;
   return 'viewerRequest';
 }

@@ -82,4 +82,6 @@ export function bodyForEvent(body: Buffer, limit: number): CfBody {
 export function applyBody(txn: ViewerTxn, body: CfBody | undefined): void {
   if (!body || body.action !== 'replace') return;
   txn.body = Buffer.from(body.data, body.encoding === 'text' ? 'utf8' : 'base64');
+  // The rest of the viewer's body is not forwarded (the connection closes after the answer).
+  txn.bodyStreams = false;
 }
