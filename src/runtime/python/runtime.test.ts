@@ -80,6 +80,18 @@ def handler(event, context):
             return respond({"http_error": e.code})
         except urllib.error.URLError as e:
             return respond({"url_error": str(e.reason)})
+    if uri == "/many-calls":
+        # The host refuses an ftp: URL before any network work, so the loop costs host round
+        # trips only, and the cap is what ends it.
+        n = 0
+        for _ in range(10002):
+            try:
+                urllib.request.urlopen("ftp://verge.invalid/", timeout=1)
+            except urllib.error.URLError as e:
+                if "FUNCTION_HOST_CALL_LIMIT" in str(e.reason):
+                    return respond({"refused_after": n, "reason": str(e.reason)})
+            n += 1
+        return respond({"refused_after": None})
     if uri == "/raise":
         raise ValueError("boom")
     if uri == "/none":
@@ -220,6 +232,15 @@ describe('python FunctionRuntime', { skip }, () => {
     assert.deepEqual(body(await run('/fetch', `u=${encodeURIComponent(base + '/missing')}`)), { http_error: 404 });
     const slow = body(await run('/fetch', `u=${encodeURIComponent(base + '/slow')}&t=0.3`));
     assert.match(slow.url_error, /timed out/);
+  });
+
+  test('more than 10,000 urlopen calls in one invocation are refused; the next invocation starts afresh', async () => {
+    // origin-request: 30 s, so a loaded machine's slower round trips do not time the loop out.
+    const first = body(await run('/many-calls', '', fn, 'origin-request'));
+    assert.equal(first.refused_after, 10_000, JSON.stringify(first));
+    assert.match(first.reason, /^FUNCTION_HOST_CALL_LIMIT: more than 10000 host calls \(urlopen\)/);
+    const second = body(await run('/many-calls', '', fn, 'origin-request'));
+    assert.equal(second.refused_after, 10_000, 'the count is per invocation');
   });
 
   test('errors and validation failures match the JavaScript runtime exactly', async () => {
