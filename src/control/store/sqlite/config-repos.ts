@@ -5,36 +5,11 @@
  * the records of `../types.ts` one to one.
  */
 import type Database from 'better-sqlite3';
-import type { DistributionConfig } from '../../../shared/config/types.js';
-import type {
-  BlobRepo,
-  DistributionRecord,
-  DistributionRepo,
-  FunctionRecord,
-  FunctionRepo,
-  FunctionSettings,
-  KvsRecord,
-  KvsRepo,
-  TokenRecord,
-  TokenRepo,
-  TriggerRecord,
-  TriggerRepo,
-  VersionRecord,
-} from '../types.js';
-
-type Row = Record<string, unknown>;
-const json = <T>(v: unknown): T => JSON.parse(String(v)) as T;
+import { distributionOf, functionOf, kvsOf, settingsColumn, tokenOf, triggerOf, versionOf, type Row } from '../rows.js';
+import type { BlobRepo, DistributionRepo, FunctionRepo, KvsRepo, TokenRepo, TriggerRepo } from '../types.js';
 
 export function tokenRepo(db: Database.Database): TokenRepo {
-  const map = (r: Row): TokenRecord => ({
-    id: String(r.id),
-    name: String(r.name),
-    kind: r.kind as TokenRecord['kind'],
-    pop: r.pop === null ? null : String(r.pop),
-    hash: String(r.hash),
-    createdAt: Number(r.created_at),
-    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-  });
+  const map = tokenOf;
   const byHash = db.prepare('SELECT * FROM tokens WHERE hash = ?');
   const get = db.prepare('SELECT * FROM tokens WHERE id = ?');
   return {
@@ -56,35 +31,10 @@ export function tokenRepo(db: Database.Database): TokenRepo {
   };
 }
 
-/** Settings as stored; rows written before a field existed get its default (`egress`: none). */
-function settingsOfRow(v: unknown): FunctionSettings {
-  const s = json<FunctionSettings>(v);
-  return { ...s, egress: s.egress ?? null };
-}
-
 export function functionRepo(db: Database.Database): FunctionRepo {
-  const map = (r: Row): FunctionRecord => ({
-    name: String(r.name),
-    ...settingsOfRow(r.settings),
-    codeSha256: String(r.code_sha256),
-    codeSize: Number(r.code_size),
-    revision: Number(r.revision),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  });
-  const mapVersion = (r: Row): VersionRecord => ({
-    name: String(r.name),
-    version: Number(r.version),
-    sha256: String(r.sha256),
-    size: Number(r.size),
-    description: String(r.description),
-    createdAt: Number(r.created_at),
-    settings: settingsOfRow(r.settings),
-  });
-  const settingsOf = (f: FunctionRecord): string => {
-    const { runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs, egress } = f;
-    return JSON.stringify({ runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs, egress });
-  };
+  const map = functionOf;
+  const mapVersion = versionOf;
+  const settingsOf = settingsColumn;
   return {
     get: (name) => {
       const r = db.prepare('SELECT * FROM functions WHERE name = ?').get(name) as Row | undefined;
@@ -159,14 +109,7 @@ export function blobRepo(db: Database.Database): BlobRepo {
 }
 
 export function distributionRepo(db: Database.Database): DistributionRepo {
-  const map = (r: Row): DistributionRecord => ({
-    id: String(r.id),
-    config: json<DistributionConfig>(r.config),
-    revision: Number(r.revision),
-    changedIn: Number(r.changed_in),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  });
+  const map = distributionOf;
   return {
     get: (id) => {
       const r = db.prepare('SELECT * FROM distributions WHERE id = ?').get(id) as Row | undefined;
@@ -190,17 +133,7 @@ export function distributionRepo(db: Database.Database): DistributionRepo {
 }
 
 export function triggerRepo(db: Database.Database): TriggerRepo {
-  const map = (r: Row): TriggerRecord => ({
-    id: String(r.id),
-    distributionId: String(r.distribution_id),
-    behavior: String(r.behavior),
-    eventType: r.event_type as TriggerRecord['eventType'],
-    functionName: String(r.function_name),
-    functionVersion: Number(r.function_version),
-    includeBody: Number(r.include_body) === 1,
-    revision: Number(r.revision),
-    createdAt: Number(r.created_at),
-  });
+  const map = triggerOf;
   return {
     get: (id) => {
       const r = db.prepare('SELECT * FROM triggers WHERE id = ?').get(id) as Row | undefined;
@@ -246,13 +179,7 @@ export function triggerRepo(db: Database.Database): TriggerRepo {
 }
 
 export function kvsRepo(db: Database.Database): KvsRepo {
-  const map = (r: Row): KvsRecord => ({
-    name: String(r.name),
-    data: json<Record<string, string>>(r.data),
-    revision: Number(r.revision),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  });
+  const map = kvsOf;
   return {
     get: (name) => {
       const r = db.prepare('SELECT * FROM kvs WHERE name = ?').get(name) as Row | undefined;

@@ -4,30 +4,11 @@
  * invalidations with theirs.
  */
 import type Database from 'better-sqlite3';
-import type {
-  AckRecord,
-  DistributionAckRecord,
-  InvalidationAckRecord,
-  InvalidationRecord,
-  InvalidationRepo,
-  PopRecord,
-  PopRepo,
-  SnapshotRecord,
-  SnapshotRepo,
-} from '../types.js';
-
-type Row = Record<string, unknown>;
+import { ackOf, distributionAckOf, invalidationAckOf, invalidationOf, popOf, snapshotOf, type Row } from '../rows.js';
+import type { InvalidationRecord, InvalidationRepo, PopRepo, SnapshotRepo } from '../types.js';
 
 export function popRepo(db: Database.Database): PopRepo {
-  const map = (r: Row): PopRecord => ({
-    id: String(r.id),
-    region: String(r.region),
-    location: r.location === null ? null : String(r.location),
-    edgeVersion: String(r.edge_version),
-    appliedVersion: Number(r.applied_version),
-    lastSeen: Number(r.last_seen),
-    registeredAt: Number(r.registered_at),
-  });
+  const map = popOf;
   return {
     get: (id) => {
       const r = db.prepare('SELECT * FROM pops WHERE id = ?').get(id) as Row | undefined;
@@ -50,20 +31,8 @@ export function popRepo(db: Database.Database): PopRepo {
 }
 
 export function snapshotRepo(db: Database.Database): SnapshotRepo {
-  const map = (r: Row): SnapshotRecord => ({
-    version: Number(r.version),
-    createdAt: Number(r.created_at),
-    checksum: String(r.checksum),
-    reason: String(r.reason),
-    document: String(r.document),
-  });
-  const mapAck = (r: Row): AckRecord => ({
-    version: Number(r.version),
-    pop: String(r.pop),
-    ok: Number(r.ok) === 1,
-    error: r.error === null ? null : String(r.error),
-    at: Number(r.at),
-  });
+  const map = snapshotOf;
+  const mapAck = ackOf;
   return {
     latestVersion: () =>
       Number((db.prepare('SELECT MAX(version) AS v FROM snapshots').get() as { v: number | null }).v ?? 0),
@@ -99,15 +68,7 @@ export function snapshotRepo(db: Database.Database): SnapshotRepo {
       (id === undefined
         ? (db.prepare('SELECT * FROM distribution_acks ORDER BY distribution_id, pop').all() as Row[])
         : (db.prepare('SELECT * FROM distribution_acks WHERE distribution_id = ? ORDER BY pop').all(id) as Row[])
-      ).map((r): DistributionAckRecord => ({
-        pop: String(r.pop),
-        distributionId: String(r.distribution_id),
-        generation: Number(r.generation),
-        wanted: Number(r.wanted),
-        ok: Number(r.ok) === 1,
-        error: r.error === null ? null : String(r.error),
-        at: Number(r.at),
-      })),
+      ).map(distributionAckOf),
     // One pass over every stored document: `bundles` is keyed by sha256 (protocol.ts).
     bundlesInUse: (shas) => {
       if (shas.length === 0) return new Set();
@@ -123,14 +84,7 @@ export function snapshotRepo(db: Database.Database): SnapshotRepo {
 }
 
 export function invalidationRepo(db: Database.Database): InvalidationRepo {
-  const map = (r: Row): InvalidationRecord => ({
-    id: String(r.id),
-    distributionId: String(r.distribution_id),
-    paths: JSON.parse(String(r.paths)) as string[],
-    tags: JSON.parse(String(r.tags)) as string[],
-    createdAt: Number(r.created_at),
-    seq: Number(r.seq),
-  });
+  const map = invalidationOf;
   const get = (id: string): InvalidationRecord | undefined => {
     const r = db.prepare('SELECT * FROM invalidations WHERE id = ?').get(id) as Row | undefined;
     return r && map(r);
@@ -172,13 +126,6 @@ export function invalidationRepo(db: Database.Database): InvalidationRepo {
         )
         .run(a.id, a.pop, a.removed, a.at),
     acks: (id) =>
-      (db.prepare('SELECT * FROM invalidation_acks WHERE id = ? ORDER BY pop').all(id) as Row[]).map(
-        (r): InvalidationAckRecord => ({
-          id: String(r.id),
-          pop: String(r.pop),
-          removed: Number(r.removed),
-          at: Number(r.at),
-        }),
-      ),
+      (db.prepare('SELECT * FROM invalidation_acks WHERE id = ? ORDER BY pop').all(id) as Row[]).map(invalidationAckOf),
   };
 }

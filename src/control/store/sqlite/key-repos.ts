@@ -4,18 +4,11 @@
  * ids are a JSON array column, kept in the order the user gave.
  */
 import type Database from 'better-sqlite3';
-import type { KeyGroupRecord, KeyGroupRepo, PublicKeyRecord, PublicKeyRepo } from '../types.js';
-
-type Row = Record<string, unknown>;
+import { keyGroupOf, publicKeyOf, type Row } from '../rows.js';
+import type { KeyGroupRepo, PublicKeyRepo } from '../types.js';
 
 export function publicKeyRepo(db: Database.Database): PublicKeyRepo {
-  const map = (r: Row): PublicKeyRecord => ({
-    id: String(r.id),
-    name: String(r.name),
-    encodedKey: String(r.encoded_key),
-    comment: String(r.comment),
-    createdAt: Number(r.created_at),
-  });
+  const map = publicKeyOf;
   const one = (sql: string) => {
     const st = db.prepare(sql);
     return (v: string) => {
@@ -36,15 +29,7 @@ export function publicKeyRepo(db: Database.Database): PublicKeyRepo {
 }
 
 export function keyGroupRepo(db: Database.Database): KeyGroupRepo {
-  const map = (r: Row): KeyGroupRecord => ({
-    id: String(r.id),
-    name: String(r.name),
-    comment: String(r.comment),
-    publicKeyIds: JSON.parse(String(r.public_key_ids)) as string[],
-    revision: Number(r.revision),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  });
+  const map = keyGroupOf;
   const one = (sql: string) => {
     const st = db.prepare(sql);
     return (v: string) => {
