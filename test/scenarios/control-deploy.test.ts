@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { zipSync, strToU8 } from 'fflate';
-import { INCLUDE_BODY_MESSAGE } from '../../src/shared/config/validate-behaviors.js';
+import { INCLUDE_BODY_MESSAGE } from '../../src/shared/config/rules-behaviors.js';
 import { BUNDLE_PREFIX, KVS_PREFIX, canonicalJson, type Snapshot } from '../../src/shared/replication/protocol.js';
 import { distribution, startTestControl, taggingSource, type TestControl } from '../../src/control/testing/harness.js';
 

@@ -9,7 +9,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { LIMITS } from '../../shared/config/defaults.js';
 import type { DistributionConfig, KeyGroupConfig } from '../../shared/config/types.js';
-import { publicKeyProblem } from '../../shared/config/validate-viewer-access.js';
+import { publicKeyProblem } from '../../shared/config/rules.js';
 import { VergeError } from '../../shared/errors.js';
 import { validationError } from '../api/schema.js';
 import type { KeyGroupRecord, PublicKeyRecord, Store } from '../store/types.js';

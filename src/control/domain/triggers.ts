@@ -7,7 +7,7 @@
  */
 import { unzipSync } from 'fflate';
 import type { ConfigProblem } from '../../shared/config/types.js';
-import { INCLUDE_BODY_MESSAGE } from '../../shared/config/validate-behaviors.js';
+import { INCLUDE_BODY_MESSAGE } from '../../shared/config/rules-behaviors.js';
 import { CONTRACT, type EventType } from '../../shared/lambda-edge/index.js';
 import { PROFILES } from '../../runtime/host/index.js';
 import { validationError } from '../api/schema.js';

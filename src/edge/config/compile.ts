@@ -183,8 +183,8 @@ function compileOrigin(o: OriginConfig, baseDir: string): OriginPlan {
 function compileGroup(g: OriginGroupConfig, origins: ReadonlyMap<string, OriginPlan>): OriginGroupPlan {
   return {
     id: g.id,
-    primary: origins.get(g.members[0])!,
-    secondary: origins.get(g.members[1])!,
+    primary: origins.get(g.members[0]!)!,
+    secondary: origins.get(g.members[1]!)!,
     statusCodes: new Set(g.failoverCriteria.statusCodes),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateDistribution } from './validate.js';
-import { INCLUDE_BODY_MESSAGE } from './validate-behaviors.js';
+import { INCLUDE_BODY_MESSAGE } from './rules-behaviors.js';
 
 /** The example config. */
 function example(): Record<string, any> {

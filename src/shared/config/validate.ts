@@ -1,47 +1,21 @@
 /**
  * @module shared/config/validate
  * `validateDistribution`: checks one distribution config and lists every problem by JSON path
- * (unknown fields too, with a "did you mean"). Pure, no file system, nothing from outside
- * src/shared, so the edge loader and the control plane use the same validator. File existence
- * (functions, buckets) is checked by the loader that knows the base directory.
+ * (unknown fields too, with a "did you mean"). Two passes over the same input: Ajv against the
+ * schema (schema.ts: what each field may hold) and the rules JSON Schema cannot say (rules*.ts:
+ * references, uniqueness, CloudFront's cross-field limits), reported together in document order.
+ * Pure, no file system (file existence is checked by the loader that knows the base directory),
+ * so the edge's loader, the control plane and `verge apply` use the same validator.
  */
-import { LIMITS } from './defaults.js';
-import { Problems, at, checkArray, checkBool, checkObject, checkString, checkUnique } from './fields.js';
-import type { ConfigProblem, DistributionConfig } from './types.js';
-import { validateCacheBehaviors, validateCustomErrorResponses, validateDefaultBehavior } from './validate-behaviors.js';
-import { HOST_OPTS, validateOriginGroups, validateOrigins } from './validate-origins.js';
-import { validateContinuousDeployment, validateStagingFlag } from './validate-staging.js';
-import { validateDefaultRootObject, validateKeyGroups, validateRestrictions } from './validate-viewer-access.js';
+import { checkSchema, type ConfigProblem } from '../schema/check.js';
+import { behaviorRules, errorResponseRules } from './rules-behaviors.js';
+import { isObj, type RuleSink } from './rules-policies.js';
+import { aliasRules, keyGroupRules, originGroupRules, originRules, restrictionRules, stagingRules } from './rules.js';
+import { DistributionSchema } from './schema.js';
+import type { DistributionConfig } from './types.js';
 
-export type { ConfigProblem } from './types.js';
+export type { ConfigProblem } from '../schema/check.js';
 export type ValidationResult = { ok: true; config: DistributionConfig } | { ok: false; problems: ConfigProblem[] };
-
-const TOP_FIELDS = [
-  'id',
-  'aliases',
-  'enabled',
-  'comment',
-  'domainName',
-  'origins',
-  'originGroups',
-  'defaultCacheBehavior',
-  'cacheBehaviors',
-  'customErrorResponses',
-  'defaultRootObject',
-  'restrictions',
-  'keyGroups',
-  'staging',
-  'continuousDeployment',
-];
-/** Used in cache keys, logs and file names: keep it plain. */
-const DISTRIBUTION_ID = {
-  min: 1,
-  max: 64,
-  pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*$/,
-  patternText: 'use letters, digits, - and _ (starting with a letter or digit)',
-};
-/** Aliases are exact host names (no wildcards, no port); lower-cased when compiled. */
-const ALIAS = { ...HOST_OPTS, patternText: 'must be a host name or IP address without scheme, port, path or wildcard' };
 
 export interface ValidateOptions {
   /**
@@ -52,43 +26,61 @@ export interface ValidateOptions {
 }
 
 export function validateDistribution(input: unknown, opts: ValidateOptions = {}): ValidationResult {
-  const p = new Problems();
-  const root = '$';
-  const o = checkObject(p, input, root, TOP_FIELDS, ['id', 'origins', 'defaultCacheBehavior']);
-  if (!o) return { ok: false, problems: p.list };
-  if (o.id !== undefined) checkString(p, o.id, at(root, 'id'), DISTRIBUTION_ID);
-  if (o.aliases !== undefined) validateAliases(p, o.aliases, at(root, 'aliases'));
-  if (o.enabled !== undefined) checkBool(p, o.enabled, at(root, 'enabled'));
-  if (o.comment !== undefined) checkString(p, o.comment, at(root, 'comment'), { max: 128 });
-  if (o.domainName !== undefined) checkString(p, o.domainName, at(root, 'domainName'), ALIAS);
-  const origins = o.origins === undefined ? [] : validateOrigins(p, o.origins, at(root, 'origins'));
-  const groups =
-    o.originGroups === undefined ? [] : validateOriginGroups(p, o.originGroups, at(root, 'originGroups'), origins);
-  if (o.defaultRootObject !== undefined)
-    validateDefaultRootObject(p, o.defaultRootObject, at(root, 'defaultRootObject'));
-  if (o.restrictions !== undefined) validateRestrictions(p, o.restrictions, at(root, 'restrictions'));
-  const inlineKeyGroups = o.keyGroups === undefined ? [] : validateKeyGroups(p, o.keyGroups, at(root, 'keyGroups'));
-  const ids = { origins, groups, keyGroups: [...inlineKeyGroups, ...(opts.knownKeyGroups ?? [])] };
-  if (o.defaultCacheBehavior !== undefined)
-    validateDefaultBehavior(p, o.defaultCacheBehavior, at(root, 'defaultCacheBehavior'), ids);
-  if (o.cacheBehaviors !== undefined) validateCacheBehaviors(p, o.cacheBehaviors, at(root, 'cacheBehaviors'), ids);
-  if (o.customErrorResponses !== undefined)
-    validateCustomErrorResponses(p, o.customErrorResponses, at(root, 'customErrorResponses'));
-  if (o.staging !== undefined) validateStagingFlag(p, o.staging, at(root, 'staging'), o.aliases);
-  if (o.continuousDeployment !== undefined) {
-    validateContinuousDeployment(p, o.continuousDeployment, at(root, 'continuousDeployment'), o.id);
-    if (o.staging === true)
-      p.add(at(root, 'continuousDeployment'), 'a staging distribution cannot have its own staging');
-  }
-  if (p.list.length > 0) return { ok: false, problems: p.list };
+  const problems = checkSchema(DistributionSchema, input);
+  if (!isObj(input)) return { ok: false, problems };
+  const refused = new Set(problems.map((x) => x.path));
+  const found: ConfigProblem[] = [];
+  const sink: RuleSink = { add: (path, message) => found.push({ path, message }), bad: (path) => refused.has(path) };
+  aliasRules(sink, input);
+  const origins = originRules(sink, input);
+  const groups = originGroupRules(sink, input, origins);
+  restrictionRules(sink, input);
+  const keyGroups = [...keyGroupRules(sink, input), ...(opts.knownKeyGroups ?? [])];
+  behaviorRules(sink, input, { origins, groups, keyGroups });
+  errorResponseRules(sink, input.customErrorResponses);
+  stagingRules(sink, input);
+  const all = [...problems, ...found];
+  if (all.length > 0) return { ok: false, problems: inDocumentOrder(all) };
   return { ok: true, config: input as DistributionConfig };
 }
 
-function validateAliases(p: Problems, v: unknown, path: string): void {
-  const list = checkArray(p, v, path, LIMITS.aliases);
-  if (!list) return;
-  list.forEach((a, i) => checkString(p, a, at(path, i), ALIAS));
-  checkUnique(p, list, path, 'alias', (a) => (typeof a === 'string' ? a.toLowerCase() : undefined));
+type Json = Record<string, unknown>;
+
+/** A path's position: each name by its place in the schema's properties (unknown names first), each index as is. */
+function rank(path: string): number[] {
+  const out: number[] = [];
+  let schema: Json | undefined = DistributionSchema as unknown as Json;
+  for (const m of path.matchAll(/\.([A-Za-z_$][\w$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
+    if (m[2] !== undefined) {
+      out.push(Number(m[2]));
+      schema = schema?.items as Json | undefined;
+      continue;
+    }
+    const key = m[1] ?? (JSON.parse(m[3]!) as string);
+    const holder = objectSchema(schema, key);
+    const props = (holder?.properties ?? {}) as Json;
+    const names = Object.keys(props);
+    out.push(names.indexOf(key));
+    schema = (props[key] ?? Object.values((holder?.patternProperties ?? {}) as Json)[0]) as Json | undefined;
+  }
+  return out;
+}
+
+/** The object schema (itself, or the union branch) that describes `key`. */
+function objectSchema(schema: Json | undefined, key: string): Json | undefined {
+  if (!schema) return undefined;
+  if (Array.isArray(schema.anyOf))
+    return (schema.anyOf as Json[]).find((b) => b.properties && key in (b.properties as Json)) ?? (schema.anyOf as Json[]).find((b) => b.type === 'object'); // prettier-ignore
+  return schema;
+}
+
+function inDocumentOrder(problems: ConfigProblem[]): ConfigProblem[] {
+  const keyed = problems.map((p, i) => ({ p, i, r: rank(p.path) }));
+  keyed.sort((a, b) => {
+    for (let k = 0; k < Math.min(a.r.length, b.r.length); k++) if (a.r[k] !== b.r[k]) return a.r[k]! - b.r[k]!;
+    return a.r.length - b.r.length || a.i - b.i;
+  });
+  return keyed.map((x) => x.p);
 }
 
 /** One line per problem: `$.path: message`. */

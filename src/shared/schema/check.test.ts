@@ -16,14 +16,14 @@ test('JSON pointers become the validators’ JSON paths', () => {
 test('every problem of a body, by path, in our words', () => {
   const problems = checkSchema(RegisterRequestSchema, { pop: 'bad pop!', region: '', appliedVersion: -1, extra: 1 });
   assert.deepEqual(problems, [
-    { path: '$.extra', message: 'unknown field (known: pop, region, location, appliedVersion, edgeVersion)' },
-    { path: '$.pop', message: 'PoP names use 1–64 of letters, digits, - and _' },
+    { path: '$.extra', message: 'unknown field "extra"' },
+    { path: '$.pop', message: '"bad pop!" is not valid: PoP names use 1–64 of letters, digits, - and _' },
     { path: '$.region', message: 'must not be empty' },
-    { path: '$.appliedVersion', message: 'must be at least 0' },
+    { path: '$.appliedVersion', message: 'must be at least 0 (got -1)' },
   ]);
   assert.deepEqual(checkSchema(AckRequestSchema, { pop: 'p1', ok: 'yes' }), [
     { path: '$.version', message: 'is required' },
-    { path: '$.ok', message: 'must be boolean (got string)' },
+    { path: '$.ok', message: 'must be true or false (got string)' },
   ]);
   assert.deepEqual(checkSchema(AckRequestSchema, { pop: 'p1', version: 2, ok: true }), []);
 });
@@ -38,12 +38,12 @@ test('unions of literals, records, nested arrays and limits', () => {
     ],
   });
   assert.deepEqual(problems, [
-    { path: '$.points[1].intervalMs', message: 'must be at least 1' },
-    { path: '$.points[1].kind', message: 'must be one of "function", "distribution"' },
-    { path: '$.points[1].labels["x-y"]', message: 'must be string (got integer)' },
-    { path: '$.points[1].counters.n', message: 'must be number (got string)' },
+    { path: '$.points[1].intervalMs', message: 'must be at least 1 (got 0)' },
+    { path: '$.points[1].kind', message: 'must be one of "function", "distribution" (got "gauge")' },
+    { path: '$.points[1].labels["x-y"]', message: 'must be a string (got 3)' },
+    { path: '$.points[1].counters.n', message: 'must be a number (got string)' },
   ]);
   const tooMany = { batchId: 'b', pop: 'p', records: new Array(10_001).fill({ type: 'access', time: 1, requestId: 'r', message: 'm' }) }; // prettier-ignore
-  assert.deepEqual(checkSchema(LogBatchSchema, tooMany), [{ path: '$.records', message: 'may hold at most 10000 items' }]); // prettier-ignore
+  assert.deepEqual(checkSchema(LogBatchSchema, tooMany), [{ path: '$.records', message: 'must have at most 10000 items (got 10001)' }]); // prettier-ignore
   assert.equal(fits(LogBatchSchema, { ...tooMany, records: tooMany.records.slice(0, 2) }), true);
 });

@@ -15,7 +15,7 @@ import {
   promoteStaging,
   routeStaging,
 } from '../../domain/staging.js';
-import { MAX_STAGING_WEIGHT, STAGING_HEADER_PREFIX } from '../../../shared/config/validate-staging.js';
+import { MAX_STAGING_WEIGHT, STAGING_HEADER_PREFIX } from '../../../shared/config/schema.js';
 import type { ContinuousDeploymentConfig } from '../../../shared/config/types.js';
 import { toSeries } from '../../telemetry/metrics.js';
 import type { DistributionRecord } from '../../store/types.js';

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { validateDistribution } from './validate.js';
-import { publicKeyProblem } from './validate-viewer-access.js';
+import { publicKeyProblem } from './rules.js';
 
 const PEM = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
   type: 'spki',
