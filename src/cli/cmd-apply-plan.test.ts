@@ -92,6 +92,7 @@ describe('apply plan', () => {
       eventType: 'origin-request',
       function: 'auth:3',
       includeBody: false,
+      canary: null,
       createdAt: '',
       etag: '"r1"',
     };

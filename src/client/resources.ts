@@ -146,6 +146,14 @@ export function triggersApi(t: Transport) {
     async create(input: CreateTriggerInput): Promise<Trigger> {
       return (await t.request<Trigger>('POST', '/triggers', { body: input })).value;
     },
+    /** Promote the trigger's running canary now (its version for every viewer). */
+    async promoteCanary(id: string): Promise<Trigger> {
+      return (await t.request<Trigger>('POST', `/triggers/${seg(id)}/canary/promote`)).value;
+    },
+    /** Roll the trigger's running canary back now (the previous version for every viewer). */
+    async rollbackCanary(id: string): Promise<Trigger> {
+      return (await t.request<Trigger>('POST', `/triggers/${seg(id)}/canary/rollback`)).value;
+    },
     async list(distributionId?: string): Promise<Trigger[]> {
       return (await t.request<Items<Trigger>>('GET', '/triggers', { query: { distributionId } })).value.items;
     },

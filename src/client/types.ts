@@ -172,8 +172,37 @@ export interface Trigger {
   /** `name:version`. */
   function: string;
   includeBody: boolean;
+  /** The trigger's canary (running or ended), or null when it never had one. */
+  canary: TriggerCanary | null;
   createdAt: string;
   etag: string;
+}
+
+export type CanaryState = 'stepping' | 'holding' | 'promoted' | 'rolled-back';
+
+export interface TriggerCanary {
+  id: string;
+  /** The new version, `name:version`. */
+  function: string;
+  state: CanaryState;
+  /** The share of viewers on the new version now (100 once promoted, 0 once rolled back). */
+  percent: number;
+  /** Who runs what now: the previous version and the new one while it runs, one entry after. */
+  split: Array<{ function: string; percent: number }>;
+  /** The shares it steps through, starting with the first. */
+  steps: number[];
+  stepIntervalSeconds: number | null;
+  /** When the next step (or the promotion) is due while stepping; null otherwise. */
+  nextStepAt: string | null;
+  autoRollback: boolean;
+  startedAt: string;
+  /** What happened, oldest first: started, stepped, promoted, rolled-back (with the reason). */
+  events: Array<{
+    at: string;
+    kind: 'started' | 'stepped' | 'promoted' | 'rolled-back';
+    percent: number;
+    message: string;
+  }>;
 }
 
 export interface CreateTriggerInput {
@@ -182,6 +211,8 @@ export interface CreateTriggerInput {
   eventType: EventType;
   function: string;
   includeBody?: boolean;
+  /** Run `function` for a share of viewers next to the version already attached. */
+  canary?: { percent: number; steps?: number[]; stepIntervalSeconds?: number; autoRollback?: boolean };
 }
 
 export interface Invalidation {

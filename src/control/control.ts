@@ -29,6 +29,7 @@ import { triggerRoutes } from './api/routes/triggers.js';
 import { API_PREFIX, createApiServer } from './api/server.js';
 import { loadOrCreateKey, secretBox } from './auth/secret-box.js';
 import { ensureAdminToken } from './auth/tokens.js';
+import { CanaryWatch } from './domain/canary-triggers.js';
 import { Hub, PING_INTERVAL_MS } from './publish/hub.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 
@@ -54,6 +55,8 @@ export interface ControlOptions {
   consoleDir?: string;
   /** Watch-stream keepalive (default 15 s); tests shorten it. */
   pingIntervalMs?: number;
+  /** How often canary triggers are stepped and judged (default 1 s). */
+  canaryTickMs?: number;
 }
 
 export interface Control {
@@ -62,6 +65,8 @@ export interface Control {
   /** The admin token, only when this start created it (the first start on this dataDir). */
   adminToken?: string;
   app: App;
+  /** Steps canaries and rolls back the worse ones; `tick()` runs one pass now. */
+  canaries: CanaryWatch;
   /** Delete log records and metric points past retention now; returns how many went. */
   prune(): number;
   close(): Promise<void>;
@@ -106,6 +111,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
   });
   const app = createApp({ store, clock, logger, box, hub, dataDir: opts.dataDir });
   const server = createApiServer(app, buildRouter(app), { consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR });
+  const canaries = new CanaryWatch(app, opts.canaryTickMs);
   const retention = opts.logRetentionMs ?? DEFAULT_LOG_RETENTION_MS;
   const prune = () => store.telemetry.prune(clock.now() - retention);
   prune();
@@ -125,6 +131,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
     });
   } catch (e) {
     clearInterval(pruner);
+    canaries.close();
     hub.close();
     store.close();
     throw e;
@@ -138,10 +145,12 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
     url,
     ...(adminToken !== undefined ? { adminToken } : {}),
     app,
+    canaries,
     prune,
     close() {
       closed ??= (async () => {
         clearInterval(pruner);
+        canaries.close();
         hub.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

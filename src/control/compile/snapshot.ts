@@ -22,6 +22,7 @@ import {
   type Snapshot,
 } from '../../shared/replication/protocol.js';
 import type { SecretBox } from '../auth/secret-box.js';
+import { isActive } from '../domain/canary.js';
 import { keyGroupsFor } from '../domain/key-groups.js';
 import type { Store, TriggerRecord, VersionRecord } from '../store/types.js';
 import { mapSecrets } from './secrets.js';
@@ -93,17 +94,23 @@ function functionConfig(b: Build, v: VersionRecord): FunctionConfig {
   return f;
 }
 
-function association(b: Build, t: TriggerRecord): FunctionAssociationConfig {
-  const v = b.store.functions.version(t.functionName, t.functionVersion);
+function association(b: Build, t: TriggerRecord, name: string, version: number): FunctionAssociationConfig {
+  const v = b.store.functions.version(name, version);
   if (!v) {
-    throw new VergeError(
-      'VALIDATION_FAILED',
-      `trigger ${t.id} names ${t.functionName}:${t.functionVersion}, which does not exist`,
-    );
+    throw new VergeError('VALIDATION_FAILED', `trigger ${t.id} names ${name}:${version}, which does not exist`);
   }
   const a: FunctionAssociationConfig = { eventType: t.eventType, function: functionConfig(b, v) };
   if (t.includeBody) a.includeBody = true;
   return a;
+}
+
+/** A trigger's associations: its version, and while a canary runs, the canary's arm next to it. */
+function associations(b: Build, t: TriggerRecord): FunctionAssociationConfig[] {
+  const out = [association(b, t, t.functionName, t.functionVersion)];
+  const c = t.canary;
+  if (isActive(c))
+    out.push({ ...association(b, t, c.functionName, c.functionVersion), canary: { id: c.id, percent: c.percent } });
+  return out;
 }
 
 /** The distribution as edges receive it: its config plus its triggers and trusted key groups, validated. */
@@ -119,7 +126,7 @@ function compileDistribution(b: Build, config: DistributionConfig, triggers: Tri
         : d.cacheBehaviors?.find((c) => c.pathPattern === t.behavior);
     if (!behavior)
       throw new VergeError('VALIDATION_FAILED', `trigger ${t.id}: distribution ${d.id} has no behavior ${t.behavior}`);
-    (behavior.functionAssociations ??= []).push(association(b, t));
+    (behavior.functionAssociations ??= []).push(...associations(b, t));
   }
   const r = validateDistribution(d);
   if (!r.ok) {

@@ -25,6 +25,8 @@ export function stripAssociations(d: DistributionConfig): {
   ];
   for (const [behavior, b] of behaviors) {
     for (const a of b.functionAssociations ?? []) {
+      // A canary's arm is not restored: the trigger comes back with the version it ran for everyone.
+      if (a.canary) continue;
       const f = a.function as FunctionConfig;
       triggers.push({
         distributionId: d.id,
@@ -33,6 +35,7 @@ export function stripAssociations(d: DistributionConfig): {
         functionName: f.name!,
         functionVersion: Number(f.version),
         includeBody: a.includeBody ?? false,
+        canary: null,
       });
     }
     delete b.functionAssociations;

@@ -52,6 +52,8 @@ function copyTriggers(store: Store, from: string, to: string, now: number): void
       distributionId: to,
       revision: 1,
       createdAt: now,
+      // A canary copied along runs on its own in the copy: its own id keeps its numbers apart.
+      canary: t.canary && { ...t.canary, id: `can_${randomUUID().replace(/-/g, '').slice(0, 12)}` },
     });
 }
 

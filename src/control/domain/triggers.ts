@@ -13,6 +13,7 @@ import { PROFILES } from '../../runtime/host/index.js';
 import { validationError } from '../api/schema.js';
 import { DEFAULT_BEHAVIOR } from '../compile/snapshot.js';
 import type { Store, TriggerRecord, VersionRecord } from '../store/types.js';
+import { isActive, type CanaryRecord } from './canary.js';
 import { isCff } from './functions.js';
 
 export interface TriggerInput {
@@ -23,6 +24,40 @@ export interface TriggerInput {
   includeBody?: boolean;
 }
 
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A trigger's canary as the API shows it: the split while it runs, its schedule, state and events. */
+export function canaryView(t: TriggerRecord) {
+  const c: CanaryRecord | null = t.canary;
+  if (!c) return null;
+  const fn = `${c.functionName}:${c.functionVersion}`;
+  const active = isActive(c);
+  const next = active ? nextStepAt(c) : null;
+  return {
+    id: c.id,
+    function: fn,
+    state: c.state,
+    percent: active ? c.percent : c.state === 'promoted' ? 100 : 0,
+    split: active
+      ? [
+          { function: `${t.functionName}:${t.functionVersion}`, percent: 100 - c.percent },
+          { function: fn, percent: c.percent },
+        ]
+      : [{ function: `${t.functionName}:${t.functionVersion}`, percent: 100 }],
+    steps: c.steps,
+    stepIntervalSeconds: c.stepIntervalMs === null ? null : c.stepIntervalMs / 1000,
+    nextStepAt: next === null ? null : iso(next),
+    autoRollback: c.autoRollback,
+    startedAt: iso(c.startedAt),
+    events: c.events.map((e) => ({ ...e, at: iso(e.at) })),
+  };
+}
+
+/** When a stepping canary takes its next step (or is promoted). */
+function nextStepAt(c: CanaryRecord): number | null {
+  return c.state === 'stepping' && c.stepIntervalMs !== null ? c.stepAt + c.stepIntervalMs : null;
+}
+
 export function triggerView(t: TriggerRecord) {
   return {
     id: t.id,
@@ -31,7 +66,8 @@ export function triggerView(t: TriggerRecord) {
     eventType: t.eventType,
     function: `${t.functionName}:${t.functionVersion}`,
     includeBody: t.includeBody,
-    createdAt: new Date(t.createdAt).toISOString(),
+    canary: canaryView(t),
+    createdAt: iso(t.createdAt),
     etag: `"r${t.revision}"`,
   };
 }

@@ -118,8 +118,26 @@ export function repoRoundTrips(store: () => AsyncStore): void {
       includeBody: true,
       revision: 1,
       createdAt: T,
+      canary: null,
     };
     assert.equal(await s.triggers.replace({ ...t, id: 'tr-a' }), undefined);
+    // A canary (domain/canary.ts) is kept whole, its times beyond 32 bits included.
+    const canary = {
+      id: 'can_1',
+      functionName: 'f',
+      functionVersion: 3,
+      percent: 10,
+      steps: [10, 50, 100],
+      stepIntervalMs: 60_000,
+      autoRollback: true,
+      state: 'stepping' as const,
+      startedAt: T,
+      stepAt: T,
+      events: [{ at: T, kind: 'started' as const, percent: 10, message: 'f:3 runs for 10% of viewers' }],
+    };
+    await s.triggers.replace({ ...t, id: 'tr-a', canary });
+    assert.deepEqual((await s.triggers.get('tr-a'))?.canary, canary);
+    await s.triggers.replace({ ...t, id: 'tr-a' });
     assert.deepEqual(await s.triggers.replace({ ...t, id: 'tr-b', functionVersion: 2 }), { ...t, id: 'tr-a' });
     await s.triggers.replace({ ...t, id: 'tr-c', eventType: 'origin-request', functionName: 'g' });
     assert.deepEqual(

@@ -6,6 +6,7 @@
  * written with `?` placeholders (the PostgreSQL store numbers them).
  */
 import type { DistributionConfig } from '../../shared/config/types.js';
+import type { CanaryRecord } from '../domain/canary.js';
 import type { LogRecord, MetricPoint } from '../../shared/replication/protocol.js';
 import type {
   AckRecord,
@@ -94,6 +95,7 @@ export const triggerOf = (r: Row): TriggerRecord => ({
   includeBody: Number(r.include_body) === 1,
   revision: Number(r.revision),
   createdAt: Number(r.created_at),
+  canary: r.canary === null || r.canary === undefined ? null : json<CanaryRecord>(r.canary),
 });
 
 export const kvsOf = (r: Row): KvsRecord => ({

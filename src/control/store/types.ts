@@ -12,6 +12,7 @@ import type { EgressConfig } from '../../shared/config/egress.js';
 import type { DistributionConfig } from '../../shared/config/types.js';
 import type { EventType, FunctionRuntimeKind, LimitProfileName } from '../../shared/lambda-edge/index.js';
 import type { LogRecord, MetricPoint } from '../../shared/replication/protocol.js';
+import type { CanaryRecord } from '../domain/canary.js';
 
 export type TokenKind = 'admin' | 'edge';
 
@@ -89,6 +90,12 @@ export interface TriggerRecord {
   includeBody: boolean;
   revision: number;
   createdAt: number;
+  /**
+   * A canary (domain/canary.ts): while it is stepping or holding, its version runs for its
+   * share of viewers and `functionName:functionVersion` (the version attached before) for the
+   * rest. Kept after it ends (promoted, rolled back) to show what happened; null when never set.
+   */
+  canary: CanaryRecord | null;
 }
 
 export interface KvsRecord {

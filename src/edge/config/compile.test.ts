@@ -229,6 +229,7 @@ describe('compilePlan: precedence, policies, groups, hooks', () => {
         handler: 'auth.handler',
         code: { path: '/srv/site/functions/auth.js' },
       },
+      canary: null,
     });
     assert.deepEqual(fn.hooks['origin-response']!.source, {
       id: '/srv/site/functions/pkg',

@@ -274,12 +274,17 @@ function compileHooks(list: readonly FunctionAssociationConfig[], ctx: BehaviorC
     'origin-response': null,
     'viewer-response': null,
   };
+  const plan = (a: FunctionAssociationConfig): FunctionAssociationPlan => ({
+    eventType: a.eventType,
+    includeBody: a.includeBody ?? false,
+    source: functionSource(a.function, ctx),
+    canary: null,
+  });
+  for (const a of list) if (!a.canary) hooks[a.eventType] = plan(a);
+  // A canary arm rides on its event's plain association (the validator made sure there is one).
   for (const a of list) {
-    hooks[a.eventType] = {
-      eventType: a.eventType,
-      includeBody: a.includeBody ?? false,
-      source: functionSource(a.function, ctx),
-    };
+    const base = a.canary && hooks[a.eventType];
+    if (base) base.canary = { id: a.canary!.id, percent: a.canary!.percent, arm: plan(a) };
   }
   return hooks;
 }

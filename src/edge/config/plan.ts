@@ -91,6 +91,15 @@ export interface FunctionAssociationPlan {
   eventType: EventType;
   includeBody: boolean;
   source: FunctionSource;
+  /** A canary trigger: `arm` runs instead of this one for `percent` of viewers (edge/pipeline/canary-arm). */
+  canary: CanaryPlan | null;
+}
+
+export interface CanaryPlan {
+  /** Stable for the canary's life: the metrics label and the hash salt. */
+  id: string;
+  percent: number;
+  arm: FunctionAssociationPlan;
 }
 
 export type HookPlan = { readonly [E in EventType]: FunctionAssociationPlan | null };

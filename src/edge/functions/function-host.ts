@@ -24,11 +24,20 @@ import { directInvoke } from '../../runtime/host/direct-invoke.js';
 
 export interface HookCall {
   dist: DistributionPlan;
+  /** The association that runs (for a canary trigger, the arm chosen for this viewer). */
   assoc: FunctionAssociationPlan;
+  /** A canary trigger's side for this viewer: counted per arm in metrics. */
+  canary?: InvocationArm;
   eventType: EventType;
   requestId: string;
   request: CfRequest;
   response?: CfResponse;
+}
+
+/** The side of a canary trigger an invocation ran on. */
+export interface InvocationArm {
+  id: string;
+  arm: 'baseline' | 'canary';
 }
 
 /** One record per invocation, for logs and metrics. */
@@ -43,6 +52,7 @@ export interface InvocationRecord {
   errorMessage?: string;
   durationMs: number;
   coldStart: boolean;
+  canary?: InvocationArm;
 }
 
 export class FunctionHost {
@@ -78,12 +88,15 @@ export class FunctionHost {
     for (const dist of plan.distributions) {
       for (const b of dist.behaviors) {
         if (!b.anyFunctions) continue;
-        for (const assoc of Object.values(b.hooks)) {
-          if (!assoc) continue;
-          const id = sourceKey(assoc);
-          const w = wanted.get(id) ?? { assoc, events: new Set<EventType>() };
-          w.events.add(assoc.eventType);
-          wanted.set(id, w);
+        for (const hook of Object.values(b.hooks)) {
+          if (!hook) continue;
+          // A canary trigger's arm is loaded with the rest: a broken arm refuses the config too.
+          for (const assoc of hook.canary ? [hook, hook.canary.arm] : [hook]) {
+            const id = sourceKey(assoc);
+            const w = wanted.get(id) ?? { assoc, events: new Set<EventType>() };
+            w.events.add(assoc.eventType);
+            wanted.set(id, w);
+          }
         }
       }
     }
@@ -216,6 +229,7 @@ export class FunctionHost {
       record.errorCode = r.code;
       record.errorMessage = r.message;
     }
+    if (call.canary) record.canary = call.canary;
     this.#onInvoke(record);
   }
 

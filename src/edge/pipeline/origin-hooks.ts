@@ -18,6 +18,7 @@ import { fromCfResponse, toCfResponse } from './response.js';
 import { resultTypeOf } from './function-errors.js';
 import { recordRun } from './function-trace.js';
 import { bodyForEvent } from './steps/viewer-request.js';
+import { chooseArm } from './canary-arm.js';
 
 type Failed = { kind: 'error'; result: FetchResult };
 
@@ -44,9 +45,10 @@ export async function runOriginRequestHook(
   | { kind: 'response'; response: EdgeResponse }
   | Failed
 > {
-  const assoc = txn.behavior!.hooks['origin-request'];
-  if (!assoc || !shouldRun('origin-request', txn.conditions))
-    return { kind: 'request', request, body, replaced: false };
+  const hook = txn.behavior!.hooks['origin-request'];
+  if (!hook || !shouldRun('origin-request', txn.conditions)) return { kind: 'request', request, body, replaced: false };
+  // Once per fetch: the viewer that started it picks the arm (its result may be cached for all).
+  const { assoc, canary } = chooseArm(txn, hook);
   const event = assoc.includeBody
     ? { ...request, body: bodyForEvent(body, CONTRACT['origin-request'].limits.bodyExposedBytes) }
     : request;
@@ -56,6 +58,7 @@ export async function runOriginRequestHook(
     eventType: 'origin-request',
     requestId: txn.requestId,
     request: event,
+    ...(canary ? { canary } : {}),
   });
   recordRun(txn, 'origin-request', assoc, r, request);
   if (!r.ok) return failed(r);
@@ -73,8 +76,9 @@ export async function runOriginResponseHook(
   request: CfRequest,
   response: EdgeResponse,
 ): Promise<{ kind: 'response'; response: EdgeResponse } | Failed> {
-  const assoc = txn.behavior!.hooks['origin-response'];
-  if (!assoc || !shouldRun('origin-response', txn.conditions)) return { kind: 'response', response };
+  const hook = txn.behavior!.hooks['origin-response'];
+  if (!hook || !shouldRun('origin-response', txn.conditions)) return { kind: 'response', response };
+  const { assoc, canary } = chooseArm(txn, hook);
   const r = await deps.functions.invoke({
     dist: txn.dist!,
     assoc,
@@ -82,6 +86,7 @@ export async function runOriginResponseHook(
     requestId: txn.requestId,
     request,
     response: toCfResponse(response),
+    ...(canary ? { canary } : {}),
   });
   recordRun(txn, 'origin-response', assoc, r, response);
   if (!r.ok) return failed(r);

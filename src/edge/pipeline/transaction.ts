@@ -161,4 +161,6 @@ export interface ViewerTxn {
   } | null;
   /** Range served (for the log). */
   range: { start: number; end: number } | null;
+  /** Who the viewer is for canary stickiness (canary-arm.ts), worked out on first use. */
+  viewerKey?: string;
 }

@@ -20,6 +20,8 @@ export interface InvocationSample {
   errorCode?: string;
   durationMs: number;
   coldStart: boolean;
+  /** A canary trigger's side: the point gets `canary` and `arm` labels so the control plane can compare the two. */
+  canary?: { id: string; arm: string };
 }
 
 export interface RequestSample {
@@ -56,7 +58,9 @@ export class MetricAggregator {
   }
 
   invocation(r: InvocationSample): void {
-    const s = this.#get('function', { name: r.functionName, version: r.functionVersion, event: r.eventType });
+    const labels: Record<string, string> = { name: r.functionName, version: r.functionVersion, event: r.eventType };
+    if (r.canary) Object.assign(labels, { canary: r.canary.id, arm: r.canary.arm });
+    const s = this.#get('function', labels);
     const c = s.point.counters;
     add(c, 'invocations', 1);
     if (r.coldStart) add(c, 'coldStarts', 1);

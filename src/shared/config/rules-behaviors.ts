@@ -105,7 +105,7 @@ function methodSet(
 }
 
 function associationRules(p: RuleSink, list: unknown[], path: string): void {
-  const seen: Array<{ index: number; eventType: EventType; cff: boolean }> = [];
+  const seen: Array<{ index: number; eventType: EventType; cff: boolean; canary: boolean }> = [];
   list.forEach((item, i) => {
     if (!isObj(item)) return;
     const ap = at(path, i);
@@ -119,15 +119,18 @@ function associationRules(p: RuleSink, list: unknown[], path: string): void {
     if (!eventType || runtime === undefined) return;
     if (cff && !eventType.startsWith('viewer-'))
       p.add(at(ap, 'eventType'), `CloudFront Functions can only be associated with viewer-request or viewer-response events (got ${eventType})`); // prettier-ignore
-    const prev = seen.find((s) => s.eventType === eventType);
+    const canary = item.canary !== undefined;
+    const prev = seen.find((s) => s.eventType === eventType && s.canary === canary);
     // Spec 3.5: one function association per event type per cache behavior.
     if (prev) p.add(at(ap, 'eventType'), `only one function can be associated with ${eventType} (already at ${at(path, prev.index)})`); // prettier-ignore
     // Spec 3.5: CloudFront Functions and Lambda@Edge cannot be mixed on the viewer events.
     const other = seen.find((s) => s.eventType.startsWith('viewer-') && s.cff !== cff);
     if (eventType.startsWith('viewer-') && other)
       p.add(ap, `CloudFront Functions and Lambda@Edge functions cannot be mixed on the viewer events of one cache behavior (see ${at(path, other.index)})`); // prettier-ignore
-    seen.push({ index: i, eventType, cff });
+    seen.push({ index: i, eventType, cff, canary });
   });
+  for (const c of seen.filter((s) => s.canary && !seen.some((x) => !x.canary && x.eventType === s.eventType)))
+    p.add(at(at(path, c.index), 'canary'), `a canary runs next to the function already on ${c.eventType}; there is none here (attach one without a canary first)`); // prettier-ignore
 }
 
 /** A `function` field's rules; returns its runtime when its path and runtime are usable. */

@@ -127,6 +127,21 @@ export const FunctionAssociationSchema = Type.Object(
     /** A path (string form) or the full description. */
     function: Type.Union([str({ minLength: 1 }), FunctionSchema]),
     includeBody: opt(Type.Boolean()),
+    /**
+     * A canary arm: this entry runs, instead of the event's plain entry, for `percent` of viewers
+     * (each kept on one side by a hash of its id and `id`; edge/pipeline/canary-arm.ts). At most
+     * one per event, next to a plain entry for the same event. The control plane writes it for a
+     * canary trigger.
+     */
+    canary: opt(
+      Type.Object(
+        {
+          id: str({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', 'x-pattern-text': 'letters, digits, _ and -' }), // prettier-ignore
+          percent: int(1, 99),
+        },
+        closed,
+      ),
+    ),
   },
   closed,
 );
@@ -144,7 +159,8 @@ const behaviorFields = {
   cachePolicy: opt(policyRef(CachePolicySchema)),
   originRequestPolicy: opt(policyRef(OriginRequestPolicySchema)),
   responseHeadersPolicy: opt(policyRef(ResponseHeadersPolicySchema)),
-  functionAssociations: opt(Type.Array(FunctionAssociationSchema, { maxItems: EVENT_TYPES.length })),
+  // Each event may carry its canary arm as a second entry, so twice the events.
+  functionAssociations: opt(Type.Array(FunctionAssociationSchema, { maxItems: EVENT_TYPES.length * 2 })),
   /** Key group ids: requests must carry a signed URL or signed cookies (CloudFront's TrustedKeyGroups). */
   trustedKeyGroups: opt(Type.Array(str({ minLength: 1 }), { maxItems: LIMITS.keyGroupsPerBehavior })),
 };

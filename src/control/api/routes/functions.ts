@@ -4,6 +4,7 @@
  * numbered versions, read the package back, test-run an event, and delete (refused with
  * FUNCTION_IN_USE while a version is attached).
  */
+import { isActive } from '../../domain/canary.js';
 import { VergeError } from '../../../shared/errors.js';
 import { EVENT_TYPES, type EventType } from '../../../shared/lambda-edge/index.js';
 import type { App } from '../../app.js';
@@ -253,7 +254,11 @@ export function functionRoutes(app: App): Route[] {
         const f = getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
         const collected = store.tx(() => {
-          const attached = store.triggers.list({ functionName: f.name });
+          // A running canary of this function counts as attached too (its version is in the snapshot).
+          const attached = store.triggers
+            .list()
+            .filter((t) => t.functionName === f.name || (isActive(t.canary) && t.canary.functionName === f.name))
+            .map((t) => (t.functionName === f.name ? t : { ...t, functionVersion: t.canary!.functionVersion }));
           if (attached.length > 0) {
             const names = attached.map(
               (t) => `${t.id} (${t.distributionId} ${t.behavior} ${t.eventType} → ${f.name}:${t.functionVersion})`,

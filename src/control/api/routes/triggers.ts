@@ -1,13 +1,17 @@
 /**
  * @module control/api/routes/triggers
  * `/triggers`: attach a published version to a distribution's cache behavior and event type
- * (replacing the one there), list, and detach. Each change produces a snapshot.
+ * (replacing the one there), or put it there as a canary next to the version already there
+ * (`canary`: a share of viewers, optional steps and auto-rollback; domain/canary-triggers.ts);
+ * list; promote or roll back a canary by hand; detach. Each change produces a snapshot.
  */
 import { randomUUID } from 'node:crypto';
 import { VergeError } from '../../../shared/errors.js';
 import { EVENT_TYPES } from '../../../shared/lambda-edge/index.js';
 import type { App } from '../../app.js';
 import { checkTrigger, triggerView, type TriggerInput } from '../../domain/triggers.js';
+import { applyCanary, activeCanary, canaryBase, startCanary } from '../../domain/canary-triggers.js';
+import type { CanaryInput } from '../../domain/canary.js';
 import type { TriggerRecord } from '../../store/types.js';
 import { checkIfMatch } from '../http.js';
 import type { Route } from '../router.js';
@@ -28,15 +32,31 @@ export function triggerRoutes(app: App): Route[] {
           eventType: { type: 'string', enum: EVENT_TYPES },
           function: { type: 'string', minLength: 3, description: 'name:version (a published version)' },
           includeBody: { type: 'boolean' },
+          canary: {
+            type: 'object',
+            description:
+              'run `function` for this share of viewers next to the version already attached (docs/api.md, Canary triggers)',
+            properties: {
+              percent: { type: 'integer', description: '1-99: the share of viewers that run the new version at first' },
+              steps: { type: 'array', items: { type: 'integer' }, description: 'increasing shares ending at 100' },
+              stepIntervalSeconds: { type: 'number', description: 'time between steps (default 300)' },
+              autoRollback: { type: 'boolean', description: 'put the previous version back when the new one is worse' },
+            },
+            required: ['percent'],
+            additionalProperties: false,
+          },
         },
         required: ['distributionId', 'behavior', 'eventType', 'function'],
         additionalProperties: false,
       },
       success: { status: 201 },
       handler: async ({ body }) => {
-        const b = body as TriggerInput;
+        const b = body as TriggerInput & { canary?: CanaryRequest };
         // A version that does not load for this event (syntax, init, the event's size limit) is never attached.
         const checked = checkTrigger(store, b);
+        const canary = b.canary && canaryInput(b.canary);
+        const named = { name: checked.name, version: checked.version };
+        if (canary) canaryBase(store, b, canary, named);
         const zip = store.blobs.get(checked.sha256)!.data;
         await app.gate.check(
           {
@@ -49,6 +69,18 @@ export function triggerRoutes(app: App): Route[] {
           'attach',
           [b.eventType],
         );
+        if (canary) {
+          const t = app.change(
+            (r: TriggerRecord) =>
+              `canary ${r.canary!.functionName}:${r.canary!.functionVersion} started on ${r.distributionId} ${r.behavior} ${r.eventType} for ${r.canary!.percent}% of viewers (the rest run ${r.functionName}:${r.functionVersion})`,
+            () => {
+              checkTrigger(store, b);
+              const prev = canaryBase(store, b, canary, named);
+              return startCanary(store, prev, named, canary, b.includeBody, clock.now());
+            },
+          ).result;
+          return { status: 201, body: triggerView(t), etag: t.revision };
+        }
         const t = app.change(
           (r: TriggerRecord) =>
             `function ${r.functionName}:${r.functionVersion} attached to ${r.distributionId} ${r.behavior} ${r.eventType}`,
@@ -64,6 +96,7 @@ export function triggerRoutes(app: App): Route[] {
               includeBody: b.includeBody ?? false,
               revision: 1,
               createdAt: clock.now(),
+              canary: null,
             };
             store.triggers.replace(rec);
             return rec;
@@ -101,6 +134,28 @@ export function triggerRoutes(app: App): Route[] {
       },
     },
     {
+      method: 'POST',
+      path: '/triggers/{id}/canary/promote',
+      access: 'admin',
+      summary: "Promote the trigger's canary now: its version runs for every viewer",
+      handler: ({ params }) => {
+        activeCanary(store, params.id!);
+        const t = applyCanary(app, params.id!, { kind: 'promote' });
+        return { status: 200, body: triggerView(t), etag: t.revision };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/triggers/{id}/canary/rollback',
+      access: 'admin',
+      summary: "Roll the trigger's canary back now: the previous version runs for every viewer",
+      handler: ({ params }) => {
+        activeCanary(store, params.id!);
+        const t = applyCanary(app, params.id!, { kind: 'rollback', reason: 'rolled back by hand' });
+        return { status: 200, body: triggerView(t), etag: t.revision };
+      },
+    },
+    {
       method: 'DELETE',
       path: '/triggers/{id}',
       access: 'admin',
@@ -118,4 +173,19 @@ export function triggerRoutes(app: App): Route[] {
       },
     },
   ];
+}
+
+interface CanaryRequest {
+  percent: number;
+  steps?: number[];
+  stepIntervalSeconds?: number;
+  autoRollback?: boolean;
+}
+
+function canaryInput(c: CanaryRequest): CanaryInput {
+  const out: CanaryInput = { percent: c.percent };
+  if (c.steps !== undefined) out.steps = c.steps;
+  if (c.stepIntervalSeconds !== undefined) out.stepIntervalMs = c.stepIntervalSeconds * 1000;
+  if (c.autoRollback !== undefined) out.autoRollback = c.autoRollback;
+  return out;
 }

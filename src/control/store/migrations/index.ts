@@ -8,6 +8,7 @@ import { migration as m001 } from './001-initial.js';
 import { migration as m002 } from './002-telemetry.js';
 import { migration as m003 } from './003-key-groups.js';
 import { migration as m004 } from './004-distribution-acks.js';
+import { migration as m005 } from './005-canary-triggers.js';
 
 export interface Migration {
   version: number;
@@ -31,4 +32,4 @@ export function postgresDdl(m: Migration): string {
     .replace(/\bBLOB\b/g, 'BYTEA');
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005];

@@ -190,8 +190,8 @@ export function postgresRepos(db: Sql): Repos {
           [t.distributionId, t.behavior, t.eventType],
         );
         await run(
-          `INSERT INTO triggers (id, distribution_id, behavior, event_type, function_name, function_version, include_body, revision, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO triggers (id, distribution_id, behavior, event_type, function_name, function_version, include_body, revision, created_at, canary)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           t.id,
           t.distributionId,
           t.behavior,
@@ -201,6 +201,7 @@ export function postgresRepos(db: Sql): Repos {
           t.includeBody ? 1 : 0,
           t.revision,
           t.createdAt,
+          t.canary ? JSON.stringify(t.canary) : null,
         );
         return prev && triggerOf(prev);
       },

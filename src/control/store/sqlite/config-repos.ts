@@ -159,8 +159,8 @@ export function triggerRepo(db: Database.Database): TriggerRepo {
         .get(t.distributionId, t.behavior, t.eventType) as Row | undefined;
       if (prev) db.prepare('DELETE FROM triggers WHERE id = ?').run(prev.id);
       db.prepare(
-        `INSERT INTO triggers (id, distribution_id, behavior, event_type, function_name, function_version, include_body, revision, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO triggers (id, distribution_id, behavior, event_type, function_name, function_version, include_body, revision, created_at, canary)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         t.id,
         t.distributionId,
@@ -171,6 +171,7 @@ export function triggerRepo(db: Database.Database): TriggerRepo {
         t.includeBody ? 1 : 0,
         t.revision,
         t.createdAt,
+        t.canary ? JSON.stringify(t.canary) : null,
       );
       return prev && map(prev);
     },

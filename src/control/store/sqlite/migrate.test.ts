@@ -69,6 +69,7 @@ test('the store opens in WAL mode and replaces triggers per behavior and event',
       includeBody: false,
       revision: 1,
       createdAt: 1,
+      canary: null,
     };
     assert.equal(store.triggers.replace({ ...t, id: 'a' }), undefined);
     assert.equal(store.triggers.replace({ ...t, id: 'b', functionVersion: 2 })?.id, 'a');

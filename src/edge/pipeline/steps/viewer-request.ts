@@ -20,10 +20,12 @@ import { fromCfResponse } from '../response.js';
 import { functionFailure, isCloudFrontFunction } from '../function-errors.js';
 import { cloudFrontHeadersFor } from '../viewer-headers.js';
 import { recordRun } from '../function-trace.js';
+import { chooseArm } from '../canary-arm.js';
 
 export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
-  const assoc = txn.behavior!.hooks['viewer-request'];
-  if (!assoc || !shouldRun('viewer-request', txn.conditions)) return 'lookup';
+  const hook = txn.behavior!.hooks['viewer-request'];
+  if (!hook || !shouldRun('viewer-request', txn.conditions)) return 'lookup';
+  const { assoc, canary } = chooseArm(txn, hook);
   // A shallow copy is enough: every runtime serialises the event (JSON or IPC), so a function
   // never holds a reference to the edge's objects.
   const request = { ...txn.request };
@@ -38,6 +40,7 @@ export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Pr
     eventType: 'viewer-request',
     requestId: txn.requestId,
     request,
+    ...(canary ? { canary } : {}),
   });
   // A function that completed synchronously keeps the pipeline on its synchronous path.
   if (r instanceof Promise) return r.then((res) => afterViewerRequest(txn, assoc, request, res));

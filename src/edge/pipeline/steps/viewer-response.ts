@@ -12,11 +12,13 @@ import type { EdgeResponse, ViewerTxn } from '../transaction.js';
 import { fromCfResponse, toCfResponse } from '../response.js';
 import { functionFailure } from '../function-errors.js';
 import { recordRun } from '../function-trace.js';
+import { chooseArm } from '../canary-arm.js';
 import { forwardsCookies } from './finalize.js';
 
 export function viewerResponse(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
-  const assoc = txn.behavior?.hooks['viewer-response'];
-  if (!assoc || !shouldRun('viewer-response', txn.conditions)) return 'finalize';
+  const hook = txn.behavior?.hooks['viewer-response'];
+  if (!hook || !shouldRun('viewer-response', txn.conditions)) return 'finalize';
+  const { assoc, canary } = chooseArm(txn, hook);
   const current = txn.response!;
   // The origin's Set-Cookie is gone before the function sees the response (spec 7.10).
   if (!forwardsCookies(txn)) deleteHeader(current.headers, 'set-cookie');
@@ -27,6 +29,7 @@ export function viewerResponse(txn: ViewerTxn, deps: PipelineDeps): StepName | P
     requestId: txn.requestId,
     request: txn.request,
     response: toCfResponse(current),
+    ...(canary ? { canary } : {}),
   });
   if (r instanceof Promise) return r.then((res) => afterViewerResponse(txn, assoc, current, res));
   return afterViewerResponse(txn, assoc, current, r);
