@@ -43,7 +43,7 @@ function Page(props: { route: string[] }) {
   if (a === 'functions' && b && c === 'trigger') return <AddTrigger name={b} />;
   if (a === 'functions' && b) return <FunctionDetail name={b} />;
   if (a === 'functions') return <FunctionsPage />;
-  if (a === 'distributions') return <DistributionsPage selected={b} />;
+  if (a === 'distributions') return <DistributionsPage selected={b} tab={c} />;
   if (a === 'keys') return <KeysPage />;
   if (a === 'deployments') return <DeploymentsPage />;
   if (a === 'pops') return <PopsPage />;

@@ -94,6 +94,7 @@ describe('console: default root object, geo restriction and signed URLs', { skip
   test('set root object, geo block list and a trusted key group on the demo distribution', async () => {
     const { page } = b;
     await page.click('nav >> text=Distributions');
+    await page.click('role=tab[name="Settings"]');
     const form = 'form[aria-label="Viewer access"]';
     await page.locator(form).waitFor();
     await page.fill(`${form} input[name=defaultRootObject]`, 'hello');
@@ -111,8 +112,10 @@ describe('console: default root object, geo restriction and signed URLs', { skip
     await page.fill(`${form} input[name=locations]`, 'US');
     await page.click(`${form} button:has-text("Save viewer access")`);
     await page.locator(`${form} [role=status]:has-text("Saved")`).waitFor();
-    await page.locator('td >> text=signed only: signers').waitFor();
     await shoot(page, 'va-03-distribution-saved');
+    // The Behaviors tab names the key group its behavior now trusts.
+    await page.click('role=tab[name="Behaviors"]');
+    await page.locator('td >> text=signed only: signers').waitFor();
 
     const d = await api.distributions.get('demo');
     const [group] = await api.keyGroups.list();

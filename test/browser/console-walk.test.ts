@@ -5,10 +5,11 @@
  * at its field), create a function (the deploy gate's compile error marked at its line, then
  * fixed), publish and attach it, see it reach every PoP, request
  * through a PoP, find the request in Logs (filtered by distribution) and its trace, publish
- * v2 and Replace the trigger, roll back to v1 on the Deployments page, detach, delete the
- * function and the distribution; PoPs and API tokens (the secret shown once, revoked). Every
- * page is photographed (desktop and 375 px phone) and must not scroll sideways at phone width.
- * Not walked yet, because the API does not have them: canaries and staging.
+ * v2 and Replace the trigger, roll back to v1 on the Deployments page, stage v2 and promote it,
+ * a snapshot every PoP refuses and the distribution's own rollback (walk-deploys.ts), detach,
+ * delete the function and the distribution; PoPs and API tokens (the secret shown once,
+ * revoked). Every page is photographed (desktop and 375 px phone) and must not scroll sideways
+ * at phone width.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +27,7 @@ import {
   type Browser,
   type UpProcess,
 } from './harness.js';
+import { refusedAndRolledBackStep, stagingStep, type Walk } from './walk-deploys.js';
 
 const skip = needs(skipReason());
 const HOST = 'walk.test';
@@ -78,6 +80,16 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
     const { over, widest } = await phoneOverflow(b.page);
     assert.equal(over, 0, `${name}: the page scrolls sideways at 375 px, widest: ${widest}`);
   }
+  /** A step that fails leaves a picture of where it stopped (`fail-<name>-*.png`). */
+  async function onFailureShoot(name: string, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (e) {
+      await shoot(b.page, `fail-${name}`).catch(() => undefined);
+      throw e;
+    }
+  }
+  const walk = (): Walk => ({ p: b.page, api, up, host: HOST, fn: FN, source, page, until });
   const bodies = async () => Promise.all(up.popUrls.map((u) => getFrom(u, '127.0.0.1', '/hello', { host: HOST })));
 
   test('create a distribution from the form; a bad id is refused at its field', async () => {
@@ -246,12 +258,20 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
     await page('09-rolled-back');
   });
 
+  test('staging: create, route by header, side by side with the primary, promote, discard', async () => {
+    await onFailureShoot('staging', () => stagingStep(walk()));
+  });
+
+  test('a generation a PoP really refuses: the reason on each page; roll the distribution back', async () => {
+    await onFailureShoot('refused', () => refusedAndRolledBackStep(walk()));
+  });
+
   test('detach on the function page, then delete the function and the distribution', async () => {
     const p = b.page;
     await p.goto(`${up.url}/#/functions/${FN}`);
     const attached = p.locator('[data-trigger="walk/default/viewer-request"]');
     await attached.waitFor();
-    assert.match((await attached.textContent()) ?? '', /version 1/);
+    assert.match((await attached.textContent()) ?? '', /version 2/);
     await page('10-function-attached');
     await attached.locator('button:has-text("Detach")').click();
     await p.locator('text=Not attached to any distribution').waitFor();
@@ -297,37 +317,6 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
     await p.locator('tr[data-token="walk-ci"] >> text=revoked').waitFor();
     await assert.rejects(createClient({ url: up.url, token: secret }).pops.list());
     await page('14-token-revoked');
-  });
-
-  test('a refused snapshot says so and why; a long bundle path wraps at phone width', async () => {
-    const p = b.page;
-    // No PoP refuses a snapshot the deploy gate let through, so this one answer is played: the
-    // deployment list as the API documents it, with one PoP's refusal naming a deep bundle path.
-    const path = '/var/lib/verge/edge-eu-west-1/bundles/' + 'a1b2c3d4e5f6'.repeat(12) + '/node_modules/x/index.mjs';
-    const [latest] = await api.deployments.list();
-    const refused = {
-      ...latest!,
-      version: latest!.version + 1,
-      reason: 'function walk-fn:3 attached to walk default viewer-request',
-      acks: { 'eu-west-1': { ok: false, at: new Date().toISOString(), error: `cannot load ${path}: SyntaxError` } },
-      pending: ['ap-south-1', 'us-east-1'],
-    };
-    await p.route('**/api/v1/deployments', (route) =>
-      route.fulfill({
-        status: 200,
-        contentType: 'application/json',
-        body: JSON.stringify({ items: [refused, latest] }),
-      }),
-    );
-    await p.click('nav >> text=Deployments');
-    const cell = p.locator(`tr[data-snapshot="${refused.version}"] [data-refused="eu-west-1"]`);
-    await cell.waitFor();
-    assert.match((await cell.textContent()) ?? '', /^refused by eu-west-1: cannot load \/var\/lib\/verge/);
-    // The path wraps inside its cell instead of widening the table (it is ~1,500 px unwrapped).
-    const box = await cell.boundingBox();
-    assert.ok(box && box.width < 700, `the refusal is ${box?.width} px wide`);
-    await page('20-deployment-refused');
-    await p.unroute('**/api/v1/deployments');
   });
 
   test('the other pages fit a phone too, and nothing logged a page error', async () => {

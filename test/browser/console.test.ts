@@ -165,6 +165,7 @@ describe('web console', { skip, timeout: 300_000 }, () => {
     const { page } = b;
     await page.click('nav >> text=Distributions');
     await page.locator(`td >> text=${FN}:1`).waitFor();
+    await page.click('role=tab[name="Invalidations"]');
     await page.fill('form[aria-label="Create invalidation"] input[name=paths]', '/console-hello');
     await page.click('button:has-text("Invalidate")');
     await page.locator('td >> text=/console-hello').waitFor();
@@ -237,7 +238,7 @@ describe('web console', { skip, timeout: 300_000 }, () => {
     await fieldError('Log filters', '$.status').waitFor();
 
     // Invalidation: a path without its leading slash.
-    await page.goto(`${up.url}/#/distributions/demo`);
+    await page.goto(`${up.url}/#/distributions/demo/invalidations`);
     await page.fill('form[aria-label="Create invalidation"] input[name=paths]', 'no-slash');
     await page.click('button:has-text("Invalidate")');
     await fieldError('Create invalidation', '$.paths').waitFor();

@@ -35,6 +35,8 @@ export interface UpProcess {
   url: string;
   token: string;
   popUrls: string[];
+  /** The control plane's data directory (its SQLite database is `verge.db` there). */
+  dataDir: string;
   output: () => string;
   stop(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function startVergeUp(timeoutMs = 120_000, extraArgs: string[] = []
     url: `http://127.0.0.1:${control}`,
     token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
     popUrls: [e1, e2, e3].map((p) => `http://127.0.0.1:${p}`),
+    dataDir,
     output: () => out,
     stop,
   };
@@ -132,9 +135,12 @@ export async function signIn(page: Page, up: UpProcess): Promise<void> {
 /** Screenshots of the current page at desktop and phone sizes: `<name>-desktop.png`, `<name>-phone.png`. */
 export async function shoot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
+  // From the top: a page scrolled down would photograph the phone's sticky bar over its middle.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.setViewportSize(DESKTOP);
   await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
   await page.setViewportSize(DESKTOP);
 }

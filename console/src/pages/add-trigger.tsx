@@ -10,7 +10,7 @@ import type { EventType, Trigger } from '../api.js';
 import { DeployProgress } from '../deploy-progress.js';
 import { href } from '../router.js';
 import { EVENT_TYPES } from '../sample-events.js';
-import { Field, FormError, LoadError, useClient, useLoad } from '../ui.js';
+import { Field, FormError, LoadError, useAction, useClient, useLoad } from '../ui.js';
 
 function versionFromHash(): string {
   const q = location.hash.split('?')[1] ?? '';
@@ -26,7 +26,7 @@ export function AddTrigger(props: { name: string }) {
   const [eventType, setEventType] = useState<EventType>('viewer-request');
   const [includeBody, setIncludeBody] = useState(false);
   const [version, setVersion] = useState(versionFromHash);
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [deployed, setDeployed] = useState<{ trigger: Trigger; snapshot: number } | undefined>();
   const [busy, setBusy] = useState(false);
 
@@ -37,9 +37,8 @@ export function AddTrigger(props: { name: string }) {
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    setError(undefined);
     setBusy(true);
-    try {
+    await run(async () => {
       const trigger = await client.triggers.create({
         distributionId,
         behavior,
@@ -50,11 +49,8 @@ export function AddTrigger(props: { name: string }) {
       // The trigger made a new snapshot: the newest deployment is the one to watch.
       const [latest] = await client.deployments.list();
       setDeployed({ trigger, snapshot: latest?.version ?? 0 });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
+    setBusy(false);
   }
 
   return (

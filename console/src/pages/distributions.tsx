@@ -1,22 +1,35 @@
 /**
  * @module console/pages/distributions
  * Distributions: the list with status and Create (distribution-editor.tsx), and one
- * distribution's origins, cache behaviors (path patterns and policies), attached functions
- * (triggers, with Detach and Replace), viewer access, invalidations by paths or tags, Edit as
- * JSON and Delete. A snapshot a PoP refused says so, with the PoP's reason.
+ * distribution: its header (status, any PoP's refusal with the reason, Edit as JSON, Delete)
+ * and tabs: Behaviors (origins, cache behaviors and their attached functions, with Detach and
+ * Replace), Deploys (per-PoP state, history and rollback: distribution-deploys.tsx), Staging
+ * (distribution-staging.tsx), Settings (viewer access) and Invalidations by paths or tags.
  */
 import { useState } from 'react';
 import type { Distribution } from '../api.js';
 import type { CacheBehaviorConfig, DefaultCacheBehaviorConfig } from '../../../src/shared/config/types.js';
 import { href } from '../router.js';
 import { go } from '../router.js';
-import { ago, Badge, ConfirmButton, Empty, Field, FormError, LoadError, useClient, useLoad } from '../ui.js';
+import { ago, Badge, ConfirmButton, Empty, Field, FormError, LoadError, useAction, useClient, useLoad } from '../ui.js';
 import { CreateDistribution, EditDistribution } from './distribution-editor.js';
-import { Refusals } from '../refusals.js';
+import { Invalidations } from './distribution-invalidations.js';
 import type { Trigger } from '../api.js';
 import { DistributionSettings } from './distribution-settings.js';
+import { DeployHistory, DeployState } from './distribution-deploys.js';
+import { Refusals } from '../refusals.js';
+import { StagingPanel } from './distribution-staging.js';
 
-export function DistributionsPage(props: { selected: string | undefined }) {
+type Tab = 'behaviors' | 'deploys' | 'staging' | 'settings' | 'invalidations';
+const TAB_LABELS: Record<Tab, string> = {
+  behaviors: 'Behaviors',
+  deploys: 'Deploys',
+  staging: 'Staging',
+  settings: 'Settings',
+  invalidations: 'Invalidations',
+};
+
+export function DistributionsPage(props: { selected: string | undefined; tab?: string | undefined }) {
   const list = useLoad((c) => c.distributions.list(), [], 3000);
   const selected = props.selected ?? list.data?.[0]?.id;
   const [creating, setCreating] = useState(false);
@@ -56,7 +69,7 @@ export function DistributionsPage(props: { selected: string | undefined }) {
           No distributions yet. Create one here or with <code>verge distributions create</code>.
         </Empty>
       )}
-      {selected && <DistributionView id={selected} />}
+      {selected && <DistributionView key={selected} id={selected} tab={props.tab} />}
     </div>
   );
 }
@@ -68,13 +81,15 @@ function policyName(p: unknown): string {
   return o.name ?? 'custom';
 }
 
-function DistributionView(props: { id: string }) {
+function DistributionView(props: { id: string; tab: string | undefined }) {
   const dist = useLoad((c) => c.distributions.get(props.id), [props.id], 3000);
   const triggers = useLoad((c) => c.triggers.list(props.id), [props.id], 3000);
   const keyGroups = useLoad((c) => c.keyGroups.list(), []);
   const client = useClient();
   const [editing, setEditing] = useState(false);
-  const [actionError, setActionError] = useState<unknown>();
+  // The tab is part of the route (#/distributions/walk/deploys): deep links and reloads keep it.
+  const tab: Tab = props.tab && props.tab in TAB_LABELS ? (props.tab as Tab) : 'behaviors';
+  const del = useAction();
   if (dist.error && !dist.data) return <LoadError error={dist.error} />;
   if (!dist.data) return <p className="muted">Loading…</p>;
   const d: Distribution = dist.data;
@@ -97,15 +112,14 @@ function DistributionView(props: { id: string }) {
             label="Delete"
             question={`Delete ${d.id} and its triggers?`}
             onConfirm={() =>
-              void client.distributions.delete(d.id, { ifMatch: d.etag }).then(
-                () => go('/distributions'),
-                (e: unknown) => setActionError(e),
-              )
+              void del
+                .run(() => client.distributions.delete(d.id, { ifMatch: d.etag }))
+                .then((ok) => ok && go('/distributions'))
             }
           />
         </div>
-        <FormError error={actionError} />
-        {d.status === 'InProgress' && <Refusals snapshot={d.snapshot} />}
+        <FormError error={del.error} />
+        <Refusals dist={d} />
         <p className="muted small">
           {[d.config.domainName, ...(d.config.aliases ?? []), `modified ${ago(d.lastModified)}`]
             .filter(Boolean)
@@ -141,55 +155,83 @@ function DistributionView(props: { id: string }) {
           }}
         />
       )}
-      <section className="card flush">
-        <h2>Cache behaviors and functions</h2>
-        <LoadError error={triggers.error} />
-        <div className="scroll">
-          <table>
-            <thead>
-              <tr>
-                <th>Path pattern</th>
-                <th>Origin</th>
-                <th>Policies</th>
-                <th>Functions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {behaviors.map(([pattern, b]) => (
-                <tr key={pattern}>
-                  <td className="mono">{pattern === 'default' ? 'Default (*)' : pattern}</td>
-                  <td>{b.targetOriginId}</td>
-                  <td className="small">
-                    cache: {policyName(b.cachePolicy)}
-                    <br />
-                    origin request: {policyName(b.originRequestPolicy)}
-                    <br />
-                    response headers: {policyName(b.responseHeadersPolicy)}
-                    {(b.trustedKeyGroups ?? []).length > 0 && (
-                      <>
-                        <br />
-                        signed only:{' '}
-                        {(b.trustedKeyGroups ?? [])
-                          .map((id) => keyGroups.data?.find((g) => g.id === id)?.name ?? id)
-                          .join(', ')}
-                      </>
-                    )}
-                  </td>
-                  <td className="small">
-                    {(triggers.data ?? [])
-                      .filter((t) => t.behavior === pattern)
-                      .map((t) => (
-                        <TriggerRow key={t.id} t={t} onChange={triggers.reload} />
-                      ))}
-                  </td>
+      <div className="tabs" role="tablist">
+        {(Object.keys(TAB_LABELS) as Tab[]).map((t) => (
+          <button
+            key={t}
+            role="tab"
+            aria-selected={tab === t}
+            className={tab === t ? 'on' : ''}
+            onClick={() => go(`/distributions/${encodeURIComponent(props.id)}/${t}`)}
+          >
+            {TAB_LABELS[t]}
+          </button>
+        ))}
+      </div>
+      {tab === 'behaviors' && (
+        <section className="card flush">
+          <h2>Cache behaviors and functions</h2>
+          <LoadError error={triggers.error} />
+          <div className="scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th>Path pattern</th>
+                  <th>Origin</th>
+                  <th>Policies</th>
+                  <th>Functions</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
-      <DistributionSettings dist={d} keyGroups={keyGroups.data ?? []} onSaved={dist.reload} />
-      <Invalidations distributionId={d.id} />
+              </thead>
+              <tbody>
+                {behaviors.map(([pattern, b]) => (
+                  <tr key={pattern}>
+                    <td className="mono">{pattern === 'default' ? 'Default (*)' : pattern}</td>
+                    <td>{b.targetOriginId}</td>
+                    <td className="small">
+                      cache: {policyName(b.cachePolicy)}
+                      <br />
+                      origin request: {policyName(b.originRequestPolicy)}
+                      <br />
+                      response headers: {policyName(b.responseHeadersPolicy)}
+                      {(b.trustedKeyGroups ?? []).length > 0 && (
+                        <>
+                          <br />
+                          signed only:{' '}
+                          {(b.trustedKeyGroups ?? [])
+                            .map((id) => keyGroups.data?.find((g) => g.id === id)?.name ?? id)
+                            .join(', ')}
+                        </>
+                      )}
+                    </td>
+                    <td className="small">
+                      {(triggers.data ?? [])
+                        .filter((t) => t.behavior === pattern)
+                        .map((t) => (
+                          <TriggerRow key={t.id} t={t} onChange={triggers.reload} />
+                        ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+      {tab === 'deploys' && (
+        <>
+          <DeployState dist={d} />
+          <DeployHistory
+            dist={d}
+            onRolledBack={() => {
+              dist.reload();
+              triggers.reload();
+            }}
+          />
+        </>
+      )}
+      {tab === 'staging' && <StagingPanel dist={d} onChange={dist.reload} />}
+      {tab === 'settings' && <DistributionSettings dist={d} keyGroups={keyGroups.data ?? []} onSaved={dist.reload} />}
+      {tab === 'invalidations' && <Invalidations distributionId={d.id} />}
     </div>
   );
 }
@@ -200,15 +242,13 @@ function TriggerRow(props: { t: Trigger; onChange: () => void }) {
   const t = props.t;
   const [replacing, setReplacing] = useState(false);
   const [fn, setFn] = useState(t.function);
-  const [error, setError] = useState<unknown>();
-  const act = (p: Promise<unknown>) =>
-    p.then(
-      () => {
-        setReplacing(false);
-        props.onChange();
-      },
-      (e: unknown) => setError(e),
-    );
+  const { error, run } = useAction();
+  const act = (call: () => Promise<unknown>) =>
+    void run(call).then((ok) => {
+      if (!ok) return;
+      setReplacing(false);
+      props.onChange();
+    });
   return (
     <div className="trigger" data-dist-trigger={`${t.distributionId}/${t.behavior}/${t.eventType}`}>
       <Badge value={t.eventType} /> <a href={href('functions', t.function.split(':')[0] ?? '')}>{t.function}</a>
@@ -216,7 +256,7 @@ function TriggerRow(props: { t: Trigger; onChange: () => void }) {
       <button className="btn small" onClick={() => setReplacing(!replacing)}>
         Replace
       </button>{' '}
-      <button className="btn small danger" onClick={() => void act(client.triggers.delete(t.id, { ifMatch: t.etag }))}>
+      <button className="btn small danger" onClick={() => act(() => client.triggers.delete(t.id, { ifMatch: t.etag }))}>
         Detach
       </button>
       {replacing && (
@@ -226,8 +266,7 @@ function TriggerRow(props: { t: Trigger; onChange: () => void }) {
           noValidate
           onSubmit={(e) => {
             e.preventDefault();
-            setError(undefined);
-            void act(
+            act(() =>
               client.triggers.create({
                 distributionId: t.distributionId,
                 behavior: t.behavior,
@@ -246,71 +285,5 @@ function TriggerRow(props: { t: Trigger; onChange: () => void }) {
       )}
       <FormError error={error} claimed={['$.function']} />
     </div>
-  );
-}
-
-function Invalidations(props: { distributionId: string }) {
-  const client = useClient();
-  const list = useLoad((c) => c.invalidations.list(props.distributionId), [props.distributionId], 3000);
-  const [paths, setPaths] = useState('');
-  const [tags, setTags] = useState('');
-  const [error, setError] = useState<unknown>();
-
-  async function submit(e: React.FormEvent) {
-    e.preventDefault();
-    setError(undefined);
-    const split = (s: string) => s.split(/[\s,]+/).filter(Boolean);
-    try {
-      await client.invalidations.create({
-        distributionId: props.distributionId,
-        paths: split(paths),
-        tags: split(tags),
-      });
-      setPaths('');
-      setTags('');
-      list.reload();
-    } catch (err) {
-      setError(err);
-    }
-  }
-
-  return (
-    <section className="card">
-      <h2>Invalidations</h2>
-      <form onSubmit={submit} noValidate aria-label="Create invalidation">
-        <FormError error={error} claimed={['$.paths', '$.tags']} />
-        <div className="form-row">
-          <Field label="Paths" error={error} path="$.paths" hint="/img/* /index.html (space or comma separated)">
-            <input name="paths" value={paths} onChange={(e) => setPaths(e.target.value)} />
-          </Field>
-          <Field label="Tags" error={error} path="$.tags" hint="product-42">
-            <input name="tags" value={tags} onChange={(e) => setTags(e.target.value)} />
-          </Field>
-        </div>
-        <button className="btn primary">Invalidate</button>
-      </form>
-      <div className="scroll" style={{ marginTop: 12 }}>
-        <table>
-          <tbody>
-            {(list.data ?? []).map((inv) => (
-              <tr key={inv.id}>
-                <td className="mono small">{inv.id}</td>
-                <td className="mono small">{[...inv.paths, ...inv.tags.map((t) => `tag:${t}`)].join(' ')}</td>
-                <td>
-                  <Badge value={inv.status} />
-                  <div className="muted small">
-                    {Object.entries(inv.pops)
-                      .map(([pop, s]) => `${pop}: ${s.status}`)
-                      .join(' · ')}
-                  </div>
-                </td>
-                <td className="muted small">{ago(inv.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {list.data?.length === 0 && <Empty>No invalidations.</Empty>}
-      </div>
-    </section>
   );
 }

@@ -7,14 +7,14 @@ import { useEffect, useMemo, useState } from 'react';
 import type { FunctionResource } from '../api.js';
 import { CodeEditor, languageOf } from '../editor.js';
 import { codeProblem, fileToBase64 } from '../forms.js';
-import { bytes, Field, FormError, LoadError, useClient, useLoad } from '../ui.js';
+import { bytes, Field, FormError, LoadError, useAction, useClient, useLoad } from '../ui.js';
 
 export function CodeTab(props: { fn: FunctionResource; onSaved: () => void }) {
   const client = useClient();
   const code = useLoad((c) => c.functions.code(props.fn.name), [props.fn.name, props.fn.codeSha256]);
   const [file, setFile] = useState<string>('');
   const [text, setText] = useState<string>('');
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
 
@@ -26,18 +26,13 @@ export function CodeTab(props: { fn: FunctionResource; onSaved: () => void }) {
   }, [code.data]);
 
   async function save(body: () => Promise<Parameters<typeof client.functions.updateCode>[1]>) {
-    setError(undefined);
     setSaved(false);
     setBusy(true);
-    try {
-      await client.functions.updateCode(props.fn.name, await body(), { ifMatch: props.fn.etag });
+    if (await run(async () => client.functions.updateCode(props.fn.name, await body(), { ifMatch: props.fn.etag }))) {
       setSaved(true);
       props.onSaved();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
     }
+    setBusy(false);
   }
 
   const files = code.data?.files ?? {};

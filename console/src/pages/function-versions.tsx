@@ -6,28 +6,23 @@
 import { useState } from 'react';
 import type { FunctionResource } from '../api.js';
 import { go } from '../router.js';
-import { ago, bytes, Field, FormError, useClient } from '../ui.js';
+import { ago, bytes, Field, FormError, useAction, useClient } from '../ui.js';
 
 export function VersionsTab(props: { fn: FunctionResource; onPublished: () => void }) {
   const client = useClient();
   const [description, setDescription] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [busy, setBusy] = useState(false);
   const versions = [...(props.fn.versions ?? [])].sort((a, b) => b.version - a.version);
 
   async function publish(e: React.FormEvent) {
     e.preventDefault();
-    setError(undefined);
     setBusy(true);
-    try {
-      await client.functions.publish(props.fn.name, description.trim() || undefined);
+    if (await run(() => client.functions.publish(props.fn.name, description.trim() || undefined))) {
       setDescription('');
       props.onPublished();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
     }
+    setBusy(false);
   }
 
   return (

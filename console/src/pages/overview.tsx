@@ -91,7 +91,7 @@ export function Overview() {
                   <td>
                     <Badge value={d.status} />
                     {d.pending.length > 0 && <div className="muted small">waiting for {d.pending.join(', ')}</div>}
-                    {d.status === 'InProgress' && <Refusals snapshot={d.snapshot} />}
+                    <Refusals dist={d} compact />
                   </td>
                 </tr>
               ))}
