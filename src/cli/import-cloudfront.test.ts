@@ -191,6 +191,28 @@ describe('importCloudFront corners', () => {
     );
   });
 
+  test('an S3 origin with an origin access control becomes originAccessControl, keys named for the control plane', () => {
+    const r = importCloudFront(
+      {
+        DistributionConfig: {
+          Origins: { Quantity: 1, Items: [{ Id: 'media.s3', DomainName: 'media.s3.eu-west-1.amazonaws.com', S3OriginConfig: { OriginAccessIdentity: '' }, OriginAccessControlId: 'E2OAC' }] }, // prettier-ignore
+          DefaultCacheBehavior: { TargetOriginId: 'media.s3' },
+        },
+      },
+      { id: 'x' },
+    );
+    assert.deepEqual(r.config.origins[0]!.originAccessControl, {
+      signingBehavior: 'always',
+      region: 'eu-west-1',
+      credentials: 'media-s3',
+    });
+    assert.equal(r.unmapped[0]!.path, '$.DistributionConfig.Origins.Items[0].OriginAccessControlId');
+    assert.match(
+      r.unmapped[0]!.message,
+      /set VERGE_OAC_MEDIA_S3_ACCESS_KEY_ID and VERGE_OAC_MEDIA_S3_SECRET_ACCESS_KEY/,
+    );
+  });
+
   test('a malformed ARN and an input that is not a distribution are named', () => {
     const r = importCloudFront(
       base({ FunctionAssociations: { Quantity: 1, Items: [{ FunctionARN: 'url-rewrite', EventType: 'viewer-request' }] } }), // prettier-ignore

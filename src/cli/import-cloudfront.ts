@@ -15,6 +15,7 @@ import {
   managedOriginRequestPolicy,
   managedResponseHeadersPolicy,
 } from '../shared/config/managed-policies.js';
+import { oacEnvNames } from '../shared/config/origin-access.js';
 import type {
   CacheBehaviorConfig,
   CustomErrorResponseConfig,
@@ -152,8 +153,17 @@ function origin(x: Aws, path: string, report: Report): OriginConfig {
     if (x.S3OriginConfig?.OriginAccessIdentity)
       report(`${path}.S3OriginConfig.OriginAccessIdentity`, 'origin access identities sign requests inside AWS: make the objects readable by the PoPs, or serve them from a bucket folder ({"bucket": {"path": DIR}})'); // prettier-ignore
   }
-  if (x.OriginAccessControlId)
-    report(`${path}.OriginAccessControlId`, 'origin access control (SigV4 signing to S3) has no Verge equivalent: make the objects readable by the PoPs'); // prettier-ignore
+  if (x.OriginAccessControlId) {
+    // The OAC itself is another CloudFront resource: its signing behavior is not in this config.
+    const region = /\.s3[.-]([a-z0-9-]+)\.amazonaws\.com$/.exec(String(x.DomainName))?.[1] ?? 'us-east-1';
+    const credentials =
+      String(x.Id)
+        .replace(/[^A-Za-z0-9_-]/g, '-')
+        .replace(/^[^A-Za-z0-9]+/, '') || 'origin';
+    out.originAccessControl = { signingBehavior: 'always', region, credentials };
+    const env = oacEnvNames(credentials);
+    report(`${path}.OriginAccessControlId`, `origin access control ${String(x.OriginAccessControlId)} mapped to originAccessControl (signing behavior "always", region ${out.originAccessControl.region}; check both with \`aws cloudfront get-origin-access-control --id ${String(x.OriginAccessControlId)}\`): set ${env.accessKeyId} and ${env.secretAccessKey} in the control plane's environment to keys that can read the bucket`); // prettier-ignore
+  }
   if (x.OriginShield?.Enabled)
     report(`${path}.OriginShield`, 'Origin Shield has no Verge equivalent: each PoP fetches from the origin');
   return out;

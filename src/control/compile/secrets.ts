@@ -1,7 +1,8 @@
 /**
  * @module control/compile/secrets
  * Secret values inside snapshot documents. A snapshot carries each function's secrets in its
- * `env` (named by `secretNames`) because the edge needs them to run the function; in the store
+ * `env` (named by `secretNames`) because the edge needs them to run the function, and each origin
+ * access control's keys (`originAccessControl.keys`) because the edge signs with them; in the store
  * they stay sealed (`SecretBox`), they are opened only when the document is served to an edge
  * token, and an admin token reading the edge endpoint sees `***`.
  */
@@ -28,6 +29,15 @@ export function mapSecrets(s: Snapshot, f: (value: string) => string): Snapshot 
     for (const name of fn.secretNames ?? []) {
       const v = fn.env?.[name];
       if (fn.env && typeof v === 'string') fn.env[name] = f(v);
+    }
+  }
+  // Origin access control keys (the control plane's credential sets, snapshot.ts addOriginKeys).
+  for (const d of copy.distributions) {
+    for (const o of d.origins ?? []) {
+      const k = o.originAccessControl?.keys;
+      if (!k) continue;
+      k.secretAccessKey = f(k.secretAccessKey);
+      if (k.sessionToken !== undefined) k.sessionToken = f(k.sessionToken);
     }
   }
   return copy;

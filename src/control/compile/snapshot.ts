@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { DistributionConfig, FunctionAssociationConfig, FunctionConfig } from '../../shared/config/types.js';
 import { validateDistribution } from '../../shared/config/validate.js';
+import { missingOacKeysMessage, oacKeysFromEnv } from '../../shared/config/origin-access.js';
 import { VergeError } from '../../shared/errors.js';
 import { EVENT_TYPES } from '../../shared/lambda-edge/index.js';
 import {
@@ -128,6 +129,7 @@ function compileDistribution(b: Build, config: DistributionConfig, triggers: Tri
       throw new VergeError('VALIDATION_FAILED', `trigger ${t.id}: distribution ${d.id} has no behavior ${t.behavior}`);
     (behavior.functionAssociations ??= []).push(...associations(b, t));
   }
+  addOriginKeys(d);
   const r = validateDistribution(d);
   if (!r.ok) {
     const problems = r.problems.map((p) => ({ ...p, message: `distribution ${d.id} as compiled: ${p.message}` }));
@@ -140,6 +142,26 @@ function compileDistribution(b: Build, config: DistributionConfig, triggers: Tri
     );
   }
   return d;
+}
+
+/**
+ * Origin access control: each origin's credential set from the control plane's environment,
+ * into the edges' copy (sealed at rest by mapSecrets); a missing set refuses the change.
+ */
+function addOriginKeys(d: DistributionConfig, env: NodeJS.ProcessEnv = process.env): void {
+  d.origins.forEach((o, i) => {
+    const ac = o.originAccessControl;
+    if (!ac) return;
+    const keys = oacKeysFromEnv(ac.credentials, env);
+    if (!keys) {
+      const path = `$.origins[${i}].originAccessControl.credentials`;
+      const message = missingOacKeysMessage(ac.credentials, 'the control plane');
+      throw new VergeError('VALIDATION_FAILED', `distribution ${d.id}: ${path}: ${message}`, {
+        details: { fields: [{ path, message }] },
+      });
+    }
+    ac.keys = keys;
+  });
 }
 
 /** The content the store describes now (secrets in plain text: only ever kept in memory). */

@@ -42,6 +42,15 @@ export function checkConfig(store: Store, input: unknown, id?: string): Distribu
         message:
           'key groups are created with POST /api/v1/key-groups (verge key-groups create); behaviors name them by id in trustedKeyGroups',
       });
+    (Array.isArray(o.origins) ? (o.origins as unknown[]) : []).forEach((origin, i) => {
+      const ac = (origin as { originAccessControl?: unknown } | null)?.originAccessControl;
+      if (ac && typeof ac === 'object' && 'keys' in ac)
+        problems.push({
+          path: `$.origins[${i}].originAccessControl.keys`,
+          message:
+            "keys are never stored in a distribution: name a credential set in credentials and set its VERGE_OAC_<NAME>_ACCESS_KEY_ID and VERGE_OAC_<NAME>_SECRET_ACCESS_KEY in the control plane's environment",
+        });
+    });
     for (const [path, b] of behaviors) {
       if (b && typeof b === 'object' && 'functionAssociations' in b) {
         problems.push({

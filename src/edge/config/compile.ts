@@ -17,9 +17,11 @@ import type {
   FunctionAssociationConfig,
   GeoRestrictionConfig,
   KeyGroupConfig,
+  OacKeys,
   OriginConfig,
   OriginGroupConfig,
 } from '../../shared/config/types.js';
+import { missingOacKeysMessage, oacKeysFromEnv } from '../../shared/config/origin-access.js';
 import { formatProblems, validateDistribution } from '../../shared/config/validate.js';
 import { VergeError } from '../../shared/errors.js';
 import { EVENT_TYPES, type EventType, type FunctionSource } from '../../shared/lambda-edge/index.js';
@@ -33,6 +35,7 @@ import type {
   FunctionAssociationPlan,
   GeoRestrictionPlan,
   HookPlan,
+  OriginAccessPlan,
   OriginGroupPlan,
   OriginPlan,
 } from './plan.js';
@@ -41,11 +44,27 @@ export interface ConfigInput {
   config: DistributionConfig;
   /** The folder relative paths (functions, buckets, KVS files) resolve against. */
   baseDir: string;
+  /**
+   * Origin access control keys by credential set name (the snapshot's, from the control plane).
+   * Default: the edge process's environment (shared/config/origin-access.ts).
+   */
+  credentials?: OacResolver;
 }
+
+/** The keys of a credential set, and where they were looked for (for the message when missing). */
+export interface OacResolver {
+  keys(name: string): OacKeys | undefined;
+  where: string;
+}
+
+export const ENV_CREDENTIALS: OacResolver = {
+  keys: (name) => oacKeysFromEnv(name, process.env),
+  where: 'the edge process',
+};
 
 export function compilePlan(configs: readonly ConfigInput[]): EdgePlan {
   checkInputs(configs);
-  const distributions = configs.map((c) => compileDistribution(c.config, c.baseDir));
+  const distributions = configs.map((c) => compileDistribution(c.config, c.baseDir, c.credentials));
   return {
     version: planVersion(configs),
     distributions,
@@ -110,8 +129,14 @@ function hostMap(distributions: readonly DistributionPlan[]): Map<string, Distri
   return map;
 }
 
-export function compileDistribution(c: DistributionConfig, baseDir: string): DistributionPlan {
-  const origins = new Map(c.origins.map((o) => [o.id, compileOrigin(o, baseDir)] as const));
+export function compileDistribution(
+  c: DistributionConfig,
+  baseDir: string,
+  credentials: OacResolver = ENV_CREDENTIALS,
+): DistributionPlan {
+  const origins = new Map(
+    c.origins.map((o, i) => [o.id, compileOrigin(o, baseDir, accessPlan(c, o, i, credentials))] as const),
+  );
   const groups = new Map((c.originGroups ?? []).map((g) => [g.id, compileGroup(g, origins)] as const));
   const fnCache = new Map<string, FunctionSource>();
   const keyGroups = compileKeyGroups(c.keyGroups ?? []);
@@ -150,7 +175,30 @@ export function compileDistribution(c: DistributionConfig, baseDir: string): Dis
   };
 }
 
-function compileOrigin(o: OriginConfig, baseDir: string): OriginPlan {
+/** The origin's OAC with its keys, or CONFIG_INVALID naming the credential set and its variables. */
+function accessPlan(
+  c: DistributionConfig,
+  o: OriginConfig,
+  i: number,
+  credentials: OacResolver,
+): OriginAccessPlan | undefined {
+  const ac = o.originAccessControl;
+  if (!ac) return undefined;
+  // A snapshot carries the control plane's keys; a static config names a set in the edge's environment.
+  const keys = ac.keys ?? credentials.keys(ac.credentials);
+  if (!keys) {
+    const path = `$.origins[${i}].originAccessControl.credentials`;
+    const message = missingOacKeysMessage(ac.credentials, credentials.where);
+    throw new VergeError('CONFIG_INVALID', `invalid distribution config:\n${c.id}: ${path}: ${message}`, {
+      details: { problems: [{ distribution: c.id, path, message }] },
+    });
+  }
+  const plan = { signingBehavior: ac.signingBehavior, region: ac.region, service: 's3', credentials: ac.credentials };
+  // Not enumerable, so a plan printed or serialised never carries the secret.
+  return Object.defineProperty(plan, 'keys', { value: keys, enumerable: false }) as OriginAccessPlan;
+}
+
+function compileOrigin(o: OriginConfig, baseDir: string, accessControl?: OriginAccessPlan): OriginPlan {
   const common = {
     id: o.id,
     originPath: o.originPath ?? '',
@@ -177,6 +225,7 @@ function compileOrigin(o: OriginConfig, baseDir: string): OriginPlan {
     domainName: o.domainName!,
     port: o.port ?? (protocol === 'https' ? 443 : 80),
     protocol,
+    ...(accessControl ? { accessControl } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
  * hot path tests one field.
  */
 import type { KeyObject } from 'node:crypto';
+import type { OacKeys } from '../../shared/config/types.js';
 import type { EventType, FunctionSource } from '../../shared/lambda-edge/index.js';
 
 export interface OriginPlan {
@@ -25,6 +26,19 @@ export interface OriginPlan {
   keepaliveTimeoutMs: number;
   /** Bucket origins: the absolute directory served. */
   bucketPath?: string;
+  /** Origin access control: origin requests signed with SigV4 (origin/sigv4.ts). */
+  accessControl?: OriginAccessPlan;
+}
+
+/** CloudFront's OAC for one origin, its credentials resolved (never from function code). */
+export interface OriginAccessPlan {
+  signingBehavior: 'always' | 'no-override' | 'never';
+  region: string;
+  service: 's3';
+  /** The credential set's name (`originAccessControl.credentials`). */
+  credentials: string;
+  /** Not enumerable: never serialised with the plan. */
+  readonly keys: OacKeys;
 }
 
 export interface OriginGroupPlan {

@@ -21,6 +21,7 @@ import { HOP_BY_HOP, STATUS_TEXT, fromRawHeaders, stripHopByHop, titleCase } fro
 import type { CfHeaders } from '../../shared/lambda-edge/index.js';
 import type { OriginPlan } from '../config/plan.js';
 import { createBucketOrigin } from './bucket.js';
+import { signOriginRequest } from './sigv4.js';
 import { BODY_TOO_LARGE, classify, toOriginError } from './error-map.js';
 import type { AttemptPhase } from './error-map.js';
 import type { OriginClient, OriginRequest, OriginResponse, StreamedRequestBody } from './types.js';
@@ -297,6 +298,9 @@ export function createOriginClient(opts: OriginClientOptions = {}): OriginClient
     const idempotent = req.method === 'GET' || req.method === 'HEAD';
     const attempts = Math.max(1, Math.floor(origin.connectionAttempts) || 1);
     const path = origin.originPath + req.uri + (req.querystring ? `?${req.querystring}` : '');
+    // Last, after every header change: the signature covers what is sent.
+    if (origin.accessControl)
+      signOriginRequest({ ...origin, accessControl: origin.accessControl }, req, origin.originPath + req.uri, clock);
     // `servername` is honoured by undici's Request but missing from its DispatchOptions type.
     const streamed = req.body !== undefined && !Buffer.isBuffer(req.body) ? new RequestBodyFeed(req.body) : null;
     const headers = toUndiciHeaders(req.headers);

@@ -3,4 +3,5 @@ export * from './types.js';
 export * from './defaults.js';
 export * from './managed-policies.js';
 export * from './functions.js';
+export * from './origin-access.js';
 export { validateDistribution, formatProblems, type ValidationResult } from './validate.js';

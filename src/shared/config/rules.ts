@@ -41,6 +41,14 @@ function originFieldRules(p: RuleSink, o: Obj, path: string): void {
     else if (/[\s?#]/.test(o.originPath)) p.add(op, 'must not contain spaces, "?" or "#"');
   }
   if (isObj(o.customHeaders)) originHeaderRules(p, o.customHeaders, at(path, 'customHeaders'));
+  const ac = o.originAccessControl;
+  if (isObj(ac)) {
+    if (o.bucket !== undefined)
+      p.add(at(path, 'originAccessControl'), 'applies to an S3-compatible origin given by domainName, not to a directory bucket'); // prettier-ignore
+    const tp = at(at(path, 'originAccessControl'), 'originType');
+    if (typeof ac.originType === 'string' && ac.originType !== 's3' && !p.bad(tp))
+      p.add(tp, `${ac.originType} origins are AWS services Verge does not sign for: only "s3" (an S3-compatible origin) is supported`); // prettier-ignore
+  }
 }
 
 const HEADER_NAME = new RegExp(HEADER_NAME_PATTERN);

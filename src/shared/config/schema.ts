@@ -41,6 +41,36 @@ export const DISTRIBUTION_ID = str({ minLength: 1, maxLength: 64, pattern: '^[A-
 const KEY_ID = str({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', 'x-pattern-text': 'use letters, digits, - and _' }); // prettier-ignore
 const [ca, ct, rt, kt] = [LIMITS.connectionAttempts, LIMITS.connectionTimeoutSec, LIMITS.readTimeoutSec, LIMITS.keepaliveTimeoutSec]; // prettier-ignore
 
+/** Keys for origin access control: written by the control plane into snapshots, never by users (rules.ts). */
+export const OacKeysSchema = Type.Object(
+  {
+    accessKeyId: str({ minLength: 1 }),
+    secretAccessKey: str({ minLength: 1 }),
+    sessionToken: opt(str({ minLength: 1 })),
+  },
+  closed,
+);
+
+/**
+ * CloudFront's origin access control: origin requests signed with SigV4 for an S3-compatible
+ * origin (edge/origin/sigv4.ts). The keys are a named credential set (origin-access.ts).
+ */
+export const OriginAccessControlSchema = Type.Object(
+  {
+    signingBehavior: literals(['always', 'no-override', 'never'] as const),
+    signingProtocol: opt(literals(['sigv4'] as const)),
+    /** Only `s3` is signed; the AWS service types are refused by name (rules.ts). */
+    originType: opt(literals(['s3', 'mediastore', 'mediapackagev2', 'lambda'] as const)),
+    /** The bucket's region, in the signature's scope. */
+    region: str({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', 'x-pattern-text': 'must be a region name such as us-east-1' }), // prettier-ignore
+    /** A credential set: VERGE_OAC_<NAME>_ACCESS_KEY_ID / _SECRET_ACCESS_KEY / _SESSION_TOKEN. */
+    credentials: str({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$', 'x-pattern-text': 'must name a credential set (letters, digits, - and _): its keys come from the environment as VERGE_OAC_<NAME>_ACCESS_KEY_ID and VERGE_OAC_<NAME>_SECRET_ACCESS_KEY, never from the config' }), // prettier-ignore
+    /** Set by the control plane in the snapshots it sends PoPs; refused from the API (control/domain/distributions.ts). */
+    keys: opt(OacKeysSchema),
+  },
+  closed,
+);
+
 /** A custom (HTTP) origin, or a directory served like an S3 bucket when `bucket` is set. */
 export const OriginSchema = Type.Object(
   {
@@ -57,6 +87,8 @@ export const OriginSchema = Type.Object(
     connectionTimeout: opt(int(ct[0], ct[1], 'seconds')),
     readTimeout: opt(int(rt[0], rt[1], 'seconds')),
     keepaliveTimeout: opt(int(kt[0], kt[1], 'seconds')),
+    /** CloudFront's OAC: sign origin requests with SigV4 (S3-compatible origins). */
+    originAccessControl: opt(OriginAccessControlSchema),
   },
   closed,
 );

@@ -16,6 +16,8 @@ import type {
   FunctionAssociationSchema,
   FunctionSchema,
   KeyGroupSchema,
+  OacKeysSchema,
+  OriginAccessControlSchema,
   OriginGroupSchema,
   OriginSchema,
   PublicKeySchema,
@@ -38,6 +40,9 @@ export type GeoRestrictionConfig = RestrictionsConfig['geoRestriction'];
 export type KeyGroupConfig = Static<typeof KeyGroupSchema>;
 export type PublicKeyConfig = Static<typeof PublicKeySchema>;
 export type OriginConfig = Static<typeof OriginSchema>;
+export type OriginAccessControlConfig = Static<typeof OriginAccessControlSchema>;
+/** Keys for origin access control (an access key id, its secret, a session token for temporary ones). */
+export type OacKeys = Static<typeof OacKeysSchema>;
 export type OriginGroupConfig = Static<typeof OriginGroupSchema>;
 export type AllowedMethodsConfig = string[];
 export type DefaultCacheBehaviorConfig = Static<typeof BehaviorSchema>;
