@@ -11,7 +11,7 @@ import type { CfHeaders } from '../../shared/lambda-edge/index.js';
 import type { FunctionAssociationPlan } from '../config/plan.js';
 import type { InvocationArm } from '../functions/function-host.js';
 import { bucketOf } from './staging-route.js';
-import type { ViewerTxn } from './transaction.js';
+import type { FetchTxn, ViewerTxn } from './transaction.js';
 
 /** The cookie a site may set (to a user or session id) to key canary stickiness on it instead of the address. */
 export const VIEWER_ID_COOKIE = 'verge-viewer';
@@ -22,12 +22,20 @@ export interface ArmChoice {
   canary?: InvocationArm;
 }
 
-/** The association to run for this viewer (the canary's arm or the plain one) and, for a canary, the side. */
-export function chooseArm(txn: ViewerTxn, assoc: FunctionAssociationPlan): ArmChoice {
+/** Who the viewer is for canary stickiness, worked out once per viewer. */
+export function viewerKeyOf(txn: ViewerTxn): string {
+  return (txn.viewerKey ??= cookieValue(txn.request.headers, VIEWER_ID_COOKIE) ?? txn.conn.clientIp);
+}
+
+/**
+ * The association to run (the canary's arm or the plain one) and, for a canary, the side: for a
+ * viewer, or for a fetch (the viewer that started it picks; its result may be cached for all).
+ */
+export function chooseArm(txn: ViewerTxn | FetchTxn, assoc: FunctionAssociationPlan): ArmChoice {
   const c = assoc.canary;
   if (!c) return { assoc };
-  txn.viewerKey ??= cookieValue(txn.request.headers, VIEWER_ID_COOKIE) ?? txn.conn.clientIp;
-  return bucketOf(txn.viewerKey, c.id) < c.percent
+  const key = 'conn' in txn ? viewerKeyOf(txn) : txn.viewerKey;
+  return bucketOf(key, c.id) < c.percent
     ? { assoc: c.arm, canary: { id: c.id, arm: 'canary' } }
     : { assoc, canary: { id: c.id, arm: 'baseline' } };
 }

@@ -1,17 +1,15 @@
 /**
  * @module edge/pipeline/error-pages
  * Error bodies: CloudFront's own HTML error page for errors the edge produces (spec 5.1), and
- * custom error responses (spec 7.8): the page is fetched through the behavior whose pattern
- * matches its path, without running the viewer-request function; if the page cannot be
- * fetched the viewer gets the status of that fetch.
+ * custom error responses (spec 7.8): the viewer restarts through the step table for the page,
+ * which is fetched through the behavior whose pattern matches its path, without running the
+ * viewer-request function; if the page cannot be fetched the viewer gets the status of that
+ * fetch.
  */
-import type { ErrorCode } from '../../shared/errors.js';
+import type { ErrorCode, VergeError } from '../../shared/errors.js';
 import type { CustomErrorResponsePlan } from '../config/plan.js';
-import type { PipelineDeps } from './deps.js';
-import type { ViewerTxn } from './transaction.js';
+import type { EdgeResponse, ErrorPageRestart, ViewerTxn } from './transaction.js';
 import { generatedResponse, statusText } from './response.js';
-import { lookup } from './steps/lookup.js';
-import { fetchStep } from './steps/fetch.js';
 
 /** The sentence CloudFront shows for each class of error (spec 5.1). */
 const REASONS: Partial<Record<ErrorCode, string>> = {
@@ -77,54 +75,50 @@ export function edgeErrorResponse(status: number, code: ErrorCode, message: stri
   );
 }
 
-/** Replace the response with the configured error page and status (spec 7.8). */
-export async function customErrorResponse(
+/**
+ * Replace the response with the configured error page and status (spec 7.8). Without a page
+ * path only the status changes and null is returned (the caller goes on); with one the viewer
+ * restarts through the table for the page (`errorPage`, then `lookup`), its own state kept in
+ * `txn.errorPage` until `finishErrorPage` puts it back.
+ */
+export function beginErrorPage(
   txn: ViewerTxn,
-  deps: PipelineDeps,
   cer: CustomErrorResponsePlan,
-): Promise<void> {
+  from: ErrorPageRestart['from'],
+): 'errorPage' | null {
   const originalStatus = txn.response?.status ?? 502;
   const status = cer.responseCode ?? originalStatus;
   txn.conditions.add('custom-error-page');
   if (!cer.responsePagePath) {
     if (txn.response) txn.response = { ...txn.response, status, statusText: statusText(status) };
-    return;
+    return null;
   }
-  const [uri, querystring = ''] = cer.responsePagePath.split('?', 2) as [string, string?];
-  const sub: ViewerTxn = {
-    ...txn,
-    request: { ...txn.request, method: 'GET', uri, querystring, headers: { ...txn.request.headers } },
-    body: Buffer.alloc(0),
-    bodyStreams: false,
-    behavior: txn.dist!.behaviorFor(uri),
-    conditions: new Set(['error-page-fetch']),
-    cacheKey: null,
-    staleEntry: null,
-    response: null,
-    error: null,
-    functionsRan: [],
-  };
-  delete sub.request.headers['range'];
-  delete sub.request.headers['if-none-match'];
-  delete sub.request.headers['if-modified-since'];
-  let next = await lookup(sub, deps);
-  if (next === 'fetch') next = await fetchStep(sub, deps);
-  if (next !== 'deliver' || !sub.response) {
-    // The page itself could not be fetched: the viewer gets the status of that fetch.
-    const s = sub.error?.status ?? 502;
+  txn.errorPage = { cer, status, from, saved: { ...txn, conditions: new Set(txn.conditions) } };
+  return 'errorPage';
+}
+
+/**
+ * The page arrived (`page`), or could not be fetched (`failure`: the viewer gets the status of
+ * that fetch). The viewer's own request, behavior, conditions and result class come back; only
+ * the response is the page's. Returns the step that asked for the page.
+ */
+export function finishErrorPage(
+  txn: ViewerTxn,
+  page: EdgeResponse | null,
+  failure: VergeError | null,
+): ErrorPageRestart['from'] {
+  const restart = txn.errorPage!;
+  Object.assign(txn, restart.saved, { errorPage: null });
+  if (page) {
+    const status = page.status >= 400 ? page.status : restart.status;
+    txn.response = { status, statusText: statusText(status), headers: page.headers, body: page.body };
+  } else {
     txn.response = edgeErrorResponse(
-      s,
-      sub.error?.code ?? 'ORIGIN_CONNECT_ERROR',
-      sub.error?.message ?? '',
+      failure?.status ?? 502,
+      failure?.code ?? 'ORIGIN_CONNECT_ERROR',
+      failure?.message ?? '',
       txn.requestId,
     );
-    return;
   }
-  const page = sub.response;
-  txn.response = {
-    status: page.status >= 400 ? page.status : status,
-    statusText: statusText(page.status >= 400 ? page.status : status),
-    headers: page.headers,
-    body: page.body,
-  };
+  return restart.from;
 }

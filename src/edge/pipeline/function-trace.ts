@@ -6,7 +6,7 @@
  */
 import type { CfHeaders, EventType, InvokeResult } from '../../shared/lambda-edge/index.js';
 import type { FunctionAssociationPlan } from '../config/plan.js';
-import type { FunctionRun, ViewerTxn } from './transaction.js';
+import type { FunctionRun } from './transaction.js';
 
 function joined(h: CfHeaders, k: string): string | undefined {
   const list = h[k];
@@ -50,8 +50,9 @@ function changed(from: unknown, to: unknown): { from: string; to: string } | und
   return { from: String(from), to: String(to) };
 }
 
+/** Record one run on the transaction (viewer or fetch) it belongs to. */
 export function recordRun(
-  txn: ViewerTxn,
+  txn: { functionsRan: FunctionRun[] },
   eventType: EventType,
   assoc: FunctionAssociationPlan,
   r: InvokeResult,

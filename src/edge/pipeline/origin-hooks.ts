@@ -1,7 +1,8 @@
 /**
  * @module edge/pipeline/origin-hooks
- * The origin-request and origin-response hook points (spec 1.3, 1.4, 2.4). They run once per
- * fetch transaction, so collapsed viewers share one invocation. A failure becomes an error
+ * The origin-request and origin-response hook points (spec 1.3, 1.4, 2.4), used by the fetch
+ * steps of the same names. They run once per fetch transaction, so collapsed viewers share one
+ * invocation. A failure becomes an error
  * FetchResult carrying the function's result class; the caller moves to `synth`.
  */
 import { VergeError } from '../../shared/errors.js';
@@ -13,11 +14,11 @@ import {
   type InvokeResult,
 } from '../../shared/lambda-edge/index.js';
 import type { PipelineDeps } from './deps.js';
-import type { EdgeResponse, FetchResult, ViewerTxn } from './transaction.js';
+import type { EdgeResponse, FetchResult, FetchTxn } from './transaction.js';
 import { fromCfResponse, toCfResponse } from './response.js';
 import { resultTypeOf } from './function-errors.js';
 import { recordRun } from './function-trace.js';
-import { bodyForEvent } from './steps/viewer-request.js';
+import { bodyForEvent } from './request-body.js';
 import { chooseArm } from './canary-arm.js';
 
 type Failed = { kind: 'error'; result: FetchResult };
@@ -36,7 +37,7 @@ function failed(r: Extract<InvokeResult, { ok: false }>): Failed {
 }
 
 export async function runOriginRequestHook(
-  txn: ViewerTxn,
+  txn: FetchTxn,
   deps: PipelineDeps,
   request: CfRequest,
   body: Buffer,
@@ -45,7 +46,7 @@ export async function runOriginRequestHook(
   | { kind: 'response'; response: EdgeResponse }
   | Failed
 > {
-  const hook = txn.behavior!.hooks['origin-request'];
+  const hook = txn.behavior.hooks['origin-request'];
   if (!hook || !shouldRun('origin-request', txn.conditions)) return { kind: 'request', request, body, replaced: false };
   // Once per fetch: the viewer that started it picks the arm (its result may be cached for all).
   const { assoc, canary } = chooseArm(txn, hook);
@@ -53,7 +54,7 @@ export async function runOriginRequestHook(
     ? { ...request, body: bodyForEvent(body, CONTRACT['origin-request'].limits.bodyExposedBytes) }
     : request;
   const r = await deps.functions.invoke({
-    dist: txn.dist!,
+    dist: txn.dist,
     assoc,
     eventType: 'origin-request',
     requestId: txn.requestId,
@@ -71,16 +72,16 @@ export async function runOriginRequestHook(
 }
 
 export async function runOriginResponseHook(
-  txn: ViewerTxn,
+  txn: FetchTxn,
   deps: PipelineDeps,
   request: CfRequest,
   response: EdgeResponse,
 ): Promise<{ kind: 'response'; response: EdgeResponse } | Failed> {
-  const hook = txn.behavior!.hooks['origin-response'];
+  const hook = txn.behavior.hooks['origin-response'];
   if (!hook || !shouldRun('origin-response', txn.conditions)) return { kind: 'response', response };
   const { assoc, canary } = chooseArm(txn, hook);
   const r = await deps.functions.invoke({
-    dist: txn.dist!,
+    dist: txn.dist,
     assoc,
     eventType: 'origin-response',
     requestId: txn.requestId,

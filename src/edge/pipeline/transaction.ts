@@ -1,12 +1,13 @@
 /**
  * @module edge/pipeline/transaction
- * Per-viewer state (ViewerTxn) and per-origin-fetch state (FetchResult). Coalesced misses share
- * one fetch, so origin-request and origin-response run once per fetch, not once per viewer
- * (DESIGN section 2).
+ * Per-viewer state (ViewerTxn, RoutedTxn once a behavior is chosen) and per-origin-fetch state
+ * (FetchTxn, and the FetchResult it ends with). Coalesced misses share one fetch, so
+ * origin-request and origin-response run once per fetch, not once per viewer (DESIGN section 2).
  */
 import type { CfHeaders, CfRequest, SkipCondition } from '../../shared/lambda-edge/index.js';
 import type { VergeError } from '../../shared/errors.js';
-import type { BehaviorPlan, DistributionPlan, EdgePlan } from '../config/plan.js';
+import type { BehaviorPlan, CustomErrorResponsePlan, DistributionPlan, EdgePlan, OriginPlan } from '../config/plan.js';
+import type { OriginResponse } from '../origin/types.js';
 import type { Readable } from 'node:stream';
 import type { CacheEntry } from '../cache/types.js';
 
@@ -132,7 +133,7 @@ export interface ViewerTxn {
   dist: DistributionPlan | null;
   behavior: BehaviorPlan | null;
   /** Why later functions are skipped (contract table). */
-  readonly conditions: Set<SkipCondition>;
+  conditions: Set<SkipCondition>;
   cacheKey: string | null;
   /** Path plus the key's query, matched by path invalidations (spec 7.6). */
   invalidationPath: string;
@@ -163,4 +164,80 @@ export interface ViewerTxn {
   range: { start: number; end: number } | null;
   /** Who the viewer is for canary stickiness (canary-arm.ts), worked out on first use. */
   viewerKey?: string;
+  /**
+   * A custom error page being fetched (spec 7.8): the viewer restarted at `lookup` for the page
+   * path, and what it was before, restored when the page (or the failure to get it) arrives.
+   */
+  errorPage: ErrorPageRestart | null;
+}
+
+/** State kept while a viewer restarts through the table for a custom error page. */
+export interface ErrorPageRestart {
+  cer: CustomErrorResponsePlan;
+  /** The status the page replaces. */
+  status: number;
+  /** The step that asked for it: `deliver` goes on to viewer-response, `synth` to finalize. */
+  from: 'deliver' | 'synth';
+  /** The viewer's own state, put back when the page is there. */
+  saved: ViewerTxn;
+}
+
+/** A viewer transaction whose distribution is known (a behavior may not be chosen yet). */
+export type DistTxn = ViewerTxn & { dist: DistributionPlan };
+
+/** A viewer transaction after `receive`: its distribution and cache behavior are chosen. */
+export type RoutedTxn = ViewerTxn & { dist: DistributionPlan; behavior: BehaviorPlan };
+
+/**
+ * One origin fetch (DESIGN section 2, Varnish's busy object's fetch): what it takes from the
+ * viewer that started it, and what its steps build. Collapsed viewers share it, and
+ * stale-while-revalidate starts one with no viewer waiting.
+ */
+export interface FetchTxn {
+  readonly requestId: string;
+  /** The starting viewer's canary stickiness key (canary-arm.ts). */
+  readonly viewerKey: string;
+  readonly dist: DistributionPlan;
+  readonly behavior: BehaviorPlan;
+  /** The viewer request after viewer-request, and the headers its cache key was built from. */
+  readonly request: CfRequest;
+  readonly keyHeaders: CfHeaders;
+  readonly cloudFrontHeaders: CfHeaders;
+  readonly viewerHttpVersion: string;
+  readonly acceptEncoding: string | undefined;
+  readonly originOverride: ViewerTxn['originOverride'];
+  /** The viewer's body: in memory, or streaming from `pendingBody` when `bodyStreams`. */
+  readonly body: Buffer;
+  readonly bodyStreams: boolean;
+  readonly pendingBody: PendingBody | null;
+  readonly cacheKey: string | null;
+  readonly invalidationPath: string;
+  /** Whether the answer may be stored (the viewer's method is cached by the behavior). */
+  readonly cacheable: boolean;
+  /** The stored copy being revalidated (conditional request, stale-if-error). */
+  readonly staleEntry: CacheEntry | null;
+  /** The invalidation epoch when the fetch started (pipeline/invalidation-fence.ts). */
+  readonly epoch: number;
+  /** The fetch's own skip conditions (origin events only look at these). */
+  readonly conditions: Set<SkipCondition>;
+  readonly functionsRan: FunctionRun[];
+  /** The origin, or an origin group's members in failover order, and the one being tried. */
+  readonly targets: readonly OriginPlan[];
+  attempt: number;
+  /** Statuses that fail over to the next member (null: no failover for this request). */
+  readonly failoverStatuses: ReadonlySet<number> | null;
+  /** After origin-request: the request and body the origin gets. */
+  originRequest: CfRequest | null;
+  originBody: Buffer;
+  bodyReplaced: boolean;
+  /** What the origin answered, or why it did not. */
+  originResponse: OriginResponse | null;
+  originError: VergeError | null;
+  /** The response being built, and how it came to be. */
+  response: EdgeResponse | null;
+  source: FetchResult['source'];
+  originLatencyMs?: number;
+  originConnectMs?: number;
+  /** Set when the fetch is over. */
+  result: FetchResult | null;
 }

@@ -15,8 +15,8 @@
 import { buildCacheKey } from '../cache/index.js';
 import { getHeader, type CfHeaders } from '../../shared/lambda-edge/index.js';
 import type { PipelineDeps } from './deps.js';
-import type { FetchResult, ViewerTxn } from './transaction.js';
-import { keyHeaders } from './steps/lookup.js';
+import type { FetchResult, RoutedTxn } from './transaction.js';
+import { keyHeaders } from './fetch-txn.js';
 
 /** RFC 9110 9.2.1: the safe methods. Anything else (even an unknown method) invalidates. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
@@ -29,7 +29,7 @@ export function invalidatesTarget(method: string, r: FetchResult): boolean {
 }
 
 /** Invalidate the target URI and same-host Location / Content-Location URIs of an unsafe request. */
-export function invalidateAfterUnsafe(txn: ViewerTxn, deps: PipelineDeps, r: FetchResult): void {
+export function invalidateAfterUnsafe(txn: RoutedTxn, deps: PipelineDeps, r: FetchResult): void {
   if (!invalidatesTarget(txn.request.method, r)) return;
   const targets: Array<{ uri: string; querystring: string }> = [
     { uri: txn.request.uri, querystring: txn.request.querystring },
@@ -68,8 +68,8 @@ export function sameHostTarget(value: string | undefined, base: string): { uri: 
 /** Accept-Encoding values that give every normalized encoding the cache key can hold (spec 7.2). */
 const ENCODINGS = ['br, gzip', 'gzip', 'br', 'identity'];
 
-function invalidateUri(txn: ViewerTxn, deps: PipelineDeps, uri: string, querystring: string): void {
-  const dist = txn.dist!;
+function invalidateUri(txn: RoutedTxn, deps: PipelineDeps, uri: string, querystring: string): void {
+  const dist = txn.dist;
   const policy = dist.behaviorFor(uri).cachePolicy;
   if (policy.maxTTL <= 0) return; // that behavior stores nothing
   const headers = keyHeaders(txn, deps);

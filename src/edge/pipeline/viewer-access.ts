@@ -10,7 +10,7 @@ import { VergeError, type ErrorCode } from '../../shared/errors.js';
 import type { DistributionPlan } from '../config/plan.js';
 import { stripSignedCookies, stripSignedParams, verifySigned, type SignedErrorCode } from '../signed/index.js';
 import type { PipelineDeps } from './deps.js';
-import type { ViewerTxn } from './transaction.js';
+import type { RoutedTxn, ViewerTxn } from './transaction.js';
 
 /** Spec: a request for the root of the distribution asks the origin for the default root object. */
 export function applyDefaultRootObject(txn: ViewerTxn, dist: DistributionPlan): void {
@@ -44,8 +44,8 @@ const CODES: Record<SignedErrorCode, ErrorCode> = {
  * signing parameters and cookies are removed, so neither the cache key, the functions nor the
  * origin see them. A behavior without trusted key groups leaves them alone.
  */
-export function checkSignedRequest(txn: ViewerTxn, deps: PipelineDeps, viewerPath: string): void {
-  const keys = txn.behavior!.trustedKeys;
+export function checkSignedRequest(txn: RoutedTxn, deps: PipelineDeps, viewerPath: string): void {
+  const keys = txn.behavior.trustedKeys;
   if (!keys) return;
   const r = txn.request;
   const result = verifySigned(

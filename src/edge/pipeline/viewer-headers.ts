@@ -7,7 +7,7 @@ import type { CfHeaders } from '../../shared/lambda-edge/index.js';
 import type { BehaviorPlan } from '../config/plan.js';
 import { cloudFrontHeaders } from '../geo/index.js';
 import type { PipelineDeps } from './deps.js';
-import type { ViewerTxn } from './transaction.js';
+import type { RoutedTxn } from './transaction.js';
 
 type Wanted = ((lower: string) => boolean) | null;
 const wantedCache = new WeakMap<BehaviorPlan, Wanted>();
@@ -40,9 +40,9 @@ export function wantedCloudFrontHeaders(b: BehaviorPlan): Wanted {
   return w;
 }
 
-export function cloudFrontHeadersFor(txn: ViewerTxn, deps: PipelineDeps): CfHeaders {
+export function cloudFrontHeadersFor(txn: RoutedTxn, deps: PipelineDeps): CfHeaders {
   if (txn.cloudFrontHeaders) return txn.cloudFrontHeaders;
-  const wanted = wantedCloudFrontHeaders(txn.behavior!);
+  const wanted = wantedCloudFrontHeaders(txn.behavior);
   if (!wanted) return (txn.cloudFrontHeaders = {});
   txn.cloudFrontHeaders = cloudFrontHeaders(
     {

@@ -131,6 +131,7 @@ function newTxn(
     functionsRan: [],
     originOverride: null,
     range: null,
+    errorPage: null,
   };
 }
 

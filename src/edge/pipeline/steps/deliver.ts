@@ -1,16 +1,23 @@
 /**
  * @module edge/pipeline/steps/deliver
  * Step `deliver`: a response exists (from the cache or the origin). Origin errors are reported
- * as `Error` and may be replaced by a custom error response (spec 7.8); then the response
- * headers policy applies (spec 7.9; before viewer-response, as the spec's inference says).
+ * as `Error` and may be replaced by a custom error response (spec 7.8: the viewer restarts
+ * through `errorPage` for the page, and comes back here with it); then the response headers
+ * policy applies (spec 7.9; before viewer-response, as the spec's inference says).
  */
-import { applyResponseHeadersPolicy } from '../../policies/index.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
-import type { ViewerTxn } from '../transaction.js';
-import { customErrorResponse } from '../error-pages.js';
+import type { RoutedTxn } from '../transaction.js';
+import { beginErrorPage, finishErrorPage } from '../error-pages.js';
+import { applyPolicies } from '../response-policy.js';
 
-export function deliver(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
+export function deliver(txn: RoutedTxn, deps: PipelineDeps): StepName {
+  if (txn.errorPage) {
+    // The custom error page arrived: the viewer's own state comes back with it as the response.
+    if (finishErrorPage(txn, txn.response, null) === 'synth') return 'finalize';
+    applyPolicies(txn, deps);
+    return 'viewerResponse';
+  }
   const r = txn.response!;
   if (r.status >= 400) {
     txn.conditions.add('origin-status-gte-400');
@@ -18,35 +25,12 @@ export function deliver(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<
       txn.resultType = 'Error';
       txn.detailedResultType = txn.detailedResultType === 'Miss' ? 'OriginError' : 'Error';
     }
-    const cer = txn.dist!.customErrorResponses.get(r.status);
+    const cer = txn.dist.customErrorResponses.get(r.status);
     if (cer && !txn.conditions.has('generated-at-origin-request')) {
-      return customErrorResponse(txn, deps, cer).then(() => policies(txn, deps));
+      const restart = beginErrorPage(txn, cer, 'deliver');
+      if (restart) return restart;
     }
   }
-  return policies(txn, deps);
-}
-
-function policies(txn: ViewerTxn, deps: PipelineDeps): StepName {
-  const policy = txn.behavior!.responseHeadersPolicy;
-  if (policy) {
-    const st = txn.resultType === 'Hit' ? 'hit' : txn.resultType === 'RefreshHit' ? 'refresh' : 'miss';
-    applyResponseHeadersPolicy(policy, {
-      requestHeaders: txn.request.headers,
-      method: txn.request.method,
-      responseHeaders: txn.response!.headers,
-      status: txn.response!.status,
-      serverTiming: {
-        pop: deps.popId,
-        requestId: txn.requestId,
-        cacheStatus: st,
-        ...(txn.originLatencyMs !== undefined ? { upstreamFirstByteMs: txn.originLatencyMs } : {}),
-      },
-    });
-    // Removing Server makes CloudFront insert its own (spec 7.9); Date is ensured in finalize.
-    const h = txn.response!.headers;
-    if (!h['server'] && policy.removeHeaders.some((n) => n.toLowerCase() === 'server')) {
-      h['server'] = [{ key: 'Server', value: 'Verge' }];
-    }
-  }
+  applyPolicies(txn, deps);
   return 'viewerResponse';
 }

@@ -11,6 +11,7 @@ import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
 import type { ViewerTxn } from '../transaction.js';
 import { statusText } from '../response.js';
+import { forwardsCookies } from '../response-policy.js';
 
 let dateSecond = -1;
 let dateText = '';
@@ -105,11 +106,4 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
     ];
   }
   return 'done';
-}
-
-/** Set-Cookie reaches the viewer only when the behavior forwards cookies (spec 7.10). */
-export function forwardsCookies(txn: ViewerTxn): boolean {
-  const b = txn.behavior;
-  if (!b) return true;
-  return b.cachePolicy.cookies.behavior !== 'none' || (b.originRequestPolicy?.cookies.behavior ?? 'none') !== 'none';
 }

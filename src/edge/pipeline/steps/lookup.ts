@@ -7,35 +7,22 @@
  */
 import { buildCacheKey, freshnessOf } from '../../cache/index.js';
 import type { CacheEntry } from '../../cache/types.js';
-import type { CfHeaders } from '../../../shared/lambda-edge/index.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
-import type { ViewerTxn } from '../transaction.js';
+import type { RoutedTxn } from '../transaction.js';
 import { ageOf, lookupAsync, lookupSync, responseFromEntry } from '../cache-io.js';
-import { cloudFrontHeadersFor, wantedCloudFrontHeaders } from '../viewer-headers.js';
-import { revalidateInBackground } from './fetch.js';
+import { runFetch } from '../fetch-table.js';
+import { isCacheable, keyHeaders, newFetchTxn } from '../fetch-txn.js';
 
-/** Headers the cache key and the origin request are built from: the viewer's plus CloudFront's. */
-export function keyHeaders(txn: ViewerTxn, deps: PipelineDeps): CfHeaders {
-  if (!wantedCloudFrontHeaders(txn.behavior!)) return txn.request.headers;
-  return { ...txn.request.headers, ...cloudFrontHeadersFor(txn, deps) };
-}
-
-/** GET and HEAD (and OPTIONS when configured) are cached, unless the policy caches nothing. */
-export function isCacheable(txn: ViewerTxn): boolean {
-  const b = txn.behavior!;
-  return b.cachedMethods.has(txn.request.method) && b.cachePolicy.maxTTL > 0;
-}
-
-export function lookup(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
+export function lookup(txn: RoutedTxn, deps: PipelineDeps): StepName | Promise<StepName> {
   const headers = keyHeaders(txn, deps);
   const k = buildCacheKey({
-    domainName: txn.dist!.domainName,
+    domainName: txn.dist.domainName,
     method: txn.request.method,
     uri: txn.request.uri,
     querystring: txn.request.querystring,
     headers,
-    policy: txn.behavior!.cachePolicy,
+    policy: txn.behavior.cachePolicy,
   });
   txn.cacheKey = k.key;
   txn.invalidationPath = k.invalidationPath;
@@ -46,7 +33,7 @@ export function lookup(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<S
   return lookupAsync(deps.cache, k.key, txn, headers).then((e) => decide(txn, deps, e));
 }
 
-function decide(txn: ViewerTxn, deps: PipelineDeps, entry: CacheEntry | null): StepName {
+function decide(txn: RoutedTxn, deps: PipelineDeps, entry: CacheEntry | null): StepName {
   if (!entry) return 'fetch';
   const now = deps.clock.now();
   const state = freshnessOf(entry, now);
@@ -62,4 +49,18 @@ function decide(txn: ViewerTxn, deps: PipelineDeps, entry: CacheEntry | null): S
   }
   txn.staleEntry = entry;
   return 'fetch';
+}
+
+/**
+ * `stale-while-revalidate` (RFC 5861): start a fetch that refreshes the entry, collapsed with any
+ * other fetch of the key, while this viewer is served the stale copy without waiting.
+ */
+function revalidateInBackground(txn: RoutedTxn, deps: PipelineDeps, entry: CacheEntry): void {
+  const f = newFetchTxn(txn, deps, true, entry);
+  const p = deps.coalescer
+    .run(txn.cacheKey!, () => runFetch(f, deps))
+    .catch((e: unknown) =>
+      deps.logger.log('warn', 'background revalidation failed', { key: txn.cacheKey, error: String(e) }),
+    );
+  deps.background(p);
 }

@@ -13,7 +13,7 @@ import { CONTRACT } from '../../../shared/lambda-edge/index.js';
 import type { BehaviorPlan } from '../../config/plan.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
-import type { ViewerTxn } from '../transaction.js';
+import type { RoutedTxn, ViewerTxn } from '../transaction.js';
 import { generatedResponse } from '../response.js';
 import { routeStaging } from '../staging-route.js';
 import { applyDefaultRootObject, checkGeoRestriction, checkSignedRequest } from '../viewer-access.js';
@@ -32,7 +32,8 @@ export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<
   const viewerPath = txn.request.uri;
   applyDefaultRootObject(txn, dist);
   const behavior = dist.behaviorFor(txn.request.uri);
-  txn.behavior = behavior;
+  // From here on the transaction is routed: every later step takes a RoutedTxn.
+  const routed: RoutedTxn = Object.assign(txn, { dist, behavior });
 
   if (txn.conn.protocol === 'http' && behavior.viewerProtocolPolicy !== 'allow-all') {
     txn.conditions.add('https-redirect');
@@ -58,7 +59,7 @@ export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<
   if (!behavior.allowedMethods.has(method)) {
     throw new VergeError('REQUEST_METHOD_NOT_ALLOWED', `${method} is not allowed for ${behavior.pathPattern}`);
   }
-  checkSignedRequest(txn, deps, viewerPath);
+  checkSignedRequest(routed, deps, viewerPath);
   if (!txn.pendingBody) return 'viewerRequest';
   txn.pendingBody.check();
   const need = bodyForFunctions(behavior);

@@ -8,12 +8,18 @@
 import { VergeError } from '../../../shared/errors.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
-import type { ResultType } from '../transaction.js';
-import type { ViewerTxn } from '../transaction.js';
-import { customErrorResponse, edgeErrorResponse } from '../error-pages.js';
+import type { ResultType, ViewerTxn } from '../transaction.js';
+import { beginErrorPage, edgeErrorResponse, finishErrorPage } from '../error-pages.js';
+import { applyPolicies } from '../response-policy.js';
 
-export function synth(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
+export function synth(txn: ViewerTxn, deps: PipelineDeps): StepName {
   const err = txn.error ?? new VergeError('INTERNAL', 'synth without an error');
+  if (txn.errorPage) {
+    // The custom error page could not be fetched: the viewer gets the status of that fetch.
+    if (finishErrorPage(txn, null, err) === 'synth') return 'finalize';
+    applyPolicies(txn, deps);
+    return 'viewerResponse';
+  }
   const spec = err.spec;
   const status = err.status;
   txn.conditions.add('edge-error');
@@ -31,7 +37,7 @@ export function synth(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<St
     err.code.startsWith('ORIGIN_') || err.code.startsWith('SIGNED_URL_') || err.code === 'VIEWER_GEO_BLOCKED'
       ? txn.dist?.customErrorResponses.get(status)
       : undefined;
-  if (cer) return customErrorResponse(txn, deps, cer).then((): StepName => 'finalize');
+  if (cer) return beginErrorPage(txn, cer, 'synth') ?? 'finalize';
   return 'finalize';
 }
 

@@ -15,15 +15,16 @@ import {
 import type { FunctionAssociationPlan } from '../../config/plan.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
-import type { ViewerTxn } from '../transaction.js';
+import type { RoutedTxn, ViewerTxn } from '../transaction.js';
 import { fromCfResponse } from '../response.js';
 import { functionFailure, isCloudFrontFunction } from '../function-errors.js';
 import { cloudFrontHeadersFor } from '../viewer-headers.js';
 import { recordRun } from '../function-trace.js';
 import { chooseArm } from '../canary-arm.js';
+import { bodyForEvent } from '../request-body.js';
 
-export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
-  const hook = txn.behavior!.hooks['viewer-request'];
+export function viewerRequest(txn: RoutedTxn, deps: PipelineDeps): StepName | Promise<StepName> {
+  const hook = txn.behavior.hooks['viewer-request'];
   if (!hook || !shouldRun('viewer-request', txn.conditions)) return 'lookup';
   const { assoc, canary } = chooseArm(txn, hook);
   // A shallow copy is enough: every runtime serialises the event (JSON or IPC), so a function
@@ -35,7 +36,7 @@ export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Pr
     request.headers = { ...txn.request.headers, ...cloudFrontHeadersFor(txn, deps) };
   }
   const r = deps.functions.invoke({
-    dist: txn.dist!,
+    dist: txn.dist,
     assoc,
     eventType: 'viewer-request',
     requestId: txn.requestId,
@@ -48,7 +49,7 @@ export function viewerRequest(txn: ViewerTxn, deps: PipelineDeps): StepName | Pr
 }
 
 function afterViewerRequest(
-  txn: ViewerTxn,
+  txn: RoutedTxn,
   assoc: FunctionAssociationPlan,
   before: CfRequest,
   r: InvokeResult,
@@ -68,17 +69,6 @@ function afterViewerRequest(
   txn.request = next;
   if (r.originOverride) txn.originOverride = r.originOverride;
   return 'lookup';
-}
-
-/** The `body` member of an IncludeBody event (spec 1.9): base64, truncated at the limit. */
-export function bodyForEvent(body: Buffer, limit: number): CfBody {
-  const truncated = body.length > limit;
-  return {
-    inputTruncated: truncated,
-    action: 'read-only',
-    encoding: 'base64',
-    data: (truncated ? body.subarray(0, limit) : body).toString('base64'),
-  };
 }
 
 /** `action: "replace"` swaps the body the origin receives (spec 1.9); read-only leaves it. */

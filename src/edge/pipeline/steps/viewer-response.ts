@@ -8,22 +8,22 @@ import { deleteHeader, shouldRun, type CfResponse, type InvokeResult } from '../
 import type { FunctionAssociationPlan } from '../../config/plan.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
-import type { EdgeResponse, ViewerTxn } from '../transaction.js';
+import type { EdgeResponse, RoutedTxn } from '../transaction.js';
 import { fromCfResponse, toCfResponse } from '../response.js';
 import { functionFailure } from '../function-errors.js';
 import { recordRun } from '../function-trace.js';
 import { chooseArm } from '../canary-arm.js';
-import { forwardsCookies } from './finalize.js';
+import { forwardsCookies } from '../response-policy.js';
 
-export function viewerResponse(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
-  const hook = txn.behavior?.hooks['viewer-response'];
+export function viewerResponse(txn: RoutedTxn, deps: PipelineDeps): StepName | Promise<StepName> {
+  const hook = txn.behavior.hooks['viewer-response'];
   if (!hook || !shouldRun('viewer-response', txn.conditions)) return 'finalize';
   const { assoc, canary } = chooseArm(txn, hook);
   const current = txn.response!;
   // The origin's Set-Cookie is gone before the function sees the response (spec 7.10).
   if (!forwardsCookies(txn)) deleteHeader(current.headers, 'set-cookie');
   const r = deps.functions.invoke({
-    dist: txn.dist!,
+    dist: txn.dist,
     assoc,
     eventType: 'viewer-response',
     requestId: txn.requestId,
@@ -36,7 +36,7 @@ export function viewerResponse(txn: ViewerTxn, deps: PipelineDeps): StepName | P
 }
 
 function afterViewerResponse(
-  txn: ViewerTxn,
+  txn: RoutedTxn,
   assoc: FunctionAssociationPlan,
   current: EdgeResponse,
   r: InvokeResult,

@@ -1,0 +1,69 @@
+/**
+ * @module edge/pipeline/fetch-steps/origin
+ * Fetch step `origin`: send the request to the current origin. The viewer's body streams through
+ * unless a function replaced it (issue 12); a cacheable HEAD is sent as GET so the object can
+ * also answer GETs; the stale copy's validators make it conditional (RFC 9111 4.3.1). An origin
+ * group fails over (spec 7.7) on a connection failure or a listed status by going back to
+ * `originRequest` for the next member, which runs the origin-request function for it again.
+ */
+import { getHeaderJoined, setHeader, type CfRequest } from '../../../shared/lambda-edge/index.js';
+import { toVergeError } from '../../../shared/errors.js';
+import { SURROGATE_CAPABILITY, conditionalHeaders } from '../../cache/index.js';
+import type { CacheEntry } from '../../cache/types.js';
+import { toOriginRequest } from '../../origin/index.js';
+import type { OriginResponse } from '../../origin/types.js';
+import type { PipelineDeps } from '../deps.js';
+import type { FetchStepName } from '../fetch-table.js';
+import type { FetchTxn } from '../transaction.js';
+import { canFailOver, currentOrigin } from '../fetch-txn.js';
+
+export function origin(f: FetchTxn, deps: PipelineDeps): Promise<FetchStepName> {
+  const streamed =
+    f.bodyStreams && !f.bodyReplaced && f.pendingBody
+      ? { stream: f.pendingBody.stream(), length: f.pendingBody.declaredLength }
+      : undefined;
+  const { origin: target, req } = toOriginRequest(f.originRequest!, streamed ?? f.originBody, currentOrigin(f));
+  if (f.cacheable && req.method === 'HEAD') req.method = 'GET';
+  if (f.staleEntry) addValidators(req.headers, f.staleEntry);
+  announceSurrogate(req.headers);
+  const started = deps.clock.monotonic();
+  return deps.origins.fetch(target, req).then(
+    (res: OriginResponse): FetchStepName => {
+      f.originLatencyMs = deps.clock.monotonic() - started;
+      if (res.timings.connectMs !== undefined) f.originConnectMs = res.timings.connectMs;
+      deps.stats.originFetches.inc({ distribution: f.dist.id, origin: target.id, outcome: String(res.status) });
+      deps.stats.originLatency.observe(f.originLatencyMs);
+      if (canFailOver(f) && f.failoverStatuses!.has(res.status)) {
+        f.attempt++;
+        return 'originRequest';
+      }
+      f.originResponse = res;
+      return 'revalidate';
+    },
+    (e: unknown): FetchStepName => {
+      const err = toVergeError(e);
+      deps.stats.originFetches.inc({ distribution: f.dist.id, origin: target.id, outcome: err.code });
+      if (canFailOver(f) && err.code.startsWith('ORIGIN_')) {
+        f.attempt++;
+        return 'originRequest';
+      }
+      f.originError = err;
+      return 'revalidate';
+    },
+  );
+}
+
+/** Validators of the stale copy (RFC 9111 4.3.1); none for a `Vary: *` object (spec 7.4). */
+function addValidators(headers: CfRequest['headers'], e: CacheEntry): void {
+  for (const [name, list] of Object.entries(conditionalHeaders(e))) setHeader(headers, name, list[0]!.value);
+}
+
+/**
+ * Edge Architecture Specification 1.0 section 3: a surrogate appends its capabilities to
+ * `Surrogate-Capability`, so the origin can target `Surrogate-Control` at it (`;verge`).
+ * Added after origin-request: functions see the request CloudFront would send.
+ */
+function announceSurrogate(headers: CfRequest['headers']): void {
+  const prev = getHeaderJoined(headers, 'surrogate-capability');
+  setHeader(headers, 'surrogate-capability', prev ? `${prev}, ${SURROGATE_CAPABILITY}` : SURROGATE_CAPABILITY);
+}
