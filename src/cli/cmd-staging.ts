@@ -18,10 +18,14 @@ export const STAGING_HELP = `verge staging <verb> PRIMARY
                                       --distribution PRIMARY-staging ...)
   route PRIMARY --header NAME=VALUE   viewers sending this header go to staging (the name must
                                       start with aws-cf-cd-, as on CloudFront)
-  route PRIMARY --weight PCT          this share of viewers (1-15%) go to staging, each viewer
-                                      kept on one side (by its address)
+  route PRIMARY --weight PCT [--sticky SECONDS]
+                                      this share of viewers (1-15%) go to staging, each viewer
+                                      kept on one side: by its address, and with --sticky (300-3600,
+                                      CloudFront's idle TTL) by a session cookie (aws-cf-cd-session)
+                                      renewed on every answer
   status PRIMARY                      both side by side: each PoP's state, the routing, requests,
-                                      4xx/5xx rates and origin latency p50/p95 over 15 minutes
+                                      4xx/5xx answers (count and rate) and origin latency p50/p99
+                                      over 15 minutes
   promote PRIMARY                     copy the staging config and triggers onto PRIMARY (one new
                                       generation for it)
   discard PRIMARY                     delete the staging distribution and the routing to it
@@ -32,7 +36,14 @@ ${CONNECTION_HELP}
 function metricsRow(name: string, m: StagingMetrics): string[] {
   const ms = (v: number | null) => (v === null ? '-' : `${v.toFixed(1)} ms`);
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-  return [name, String(m.requests), pct(m.rate4xx), pct(m.rate5xx), ms(m.originLatencyP50), ms(m.originLatencyP95)];
+  return [
+    name,
+    String(m.requests),
+    `${m.errors['4xx']} (${pct(m.rate4xx)})`,
+    `${m.errors['5xx']} (${pct(m.rate5xx)})`,
+    ms(m.originLatencyP50),
+    ms(m.originLatencyP99),
+  ];
 }
 
 export function renderStaging(v: StagingView): string {
@@ -41,7 +52,7 @@ export function renderStaging(v: StagingView): string {
     ? 'none yet (verge staging route)'
     : r.header
       ? `header ${r.header.name}: ${r.header.value}`
-      : `weight ${r.weight?.percent ?? 0}% of viewers`;
+      : `weight ${r.weight?.percent ?? 0}% of viewers${r.weight?.stickySeconds ? `, sticky sessions (cookie aws-cf-cd-session, ${r.weight.stickySeconds} s idle)` : ''}`;
   const states = (d: StagingView['primary']) =>
     Object.entries(d.pops)
       .map(([p, s]) => `${p} ${s.status}${s.error ? ` (${s.error})` : ''}`)
@@ -52,7 +63,7 @@ export function renderStaging(v: StagingView): string {
     `routing  ${routing}`,
     '',
     table(
-      ['', 'REQUESTS', '4XX', '5XX', 'ORIGIN P50', 'ORIGIN P95'],
+      ['', 'REQUESTS', '4XX', '5XX', 'ORIGIN P50', 'ORIGIN P99'],
       [metricsRow('primary', v.metrics.primary), metricsRow('staging', v.metrics.staging)],
     ),
   ].join('\n');
@@ -77,18 +88,32 @@ function simple(action: 'create' | 'status' | 'promote'): (argv: string[]) => Pr
 }
 
 async function route(argv: string[]): Promise<void> {
-  const p = parseCommand(argv, { header: { type: 'string' }, weight: { type: 'string' } }, STAGING_HELP);
+  const p = parseCommand(
+    argv,
+    { header: { type: 'string' }, weight: { type: 'string' }, sticky: { type: 'string' } },
+    STAGING_HELP,
+  );
   if (!p) return;
   const id = onePositional(p.positionals, 'PRIMARY distribution id');
-  const { header, weight } = p.values;
+  const { header, weight, sticky } = p.values;
   if ((header === undefined) === (weight === undefined))
     throw new UsageError('give exactly one of --header NAME=VALUE or --weight PCT');
+  if (sticky !== undefined && weight === undefined)
+    throw new UsageError('--sticky SECONDS goes with --weight PCT (header routing is sticky by the header)');
   let routing;
   if (header !== undefined) {
     const i = header.indexOf('=');
     if (i <= 0) throw new UsageError(`--header takes NAME=VALUE (e.g. aws-cf-cd-staging=1), got "${header}"`);
     routing = { header: { name: header.slice(0, i), value: header.slice(i + 1) } };
-  } else routing = { weight: { percent: optionalInt(weight, '--weight')! } };
+  } else {
+    const seconds = optionalInt(sticky, '--sticky');
+    routing = {
+      weight: {
+        percent: optionalInt(weight, '--weight')!,
+        ...(seconds !== undefined ? { stickySeconds: seconds } : {}),
+      },
+    };
+  }
   const ctx = await connect(p.values);
   const v = await ctx.client.distributions.staging.route(id, routing);
   emit(ctx.format, v, () => renderStaging(v));

@@ -127,15 +127,20 @@ export interface Distribution {
 /** How viewers reach a staging distribution: a header (`aws-cf-cd-*`) or a weight (1–15%). */
 export interface StagingRouting {
   header?: { name: string; value: string };
-  weight?: { percent: number };
+  /** `stickySeconds` (300–3600): keep each viewer's side in a cookie idle at most that long. */
+  weight?: { percent: number; stickySeconds?: number };
 }
 
 export interface StagingMetrics {
   requests: number;
+  /** Answers by class over the window (counts). */
+  errors: { '4xx': number; '5xx': number };
   rate4xx: number;
   rate5xx: number;
+  /** ms, from the merged histograms; null without origin fetches. */
   originLatencyP50: number | null;
   originLatencyP95: number | null;
+  originLatencyP99: number | null;
 }
 
 /** `GET /distributions/{id}/staging`: primary and staging side by side. */

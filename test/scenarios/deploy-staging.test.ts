@@ -52,7 +52,10 @@ describe('staging distributions', () => {
   };
 
   before(async () => {
-    origin = await startOrigin({ '*': { headers: { 'cache-control': 'no-store' }, body: 'item' } });
+    origin = await startOrigin({
+      '/missing': { status: 404, headers: { 'cache-control': 'no-store' }, body: 'no' },
+      '*': { headers: { 'cache-control': 'no-store' }, body: 'item' },
+    });
     fleet = await startFleet({ pops: POPS });
     const d = await api('POST', '/distributions', {
       id: 'demo',
@@ -117,6 +120,60 @@ describe('staging distributions', () => {
     assert.match(status.stdout, /REQUESTS/);
     const view = (await api('GET', '/distributions/demo/staging')).body;
     assert.deepEqual(Object.keys(view.metrics).sort(), ['primary', 'staging', 'windowMs']);
+  });
+
+  test('weight routing with --sticky keeps a viewer on its side by a session cookie on every PoP; status counts errors by class and p99', async () => {
+    const routed = await cli(['staging', 'route', 'demo', '--weight', '15', '--sticky', '300']);
+    assert.equal(routed.code, 0, routed.stdout + routed.stderr);
+    assert.match(
+      routed.stdout,
+      /routing +weight 15% of viewers, sticky sessions \(cookie aws-cf-cd-session, 300 s idle\)/,
+    );
+    const short = await api('PUT', '/distributions/demo/staging/routing', {
+      weight: { percent: 15, stickySeconds: 60 },
+    });
+    assert.equal(short.status, 400, short.text);
+    assert.match(short.body.error.message, /stickySeconds: must be between 300 and 3600 \(got 60\)/);
+    // Every answer carries the viewer's side; the token ties it to this routing.
+    let token = '';
+    await until(
+      'a sticky session cookie from every PoP',
+      async () => {
+        const cookies = await Promise.all(
+          POPS.map(async (p) => (await fleet.get(p, '/item', { host: 'demo.test' })).header('set-cookie') ?? ''),
+        );
+        const m = cookies.map((c) =>
+          /^aws-cf-cd-session=(?:primary|staging)\.([0-9a-f]+); Max-Age=300; Path=\/; HttpOnly/.exec(c),
+        );
+        if (m.some((x) => !x) || new Set(m.map((x) => x![1])).size !== 1) return false;
+        token = m[0]![1]!;
+        return true;
+      },
+      60_000,
+      100,
+    );
+    const session = (side: string) => ({ cookie: `aws-cf-cd-session=${side}.${token}` });
+    for (const p of POPS) {
+      assert.equal(await fnAt(p, session('staging')), 'staged-2', `${p}: the staging session stays on staging`);
+      assert.equal(await fnAt(p, session('primary')), 'demo-1', `${p}: the primary session stays on the primary`);
+      const r = await fleet.get(p, '/missing', { host: 'demo.test', headers: session('staging') });
+      assert.equal(r.status, 404);
+      assert.match(r.header('set-cookie') ?? '', new RegExp(`^aws-cf-cd-session=staging\\.${token};`));
+    }
+    // Side by side: the three 404s count as 4xx on staging only; percentiles with p99.
+    await until(
+      'the staging 404s in the metrics',
+      async () => (await api('GET', '/distributions/demo/staging')).body.metrics.staging.errors['4xx'] >= 3,
+      30_000,
+      200,
+    );
+    const m = (await api('GET', '/distributions/demo/staging')).body.metrics;
+    assert.deepEqual(m.staging.errors, { '4xx': 3, '5xx': 0 });
+    assert.equal(m.primary.errors['4xx'], 0);
+    assert.ok(m.staging.requests >= 6 && m.staging.originLatencyP99 >= m.staging.originLatencyP50, JSON.stringify(m));
+    const status = await cli(['staging', 'status', 'demo']);
+    assert.match(status.stdout, /ORIGIN P50 +ORIGIN P99/);
+    assert.match(status.stdout, /staging +\d+ +3 \(\d+\.\d%\) +0 \(0\.0%\)/);
   });
 
   test('promote makes the staged config the primary on every PoP; discard removes the staging', async () => {

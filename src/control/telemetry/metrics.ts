@@ -90,8 +90,11 @@ function pointOut(kind: SeriesQuery['kind'], time: number, b: Bucket | undefined
     hitRatio: lookups === 0 ? null : Math.round((c('hits') / lookups) * 10000) / 10000,
     rate4xx: rate(c('status4xx')),
     rate5xx: rate(c('status5xx')),
+    status4xx: c('status4xx'),
+    status5xx: c('status5xx'),
     originLatencyP50: quantile(hist, 0.5),
     originLatencyP95: quantile(hist, 0.95),
+    originLatencyP99: quantile(hist, 0.99),
   };
 }
 

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { DEFAULTS } from '../../shared/config/defaults.js';
 import { functionObject, resolveFunction } from '../../shared/config/functions.js';
 import type {
+  ContinuousDeploymentConfig,
   CustomErrorResponseConfig,
   DefaultCacheBehaviorConfig,
   DistributionConfig,
@@ -29,6 +30,7 @@ import { compileCachePolicy, compileOriginRequestPolicy, compileResponseHeadersP
 import { compilePathPattern } from './path-pattern.js';
 import type {
   BehaviorPlan,
+  ContinuousDeploymentPlan,
   CustomErrorResponsePlan,
   DistributionPlan,
   EdgePlan,
@@ -165,6 +167,7 @@ export function compileDistribution(
             ? { name: c.continuousDeployment.header.name.toLowerCase(), value: c.continuousDeployment.header.value }
             : null,
           weightPercent: c.continuousDeployment.weight?.percent ?? 0,
+          sticky: stickyOf(c.continuousDeployment),
         }
       : null,
     behaviorFor(path: string): BehaviorPlan {
@@ -173,6 +176,17 @@ export function compileDistribution(
       return last;
     },
   };
+}
+
+/** The sticky session of a weight routing: its idle seconds and a token naming this policy. */
+function stickyOf(cd: ContinuousDeploymentConfig): ContinuousDeploymentPlan['sticky'] {
+  const seconds = cd.weight?.stickySeconds;
+  if (seconds === undefined) return null;
+  const token = createHash('sha256')
+    .update(`${cd.stagingDistributionId}\u0000${cd.weight!.percent}\u0000${seconds}`)
+    .digest('hex')
+    .slice(0, 10);
+  return { seconds, token };
 }
 
 /** The origin's OAC with its keys, or CONFIG_INVALID naming the credential set and its variables. */

@@ -186,6 +186,12 @@ export interface ContinuousDeploymentPlan {
   header: { name: string; value: string } | null;
   /** 0–15: the share of viewers (by a hash of their address, so each stays on one side). */
   weightPercent: number;
+  /**
+   * Weight routing with session stickiness: the cookie's idle lifetime in seconds, and the token
+   * that ties a cookie to this policy (a changed policy starts every session afresh, as on
+   * CloudFront). Null without stickiness.
+   */
+  sticky: { seconds: number; token: string } | null;
 }
 
 export interface EdgePlan {

@@ -164,6 +164,8 @@ export interface ViewerTxn {
   range: { start: number; end: number } | null;
   /** Who the viewer is for canary stickiness (canary-arm.ts), worked out on first use. */
   viewerKey?: string;
+  /** Set-Cookie for a sticky staging session (staging-route.ts), added to whatever answers. */
+  stickyCookie?: string;
   /**
    * A custom error page being fetched (spec 7.8): the viewer restarted at `lookup` for the page
    * path, and what it was before, restored when the page (or the failure to get it) arrives.

@@ -273,6 +273,13 @@ export const KeyGroupSchema = Type.Object(
 /** CloudFront's SingleWeightConfig allows at most 0.15 of the traffic. */
 export const MAX_STAGING_WEIGHT = 15;
 export const STAGING_HEADER_PREFIX = 'aws-cf-cd-';
+/** CloudFront's SessionStickinessConfig IdleTTL: 300–3600 seconds. */
+export const STICKY_SECONDS = [300, 3600] as const;
+/**
+ * The cookie that keeps a weight-routed viewer on one side. CloudFront sets a cookie for session
+ * stickiness but does not document its name; Verge's carries CloudFront's `aws-cf-cd-` prefix.
+ */
+export const STICKY_COOKIE = 'aws-cf-cd-session';
 
 /** CloudFront's ContinuousDeploymentPolicy, in the primary's config. */
 export const ContinuousDeploymentSchema = Type.Object(
@@ -288,8 +295,20 @@ export const ContinuousDeploymentSchema = Type.Object(
         closed,
       ),
     ),
-    /** This share of viewers (1–15%) goes to staging, each viewer kept on one side (over 15: rules.ts). */
-    weight: opt(Type.Object({ percent: Type.Integer({ minimum: 1 }) }, closed)),
+    /**
+     * This share of viewers (1–15%) goes to staging, each viewer kept on one side (over 15:
+     * rules.ts): by a cookie idle for at most `stickySeconds` when set (CloudFront's session
+     * stickiness), else by its address.
+     */
+    weight: opt(
+      Type.Object(
+        {
+          percent: Type.Integer({ minimum: 1 }),
+          stickySeconds: opt(int(STICKY_SECONDS[0], STICKY_SECONDS[1], "seconds a viewer's session lasts without requests (CloudFront's IdleTTL)")), // prettier-ignore
+        },
+        closed,
+      ),
+    ),
   },
   closed,
 );

@@ -27,19 +27,23 @@ export function stagingRoutes(app: App): Route[] {
   const { store, clock } = app;
   const view = (d: DistributionRecord) =>
     distributionView(d, store.pops.list(), clock.now(), store.snapshots.distributionAcks(d.id));
-  /** Requests, error rates and origin latency over the last window, summed across PoPs. */
+  /** Requests, errors by class (counts and rates) and origin latency over the last window, summed across PoPs. */
   const metricsOf = (id: string) => {
     const until = clock.now();
     const since = until - WINDOW_MS;
     const points = store.telemetry.queryPoints({ kind: 'distribution', since, until, labels: { distribution: id } });
     const s = toSeries(points, { kind: 'distribution', since, until, stepMs: WINDOW_MS, byPop: false })[0];
     const t = (s?.total ?? {}) as Record<string, unknown>;
+    const n = (k: string) => (t[k] as number | undefined) ?? 0;
+    const ms = (k: string) => (t[k] as number | null | undefined) ?? null;
     return {
-      requests: (t.requests as number | undefined) ?? 0,
-      rate4xx: (t.rate4xx as number | undefined) ?? 0,
-      rate5xx: (t.rate5xx as number | undefined) ?? 0,
-      originLatencyP50: (t.originLatencyP50 as number | null | undefined) ?? null,
-      originLatencyP95: (t.originLatencyP95 as number | null | undefined) ?? null,
+      requests: n('requests'),
+      errors: { '4xx': n('status4xx'), '5xx': n('status5xx') },
+      rate4xx: n('rate4xx'),
+      rate5xx: n('rate5xx'),
+      originLatencyP50: ms('originLatencyP50'),
+      originLatencyP95: ms('originLatencyP95'),
+      originLatencyP99: ms('originLatencyP99'),
     };
   };
   const answer = (primaryId: string) => {
@@ -69,7 +73,7 @@ export function stagingRoutes(app: App): Route[] {
       path: '/distributions/{id}/staging',
       access: 'admin',
       summary:
-        'Primary and staging side by side: status per PoP, routing, and requests, error rates and origin latency p50/p95 over the last 15 minutes',
+        'Primary and staging side by side: status per PoP, routing, and requests, errors by class (4xx/5xx) and origin latency p50/p95/p99 over the last 15 minutes',
       handler: ({ params }) => {
         getPrimary(store, params.id!);
         return { status: 200, body: answer(params.id!) };
@@ -91,7 +95,13 @@ export function stagingRoutes(app: App): Route[] {
           },
           weight: {
             type: 'object',
-            properties: { percent: { type: 'integer' } },
+            properties: {
+              percent: { type: 'integer' },
+              stickySeconds: {
+                type: 'integer',
+                description: "keep each viewer's side in a cookie idle at most this long (300-3600)",
+              },
+            },
             required: ['percent'],
             additionalProperties: false,
           },

@@ -80,6 +80,8 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
   if (!byFunction && !forwardsCookies(txn)) {
     deleteHeader(h, 'set-cookie');
   }
+  // The edge's own cookie (a sticky staging session), whatever the behavior forwards.
+  if (txn.stickyCookie) h['set-cookie'] = [...(h['set-cookie'] ?? []), { key: 'Set-Cookie', value: txn.stickyCookie }];
   if (out.status === 200 || out.status === 206)
     setHeader(h, 'accept-ranges', h['accept-ranges']?.[0]?.value ?? 'bytes');
   const generated = !fromObject;

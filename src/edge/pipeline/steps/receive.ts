@@ -15,14 +15,16 @@ import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
 import type { RoutedTxn, ViewerTxn } from '../transaction.js';
 import { generatedResponse } from '../response.js';
-import { routeStaging } from '../staging-route.js';
+import { routeStagingSticky } from '../staging-route.js';
 import { applyDefaultRootObject, checkGeoRestriction, checkSignedRequest } from '../viewer-access.js';
 
 export function receive(txn: ViewerTxn, deps: PipelineDeps): StepName | Promise<StepName> {
   const primary = txn.plan.byHost.get(txn.host);
   if (!primary) throw new VergeError('DISTRIBUTION_NOT_FOUND', `no distribution answers for host "${txn.host}"`);
-  const dist = routeStaging(txn.plan, primary, txn.request, txn.conn.clientIp);
+  const staged = routeStagingSticky(txn.plan, primary, txn.request, txn.conn.clientIp);
+  const dist = staged.dist;
   txn.dist = dist;
+  if (staged.setCookie) txn.stickyCookie = staged.setCookie;
   if (!dist.enabled) throw new VergeError('DISTRIBUTION_DISABLED', `distribution ${dist.id} is disabled`);
   const method = txn.request.method;
   if (method === 'GET' && (txn.body.length > 0 || txn.pendingBody)) {
