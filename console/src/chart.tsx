@@ -11,12 +11,32 @@ import 'uplot/dist/uPlot.min.css';
 
 const COLORS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04'];
 
+/** Time ticks as a clock (`17:09`, with seconds when the window is under 10 minutes): uPlot's own
+ * ticks put a date under the first one, which overlaps its neighbours on a narrow chart. */
+function clockTicks(_u: uPlot, splits: number[]): string[] {
+  const span = (splits.at(-1) ?? 0) - (splits[0] ?? 0);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return splits.map((s) => {
+    const d = new Date(s * 1000);
+    const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    return span < 600 ? `${hm}:${pad(d.getSeconds())}` : hm;
+  });
+}
+
 export interface ChartLine {
   label: string;
   values: Array<number | null>;
 }
 
-export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; unit?: string; sparse?: boolean }) {
+export function Chart(props: {
+  title: string;
+  x: number[];
+  lines: ChartLine[];
+  unit?: string;
+  sparse?: boolean;
+  /** One color per line (defaults to the palette in order). */
+  colors?: string[];
+}) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = host.current!;
@@ -28,18 +48,18 @@ export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; u
         {},
         ...props.lines.map((l, i) => ({
           label: l.label,
-          stroke: COLORS[i % COLORS.length]!,
+          stroke: props.colors?.[i] ?? COLORS[i % COLORS.length]!,
           width: 1.5,
           // Sparse series (durations, ratios) are null where nothing happened: never join across
           // those gaps (it would draw data that does not exist); points make a lone bucket visible.
           spanGaps: false,
-          points: { show: !!props.sparse, size: 4 },
+          points: { show: !!props.sparse, size: 6 },
           value: (_u: uPlot, v: number | null) =>
             v === null || v === undefined ? '–' : `${+v.toFixed(2)}${props.unit ?? ''}`,
         })),
       ],
       axes: [
-        { stroke: '#5b6778', grid: { stroke: '#eef1f5' } },
+        { stroke: '#5b6778', grid: { stroke: '#eef1f5' }, values: clockTicks },
         {
           stroke: '#5b6778',
           grid: { stroke: '#eef1f5' },
@@ -58,7 +78,7 @@ export function Chart(props: { title: string; x: number[]; lines: ChartLine[]; u
       ro.disconnect();
       plot.destroy();
     };
-  }, [props.x, props.lines, props.unit, props.sparse]);
+  }, [props.x, props.lines, props.unit, props.sparse, props.colors]);
   return (
     <section className="card chart-card">
       <h2>

@@ -6,7 +6,8 @@
  * fixed), publish and attach it, see it reach every PoP, request
  * through a PoP, find the request in Logs (filtered by distribution) and its trace, publish
  * v2 and Replace the trigger, roll back to v1 on the Deployments page, stage v2 and promote it,
- * a snapshot every PoP refuses and the distribution's own rollback (walk-deploys.ts), detach,
+ * a generation a PoP refuses and the distribution's own rollback, a canary that errors and is
+ * rolled back by itself (walk-deploys.ts), detach,
  * delete the function and the distribution; PoPs and API tokens (the secret shown once,
  * revoked). Every page is photographed (desktop and 375 px phone) and must not scroll sideways
  * at phone width.
@@ -27,7 +28,7 @@ import {
   type Browser,
   type UpProcess,
 } from './harness.js';
-import { refusedAndRolledBackStep, stagingStep, type Walk } from './walk-deploys.js';
+import { canaryStep, refusedAndRolledBackStep, stagingStep, type Walk } from './walk-deploys.js';
 
 const skip = needs(skipReason());
 const HOST = 'walk.test';
@@ -264,6 +265,10 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
 
   test('a generation a PoP really refuses: the reason on each page; roll the distribution back', async () => {
     await onFailureShoot('refused', () => refusedAndRolledBackStep(walk()));
+  });
+
+  test('canary: started from the Add trigger page, compared live, rolled back by itself', async () => {
+    await onFailureShoot('canary', () => canaryStep(walk()));
   });
 
   test('detach on the function page, then delete the function and the distribution', async () => {

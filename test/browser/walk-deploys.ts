@@ -113,19 +113,25 @@ function flipped(data: Buffer): Buffer {
 /**
  * Damages bundle `sha256` where a PoP gets it: in the control plane's database and in one PoP's
  * own copy on disk (`<data-dir>/edge-<pop>/bundles`). Neither hashes to `sha256` any more.
+ * Returns the repair: the control plane's copy put back (the PoP fetches it again when needed).
  */
-function corruptBundle(up: UpProcess, pop: string, sha256: string): void {
+function corruptBundle(up: UpProcess, pop: string, sha256: string): () => void {
   const onPop = join(up.dataDir, `edge-${pop}`, 'bundles', `${sha256}.zip`);
   writeFileSync(onPop, flipped(readFileSync(onPop)));
-  const db = new Database(join(up.dataDir, 'verge.db'));
-  try {
-    db.pragma('busy_timeout = 5000');
-    const row = db.prepare('SELECT data FROM blobs WHERE sha256 = ?').get(sha256) as { data: Buffer } | undefined;
-    assert.ok(row, `bundle ${sha256} is stored`);
-    db.prepare('UPDATE blobs SET data = ? WHERE sha256 = ?').run(flipped(row.data), sha256);
-  } finally {
-    db.close();
-  }
+  const write = (change: (data: Buffer) => Buffer) => {
+    const db = new Database(join(up.dataDir, 'verge.db'));
+    try {
+      db.pragma('busy_timeout = 5000');
+      const row = db.prepare('SELECT data FROM blobs WHERE sha256 = ?').get(sha256) as { data: Buffer } | undefined;
+      assert.ok(row, `bundle ${sha256} is stored`);
+      db.prepare('UPDATE blobs SET data = ? WHERE sha256 = ?').run(change(row.data), sha256);
+    } finally {
+      db.close();
+    }
+  };
+  write(flipped);
+  // Flipping the same byte again restores it.
+  return () => write(flipped);
 }
 
 /**
@@ -159,7 +165,7 @@ export async function refusedAndRolledBackStep(w: Walk): Promise<void> {
   );
   const withV3 = (await api.distributions.get('walk')).generation;
   const [bad, ...good] = (await api.pops.list()).map((x) => x.id).sort();
-  corruptBundle(w.up, bad!, v3.sha256);
+  const repair = corruptBundle(w.up, bad!, v3.sha256);
 
   await p.click('button:has-text("Edit JSON")');
   const edit = 'form[aria-label="Edit distribution"]';
@@ -211,4 +217,112 @@ export async function refusedAndRolledBackStep(w: Walk): Promise<void> {
   await p.locator('tr[data-pop-state][data-state="Deployed"]').nth(2).waitFor();
   assert.equal(await p.locator('[data-testid=refusal]').count(), 0);
   await w.page('09e-distribution-rolled-back');
+  // The disk is mended: $LATEST (the same package as v3) reads whole again for the next steps.
+  repair();
+}
+
+/** Requests as `viewers` different viewers (the `verge-viewer` cookie), spread over the PoPs. */
+async function asViewers(w: Walk, viewers: number, from: number): Promise<Array<{ status: number; text: string }>> {
+  const out: Array<{ status: number; text: string }> = [];
+  for (let i = 0; i < viewers; i += 10) {
+    const batch = Array.from({ length: Math.min(10, viewers - i) }, (_, j) => from + i + j);
+    out.push(
+      ...(await Promise.all(
+        batch.map((n) =>
+          getFrom(w.up.popUrls[n % w.up.popUrls.length]!, '127.0.0.1', `/canary/${n}`, {
+            host: w.host,
+            cookie: `verge-viewer=walk-viewer-${n}`,
+          }),
+        ),
+      )),
+    );
+  }
+  return out;
+}
+
+/**
+ * Canary: v4 throws on every request. Started from the Add trigger page at 50% with
+ * auto-rollback, only its share of viewers gets errors; the control plane rolls it back by itself,
+ * the canary card shows the two versions' error rate and p99 side by side and the rollback as an
+ * event, and the deploy history carries it. Every viewer gets v2 again.
+ */
+export async function canaryStep(w: Walk): Promise<void> {
+  const { p, api } = w;
+  await p.goto(`${w.up.url}/#/functions/${w.fn}`);
+  await p.locator('.cm-content', { hasText: 'walk v' }).waitFor();
+  const broken = "export const handler = async () => {\n  throw new Error('walk v4 breaks every request');\n};\n";
+  await typeInEditor(p, 'form[aria-label="Code"]', broken);
+  await p.click('form[aria-label="Code"] button:has-text("Save")');
+  await p.locator('text=Saved to $LATEST').waitFor();
+  await p.click('role=tab[name="Versions"]');
+  await p.click('button:has-text("Publish new version")');
+  await p.locator('tr[data-version="4"]').waitFor();
+
+  await p.click('tr[data-version="4"] button:has-text("Add trigger")');
+  const form = 'form[aria-label="Add trigger"]';
+  await p.selectOption(`${form} select[name=distributionId]`, 'walk');
+  await p.selectOption(`${form} select[name=behavior]`, 'default');
+  await p.selectOption(`${form} select[name=eventType]`, 'viewer-request');
+  await p.selectOption(`${form} select[name=version]`, '4');
+  await p.locator(`${form} >> text=${w.fn}:2 runs here now.`).waitFor();
+  await p.check(`${form} input[name=canary]`);
+  // Steps that do not end at 100 are refused at their field; nothing starts.
+  await p.fill(`${form} input[name=percent]`, '50');
+  await p.fill(`${form} input[name=steps]`, '50, 80');
+  await p.click(`${form} button:has-text("Start canary")`);
+  await p.locator(`${form} .field-error[data-path="$.canary.steps"]`).waitFor();
+  assert.equal((await api.triggers.list('walk'))[0]!.canary, null);
+  await p.fill(`${form} input[name=steps]`, '');
+  assert.ok(await p.isChecked(`${form} input[name=autoRollback]`), 'auto-rollback is on by default');
+  await p.click(`${form} button:has-text("Start canary")`);
+  const card = p.locator(`section[aria-label="Canary ${w.fn}:4"]`);
+  await card.waitFor();
+  await card.locator('.split-part.new >> text=50%').waitFor();
+  await p.locator('.deploy[data-status="Deployed"]').waitFor({ timeout: 60_000 });
+  await w.page('10-canary-started');
+  // The distribution's Behaviors tab shows the split on the trigger and the same canary card.
+  await openDistribution(w, 'walk');
+  await p
+    .locator('[data-dist-trigger="walk/default/viewer-request"] [data-split]', { hasText: `${w.fn}:4 50%` })
+    .waitFor();
+  await card.waitFor();
+
+  // Only the canary's share of viewers sees its errors, until the control plane rolls it back.
+  let viewer = 0;
+  const seen = await asViewers(w, 60, viewer);
+  viewer += 60;
+  const failed = seen.filter((r) => r.status >= 500).length;
+  assert.ok(failed > 0 && failed < seen.length, `${failed} of ${seen.length} viewers got an error`);
+  assert.ok(seen.some((r) => r.text === 'walk v2'));
+  await w.until(
+    'the canary rolled back by itself',
+    async () => {
+      const [t] = await api.triggers.list('walk');
+      if (t?.canary?.state === 'rolled-back') return true;
+      await asViewers(w, 20, viewer);
+      viewer += 20;
+      return undefined;
+    },
+    120_000,
+  );
+  await card.locator('[data-testid=canary-rolled-back]').waitFor();
+  assert.match(
+    (await card.locator('[data-testid=canary-rolled-back]').textContent()) ?? '',
+    /rolled back to walk-fn:2/,
+  );
+  await card.locator('li[data-event="rolled-back"]').waitFor();
+  await w.until('every viewer gets v2 again', async () =>
+    (await asViewers(w, 30, viewer)).every((r) => r.text === 'walk v2') ? true : undefined,
+  );
+  // The comparison has both versions' numbers (the chart lines come from these).
+  const m = await api.metrics.query({ kind: 'function', name: w.fn, version: 4, since: Date.now() - 600_000 });
+  assert.ok(m.some((s) => (s.total?.invocations ?? 0) > 0 && Object.keys(s.total?.errors ?? {}).length > 0));
+  await p.waitForTimeout(5500); // one more poll of the charts after the last requests
+  await w.page('10a-canary-rolled-back');
+
+  await p.click('nav >> text=Deployments');
+  const event = p.locator('td', { hasText: `canary ${w.fn}:4 on walk` }).first();
+  await event.waitFor();
+  assert.match((await p.locator('tbody tr').first().textContent()) ?? '', /rolled back to walk-fn:2/);
+  await w.page('10b-deployments-canary-event');
 }

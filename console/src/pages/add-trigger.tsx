@@ -3,11 +3,13 @@
  * Attach a published version to a distribution: choose the distribution, then one of its
  * cache behaviors, then the event type and include-body; deploy, and watch the snapshot reach
  * every PoP until the distribution is `Deployed`. One trigger per event type per behavior:
- * a new one replaces the old (docs/api.md, `POST /triggers`).
+ * a new one replaces the old (docs/api.md, `POST /triggers`), or, as a canary, runs next to it
+ * for a share of viewers (steps, auto-rollback), followed live on this page (canary.tsx).
  */
 import { useState } from 'react';
 import type { EventType, Trigger } from '../api.js';
 import { DeployProgress } from '../deploy-progress.js';
+import { CanaryPanel } from './canary.js';
 import { href } from '../router.js';
 import { EVENT_TYPES } from '../sample-events.js';
 import { Field, FormError, LoadError, useAction, useClient, useLoad } from '../ui.js';
@@ -26,6 +28,11 @@ export function AddTrigger(props: { name: string }) {
   const [eventType, setEventType] = useState<EventType>('viewer-request');
   const [includeBody, setIncludeBody] = useState(false);
   const [version, setVersion] = useState(versionFromHash);
+  const [canary, setCanary] = useState(false);
+  const [percent, setPercent] = useState('10');
+  const [steps, setSteps] = useState('');
+  const [stepInterval, setStepInterval] = useState('');
+  const [autoRollback, setAutoRollback] = useState(true);
   const { error, run } = useAction();
   const [deployed, setDeployed] = useState<{ trigger: Trigger; snapshot: number } | undefined>();
   const [busy, setBusy] = useState(false);
@@ -34,6 +41,28 @@ export function AddTrigger(props: { name: string }) {
   const chosenVersion = version || String(versions[0]?.version ?? '');
   const dist = dists.data?.find((d) => d.id === distributionId);
   const behaviors = dist ? ['default', ...(dist.config.cacheBehaviors ?? []).map((b) => b.pathPattern)] : [];
+  // What runs at the chosen place now: a canary runs next to it.
+  const current = useLoad(
+    async (c) =>
+      distributionId
+        ? (await c.triggers.list(distributionId)).find((t) => t.behavior === behavior && t.eventType === eventType)
+        : undefined,
+    [distributionId, behavior, eventType],
+  );
+
+  /** The canary part of the request, as typed: the API names what is wrong with it. */
+  function canaryInput() {
+    const list = steps
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
+    return {
+      percent: Number(percent),
+      ...(list.length ? { steps: list } : {}),
+      ...(stepInterval.trim() ? { stepIntervalSeconds: Number(stepInterval) } : {}),
+      autoRollback,
+    };
+  }
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -45,6 +74,7 @@ export function AddTrigger(props: { name: string }) {
         eventType,
         function: `${props.name}:${chosenVersion}`,
         includeBody,
+        ...(canary ? { canary: canaryInput() } : {}),
       });
       // The trigger made a new snapshot: the newest deployment is the one to watch.
       const [latest] = await client.deployments.list();
@@ -67,7 +97,16 @@ export function AddTrigger(props: { name: string }) {
       <form className="card" onSubmit={submit} noValidate aria-label="Add trigger">
         <FormError
           error={error}
-          claimed={['$.distributionId', '$.behavior', '$.eventType', '$.function', '$.includeBody']}
+          claimed={[
+            '$.distributionId',
+            '$.behavior',
+            '$.eventType',
+            '$.function',
+            '$.includeBody',
+            '$.canary.percent',
+            '$.canary.steps',
+            '$.canary.stepIntervalSeconds',
+          ]}
         />
         {fn.data && versions.length === 0 && (
           <div className="alert info">
@@ -126,18 +165,76 @@ export function AddTrigger(props: { name: string }) {
           />
           Include the request body (request events only)
         </label>
+        <fieldset className="rollout">
+          <legend>Roll out</legend>
+          <p className="muted small">
+            {current.data
+              ? `${current.data.function} runs here now.`
+              : distributionId
+                ? 'Nothing runs here yet: a canary needs a version already attached.'
+                : ''}
+          </p>
+          <label className="check">
+            <input type="checkbox" name="canary" checked={canary} onChange={(e) => setCanary(e.target.checked)} />
+            Canary: run this version for a share of viewers next to the one attached, compared live
+          </label>
+          {canary && (
+            <>
+              <div className="form-row">
+                <Field
+                  label="Share of viewers (%)"
+                  error={error}
+                  path="$.canary.percent"
+                  hint="1–99, sticky per viewer"
+                >
+                  <input
+                    name="percent"
+                    inputMode="numeric"
+                    value={percent}
+                    onChange={(e) => setPercent(e.target.value)}
+                  />
+                </Field>
+                <Field label="Steps (%)" error={error} path="$.canary.steps" hint="e.g. 10, 50, 100; empty: hold">
+                  <input name="steps" value={steps} onChange={(e) => setSteps(e.target.value)} />
+                </Field>
+                <Field label="Step interval (s)" error={error} path="$.canary.stepIntervalSeconds" hint="default 300">
+                  <input
+                    name="stepInterval"
+                    inputMode="numeric"
+                    value={stepInterval}
+                    onChange={(e) => setStepInterval(e.target.value)}
+                  />
+                </Field>
+              </div>
+              <label className="check">
+                <input
+                  type="checkbox"
+                  name="autoRollback"
+                  checked={autoRollback}
+                  onChange={(e) => setAutoRollback(e.target.checked)}
+                />
+                Roll back by itself when its error rate or p99 is worse than the previous version&apos;s
+              </label>
+            </>
+          )}
+        </fieldset>
         <button className="btn primary" disabled={busy}>
-          {busy ? 'Deploying…' : 'Deploy'}
+          {busy ? 'Deploying…' : canary ? 'Start canary' : 'Deploy'}
         </button>
       </form>
       {deployed && (
         <section className="card" aria-label="Propagation">
           <h2>
-            Deploying {deployed.trigger.function} to {deployed.trigger.distributionId} ({deployed.trigger.behavior},{' '}
-            {deployed.trigger.eventType})
+            {deployed.trigger.canary
+              ? `Starting canary ${deployed.trigger.canary.function} for ${deployed.trigger.canary.percent}% of viewers`
+              : `Deploying ${deployed.trigger.function}`}{' '}
+            on {deployed.trigger.distributionId} ({deployed.trigger.behavior}, {deployed.trigger.eventType})
           </h2>
           <DeployProgress version={deployed.snapshot} distributionId={deployed.trigger.distributionId} />
         </section>
+      )}
+      {deployed?.trigger.canary && (
+        <CanaryPanel distributionId={deployed.trigger.distributionId} triggerId={deployed.trigger.id} />
       )}
     </div>
   );

@@ -7,12 +7,12 @@
  */
 import { useState } from 'react';
 import type { CreatedToken } from '../api.js';
-import { ago, Badge, ConfirmButton, Field, FormError, LoadError, useClient, useLoad } from '../ui.js';
+import { ago, Badge, ConfirmButton, Field, FormError, LoadError, useAction, useClient, useLoad } from '../ui.js';
 
 export function PopsPage() {
   const client = useClient();
   const pops = useLoad((c) => c.pops.list(), [], 3000);
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   return (
     <div className="stack">
       <div className="head">
@@ -52,7 +52,7 @@ export function PopsPage() {
                       small
                       label="Remove"
                       question={`Forget ${p.id}? Its edge tokens are revoked.`}
-                      onConfirm={() => void client.pops.remove(p.id).then(pops.reload, (e: unknown) => setError(e))}
+                      onConfirm={() => void run(() => client.pops.remove(p.id)).then((ok) => ok && pops.reload())}
                     />
                   </td>
                 </tr>
@@ -72,21 +72,18 @@ export function TokensPage() {
   const [kind, setKind] = useState<'admin' | 'edge'>('admin');
   const [pop, setPop] = useState('');
   const [created, setCreated] = useState<CreatedToken | undefined>();
-  const [error, setError] = useState<unknown>();
-  const [rowError, setRowError] = useState<unknown>();
+  const { error, run } = useAction();
+  const { error: rowError, run: runRow } = useAction();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    setError(undefined);
     setCreated(undefined);
-    try {
+    await run(async () => {
       setCreated(await client.tokens.create({ name, kind, ...(kind === 'edge' ? { pop } : {}) }));
       setName('');
       setPop('');
       tokens.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   return (
@@ -157,7 +154,7 @@ export function TokensPage() {
                         label="Revoke"
                         question={`Revoke ${t.name}?`}
                         onConfirm={() =>
-                          void client.tokens.revoke(t.id).then(tokens.reload, (e: unknown) => setRowError(e))
+                          void runRow(() => client.tokens.revoke(t.id)).then((ok) => ok && tokens.reload())
                         }
                       />
                     )}

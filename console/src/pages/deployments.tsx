@@ -7,25 +7,21 @@
  */
 import { useState } from 'react';
 import { DeployProgress } from '../deploy-progress.js';
-import { ago, Badge, ConfirmButton, FormError, LoadError, useClient, useLoad } from '../ui.js';
+import { ago, Badge, ConfirmButton, FormError, LoadError, useAction, useClient, useLoad } from '../ui.js';
 
 export function DeploymentsPage() {
   const client = useClient();
   const list = useLoad((c) => c.deployments.list(), [], 3000);
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [following, setFollowing] = useState<number | undefined>();
   const newest = list.data?.[0]?.version;
 
-  async function rollback(version: number) {
-    setError(undefined);
-    try {
+  const rollback = (version: number) =>
+    run(async () => {
       const d = await client.deployments.rollback(version);
       setFollowing(d.version);
       list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  }
+    });
 
   return (
     <div className="stack">

@@ -19,6 +19,7 @@ import { DistributionSettings } from './distribution-settings.js';
 import { DeployHistory, DeployState } from './distribution-deploys.js';
 import { Refusals } from '../refusals.js';
 import { StagingPanel } from './distribution-staging.js';
+import { CanaryPanel } from './canary.js';
 
 type Tab = 'behaviors' | 'deploys' | 'staging' | 'settings' | 'invalidations';
 const TAB_LABELS: Record<Tab, string> = {
@@ -217,6 +218,10 @@ function DistributionView(props: { id: string; tab: string | undefined }) {
           </div>
         </section>
       )}
+      {tab === 'behaviors' &&
+        (triggers.data ?? [])
+          .filter((t) => t.canary)
+          .map((t) => <CanaryPanel key={t.id} distributionId={d.id} triggerId={t.id} onChange={triggers.reload} />)}
       {tab === 'deploys' && (
         <>
           <DeployState dist={d} />
@@ -253,6 +258,11 @@ function TriggerRow(props: { t: Trigger; onChange: () => void }) {
     <div className="trigger" data-dist-trigger={`${t.distributionId}/${t.behavior}/${t.eventType}`}>
       <Badge value={t.eventType} /> <a href={href('functions', t.function.split(':')[0] ?? '')}>{t.function}</a>
       {t.includeBody ? ' (body)' : ''}{' '}
+      {t.canary && (t.canary.state === 'stepping' || t.canary.state === 'holding') && (
+        <span className="muted" data-split>
+          canary {t.canary.split.map((x) => `${x.function} ${x.percent}%`).join(' · ')}{' '}
+        </span>
+      )}
       <button className="btn small" onClick={() => setReplacing(!replacing)}>
         Replace
       </button>{' '}

@@ -5,9 +5,9 @@
  * comes through `useLoad` (console/src/ui.tsx; docs/architecture.md, "Console").
  */
 import { useState } from 'react';
-import type { FunctionResource } from '../api.js';
+import type { FunctionResource, Trigger } from '../api.js';
 import { go, href } from '../router.js';
-import { Badge, ConfirmButton, FormError, LoadError, plural, useClient, useLoad } from '../ui.js';
+import { Badge, ConfirmButton, FormError, LoadError, plural, useAction, useClient, useLoad } from '../ui.js';
 import { CodeTab } from './function-code.js';
 import { ConfigTab } from './function-config.js';
 import { TestTab } from './function-test.js';
@@ -66,20 +66,20 @@ export function FunctionDetail(props: { name: string }) {
 function Attachments(props: { fn: FunctionResource }) {
   const client = useClient();
   const all = useLoad((c) => c.triggers.list(), [], 5000);
-  const [error, setError] = useState<unknown>();
+  const { error, run } = useAction();
   const [busy, setBusy] = useState(false);
-  const mine = (all.data ?? []).filter((t) => t.function.startsWith(props.fn.name + ':'));
+  const ours = (fn: string | undefined) => !!fn?.startsWith(props.fn.name + ':');
+  // A running canary of this function is attached too (its version runs for a share of viewers).
+  const canaryOf = (t: Trigger) =>
+    t.canary && (t.canary.state === 'stepping' || t.canary.state === 'holding') && ours(t.canary.function)
+      ? t.canary
+      : undefined;
+  const mine = (all.data ?? []).filter((t) => ours(t.function) || canaryOf(t));
 
   async function act(fn: () => Promise<void>) {
-    setError(undefined);
     setBusy(true);
-    try {
-      await fn();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    await run(fn);
+    setBusy(false);
   }
 
   const remove = () =>
@@ -103,7 +103,12 @@ function Attachments(props: { fn: FunctionResource }) {
               <a href={href('distributions', t.distributionId)}>{t.distributionId}</a>
               <span className="mono small">{t.behavior === 'default' ? 'Default (*)' : t.behavior}</span>
               <Badge value={t.eventType} />
-              <span className="small">version {t.function.split(':')[1]}</span>
+              {ours(t.function) && <span className="small">version {t.function.split(':')[1]}</span>}
+              {canaryOf(t) && (
+                <span className="small">
+                  canary version {canaryOf(t)!.function.split(':')[1]} for {canaryOf(t)!.percent}%
+                </span>
+              )}
               <button
                 className="btn small danger"
                 disabled={busy}
