@@ -2,8 +2,8 @@
 // Refuses a lowered ratchet (`npm run check:ratchets`, part of `npm run check` and `.ci/run`).
 // Two files only ever move up:
 // - test/conformance/ratchet.json, the ids of the conformance tests the edge must pass
-//   (test/conformance/ratchet.ts): an id may leave `passing` only into `retired`, with a reason,
-//   or when the suite itself no longer has that test;
+//   (test/conformance/ratchet.ts): an id may leave `passing` (or a check's answer in `checks`
+//   change) only into `retired`, with a reason, or when the suite itself no longer has that test;
 // - test/test-floor.json, the number of tests a full CI run must run (scripts/test.mjs).
 //
 // Against what: every version of each file along HEAD's first-parent history, each checked

@@ -121,7 +121,30 @@ test('a run is judged by ids: a listed id that fails or has no result is a regre
   assert.deepEqual(judge(ratchet, { [A]: 'pass' }, suite).regressions, [{ id: B, got: 'no result' }]);
   assert.deepEqual(judge(ratchet, { [A]: 'pass', [B]: 'pass' }, suite).regressions, []);
   assert.deepEqual(judge(ratchet, { [A]: 'pass', [B]: 'pass' }, new Set([A])).unknown, [B]);
-  assert.deepEqual(dropped(ratchet, { passing: [A], retired: {} }, suite), [B]);
+  assert.deepEqual(dropped(ratchet, { passing: [A], retired: {}, checks: {} }, suite), [B]);
+});
+
+test("a check test's answer is held: a changed or missing answer is a regression, dropping it is refused", () => {
+  const suite = new Set([A, B, C]);
+  const ratchet = parseRatchet(JSON.stringify({ passing: [A], checks: { [B]: 'no' }, retired: {} }), 'ratchet');
+  assert.deepEqual(judge(ratchet, { [A]: 'pass', [B]: 'no' }, suite).regressions, []);
+  assert.deepEqual(judge(ratchet, { [A]: 'pass', [B]: 'yes' }, suite).regressions, [
+    { id: B, got: "yes (the ratchet's answer: no)" },
+  ]);
+  assert.deepEqual(judge(ratchet, { [A]: 'pass' }, suite).regressions, [
+    { id: B, got: "no result (the ratchet's answer: no)" },
+  ]);
+  assert.deepEqual(dropped(ratchet, { passing: [A], retired: {}, checks: {} }, suite), [B]);
+  assert.deepEqual(dropped(ratchet, { passing: [A], retired: {}, checks: { [B]: 'yes' } }, suite), [B]);
+  assert.deepEqual(dropped(ratchet, { passing: [A], retired: { [B]: 'why' }, checks: {} }, suite), []);
+  assert.throws(
+    () => parseRatchet(`{"passing": [], "checks": {"${A}": "maybe"}}`, 'r.json'),
+    /checks\..+ must be "yes" or "no"/,
+  );
+  assert.throws(
+    () => parseRatchet(`{"passing": ["${A}"], "checks": {"${A}": "yes"}}`, 'r.json'),
+    /is in checks and in passing/,
+  );
 });
 
 test('a malformed ratchet is refused with the field named', () => {

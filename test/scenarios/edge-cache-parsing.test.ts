@@ -8,6 +8,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { FakeClock } from '../../src/shared/clock.js';
 import { ERROR_RESPONSE_CODES } from '../../src/shared/config/defaults.js';
 import { nullRuntime } from '../../src/runtime/host/index.js';
@@ -181,4 +183,47 @@ describe('edge cache: header parsing and error responses (issue 13)', () => {
     assert.equal(second.header('link'), undefined);
     assert.equal(origin.count('/interim'), 1);
   });
+
+  test('interim responses reach an HTTP/1.1 viewer ahead of the final one, never an HTTP/1.0 one nor a hit (RFC 9110 15.2)', async () => {
+    script.set('/hints', (n) => ({
+      interim: [
+        { status: 102 },
+        { status: 103, headers: { link: '</styles.css>; rel=preload; as=style', 'x-my-header': 'test' } },
+      ],
+      headers: { 'cache-control': 'max-age=100000', date: httpDate() },
+      body: `final-${n}`,
+    }));
+    const miss = await rawGet(te.url, '/hints', '1.1');
+    const at103 = miss.indexOf('HTTP/1.1 103 Early Hints\r\n');
+    const at200 = miss.indexOf('HTTP/1.1 200 ');
+    assert.ok(miss.startsWith('HTTP/1.1 102 Processing\r\n\r\n'), miss);
+    assert.ok(at103 > 0 && at103 < at200, miss);
+    const hints = miss.slice(at103, at200);
+    assert.match(hints, /\r\nLink: <\/styles\.css>; rel=preload; as=style\r\n/i);
+    assert.match(hints, /\r\nx-my-header: test\r\n/i);
+    assert.doesNotMatch(miss.slice(at200), /x-my-header/i);
+    assert.ok(miss.endsWith('final-1'), miss);
+    const hit = await rawGet(te.url, '/hints', '1.1');
+    assert.ok(hit.startsWith('HTTP/1.1 200 '), hit);
+    assert.ok(hit.endsWith('final-1'), hit);
+    script.set('/hints-old', () => ({
+      interim: [{ status: 103, headers: { link: '</a.css>; rel=preload' } }],
+      headers: { 'cache-control': 'no-store' },
+      body: 'final',
+    }));
+    const old = await rawGet(te.url, '/hints-old', '1.0');
+    assert.ok(old.startsWith('HTTP/1.1 200 '), old);
+  });
 });
+
+/** A GET over a raw socket (every byte the edge sent, interim responses included), closed after. */
+async function rawGet(url: string, path: string, version: '1.0' | '1.1'): Promise<string> {
+  const { port } = new URL(url);
+  const sock = net.connect(Number(port), '127.0.0.1');
+  const chunks: Buffer[] = [];
+  sock.on('data', (c: Buffer) => chunks.push(c));
+  sock.write(`GET ${path} HTTP/${version}\r\nHost: test.local\r\nConnection: close\r\n\r\n`);
+  await once(sock, 'end');
+  sock.destroy();
+  return Buffer.concat(chunks).toString('latin1');
+}

@@ -128,6 +128,7 @@ function dispatchOnce(
   opts: Dispatcher.DispatchOptions,
   maxBody: number,
   clock: Clock,
+  onInterim?: OriginRequest['onInterim'],
 ): Promise<AttemptResult> {
   return new Promise((resolve, reject) => {
     let phase: AttemptPhase = 'connect';
@@ -143,7 +144,17 @@ function dispatchOnce(
         writing = sink;
       },
       onHeaders(status, raw, _resume, statusMessage) {
-        if (status < 200) return true; // 1xx: undici keeps reading for the final response
+        if (status < 200) {
+          // 1xx: undici keeps reading for the final response; the edge passes 102/103 on (RFC 9110 15.2).
+          if (onInterim && status !== 101) {
+            const pairs = (raw as Buffer[]).map((b) => b.toString('latin1'));
+            const out: Array<[string, string]> = [];
+            for (let i = 0; i + 1 < pairs.length; i += 2)
+              if (!HOP_BY_HOP.has(pairs[i]!.toLowerCase())) out.push([pairs[i]!, pairs[i + 1]!]);
+            onInterim(status, out);
+          }
+          return true;
+        }
         phase = 'headers';
         const pairs = (raw as Buffer[]).map((b) => b.toString('latin1'));
         const headers = fromRawHeaders(pairs);
@@ -320,7 +331,7 @@ export function createOriginClient(opts: OriginClientOptions = {}): OriginClient
     for (let attempt = 1; ; attempt++) {
       try {
         if (streamed) dispatchOpts.body = streamed.attempt();
-        const r = await dispatchOnce(pool, dispatchOpts, maxBody, clock);
+        const r = await dispatchOnce(pool, dispatchOpts, maxBody, clock, req.onInterim);
         const end = clock.monotonic();
         const timings: OriginResponse['timings'] = { firstByteMs: r.headersAt - start, totalMs: end - start };
         if (r.connectMs !== undefined) timings.connectMs = r.connectMs;

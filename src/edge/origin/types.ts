@@ -18,6 +18,8 @@ export interface OriginRequest {
   headers: CfHeaders;
   /** A whole body, or the viewer's body streaming through (Content-Length from `length` when known). */
   body?: Buffer | StreamedRequestBody;
+  /** Called with each interim (1xx other than 101) response the origin sends before the final one. */
+  onInterim?: (status: number, headers: Array<[string, string]>) => void;
 }
 
 /** A request body the edge does not hold: read once, as the origin takes it (issue 12). */

@@ -65,6 +65,7 @@ export function newFetchTxn(
     invalidationPath: viewer.invalidationPath,
     cacheable,
     staleEntry: cacheable ? stale : null,
+    ...(viewer.interim ? { interim: viewer.interim } : {}),
     epoch: deps.fence?.epoch ?? 0,
     // A custom error page's fetch keeps its condition; a viewer's own (a hit, a redirect) do not apply.
     conditions: new Set(viewer.conditions.has('error-page-fetch') ? ['error-page-fetch'] : []),

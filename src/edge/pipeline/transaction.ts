@@ -76,6 +76,9 @@ export interface PendingBody {
   stream(): Readable;
 }
 
+/** Writes one interim response (status, header name/value pairs) to the viewer. */
+export type InterimSink = (status: number, headers: Array<[string, string]>) => void;
+
 export interface ViewerConnection {
   clientIp: string;
   clientPort: number;
@@ -140,6 +143,12 @@ export interface ViewerTxn {
   acceptEncoding: string | undefined;
   /** A stale entry found at lookup, kept for revalidation and stale-if-error. */
   staleEntry: CacheEntry | null;
+  /**
+   * Sends an origin's interim response (102, 103) on to this viewer before the final one, as a
+   * proxy must (RFC 9110 15.2); absent for a viewer that cannot take one (HTTP/1.0). Only the
+   * viewer whose request started the fetch gets it; interim responses are never stored.
+   */
+  interim?: InterimSink;
   /** The response being built; null until lookup/fetch/synth produces one. */
   response: EdgeResponse | null;
   /** The status before a custom error response replaced it (for skip rules and logs). */
@@ -218,6 +227,8 @@ export interface FetchTxn {
   readonly cacheable: boolean;
   /** The stored copy being revalidated (conditional request, stale-if-error). */
   readonly staleEntry: CacheEntry | null;
+  /** The starting viewer's interim-response writer (server/interim.ts); none for a background refresh. */
+  readonly interim?: InterimSink;
   /** The invalidation epoch when the fetch started (pipeline/invalidation-fence.ts). */
   readonly epoch: number;
   /** The fetch's own skip conditions (origin events only look at these). */

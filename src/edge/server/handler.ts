@@ -15,6 +15,7 @@ import type { PipelineDeps } from '../pipeline/deps.js';
 import { runPipeline } from '../pipeline/run.js';
 import type { ViewerConnection, ViewerTxn } from '../pipeline/transaction.js';
 import type { AccessLogSink } from './access-log.js';
+import { interimSink } from './interim.js';
 import { requestProblem } from './request-checks.js';
 import { newRequestId } from './request-id.js';
 import { lingerClose, requestHasBody, viewerBody, type BodyBudget, type ViewerBodyLimits } from './viewer-body.js';
@@ -44,6 +45,8 @@ export function handleRequest(ctx: HandlerContext, req: Req, res: Res): void {
   const requestId = newRequestId();
   const rawUrl = req.url ?? '/';
   const txn = newTxn(ctx, req, plan, requestId, rawUrl, startMono);
+  const interim = interimSink(res, req.httpVersion);
+  if (interim) txn.interim = interim;
   // An HTTP/2 request has a stream; a text request line that merely says "HTTP/2.0" has none.
   const h2stream = (req as Http2ServerRequest).stream as Http2ServerRequest['stream'] | undefined;
   // The body is not read here: `receive` reads it after the checks that need none (issue 9).

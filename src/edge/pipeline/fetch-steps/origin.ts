@@ -26,6 +26,7 @@ export function origin(f: FetchTxn, deps: PipelineDeps): Promise<FetchStepName> 
   if (f.cacheable && req.method === 'HEAD') req.method = 'GET';
   if (f.staleEntry) addValidators(req.headers, f.staleEntry);
   announceSurrogate(req.headers);
+  if (f.interim) req.onInterim = f.interim;
   const started = deps.clock.monotonic();
   return deps.origins.fetch(target, req).then(
     (res: OriginResponse): FetchStepName => {

@@ -56,7 +56,8 @@ function decide(txn: RoutedTxn, deps: PipelineDeps, entry: CacheEntry | null): S
  * other fetch of the key, while this viewer is served the stale copy without waiting.
  */
 function revalidateInBackground(txn: RoutedTxn, deps: PipelineDeps, entry: CacheEntry): void {
-  const f = newFetchTxn(txn, deps, true, entry);
+  // The viewer is answered from the stale copy at once: no interim response of this fetch is its.
+  const f = { ...newFetchTxn(txn, deps, true, entry), interim: undefined };
   const p = deps.coalescer
     .run(txn.cacheKey!, () => runFetch(f, deps))
     .catch((e: unknown) =>
