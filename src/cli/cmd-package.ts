@@ -89,7 +89,7 @@ export async function readPackage(path: string): Promise<LocalPackage> {
 }
 
 /** The digest of a package as the control plane returns it. */
-export function remoteDigest(code: FunctionCode): string {
+export function remoteDigest(code: Pick<FunctionCode, 'files' | 'zipBase64'>): string {
   if (code.zipBase64) return digestFiles(unzipFiles(Buffer.from(code.zipBase64, 'base64')));
   return digestFiles(new Map(Object.entries(code.files ?? {}).map(([p, t]) => [p, strToU8(t)])));
 }

@@ -1,9 +1,13 @@
 /**
  * @module client/types
  * The resources of the control plane's REST API (`docs/api.md`) as TypeScript types: what
- * the client sends and what it gets back. Shared shapes (distribution config, log records)
- * come from `src/shared`; everything else is defined here because only clients need it.
+ * the client sends and what it gets back, `Static<>` of the schemas the server validates and
+ * documents with (src/shared/api/bodies.ts, answers.ts), so client and server cannot drift. The
+ * query-string filters (LogFilter, MetricQuery) and the metric points are the client's own.
  */
+import type { Static } from 'typebox';
+import type * as A from '../shared/api/answers.js';
+import type * as B from '../shared/api/bodies.js';
 import type { DistributionConfig } from '../shared/config/types.js';
 import type { LogRecord } from '../shared/replication/protocol.js';
 
@@ -14,305 +18,70 @@ export type LimitProfile = 'cloudfront' | 'relaxed';
 export type EventType = 'viewer-request' | 'origin-request' | 'origin-response' | 'viewer-response';
 
 /** A function package in a request: a zip, a map of text files, or one source file. */
-export type CodeInput =
-  { zipBase64: string } | { files: Record<string, string> } | { source: string; filename: string };
+export type CodeInput = Static<typeof B.CodeSchema>;
 
-export interface FunctionVersion {
-  version: number;
-  sha256: string;
-  size: number;
-  createdAt: string;
-  description: string;
-}
+export type FunctionVersion = Static<typeof A.VersionSchema>;
 
 /** A Function as every answer carries it. Limits are `null` when unset: the limit profile's value applies. */
-export interface FunctionResource {
-  name: string;
-  runtime: FunctionRuntime;
-  handler: string;
-  memoryMB: number | null;
-  timeoutMs: number | null;
-  profile: LimitProfile | null;
-  concurrency: number | null;
-  /** A KeyValueStore name (cloudfront-js-2.0 only). */
-  kvs: string | null;
-  /** Where outbound requests may go beyond public addresses (docs/security.md); null: public only. */
-  egress: EgressSetting | null;
-  env: Record<string, string>;
-  /** Always `***`: secrets are never returned in plain text. */
-  secrets: Record<string, string>;
-  codeSha256: string;
-  codeSize: number;
-  lastModified: string;
-  /** How many numbered versions exist (in lists too). */
-  versionCount: number;
-  /** The newest version number; null before the first publish. */
-  latestVersion: number | null;
-  /** Every version, oldest first: in single-function answers, not in `functions.list()`. */
-  versions?: FunctionVersion[];
-  etag: string;
-}
+export type FunctionResource = Static<typeof A.FunctionSchema>;
 
-export interface CreateFunctionInput {
-  name: string;
-  runtime: FunctionRuntime;
-  handler?: string;
-  memoryMB?: number | null;
-  timeoutMs?: number | null;
-  profile?: LimitProfile | null;
-  concurrency?: number | null;
-  kvs?: string | null;
-  egress?: EgressSetting | null;
-  env?: Record<string, string>;
-  secrets?: Record<string, string>;
-  code: CodeInput;
-}
+export type CreateFunctionInput = Static<typeof B.FunctionCreateSchema>;
 
 /** `null` resets a setting to the profile's value; `{ K: null }` deletes an env var or secret. */
-export interface UpdateFunctionInput {
-  handler?: string;
-  memoryMB?: number | null;
-  timeoutMs?: number | null;
-  profile?: LimitProfile | null;
-  concurrency?: number | null;
-  kvs?: string | null;
-  /** Replaces the whole allow-list; null removes it. */
-  egress?: EgressSetting | null;
-  env?: Record<string, string | null>;
-  secrets?: Record<string, string | null>;
-}
+export type UpdateFunctionInput = Static<typeof B.FunctionPatchSchema>;
 
 /** `allow`: hosts, addresses or CIDR blocks, each with an optional :port (docs/security.md). */
-export interface EgressSetting {
-  allow: string[];
-}
+export type EgressSetting = Static<typeof A.EgressSettingSchema>;
 
-export interface FunctionCode {
-  files: Record<string, string>;
-  zipBase64: string;
-}
+export type FunctionCode = Static<typeof A.FunctionCodeAnswerSchema>;
 
-export interface FunctionTestInput {
-  eventType: EventType;
-  event?: unknown;
-  version?: number | string;
-}
+export type FunctionTestInput = Static<typeof B.FunctionTestSchema>;
 
-export interface FunctionTestResult {
-  result: unknown;
-  logs: unknown[];
-  durationMs: number;
-  coldStart: boolean;
-  error: { class?: string; code?: string; message: string } | null;
-}
+export type FunctionTestResult = Static<typeof A.FunctionTestResultSchema>;
 
-export interface Distribution {
-  id: string;
-  config: DistributionConfig;
-  status: 'InProgress' | 'Deployed';
-  /** PoP ids that have not acknowledged the snapshot carrying the latest change. */
-  pending: string[];
-  /** The status in words: who is pending, and how to remove a PoP that is gone for good. */
-  statusText: string;
-  /** The snapshot that carries the latest change. */
-  snapshot: number;
-  /** The distribution's generation: the same number (PoPs activate and acknowledge distributions by generation). */
-  generation: number;
-  /** Per PoP: Deployed (serves this generation), InProgress, or Refused (with why; it keeps serving `generation`). */
-  pops: Record<string, PopDeployState>;
-  lastModified: string;
-  etag: string;
-}
+export type Distribution = Static<typeof A.DistributionAnswerSchema>;
 
 /** How viewers reach a staging distribution: a header (`aws-cf-cd-*`) or a weight (1–15%). */
-export interface StagingRouting {
-  header?: { name: string; value: string };
-  /** `stickySeconds` (300–3600): keep each viewer's side in a cookie idle at most that long. */
-  weight?: { percent: number; stickySeconds?: number };
-}
+export type StagingRouting = Static<typeof B.StagingRouteSchema>;
 
-export interface StagingMetrics {
-  requests: number;
-  /** Answers by class over the window (counts). */
-  errors: { '4xx': number; '5xx': number };
-  rate4xx: number;
-  rate5xx: number;
-  /** ms, from the merged histograms; null without origin fetches. */
-  originLatencyP50: number | null;
-  originLatencyP95: number | null;
-  originLatencyP99: number | null;
-}
+export type StagingMetrics = Static<typeof A.StagingMetricsSchema>;
 
 /** `GET /distributions/{id}/staging`: primary and staging side by side. */
-export interface StagingView {
-  primary: Distribution;
-  staging: Distribution;
-  routing: (StagingRouting & { stagingDistributionId: string }) | null;
-  metrics: { windowMs: number; primary: StagingMetrics; staging: StagingMetrics };
-}
+export type StagingView = Static<typeof A.StagingViewSchema>;
 
-export interface DistributionGeneration {
-  generation: number;
-  createdAt: string;
-  reason: string;
-  /** The generation the distribution has now. */
-  current: boolean;
-}
+export type DistributionGeneration = Static<typeof A.DistributionGenerationSchema>;
 
-export interface PopDeployState {
-  status: 'Deployed' | 'InProgress' | 'Refused';
-  /** The generation the PoP serves (0: none; null: an edge that reports no generations). */
-  generation: number | null;
-  error: string | null;
-  /** When the PoP reached this state, or null before it acknowledged anything. */
-  at: string | null;
-}
+export type PopDeployState = Static<typeof A.PopDeployStateSchema>;
 
-export interface Trigger {
-  id: string;
-  distributionId: string;
-  /** A path pattern (`/api/*`) or `default`. */
-  behavior: string;
-  eventType: EventType;
-  /** `name:version`. */
-  function: string;
-  includeBody: boolean;
-  /** The trigger's canary (running or ended), or null when it never had one. */
-  canary: TriggerCanary | null;
-  createdAt: string;
-  etag: string;
-}
+export type Trigger = Static<typeof A.TriggerSchema>;
+export type CanaryState = Static<typeof A.CanaryStateSchema>;
+export type TriggerCanary = Static<typeof A.TriggerCanarySchema>;
 
-export type CanaryState = 'stepping' | 'holding' | 'promoted' | 'rolled-back';
+export type CreateTriggerInput = Static<typeof B.TriggerCreateSchema>;
 
-export interface TriggerCanary {
-  id: string;
-  /** The new version, `name:version`. */
-  function: string;
-  state: CanaryState;
-  /** The share of viewers on the new version now (100 once promoted, 0 once rolled back). */
-  percent: number;
-  /** Who runs what now: the previous version and the new one while it runs, one entry after. */
-  split: Array<{ function: string; percent: number }>;
-  /** The shares it steps through, starting with the first. */
-  steps: number[];
-  stepIntervalSeconds: number | null;
-  /** When the next step (or the promotion) is due while stepping; null otherwise. */
-  nextStepAt: string | null;
-  autoRollback: boolean;
-  startedAt: string;
-  /** What happened, oldest first: started, stepped, promoted, rolled-back (with the reason). */
-  events: Array<{
-    at: string;
-    kind: 'started' | 'stepped' | 'promoted' | 'rolled-back';
-    percent: number;
-    message: string;
-  }>;
-}
+export type Invalidation = Static<typeof A.InvalidationSchema>;
 
-export interface CreateTriggerInput {
-  distributionId: string;
-  behavior: string;
-  eventType: EventType;
-  function: string;
-  includeBody?: boolean;
-  /** Run `function` for a share of viewers next to the version already attached. */
-  canary?: { percent: number; steps?: number[]; stepIntervalSeconds?: number; autoRollback?: boolean };
-}
-
-export interface Invalidation {
-  id: string;
-  distributionId: string;
-  paths: string[];
-  tags: string[];
-  createdAt: string;
-  status: 'InProgress' | 'Completed';
-  /** Per registered PoP; `removed` (entries cleared) and `at` are null until it acknowledged. */
-  pops: Record<string, { status: 'InProgress' | 'Completed'; removed: number | null; at: string | null }>;
-}
-
-export interface KeyValueStore {
-  name: string;
-  keyCount: number;
-  updatedAt: string;
-}
+export type KeyValueStore = Static<typeof A.KeyValueStoreSchema>;
 
 /** A public key for signed URLs and cookies; `id` is the `Key-Pair-Id` signers send. */
-export interface PublicKey {
-  id: string;
-  name: string;
-  /** PEM, RSA 2048-bit. */
-  encodedKey: string;
-  comment: string;
-  createdTime: string;
-}
+export type PublicKey = Static<typeof A.PublicKeySchema>;
 
 /** A key group: what a cache behavior's `trustedKeyGroups` names by `id`. */
-export interface KeyGroup {
-  id: string;
-  name: string;
-  comment: string;
-  publicKeyIds: string[];
-  lastModifiedTime: string;
-  etag: string;
-}
+export type KeyGroup = Static<typeof A.KeyGroupSchema>;
 
-export interface KeyGroupInput {
-  name: string;
-  publicKeyIds: string[];
-  comment?: string;
-}
+export type KeyGroupInput = Static<typeof B.KeyGroupBodySchema>;
 
-export interface Pop {
-  id: string;
-  region: string;
-  location: string | null;
-  edgeVersion: string;
-  appliedVersion: number;
-  lastSeen: string;
-  /** It holds a watch stream open now. */
-  connected: boolean;
-  health: 'healthy' | 'stale' | 'down';
-}
+export type Pop = Static<typeof A.PopSchema>;
 
-export interface DeploymentAck {
-  ok: boolean;
-  at: string | number;
-  error?: string | null;
-}
+export type DeploymentAck = Deployment['acks'][string];
 
-export interface Deployment {
-  version: number;
-  createdAt: string;
-  reason: string;
-  checksum: string;
-  acks: Record<string, DeploymentAck>;
-  /** Registered PoPs that have not applied it. */
-  pending: string[];
-}
+export type Deployment = Static<typeof A.DeploymentSchema>;
 
-export interface Token {
-  id: string;
-  name: string;
-  kind: 'admin' | 'edge';
-  pop?: string | null;
-  createdAt: string;
-  revokedAt?: string | null;
-}
+export type Token = Static<typeof A.TokenSchema>;
 
-export interface CreatedToken {
-  id: string;
-  name: string;
-  kind: 'admin' | 'edge';
-  pop?: string | null;
-  /** Shown once. */
-  token: string;
-}
+export type CreatedToken = Static<typeof A.CreatedTokenSchema>;
 
-export interface Health {
-  status: 'ok';
-  snapshot: number;
-}
+export type Health = Static<typeof A.HealthSchema>;
 
 export interface LogFilter {
   function?: string;

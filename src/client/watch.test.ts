@@ -19,6 +19,9 @@ describe('SseParser', () => {
   });
 });
 
+/** What the API sends as an acknowledgement's time (ISO 8601). */
+const T1 = '1970-01-01T00:00:00.001Z';
+
 describe('progressOf', () => {
   const pops: Pop[] = [
     { id: 'us', region: 'us-east', appliedVersion: 5, health: 'healthy' },
@@ -35,7 +38,7 @@ describe('progressOf', () => {
   });
 
   test('a PoP is applied when it acknowledged or serves a later snapshot; others wait', () => {
-    const p = progressOf(dep({ eu: { ok: true, at: 1 } }), pops);
+    const p = progressOf(dep({ eu: { ok: true, at: T1 } }), pops);
     assert.deepEqual(
       p.pops.map((x) => [x.id, x.state]),
       [
@@ -49,13 +52,13 @@ describe('progressOf', () => {
   });
 
   test('a refused snapshot is a failure carrying its reason', () => {
-    const p = progressOf(dep({ ap: { ok: false, at: 1, error: 'bad hash' } }), pops);
+    const p = progressOf(dep({ ap: { ok: false, at: T1, error: 'bad hash' } }), pops);
     assert.equal(p.failed, true);
     assert.equal(p.pops[2]!.error, 'bad hash');
   });
 
   test('with a distribution, done needs Deployed and pending PoPs wait', () => {
-    const all = dep({ us: { ok: true, at: 1 }, eu: { ok: true, at: 1 }, ap: { ok: true, at: 1 } });
+    const all = dep({ us: { ok: true, at: T1 }, eu: { ok: true, at: T1 }, ap: { ok: true, at: T1 } });
     const d = (status: Distribution['status'], pending: string[]) => ({
       id: 'demo',
       config: {} as Distribution['config'],

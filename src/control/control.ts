@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OpenApiSchema } from '../shared/api/answers.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import { createApp, type App } from './app.js';
@@ -93,6 +94,7 @@ export function buildRouter(app: App): Router {
     path: '/openapi.json',
     access: 'public',
     summary: 'This OpenAPI 3.1 document',
+    success: { status: 200, schema: OpenApiSchema },
     handler: () => ({ status: 200, body: openApiDocument(router.routes, API_VERSION) }),
   });
   return router;

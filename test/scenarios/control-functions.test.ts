@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { zipSync, strToU8 } from 'fflate';
 import type { FunctionResource } from '../../src/client/index.js';
-import { check } from '../../src/control/api/schema.js';
+import { checkSchema as check } from '../../src/shared/schema/check.js';
 import { distribution, startTestControl, taggingSource, type TestControl } from '../../src/control/testing/harness.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

@@ -4,7 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildRouter } from '../../src/control/index.js';
+import { DistributionSchema } from '../../src/shared/config/schema.js';
 import { REPLICATION_SCHEMAS } from '../../src/shared/replication/schemas.js';
+import { checkSchema } from '../../src/shared/schema/check.js';
 import { distribution, startTestControl, taggingSource, type TestControl } from '../../src/control/testing/harness.js';
 
 describe('control plane OpenAPI document', () => {
@@ -32,6 +34,58 @@ describe('control plane OpenAPI document', () => {
     );
     assert.equal(ops, routes.length, 'nothing extra');
     assert.deepEqual(doc.paths['/api/v1/healthz'].get.security, []);
+  });
+
+  test('every route has its request and answer schemas in the document, the ones it validates and types with', async () => {
+    const doc = (await t.api('GET', '/openapi.json', undefined, { token: null })).body;
+    const json = (x: unknown) => JSON.parse(JSON.stringify(x)) as unknown;
+    const routes = buildRouter(t.control.app).routes;
+    for (const r of routes) {
+      const where = `${r.method} ${r.path}`;
+      const op = doc.paths[`/api/v1${r.path}`][r.method.toLowerCase()];
+      if (r.body) assert.deepEqual(op.requestBody.content['application/json'].schema, json(r.body), where);
+      else assert.equal(op.requestBody, undefined, where);
+      const status = r.success?.status ?? 200;
+      if (status === 204) {
+        assert.equal(op.responses['204'].content, undefined, where);
+        continue;
+      }
+      assert.ok(r.success?.schema, `${where} declares its answer's schema`);
+      const content = op.responses[String(status)].content[r.success.contentType ?? 'application/json'];
+      assert.deepEqual(content.schema, json(r.success.schema), where);
+    }
+    assert.deepEqual(doc.components.schemas.DistributionConfig, json(DistributionSchema));
+    // The distribution routes show the config schema the domain validates with.
+    assert.deepEqual(doc.paths['/api/v1/distributions'].post.requestBody.content['application/json'].schema, json(DistributionSchema)); // prettier-ignore
+  });
+
+  test('answers fit the schemas the document gives them', async () => {
+    const doc = (await t.api('GET', '/openapi.json', undefined, { token: null })).body;
+    const answer = async (method: string, path: string, template: string, body?: unknown) => {
+      const r = await t.api(method, path, body);
+      const status = String(r.status);
+      const schema = doc.paths[`/api/v1${template}`][method.toLowerCase()].responses[status]?.content?.['application/json']?.schema; // prettier-ignore
+      assert.ok(schema, `${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
+      assert.deepEqual(checkSchema(schema, r.body), [], `${method} ${path}`);
+      return r.body;
+    };
+    await answer('GET', '/healthz', '/healthz');
+    await answer('POST', '/tokens', '/tokens', { name: 'reader', kind: 'edge', pop: 'p9' });
+    await answer('GET', '/tokens', '/tokens');
+    await answer('POST', '/kvs', '/kvs', { name: 'answers', data: { a: '1' } });
+    await answer('PUT', '/kvs/answers/keys/b', '/kvs/{name}/keys/{key}', { value: '2' });
+    await answer('GET', '/kvs/answers', '/kvs/{name}');
+    await answer('GET', '/kvs', '/kvs');
+    await answer('POST', '/distributions', '/distributions', distribution('answers'));
+    await answer('GET', '/distributions/answers/history', '/distributions/{id}/history');
+    const inv = await answer('POST', '/invalidations', '/invalidations', { distributionId: 'answers', paths: ['/a'] });
+    await answer('GET', `/invalidations/${inv.id}`, '/invalidations/{id}');
+    await answer('GET', '/deployments', '/deployments');
+    await answer('GET', '/logs', '/logs');
+    await answer('GET', '/metrics?kind=distribution', '/metrics');
+    // A field the schema does not know fails the check: the answers' schemas are closed.
+    const kvs = doc.paths['/api/v1/kvs/{name}'].get.responses['200'].content['application/json'].schema;
+    assert.notDeepEqual(checkSchema(kvs, { name: 'x', keyCount: 0, updatedAt: 'now', etag: '"r1"', extra: 1 }), []);
   });
 
   test('the replication messages are in the document as the schemas the routes validate with', async () => {

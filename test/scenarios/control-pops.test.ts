@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Distribution, Pop } from '../../src/client/index.js';
-import { check } from '../../src/control/api/schema.js';
+import { checkSchema as check } from '../../src/shared/schema/check.js';
 import { distribution, startTestControl, type TestControl } from '../../src/control/testing/harness.js';
 import { openStream, type EventStream } from '../../src/control/testing/sse-client.js';
 import { FakeClock } from '../../src/shared/clock.js';

@@ -1,29 +1,13 @@
 /**
  * @module control/api/openapi
  * The OpenAPI 3.1 document, generated from the route table the server dispatches on, so every
- * route is described and nothing described is missing.
+ * route is described and nothing described is missing; its request and answer schemas are the
+ * TypeBox schemas of src/shared (api/, config/, replication/) the routes validate and type with.
  */
+import { ErrorSchema } from '../../shared/api/answers.js';
+import { DistributionSchema } from '../../shared/config/schema.js';
 import { REPLICATION_SCHEMAS } from '../../shared/replication/schemas.js';
 import type { Route } from './router.js';
-import type { Schema } from './schema.js';
-
-const ERROR: Schema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        fields: {
-          type: 'array',
-          items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
-        },
-      },
-      required: ['code', 'message'],
-    },
-  },
-};
 
 function operation(r: Route) {
   const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
@@ -82,7 +66,7 @@ export function openApiDocument(routes: readonly Route[], version: string) {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an admin or edge token (vrg_...)' } },
       // The replication messages, from the same TypeBox schemas the routes validate with.
-      schemas: { Error: ERROR, ...REPLICATION_SCHEMAS },
+      schemas: { Error: ErrorSchema, DistributionConfig: DistributionSchema, ...REPLICATION_SCHEMAS },
     },
     paths,
   };

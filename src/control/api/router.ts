@@ -7,13 +7,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VergeError } from '../../shared/errors.js';
 import type { TokenRecord } from '../store/types.js';
-import type { Schema } from './schema.js';
+import type { Static, TSchema } from 'typebox';
+
+/** A JSON Schema (a TypeBox schema, or a plain one for an answer's shape). */
+export type Schema = TSchema | Record<string, unknown>;
 
 /** public: no token; admin: admin tokens; edge: admin or edge tokens (handlers check the PoP). */
 export type Access = 'public' | 'admin' | 'edge';
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface RouteCtx {
+export interface RouteCtx<B = unknown> {
   req: IncomingMessage;
   res: ServerResponse;
   params: Record<string, string>;
@@ -21,8 +24,8 @@ export interface RouteCtx {
   /** The caller's token; undefined only on public routes. */
   token: TokenRecord | undefined;
   ifMatch: string | undefined;
-  /** The JSON body, validated against the route's schema when it has one. */
-  body: unknown;
+  /** The JSON body, validated against the route's schema (so typed by it) when it has one. */
+  body: B;
 }
 
 /** What a handler answers; `stream` means it wrote the response itself (SSE, binary). */
@@ -35,23 +38,31 @@ export interface QueryParam {
   type?: 'string' | 'integer';
 }
 
-export interface Route {
+export interface Route<B = unknown> {
   method: Method;
   /** Under /api/v1, with `{name}` parameters. */
   path: string;
   access: Access;
   summary: string;
-  /** Validated before the handler runs; also the OpenAPI requestBody. */
-  body?: Schema;
-  /** A body is read (and must be JSON) even without a schema. */
-  bodyRequired?: boolean;
+  /** Validated before the handler runs (unless `bodyCheckedBy: 'handler'`); also the OpenAPI requestBody. */
+  body?: TSchema;
+  /**
+   * 'handler': the body is shown with `body` but checked by the domain (a distribution config:
+   * the same schema plus the rules and the store's checks, in one answer); the handler gets it unchecked.
+   */
+  bodyCheckedBy?: 'handler';
   query?: QueryParam[];
   /**
    * 200 unless said otherwise; `text/event-stream`, `application/zip` for streaming routes.
    * `schema` describes the answer in the OpenAPI document (tests check real answers against it).
    */
   success?: { status: number; contentType?: string; description?: string; schema?: Schema };
-  handler(ctx: RouteCtx): Promise<Reply> | Reply;
+  handler(ctx: RouteCtx<B>): Promise<Reply> | Reply;
+}
+
+/** A route whose handler reads its body as the `Static<>` of its schema (no casts). */
+export function route<S extends TSchema>(r: Route<Static<S>> & { body: S }): Route {
+  return r as Route;
 }
 
 interface Compiled {

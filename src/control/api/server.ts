@@ -70,9 +70,9 @@ async function dispatch(
   const { route, params } = m;
   const token = authorize(app, route, req);
   let body: unknown;
-  if (route.body || route.bodyRequired) {
+  if (route.body) {
     body = await readJson(req);
-    if (route.body) body = parseBody(route.body, body ?? {});
+    if (route.body && route.bodyCheckedBy !== 'handler') body = parseBody(route.body, body ?? {});
   }
   const ifMatch = req.headers['if-match'];
   const ctx: RouteCtx = {

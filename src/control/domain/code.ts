@@ -11,38 +11,10 @@ import type { ConfigProblem } from '../../shared/config/types.js';
 import { isCloudFrontFunction } from '../../shared/config/functions.js';
 import type { FunctionRuntimeKind } from '../../shared/lambda-edge/index.js';
 import { sha256Hex } from '../compile/snapshot.js';
-import type { Schema } from '../api/schema.js';
 import { validationError } from '../api/schema.js';
 
 export type CodeInput =
   { zipBase64: string } | { files: Record<string, string> } | { source: string; filename?: string };
-
-export const CODE_SCHEMA: Schema = {
-  description: 'the package: a zip (base64), files by path, or one source file',
-  oneOf: [
-    {
-      type: 'object',
-      properties: { zipBase64: { type: 'string', minLength: 1 } },
-      required: ['zipBase64'],
-      additionalProperties: false,
-    },
-    {
-      type: 'object',
-      properties: { files: { type: 'object', additionalProperties: { type: 'string' } } },
-      required: ['files'],
-      additionalProperties: false,
-    },
-    {
-      type: 'object',
-      properties: {
-        source: { type: 'string', minLength: 1 },
-        filename: { type: 'string', minLength: 1, maxLength: 255 },
-      },
-      required: ['source'],
-      additionalProperties: false,
-    },
-  ],
-};
 
 export interface Package {
   zip: Uint8Array;

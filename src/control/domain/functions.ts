@@ -4,13 +4,12 @@
  * `publish`, which copies `$LATEST` (code and settings, secrets still sealed) into an immutable
  * numbered version, as Lambda does.
  */
-import { MAX_EGRESS_ENTRIES, egressProblems, type EgressConfig } from '../../shared/config/egress.js';
+import { egressProblems, type EgressConfig } from '../../shared/config/egress.js';
 import type { ConfigProblem } from '../../shared/config/types.js';
 import { isCloudFrontFunction } from '../../shared/config/functions.js';
 import { VergeError } from '../../shared/errors.js';
 import type { SecretBox } from '../auth/secret-box.js';
-import type { Schema } from '../api/schema.js';
-import { S, validationError } from '../api/schema.js';
+import { validationError } from '../api/schema.js';
 import { REDACTED } from '../compile/secrets.js';
 import type { FunctionRecord, FunctionRuntimeName, FunctionSettings, Store, VersionRecord } from '../store/types.js';
 
@@ -20,34 +19,6 @@ export const RUNTIMES = [
   'cloudfront-js-2.0',
   'cloudfront-js-1.0',
 ] as const satisfies readonly FunctionRuntimeName[];
-
-/** The settings fields shared by create and PATCH (CloudFront/Lambda ranges: spec 4.1). */
-export const SETTINGS_PROPERTIES: Record<string, Schema> = {
-  handler: {
-    type: 'string',
-    minLength: 3,
-    maxLength: 128,
-    pattern: '^[\\w./-]+\\.[A-Za-z_$][\\w$]*$',
-    'x-pattern-text': 'use file.export, e.g. index.handler',
-  },
-  memoryMB: { type: ['integer', 'null'], minimum: 128, maximum: 10_240 },
-  timeoutMs: { type: ['integer', 'null'], minimum: 1, maximum: 900_000 },
-  profile: { type: ['string', 'null'], enum: ['cloudfront', 'relaxed'] },
-  concurrency: { type: ['integer', 'null'], minimum: 1, maximum: 1000 },
-  kvs: {
-    ...S.name('KeyValueStore'),
-    type: ['string', 'null'],
-    description: 'a KeyValueStore name (cloudfront-js-2.0 only)',
-  },
-  egress: {
-    type: ['object', 'null'],
-    description:
-      'where outbound requests may go beyond public addresses: { "allow": [host, address or CIDR block, each with an optional :port] } (docs/security.md); null: public addresses only',
-    properties: { allow: { type: 'array', maxItems: MAX_EGRESS_ENTRIES, items: { type: 'string', maxLength: 300 } } },
-    required: ['allow'],
-    additionalProperties: false,
-  },
-};
 
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 

@@ -4,10 +4,12 @@
  * snapshot whose content equals an earlier one's).
  */
 import { VergeError } from '../../../shared/errors.js';
+import { RollbackSchema } from '../../../shared/api/bodies.js';
+import { DeploymentRollbackSchema, DeploymentSchema, itemsOf } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import { restoreSnapshot } from '../../domain/rollback.js';
 import type { SnapshotRecord, Store } from '../../store/types.js';
-import type { Route } from '../router.js';
+import { route, type Route } from '../router.js';
 
 function deploymentView(store: Store, s: SnapshotRecord) {
   const acks = Object.fromEntries(
@@ -34,6 +36,7 @@ export function deploymentRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'The snapshot history, newest first, with acknowledgements per PoP',
       query: [{ name: 'limit', description: 'at most this many (default 100)', type: 'integer' }],
+      success: { status: 200, schema: itemsOf(DeploymentSchema) },
       handler: ({ query }) => {
         const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 10_000);
         return { status: 200, body: { items: store.snapshots.list(limit).map((s) => deploymentView(store, s)) } };
@@ -44,32 +47,28 @@ export function deploymentRoutes(app: App): Route[] {
       path: '/deployments/{version}',
       access: 'admin',
       summary: 'One snapshot with its acknowledgements',
+      success: { status: 200, schema: DeploymentSchema },
       handler: ({ params }) => {
         const s = /^\d+$/.test(params.version!) ? store.snapshots.get(Number(params.version)) : undefined;
         if (!s) throw new VergeError('NOT_FOUND', `snapshot ${params.version} does not exist`);
         return { status: 200, body: deploymentView(store, s) };
       },
     },
-    {
+    route({
       method: 'POST',
       path: '/deployments/rollback',
       access: 'admin',
       summary: 'Roll back: a new snapshot whose content equals an earlier one',
-      body: {
-        type: 'object',
-        properties: { version: { type: 'integer', minimum: 1 } },
-        required: ['version'],
-        additionalProperties: false,
-      },
-      success: { status: 201 },
+      body: RollbackSchema,
+      success: { status: 201, schema: DeploymentRollbackSchema },
       handler: ({ body }) => {
-        const { version } = body as { version: number };
+        const { version } = body;
         const { snapshot } = app.change(`rollback to snapshot ${version}`, () =>
           restoreSnapshot(store, app.box, version, clock.now()),
         );
         const latest = store.snapshots.get(snapshot ?? store.snapshots.latestVersion())!;
         return { status: 201, body: { ...deploymentView(store, latest), rolledBackTo: version } };
       },
-    },
+    }),
   ];
 }

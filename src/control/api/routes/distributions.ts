@@ -3,20 +3,22 @@
  * `/distributions`: the edge's config schema (docs/configuration.md) without function
  * associations; every change produces a snapshot, and the answer carries the status.
  */
+import { DistributionRollbackSchema } from '../../../shared/api/bodies.js';
+import {
+  DistributionAnswerSchema,
+  DistributionGenerationSchema,
+  DistributionRollbackAnswerSchema,
+  itemsOf,
+} from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import { restoreDistribution } from '../../domain/rollback.js';
 import { checkConfig, checkTriggersFit, distributionView, getDistribution } from '../../domain/distributions.js';
 import type { DistributionRecord } from '../../store/types.js';
 import { VergeError } from '../../../shared/errors.js';
 import { checkIfMatch } from '../http.js';
-import type { Route } from '../router.js';
-import { DISTRIBUTION, itemsOf } from '../resources.js';
-import type { Schema } from '../schema.js';
-
-const CONFIG: Schema = {
-  type: 'object',
-  description: 'a distribution config (docs/configuration.md), without functionAssociations',
-};
+import { route, type Route } from '../router.js';
+import { isObj } from '../../../shared/config/rules-policies.js';
+import { DistributionSchema } from '../../../shared/config/schema.js';
 
 export function distributionRoutes(app: App): Route[] {
   const { store, clock } = app;
@@ -28,13 +30,15 @@ export function distributionRoutes(app: App): Route[] {
       store.snapshots.distributionAcks(d.id),
     );
   return [
-    {
+    route({
       method: 'POST',
       path: '/distributions',
       access: 'admin',
       summary: 'Create a distribution',
-      body: CONFIG,
-      success: { status: 201, schema: DISTRIBUTION },
+      // checkConfig validates it with the same schema plus the rules and the store's checks, in one answer.
+      body: DistributionSchema,
+      bodyCheckedBy: 'handler',
+      success: { status: 201, schema: DistributionAnswerSchema },
       handler: ({ body }) => {
         const config = checkConfig(store, body);
         const now = clock.now();
@@ -53,13 +57,13 @@ export function distributionRoutes(app: App): Route[] {
         });
         return { status: 201, body: view(d), etag: d.revision };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/distributions',
       access: 'admin',
       summary: 'List distributions with their status',
-      success: { status: 200, schema: itemsOf(DISTRIBUTION) },
+      success: { status: 200, schema: itemsOf(DistributionAnswerSchema) },
       handler: () => {
         const pops = store.pops.list();
         const now = clock.now();
@@ -73,25 +77,27 @@ export function distributionRoutes(app: App): Route[] {
       path: '/distributions/{id}',
       access: 'admin',
       summary: 'Get a distribution with its status and the PoPs still pending',
-      success: { status: 200, schema: DISTRIBUTION },
+      success: { status: 200, schema: DistributionAnswerSchema },
       handler: ({ params }) => {
         const d = getDistribution(store, params.id!);
         return { status: 200, body: view(d), etag: d.revision };
       },
     },
-    {
+    route({
       method: 'PUT',
       path: '/distributions/{id}',
       access: 'admin',
       summary: 'Replace a distribution config',
-      body: CONFIG,
-      success: { status: 200, schema: DISTRIBUTION },
+      // checkConfig validates it with the same schema plus the rules and the store's checks, in one answer.
+      body: DistributionSchema,
+      bodyCheckedBy: 'handler',
+      success: { status: 200, schema: DistributionAnswerSchema },
       handler: ({ params, body, ifMatch }) => {
         const prev = getDistribution(store, params.id!);
         checkIfMatch(ifMatch, prev.revision, `distribution ${prev.id}`);
         // Staging routing and the staging flag are set by `verge staging`: a PUT without them keeps them.
-        const input = body as Record<string, unknown> | undefined;
-        if (input && typeof input === 'object' && !Array.isArray(input)) {
+        const input = body;
+        if (isObj(input)) {
           if (prev.config.continuousDeployment && input.continuousDeployment === undefined)
             input.continuousDeployment = prev.config.continuousDeployment;
           if (prev.config.staging && input.staging === undefined) input.staging = true;
@@ -102,7 +108,7 @@ export function distributionRoutes(app: App): Route[] {
         app.change(`distribution ${prev.id} updated`, () => store.distributions.update(next));
         return { status: 200, body: view(next), etag: next.revision };
       },
-    },
+    }),
     {
       method: 'DELETE',
       path: '/distributions/{id}',
@@ -134,6 +140,7 @@ export function distributionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'The generations of one distribution (the snapshots that changed it), newest first',
       query: [{ name: 'limit', description: 'look at most this many snapshots back (default 1000)', type: 'integer' }],
+      success: { status: 200, schema: itemsOf(DistributionGenerationSchema) },
       handler: ({ params, query }) => {
         const d = getDistribution(store, params.id!);
         const limit = Math.min(Math.max(Number(query.get('limit') ?? 1000) || 1000, 1), 10_000);
@@ -152,28 +159,23 @@ export function distributionRoutes(app: App): Route[] {
         return { status: 200, body: { items } };
       },
     },
-    {
+    route({
       method: 'POST',
       path: '/distributions/{id}/rollback',
       access: 'admin',
       summary:
         'Roll one distribution back to what snapshot `to` served (config and triggers); a new generation for it alone',
-      body: {
-        type: 'object',
-        properties: { to: { type: 'integer', minimum: 1, description: 'a snapshot version (see /history)' } },
-        required: ['to'],
-        additionalProperties: false,
-      },
-      success: { status: 201 },
+      body: DistributionRollbackSchema,
+      success: { status: 201, schema: DistributionRollbackAnswerSchema },
       handler: ({ params, body }) => {
         const d = getDistribution(store, params.id!);
-        const { to } = body as { to: number };
+        const { to } = body;
         const { snapshot } = app.change(`distribution ${d.id} rolled back to snapshot ${to}`, () =>
           restoreDistribution(store, app.box, d.id, to, clock.now()),
         );
         const now = store.distributions.get(d.id)!;
         return { status: 201, body: { ...view(now), rolledBackTo: to, newSnapshot: snapshot ?? null } };
       },
-    },
+    }),
   ];
 }

@@ -5,21 +5,21 @@
  * snapshot and invalidation acknowledgements. Edge tokens reach only these routes and only for
  * their own PoP; admin tokens may act for any PoP but read secrets in snapshots as `***`.
  */
-import type { RouteCtx, Route } from '../router.js';
+import { route, type RouteCtx, type Route } from '../router.js';
 import { VergeError } from '../../../shared/errors.js';
 import { PROTOCOL_VERSION, type Snapshot } from '../../../shared/replication/protocol.js';
+import { AckRequestSchema, InvalidationAckSchema, RegisterRequestSchema } from '../../../shared/replication/schemas.js';
 import {
-  AckRequestSchema,
-  InvalidationAckSchema,
-  RegisterRequestSchema,
-  type AckRequest,
-  type InvalidationAck,
-  type RegisterRequest,
-} from '../../../shared/replication/schemas.js';
+  KvsDataSchema,
+  RegisterAnswerSchema,
+  SnapshotDocumentSchema,
+  ZipSchema,
+  eventStream,
+} from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import { REDACTED, mapSecrets } from '../../compile/secrets.js';
 import { openEventStream, sendBytes, writeEvent } from '../http.js';
-import { typed, validationError } from '../schema.js';
+import { validationError } from '../schema.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -64,14 +64,15 @@ export function edgeRoutes(app: App): Route[] {
       return { stream: true };
     };
   return [
-    {
+    route({
       method: 'POST',
       path: '/edge/register',
       access: 'edge',
       summary: 'Register a PoP (idempotent)',
-      body: typed(RegisterRequestSchema),
+      body: RegisterRequestSchema,
+      success: { status: 200, schema: RegisterAnswerSchema },
       handler: (ctx) => {
-        const b = ctx.body as RegisterRequest;
+        const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
         const now = clock.now();
         const prev = store.pops.get(pop);
@@ -90,7 +91,7 @@ export function edgeRoutes(app: App): Route[] {
           body: { pop, protocol: PROTOCOL_VERSION, latestVersion: store.snapshots.latestVersion() },
         };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/edge/watch',
@@ -101,7 +102,7 @@ export function edgeRoutes(app: App): Route[] {
         { name: 'after', description: 'the snapshot version the edge has (0 = none)', type: 'integer' },
         { name: 'pop', description: 'the PoP (admin tokens only; edge tokens use their own)' },
       ],
-      success: { status: 200, contentType: 'text/event-stream' },
+      success: { status: 200, contentType: 'text/event-stream', schema: eventStream('snapshot, invalidation, ping (components.schemas.WatchSnapshotEvent, WatchInvalidationEvent)') }, // prettier-ignore
       handler: (ctx) => {
         const pop = actingPop(ctx, ctx.query.get('pop') ?? undefined);
         const after = versionParam(ctx.query.get('after'), '$.after');
@@ -128,6 +129,7 @@ export function edgeRoutes(app: App): Route[] {
       path: '/edge/snapshots/{version}',
       access: 'edge',
       summary: 'A snapshot document (secret values shown as *** to admin tokens)',
+      success: { status: 200, schema: SnapshotDocumentSchema },
       handler: ({ params, token }) => {
         const rec = /^\d+$/.test(params.version!) ? store.snapshots.get(Number(params.version)) : undefined;
         if (!rec) throw new VergeError('NOT_FOUND', `snapshot ${params.version} does not exist`);
@@ -142,7 +144,7 @@ export function edgeRoutes(app: App): Route[] {
       path: '/edge/bundles/{sha256}',
       access: 'edge',
       summary: 'A function package (zip) by content hash',
-      success: { status: 200, contentType: 'application/zip' },
+      success: { status: 200, contentType: 'application/zip', schema: ZipSchema },
       handler: blob('bundle', 'application/zip'),
     },
     {
@@ -150,18 +152,18 @@ export function edgeRoutes(app: App): Route[] {
       path: '/edge/kvs/{sha256}',
       access: 'edge',
       summary: 'KeyValueStore data (JSON) by content hash',
-      success: { status: 200, contentType: 'application/json' },
+      success: { status: 200, schema: KvsDataSchema },
       handler: blob('kvs', 'application/json'),
     },
-    {
+    route({
       method: 'POST',
       path: '/edge/acks',
       access: 'edge',
       summary: 'Acknowledge a snapshot as applied (ok) or refused (error)',
-      body: typed(AckRequestSchema),
+      body: AckRequestSchema,
       success: { status: 204 },
       handler: (ctx) => {
-        const b = ctx.body as AckRequest;
+        const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
         const p = knownPop(pop);
         if (!store.snapshots.get(b.version))
@@ -183,16 +185,16 @@ export function edgeRoutes(app: App): Route[] {
         });
         return { status: 204 };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/edge/invalidations/{id}/ack',
       access: 'edge',
       summary: 'Acknowledge an invalidation as done at this PoP',
-      body: typed(InvalidationAckSchema),
+      body: InvalidationAckSchema,
       success: { status: 204 },
       handler: (ctx) => {
-        const b = ctx.body as InvalidationAck;
+        const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
         knownPop(pop);
         const i = store.invalidations.get(ctx.params.id!);
@@ -200,6 +202,6 @@ export function edgeRoutes(app: App): Route[] {
         store.invalidations.putAck({ id: i.id, pop, removed: b.removed, at: clock.now() });
         return { status: 204 };
       },
-    },
+    }),
   ];
 }

@@ -6,16 +6,22 @@
  */
 import { isActive } from '../../domain/canary.js';
 import { VergeError } from '../../../shared/errors.js';
-import { EVENT_TYPES, type EventType } from '../../../shared/lambda-edge/index.js';
-import type { App } from '../../app.js';
 import {
-  buildPackage,
-  CODE_SCHEMA,
-  defaultHandler,
-  describeZip,
-  type CodeInput,
-  type Package,
-} from '../../domain/code.js';
+  FunctionCodeSchema,
+  FunctionCreateSchema,
+  FunctionPatchSchema,
+  FunctionTestSchema,
+  PublishSchema,
+} from '../../../shared/api/bodies.js';
+import {
+  FunctionCodeAnswerSchema,
+  FunctionSchema,
+  FunctionTestResultSchema,
+  VersionSchema,
+  itemsOf,
+} from '../../../shared/api/answers.js';
+import type { App } from '../../app.js';
+import { buildPackage, defaultHandler, describeZip, type Package } from '../../domain/code.js';
 import { collectBundles } from '../../domain/bundles.js';
 import { eventFor, runTest, type TestTarget } from '../../domain/function-test.js';
 import {
@@ -25,43 +31,13 @@ import {
   functionWithVersions,
   getFunction,
   publish,
-  SETTINGS_PROPERTIES,
   versionView,
-  type SettingsInput,
 } from '../../domain/functions.js';
 import type { FunctionRecord, FunctionSettings } from '../../store/types.js';
-import { RUNTIME_NAMES, runtimeFor } from '../../../shared/config/functions.js';
+import { runtimeFor } from '../../../shared/config/functions.js';
 import { checkIfMatch } from '../http.js';
-import type { Route } from '../router.js';
-import { FUNCTION, VERSION, itemsOf } from '../resources.js';
-import { S, validationError, type Schema } from '../schema.js';
-
-const CREATE: Schema = {
-  type: 'object',
-  properties: {
-    name: S.name('function'),
-    // Verge's runtimes or AWS's identifiers (nodejs20.x, python3.12), stored as what Verge runs.
-    runtime: { type: 'string', enum: [...RUNTIME_NAMES] },
-    ...SETTINGS_PROPERTIES,
-    env: S.envMap('environment variables'),
-    secrets: S.envMap('secret environment variables (encrypted at rest, shown as ***)'),
-    code: CODE_SCHEMA,
-  },
-  required: ['name', 'runtime', 'code'],
-  additionalProperties: false,
-};
-
-const PATCH: Schema = {
-  type: 'object',
-  properties: {
-    ...SETTINGS_PROPERTIES,
-    env: S.envMap('environment variables', true),
-    secrets: S.envMap('secrets', true),
-  },
-  additionalProperties: false,
-};
-
-type CreateBody = SettingsInput & { name: string; runtime: string; code: CodeInput };
+import { route, type Route } from '../router.js';
+import { validationError } from '../schema.js';
 
 function versionParam(v: string | null | undefined, path: string): number | undefined {
   if (v === null || v === undefined || v === '$LATEST') return undefined;
@@ -87,15 +63,15 @@ export function functionRoutes(app: App): Route[] {
       );
   };
   return [
-    {
+    route({
       method: 'POST',
       path: '/functions',
       access: 'admin',
       summary: 'Create a function with its code as $LATEST',
-      body: CREATE,
-      success: { status: 201, schema: FUNCTION },
+      body: FunctionCreateSchema,
+      success: { status: 201, schema: FunctionSchema },
       handler: async ({ body }) => {
-        const asked = body as CreateBody;
+        const asked = body;
         const b = { ...asked, runtime: runtimeFor(asked.runtime)!.runtime };
         const exists = () => {
           if (store.functions.get(b.name)) throw new VergeError('ALREADY_EXISTS', `function ${b.name} already exists`);
@@ -122,13 +98,13 @@ export function functionRoutes(app: App): Route[] {
         });
         return { status: 201, body: functionWithVersions(f, []), etag: f.revision };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/functions',
       access: 'admin',
       summary: 'List functions, each with its version count and latest version',
-      success: { status: 200, schema: itemsOf(FUNCTION) },
+      success: { status: 200, schema: itemsOf(FunctionSchema) },
       handler: () => {
         const summaries = store.functions.versionSummaries();
         const none = { count: 0, latest: null };
@@ -141,39 +117,39 @@ export function functionRoutes(app: App): Route[] {
       path: '/functions/{name}',
       access: 'admin',
       summary: 'Get a function with its versions',
-      success: { status: 200, schema: FUNCTION },
+      success: { status: 200, schema: FunctionSchema },
       handler: ({ params }) => {
         const f = getFunction(store, params.name!);
         return { status: 200, body: functionWithVersions(f, store.functions.versions(f.name)), etag: f.revision };
       },
     },
-    {
+    route({
       method: 'PATCH',
       path: '/functions/{name}',
       access: 'admin',
       summary: 'Change settings, env vars or secrets of $LATEST (`secrets: {K: null}` deletes)',
-      body: PATCH,
-      success: { status: 200, schema: FUNCTION },
+      body: FunctionPatchSchema,
+      success: { status: 200, schema: FunctionSchema },
       handler: ({ params, body, ifMatch }) => {
         const f = getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
-        const settings = applySettings(store, box, f, body as SettingsInput);
+        const settings = applySettings(store, box, f, body);
         const next: FunctionRecord = { ...f, ...settings, revision: f.revision + 1, updatedAt: clock.now() };
         store.functions.update(next);
         return { status: 200, body: functionWithVersions(next, store.functions.versions(f.name)), etag: next.revision };
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       path: '/functions/{name}/code',
       access: 'admin',
       summary: 'Replace the code of $LATEST',
-      body: { type: 'object', properties: { code: CODE_SCHEMA }, required: ['code'], additionalProperties: false },
-      success: { status: 200, schema: FUNCTION },
+      body: FunctionCodeSchema,
+      success: { status: 200, schema: FunctionSchema },
       handler: async ({ params, body, ifMatch }) => {
         const f = getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
-        const pkg = buildPackage((body as { code: CodeInput }).code, f.runtime, f.handler);
+        const pkg = buildPackage(body.code, f.runtime, f.handler);
         await app.gate.check(latestTarget(f.name, pkg, f), 'update-code');
         unchangedSince(f);
         const next: FunctionRecord = {
@@ -189,18 +165,14 @@ export function functionRoutes(app: App): Route[] {
         });
         return { status: 200, body: functionWithVersions(next, store.functions.versions(f.name)), etag: next.revision };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/functions/{name}/publish',
       access: 'admin',
       summary: 'Publish $LATEST as the next immutable numbered version',
-      body: {
-        type: 'object',
-        properties: { description: { type: 'string', maxLength: 256 } },
-        additionalProperties: false,
-      },
-      success: { status: 201, schema: VERSION },
+      body: PublishSchema,
+      success: { status: 201, schema: VersionSchema },
       handler: async ({ params, body, ifMatch }) => {
         const f = getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
@@ -208,18 +180,18 @@ export function functionRoutes(app: App): Route[] {
         await app.gate.check({ name: f.name, version: '$LATEST', sha256: f.codeSha256, zip, settings: f }, 'publish');
         const v = store.tx(() => {
           unchangedSince(f);
-          return publish(store, f, (body as { description?: string } | undefined)?.description ?? '', clock.now());
+          return publish(store, f, body.description ?? '', clock.now());
         });
         app.logger.log('info', 'function published', { function: f.name, version: v.version, sha256: v.sha256 });
         return { status: 201, body: versionView(v) };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/functions/{name}/versions',
       access: 'admin',
       summary: 'List the published versions',
-      success: { status: 200, schema: itemsOf(VERSION) },
+      success: { status: 200, schema: itemsOf(VersionSchema) },
       handler: ({ params }) => ({
         status: 200,
         body: { items: store.functions.versions(getFunction(store, params.name!).name).map(versionView) },
@@ -231,6 +203,7 @@ export function functionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Read a package back: text files and the zip (base64)',
       query: [{ name: 'version', description: 'a version number or $LATEST (default)' }],
+      success: { status: 200, schema: FunctionCodeAnswerSchema },
       handler: ({ params, query }) => {
         const f = getFunction(store, params.name!);
         const n = versionParam(query.get('version'), '$.version');
@@ -291,32 +264,15 @@ export function functionRoutes(app: App): Route[] {
         return { status: 204 };
       },
     },
-    {
+    route({
       method: 'POST',
       path: '/functions/{name}/test',
       access: 'admin',
       summary: 'Run one event through a version (or $LATEST) on the edge runtime; answers what `verge invoke` prints',
-      body: {
-        type: 'object',
-        properties: {
-          eventType: { type: 'string', enum: EVENT_TYPES },
-          event: {
-            type: 'object',
-            description:
-              "a whole event ({Records}), AWS's CloudFront Functions test event ({version, context, viewer, request, response?}) or {request?, response?} merged into a sample event",
-          },
-          version: {
-            type: ['string', 'integer'],
-            minimum: 1,
-            pattern: '^(\\d+|\\$LATEST)$',
-            'x-pattern-text': 'a version number or $LATEST',
-          },
-        },
-        required: ['eventType'],
-        additionalProperties: false,
-      },
+      body: FunctionTestSchema,
+      success: { status: 200, schema: FunctionTestResultSchema },
       handler: async ({ params, body }) => {
-        const b = body as { eventType: EventType; event?: unknown; version?: string | number };
+        const b = body;
         const f = getFunction(store, params.name!);
         const n = versionParam(b.version === undefined ? undefined : String(b.version), '$.version');
         const v = n === undefined ? undefined : store.functions.version(f.name, n);
@@ -333,6 +289,6 @@ export function functionRoutes(app: App): Route[] {
         const out = await runTest({ store, box, clock }, target, b.eventType, eventFor(b.eventType, b.event));
         return { status: 200, body: out };
       },
-    },
+    }),
   ];
 }

@@ -4,34 +4,27 @@
  */
 import { randomUUID } from 'node:crypto';
 import { VergeError } from '../../../shared/errors.js';
+import { InvalidationCreateSchema } from '../../../shared/api/bodies.js';
+import { InvalidationSchema, itemsOf } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import { getDistribution } from '../../domain/distributions.js';
 import { checkInvalidation, invalidationView } from '../../domain/invalidations.js';
 import type { InvalidationRecord } from '../../store/types.js';
-import type { Route } from '../router.js';
+import { route, type Route } from '../router.js';
 
 export function invalidationRoutes(app: App): Route[] {
   const { store, clock } = app;
   const view = (i: InvalidationRecord) => invalidationView(i, store.invalidations.acks(i.id), store.pops.list());
   return [
-    {
+    route({
       method: 'POST',
       path: '/invalidations',
       access: 'admin',
       summary: 'Invalidate paths and tags on every PoP',
-      body: {
-        type: 'object',
-        properties: {
-          distributionId: { type: 'string', minLength: 1 },
-          paths: { type: 'array', items: { type: 'string' } },
-          tags: { type: 'array', items: { type: 'string' } },
-        },
-        required: ['distributionId'],
-        additionalProperties: false,
-      },
-      success: { status: 201 },
+      body: InvalidationCreateSchema,
+      success: { status: 201, schema: InvalidationSchema },
       handler: ({ body }) => {
-        const b = body as { distributionId: string; paths?: string[]; tags?: string[] };
+        const b = body;
         const paths = b.paths ?? [];
         const tags = b.tags ?? [];
         checkInvalidation(paths, tags);
@@ -52,13 +45,14 @@ export function invalidationRoutes(app: App): Route[] {
         });
         return { status: 201, body: view(rec) };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/invalidations',
       access: 'admin',
       summary: 'List invalidations, newest first',
       query: [{ name: 'distributionId', description: 'only this distribution' }],
+      success: { status: 200, schema: itemsOf(InvalidationSchema) },
       handler: ({ query }) => ({
         status: 200,
         body: { items: store.invalidations.list(query.get('distributionId') ?? undefined).map(view) },
@@ -69,6 +63,7 @@ export function invalidationRoutes(app: App): Route[] {
       path: '/invalidations/{id}',
       access: 'admin',
       summary: 'Get an invalidation with its status per PoP',
+      success: { status: 200, schema: InvalidationSchema },
       handler: ({ params }) => {
         const i = store.invalidations.get(params.id!);
         if (!i) throw new VergeError('NOT_FOUND', `invalidation ${params.id} does not exist`);

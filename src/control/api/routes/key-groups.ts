@@ -6,6 +6,8 @@
  * change to such a group is a new snapshot. Nothing in use can be deleted (KEY_IN_USE).
  */
 import { VergeError } from '../../../shared/errors.js';
+import { KeyGroupBodySchema, PublicKeyCreateSchema } from '../../../shared/api/bodies.js';
+import { KeyGroupSchema, PublicKeySchema, itemsOf } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import {
   checkGroupKeys,
@@ -20,24 +22,7 @@ import {
 } from '../../domain/key-groups.js';
 import type { KeyGroupRecord } from '../../store/types.js';
 import { checkIfMatch } from '../http.js';
-import { KEY_GROUP, PUBLIC_KEY, itemsOf } from '../resources.js';
-import type { Route } from '../router.js';
-import { S, type Schema } from '../schema.js';
-
-const COMMENT: Schema = { type: 'string', maxLength: 128 };
-const KEY_IDS: Schema = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: 5 };
-const GROUP_BODY: Schema = {
-  type: 'object',
-  properties: { name: S.name('Key group'), comment: COMMENT, publicKeyIds: KEY_IDS },
-  required: ['name', 'publicKeyIds'],
-  additionalProperties: false,
-};
-
-interface GroupBody {
-  name: string;
-  comment?: string;
-  publicKeyIds: string[];
-}
+import { route, type Route } from '../router.js';
 
 export function keyGroupRoutes(app: App): Route[] {
   const { store, clock } = app;
@@ -47,34 +32,25 @@ export function keyGroupRoutes(app: App): Route[] {
       throw new VergeError('ALREADY_EXISTS', `a key group named ${name} exists (${other.id})`);
   };
   return [
-    {
+    route({
       method: 'POST',
       path: '/public-keys',
       access: 'admin',
       summary: 'Upload a public key (RSA 2048-bit, PEM) for signed URLs and cookies',
-      body: {
-        type: 'object',
-        properties: {
-          name: S.name('Public key'),
-          encodedKey: { type: 'string', minLength: 1, maxLength: 4096, description: 'PEM' },
-          comment: COMMENT,
-        },
-        required: ['name', 'encodedKey'],
-        additionalProperties: false,
-      },
-      success: { status: 201, schema: PUBLIC_KEY },
+      body: PublicKeyCreateSchema,
+      success: { status: 201, schema: PublicKeySchema },
       handler: ({ body }) => {
-        const k = newPublicKey(store, body as { name: string; encodedKey: string; comment?: string }, clock.now());
+        const k = newPublicKey(store, body, clock.now());
         store.publicKeys.insert(k);
         return { status: 201, body: publicKeyView(k) };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/public-keys',
       access: 'admin',
       summary: 'List public keys',
-      success: { status: 200, schema: itemsOf(PUBLIC_KEY) },
+      success: { status: 200, schema: itemsOf(PublicKeySchema) },
       handler: () => ({ status: 200, body: { items: store.publicKeys.list().map(publicKeyView) } }),
     },
     {
@@ -82,7 +58,7 @@ export function keyGroupRoutes(app: App): Route[] {
       path: '/public-keys/{id}',
       access: 'admin',
       summary: 'Get a public key',
-      success: { status: 200, schema: PUBLIC_KEY },
+      success: { status: 200, schema: PublicKeySchema },
       handler: ({ params }) => ({ status: 200, body: publicKeyView(getPublicKey(store, params.id!)) }),
     },
     {
@@ -100,15 +76,15 @@ export function keyGroupRoutes(app: App): Route[] {
         return { status: 204 };
       },
     },
-    {
+    route({
       method: 'POST',
       path: '/key-groups',
       access: 'admin',
       summary: 'Create a key group of public keys',
-      body: GROUP_BODY,
-      success: { status: 201, schema: KEY_GROUP },
+      body: KeyGroupBodySchema,
+      success: { status: 201, schema: KeyGroupSchema },
       handler: ({ body }) => {
-        const b = body as GroupBody;
+        const b = body;
         const now = clock.now();
         const g: KeyGroupRecord = {
           id: newKeyGroupId(),
@@ -126,13 +102,13 @@ export function keyGroupRoutes(app: App): Route[] {
         });
         return { status: 201, body: keyGroupView(g), etag: g.revision };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/key-groups',
       access: 'admin',
       summary: 'List key groups',
-      success: { status: 200, schema: itemsOf(KEY_GROUP) },
+      success: { status: 200, schema: itemsOf(KeyGroupSchema) },
       handler: () => ({ status: 200, body: { items: store.keyGroups.list().map(keyGroupView) } }),
     },
     {
@@ -140,23 +116,23 @@ export function keyGroupRoutes(app: App): Route[] {
       path: '/key-groups/{id}',
       access: 'admin',
       summary: 'Get a key group',
-      success: { status: 200, schema: KEY_GROUP },
+      success: { status: 200, schema: KeyGroupSchema },
       handler: ({ params }) => {
         const g = getKeyGroup(store, params.id!);
         return { status: 200, body: keyGroupView(g), etag: g.revision };
       },
     },
-    {
+    route({
       method: 'PUT',
       path: '/key-groups/{id}',
       access: 'admin',
       summary: 'Replace a key group (rotate its keys); PoPs get the change with the next snapshot',
-      body: GROUP_BODY,
-      success: { status: 200, schema: KEY_GROUP },
+      body: KeyGroupBodySchema,
+      success: { status: 200, schema: KeyGroupSchema },
       handler: ({ params, body, ifMatch }) => {
         const prev = getKeyGroup(store, params.id!);
         checkIfMatch(ifMatch, prev.revision, `key group ${prev.id}`);
-        const b = body as GroupBody;
+        const b = body;
         const next: KeyGroupRecord = {
           ...prev,
           name: b.name,
@@ -172,7 +148,7 @@ export function keyGroupRoutes(app: App): Route[] {
         });
         return { status: 200, body: keyGroupView(next), etag: next.revision };
       },
-    },
+    }),
     {
       method: 'DELETE',
       path: '/key-groups/{id}',

@@ -6,11 +6,13 @@
  */
 import { VergeError } from '../../../shared/errors.js';
 import type { ConfigProblem } from '../../../shared/config/types.js';
+import { KvsCreateSchema, KvsValueSchema } from '../../../shared/api/bodies.js';
+import { KeyValueStoreSchema, itemsOf } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import type { KvsRecord } from '../../store/types.js';
 import { checkIfMatch } from '../http.js';
-import type { Route } from '../router.js';
-import { S, validationError } from '../schema.js';
+import { route, type Route } from '../router.js';
+import { validationError } from '../schema.js';
 
 const MAX_KEY = 512;
 const MAX_VALUE = 1024;
@@ -62,23 +64,15 @@ export function kvsRoutes(app: App): Route[] {
     return next;
   };
   return [
-    {
+    route({
       method: 'POST',
       path: '/kvs',
       access: 'admin',
       summary: 'Create a KeyValueStore',
-      body: {
-        type: 'object',
-        properties: {
-          name: S.name('KeyValueStore'),
-          data: { type: 'object', additionalProperties: { type: 'string' } },
-        },
-        required: ['name'],
-        additionalProperties: false,
-      },
-      success: { status: 201 },
+      body: KvsCreateSchema,
+      success: { status: 201, schema: KeyValueStoreSchema },
       handler: ({ body }) => {
-        const b = body as { name: string; data?: Record<string, string> };
+        const b = body;
         if (store.kvs.get(b.name)) throw new VergeError('ALREADY_EXISTS', `KeyValueStore ${b.name} already exists`);
         checkData(b.data ?? {}, '$.data');
         const now = clock.now();
@@ -86,12 +80,13 @@ export function kvsRoutes(app: App): Route[] {
         store.kvs.insert(k);
         return { status: 201, body: view(k), etag: k.revision };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/kvs',
       access: 'admin',
       summary: 'List KeyValueStores',
+      success: { status: 200, schema: itemsOf(KeyValueStoreSchema) },
       handler: () => ({ status: 200, body: { items: store.kvs.list().map((k) => view(k)) } }),
     },
     {
@@ -99,33 +94,25 @@ export function kvsRoutes(app: App): Route[] {
       path: '/kvs/{name}',
       access: 'admin',
       summary: 'Get a KeyValueStore with its data',
+      success: { status: 200, schema: KeyValueStoreSchema },
       handler: ({ params }) => {
         const k = get(params.name!);
         return { status: 200, body: view(k, true), etag: k.revision };
       },
     },
-    {
+    route({
       method: 'PUT',
       path: '/kvs/{name}/keys/{key}',
       access: 'admin',
       summary: 'Set one key',
-      body: {
-        type: 'object',
-        properties: { value: { type: 'string' } },
-        required: ['value'],
-        additionalProperties: false,
-      },
+      body: KvsValueSchema,
+      success: { status: 200, schema: KeyValueStoreSchema },
       handler: ({ params, body, ifMatch }) => {
         const k = get(params.name!);
-        const next = write(
-          k,
-          ifMatch,
-          { ...k.data, [params.key!]: (body as { value: string }).value },
-          `key ${params.key} set`,
-        );
+        const next = write(k, ifMatch, { ...k.data, [params.key!]: body.value }, `key ${params.key} set`);
         return { status: 200, body: view(next), etag: next.revision };
       },
-    },
+    }),
     {
       method: 'DELETE',
       path: '/kvs/{name}/keys/{key}',

@@ -5,6 +5,8 @@
  * (status, routing, and requests, error rates and origin latency p50/p95 over a window), promote
  * it onto the primary, or discard it. Each change is one snapshot.
  */
+import { StagingRouteSchema } from '../../../shared/api/bodies.js';
+import { StagingViewSchema } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import { distributionView } from '../../domain/distributions.js';
 import {
@@ -19,7 +21,7 @@ import { MAX_STAGING_WEIGHT, STAGING_HEADER_PREFIX } from '../../../shared/confi
 import type { ContinuousDeploymentConfig } from '../../../shared/config/types.js';
 import { toSeries } from '../../telemetry/metrics.js';
 import type { DistributionRecord } from '../../store/types.js';
-import type { Route } from '../router.js';
+import { route, type Route } from '../router.js';
 
 const WINDOW_MS = 15 * 60_000;
 
@@ -62,7 +64,7 @@ export function stagingRoutes(app: App): Route[] {
       path: '/distributions/{id}/staging',
       access: 'admin',
       summary: 'Copy the distribution (config and triggers) into a staging distribution <id>-staging',
-      success: { status: 201 },
+      success: { status: 201, schema: StagingViewSchema },
       handler: ({ params }) => {
         app.change(`staging distribution of ${params.id} created`, () => createStaging(store, params.id!, clock.now()));
         return { status: 201, body: answer(params.id!) };
@@ -74,51 +76,31 @@ export function stagingRoutes(app: App): Route[] {
       access: 'admin',
       summary:
         'Primary and staging side by side: status per PoP, routing, and requests, errors by class (4xx/5xx) and origin latency p50/p95/p99 over the last 15 minutes',
+      success: { status: 200, schema: StagingViewSchema },
       handler: ({ params }) => {
         getPrimary(store, params.id!);
         return { status: 200, body: answer(params.id!) };
       },
     },
-    {
+    route({
       method: 'PUT',
       path: '/distributions/{id}/staging/routing',
       access: 'admin',
       summary: `Route viewers to staging: a header (name starting ${STAGING_HEADER_PREFIX}) or a weight (1–${MAX_STAGING_WEIGHT}%)`,
-      body: {
-        type: 'object',
-        properties: {
-          header: {
-            type: 'object',
-            properties: { name: { type: 'string' }, value: { type: 'string' } },
-            required: ['name', 'value'],
-            additionalProperties: false,
-          },
-          weight: {
-            type: 'object',
-            properties: {
-              percent: { type: 'integer' },
-              stickySeconds: {
-                type: 'integer',
-                description: "keep each viewer's side in a cookie idle at most this long (300-3600)",
-              },
-            },
-            required: ['percent'],
-            additionalProperties: false,
-          },
-        },
-        additionalProperties: false,
-      },
+      body: StagingRouteSchema,
+      success: { status: 200, schema: StagingViewSchema },
       handler: ({ params, body }) => {
-        const routing = body as Pick<ContinuousDeploymentConfig, 'header' | 'weight'>;
+        const routing: Pick<ContinuousDeploymentConfig, 'header' | 'weight'> = body;
         app.change(`staging routing of ${params.id} set`, () => routeStaging(store, params.id!, routing, clock.now()));
         return { status: 200, body: answer(params.id!) };
       },
-    },
+    }),
     {
       method: 'POST',
       path: '/distributions/{id}/staging/promote',
       access: 'admin',
       summary: 'Copy the staging config and triggers onto the primary (one new generation for it)',
+      success: { status: 200, schema: StagingViewSchema },
       handler: ({ params }) => {
         app.change(`staging of ${params.id} promoted`, () => promoteStaging(store, params.id!, clock.now()));
         return { status: 200, body: answer(params.id!) };

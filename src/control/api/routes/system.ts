@@ -3,9 +3,9 @@
  * `/healthz` (public: load balancers and `verge up` poll it) and `/pops` (registered edges with
  * their applied snapshot and health; removing one that is gone for good).
  */
+import { HealthSchema, PopSchema, itemsOf } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import { popView, removePop } from '../../domain/pops.js';
-import { POP, itemsOf } from '../resources.js';
 import type { Route } from '../router.js';
 
 export function systemRoutes(app: App): Route[] {
@@ -16,6 +16,7 @@ export function systemRoutes(app: App): Route[] {
       path: '/healthz',
       access: 'public',
       summary: 'Liveness and the latest snapshot version',
+      success: { status: 200, schema: HealthSchema },
       handler: () => ({ status: 200, body: { status: 'ok', snapshot: store.snapshots.latestVersion() } }),
     },
     {
@@ -23,7 +24,7 @@ export function systemRoutes(app: App): Route[] {
       path: '/pops',
       access: 'admin',
       summary: 'Registered PoPs: region, applied snapshot, last seen, health',
-      success: { status: 200, schema: itemsOf(POP) },
+      success: { status: 200, schema: itemsOf(PopSchema) },
       handler: () => {
         const connected = hub.connectedPops();
         const now = clock.now();

@@ -4,18 +4,14 @@
  * least once), `GET /logs` with filters, `GET /logs/tail` (server-sent `log` events as batches
  * arrive), and `GET /metrics` time series aggregated across PoPs.
  */
-import {
-  LogBatchSchema,
-  MetricBatchSchema,
-  type LogBatch,
-  type MetricBatch,
-} from '../../../shared/replication/schemas.js';
+import { LogBatchSchema, LogRecordSchema, MetricBatchSchema } from '../../../shared/replication/schemas.js';
+import { BatchAnswerSchema, MetricsAnswerSchema, eventStream, itemsOf } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import type { LogFilter } from '../../store/types.js';
 import { toSeries } from '../../telemetry/metrics.js';
 import { openEventStream } from '../http.js';
-import type { QueryParam, Route } from '../router.js';
-import { typed, validationError } from '../schema.js';
+import { route, type QueryParam, type Route } from '../router.js';
+import { validationError } from '../schema.js';
 import { actingPop } from './edge.js';
 
 const LOG_QUERY: QueryParam[] = [
@@ -74,14 +70,15 @@ function logFilter(q: URLSearchParams): LogFilter {
 export function telemetryRoutes(app: App): Route[] {
   const { store, clock, hub } = app;
   return [
-    {
+    route({
       method: 'POST',
       path: '/edge/logs',
       access: 'edge',
       summary: 'A batch of function and access log records (idempotent by batchId)',
-      body: typed(LogBatchSchema),
+      body: LogBatchSchema,
+      success: { status: 200, schema: BatchAnswerSchema },
       handler: (ctx) => {
-        const b = ctx.body as LogBatch;
+        const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
         store.pops.touch(pop, clock.now());
         // The batch's PoP is the authenticated one: records cannot speak for another PoP.
@@ -94,15 +91,16 @@ export function telemetryRoutes(app: App): Route[] {
         if (fresh && hub.tailing) hub.logs(records);
         return { status: 200, body: { accepted: fresh ? records.length : 0, duplicate: !fresh } };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       path: '/edge/metrics',
       access: 'edge',
       summary: 'A batch of metric points (idempotent by batchId)',
-      body: typed(MetricBatchSchema),
+      body: MetricBatchSchema,
+      success: { status: 200, schema: BatchAnswerSchema },
       handler: (ctx) => {
-        const b = ctx.body as MetricBatch;
+        const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
         store.pops.touch(pop, clock.now());
         const fresh = store.tx(() => {
@@ -112,13 +110,14 @@ export function telemetryRoutes(app: App): Route[] {
         });
         return { status: 200, body: { accepted: fresh ? b.points.length : 0, duplicate: !fresh } };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/logs',
       access: 'admin',
       summary: 'Query log records from every PoP, newest first',
       query: LOG_QUERY,
+      success: { status: 200, schema: itemsOf(LogRecordSchema) },
       handler: ({ query }) => ({
         status: 200,
         body: { items: store.telemetry.queryLogs(logFilter(query)).map(({ id: _id, ...r }) => r) },
@@ -130,7 +129,7 @@ export function telemetryRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Server-sent `log` events for matching records as they arrive',
       query: LOG_QUERY.filter((p) => p.name !== 'limit'),
-      success: { status: 200, contentType: 'text/event-stream' },
+      success: { status: 200, contentType: 'text/event-stream', schema: eventStream('`log` events, each one LogRecord (components.schemas.LogRecord)') }, // prettier-ignore
       handler: ({ query, res }) => {
         const { limit: _limit, ...filter } = logFilter(query);
         openEventStream(res);
@@ -154,6 +153,7 @@ export function telemetryRoutes(app: App): Route[] {
         { name: 'until', description: 'epoch ms or ISO time (default: now)' },
         { name: 'step', description: 'bucket width: ms or 10s, 1m, 1h (default 1m)' },
       ],
+      success: { status: 200, schema: MetricsAnswerSchema },
       handler: ({ query }) => {
         const kind = query.get('kind') ?? 'function';
         if (kind !== 'function' && kind !== 'distribution')

@@ -4,11 +4,13 @@
  * its hash is kept), list them, and revoke them (a revoked token gets 401 from then on).
  */
 import { VergeError } from '../../../shared/errors.js';
+import { TokenCreateSchema } from '../../../shared/api/bodies.js';
+import { CreatedTokenSchema, TokenSchema, itemsOf } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import { createToken } from '../../auth/tokens.js';
-import type { TokenKind, TokenRecord } from '../../store/types.js';
-import type { Route } from '../router.js';
-import { S, validationError } from '../schema.js';
+import type { TokenRecord } from '../../store/types.js';
+import { route, type Route } from '../router.js';
+import { validationError } from '../schema.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
@@ -19,24 +21,15 @@ function tokenView(t: TokenRecord) {
 export function tokenRoutes(app: App): Route[] {
   const { store, clock } = app;
   return [
-    {
+    route({
       method: 'POST',
       path: '/tokens',
       access: 'admin',
       summary: 'Create a token (shown once in the answer)',
-      body: {
-        type: 'object',
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 128 },
-          kind: { type: 'string', enum: ['admin', 'edge'] },
-          pop: { ...S.name('PoP'), description: 'the PoP an edge token is bound to (edge tokens only)' },
-        },
-        required: ['name', 'kind'],
-        additionalProperties: false,
-      },
-      success: { status: 201 },
+      body: TokenCreateSchema,
+      success: { status: 201, schema: CreatedTokenSchema },
       handler: ({ body }) => {
-        const b = body as { name: string; kind: TokenKind; pop?: string };
+        const b = body;
         if (b.kind === 'edge' && b.pop === undefined)
           throw validationError([{ path: '$.pop', message: 'an edge token needs the PoP it belongs to' }]);
         if (b.kind === 'admin' && b.pop !== undefined)
@@ -45,12 +38,13 @@ export function tokenRoutes(app: App): Route[] {
         app.logger.log('info', 'token created', { id: record.id, kind: record.kind, pop: record.pop });
         return { status: 201, body: { ...tokenView(record), token } };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/tokens',
       access: 'admin',
       summary: 'List tokens (never the tokens themselves)',
+      success: { status: 200, schema: itemsOf(TokenSchema) },
       handler: () => ({ status: 200, body: { items: store.tokens.list().map(tokenView) } }),
     },
     {

@@ -6,52 +6,30 @@
  * list; promote or roll back a canary by hand; detach. Each change produces a snapshot.
  */
 import { randomUUID } from 'node:crypto';
+import type { Static } from 'typebox';
 import { VergeError } from '../../../shared/errors.js';
-import { EVENT_TYPES } from '../../../shared/lambda-edge/index.js';
+import { TriggerCreateSchema } from '../../../shared/api/bodies.js';
+import { TriggerSchema, itemsOf } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
-import { checkTrigger, triggerView, type TriggerInput } from '../../domain/triggers.js';
+import { checkTrigger, triggerView } from '../../domain/triggers.js';
 import { applyCanary, activeCanary, canaryBase, startCanary } from '../../domain/canary-triggers.js';
 import type { CanaryInput } from '../../domain/canary.js';
 import type { TriggerRecord } from '../../store/types.js';
 import { checkIfMatch } from '../http.js';
-import type { Route } from '../router.js';
+import { route, type Route } from '../router.js';
 
 export function triggerRoutes(app: App): Route[] {
   const { store, clock } = app;
   return [
-    {
+    route({
       method: 'POST',
       path: '/triggers',
       access: 'admin',
       summary: 'Attach name:version to a cache behavior and event type (replaces the trigger there)',
-      body: {
-        type: 'object',
-        properties: {
-          distributionId: { type: 'string', minLength: 1 },
-          behavior: { type: 'string', minLength: 1, description: 'a cache behavior pathPattern, or "default"' },
-          eventType: { type: 'string', enum: EVENT_TYPES },
-          function: { type: 'string', minLength: 3, description: 'name:version (a published version)' },
-          includeBody: { type: 'boolean' },
-          canary: {
-            type: 'object',
-            description:
-              'run `function` for this share of viewers next to the version already attached (docs/api.md, Canary triggers)',
-            properties: {
-              percent: { type: 'integer', description: '1-99: the share of viewers that run the new version at first' },
-              steps: { type: 'array', items: { type: 'integer' }, description: 'increasing shares ending at 100' },
-              stepIntervalSeconds: { type: 'number', description: 'time between steps (default 300)' },
-              autoRollback: { type: 'boolean', description: 'put the previous version back when the new one is worse' },
-            },
-            required: ['percent'],
-            additionalProperties: false,
-          },
-        },
-        required: ['distributionId', 'behavior', 'eventType', 'function'],
-        additionalProperties: false,
-      },
-      success: { status: 201 },
+      body: TriggerCreateSchema,
+      success: { status: 201, schema: TriggerSchema },
       handler: async ({ body }) => {
-        const b = body as TriggerInput & { canary?: CanaryRequest };
+        const b = body;
         // A version that does not load for this event (syntax, init, the event's size limit) is never attached.
         const checked = checkTrigger(store, b);
         const canary = b.canary && canaryInput(b.canary);
@@ -104,7 +82,7 @@ export function triggerRoutes(app: App): Route[] {
         ).result;
         return { status: 201, body: triggerView(t), etag: t.revision };
       },
-    },
+    }),
     {
       method: 'GET',
       path: '/triggers',
@@ -114,6 +92,7 @@ export function triggerRoutes(app: App): Route[] {
         { name: 'distributionId', description: 'only this distribution' },
         { name: 'function', description: 'only this function name' },
       ],
+      success: { status: 200, schema: itemsOf(TriggerSchema) },
       handler: ({ query }) => {
         const filter = {
           ...(query.get('distributionId') ? { distributionId: query.get('distributionId')! } : {}),
@@ -127,6 +106,7 @@ export function triggerRoutes(app: App): Route[] {
       path: '/triggers/{id}',
       access: 'admin',
       summary: 'Get a trigger',
+      success: { status: 200, schema: TriggerSchema },
       handler: ({ params }) => {
         const t = store.triggers.get(params.id!);
         if (!t) throw new VergeError('NOT_FOUND', `trigger ${params.id} does not exist`);
@@ -138,6 +118,7 @@ export function triggerRoutes(app: App): Route[] {
       path: '/triggers/{id}/canary/promote',
       access: 'admin',
       summary: "Promote the trigger's canary now: its version runs for every viewer",
+      success: { status: 200, schema: TriggerSchema },
       handler: ({ params }) => {
         activeCanary(store, params.id!);
         const t = applyCanary(app, params.id!, { kind: 'promote' });
@@ -149,6 +130,7 @@ export function triggerRoutes(app: App): Route[] {
       path: '/triggers/{id}/canary/rollback',
       access: 'admin',
       summary: "Roll the trigger's canary back now: the previous version runs for every viewer",
+      success: { status: 200, schema: TriggerSchema },
       handler: ({ params }) => {
         activeCanary(store, params.id!);
         const t = applyCanary(app, params.id!, { kind: 'rollback', reason: 'rolled back by hand' });
@@ -175,12 +157,8 @@ export function triggerRoutes(app: App): Route[] {
   ];
 }
 
-interface CanaryRequest {
-  percent: number;
-  steps?: number[];
-  stepIntervalSeconds?: number;
-  autoRollback?: boolean;
-}
+/** The body's `canary`, as its schema says. */
+type CanaryRequest = NonNullable<Static<typeof TriggerCreateSchema>['canary']>;
 
 function canaryInput(c: CanaryRequest): CanaryInput {
   const out: CanaryInput = { percent: c.percent };
