@@ -17,17 +17,7 @@ export class Histogram {
     this.sum += ms;
     this.count++;
   }
-  /** Approximate quantile from the buckets (upper bound of the bucket holding it). */
-  quantile(q: number): number {
-    if (this.count === 0) return 0;
-    const target = q * this.count;
-    let acc = 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      acc += this.counts[i]!;
-      if (acc >= target) return BUCKETS_MS[i] ?? BUCKETS_MS[BUCKETS_MS.length - 1]!;
-    }
-    return BUCKETS_MS[BUCKETS_MS.length - 1]!;
-  }
+  // Percentiles are read where histograms are merged (control/telemetry/metrics.ts quantile), not per edge.
 }
 
 /** A counter keyed by a label set rendered as a stable string. */
