@@ -118,4 +118,23 @@ describe('canary triggers on the injected clock', () => {
     assert.equal(manual.status, 404);
     assert.match(manual.body.error.message, /has no canary running \(its last one was rolled-back\)/);
   });
+
+  test('a canary of another function keeps that function in use; rolled back by hand, it can be deleted', async () => {
+    const g = await t.api('POST', '/functions', { name: 'g', runtime: 'nodejs', code: { source: tagger('g') } });
+    assert.equal(g.status, 201, g.text);
+    await t.api('POST', '/functions/g/publish', {});
+    const r = await t.api('POST', '/triggers', { ...where, function: 'g:1', canary: { percent: 5 } });
+    assert.equal(r.status, 201, r.text);
+    const inUse = await t.api('DELETE', '/functions/g');
+    assert.equal(inUse.status, 409, inUse.text);
+    assert.match(
+      inUse.body.error.message,
+      new RegExp(`function g is attached by ${r.body.id} \\(demo default viewer-response → g:1\\)`),
+    );
+    const back = await t.api('POST', `/triggers/${r.body.id}/canary/rollback`);
+    assert.equal(back.status, 200, back.text);
+    assert.equal(back.body.canary.state, 'rolled-back');
+    assert.match(back.body.canary.events.at(-1).message, /rolled back to f:2: rolled back by hand/);
+    assert.equal((await t.api('DELETE', '/functions/g')).status, 204);
+  });
 });

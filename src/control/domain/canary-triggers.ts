@@ -108,6 +108,8 @@ export function applyCanary(
       const canaryFn = fnOf(c.functionName, c.functionVersion);
       const baseFn = fnOf(t.functionName, t.functionVersion);
       let next: TriggerRecord;
+      // A decision made on an older read (another tick got there first) changes nothing.
+      if (action.kind === 'step' && c.percent >= action.percent) return t;
       if (action.kind === 'step') {
         why = `canary ${canaryFn} on ${where(t)} stepped to ${action.percent}%`;
         next = {
@@ -134,11 +136,12 @@ export function applyCanary(
       return next;
     },
   );
-  app.logger.log(action.kind === 'rollback' ? 'warn' : 'info', why, {
-    type: 'canary',
-    trigger: id,
-    snapshot: out.snapshot,
-  });
+  if (why)
+    app.logger.log(action.kind === 'rollback' ? 'warn' : 'info', why, {
+      type: 'canary',
+      trigger: id,
+      snapshot: out.snapshot,
+    });
   return out.result;
 }
 
