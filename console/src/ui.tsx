@@ -56,26 +56,31 @@ export function useLoad<T>(fn: (c: VergeClient) => Promise<T>, deps: unknown[], 
 /**
  * One action a page runs on a click (delete a row, say) and the error it last refused with:
  * `run` clears the error, awaits the call and reports whether it succeeded, keeping the error to
- * show (FormError) when it did not.
+ * show (FormError) when it did not; `busy` is true while a call runs (to disable its button).
  */
 export function useAction(): {
   error: unknown;
+  busy: boolean;
   run: (call: () => Promise<unknown>) => Promise<boolean>;
   clear: () => void;
 } {
   const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
   const run = useCallback(async (call: () => Promise<unknown>) => {
     setError(undefined);
+    setBusy(true);
     try {
       await call();
       return true;
     } catch (err) {
       setError(err);
       return false;
+    } finally {
+      setBusy(false);
     }
   }, []);
   const clear = useCallback(() => setError(undefined), []);
-  return { error, run, clear };
+  return { error, busy, run, clear };
 }
 
 export function Field(props: {
@@ -251,5 +256,24 @@ export function ConfirmButton(props: {
         Cancel
       </button>
     </span>
+  );
+}
+
+/** A row of tabs (`role=tab`); the page keeps which one is open (in state or in the route). */
+export function Tabs<T extends string>(props: { labels: Record<T, string>; current: T; onSelect: (tab: T) => void }) {
+  return (
+    <div className="tabs" role="tablist">
+      {(Object.keys(props.labels) as T[]).map((t) => (
+        <button
+          key={t}
+          role="tab"
+          aria-selected={props.current === t}
+          className={props.current === t ? 'on' : ''}
+          onClick={() => props.onSelect(t)}
+        >
+          {props.labels[t]}
+        </button>
+      ))}
+    </div>
   );
 }

@@ -277,7 +277,7 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
     const attached = p.locator('[data-trigger="walk/default/viewer-request"]');
     await attached.waitFor();
     assert.match((await attached.textContent()) ?? '', /version 2/);
-    await page('10-function-attached');
+    await page('11a-function-attached');
     await attached.locator('button:has-text("Detach")').click();
     await p.locator('text=Not attached to any distribution').waitFor();
     await until('the origin again on every PoP', async () =>
@@ -296,7 +296,7 @@ describe('console walk: create, deploy, observe, roll back and undo everything',
     await until('walk deleted', async () =>
       (await api.distributions.list()).some((d) => d.id === 'walk') ? undefined : true,
     );
-    await page('11-distribution-deleted');
+    await page('11b-distribution-deleted');
   });
 
   test('PoPs with health; an API token shown once, then revoked', async () => {

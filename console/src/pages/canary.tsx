@@ -99,7 +99,7 @@ function CanaryView(props: { t: Trigger; c: TriggerCanary; onChange: () => void 
       )}
       <FormError error={action.error} />
       {active(c) && (
-        <div className="row">
+        <div className="row" style={{ marginBottom: 12 }}>
           <ConfirmButton
             label="Promote now"
             question={`Run ${c.function} for every viewer?`}

@@ -10,7 +10,7 @@ import type { Distribution, DistributionConfig } from '../api.js';
 import { CodeEditor } from '../editor.js';
 import { parseJson } from '../forms.js';
 import { go } from '../router.js';
-import { Field, FormError, useClient } from '../ui.js';
+import { Field, FormError, useAction, useClient } from '../ui.js';
 
 const CACHE_POLICIES = ['CachingOptimized', 'CachingDisabled', 'CachingOptimizedForUncompressedObjects'];
 
@@ -57,8 +57,7 @@ export function CreateDistribution(props: { onCancel: () => void }) {
     cachePolicy: 'CachingOptimized',
   });
   const [json, setJson] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
 
   function toJson() {
@@ -68,18 +67,12 @@ export function CreateDistribution(props: { onCancel: () => void }) {
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    setError(undefined);
-    setBusy(true);
-    try {
+    await run(async () => {
       const config = mode === 'form' ? configFromForm(f) : (parseJson(json, '$') as DistributionConfig);
       const d = await client.distributions.create(config);
       go(`/distributions/${encodeURIComponent(d.id)}`);
       props.onCancel();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -166,22 +159,13 @@ function editable(c: DistributionConfig): DistributionConfig {
 export function EditDistribution(props: { dist: Distribution; onDone: () => void }) {
   const client = useClient();
   const [json, setJson] = useState(() => JSON.stringify(editable(props.dist.config), null, 2));
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    setError(undefined);
-    setBusy(true);
-    try {
-      const config = parseJson(json, '$') as DistributionConfig;
-      await client.distributions.update(props.dist.id, config, { ifMatch: props.dist.etag });
+    const config = () => parseJson(json, '$') as DistributionConfig;
+    if (await run(() => client.distributions.update(props.dist.id, config(), { ifMatch: props.dist.etag })))
       props.onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
   }
 
   return (

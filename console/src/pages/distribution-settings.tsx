@@ -8,7 +8,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { Distribution, DistributionConfig, KeyGroup } from '../api.js';
-import { Field, FormError, useClient } from '../ui.js';
+import { Field, FormError, useAction, useClient } from '../ui.js';
 
 type GeoType = 'none' | 'allowlist' | 'blocklist';
 
@@ -62,33 +62,28 @@ export function DistributionSettings(props: { dist: Distribution; keyGroups: Key
   const [trusted, setTrusted] = useState<Record<string, string[]>>(() =>
     Object.fromEntries(behaviorsOf(c).map(([path, , ids]) => [path, ids])),
   );
-  const [error, setError] = useState<unknown>();
+  const { error, busy, run, clear } = useAction();
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
   // Another distribution picked: start over from its config.
   useEffect(() => {
     setRootObject(c.defaultRootObject ?? '');
     setGeoType(geoTypeOf(c));
     setCountries((c.restrictions?.geoRestriction.locations ?? []).join(' '));
     setTrusted(Object.fromEntries(behaviorsOf(c).map(([path, , ids]) => [path, ids])));
-    setError(undefined);
+    clear();
   }, [props.dist.id]);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    setError(undefined);
     setSaved(false);
-    setBusy(true);
-    try {
+    const ok = await run(async () => {
       const current = await client.distributions.getWithEtag(props.dist.id);
       const config = withSettings(current.value.config, { rootObject, geoType, countries, trusted });
       await client.distributions.update(props.dist.id, config, current.etag ? { ifMatch: current.etag } : {});
+    });
+    if (ok) {
       setSaved(true);
       props.onSaved();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
     }
   }
 

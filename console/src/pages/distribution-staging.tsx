@@ -7,7 +7,13 @@
  * On a staging distribution's own page it links back to its primary.
  */
 import { useState } from 'react';
-import { isClientError, type Distribution, type StagingMetrics, type StagingView } from '../api.js';
+import {
+  isClientError,
+  type Distribution,
+  type StagingMetrics,
+  type StagingRouting,
+  type StagingView,
+} from '../api.js';
 import { href } from '../router.js';
 import { Badge, ConfirmButton, Field, FormError, LoadError, useAction, useClient, useLoad } from '../ui.js';
 
@@ -80,7 +86,7 @@ export function StagingPanel(props: { dist: Distribution; onChange: () => void }
 
 function StagingDetails(props: {
   view: StagingView;
-  onRoute: (r: { header: { name: string; value: string } } | { weight: { percent: number } }) => void;
+  onRoute: (r: StagingRouting) => void;
   onPromote: () => void;
   onDiscard: () => void;
   error: unknown;
@@ -90,6 +96,7 @@ function StagingDetails(props: {
   const [name, setName] = useState(routing?.header?.name ?? HEADER_PREFIX + 'staging');
   const [value, setValue] = useState(routing?.header?.value ?? 'true');
   const [percent, setPercent] = useState(String(routing?.weight?.percent ?? 5));
+  const [sticky, setSticky] = useState(String(routing?.weight?.stickySeconds ?? ''));
   const cd = '$.continuousDeployment';
   return (
     <div className="stack">
@@ -100,7 +107,10 @@ function StagingDetails(props: {
             requests with <code>{`${routing.header.name}: ${routing.header.value}`}</code> go to staging
           </>
         ) : routing?.weight ? (
-          <>{routing.weight.percent}% of viewers go to staging (each viewer kept on one side)</>
+          <>
+            {routing.weight.percent}% of viewers go to staging (each viewer kept on one side by{' '}
+            {routing.weight.stickySeconds ? `a session cookie, ${routing.weight.stickySeconds} s idle` : 'its address'})
+          </>
         ) : (
           <>no viewer is routed to staging yet</>
         )}
@@ -144,7 +154,8 @@ function StagingDetails(props: {
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
-          props.onRoute(mode === 'header' ? { header: { name, value } } : { weight: { percent: Number(percent) } });
+          const weight = { percent: Number(percent), ...(sticky.trim() ? { stickySeconds: Number(sticky) } : {}) };
+          props.onRoute(mode === 'header' ? { header: { name, value } } : { weight });
         }}
       >
         <div className="form-row">
@@ -178,6 +189,21 @@ function StagingDetails(props: {
               <input name="percent" inputMode="numeric" value={percent} onChange={(e) => setPercent(e.target.value)} />
             </Field>
           )}
+          {mode === 'weight' && (
+            <Field
+              label="Sticky sessions (s)"
+              error={props.error}
+              path={[`${cd}.weight.stickySeconds`, '$.weight.stickySeconds']}
+              hint="300–3600 idle seconds in a cookie; empty: by address"
+            >
+              <input
+                name="stickySeconds"
+                inputMode="numeric"
+                value={sticky}
+                onChange={(e) => setSticky(e.target.value)}
+              />
+            </Field>
+          )}
         </div>
         <div className="row">
           <button className="btn primary">Route to staging</button>
@@ -201,12 +227,16 @@ function StagingDetails(props: {
 const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
 const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} ms`);
 
+/** Errors of one class: the count and its share of the requests (`3 (1.2%)`). */
+const errs = (m: StagingMetrics, cls: '4xx' | '5xx') =>
+  `${m.errors?.[cls] ?? '–'} (${pct(cls === '4xx' ? m.rate4xx : m.rate5xx)})`;
+
 function metricRows(a: StagingMetrics, b: StagingMetrics): Array<[string, string, string]> {
   return [
     ['Requests', String(a.requests), String(b.requests)],
-    ['4xx', pct(a.rate4xx), pct(b.rate4xx)],
-    ['5xx', pct(a.rate5xx), pct(b.rate5xx)],
+    ['4xx', errs(a, '4xx'), errs(b, '4xx')],
+    ['5xx', errs(a, '5xx'), errs(b, '5xx')],
     ['Origin p50', ms(a.originLatencyP50), ms(b.originLatencyP50)],
-    ['Origin p95', ms(a.originLatencyP95), ms(b.originLatencyP95)],
+    ['Origin p99', ms(a.originLatencyP99), ms(b.originLatencyP99)],
   ];
 }

@@ -11,7 +11,19 @@ import type { Distribution } from '../api.js';
 import type { CacheBehaviorConfig, DefaultCacheBehaviorConfig } from '../../../src/shared/config/types.js';
 import { href } from '../router.js';
 import { go } from '../router.js';
-import { ago, Badge, ConfirmButton, Empty, Field, FormError, LoadError, useAction, useClient, useLoad } from '../ui.js';
+import {
+  ago,
+  Badge,
+  ConfirmButton,
+  Empty,
+  Field,
+  FormError,
+  LoadError,
+  Tabs,
+  useAction,
+  useClient,
+  useLoad,
+} from '../ui.js';
 import { CreateDistribution, EditDistribution } from './distribution-editor.js';
 import { Invalidations } from './distribution-invalidations.js';
 import type { Trigger } from '../api.js';
@@ -156,19 +168,11 @@ function DistributionView(props: { id: string; tab: string | undefined }) {
           }}
         />
       )}
-      <div className="tabs" role="tablist">
-        {(Object.keys(TAB_LABELS) as Tab[]).map((t) => (
-          <button
-            key={t}
-            role="tab"
-            aria-selected={tab === t}
-            className={tab === t ? 'on' : ''}
-            onClick={() => go(`/distributions/${encodeURIComponent(props.id)}/${t}`)}
-          >
-            {TAB_LABELS[t]}
-          </button>
-        ))}
-      </div>
+      <Tabs
+        labels={TAB_LABELS}
+        current={tab}
+        onSelect={(t) => go(`/distributions/${encodeURIComponent(props.id)}/${t}`)}
+      />
       {tab === 'behaviors' && (
         <section className="card flush">
           <h2>Cache behaviors and functions</h2>

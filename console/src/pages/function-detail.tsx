@@ -7,7 +7,7 @@
 import { useState } from 'react';
 import type { FunctionResource, Trigger } from '../api.js';
 import { go, href } from '../router.js';
-import { Badge, ConfirmButton, FormError, LoadError, plural, useAction, useClient, useLoad } from '../ui.js';
+import { Badge, ConfirmButton, FormError, LoadError, plural, Tabs, useAction, useClient, useLoad } from '../ui.js';
 import { CodeTab } from './function-code.js';
 import { ConfigTab } from './function-config.js';
 import { TestTab } from './function-test.js';
@@ -41,19 +41,7 @@ export function FunctionDetail(props: { name: string }) {
         </a>
       </div>
       <Attachments fn={f} />
-      <div className="tabs" role="tablist">
-        {(Object.keys(TAB_LABELS) as Tab[]).map((t) => (
-          <button
-            key={t}
-            role="tab"
-            aria-selected={tab === t}
-            className={tab === t ? 'on' : ''}
-            onClick={() => setTab(t)}
-          >
-            {TAB_LABELS[t]}
-          </button>
-        ))}
-      </div>
+      <Tabs labels={TAB_LABELS} current={tab} onSelect={setTab} />
       {tab === 'code' && <CodeTab fn={f} onSaved={fn.reload} />}
       {tab === 'config' && <ConfigTab fn={f} onSaved={fn.reload} />}
       {tab === 'test' && <TestTab fn={f} />}
