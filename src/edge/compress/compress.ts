@@ -5,7 +5,8 @@
  * when the viewer accepts both; HTTP/1.0 viewers never get compressed content.
  */
 import { promisify } from 'node:util';
-import { brotliCompress, constants as z, gzip } from 'node:zlib';
+import { brotliCompress, constants as z, createBrotliCompress, createGzip, gzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import type { CfHeaders } from '../../shared/lambda-edge/index.js';
 import { getHeader, getHeaderJoined, setHeader } from '../../shared/lambda-edge/index.js';
 import { isCompressibleType } from './content-types.js';
@@ -70,13 +71,31 @@ export function compress(body: Buffer, enc: Encoding): Promise<Buffer> {
 }
 
 /**
+ * The same compression as `compress`, as a stream (issue 12): a body arriving from the origin is
+ * compressed as it arrives, never held whole. An error of the source errors the result.
+ */
+export function compressStream(source: Readable, enc: Encoding, sizeHint: number): Readable {
+  const z2 =
+    enc === 'br'
+      ? createBrotliCompress({ params: { [z.BROTLI_PARAM_QUALITY]: 5, [z.BROTLI_PARAM_SIZE_HINT]: sizeHint } })
+      : createGzip({ level: 6 });
+  source.on('error', (e) => z2.destroy(e));
+  z2.on('close', () => {
+    if (!source.readableEnded) source.destroy();
+  });
+  return source.pipe(z2);
+}
+
+/**
  * Header changes for a compressed body: Content-Encoding, Content-Length, `Vary: Accept-Encoding`
  * (merged into any existing Vary), and the ETag rule of spec 7.5: a strong ETag becomes weak
  * (`W/` prefix), a weak one is kept, an invalid one (not starting with `"` or `W/`) is removed.
  */
-export function applyCompressionHeaders(headers: CfHeaders, enc: Encoding, newLength: number): void {
+export function applyCompressionHeaders(headers: CfHeaders, enc: Encoding, newLength: number | null): void {
   setHeader(headers, 'content-encoding', enc, 'Content-Encoding');
-  setHeader(headers, 'content-length', String(newLength), 'Content-Length');
+  // A body compressed as it streams has no length until it ends.
+  if (newLength === null) delete headers['content-length'];
+  else setHeader(headers, 'content-length', String(newLength), 'Content-Length');
   mergeVary(headers, 'Accept-Encoding');
   const etag = getHeader(headers, 'etag');
   if (etag !== undefined) {

@@ -2,6 +2,7 @@
 export {
   chooseEncoding,
   compress,
+  compressStream,
   applyCompressionHeaders,
   mergeVary,
   MIN_COMPRESS_BYTES,

@@ -3,8 +3,10 @@
  * The HTTP(S) client the edge uses to reach custom origins, and the dispatcher that sends
  * bucket origins to the directory bucket. One undici Pool per origin endpoint, kept alive for
  * the origin's keep-alive timeout; connection attempts, connect timeout and read timeout per
- * CloudFront's origin settings (spec 4.3, 7.12); the whole body is buffered because the edge
- * caches whole objects. Failures become VergeError ORIGIN_* codes (see error-map.ts).
+ * CloudFront's origin settings (spec 4.3, 7.12). A response is either collected whole (up to
+ * `maxBodyBytes`: the answers the edge may store) or, with `streamResponse`, handed over at its
+ * headers as a stream read with backpressure (issue 12). Request bodies may stream too.
+ * Failures become VergeError ORIGIN_* codes (see error-map.ts).
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
@@ -25,12 +27,13 @@ import { signOriginRequest } from './sigv4.js';
 import { BODY_TOO_LARGE, classify, toOriginError } from './error-map.js';
 import type { AttemptPhase } from './error-map.js';
 import type { OriginClient, OriginRequest, OriginResponse, StreamedRequestBody } from './types.js';
+import { streamBody } from '../body/index.js';
 
 export interface OriginClientOptions {
   clock?: Clock;
   /** Response headers above this many bytes fail with ORIGIN_HEADERS_TOO_LARGE (spec 4.3: 20,480). */
   maxResponseHeaderBytes?: number;
-  /** Bodies above this many bytes fail with ORIGIN_BODY_TOO_LARGE. Default 1 GiB. */
+  /** Bodies collected whole above this many bytes fail with ORIGIN_BODY_TOO_LARGE (streamed ones have no cap). Default 1 GiB. */
   maxBodyBytes?: number;
   /**
    * Extra trusted CA certificates (PEM) for HTTPS origins, on top of Node's root store and the
@@ -108,7 +111,7 @@ interface AttemptResult {
   status: number;
   statusText: string;
   headers: CfHeaders;
-  body: Buffer;
+  body: Buffer | Readable;
   headersAt: number;
   connectMs?: number;
 }
@@ -120,6 +123,16 @@ class AttemptError extends Error {
   ) {
     super('origin attempt failed');
   }
+}
+
+/** 1xx: undici keeps reading for the final response; the edge passes 102/103 on (RFC 9110 15.2). */
+function forwardInterim(onInterim: OriginRequest['onInterim'], status: number, raw: Buffer[]): void {
+  if (!onInterim || status === 101) return;
+  const pairs = raw.map((b) => b.toString('latin1'));
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2)
+    if (!HOP_BY_HOP.has(pairs[i]!.toLowerCase())) out.push([pairs[i]!, pairs[i + 1]!]);
+  onInterim(status, out);
 }
 
 /** One request on one pool, body buffered. Rejects with AttemptError. */
@@ -145,14 +158,7 @@ function dispatchOnce(
       },
       onHeaders(status, raw, _resume, statusMessage) {
         if (status < 200) {
-          // 1xx: undici keeps reading for the final response; the edge passes 102/103 on (RFC 9110 15.2).
-          if (onInterim && status !== 101) {
-            const pairs = (raw as Buffer[]).map((b) => b.toString('latin1'));
-            const out: Array<[string, string]> = [];
-            for (let i = 0; i + 1 < pairs.length; i += 2)
-              if (!HOP_BY_HOP.has(pairs[i]!.toLowerCase())) out.push([pairs[i]!, pairs[i + 1]!]);
-            onInterim(status, out);
-          }
+          forwardInterim(onInterim, status, raw as Buffer[]);
           return true;
         }
         phase = 'headers';
@@ -202,6 +208,91 @@ function dispatchOnce(
       reject(new AttemptError(err, phase));
     }
   });
+}
+
+/**
+ * One request on one pool whose body is handed over as it arrives: resolves at the response
+ * headers with a Readable that undici fills with backpressure (onData returns false while the
+ * reader is behind; `resume` continues). A failure after the headers errors the stream (the
+ * origin died mid-body); destroying the stream early aborts the request, freeing the connection.
+ */
+function dispatchStreaming(
+  pool: Pool,
+  opts: Dispatcher.DispatchOptions,
+  clock: Clock,
+  onInterim?: OriginRequest['onInterim'],
+): Promise<AttemptResult> {
+  return new Promise((resolve, reject) => {
+    let phase: AttemptPhase = 'connect';
+    let abort: ((err?: Error) => void) | undefined;
+    let resumeUndici: (() => void) | undefined;
+    const sink: TimingSink = {};
+    let body: Readable | null = null;
+    let done = false;
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abortFn) {
+        phase = 'sent';
+        abort = abortFn;
+        writing = sink;
+      },
+      onHeaders(status, raw, resume, statusMessage) {
+        if (status < 200) {
+          forwardInterim(onInterim, status, raw as Buffer[]);
+          return true;
+        }
+        phase = 'headers';
+        resumeUndici = resume;
+        const headers = fromRawHeaders((raw as Buffer[]).map((b) => b.toString('latin1')));
+        stripHopByHop(headers);
+        body = new Readable({
+          highWaterMark: 64 * 1024,
+          read: () => resumeUndici?.(),
+          destroy: (err, cb) => {
+            // The reader left before the end: stop the transfer (the connection is not reused).
+            if (!done) abort?.(err ?? new Error('the response body was not read to the end'));
+            cb(err);
+          },
+        });
+        resolve({
+          status,
+          statusText: statusMessage || STATUS_TEXT[status] || '',
+          headers,
+          body,
+          headersAt: clock.monotonic(),
+          connectMs: sink.connectMs,
+        });
+        return true;
+      },
+      onData(chunk) {
+        return body!.push(chunk);
+      },
+      onComplete() {
+        done = true;
+        body?.push(null);
+      },
+      onError(err) {
+        done = true;
+        const code = (err as { code?: string }).code;
+        if (body === null) return reject(new AttemptError(err, phase));
+        // A 304 or 204 has no body whatever its Content-Length says (see dispatchOnce).
+        if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' && body.readableLength === 0 && !body.readableDidRead)
+          return void body.push(null);
+        body.destroy(toOriginError(classify(err, 'headers'), err, { origin: 'origin', attempts: 1 }));
+      },
+    };
+    try {
+      pool.dispatch(opts, handler);
+    } catch (err) {
+      reject(new AttemptError(err, phase));
+    }
+  });
+}
+
+/** The body length a response announces: none for HEAD, 204 and 304 (RFC 9110 8.6). */
+function declaredLength(h: CfHeaders, method: string, status: number): number | null {
+  if (method === 'HEAD' || status === 204 || status === 304) return 0;
+  const v = h['content-length']?.[0]?.value;
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
 }
 
 /**
@@ -331,11 +422,16 @@ export function createOriginClient(opts: OriginClientOptions = {}): OriginClient
     for (let attempt = 1; ; attempt++) {
       try {
         if (streamed) dispatchOpts.body = streamed.attempt();
-        const r = await dispatchOnce(pool, dispatchOpts, maxBody, clock, req.onInterim);
+        const r = req.streamResponse
+          ? await dispatchStreaming(pool, dispatchOpts, clock, req.onInterim)
+          : await dispatchOnce(pool, dispatchOpts, maxBody, clock, req.onInterim);
         const end = clock.monotonic();
         const timings: OriginResponse['timings'] = { firstByteMs: r.headersAt - start, totalMs: end - start };
         if (r.connectMs !== undefined) timings.connectMs = r.connectMs;
-        return { status: r.status, statusText: r.statusText, headers: r.headers, body: r.body, timings };
+        const body = Buffer.isBuffer(r.body)
+          ? r.body
+          : streamBody(r.body, declaredLength(r.headers, req.method, r.status));
+        return { status: r.status, statusText: r.statusText, headers: r.headers, body, timings };
       } catch (e) {
         const { err, phase } = e instanceof AttemptError ? e : new AttemptError(e, 'connect');
         // The viewer's body failed (too large, stalled, hung up): that is the answer, not the origin.

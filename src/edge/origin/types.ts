@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { CfHeaders } from '../../shared/lambda-edge/index.js';
+import type { StreamBody } from '../body/index.js';
 import type { OriginPlan } from '../config/plan.js';
 
 export interface OriginRequest {
@@ -20,6 +21,11 @@ export interface OriginRequest {
   body?: Buffer | StreamedRequestBody;
   /** Called with each interim (1xx other than 101) response the origin sends before the final one. */
   onInterim?: (status: number, headers: Array<[string, string]>) => void;
+  /**
+   * Hand the response body over as it arrives (a one-shot StreamBody, read with backpressure)
+   * instead of buffering it. HTTP origins only; a bucket origin answers with a Buffer either way.
+   */
+  streamResponse?: boolean;
 }
 
 /** A request body the edge does not hold: read once, as the origin takes it (issue 12). */
@@ -33,7 +39,9 @@ export interface OriginResponse {
   statusText: string;
   /** Response headers with hop-by-hop headers removed. */
   headers: CfHeaders;
-  body: Buffer;
+  /** Whole, or (with `streamResponse`) arriving: a stream error then means the origin failed mid-body. */
+  body: Buffer | StreamBody;
+  /** `totalMs` is the time to the last byte for a whole body, to the headers for a streamed one. */
   timings: { connectMs?: number; firstByteMs: number; totalMs: number };
 }
 

@@ -12,6 +12,7 @@ import {
   type CfResponse,
 } from '../../shared/lambda-edge/index.js';
 import type { EdgeResponse } from './transaction.js';
+import { discardBody, type Body } from '../body/index.js';
 
 export function statusText(status: number): string {
   return STATUS_TEXT[status] ?? '';
@@ -34,13 +35,17 @@ export function toCfResponse(r: EdgeResponse): CfResponse {
 }
 
 /** A response returned by a function (already validated by the runtime) as an edge response. */
-export function fromCfResponse(cf: CfResponse, previousBody?: Buffer): EdgeResponse {
+export function fromCfResponse(cf: CfResponse, previousBody?: Body): EdgeResponse {
   const status = Number(cf.status);
   const headers = cloneHeaders(cf.headers);
   for (const k of Object.keys(headers)) for (const e of headers[k]!) e.key ??= titleCase(k);
-  let body: Buffer;
+  let body: Body;
   if (cf.body === undefined) body = previousBody ?? Buffer.alloc(0);
-  else body = Buffer.from(cf.body, cf.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+  else {
+    // The function's body replaces the one still arriving, which is then not read.
+    discardBody(previousBody);
+    body = Buffer.from(cf.body, cf.bodyEncoding === 'base64' ? 'base64' : 'utf8');
+  }
   if (cf.body !== undefined) delete headers['content-length'];
   return { status, statusText: cf.statusDescription ?? statusText(status), headers, body };
 }

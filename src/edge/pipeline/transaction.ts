@@ -10,6 +10,7 @@ import type { BehaviorPlan, CustomErrorResponsePlan, DistributionPlan, EdgePlan,
 import type { OriginResponse } from '../origin/types.js';
 import type { Readable } from 'node:stream';
 import type { CacheEntry } from '../cache/types.js';
+import type { Body } from '../body/index.js';
 
 /** CloudFront's `x-edge-result-type` / `X-Cache` class for a finished request. */
 export type ResultType =
@@ -28,12 +29,16 @@ export type ResultType =
   | 'FunctionThrottledError'
   | 'CapacityExceeded';
 
-/** The response being assembled for the viewer. Body is whole (the edge caches whole objects). */
+/**
+ * The response being assembled for the viewer. The body is whole (generated responses, cached
+ * objects, anything a store keeps) or a one-shot stream arriving from the origin (issue 12):
+ * whoever replaces a response with a streamed body discards that body (`discardBody`).
+ */
 export interface EdgeResponse {
   status: number;
   statusText: string;
   headers: CfHeaders;
-  body: Buffer;
+  body: Body;
 }
 
 /** What one origin fetch (with its origin-request and origin-response functions) produced. */

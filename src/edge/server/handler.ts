@@ -20,6 +20,8 @@ import { requestProblem } from './request-checks.js';
 import { newRequestId } from './request-id.js';
 import { lingerClose, requestHasBody, viewerBody, type BodyBudget, type ViewerBodyLimits } from './viewer-body.js';
 import { renderLabels } from '../observe/stats.js';
+import { bodyLength, discardBody, isStreamBody, type StreamBody } from '../body/index.js';
+import { pipeline } from 'node:stream';
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
@@ -199,7 +201,7 @@ function transmit(ctx: HandlerContext, txn: ViewerTxn, res: Res): void {
   // A HEAD answered without a body (forwarded as HEAD) keeps the origin's Content-Length: it
   // describes the GET response (RFC 9110 8.6), so "0" would be wrong.
   const headLength =
-    txn.request.method === 'HEAD' && r.body.length === 0 ? headers['content-length']?.[0]?.value : undefined;
+    txn.request.method === 'HEAD' && bodyLength(r.body) === 0 ? headers['content-length']?.[0]?.value : undefined;
   delete headers['content-length'];
   delete headers['transfer-encoding'];
   delete headers['connection'];
@@ -211,7 +213,10 @@ function transmit(ctx: HandlerContext, txn: ViewerTxn, res: Res): void {
     if (isH2 && H2_FORBIDDEN.has(raw[i]!.toLowerCase())) continue;
     flat.push(raw[i]!, raw[i + 1]!);
   }
-  if (r.status !== 304 && r.status !== 204) flat.push('Content-Length', headLength ?? String(r.body.length));
+  const length = bodyLength(r.body);
+  // A body of unknown length (streaming from the origin, compressed as it streams) goes chunked.
+  const lengthText = headLength ?? (length === null ? undefined : String(length));
+  if (r.status !== 304 && r.status !== 204 && lengthText !== undefined) flat.push('Content-Length', lengthText);
   // A body left unread (refused before reading it, or past a limit) is not drained: HTTP/1 closes
   // the connection after the answer, HTTP/2 resets the stream with NO_ERROR (RFC 9113 8.1).
   const unread = txn.pendingBody !== null && !txn.pendingBody.complete;
@@ -228,13 +233,40 @@ function transmit(ctx: HandlerContext, txn: ViewerTxn, res: Res): void {
   try {
     if (isH2) (res as Http2ServerResponse).writeHead(r.status, toH2Headers(flat));
     else (res as ServerResponse).writeHead(r.status, r.statusText || undefined, flat);
-    if (noBody) res.end();
-    else res.end(r.body);
+    const body = r.body;
+    if (noBody) {
+      discardBody(body);
+      res.end();
+    } else if (isStreamBody(body)) return sendStream(ctx, txn, res, body);
+    else res.end(body);
   } catch (e) {
     ctx.deps.logger.log('error', 'transmit failed', { requestId: txn.requestId, error: String(e) });
+    discardBody(r.body);
     res.destroy();
   }
-  finish(ctx, txn, noBody ? 0 : r.body.length);
+  finish(ctx, txn, noBody ? 0 : (length ?? 0));
+}
+
+/**
+ * A body arriving from the origin goes to the viewer as it arrives, with backpressure both ways.
+ * If the origin fails mid-body the viewer's connection (or HTTP/2 stream) is cut, so a short
+ * body is never taken for a whole one; a viewer that leaves stops the origin transfer.
+ */
+function sendStream(ctx: HandlerContext, txn: ViewerTxn, res: Res, body: StreamBody): void {
+  let sent = 0;
+  const src = body.open();
+  src.on('data', (c: Buffer) => (sent += c.length));
+  pipeline(src, res as NodeJS.WritableStream, (err) => {
+    if (err) {
+      ctx.deps.logger.log('warn', 'response body cut', {
+        requestId: txn.requestId,
+        sent,
+        error: String((err as Error).message ?? err),
+      });
+      res.destroy();
+    }
+    finish(ctx, txn, sent);
+  });
 }
 
 /**
@@ -352,7 +384,7 @@ function finish(ctx: HandlerContext, txn: ViewerTxn, bytes: number): void {
     'c-port': txn.conn.clientPort,
     'x-edge-detailed-result-type': txn.detailedResultType,
     'sc-content-type': r.headers['content-type']?.[0]?.value ?? '-',
-    'sc-content-len': r.body.length,
+    'sc-content-len': bodyLength(r.body) ?? bytes,
     'sc-range-start': txn.range?.start ?? '-',
     'sc-range-end': txn.range?.end ?? '-',
     'distribution-id': distId,

@@ -1,9 +1,15 @@
 /**
  * @module edge/pipeline/fetch-steps/compress
  * Fetch step `compress`: edge compression (spec 7.5), done before storing so hits never
- * compress again.
+ * compress again; a body streaming from the origin is compressed as it streams.
  */
-import { applyCompressionHeaders, chooseEncoding, compress as compressBody } from '../../compress/index.js';
+import { bodyLength, isStreamBody, streamBody } from '../../body/index.js';
+import {
+  applyCompressionHeaders,
+  chooseEncoding,
+  compress as compressBody,
+  compressStream,
+} from '../../compress/index.js';
 import type { FetchStepName } from '../fetch-table.js';
 import type { FetchTxn } from '../transaction.js';
 
@@ -14,11 +20,18 @@ export function compress(f: FetchTxn): FetchStepName | Promise<FetchStepName> {
     httpVersion: f.viewerHttpVersion,
     status: r.status,
     headers: r.headers,
-    bodyLength: r.body.length,
+    bodyLength: bodyLength(r.body) ?? 0,
     compressEnabled: f.behavior.compress,
   });
   if (!enc) return 'store';
-  return compressBody(r.body, enc).then((body): FetchStepName => {
+  const body = r.body;
+  if (isStreamBody(body)) {
+    // Arriving from the origin: compressed as it arrives (chunked to the viewer, no length).
+    f.response = { ...r, body: streamBody(compressStream(body.open(), enc, body.length ?? 0), null) };
+    applyCompressionHeaders(r.headers, enc, null);
+    return 'store';
+  }
+  return compressBody(body, enc).then((body): FetchStepName => {
     applyCompressionHeaders(r.headers, enc, body.length);
     f.response = { ...r, body };
     return 'store';

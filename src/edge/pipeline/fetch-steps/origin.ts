@@ -11,6 +11,7 @@ import { toVergeError } from '../../../shared/errors.js';
 import { SURROGATE_CAPABILITY, conditionalHeaders } from '../../cache/index.js';
 import type { CacheEntry } from '../../cache/types.js';
 import { toOriginRequest } from '../../origin/index.js';
+import { discardBody } from '../../body/index.js';
 import type { OriginResponse } from '../../origin/types.js';
 import type { PipelineDeps } from '../deps.js';
 import type { FetchStepName } from '../fetch-table.js';
@@ -24,6 +25,9 @@ export function origin(f: FetchTxn, deps: PipelineDeps): Promise<FetchStepName> 
       : undefined;
   const { origin: target, req } = toOriginRequest(f.originRequest!, streamed ?? f.originBody, currentOrigin(f));
   if (f.cacheable && req.method === 'HEAD') req.method = 'GET';
+  // A response that will not be stored goes to the viewer as it arrives (issue 12); one that
+  // may be stored is still collected whole for the store.
+  if (!f.cacheable) req.streamResponse = true;
   if (f.staleEntry) addValidators(req.headers, f.staleEntry);
   announceSurrogate(req.headers);
   if (f.interim) req.onInterim = f.interim;
@@ -35,6 +39,7 @@ export function origin(f: FetchTxn, deps: PipelineDeps): Promise<FetchStepName> 
       deps.stats.originFetches.inc({ distribution: f.dist.id, origin: target.id, outcome: String(res.status) });
       deps.stats.originLatency.observe(f.originLatencyMs);
       if (canFailOver(f) && f.failoverStatuses!.has(res.status)) {
+        discardBody(res.body);
         f.attempt++;
         return 'originRequest';
       }

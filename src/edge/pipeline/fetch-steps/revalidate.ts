@@ -7,6 +7,7 @@
  */
 import { canServeStaleOnError, refreshEntry } from '../../cache/index.js';
 import type { CacheEntry } from '../../cache/types.js';
+import { discardBody } from '../../body/index.js';
 import type { PipelineDeps } from '../deps.js';
 import type { FetchStepName } from '../fetch-table.js';
 import type { FetchResult, FetchTxn } from '../transaction.js';
@@ -30,12 +31,14 @@ export function revalidate(f: FetchTxn, deps: PipelineDeps): FetchStepName {
   }
   const res = f.originResponse!;
   if (stale && res.status === 304) {
+    discardBody(res.body);
     const refreshed = refreshEntry(stale, res.headers, now, { policy: f.behavior.cachePolicy });
     if (!deps.fence?.invalidatedSince(f.epoch, refreshed)) deps.cache.set(refreshed);
     f.result = { response: responseFromEntry(refreshed), source: 'refresh', stored: refreshed, ...timingOf(f) };
     return 'done';
   }
   if (stale && res.status >= 500 && canServeStaleOnError(stale, now, 'error-status')) {
+    discardBody(res.body);
     f.result = { ...staleResult(stale), ...timingOf(f) };
     return 'done';
   }

@@ -14,12 +14,13 @@ import { timingOf } from '../fetch-txn.js';
 
 export function store(f: FetchTxn, deps: PipelineDeps): FetchStepName {
   const r = f.response!;
-  const stored = f.cacheable ? keep(f, deps) : null;
+  // A body streaming through (a fetch that may not be stored asked for one) is not kept.
+  const stored = f.cacheable && Buffer.isBuffer(r.body) ? keep(f, deps, r.body) : null;
   f.result = { response: r, source: f.source, stored, ...timingOf(f) };
   return 'done';
 }
 
-function keep(f: FetchTxn, deps: PipelineDeps): CacheEntry | null {
+function keep(f: FetchTxn, deps: PipelineDeps, body: Buffer): CacheEntry | null {
   const r = f.response!;
   const entry = entryFromResponse({
     key: f.cacheKey!,
@@ -31,7 +32,7 @@ function keep(f: FetchTxn, deps: PipelineDeps): CacheEntry | null {
     status: r.status,
     statusText: r.statusText,
     headers: r.headers,
-    body: r.body,
+    body,
     policy: f.behavior.cachePolicy,
     errorCachingMinTTL: f.dist.customErrorResponses.get(r.status)?.errorCachingMinTTL ?? 10,
     invalidationPath: f.invalidationPath,

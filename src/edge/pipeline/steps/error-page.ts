@@ -6,6 +6,7 @@
  * do on a miss) and without the viewer's range and validators. `deliver` (the page) or `synth`
  * (no page) puts the viewer's own state back (error-pages.ts).
  */
+import { discardBody } from '../../body/index.js';
 import type { StepName } from '../steps.js';
 import type { DistTxn } from '../transaction.js';
 
@@ -24,6 +25,8 @@ export function errorPage(txn: DistTxn): StepName {
   txn.conditions = new Set(['error-page-fetch']);
   txn.cacheKey = null;
   txn.staleEntry = null;
+  // The response the page replaces is not sent: a body still arriving is not read.
+  discardBody(txn.response?.body);
   txn.response = null;
   txn.error = null;
   // The page's own function runs are not this viewer's (its list comes back with its state).

@@ -11,6 +11,7 @@ import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
 import type { ViewerTxn } from '../transaction.js';
 import { statusText } from '../response.js';
+import { bodyLength, discardBody, type Body } from '../../body/index.js';
 import { forwardsCookies } from '../response-policy.js';
 
 let dateSecond = -1;
@@ -33,7 +34,9 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
   const fromObject = txn.resultType === 'Hit' || txn.resultType === 'Miss' || txn.resultType === 'RefreshHit';
   if (fromObject && r.status === 200 && (method === 'GET' || method === 'HEAD')) {
     const cond = evaluateConditional(method, txn.request.headers, r.headers);
+    const length = bodyLength(r.body);
     if (cond === 'not-modified') {
+      discardBody(r.body);
       txn.response = {
         status: 304,
         statusText: statusText(304),
@@ -41,29 +44,33 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
         body: Buffer.alloc(0),
       };
     } else if (cond === 'precondition-failed') {
+      discardBody(r.body);
       txn.response = { status: 412, statusText: statusText(412), headers: {}, body: Buffer.alloc(0) };
-    } else {
+    } else if (length !== null) {
+      // A body of unknown length (streaming, compressed as it streams) is sent whole: a server
+      // may ignore Range (RFC 9110 14.2).
       const range = evaluateRange(
         getHeader(txn.request.headers, 'range'),
         getHeader(txn.request.headers, 'if-range'),
-        r.body.length,
+        length,
         getHeader(r.headers, 'etag'),
         getHeader(r.headers, 'last-modified'),
       );
       if (range.kind === 'partial') {
-        setHeader(r.headers, 'content-range', `bytes ${range.start}-${range.end}/${r.body.length}`);
+        setHeader(r.headers, 'content-range', `bytes ${range.start}-${range.end}/${length}`);
         txn.response = {
           ...r,
           status: 206,
           statusText: statusText(206),
-          body: r.body.subarray(range.start, range.end + 1),
+          body: rangeOf(r.body, range.start, range.end),
         };
         txn.range = { start: range.start, end: range.end };
       } else if (range.kind === 'unsatisfiable') {
+        discardBody(r.body);
         txn.response = {
           status: 416,
           statusText: statusText(416),
-          headers: { 'content-range': [{ key: 'Content-Range', value: `bytes */${r.body.length}` }] },
+          headers: { 'content-range': [{ key: 'Content-Range', value: `bytes */${length}` }] },
           body: Buffer.alloc(0),
         };
       }
@@ -108,4 +115,10 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
     ];
   }
   return 'done';
+}
+
+/** Bytes `start..end` (inclusive) of a body: a slice of a buffer, or a stream opened on that range. */
+function rangeOf(b: Body, start: number, end: number): Body {
+  if (Buffer.isBuffer(b)) return b.subarray(start, end + 1);
+  return { length: end - start + 1, open: () => b.open(start, end), discard: () => b.discard() };
 }

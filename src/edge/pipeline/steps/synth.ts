@@ -11,6 +11,7 @@ import type { StepName } from '../steps.js';
 import type { ResultType, ViewerTxn } from '../transaction.js';
 import { beginErrorPage, edgeErrorResponse, finishErrorPage } from '../error-pages.js';
 import { applyPolicies } from '../response-policy.js';
+import { discardBody } from '../../body/index.js';
 
 export function synth(txn: ViewerTxn, deps: PipelineDeps): StepName {
   const err = txn.error ?? new VergeError('INTERNAL', 'synth without an error');
@@ -23,6 +24,7 @@ export function synth(txn: ViewerTxn, deps: PipelineDeps): StepName {
   const spec = err.spec;
   const status = err.status;
   txn.conditions.add('edge-error');
+  discardBody(txn.response?.body);
   txn.response = edgeErrorResponse(status, err.code, err.message, txn.requestId);
   txn.originStatus = status;
   if (!isFunctionClass(txn.resultType)) {
