@@ -1,10 +1,11 @@
 /**
  * @module client/sse
- * A reader for `text/event-stream` (the HTML Living Standard, "Server-sent events", section
- * 9.2.6 "Interpreting an event stream"): lines end in LF, CRLF or CR; `:` starts a comment;
- * `event`, `data` (joined with LF), `id` and `retry` fields; a blank line dispatches. It reads
- * a web ReadableStream with `getReader()`, so it works in Node and in browsers alike.
+ * A reader for `text/event-stream` (the HTML Living Standard, "Server-sent events"), with
+ * eventsource-parser doing the interpretation (LF, CRLF and CR line ends, comments, `event`,
+ * multi-line `data`, `id`, a blank line dispatches). It reads a web ReadableStream with
+ * `getReader()`, so it works in Node and in browsers alike (the CLI and the console).
  */
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 
 export interface SseEvent {
   /** `message` when the stream named none. */
@@ -13,51 +14,33 @@ export interface SseEvent {
   id: string | undefined;
 }
 
-/** Split decoded text into complete lines; returns the unfinished tail. */
-function splitLines(buf: string, out: string[]): string {
-  let start = 0;
-  for (let i = 0; i < buf.length; i++) {
-    const c = buf.charCodeAt(i);
-    if (c !== 10 && c !== 13) continue;
-    // A CR at the very end might be the first half of CRLF: wait for more input.
-    if (c === 13 && i === buf.length - 1) break;
-    out.push(buf.slice(start, i));
-    if (c === 13 && buf.charCodeAt(i + 1) === 10) i++;
-    start = i + 1;
-  }
-  return buf.slice(start);
-}
-
-/** Parses SSE lines into events; feed it lines, it returns an event on each blank line. */
+/** Events from a stream fed in pieces; `line()` feeds one whole line (what the tests and old callers use). */
 export class SseParser {
-  #event = '';
-  #data: string[] = [];
-  #id: string | undefined;
-  #hasData = false;
+  readonly #parser: EventSourceParser;
+  #out: SseEvent[] = [];
+  /** The spec's "last event ID": it stays until an `id` field changes it. */
+  #lastId: string | undefined;
 
-  line(line: string): SseEvent | undefined {
-    if (line === '') return this.#dispatch();
-    if (line.startsWith(':')) return undefined;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') this.#event = value;
-    else if (field === 'data') {
-      this.#data.push(value);
-      this.#hasData = true;
-    } else if (field === 'id' && !value.includes('\0')) this.#id = value;
-    return undefined;
+  constructor() {
+    this.#parser = createParser({
+      onEvent: (e) => {
+        if (e.id !== undefined) this.#lastId = e.id;
+        this.#out.push({ event: e.event || 'message', data: e.data, id: this.#lastId });
+      },
+    });
   }
 
-  #dispatch(): SseEvent | undefined {
-    const ev = this.#hasData
-      ? { event: this.#event || 'message', data: this.#data.join('\n'), id: this.#id }
-      : undefined;
-    this.#event = '';
-    this.#data = [];
-    this.#hasData = false;
-    return ev;
+  /** Feed decoded text (any piece of the stream); returns the events it completed. */
+  feed(text: string): SseEvent[] {
+    this.#parser.feed(text);
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+
+  /** Feed one line (without its line end); returns the event a blank line dispatches. */
+  line(line: string): SseEvent | undefined {
+    return this.feed(`${line}\n`)[0];
   }
 }
 
@@ -71,7 +54,6 @@ export async function* readSse(body: ReadableStream<Uint8Array>, signal?: AbortS
   const parser = new SseParser();
   const onAbort = () => void reader.cancel().catch(() => {});
   signal?.addEventListener('abort', onAbort, { once: true });
-  let tail = '';
   try {
     while (!signal?.aborted) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -82,12 +64,7 @@ export async function* readSse(body: ReadableStream<Uint8Array>, signal?: AbortS
         throw e;
       }
       if (chunk.done) break;
-      const lines: string[] = [];
-      tail = splitLines(tail + decoder.decode(chunk.value, { stream: true }), lines);
-      for (const l of lines) {
-        const ev = parser.line(l);
-        if (ev) yield ev;
-      }
+      yield* parser.feed(decoder.decode(chunk.value, { stream: true }));
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -1,8 +1,9 @@
 /**
  * @module control/testing/sse-client
- * For tests: read a server-sent event stream and wait for events by name, with a deadline
- * (never an unbounded wait).
+ * For tests: read a server-sent event stream (eventsource-parser) and wait for events by name,
+ * with a deadline (never an unbounded wait).
  */
+import { createParser } from 'eventsource-parser';
 import { Agent, request } from 'undici';
 
 export interface SseEvent {
@@ -31,25 +32,16 @@ export async function openStream(url: string, token: string): Promise<EventStrea
   const events: SseEvent[] = [];
   const taken = new Set<SseEvent>();
   const waiters = new Set<() => void>();
-  let buffer = '';
+  const parser = createParser({
+    onEvent(e) {
+      events.push({ event: e.event || 'message', data: e.data === '' ? null : JSON.parse(e.data) });
+      for (const w of waiters) w();
+    },
+  });
   const pump = (async () => {
     try {
-      for await (const chunk of res.body) {
-        buffer += chunk.toString();
-        let i: number;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event: ')) event = line.slice(7);
-            else if (line.startsWith('data: ')) data.push(line.slice(6));
-          }
-          events.push({ event, data: data.length ? JSON.parse(data.join('\n')) : null });
-          for (const w of waiters) w();
-        }
-      }
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
     } catch {
       // aborted by close()
     }

@@ -1,11 +1,12 @@
 /**
  * @module edge/sync/sse
- * A small incremental parser for server-sent events (the watch stream of the replication
- * protocol): feed it text chunks as they arrive, get whole events out. Follows the WHATWG
- * "event stream interpretation" rules that matter here: lines end in LF, CRLF or CR; `event:`,
- * `data:` (several lines joined with LF) and `id:` fields; a line starting with `:` is a comment;
- * a blank line dispatches; an event with no data is dropped.
+ * The watch stream's server-sent events, read with eventsource-parser (the WHATWG "event stream
+ * interpretation": LF, CRLF and CR line ends, `event:`, multi-line `data:`, `id:`, comments, a
+ * blank line dispatches). This wrapper keeps the edge's interface, chunks in and whole events
+ * out, and adds the one thing the library leaves to its caller: a bound on an unfinished line,
+ * so a broken stream that never ends a line cannot grow the buffer without limit.
  */
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 
 export interface SseEvent {
   /** `message` when the stream gave no `event:` field. */
@@ -15,57 +16,32 @@ export interface SseEvent {
 }
 
 export class SseParser {
-  #buf = '';
-  #event = '';
-  #data: string[] = [];
-  #id: string | undefined;
+  readonly #parser: EventSourceParser;
+  #out: SseEvent[] = [];
+  /** Characters since the last line end: what the library holds unparsed. */
+  #pending = 0;
   /** Lines longer than this without a newline mean a broken stream; the caller reconnects. */
   readonly maxLineBytes: number;
 
   constructor(maxLineBytes = 1 << 20) {
     this.maxLineBytes = maxLineBytes;
+    this.#parser = createParser({
+      onEvent: (e) => {
+        const ev: SseEvent = { event: e.event || 'message', data: e.data };
+        if (e.id !== undefined) ev.id = e.id;
+        this.#out.push(ev);
+      },
+    });
   }
 
   /** Parse one more chunk; returns the events it completed (possibly none). */
   push(chunk: string): SseEvent[] {
-    this.#buf += chunk;
-    const out: SseEvent[] = [];
-    for (;;) {
-      const m = /\r\n|\r|\n/.exec(this.#buf);
-      if (!m) break;
-      // A lone CR at the very end may be the first half of CRLF: wait for the next chunk.
-      if (m[0] === '\r' && m.index === this.#buf.length - 1) break;
-      const line = this.#buf.slice(0, m.index);
-      this.#buf = this.#buf.slice(m.index + m[0].length);
-      const ev = this.#line(line);
-      if (ev) out.push(ev);
-    }
-    if (this.#buf.length > this.maxLineBytes)
-      throw new Error(`event stream line longer than ${this.maxLineBytes} bytes`);
+    const lastEnd = Math.max(chunk.lastIndexOf('\n'), chunk.lastIndexOf('\r'));
+    this.#pending = lastEnd === -1 ? this.#pending + chunk.length : chunk.length - lastEnd - 1;
+    if (this.#pending > this.maxLineBytes) throw new Error(`event stream line longer than ${this.maxLineBytes} bytes`);
+    this.#parser.feed(chunk);
+    const out = this.#out;
+    this.#out = [];
     return out;
-  }
-
-  #line(line: string): SseEvent | null {
-    if (line === '') return this.#dispatch();
-    if (line.startsWith(':')) return null;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') this.#event = value;
-    else if (field === 'data') this.#data.push(value);
-    else if (field === 'id' && !value.includes('\u0000')) this.#id = value;
-    return null;
-  }
-
-  #dispatch(): SseEvent | null {
-    const data = this.#data;
-    const event = this.#event || 'message';
-    this.#data = [];
-    this.#event = '';
-    if (data.length === 0) return null;
-    const ev: SseEvent = { event, data: data.join('\n') };
-    if (this.#id !== undefined) ev.id = this.#id;
-    return ev;
   }
 }
