@@ -12,6 +12,7 @@ import { intOption, parse } from './args.js';
 import { parseDuration } from '../control/api/routes/telemetry.js';
 import { UsageError } from './args.js';
 import { listening } from './ports.js';
+import { redactUrl } from '../control/store/open.js';
 
 export const CONTROL_HELP = `verge control [options]
 
@@ -21,6 +22,8 @@ replication server edges watch, the log and metric collector, and the web consol
   --port N              port (default 8080)
   --host ADDR           address to listen on (default 127.0.0.1)
   --data-dir DIR        state: SQLite database, secret key, admin token (default .verge)
+  --store URL           keep the store in PostgreSQL instead (postgres://user@host:5432/db): several
+                        control replicas share one database; give each the same secret.key (docs/operations.md)
   --log-retention D     keep logs and metrics this long: 7d (default), 12h, 90m
   --console-dir DIR     the built web console to serve at / (default console/dist when present)
   --log-level L         debug | info (default) | warn | error
@@ -31,6 +34,7 @@ export async function controlCommand(argv: string[]): Promise<void> {
     port: { type: 'string' },
     host: { type: 'string' },
     'data-dir': { type: 'string' },
+    store: { type: 'string' },
     'log-retention': { type: 'string' },
     'console-dir': { type: 'string' },
     'log-level': { type: 'string' },
@@ -56,6 +60,7 @@ export async function controlCommand(argv: string[]): Promise<void> {
       port,
       host,
       dataDir,
+      ...(values.store !== undefined ? { store: values.store } : {}),
       logger: createLogger({ level: level as 'info' }),
       ...(retention !== undefined ? { logRetentionMs: retention } : {}),
       ...(consoleDir ? { consoleDir: resolve(consoleDir) } : {}),
@@ -63,6 +68,7 @@ export async function controlCommand(argv: string[]): Promise<void> {
   );
   print(`control plane  ${control.url}  (API ${control.url}/api/v1, OpenAPI ${control.url}/api/v1/openapi.json)`);
   print(`data           ${dataDir}`);
+  if (values.store !== undefined) print(`store          ${redactUrl(values.store)}`);
   // Never the token itself: stdout ends up in terminals' scrollback, CI logs and journald.
   const tokenFile = join(dataDir, ADMIN_TOKEN_FILE);
   print(`admin token    in ${tokenFile} (mode 0600${control.adminToken ? ', created now' : ''})`);

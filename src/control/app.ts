@@ -25,22 +25,25 @@ export interface App {
    * Run `fn` in a transaction, then build the next snapshot in the same transaction: if the
    * resulting config is refused, `fn`'s writes are rolled back too. Edges are told after commit.
    */
-  change<T>(reason: string | ((result: T) => string), fn: () => T): { result: T; snapshot: number | undefined };
+  change<T>(
+    reason: string | ((result: T) => string),
+    fn: () => Promise<T> | T,
+  ): Promise<{ result: T; snapshot: number | undefined }>;
 }
 
 export function createApp(o: Omit<App, 'change' | 'gate'>): App {
   return {
     ...o,
     gate: new CodeGate(o),
-    change(reason, fn) {
-      const out = o.store.tx(() => {
-        const result = fn();
+    async change(reason, fn) {
+      const out = await o.store.tx(async () => {
+        const result = await fn();
         const why = typeof reason === 'string' ? reason : reason(result);
-        const snapshot = commitSnapshot(o.store, o.box, o.clock.now(), why);
+        const snapshot = await commitSnapshot(o.store, o.box, o.clock.now(), why);
         return { result, snapshot, why };
       });
       if (out.snapshot !== undefined) {
-        const rec = o.store.snapshots.get(out.snapshot)!;
+        const rec = (await o.store.snapshots.get(out.snapshot))!;
         o.logger.log('info', 'snapshot created', { version: rec.version, reason: out.why, checksum: rec.checksum });
         o.hub.snapshot({ version: rec.version, checksum: rec.checksum });
       }

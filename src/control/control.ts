@@ -1,7 +1,7 @@
 /**
  * @module control/control
- * `startControl`: the whole control plane in-process. Opens (or creates) the store in
- * `<dataDir>/verge.db`, the secret key and, on first start, the admin token; builds the route
+ * `startControl`: the whole control plane in-process. Opens (or creates) the store (SQLite in
+ * `<dataDir>/verge.db`, or the PostgreSQL database `--store` names), the secret key and, on first start, the admin token; builds the route
  * table; listens; prunes logs and metrics past their retention; and closes everything cleanly
  * (open watch and tail streams included, so a restart can take the same port at once).
  */
@@ -28,11 +28,14 @@ import { telemetryRoutes } from './api/routes/telemetry.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { triggerRoutes } from './api/routes/triggers.js';
 import { API_PREFIX, createApiServer } from './api/server.js';
-import { loadOrCreateKey, secretBox } from './auth/secret-box.js';
+import { SECRET_KEY_FILE, loadOrCreateKey, secretBox, type SecretBox } from './auth/secret-box.js';
+import { openSnapshot } from './compile/snapshot.js';
+import { VergeError } from '../shared/errors.js';
+import type { Store } from './store/types.js';
 import { ensureAdminToken } from './auth/tokens.js';
 import { CanaryWatch } from './domain/canary-triggers.js';
 import { Hub, PING_INTERVAL_MS } from './publish/hub.js';
-import { openSqliteStore } from './store/sqlite/open.js';
+import { openStore } from './store/open.js';
 
 export const DB_FILE = 'verge.db';
 export const DEFAULT_LOG_RETENTION_MS = 7 * 24 * 3_600_000;
@@ -58,6 +61,11 @@ export interface ControlOptions {
   pingIntervalMs?: number;
   /** How often canary triggers are stepped and judged (default 1 s). */
   canaryTickMs?: number;
+  /**
+   * Where the store is: `postgres://…` (several control replicas can share it; DESIGN 4), or a
+   * SQLite file (default `<dataDir>/verge.db`).
+   */
+  store?: string;
 }
 
 export interface Control {
@@ -69,8 +77,26 @@ export interface Control {
   /** Steps canaries and rolls back the worse ones; `tick()` runs one pass now. */
   canaries: CanaryWatch;
   /** Delete log records and metric points past retention now; returns how many went. */
-  prune(): number;
+  prune(): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * Replicas on one database must share the key that seals secrets: open the latest snapshot (it
+ * carries every attached function's sealed secrets) and say which file to copy when it fails.
+ */
+async function checkSecretKey(store: Store, box: SecretBox, dataDir: string): Promise<void> {
+  const latest = await store.snapshots.latestVersion();
+  if (latest === 0) return;
+  try {
+    await openSnapshot(store, box, latest);
+  } catch (e) {
+    throw new VergeError(
+      'STORE_UNAVAILABLE',
+      `the store's secrets were sealed with another key than ${join(dataDir, SECRET_KEY_FILE)}: copy secret.key from the data directory of the replica that first used this store`,
+      { cause: e },
+    );
+  }
 }
 
 export function buildRouter(app: App): Router {
@@ -104,27 +130,41 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? silentLogger;
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const store = openSqliteStore(join(opts.dataDir, DB_FILE), clock.now());
+  const store = await openStore(opts.store ?? join(opts.dataDir, DB_FILE), clock.now());
   const box = secretBox(loadOrCreateKey(opts.dataDir));
-  const adminToken = ensureAdminToken(store, clock, opts.dataDir);
+  let adminToken: string | undefined;
+  try {
+    await checkSecretKey(store, box, opts.dataDir);
+    adminToken = await ensureAdminToken(store, clock, opts.dataDir);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const hub = new Hub({
     pingIntervalMs: opts.pingIntervalMs ?? PING_INTERVAL_MS,
-    onPing: (pops) => pops.forEach((p) => store.pops.touch(p, clock.now())),
+    onPing: (pops) => {
+      for (const p of pops) {
+        store.pops
+          .touch(p, clock.now())
+          .catch((e: Error) => logger.log('warn', 'PoP ping not recorded', { pop: p, error: e.message }));
+      }
+    },
   });
   const app = createApp({ store, clock, logger, box, hub, dataDir: opts.dataDir });
   const server = createApiServer(app, buildRouter(app), { consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR });
   const canaries = new CanaryWatch(app, opts.canaryTickMs);
   const retention = opts.logRetentionMs ?? DEFAULT_LOG_RETENTION_MS;
   const prune = () => store.telemetry.prune(clock.now() - retention);
-  prune();
-  const pruner = setInterval(() => {
+  const pruneLogged = async () => {
     try {
-      const n = prune();
+      const n = await prune();
       if (n > 0) logger.log('info', 'telemetry pruned', { removed: n });
     } catch (e) {
       logger.log('error', 'telemetry prune failed', { error: (e as Error).message });
     }
-  }, PRUNE_EVERY_MS);
+  };
+  await pruneLogged();
+  const pruner = setInterval(() => void pruneLogged(), PRUNE_EVERY_MS);
   pruner.unref();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -135,7 +175,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
     clearInterval(pruner);
     canaries.close();
     hub.close();
-    store.close();
+    await store.close();
     throw e;
   }
   const addr = server.address() as AddressInfo;
@@ -159,7 +199,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
           server.closeAllConnections();
         });
         await app.gate.close();
-        store.close();
+        await store.close();
       })();
       return closed;
     },

@@ -11,4 +11,5 @@ export { ADMIN_TOKEN_FILE, TOKEN_PREFIX, hashToken } from './auth/tokens.js';
 export { SECRET_KEY_FILE } from './auth/secret-box.js';
 export { API_PREFIX } from './api/server.js';
 export type { Store } from './store/types.js';
-export { openSqliteStore } from './store/sqlite/open.js';
+export { openSqliteStore } from './store/sqlite/async.js';
+export { openPostgresStore } from './store/postgres/open.js';

@@ -278,6 +278,11 @@ export const ERROR_CODES = {
     status: 412,
     summary: 'If-Match names a revision that is no longer current; nothing was changed.',
   },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    summary:
+      "The control plane's store (SQLite file or PostgreSQL database) cannot be opened or reached; the message names where.",
+  },
   CONTROL_UNREACHABLE: { summary: 'The CLI could not reach the control plane, or what answered is not its API.' },
   WAIT_TIMEOUT: {
     summary:

@@ -38,3 +38,10 @@ export async function scratchSchema(url = POSTGRES_URL): Promise<{ schema: strin
   await admin(`CREATE SCHEMA ${schema}`);
   return { schema, drop: () => admin(`DROP SCHEMA ${schema} CASCADE`) };
 }
+
+/** `url` with every connection's search_path set to `schema` (how a replica is pointed at a test's schema). */
+export function inSchema(schema: string, url = POSTGRES_URL): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}

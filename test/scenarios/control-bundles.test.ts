@@ -9,7 +9,7 @@ describe('deleting a function collects its unreferenced bundles', () => {
   let t: TestControl;
   /** The bundle as edges fetch it: 200 while kept, 404 once collected. */
   const fetchBundle = async (sha: string) => (await t.api('GET', `/edge/bundles/${sha}`)).status;
-  const stored = (sha: string) => t.control.app.store.blobs.get(sha) !== undefined;
+  const stored = async (sha: string) => (await t.control.app.store.blobs.get(sha)) !== undefined;
   const create = async (name: string, tag: string) =>
     (await t.api('POST', '/functions', { name, runtime: 'nodejs', code: { source: taggingSource(tag) } })).body
       .codeSha256 as string;
@@ -33,7 +33,7 @@ describe('deleting a function collects its unreferenced bundles', () => {
     assert.equal((await t.api('DELETE', '/functions/scratch')).status, 204);
     for (const sha of [a, b, c]) {
       assert.equal(await fetchBundle(sha), 404, `bundle ${sha.slice(0, 8)} is collected`);
-      assert.equal(stored(sha), false);
+      assert.equal(await stored(sha), false);
     }
     const line = t.logger.lines.find((r) => r.msg === 'function deleted' && r.function === 'scratch');
     assert.deepEqual([...((line?.bundlesDeleted as string[]) ?? [])].sort(), [a, b, c].sort());
@@ -76,7 +76,7 @@ describe('deleting a function collects its unreferenced bundles', () => {
 
   test('only bundles are collected: a delete naming another kind deletes nothing', async () => {
     const sha = await create('scratch2', 'x');
-    assert.equal(t.control.app.store.blobs.delete(sha, 'kvs'), false, 'a kind mismatch deletes nothing');
-    assert.equal(stored(sha), true);
+    assert.equal(await t.control.app.store.blobs.delete(sha, 'kvs'), false, 'a kind mismatch deletes nothing');
+    assert.equal(await stored(sha), true);
   });
 });

@@ -73,19 +73,19 @@ describe('canary triggers on the injected clock', () => {
     assert.equal(r.status, 201, r.text);
     assert.equal(r.body.canary.nextStepAt, new Date(T0 + 300_000).toISOString());
     const started = (await latest()).version;
-    assert.deepEqual(t.control.canaries.tick(), []);
+    assert.deepEqual(await t.control.canaries.tick(), []);
     clock.advance(299_000);
-    assert.deepEqual(t.control.canaries.tick(), [], 'not before the interval');
+    assert.deepEqual(await t.control.canaries.tick(), [], 'not before the interval');
     assert.equal((await latest()).version, started);
     clock.advance(1000);
-    assert.deepEqual(t.control.canaries.tick(), [`${r.body.id} stepped to 50%`]);
+    assert.deepEqual(await t.control.canaries.tick(), [`${r.body.id} stepped to 50%`]);
     assert.match((await latest()).reason, /canary f:2 on demo default viewer-response stepped to 50%/);
     assert.deepEqual((await trigger()).canary.split, [
       { function: 'f:1', percent: 50 },
       { function: 'f:2', percent: 50 },
     ]);
     clock.advance(300_000);
-    assert.deepEqual(t.control.canaries.tick(), [`${r.body.id} promoted`]);
+    assert.deepEqual(await t.control.canaries.tick(), [`${r.body.id} promoted`]);
     const done = await trigger();
     assert.equal(done.function, 'f:2');
     assert.equal(done.canary.state, 'promoted');
@@ -100,15 +100,15 @@ describe('canary triggers on the injected clock', () => {
     const now = () => Math.floor(clock.now() / 10_000) * 10_000;
     // Too few canary invocations (19 of the 20 needed), every one an error: not yet.
     await send([point(id, 'baseline', now(), 80, 0, 4), point(id, 'canary', now(), 19, 19, 4)]);
-    assert.deepEqual(t.control.canaries.tick(), []);
+    assert.deepEqual(await t.control.canaries.tick(), []);
     // Those errors age out of the 60 s window; the canary is healthy since: it stays.
     clock.advance(70_000);
     await send([point(id, 'baseline', now(), 100, 0, 4), point(id, 'canary', now(), 30, 0, 4)]);
-    assert.deepEqual(t.control.canaries.tick(), []);
+    assert.deepEqual(await t.control.canaries.tick(), []);
     assert.equal((await trigger()).canary.state, 'holding');
     // New errors on the canary only: rolled back.
     await send([point(id, 'canary', now(), 25, 9, 4)]);
-    assert.deepEqual(t.control.canaries.tick(), [`${r.body.id} rolled back`]);
+    assert.deepEqual(await t.control.canaries.tick(), [`${r.body.id} rolled back`]);
     const back = await trigger();
     assert.equal(back.function, 'f:2', 'the previous version for everyone');
     assert.equal(back.canary.state, 'rolled-back');

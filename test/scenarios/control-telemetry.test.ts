@@ -207,10 +207,10 @@ describe('control plane logs and metrics', () => {
     assert.ok(((await t.api('GET', '/logs')).body.items as unknown[]).length >= 5);
     clock.advance(30 * 60_000);
     await send('p1', 'logs', { batchId: 'late', records: [rec({ requestId: 'late', time: clock.now() })] });
-    t.control.prune();
+    await t.control.prune();
     assert.ok(((await t.api('GET', '/logs')).body.items as unknown[]).length > 1, 'nothing is an hour old yet');
     clock.advance(60 * 60_000);
-    t.control.prune();
+    await t.control.prune();
     assert.deepEqual(
       ((await t.api('GET', '/logs')).body.items as LogRecord[]).map((r) => r.requestId),
       ['late'],

@@ -91,12 +91,18 @@ describe('distributions deploy independently', () => {
       ),
     });
     const sha = sha256Hex(zip);
-    const v1 = store.functions.version('stage', 1)!;
-    fleet.t.control.app.change('stage:2 attached to staging default viewer-response', () => {
-      store.blobs.put(sha, 'bundle', Buffer.from(zip));
-      store.functions.insertVersion({ ...v1, version: 2, sha256: sha, size: zip.byteLength, createdAt: Date.now() });
-      const t = store.triggers.list({ distributionId: 'staging' })[0]!;
-      store.triggers.replace({ ...t, functionVersion: 2, revision: t.revision + 1 });
+    const v1 = (await store.functions.version('stage', 1))!;
+    await fleet.t.control.app.change('stage:2 attached to staging default viewer-response', async () => {
+      await store.blobs.put(sha, 'bundle', Buffer.from(zip));
+      await store.functions.insertVersion({
+        ...v1,
+        version: 2,
+        sha256: sha,
+        size: zip.byteLength,
+        createdAt: Date.now(),
+      });
+      const t = (await store.triggers.list({ distributionId: 'staging' }))[0]!;
+      await store.triggers.replace({ ...t, functionVersion: 2, revision: t.revision + 1 });
     });
     const refusedGen = (await api('GET', '/distributions/staging')).body.generation;
     await until(

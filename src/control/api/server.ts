@@ -24,7 +24,7 @@ function bearer(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-function authorize(app: App, route: Route, req: IncomingMessage): TokenRecord | undefined {
+async function authorize(app: App, route: Route, req: IncomingMessage): Promise<TokenRecord | undefined> {
   if (route.access === 'public') return undefined;
   const raw = bearer(req);
   if (raw === undefined)
@@ -32,7 +32,7 @@ function authorize(app: App, route: Route, req: IncomingMessage): TokenRecord | 
       'UNAUTHORIZED',
       'this route needs Authorization: Bearer <token> (the admin token is in <data-dir>/admin-token)',
     );
-  const token = authenticate(app.store, raw);
+  const token = await authenticate(app.store, raw);
   if (!token)
     throw new VergeError(
       'UNAUTHORIZED',
@@ -68,7 +68,7 @@ async function dispatch(
     throw new VergeError('NOT_FOUND', `no route ${method} ${url.pathname} (GET ${API_PREFIX}/openapi.json lists them)`);
   }
   const { route, params } = m;
-  const token = authorize(app, route, req);
+  const token = await authorize(app, route, req);
   let body: unknown;
   if (route.body) {
     body = await readJson(req);

@@ -21,11 +21,11 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function createToken(
+export async function createToken(
   store: Store,
   clock: Clock,
   o: { name: string; kind: TokenKind; pop: string | null },
-): { record: TokenRecord; token: string } {
+): Promise<{ record: TokenRecord; token: string }> {
   const token = newToken();
   const record: TokenRecord = {
     id: `tok_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
@@ -36,13 +36,13 @@ export function createToken(
     createdAt: clock.now(),
     revokedAt: null,
   };
-  store.tokens.insert(record);
+  await store.tokens.insert(record);
   return { record, token };
 }
 
 /** The token's record when it is known and not revoked. */
-export function authenticate(store: Store, token: string): TokenRecord | undefined {
-  const t = store.tokens.byHash(hashToken(token));
+export async function authenticate(store: Store, token: string): Promise<TokenRecord | undefined> {
+  const t = await store.tokens.byHash(hashToken(token));
   return t && t.revokedAt === null ? t : undefined;
 }
 
@@ -50,9 +50,13 @@ export function authenticate(store: Store, token: string): TokenRecord | undefin
  * On the first start (no token at all in the store) create the admin token and write it to
  * `<dataDir>/admin-token` with mode 0600. Returns it then; undefined on later starts.
  */
-export function ensureAdminToken(store: Store, clock: Clock, dataDir: string): string | undefined {
-  if (store.tokens.list().length > 0) return undefined;
-  const { token } = createToken(store, clock, { name: 'admin', kind: 'admin', pop: null });
+export async function ensureAdminToken(store: Store, clock: Clock, dataDir: string): Promise<string | undefined> {
+  // In one transaction: replicas starting together on one database create one admin token.
+  const token = await store.tx(async () => {
+    if ((await store.tokens.list()).length > 0) return undefined;
+    return (await createToken(store, clock, { name: 'admin', kind: 'admin', pop: null })).token;
+  });
+  if (token === undefined) return undefined;
   writeFileSync(join(dataDir, ADMIN_TOKEN_FILE), token + '\n', { mode: 0o600 });
   return token;
 }

@@ -59,7 +59,7 @@ interface Build {
   kvs: Snapshot['kvs'];
 }
 
-function functionConfig(b: Build, v: VersionRecord): FunctionConfig {
+async function functionConfig(b: Build, v: VersionRecord): Promise<FunctionConfig> {
   const s = v.settings;
   const secretNames = Object.keys(s.secrets).sort();
   const env = { ...s.env };
@@ -80,14 +80,14 @@ function functionConfig(b: Build, v: VersionRecord): FunctionConfig {
   // Versions published before egress existed have no field: public addresses only.
   if (s.egress) f.egress = { allow: [...s.egress.allow] };
   if (s.kvs !== null) {
-    const store = b.store.kvs.get(s.kvs);
+    const store = await b.store.kvs.get(s.kvs);
     if (!store)
       throw new VergeError(
         'VALIDATION_FAILED',
         `function ${v.name}:${v.version} uses KeyValueStore ${s.kvs}, which does not exist`,
       );
     const blob = kvsBlob(store.data);
-    b.store.blobs.put(blob.sha256, 'kvs', blob.bytes);
+    await b.store.blobs.put(blob.sha256, 'kvs', blob.bytes);
     b.kvs[store.name] = { sha256: blob.sha256, keyCount: Object.keys(store.data).length, name: store.name };
     f.kvs = { id: store.name, path: KVS_PREFIX + blob.sha256 };
   }
@@ -95,29 +95,41 @@ function functionConfig(b: Build, v: VersionRecord): FunctionConfig {
   return f;
 }
 
-function association(b: Build, t: TriggerRecord, name: string, version: number): FunctionAssociationConfig {
-  const v = b.store.functions.version(name, version);
+async function association(
+  b: Build,
+  t: TriggerRecord,
+  name: string,
+  version: number,
+): Promise<FunctionAssociationConfig> {
+  const v = await b.store.functions.version(name, version);
   if (!v) {
     throw new VergeError('VALIDATION_FAILED', `trigger ${t.id} names ${name}:${version}, which does not exist`);
   }
-  const a: FunctionAssociationConfig = { eventType: t.eventType, function: functionConfig(b, v) };
+  const a: FunctionAssociationConfig = { eventType: t.eventType, function: await functionConfig(b, v) };
   if (t.includeBody) a.includeBody = true;
   return a;
 }
 
 /** A trigger's associations: its version, and while a canary runs, the canary's arm next to it. */
-function associations(b: Build, t: TriggerRecord): FunctionAssociationConfig[] {
-  const out = [association(b, t, t.functionName, t.functionVersion)];
+async function associations(b: Build, t: TriggerRecord): Promise<FunctionAssociationConfig[]> {
+  const out = [await association(b, t, t.functionName, t.functionVersion)];
   const c = t.canary;
   if (isActive(c))
-    out.push({ ...association(b, t, c.functionName, c.functionVersion), canary: { id: c.id, percent: c.percent } });
+    out.push({
+      ...(await association(b, t, c.functionName, c.functionVersion)),
+      canary: { id: c.id, percent: c.percent },
+    });
   return out;
 }
 
 /** The distribution as edges receive it: its config plus its triggers and trusted key groups, validated. */
-function compileDistribution(b: Build, config: DistributionConfig, triggers: TriggerRecord[]): DistributionConfig {
+async function compileDistribution(
+  b: Build,
+  config: DistributionConfig,
+  triggers: TriggerRecord[],
+): Promise<DistributionConfig> {
   const d = structuredClone(config);
-  const keyGroups = keyGroupsFor(b.store, d);
+  const keyGroups = await keyGroupsFor(b.store, d);
   if (keyGroups) d.keyGroups = keyGroups;
   const order = (t: TriggerRecord) => EVENT_TYPES.indexOf(t.eventType);
   for (const t of [...triggers].sort((x, y) => order(x) - order(y))) {
@@ -127,7 +139,7 @@ function compileDistribution(b: Build, config: DistributionConfig, triggers: Tri
         : d.cacheBehaviors?.find((c) => c.pathPattern === t.behavior);
     if (!behavior)
       throw new VergeError('VALIDATION_FAILED', `trigger ${t.id}: distribution ${d.id} has no behavior ${t.behavior}`);
-    (behavior.functionAssociations ??= []).push(...associations(b, t));
+    (behavior.functionAssociations ??= []).push(...(await associations(b, t)));
   }
   addOriginKeys(d);
   const r = validateDistribution(d);
@@ -165,17 +177,18 @@ function addOriginKeys(d: DistributionConfig, env: NodeJS.ProcessEnv = process.e
 }
 
 /** The content the store describes now (secrets in plain text: only ever kept in memory). */
-export function currentContent(store: Store, box: SecretBox): SnapshotContent {
+export async function currentContent(store: Store, box: SecretBox): Promise<SnapshotContent> {
   const b: Build = { store, box, bundles: {}, kvs: {} };
-  const distributions = store.distributions
-    .list()
-    .map((d) => compileDistribution(b, d.config, store.triggers.list({ distributionId: d.id })));
+  const distributions: DistributionConfig[] = [];
+  for (const d of await store.distributions.list()) {
+    distributions.push(await compileDistribution(b, d.config, await store.triggers.list({ distributionId: d.id })));
+  }
   return { distributions, bundles: b.bundles, kvs: b.kvs };
 }
 
 /** A stored snapshot with its secrets opened. */
-export function openSnapshot(store: Store, box: SecretBox, version: number): Snapshot | undefined {
-  const rec = store.snapshots.get(version);
+export async function openSnapshot(store: Store, box: SecretBox, version: number): Promise<Snapshot | undefined> {
+  const rec = await store.snapshots.get(version);
   if (!rec) return undefined;
   return mapSecrets(JSON.parse(rec.document) as Snapshot, (v) => box.open(v));
 }
@@ -185,15 +198,16 @@ export function openSnapshot(store: Store, box: SecretBox, version: number): Sna
  * distributions it changed (their `changedIn`, which drives InProgress/Deployed). Returns the
  * new version, or undefined when nothing that edges see changed.
  */
-export function commitSnapshot(
+export async function commitSnapshot(
   store: Store,
   box: SecretBox,
   now: number,
   reason: string,
-  content = currentContent(store, box),
-): number | undefined {
-  const latest = store.snapshots.latestVersion();
-  const prev = latest > 0 ? openSnapshot(store, box, latest) : undefined;
+  given?: SnapshotContent,
+): Promise<number | undefined> {
+  const content = given ?? (await currentContent(store, box));
+  const latest = await store.snapshots.latestVersion();
+  const prev = latest > 0 ? await openSnapshot(store, box, latest) : undefined;
   const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
   if (
     prev &&
@@ -209,8 +223,8 @@ export function commitSnapshot(
   const generations: Record<string, number> = {};
   for (const d of content.distributions) {
     const changed = before.get(d.id) !== canonicalJson(d);
-    if (changed) store.distributions.setChangedIn(d.id, version);
-    generations[d.id] = changed ? version : (store.distributions.get(d.id)?.changedIn ?? version);
+    if (changed) await store.distributions.setChangedIn(d.id, version);
+    generations[d.id] = changed ? version : ((await store.distributions.get(d.id))?.changedIn ?? version);
   }
   const snapshot: Snapshot = {
     protocol: PROTOCOL_VERSION,
@@ -224,7 +238,7 @@ export function commitSnapshot(
     generations,
   };
   const sealed = mapSecrets(snapshot, (v) => box.seal(v));
-  store.snapshots.insert({
+  await store.snapshots.insert({
     version,
     createdAt: now,
     checksum: snapshot.checksum,

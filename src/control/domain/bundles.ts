@@ -15,16 +15,16 @@ export interface Collected {
 }
 
 /** Delete those of `candidates` nothing references; call inside the transaction that dropped their users. */
-export function collectBundles(store: Store, candidates: Iterable<string>): Collected {
+export async function collectBundles(store: Store, candidates: Iterable<string>): Promise<Collected> {
   const shas = [...new Set(candidates)];
-  const byFunctions = store.functions.bundlesInUse(shas);
+  const byFunctions = await store.functions.bundlesInUse(shas);
   const rest = shas.filter((s) => !byFunctions.has(s));
-  const bySnapshots = store.snapshots.bundlesInUse(rest);
+  const bySnapshots = await store.snapshots.bundlesInUse(rest);
   const out: Collected = { deleted: [], kept: {} };
   for (const sha of shas) {
     if (byFunctions.has(sha)) out.kept[sha] = 'function';
     else if (bySnapshots.has(sha)) out.kept[sha] = 'snapshot';
-    else if (store.blobs.delete(sha, 'bundle')) out.deleted.push(sha);
+    else if (await store.blobs.delete(sha, 'bundle')) out.deleted.push(sha);
   }
   return out;
 }

@@ -36,16 +36,16 @@ const where = (t: TriggerRecord) => `${t.distributionId} ${t.behavior} ${t.event
  * The trigger a canary goes on (the one already on that behavior+event), checked before anything
  * changes. Throws VALIDATION_FAILED naming the problem and the next step.
  */
-export function canaryBase(
+export async function canaryBase(
   store: Store,
   b: TriggerInput,
   c: CanaryInput,
   version: { name: string; version: number },
-): TriggerRecord {
+): Promise<TriggerRecord> {
   const problems = canaryProblems(c);
-  const prev = store.triggers
-    .list({ distributionId: b.distributionId })
-    .find((t) => t.behavior === b.behavior && t.eventType === b.eventType);
+  const prev = (await store.triggers.list({ distributionId: b.distributionId })).find(
+    (t) => t.behavior === b.behavior && t.eventType === b.eventType,
+  );
   if (!prev)
     problems.unshift({
       path: '$.canary',
@@ -61,14 +61,14 @@ export function canaryBase(
 }
 
 /** Put a canary on `prev` (replacing one already there); inside App.change. */
-export function startCanary(
+export async function startCanary(
   store: Store,
   prev: TriggerRecord,
   version: { name: string; version: number },
   c: CanaryInput,
   includeBody: boolean | undefined,
   now: number,
-): TriggerRecord {
+): Promise<TriggerRecord> {
   const id = `can_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const rec: TriggerRecord = {
     ...prev,
@@ -76,13 +76,13 @@ export function startCanary(
     revision: prev.revision + 1,
     canary: newCanary(id, version, c, now, fnOf(prev.functionName, prev.functionVersion)),
   };
-  store.triggers.replace(rec);
+  await store.triggers.replace(rec);
   return rec;
 }
 
 /** The trigger's active canary, or NOT_FOUND naming what to do instead. */
-export function activeCanary(store: Store, id: string): { t: TriggerRecord; c: CanaryRecord } {
-  const t = store.triggers.get(id);
+export async function activeCanary(store: Store, id: string): Promise<{ t: TriggerRecord; c: CanaryRecord }> {
+  const t = await store.triggers.get(id);
   if (!t) throw new VergeError('NOT_FOUND', `trigger ${id} does not exist (verge triggers list shows them)`);
   const last: CanaryRecord | null = t.canary;
   if (!isActive(t.canary))
@@ -94,17 +94,17 @@ export function activeCanary(store: Store, id: string): { t: TriggerRecord; c: C
 }
 
 /** Step up, promote (the canary's version becomes the trigger's) or roll back (the canary ends); one snapshot. */
-export function applyCanary(
+export async function applyCanary(
   app: App,
   id: string,
   action: { kind: 'step'; percent: number } | { kind: 'promote' } | { kind: 'rollback'; reason: string },
-): TriggerRecord {
+): Promise<TriggerRecord> {
   const now = app.clock.now();
   let why = '';
-  const out = app.change(
+  const out = await app.change(
     () => why,
-    () => {
-      const { t, c } = activeCanary(app.store, id);
+    async () => {
+      const { t, c } = await activeCanary(app.store, id);
       const canaryFn = fnOf(c.functionName, c.functionVersion);
       const baseFn = fnOf(t.functionName, t.functionVersion);
       let next: TriggerRecord;
@@ -132,7 +132,7 @@ export function applyCanary(
         };
       }
       next.revision = t.revision + 1;
-      app.store.triggers.replace(next);
+      await app.store.triggers.replace(next);
       return next;
     },
   );
@@ -146,9 +146,13 @@ export function applyCanary(
 }
 
 /** Both arms' invocations, errors and p99 over the window, summed across PoPs. */
-export function armStats(store: Store, c: CanaryRecord, now: number): { baseline: ArmStats; canary: ArmStats } {
-  const arm = (name: 'baseline' | 'canary'): ArmStats => {
-    const points = store.telemetry.queryPoints({
+export async function armStats(
+  store: Store,
+  c: CanaryRecord,
+  now: number,
+): Promise<{ baseline: ArmStats; canary: ArmStats }> {
+  const arm = async (name: 'baseline' | 'canary'): Promise<ArmStats> => {
+    const points = await store.telemetry.queryPoints({
       kind: 'function',
       since: Math.max(now - CANARY_RULES.windowMs, c.stepAt - 10_000),
       until: now + 1,
@@ -167,7 +171,7 @@ export function armStats(store: Store, c: CanaryRecord, now: number): { baseline
     }
     return { invocations, errors, p99: quantile(hist, 0.99) };
   };
-  return { baseline: arm('baseline'), canary: arm('canary') };
+  return { baseline: await arm('baseline'), canary: await arm('canary') };
 }
 
 /**
@@ -178,34 +182,43 @@ export function armStats(store: Store, c: CanaryRecord, now: number): { baseline
 export class CanaryWatch {
   readonly #app: App;
   readonly #timer: NodeJS.Timeout;
+  /** The pass under way: a slow store must not start a second one over it. */
+  #running: Promise<string[]> | undefined;
 
   constructor(app: App, tickMs = 1000) {
     this.#app = app;
-    this.#timer = setInterval(() => this.tick(), tickMs);
+    this.#timer = setInterval(() => {
+      this.tick().catch((e: Error) => app.logger.log('error', 'canary check failed', { error: e.message }));
+    }, tickMs);
     this.#timer.unref();
   }
 
   /** One pass over the active canaries; returns what it did (for tests and logs). */
-  tick(): string[] {
+  tick(): Promise<string[]> {
+    this.#running ??= this.#pass().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  async #pass(): Promise<string[]> {
     const done: string[] = [];
     const { store, clock, logger } = this.#app;
-    for (const t of store.triggers.list()) {
+    for (const t of await store.triggers.list()) {
       if (!isActive(t.canary)) continue;
       const c = t.canary;
       try {
         const now = clock.now();
         if (c.autoRollback) {
-          const { baseline, canary } = armStats(store, c, now);
+          const { baseline, canary } = await armStats(store, c, now);
           const v = judge(baseline, canary);
           if (v.worse) {
-            applyCanary(this.#app, t.id, { kind: 'rollback', reason: v.reason });
+            await applyCanary(this.#app, t.id, { kind: 'rollback', reason: v.reason });
             done.push(`${t.id} rolled back`);
             continue;
           }
         }
         const step = nextStep(c, now);
-        if (step === 'promote') applyCanary(this.#app, t.id, { kind: 'promote' });
-        else if (step !== null) applyCanary(this.#app, t.id, { kind: 'step', percent: step });
+        if (step === 'promote') await applyCanary(this.#app, t.id, { kind: 'promote' });
+        else if (step !== null) await applyCanary(this.#app, t.id, { kind: 'step', percent: step });
         if (step !== null) done.push(`${t.id} ${step === 'promote' ? 'promoted' : `stepped to ${step}%`}`);
       } catch (e) {
         logger.log('error', 'canary check failed', { trigger: t.id, error: (e as Error).message });

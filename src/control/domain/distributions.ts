@@ -22,7 +22,7 @@ function hostsOf(c: DistributionConfig): string[] {
 }
 
 /** Validate a config from the API; `id` is the path's id for PUT. */
-export function checkConfig(store: Store, input: unknown, id?: string): DistributionConfig {
+export async function checkConfig(store: Store, input: unknown, id?: string): Promise<DistributionConfig> {
   const problems: ConfigProblem[] = [];
   if (input && typeof input === 'object' && !Array.isArray(input)) {
     const o = input as Record<string, unknown>;
@@ -60,12 +60,12 @@ export function checkConfig(store: Store, input: unknown, id?: string): Distribu
       }
     }
   }
-  const r = validateDistribution(input, { knownKeyGroups: store.keyGroups.list().map((g) => g.id) });
+  const r = validateDistribution(input, { knownKeyGroups: (await store.keyGroups.list()).map((g) => g.id) });
   if (!r.ok) problems.push(...r.problems);
   if (problems.length > 0 || !r.ok) throw validationError(problems);
   const cd = r.config.continuousDeployment?.stagingDistributionId;
   if (cd !== undefined) {
-    const s = store.distributions.get(cd);
+    const s = await store.distributions.get(cd);
     if (!s || !s.config.staging)
       problems.push({
         path: '$.continuousDeployment.stagingDistributionId',
@@ -74,7 +74,7 @@ export function checkConfig(store: Store, input: unknown, id?: string): Distribu
   }
   if (problems.length > 0) throw validationError(problems);
   const mine = new Set(hostsOf(r.config));
-  for (const other of store.distributions.list()) {
+  for (const other of await store.distributions.list()) {
     if (other.id === r.config.id) continue;
     const clash = hostsOf(other.config).find((h) => mine.has(h));
     if (clash)
@@ -85,9 +85,9 @@ export function checkConfig(store: Store, input: unknown, id?: string): Distribu
 }
 
 /** Triggers must keep a behavior to hang on: refuse a config that drops one (nothing disappears implicitly). */
-export function checkTriggersFit(store: Store, c: DistributionConfig): void {
+export async function checkTriggersFit(store: Store, c: DistributionConfig): Promise<void> {
   const patterns = new Set([DEFAULT_BEHAVIOR, ...(c.cacheBehaviors ?? []).map((b) => b.pathPattern)]);
-  const orphans = store.triggers.list({ distributionId: c.id }).filter((t) => !patterns.has(t.behavior));
+  const orphans = (await store.triggers.list({ distributionId: c.id })).filter((t) => !patterns.has(t.behavior));
   if (orphans.length === 0) return;
   throw validationError(
     orphans.map((t) => ({
@@ -97,8 +97,8 @@ export function checkTriggersFit(store: Store, c: DistributionConfig): void {
   );
 }
 
-export function getDistribution(store: Store, id: string): DistributionRecord {
-  const d = store.distributions.get(id);
+export async function getDistribution(store: Store, id: string): Promise<DistributionRecord> {
+  const d = await store.distributions.get(id);
   if (!d) throw new VergeError('NOT_FOUND', `distribution ${id} does not exist (GET /api/v1/distributions lists them)`);
   return d;
 }

@@ -129,7 +129,7 @@ export async function sourceFor(store: Store, box: SecretBox, t: TestTarget, dir
   if (s.memoryMB !== null) overrides.memoryMB = s.memoryMB;
   if (s.concurrency !== null) overrides.concurrency = s.concurrency;
   if (Object.keys(overrides).length > 0) source.overrides = overrides;
-  if (s.kvs !== null) source.kvs = { id: s.kvs, data: store.kvs.get(s.kvs)?.data ?? {} };
+  if (s.kvs !== null) source.kvs = { id: s.kvs, data: (await store.kvs.get(s.kvs))?.data ?? {} };
   return source;
 }
 

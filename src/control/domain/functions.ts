@@ -36,12 +36,12 @@ export interface SettingsInput {
 }
 
 /** Apply a create/PATCH input to settings; secrets are sealed here and nowhere else. */
-export function applySettings(
+export async function applySettings(
   store: Store,
   box: SecretBox,
   base: FunctionSettings,
   input: SettingsInput,
-): FunctionSettings {
+): Promise<FunctionSettings> {
   const problems: ConfigProblem[] = [];
   const next: FunctionSettings = { ...base, env: { ...base.env }, secrets: { ...base.secrets } };
   for (const k of ['handler', 'memoryMB', 'timeoutMs', 'profile', 'concurrency', 'kvs'] as const) {
@@ -75,7 +75,7 @@ export function applySettings(
   if (next.kvs !== null) {
     if (next.runtime !== 'cloudfront-js-2.0')
       problems.push({ path: '$.kvs', message: 'a KeyValueStore needs runtime cloudfront-js-2.0 (spec 4.2)' });
-    else if (!store.kvs.get(next.kvs))
+    else if (!(await store.kvs.get(next.kvs)))
       problems.push({ path: '$.kvs', message: `KeyValueStore ${next.kvs} does not exist (POST /api/v1/kvs first)` });
   }
   if (problems.length > 0) throw validationError(problems);
@@ -150,14 +150,19 @@ export function functionWithVersions(f: FunctionRecord, versions: readonly Versi
   return functionView(f, summarize(versions), versions);
 }
 
-export function getFunction(store: Store, name: string): FunctionRecord {
-  const f = store.functions.get(name);
+export async function getFunction(store: Store, name: string): Promise<FunctionRecord> {
+  const f = await store.functions.get(name);
   if (!f) throw new VergeError('NOT_FOUND', `function ${name} does not exist (GET /api/v1/functions lists them)`);
   return f;
 }
 
-export function publish(store: Store, f: FunctionRecord, description: string, now: number): VersionRecord {
-  const last = store.functions.versions(f.name).at(-1);
+export async function publish(
+  store: Store,
+  f: FunctionRecord,
+  description: string,
+  now: number,
+): Promise<VersionRecord> {
+  const last = (await store.functions.versions(f.name)).at(-1);
   const { runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs, egress } = f;
   const v: VersionRecord = {
     name: f.name,
@@ -179,7 +184,7 @@ export function publish(store: Store, f: FunctionRecord, description: string, no
       egress: egress === null ? null : { allow: [...egress.allow] },
     },
   };
-  store.functions.insertVersion(v);
+  await store.functions.insertVersion(v);
   return v;
 }
 

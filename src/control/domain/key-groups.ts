@@ -44,36 +44,39 @@ export function keyGroupView(g: KeyGroupRecord) {
   };
 }
 
-export function getPublicKey(store: Store, id: string): PublicKeyRecord {
-  const k = store.publicKeys.get(id);
+export async function getPublicKey(store: Store, id: string): Promise<PublicKeyRecord> {
+  const k = await store.publicKeys.get(id);
   if (!k) throw new VergeError('NOT_FOUND', `public key ${id} does not exist (GET /api/v1/public-keys lists them)`);
   return k;
 }
 
-export function getKeyGroup(store: Store, id: string): KeyGroupRecord {
-  const g = store.keyGroups.get(id);
+export async function getKeyGroup(store: Store, id: string): Promise<KeyGroupRecord> {
+  const g = await store.keyGroups.get(id);
   if (!g) throw new VergeError('NOT_FOUND', `key group ${id} does not exist (GET /api/v1/key-groups lists them)`);
   return g;
 }
 
-export function newPublicKey(
+export async function newPublicKey(
   store: Store,
   b: { name: string; encodedKey: string; comment?: string },
   now: number,
-): PublicKeyRecord {
+): Promise<PublicKeyRecord> {
   const problem = publicKeyProblem(b.encodedKey);
   if (problem) throw validationError([{ path: '$.encodedKey', message: problem }]);
-  if (store.publicKeys.byName(b.name)) throw new VergeError('ALREADY_EXISTS', `a public key named ${b.name} exists`);
+  if (await store.publicKeys.byName(b.name))
+    throw new VergeError('ALREADY_EXISTS', `a public key named ${b.name} exists`);
   let id = newPublicKeyId();
-  while (store.publicKeys.get(id)) id = newPublicKeyId();
+  while (await store.publicKeys.get(id)) id = newPublicKeyId();
   return { id, name: b.name, encodedKey: b.encodedKey.trim() + '\n', comment: b.comment ?? '', createdAt: now };
 }
 
 /** Key ids must exist, be distinct and number 1–5 (CloudFront's quota per key group). */
-export function checkGroupKeys(store: Store, ids: readonly string[]): void {
-  const problems = ids.flatMap((id, i) =>
-    store.publicKeys.get(id) ? [] : [{ path: `$.publicKeyIds[${i}]`, message: `public key ${id} does not exist` }],
-  );
+export async function checkGroupKeys(store: Store, ids: readonly string[]): Promise<void> {
+  const problems: Array<{ path: string; message: string }> = [];
+  for (const [i, id] of ids.entries()) {
+    if (!(await store.publicKeys.get(id)))
+      problems.push({ path: `$.publicKeyIds[${i}]`, message: `public key ${id} does not exist` });
+  }
   if (new Set(ids).size !== ids.length) problems.push({ path: '$.publicKeyIds', message: 'lists a public key twice' });
   if (ids.length < 1 || ids.length > LIMITS.publicKeysPerKeyGroup)
     problems.push({
@@ -84,9 +87,12 @@ export function checkGroupKeys(store: Store, ids: readonly string[]): void {
 }
 
 /** Every (distribution, behavior) whose trustedKeyGroups names `id`. */
-export function keyGroupUsers(store: Store, id: string): Array<{ distribution: string; behavior: string }> {
+export async function keyGroupUsers(
+  store: Store,
+  id: string,
+): Promise<Array<{ distribution: string; behavior: string }>> {
   const out: Array<{ distribution: string; behavior: string }> = [];
-  for (const d of store.distributions.list()) {
+  for (const d of await store.distributions.list()) {
     for (const [behavior, b] of behaviorsOf(d.config))
       if (b.trustedKeyGroups?.includes(id)) out.push({ distribution: d.id, behavior });
   }
@@ -100,8 +106,8 @@ function behaviorsOf(c: DistributionConfig) {
   ];
 }
 
-export function checkKeyGroupUnused(store: Store, id: string): void {
-  const users = keyGroupUsers(store, id);
+export async function checkKeyGroupUnused(store: Store, id: string): Promise<void> {
+  const users = await keyGroupUsers(store, id);
   if (users.length === 0) return;
   const names = users.map((u) => `${u.distribution} ${u.behavior}`).join(', ');
   throw new VergeError(
@@ -111,8 +117,8 @@ export function checkKeyGroupUnused(store: Store, id: string): void {
   );
 }
 
-export function checkPublicKeyUnused(store: Store, id: string): void {
-  const groups = store.keyGroups.list().filter((g) => g.publicKeyIds.includes(id));
+export async function checkPublicKeyUnused(store: Store, id: string): Promise<void> {
+  const groups = (await store.keyGroups.list()).filter((g) => g.publicKeyIds.includes(id));
   if (groups.length === 0) return;
   throw new VergeError(
     'KEY_IN_USE',
@@ -122,24 +128,24 @@ export function checkPublicKeyUnused(store: Store, id: string): void {
 }
 
 /** The key groups a distribution's behaviors trust, with their keys, as the edge config carries them. */
-export function keyGroupsFor(store: Store, c: DistributionConfig): KeyGroupConfig[] | undefined {
+export async function keyGroupsFor(store: Store, c: DistributionConfig): Promise<KeyGroupConfig[] | undefined> {
   const ids = [...new Set(behaviorsOf(c).flatMap(([, b]) => b.trustedKeyGroups ?? []))];
   if (ids.length === 0) return undefined;
-  return ids.map((id) => {
-    const g = store.keyGroups.get(id);
+  const out: KeyGroupConfig[] = [];
+  for (const id of ids) {
+    const g = await store.keyGroups.get(id);
     if (!g)
       throw new VergeError('VALIDATION_FAILED', `distribution ${c.id} trusts key group ${id}, which does not exist`);
-    return {
-      id: g.id,
-      name: g.name,
-      publicKeys: g.publicKeyIds.map((kid) => {
-        const k = store.publicKeys.get(kid);
-        if (!k)
-          throw new VergeError('VALIDATION_FAILED', `key group ${g.id} holds public key ${kid}, which does not exist`);
-        return { id: k.id, name: k.name, encodedKey: k.encodedKey };
-      }),
-    };
-  });
+    const publicKeys: KeyGroupConfig['publicKeys'] = [];
+    for (const kid of g.publicKeyIds) {
+      const k = await store.publicKeys.get(kid);
+      if (!k)
+        throw new VergeError('VALIDATION_FAILED', `key group ${g.id} holds public key ${kid}, which does not exist`);
+      publicKeys.push({ id: k.id, name: k.name, encodedKey: k.encodedKey });
+    }
+    out.push({ id: g.id, name: g.name, publicKeys });
+  }
+  return out;
 }
 
 export function newKeyGroupId(): string {

@@ -45,13 +45,17 @@ export function removeHint(id: string): string {
  * invalidation status are computed over the registered PoPs, so they no longer wait for it.
  * Its acknowledgements stay in the deployment history. Returns the revoked token ids.
  */
-export function removePop(store: Store, id: string, now: number): { pop: PopRecord; revokedTokens: string[] } {
-  return store.tx(() => {
-    const pop = store.pops.get(id);
+export async function removePop(
+  store: Store,
+  id: string,
+  now: number,
+): Promise<{ pop: PopRecord; revokedTokens: string[] }> {
+  return await store.tx(async () => {
+    const pop = await store.pops.get(id);
     if (!pop) throw new VergeError('NOT_FOUND', `PoP ${id} is not registered (GET /api/v1/pops lists them)`);
-    const tokens = store.tokens.list().filter((t) => t.kind === 'edge' && t.pop === id && t.revokedAt === null);
-    for (const t of tokens) store.tokens.revoke(t.id, now);
-    store.pops.delete(id);
+    const tokens = (await store.tokens.list()).filter((t) => t.kind === 'edge' && t.pop === id && t.revokedAt === null);
+    for (const t of tokens) await store.tokens.revoke(t.id, now);
+    await store.pops.delete(id);
     return { pop, revokedTokens: tokens.map((t) => t.id) };
   });
 }

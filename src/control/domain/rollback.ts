@@ -43,32 +43,32 @@ export function stripAssociations(d: DistributionConfig): {
   return { config, triggers };
 }
 
-function restoreKvs(store: Store, s: Snapshot, now: number): void {
+async function restoreKvs(store: Store, s: Snapshot, now: number): Promise<void> {
   for (const k of Object.values(s.kvs)) {
-    const blob = store.blobs.get(k.sha256);
+    const blob = await store.blobs.get(k.sha256);
     if (!blob) throw new VergeError('INTERNAL', `KeyValueStore data ${k.sha256} of snapshot ${s.version} is missing`);
     const data = JSON.parse(blob.data.toString('utf8')) as Record<string, string>;
-    const cur = store.kvs.get(k.name);
-    if (!cur) store.kvs.insert({ name: k.name, data, revision: 1, createdAt: now, updatedAt: now });
+    const cur = await store.kvs.get(k.name);
+    if (!cur) await store.kvs.insert({ name: k.name, data, revision: 1, createdAt: now, updatedAt: now });
     else if (JSON.stringify(cur.data) !== JSON.stringify(data))
-      store.kvs.update({ ...cur, data, revision: cur.revision + 1, updatedAt: now });
+      await store.kvs.update({ ...cur, data, revision: cur.revision + 1, updatedAt: now });
   }
 }
 
 /** Rewrite the store to snapshot `version`'s content; call inside `App.change`. */
-export function restoreSnapshot(store: Store, box: SecretBox, version: number, now: number): void {
-  const s = openSnapshot(store, box, version);
+export async function restoreSnapshot(store: Store, box: SecretBox, version: number, now: number): Promise<void> {
+  const s = await openSnapshot(store, box, version);
   if (!s) throw new VergeError('NOT_FOUND', `snapshot ${version} does not exist (GET /api/v1/deployments lists them)`);
   const wanted = s.distributions.map(stripAssociations);
-  requireVersions(store, version, wanted);
+  await requireVersions(store, version, wanted);
   const keep = new Set(wanted.map((w) => w.config.id));
-  for (const d of store.distributions.list()) {
+  for (const d of await store.distributions.list()) {
     if (keep.has(d.id)) continue;
-    for (const t of store.triggers.list({ distributionId: d.id })) store.triggers.delete(t.id);
-    store.distributions.delete(d.id);
+    for (const t of await store.triggers.list({ distributionId: d.id })) await store.triggers.delete(t.id);
+    await store.distributions.delete(d.id);
   }
-  for (const w of wanted) restoreOne(store, w, now);
-  restoreKvs(store, s, now);
+  for (const w of wanted) await restoreOne(store, w, now);
+  await restoreKvs(store, s, now);
 }
 
 /**
@@ -76,8 +76,14 @@ export function restoreSnapshot(store: Store, box: SecretBox, version: number, n
  * changes, so the next snapshot gives that distribution alone a new generation. KeyValueStore
  * data is shared between distributions and stays as it is.
  */
-export function restoreDistribution(store: Store, box: SecretBox, id: string, version: number, now: number): void {
-  const s = openSnapshot(store, box, version);
+export async function restoreDistribution(
+  store: Store,
+  box: SecretBox,
+  id: string,
+  version: number,
+  now: number,
+): Promise<void> {
+  const s = await openSnapshot(store, box, version);
   if (!s)
     throw new VergeError(
       'NOT_FOUND',
@@ -90,16 +96,20 @@ export function restoreDistribution(store: Store, box: SecretBox, id: string, ve
       `distribution ${id} is not in snapshot ${version}; pick a version where it exists (GET /api/v1/distributions/${id}/history lists them)`,
       { details: { fields: [{ path: '$.to', message: `snapshot ${version} has no distribution ${id}` }] } },
     );
-  if (!store.distributions.get(id))
+  if (!(await store.distributions.get(id)))
     throw new VergeError('NOT_FOUND', `distribution ${id} does not exist (GET /api/v1/distributions lists them)`);
   const w = stripAssociations(d);
-  requireVersions(store, version, [w]);
-  restoreOne(store, w, now);
+  await requireVersions(store, version, [w]);
+  await restoreOne(store, w, now);
 }
 
-function requireVersions(store: Store, version: number, wanted: ReturnType<typeof stripAssociations>[]): void {
+async function requireVersions(
+  store: Store,
+  version: number,
+  wanted: ReturnType<typeof stripAssociations>[],
+): Promise<void> {
   for (const t of wanted.flatMap((w) => w.triggers)) {
-    if (!store.functions.version(t.functionName, t.functionVersion)) {
+    if (!(await store.functions.version(t.functionName, t.functionVersion))) {
       throw new VergeError(
         'VALIDATION_FAILED',
         `snapshot ${version} uses ${t.functionName}:${t.functionVersion}, which has been deleted; it cannot be restored`,
@@ -115,10 +125,10 @@ function requireVersions(store: Store, version: number, wanted: ReturnType<typeo
   }
 }
 
-function restoreOne(store: Store, w: ReturnType<typeof stripAssociations>, now: number): void {
-  const cur = store.distributions.get(w.config.id);
+async function restoreOne(store: Store, w: ReturnType<typeof stripAssociations>, now: number): Promise<void> {
+  const cur = await store.distributions.get(w.config.id);
   if (!cur)
-    store.distributions.insert({
+    await store.distributions.insert({
       id: w.config.id,
       config: w.config,
       revision: 1,
@@ -127,10 +137,10 @@ function restoreOne(store: Store, w: ReturnType<typeof stripAssociations>, now: 
       updatedAt: now,
     });
   else if (JSON.stringify(cur.config) !== JSON.stringify(w.config))
-    store.distributions.update({ ...cur, config: w.config, revision: cur.revision + 1, updatedAt: now });
-  for (const t of store.triggers.list({ distributionId: w.config.id })) store.triggers.delete(t.id);
+    await store.distributions.update({ ...cur, config: w.config, revision: cur.revision + 1, updatedAt: now });
+  for (const t of await store.triggers.list({ distributionId: w.config.id })) await store.triggers.delete(t.id);
   for (const t of w.triggers)
-    store.triggers.replace({
+    await store.triggers.replace({
       ...t,
       id: `trg_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
       revision: 1,

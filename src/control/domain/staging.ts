@@ -19,8 +19,8 @@ export function stagingIdOf(primaryId: string): string {
 }
 
 /** The primary named in the URL: it must exist and not itself be a staging distribution. */
-export function getPrimary(store: Store, id: string): DistributionRecord {
-  const d = store.distributions.get(id);
+export async function getPrimary(store: Store, id: string): Promise<DistributionRecord> {
+  const d = await store.distributions.get(id);
   if (!d)
     throw new VergeError(
       'NOT_FOUND',
@@ -32,9 +32,13 @@ export function getPrimary(store: Store, id: string): DistributionRecord {
 }
 
 /** The staging distribution of `primary`, or a refusal saying there is nothing staged. */
-export function getStaging(store: Store, primary: DistributionRecord, action: string): DistributionRecord {
+export async function getStaging(
+  store: Store,
+  primary: DistributionRecord,
+  action: string,
+): Promise<DistributionRecord> {
   const sid = primary.config.continuousDeployment?.stagingDistributionId ?? stagingIdOf(primary.id);
-  const s = store.distributions.get(sid);
+  const s = await store.distributions.get(sid);
   if (!s || !s.config.staging)
     throw new VergeError(
       'NOT_FOUND',
@@ -43,10 +47,10 @@ export function getStaging(store: Store, primary: DistributionRecord, action: st
   return s;
 }
 
-function copyTriggers(store: Store, from: string, to: string, now: number): void {
-  for (const t of store.triggers.list({ distributionId: to })) store.triggers.delete(t.id);
-  for (const t of store.triggers.list({ distributionId: from }))
-    store.triggers.replace({
+async function copyTriggers(store: Store, from: string, to: string, now: number): Promise<void> {
+  for (const t of await store.triggers.list({ distributionId: to })) await store.triggers.delete(t.id);
+  for (const t of await store.triggers.list({ distributionId: from }))
+    await store.triggers.replace({
       ...t,
       id: `trg_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
       distributionId: to,
@@ -57,10 +61,10 @@ function copyTriggers(store: Store, from: string, to: string, now: number): void
     });
 }
 
-export function createStaging(store: Store, primaryId: string, now: number): DistributionRecord {
-  const primary = getPrimary(store, primaryId);
+export async function createStaging(store: Store, primaryId: string, now: number): Promise<DistributionRecord> {
+  const primary = await getPrimary(store, primaryId);
   const id = stagingIdOf(primary.id);
-  if (store.distributions.get(id))
+  if (await store.distributions.get(id))
     throw new VergeError(
       'ALREADY_EXISTS',
       `${primary.id} already has a staging distribution (${id}); change it, promote it or discard it (verge staging discard ${primary.id})`,
@@ -71,53 +75,53 @@ export function createStaging(store: Store, primaryId: string, now: number): Dis
   delete config.aliases;
   delete config.domainName;
   delete config.continuousDeployment;
-  const checked = checkConfig(store, config);
+  const checked = await checkConfig(store, config);
   const rec: DistributionRecord = { id, config: checked, revision: 1, changedIn: 0, createdAt: now, updatedAt: now };
-  store.distributions.insert(rec);
-  copyTriggers(store, primary.id, id, now);
+  await store.distributions.insert(rec);
+  await copyTriggers(store, primary.id, id, now);
   return rec;
 }
 
-export function routeStaging(
+export async function routeStaging(
   store: Store,
   primaryId: string,
   routing: Pick<ContinuousDeploymentConfig, 'header' | 'weight'>,
   now: number,
-): DistributionRecord {
-  const primary = getPrimary(store, primaryId);
-  const staging = getStaging(store, primary, 'route to');
+): Promise<DistributionRecord> {
+  const primary = await getPrimary(store, primaryId);
+  const staging = await getStaging(store, primary, 'route to');
   const config = structuredClone(primary.config);
   config.continuousDeployment = { stagingDistributionId: staging.id, ...routing };
-  const checked = checkConfig(store, config, primary.id);
+  const checked = await checkConfig(store, config, primary.id);
   const next = { ...primary, config: checked, revision: primary.revision + 1, updatedAt: now };
-  store.distributions.update(next);
+  await store.distributions.update(next);
   return next;
 }
 
-export function promoteStaging(store: Store, primaryId: string, now: number): DistributionRecord {
-  const primary = getPrimary(store, primaryId);
-  const staging = getStaging(store, primary, 'promote');
+export async function promoteStaging(store: Store, primaryId: string, now: number): Promise<DistributionRecord> {
+  const primary = await getPrimary(store, primaryId);
+  const staging = await getStaging(store, primary, 'promote');
   const config: DistributionConfig = structuredClone(staging.config);
   config.id = primary.id;
   delete config.staging;
   if (primary.config.aliases) config.aliases = [...primary.config.aliases];
   if (primary.config.domainName) config.domainName = primary.config.domainName;
   if (primary.config.continuousDeployment) config.continuousDeployment = primary.config.continuousDeployment;
-  const checked = checkConfig(store, config, primary.id);
+  const checked = await checkConfig(store, config, primary.id);
   const next = { ...primary, config: checked, revision: primary.revision + 1, updatedAt: now };
-  store.distributions.update(next);
-  copyTriggers(store, staging.id, primary.id, now);
+  await store.distributions.update(next);
+  await copyTriggers(store, staging.id, primary.id, now);
   return next;
 }
 
-export function discardStaging(store: Store, primaryId: string, now: number): void {
-  const primary = getPrimary(store, primaryId);
-  const staging = getStaging(store, primary, 'discard');
+export async function discardStaging(store: Store, primaryId: string, now: number): Promise<void> {
+  const primary = await getPrimary(store, primaryId);
+  const staging = await getStaging(store, primary, 'discard');
   if (primary.config.continuousDeployment) {
     const config = structuredClone(primary.config);
     delete config.continuousDeployment;
-    store.distributions.update({ ...primary, config, revision: primary.revision + 1, updatedAt: now });
+    await store.distributions.update({ ...primary, config, revision: primary.revision + 1, updatedAt: now });
   }
-  for (const t of store.triggers.list({ distributionId: staging.id })) store.triggers.delete(t.id);
-  store.distributions.delete(staging.id);
+  for (const t of await store.triggers.list({ distributionId: staging.id })) await store.triggers.delete(t.id);
+  await store.distributions.delete(staging.id);
 }

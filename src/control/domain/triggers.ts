@@ -72,16 +72,16 @@ export function triggerView(t: TriggerRecord) {
   };
 }
 
-function codeBytes(store: Store, v: VersionRecord): number {
-  const files = unzipSync(store.blobs.get(v.sha256)!.data);
+async function codeBytes(store: Store, v: VersionRecord): Promise<number> {
+  const files = unzipSync((await store.blobs.get(v.sha256))!.data);
   return Object.values(files).reduce((n, f) => n + f.byteLength, 0);
 }
 
 /** Size limits of spec 4.1 (Lambda@Edge, compressed package) and 4.2 (CloudFront Functions, code). */
-function sizeProblem(store: Store, v: VersionRecord, eventType: EventType): string | undefined {
+async function sizeProblem(store: Store, v: VersionRecord, eventType: EventType): Promise<string | undefined> {
   const profile = PROFILES[v.settings.profile ?? 'cloudfront'];
   if (isCff(v.settings)) {
-    const bytes = codeBytes(store, v);
+    const bytes = await codeBytes(store, v);
     const max = profile.cff.codeBytes;
     return bytes > max
       ? `The function code size is larger than the maximum allowed size for CloudFront Functions: ${bytes} Max allowed: ${max}`
@@ -94,11 +94,12 @@ function sizeProblem(store: Store, v: VersionRecord, eventType: EventType): stri
 }
 
 /** Why name:version cannot be attached: no such function, or no such version of it (and which there are). */
-function missingVersion(store: Store, name: string, version: number): string {
-  if (!store.functions.get(name)) return `function ${name} does not exist (GET /api/v1/functions lists them)`;
-  const latest = store.functions
-    .versions(name)
-    .reduce<number | undefined>((a, v) => Math.max(a ?? 0, v.version), undefined);
+async function missingVersion(store: Store, name: string, version: number): Promise<string> {
+  if (!(await store.functions.get(name))) return `function ${name} does not exist (GET /api/v1/functions lists them)`;
+  const latest = (await store.functions.versions(name)).reduce<number | undefined>(
+    (a, v) => Math.max(a ?? 0, v.version),
+    undefined,
+  );
   const publish = `POST /api/v1/functions/${name}/publish`;
   return latest === undefined
     ? `function ${name} has no published version yet (publish one: ${publish})`
@@ -106,9 +107,9 @@ function missingVersion(store: Store, name: string, version: number): string {
 }
 
 /** Check an attach request; returns the version it names. Throws VALIDATION_FAILED naming each field. */
-export function checkTrigger(store: Store, t: TriggerInput): VersionRecord {
+export async function checkTrigger(store: Store, t: TriggerInput): Promise<VersionRecord> {
   const problems: ConfigProblem[] = [];
-  const d = store.distributions.get(t.distributionId);
+  const d = await store.distributions.get(t.distributionId);
   if (!d) problems.push({ path: '$.distributionId', message: `distribution ${t.distributionId} does not exist` });
   else if (
     t.behavior !== DEFAULT_BEHAVIOR &&
@@ -129,8 +130,8 @@ export function checkTrigger(store: Store, t: TriggerInput): VersionRecord {
       message: `only a numbered version can be attached, not ${m[2]} (publish one first, as Lambda@Edge requires)`,
     });
   } else {
-    v = store.functions.version(m[1]!, Number(m[2]));
-    if (!v) problems.push({ path: '$.function', message: missingVersion(store, m[1]!, Number(m[2])) });
+    v = await store.functions.version(m[1]!, Number(m[2]));
+    if (!v) problems.push({ path: '$.function', message: await missingVersion(store, m[1]!, Number(m[2])) });
   }
   if (t.includeBody && !CONTRACT[t.eventType].includeBodyAllowed)
     problems.push({ path: '$.includeBody', message: INCLUDE_BODY_MESSAGE });
@@ -143,7 +144,7 @@ export function checkTrigger(store: Store, t: TriggerInput): VersionRecord {
     if (t.includeBody)
       problems.push({ path: '$.includeBody', message: 'CloudFront Functions cannot read the request body (spec 8.3)' });
   }
-  const tooBig = v && sizeProblem(store, v, t.eventType);
+  const tooBig = v && (await sizeProblem(store, v, t.eventType));
   if (tooBig) problems.push({ path: '$.function', message: tooBig });
   if (problems.length > 0 || !v) throw validationError(problems);
   return v;

@@ -8,12 +8,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AsyncStore, FunctionRecord, KeyGroupRecord, VersionRecord } from './types.js';
+import type { Store, FunctionRecord, KeyGroupRecord, VersionRecord } from './types.js';
 
 /** A time past 2^32 ms, so a 32-bit column would fail the round trip. */
 const T = 1_765_000_000_000;
 
-export function repoRoundTrips(store: () => AsyncStore): void {
+export function repoRoundTrips(store: () => Store): void {
   test('tokens: insert, find by hash and id, list, revoke once', async () => {
     const s = store();
     const t = {

@@ -1,6 +1,6 @@
 /**
  * @module control/store/contract
- * The contract every AsyncStore passes (SQLite and PostgreSQL): migrations, a round trip through
+ * The contract every Store passes (SQLite and PostgreSQL): migrations, a round trip through
  * every repository, transactions (commit, rollback, savepoints, isolation from callers outside),
  * optimistic concurrency on `revision`, and a snapshot sequence with no gap and no duplicate
  * under concurrent writers on several instances of one database (replicas). Run it from a test
@@ -9,12 +9,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MIGRATIONS } from './migrations/index.js';
-import type { AsyncStore } from './types.js';
+import type { Store } from './types.js';
 import { repoRoundTrips } from './contract-records.js';
 
 export interface ContractTarget {
   /** Opens one more store on the same database (a replica); the first call migrates it. */
-  open(now: number): Promise<AsyncStore>;
+  open(now: number): Promise<Store>;
   /** The schema versions recorded in the database. */
   appliedMigrations(): Promise<number[]>;
   /** Records a migration newer than the code straight in the database. */
@@ -30,8 +30,8 @@ class Stale extends Error {}
 export function storeContract(name: string, make: () => Promise<ContractTarget> | ContractTarget): void {
   describe(`store contract: ${name}`, () => {
     let target: ContractTarget;
-    let stores: AsyncStore[] = [];
-    let s: AsyncStore;
+    let stores: Store[] = [];
+    let s: Store;
     before(async () => {
       target = await make();
       s = await target.open(1);

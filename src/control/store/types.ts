@@ -2,8 +2,8 @@
  * @module control/store/types
  * The control plane's persistence interface. Everything `verge control` knows lives behind it
  * (DESIGN 4: the control plane keeps no state outside its store), grouped by resource. SQLite
- * (`./sqlite/`) implements the synchronous `Store` (better-sqlite3 is synchronous) and, over it,
- * `AsyncStore`, the interface that PostgreSQL (`./postgres/`) implements too, so several control
+ * (`./sqlite/`) implements the synchronous `SyncStore` (better-sqlite3 is synchronous) and, over it,
+ * `Store`, the asynchronous interface that PostgreSQL (`./postgres/`) implements too, so several control
  * replicas can share one database (DESIGN 4, "Beyond one machine"); `./contract.ts` is what both
  * implementations pass. `tx` makes a group of writes atomic. Times are epoch milliseconds. Nothing
  * is deleted except by the explicit `delete*` methods (and log/metric retention).
@@ -340,7 +340,8 @@ export interface TelemetryRepo {
   prune(before: number): number;
 }
 
-export interface Store {
+/** SQLite's repositories as better-sqlite3 gives them (synchronous); `Store` is what callers use. */
+export interface SyncStore {
   tokens: TokenRepo;
   functions: FunctionRepo;
   blobs: BlobRepo;
@@ -373,7 +374,7 @@ export type StoreKind = 'sqlite' | 'postgres';
  * read-check-write (`If-Match` against `revision`, `latestVersion() + 1`) inside one is safe.
  * A `tx` inside a `tx` is a savepoint: its failure undoes its own writes only.
  */
-export interface AsyncStore {
+export interface Store {
   kind: StoreKind;
   tokens: Async<TokenRepo>;
   functions: Async<FunctionRepo>;

@@ -39,7 +39,16 @@ export interface TestControl {
 }
 
 export async function startTestControl(
-  o: { clock?: Clock; logRetentionMs?: number; pingIntervalMs?: number; dir?: string } = {},
+  o: {
+    clock?: Clock;
+    logRetentionMs?: number;
+    pingIntervalMs?: number;
+    dir?: string;
+    /** A PostgreSQL URL (several replicas share one database), instead of SQLite in the data folder. */
+    store?: string;
+    /** The admin token to call with, when another replica created it. */
+    adminToken?: string;
+  } = {},
 ): Promise<TestControl> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'verge-control-'));
   const logger = memoryLogger();
@@ -51,11 +60,12 @@ export async function startTestControl(
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.logRetentionMs ? { logRetentionMs: o.logRetentionMs } : {}),
     ...(o.pingIntervalMs ? { pingIntervalMs: o.pingIntervalMs } : {}),
+    ...(o.store ? { store: o.store } : {}),
   };
   let control = await startControl(opts);
   // Its own connection pool, replaced on restart: the old server's keep-alive sockets are gone.
   let agent = new Agent();
-  const adminToken = control.adminToken!;
+  const adminToken = o.adminToken ?? control.adminToken!;
   const responses: string[] = [];
   const t: TestControl = {
     get control() {

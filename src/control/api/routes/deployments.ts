@@ -11,11 +11,14 @@ import { restoreSnapshot } from '../../domain/rollback.js';
 import type { SnapshotRecord, Store } from '../../store/types.js';
 import { route, type Route } from '../router.js';
 
-function deploymentView(store: Store, s: SnapshotRecord) {
+async function deploymentView(store: Store, s: SnapshotRecord) {
   const acks = Object.fromEntries(
-    store.snapshots.acks(s.version).map((a) => [a.pop, { ok: a.ok, at: new Date(a.at).toISOString(), error: a.error }]),
+    (await store.snapshots.acks(s.version)).map((a) => [
+      a.pop,
+      { ok: a.ok, at: new Date(a.at).toISOString(), error: a.error },
+    ]),
   );
-  const pops = store.pops.list();
+  const pops = await store.pops.list();
   const pending = pops.filter((p) => p.appliedVersion < s.version).map((p) => p.id);
   return {
     version: s.version,
@@ -37,9 +40,11 @@ export function deploymentRoutes(app: App): Route[] {
       summary: 'The snapshot history, newest first, with acknowledgements per PoP',
       query: [{ name: 'limit', description: 'at most this many (default 100)', type: 'integer' }],
       success: { status: 200, schema: itemsOf(DeploymentSchema) },
-      handler: ({ query }) => {
+      handler: async ({ query }) => {
         const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 10_000);
-        return { status: 200, body: { items: store.snapshots.list(limit).map((s) => deploymentView(store, s)) } };
+        const items = [];
+        for (const s of await store.snapshots.list(limit)) items.push(await deploymentView(store, s));
+        return { status: 200, body: { items } };
       },
     },
     {
@@ -48,10 +53,10 @@ export function deploymentRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'One snapshot with its acknowledgements',
       success: { status: 200, schema: DeploymentSchema },
-      handler: ({ params }) => {
-        const s = /^\d+$/.test(params.version!) ? store.snapshots.get(Number(params.version)) : undefined;
+      handler: async ({ params }) => {
+        const s = /^\d+$/.test(params.version!) ? await store.snapshots.get(Number(params.version)) : undefined;
         if (!s) throw new VergeError('NOT_FOUND', `snapshot ${params.version} does not exist`);
-        return { status: 200, body: deploymentView(store, s) };
+        return { status: 200, body: await deploymentView(store, s) };
       },
     },
     route({
@@ -61,13 +66,14 @@ export function deploymentRoutes(app: App): Route[] {
       summary: 'Roll back: a new snapshot whose content equals an earlier one',
       body: RollbackSchema,
       success: { status: 201, schema: DeploymentRollbackSchema },
-      handler: ({ body }) => {
+      handler: async ({ body }) => {
         const { version } = body;
-        const { snapshot } = app.change(`rollback to snapshot ${version}`, () =>
-          restoreSnapshot(store, app.box, version, clock.now()),
+        const { snapshot } = await app.change(
+          `rollback to snapshot ${version}`,
+          async () => await restoreSnapshot(store, app.box, version, clock.now()),
         );
-        const latest = store.snapshots.get(snapshot ?? store.snapshots.latestVersion())!;
-        return { status: 201, body: { ...deploymentView(store, latest), rolledBackTo: version } };
+        const latest = (await store.snapshots.get(snapshot ?? (await store.snapshots.latestVersion())))!;
+        return { status: 201, body: { ...(await deploymentView(store, latest)), rolledBackTo: version } };
       },
     }),
   ];

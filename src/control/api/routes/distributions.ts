@@ -22,12 +22,12 @@ import { DistributionSchema } from '../../../shared/config/schema.js';
 
 export function distributionRoutes(app: App): Route[] {
   const { store, clock } = app;
-  const view = (d: DistributionRecord) =>
+  const view = async (d: DistributionRecord) =>
     distributionView(
-      store.distributions.get(d.id) ?? d,
-      store.pops.list(),
+      (await store.distributions.get(d.id)) ?? d,
+      await store.pops.list(),
       clock.now(),
-      store.snapshots.distributionAcks(d.id),
+      await store.snapshots.distributionAcks(d.id),
     );
   return [
     route({
@@ -39,8 +39,8 @@ export function distributionRoutes(app: App): Route[] {
       body: DistributionSchema,
       bodyCheckedBy: 'handler',
       success: { status: 201, schema: DistributionAnswerSchema },
-      handler: ({ body }) => {
-        const config = checkConfig(store, body);
+      handler: async ({ body }) => {
+        const config = await checkConfig(store, body);
         const now = clock.now();
         const d: DistributionRecord = {
           id: config.id,
@@ -50,12 +50,12 @@ export function distributionRoutes(app: App): Route[] {
           createdAt: now,
           updatedAt: now,
         };
-        app.change(`distribution ${d.id} created`, () => {
-          if (store.distributions.get(d.id))
+        await app.change(`distribution ${d.id} created`, async () => {
+          if (await store.distributions.get(d.id))
             throw new VergeError('ALREADY_EXISTS', `distribution ${d.id} already exists`);
-          store.distributions.insert(d);
+          await store.distributions.insert(d);
         });
-        return { status: 201, body: view(d), etag: d.revision };
+        return { status: 201, body: await view(d), etag: d.revision };
       },
     }),
     {
@@ -64,11 +64,11 @@ export function distributionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'List distributions with their status',
       success: { status: 200, schema: itemsOf(DistributionAnswerSchema) },
-      handler: () => {
-        const pops = store.pops.list();
+      handler: async () => {
+        const pops = await store.pops.list();
         const now = clock.now();
-        const acks = store.snapshots.distributionAcks();
-        const items = store.distributions.list().map((d) => distributionView(d, pops, now, acks));
+        const acks = await store.snapshots.distributionAcks();
+        const items = (await store.distributions.list()).map((d) => distributionView(d, pops, now, acks));
         return { status: 200, body: { items } };
       },
     },
@@ -78,9 +78,9 @@ export function distributionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Get a distribution with its status and the PoPs still pending',
       success: { status: 200, schema: DistributionAnswerSchema },
-      handler: ({ params }) => {
-        const d = getDistribution(store, params.id!);
-        return { status: 200, body: view(d), etag: d.revision };
+      handler: async ({ params }) => {
+        const d = await getDistribution(store, params.id!);
+        return { status: 200, body: await view(d), etag: d.revision };
       },
     },
     route({
@@ -92,8 +92,8 @@ export function distributionRoutes(app: App): Route[] {
       body: DistributionSchema,
       bodyCheckedBy: 'handler',
       success: { status: 200, schema: DistributionAnswerSchema },
-      handler: ({ params, body, ifMatch }) => {
-        const prev = getDistribution(store, params.id!);
+      handler: async ({ params, body, ifMatch }) => {
+        const prev = await getDistribution(store, params.id!);
         checkIfMatch(ifMatch, prev.revision, `distribution ${prev.id}`);
         // Staging routing and the staging flag are set by `verge staging`: a PUT without them keeps them.
         const input = body;
@@ -102,11 +102,11 @@ export function distributionRoutes(app: App): Route[] {
             input.continuousDeployment = prev.config.continuousDeployment;
           if (prev.config.staging && input.staging === undefined) input.staging = true;
         }
-        const config = checkConfig(store, body, prev.id);
-        checkTriggersFit(store, config);
+        const config = await checkConfig(store, body, prev.id);
+        await checkTriggersFit(store, config);
         const next: DistributionRecord = { ...prev, config, revision: prev.revision + 1, updatedAt: clock.now() };
-        app.change(`distribution ${prev.id} updated`, () => store.distributions.update(next));
-        return { status: 200, body: view(next), etag: next.revision };
+        await app.change(`distribution ${prev.id} updated`, async () => await store.distributions.update(next));
+        return { status: 200, body: await view(next), etag: next.revision };
       },
     }),
     {
@@ -115,21 +115,21 @@ export function distributionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Delete a distribution and its triggers',
       success: { status: 204 },
-      handler: ({ params, ifMatch }) => {
-        const d = getDistribution(store, params.id!);
+      handler: async ({ params, ifMatch }) => {
+        const d = await getDistribution(store, params.id!);
         checkIfMatch(ifMatch, d.revision, `distribution ${d.id}`);
-        const routedBy = store.distributions
-          .list()
-          .find((x) => x.config.continuousDeployment?.stagingDistributionId === d.id);
+        const routedBy = (await store.distributions.list()).find(
+          (x) => x.config.continuousDeployment?.stagingDistributionId === d.id,
+        );
         if (d.config.continuousDeployment || routedBy)
           throw new VergeError(
             'VALIDATION_FAILED',
             `distribution ${d.id} ${routedBy ? `is the staging distribution of ${routedBy.id}` : 'routes viewers to a staging distribution'}: discard the staging first (verge staging discard ${routedBy?.id ?? d.id})`,
             { details: { status: 409 } },
           );
-        app.change(`distribution ${d.id} deleted`, () => {
-          for (const t of store.triggers.list({ distributionId: d.id })) store.triggers.delete(t.id);
-          store.distributions.delete(d.id);
+        await app.change(`distribution ${d.id} deleted`, async () => {
+          for (const t of await store.triggers.list({ distributionId: d.id })) await store.triggers.delete(t.id);
+          await store.distributions.delete(d.id);
         });
         return { status: 204 };
       },
@@ -141,11 +141,11 @@ export function distributionRoutes(app: App): Route[] {
       summary: 'The generations of one distribution (the snapshots that changed it), newest first',
       query: [{ name: 'limit', description: 'look at most this many snapshots back (default 1000)', type: 'integer' }],
       success: { status: 200, schema: itemsOf(DistributionGenerationSchema) },
-      handler: ({ params, query }) => {
-        const d = getDistribution(store, params.id!);
+      handler: async ({ params, query }) => {
+        const d = await getDistribution(store, params.id!);
         const limit = Math.min(Math.max(Number(query.get('limit') ?? 1000) || 1000, 1), 10_000);
         const items = [];
-        for (const rec of store.snapshots.list(limit)) {
+        for (const rec of await store.snapshots.list(limit)) {
           const doc = JSON.parse(rec.document) as { generations?: Record<string, number> };
           const changed = doc.generations ? doc.generations[d.id] === rec.version : rec.version === d.changedIn;
           if (!changed) continue;
@@ -167,14 +167,15 @@ export function distributionRoutes(app: App): Route[] {
         'Roll one distribution back to what snapshot `to` served (config and triggers); a new generation for it alone',
       body: DistributionRollbackSchema,
       success: { status: 201, schema: DistributionRollbackAnswerSchema },
-      handler: ({ params, body }) => {
-        const d = getDistribution(store, params.id!);
+      handler: async ({ params, body }) => {
+        const d = await getDistribution(store, params.id!);
         const { to } = body;
-        const { snapshot } = app.change(`distribution ${d.id} rolled back to snapshot ${to}`, () =>
-          restoreDistribution(store, app.box, d.id, to, clock.now()),
+        const { snapshot } = await app.change(
+          `distribution ${d.id} rolled back to snapshot ${to}`,
+          async () => await restoreDistribution(store, app.box, d.id, to, clock.now()),
         );
-        const now = store.distributions.get(d.id)!;
-        return { status: 201, body: { ...view(now), rolledBackTo: to, newSnapshot: snapshot ?? null } };
+        const now = (await store.distributions.get(d.id))!;
+        return { status: 201, body: { ...(await view(now)), rolledBackTo: to, newSnapshot: snapshot ?? null } };
       },
     }),
   ];

@@ -44,17 +44,17 @@ function versionParam(s: string | undefined | null, path: string): number {
 
 export function edgeRoutes(app: App): Route[] {
   const { store, clock, hub } = app;
-  const knownPop = (pop: string) => {
-    const p = store.pops.get(pop);
+  const knownPop = async (pop: string) => {
+    const p = await store.pops.get(pop);
     if (!p) throw new VergeError('NOT_FOUND', `PoP ${pop} is not registered: POST /api/v1/edge/register first`);
-    store.pops.touch(pop, clock.now());
+    await store.pops.touch(pop, clock.now());
     return p;
   };
   const blob =
     (kind: 'bundle' | 'kvs', contentType: string): Route['handler'] =>
-    ({ params, res }) => {
+    async ({ params, res }) => {
       const sha = params.sha256!;
-      const b = SHA256.test(sha) ? store.blobs.get(sha) : undefined;
+      const b = SHA256.test(sha) ? await store.blobs.get(sha) : undefined;
       if (!b || b.kind !== kind)
         throw new VergeError(
           'NOT_FOUND',
@@ -71,12 +71,12 @@ export function edgeRoutes(app: App): Route[] {
       summary: 'Register a PoP (idempotent)',
       body: RegisterRequestSchema,
       success: { status: 200, schema: RegisterAnswerSchema },
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
         const now = clock.now();
-        const prev = store.pops.get(pop);
-        store.pops.upsert({
+        const prev = await store.pops.get(pop);
+        await store.pops.upsert({
           id: pop,
           region: b.region,
           location: b.location ?? null,
@@ -88,7 +88,7 @@ export function edgeRoutes(app: App): Route[] {
         app.logger.log('info', 'pop registered', { pop, region: b.region, appliedVersion: b.appliedVersion });
         return {
           status: 200,
-          body: { pop, protocol: PROTOCOL_VERSION, latestVersion: store.snapshots.latestVersion() },
+          body: { pop, protocol: PROTOCOL_VERSION, latestVersion: await store.snapshots.latestVersion() },
         };
       },
     }),
@@ -103,15 +103,15 @@ export function edgeRoutes(app: App): Route[] {
         { name: 'pop', description: 'the PoP (admin tokens only; edge tokens use their own)' },
       ],
       success: { status: 200, contentType: 'text/event-stream', schema: eventStream('snapshot, invalidation, ping (components.schemas.WatchSnapshotEvent, WatchInvalidationEvent)') }, // prettier-ignore
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const pop = actingPop(ctx, ctx.query.get('pop') ?? undefined);
         const after = versionParam(ctx.query.get('after'), '$.after');
-        const p = knownPop(pop);
+        const p = await knownPop(pop);
         openEventStream(ctx.res);
-        const latest = store.snapshots.get(store.snapshots.latestVersion());
+        const latest = await store.snapshots.get(await store.snapshots.latestVersion());
         if (latest && latest.version > after)
           writeEvent(ctx.res, 'snapshot', { version: latest.version, checksum: latest.checksum });
-        for (const i of store.invalidations.unackedSince(pop, 0)) {
+        for (const i of await store.invalidations.unackedSince(pop, 0)) {
           if (i.createdAt >= p.registeredAt)
             writeEvent(ctx.res, 'invalidation', {
               id: i.id,
@@ -120,7 +120,12 @@ export function edgeRoutes(app: App): Route[] {
               tags: i.tags,
             });
         }
-        hub.addWatcher(pop, ctx.res, () => store.pops.touch(pop, clock.now()));
+        hub.addWatcher(pop, ctx.res, () => {
+          // The stream is gone either way; a store that cannot record the time is logged, not thrown.
+          store.pops
+            .touch(pop, clock.now())
+            .catch((e: Error) => app.logger.log('warn', 'PoP disconnect not recorded', { pop, error: e.message }));
+        });
         return { stream: true };
       },
     },
@@ -130,10 +135,10 @@ export function edgeRoutes(app: App): Route[] {
       access: 'edge',
       summary: 'A snapshot document (secret values shown as *** to admin tokens)',
       success: { status: 200, schema: SnapshotDocumentSchema },
-      handler: ({ params, token }) => {
-        const rec = /^\d+$/.test(params.version!) ? store.snapshots.get(Number(params.version)) : undefined;
+      handler: async ({ params, token }) => {
+        const rec = /^\d+$/.test(params.version!) ? await store.snapshots.get(Number(params.version)) : undefined;
         if (!rec) throw new VergeError('NOT_FOUND', `snapshot ${params.version} does not exist`);
-        if (token!.kind === 'edge') store.pops.touch(token!.pop!, clock.now());
+        if (token!.kind === 'edge') await store.pops.touch(token!.pop!, clock.now());
         const sealed = JSON.parse(rec.document) as Snapshot;
         const doc = mapSecrets(sealed, token!.kind === 'edge' ? (v) => app.box.open(v) : () => REDACTED);
         return { status: 200, body: doc, headers: { 'cache-control': 'private, max-age=31536000, immutable' } };
@@ -162,20 +167,20 @@ export function edgeRoutes(app: App): Route[] {
       summary: 'Acknowledge a snapshot as applied (ok) or refused (error)',
       body: AckRequestSchema,
       success: { status: 204 },
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
-        const p = knownPop(pop);
-        if (!store.snapshots.get(b.version))
+        const p = await knownPop(pop);
+        if (!(await store.snapshots.get(b.version)))
           throw validationError([{ path: '$.version', message: `snapshot ${b.version} does not exist` }]);
-        store.tx(() => {
+        await store.tx(async () => {
           const at = clock.now();
-          store.snapshots.putAck({ version: b.version, pop, ok: b.ok, error: b.error ?? null, at });
+          await store.snapshots.putAck({ version: b.version, pop, ok: b.ok, error: b.error ?? null, at });
           // With per-distribution results the snapshot is live even when one distribution was refused.
           const live = b.ok || b.distributions !== undefined;
-          if (live && b.version > p.appliedVersion) store.pops.setApplied(pop, b.version);
+          if (live && b.version > p.appliedVersion) await store.pops.setApplied(pop, b.version);
           for (const [distributionId, d] of Object.entries(b.distributions ?? {}))
-            store.snapshots.putDistributionAck({ pop, distributionId, ...d, error: d.error ?? null, at });
+            await store.snapshots.putDistributionAck({ pop, distributionId, ...d, error: d.error ?? null, at });
         });
         app.logger.log(b.ok ? 'info' : 'warn', 'snapshot acknowledged', {
           pop,
@@ -193,13 +198,13 @@ export function edgeRoutes(app: App): Route[] {
       summary: 'Acknowledge an invalidation as done at this PoP',
       body: InvalidationAckSchema,
       success: { status: 204 },
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
-        knownPop(pop);
-        const i = store.invalidations.get(ctx.params.id!);
+        await knownPop(pop);
+        const i = await store.invalidations.get(ctx.params.id!);
         if (!i) throw new VergeError('NOT_FOUND', `invalidation ${ctx.params.id} does not exist`);
-        store.invalidations.putAck({ id: i.id, pop, removed: b.removed, at: clock.now() });
+        await store.invalidations.putAck({ id: i.id, pop, removed: b.removed, at: clock.now() });
         return { status: 204 };
       },
     }),

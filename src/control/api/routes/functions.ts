@@ -53,8 +53,8 @@ function latestTarget(name: string, pkg: Package, settings: FunctionSettings): T
 export function functionRoutes(app: App): Route[] {
   const { store, clock, box } = app;
   /** The gate awaits a load: refuse to write over a change that landed meanwhile. */
-  const unchangedSince = (f: FunctionRecord) => {
-    const now = store.functions.get(f.name);
+  const unchangedSince = async (f: FunctionRecord) => {
+    const now = await store.functions.get(f.name);
     if (now?.revision !== f.revision)
       throw new VergeError(
         'PRECONDITION_FAILED',
@@ -73,12 +73,13 @@ export function functionRoutes(app: App): Route[] {
       handler: async ({ body }) => {
         const asked = body;
         const b = { ...asked, runtime: runtimeFor(asked.runtime)!.runtime };
-        const exists = () => {
-          if (store.functions.get(b.name)) throw new VergeError('ALREADY_EXISTS', `function ${b.name} already exists`);
+        const exists = async () => {
+          if (await store.functions.get(b.name))
+            throw new VergeError('ALREADY_EXISTS', `function ${b.name} already exists`);
         };
-        exists();
+        await exists();
         const handler = b.handler ?? defaultHandler(b.code, b.runtime);
-        const settings = applySettings(store, box, emptySettings(b.runtime, handler), b);
+        const settings = await applySettings(store, box, emptySettings(b.runtime, handler), b);
         const pkg = buildPackage(b.code, b.runtime, settings.handler);
         await app.gate.check(latestTarget(b.name, pkg, settings), 'create');
         const now = clock.now();
@@ -91,10 +92,10 @@ export function functionRoutes(app: App): Route[] {
           createdAt: now,
           updatedAt: now,
         };
-        store.tx(() => {
-          exists();
-          store.blobs.put(pkg.sha256, 'bundle', pkg.zip);
-          store.functions.insert(f);
+        await store.tx(async () => {
+          await exists();
+          await store.blobs.put(pkg.sha256, 'bundle', pkg.zip);
+          await store.functions.insert(f);
         });
         return { status: 201, body: functionWithVersions(f, []), etag: f.revision };
       },
@@ -105,10 +106,10 @@ export function functionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'List functions, each with its version count and latest version',
       success: { status: 200, schema: itemsOf(FunctionSchema) },
-      handler: () => {
-        const summaries = store.functions.versionSummaries();
+      handler: async () => {
+        const summaries = await store.functions.versionSummaries();
         const none = { count: 0, latest: null };
-        const items = store.functions.list().map((f) => functionView(f, summaries.get(f.name) ?? none));
+        const items = (await store.functions.list()).map((f) => functionView(f, summaries.get(f.name) ?? none));
         return { status: 200, body: { items } };
       },
     },
@@ -118,9 +119,9 @@ export function functionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Get a function with its versions',
       success: { status: 200, schema: FunctionSchema },
-      handler: ({ params }) => {
-        const f = getFunction(store, params.name!);
-        return { status: 200, body: functionWithVersions(f, store.functions.versions(f.name)), etag: f.revision };
+      handler: async ({ params }) => {
+        const f = await getFunction(store, params.name!);
+        return { status: 200, body: functionWithVersions(f, await store.functions.versions(f.name)), etag: f.revision };
       },
     },
     route({
@@ -130,13 +131,17 @@ export function functionRoutes(app: App): Route[] {
       summary: 'Change settings, env vars or secrets of $LATEST (`secrets: {K: null}` deletes)',
       body: FunctionPatchSchema,
       success: { status: 200, schema: FunctionSchema },
-      handler: ({ params, body, ifMatch }) => {
-        const f = getFunction(store, params.name!);
+      handler: async ({ params, body, ifMatch }) => {
+        const f = await getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
-        const settings = applySettings(store, box, f, body);
+        const settings = await applySettings(store, box, f, body);
         const next: FunctionRecord = { ...f, ...settings, revision: f.revision + 1, updatedAt: clock.now() };
-        store.functions.update(next);
-        return { status: 200, body: functionWithVersions(next, store.functions.versions(f.name)), etag: next.revision };
+        await store.functions.update(next);
+        return {
+          status: 200,
+          body: functionWithVersions(next, await store.functions.versions(f.name)),
+          etag: next.revision,
+        };
       },
     }),
     route({
@@ -147,11 +152,11 @@ export function functionRoutes(app: App): Route[] {
       body: FunctionCodeSchema,
       success: { status: 200, schema: FunctionSchema },
       handler: async ({ params, body, ifMatch }) => {
-        const f = getFunction(store, params.name!);
+        const f = await getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
         const pkg = buildPackage(body.code, f.runtime, f.handler);
         await app.gate.check(latestTarget(f.name, pkg, f), 'update-code');
-        unchangedSince(f);
+        await unchangedSince(f);
         const next: FunctionRecord = {
           ...f,
           codeSha256: pkg.sha256,
@@ -159,11 +164,15 @@ export function functionRoutes(app: App): Route[] {
           revision: f.revision + 1,
           updatedAt: clock.now(),
         };
-        store.tx(() => {
-          store.blobs.put(pkg.sha256, 'bundle', pkg.zip);
-          store.functions.update(next);
+        await store.tx(async () => {
+          await store.blobs.put(pkg.sha256, 'bundle', pkg.zip);
+          await store.functions.update(next);
         });
-        return { status: 200, body: functionWithVersions(next, store.functions.versions(f.name)), etag: next.revision };
+        return {
+          status: 200,
+          body: functionWithVersions(next, await store.functions.versions(f.name)),
+          etag: next.revision,
+        };
       },
     }),
     route({
@@ -174,13 +183,13 @@ export function functionRoutes(app: App): Route[] {
       body: PublishSchema,
       success: { status: 201, schema: VersionSchema },
       handler: async ({ params, body, ifMatch }) => {
-        const f = getFunction(store, params.name!);
+        const f = await getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
-        const zip = store.blobs.get(f.codeSha256)!.data;
+        const zip = (await store.blobs.get(f.codeSha256))!.data;
         await app.gate.check({ name: f.name, version: '$LATEST', sha256: f.codeSha256, zip, settings: f }, 'publish');
-        const v = store.tx(() => {
-          unchangedSince(f);
-          return publish(store, f, body.description ?? '', clock.now());
+        const v = await store.tx(async () => {
+          await unchangedSince(f);
+          return await publish(store, f, body.description ?? '', clock.now());
         });
         app.logger.log('info', 'function published', { function: f.name, version: v.version, sha256: v.sha256 });
         return { status: 201, body: versionView(v) };
@@ -192,9 +201,11 @@ export function functionRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'List the published versions',
       success: { status: 200, schema: itemsOf(VersionSchema) },
-      handler: ({ params }) => ({
+      handler: async ({ params }) => ({
         status: 200,
-        body: { items: store.functions.versions(getFunction(store, params.name!).name).map(versionView) },
+        body: {
+          items: (await store.functions.versions((await getFunction(store, params.name!)).name)).map(versionView),
+        },
       }),
     },
     {
@@ -204,12 +215,12 @@ export function functionRoutes(app: App): Route[] {
       summary: 'Read a package back: text files and the zip (base64)',
       query: [{ name: 'version', description: 'a version number or $LATEST (default)' }],
       success: { status: 200, schema: FunctionCodeAnswerSchema },
-      handler: ({ params, query }) => {
-        const f = getFunction(store, params.name!);
+      handler: async ({ params, query }) => {
+        const f = await getFunction(store, params.name!);
         const n = versionParam(query.get('version'), '$.version');
-        const sha = n === undefined ? f.codeSha256 : store.functions.version(f.name, n)?.sha256;
+        const sha = n === undefined ? f.codeSha256 : (await store.functions.version(f.name, n))?.sha256;
         if (sha === undefined) throw new VergeError('NOT_FOUND', `function ${f.name} has no version ${n}`);
-        const blob = store.blobs.get(sha)!;
+        const blob = (await store.blobs.get(sha))!;
         return {
           status: 200,
           body: { version: n === undefined ? '$LATEST' : String(n), sha256: sha, ...describeZip(blob.data) },
@@ -223,13 +234,12 @@ export function functionRoutes(app: App): Route[] {
       summary:
         'Delete a function and its versions (refused while a version is attached); its bundles go unless a snapshot or another function uses them',
       success: { status: 204 },
-      handler: ({ params, ifMatch }) => {
-        const f = getFunction(store, params.name!);
+      handler: async ({ params, ifMatch }) => {
+        const f = await getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
-        const collected = store.tx(() => {
+        const collected = await store.tx(async () => {
           // A running canary of this function counts as attached too (its version is in the snapshot).
-          const attached = store.triggers
-            .list()
+          const attached = (await store.triggers.list())
             .filter((t) => t.functionName === f.name || (isActive(t.canary) && t.canary.functionName === f.name))
             .map((t) => (t.functionName === f.name ? t : { ...t, functionVersion: t.canary!.functionVersion }));
           if (attached.length > 0) {
@@ -252,9 +262,9 @@ export function functionRoutes(app: App): Route[] {
               },
             );
           }
-          const versions = store.functions.versions(f.name);
-          store.functions.delete(f.name);
-          return collectBundles(store, [f.codeSha256, ...versions.map((v) => v.sha256)]);
+          const versions = await store.functions.versions(f.name);
+          await store.functions.delete(f.name);
+          return await collectBundles(store, [f.codeSha256, ...versions.map((v) => v.sha256)]);
         });
         app.logger.log('info', 'function deleted', {
           function: f.name,
@@ -273,9 +283,9 @@ export function functionRoutes(app: App): Route[] {
       success: { status: 200, schema: FunctionTestResultSchema },
       handler: async ({ params, body }) => {
         const b = body;
-        const f = getFunction(store, params.name!);
+        const f = await getFunction(store, params.name!);
         const n = versionParam(b.version === undefined ? undefined : String(b.version), '$.version');
-        const v = n === undefined ? undefined : store.functions.version(f.name, n);
+        const v = n === undefined ? undefined : await store.functions.version(f.name, n);
         if (n !== undefined && !v)
           throw validationError([{ path: '$.version', message: `function ${f.name} has no version ${n}` }]);
         const sha = v?.sha256 ?? f.codeSha256;
@@ -283,7 +293,7 @@ export function functionRoutes(app: App): Route[] {
           name: f.name,
           version: v ? String(v.version) : '$LATEST',
           sha256: sha,
-          zip: store.blobs.get(sha)!.data,
+          zip: (await store.blobs.get(sha))!.data,
           settings: v?.settings ?? f,
         };
         const out = await runTest({ store, box, clock }, target, b.eventType, eventFor(b.eventType, b.event));

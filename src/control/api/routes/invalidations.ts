@@ -14,7 +14,8 @@ import { route, type Route } from '../router.js';
 
 export function invalidationRoutes(app: App): Route[] {
   const { store, clock } = app;
-  const view = (i: InvalidationRecord) => invalidationView(i, store.invalidations.acks(i.id), store.pops.list());
+  const view = async (i: InvalidationRecord) =>
+    invalidationView(i, await store.invalidations.acks(i.id), await store.pops.list());
   return [
     route({
       method: 'POST',
@@ -23,13 +24,13 @@ export function invalidationRoutes(app: App): Route[] {
       summary: 'Invalidate paths and tags on every PoP',
       body: InvalidationCreateSchema,
       success: { status: 201, schema: InvalidationSchema },
-      handler: ({ body }) => {
+      handler: async ({ body }) => {
         const b = body;
         const paths = b.paths ?? [];
         const tags = b.tags ?? [];
         checkInvalidation(paths, tags);
-        getDistribution(store, b.distributionId);
-        const rec = store.invalidations.insert({
+        await getDistribution(store, b.distributionId);
+        const rec = await store.invalidations.insert({
           id: `inv_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
           distributionId: b.distributionId,
           paths,
@@ -43,7 +44,7 @@ export function invalidationRoutes(app: App): Route[] {
           paths: paths.length,
           tags: tags.length,
         });
-        return { status: 201, body: view(rec) };
+        return { status: 201, body: await view(rec) };
       },
     }),
     {
@@ -53,10 +54,13 @@ export function invalidationRoutes(app: App): Route[] {
       summary: 'List invalidations, newest first',
       query: [{ name: 'distributionId', description: 'only this distribution' }],
       success: { status: 200, schema: itemsOf(InvalidationSchema) },
-      handler: ({ query }) => ({
-        status: 200,
-        body: { items: store.invalidations.list(query.get('distributionId') ?? undefined).map(view) },
-      }),
+      handler: async ({ query }) => {
+        const pops = await store.pops.list();
+        const items = [];
+        for (const i of await store.invalidations.list(query.get('distributionId') ?? undefined))
+          items.push(invalidationView(i, await store.invalidations.acks(i.id), pops));
+        return { status: 200, body: { items } };
+      },
     },
     {
       method: 'GET',
@@ -64,10 +68,10 @@ export function invalidationRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Get an invalidation with its status per PoP',
       success: { status: 200, schema: InvalidationSchema },
-      handler: ({ params }) => {
-        const i = store.invalidations.get(params.id!);
+      handler: async ({ params }) => {
+        const i = await store.invalidations.get(params.id!);
         if (!i) throw new VergeError('NOT_FOUND', `invalidation ${params.id} does not exist`);
-        return { status: 200, body: view(i) };
+        return { status: 200, body: await view(i) };
       },
     },
   ];

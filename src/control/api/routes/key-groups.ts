@@ -26,8 +26,8 @@ import { route, type Route } from '../router.js';
 
 export function keyGroupRoutes(app: App): Route[] {
   const { store, clock } = app;
-  const nameFree = (name: string, self?: string) => {
-    const other = store.keyGroups.byName(name);
+  const nameFree = async (name: string, self?: string) => {
+    const other = await store.keyGroups.byName(name);
     if (other && other.id !== self)
       throw new VergeError('ALREADY_EXISTS', `a key group named ${name} exists (${other.id})`);
   };
@@ -39,9 +39,9 @@ export function keyGroupRoutes(app: App): Route[] {
       summary: 'Upload a public key (RSA 2048-bit, PEM) for signed URLs and cookies',
       body: PublicKeyCreateSchema,
       success: { status: 201, schema: PublicKeySchema },
-      handler: ({ body }) => {
-        const k = newPublicKey(store, body, clock.now());
-        store.publicKeys.insert(k);
+      handler: async ({ body }) => {
+        const k = await newPublicKey(store, body, clock.now());
+        await store.publicKeys.insert(k);
         return { status: 201, body: publicKeyView(k) };
       },
     }),
@@ -51,7 +51,7 @@ export function keyGroupRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'List public keys',
       success: { status: 200, schema: itemsOf(PublicKeySchema) },
-      handler: () => ({ status: 200, body: { items: store.publicKeys.list().map(publicKeyView) } }),
+      handler: async () => ({ status: 200, body: { items: (await store.publicKeys.list()).map(publicKeyView) } }),
     },
     {
       method: 'GET',
@@ -59,7 +59,7 @@ export function keyGroupRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Get a public key',
       success: { status: 200, schema: PublicKeySchema },
-      handler: ({ params }) => ({ status: 200, body: publicKeyView(getPublicKey(store, params.id!)) }),
+      handler: async ({ params }) => ({ status: 200, body: publicKeyView(await getPublicKey(store, params.id!)) }),
     },
     {
       method: 'DELETE',
@@ -67,11 +67,11 @@ export function keyGroupRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Delete a public key that no key group holds',
       success: { status: 204 },
-      handler: ({ params }) => {
-        const k = getPublicKey(store, params.id!);
-        store.tx(() => {
-          checkPublicKeyUnused(store, k.id);
-          store.publicKeys.delete(k.id);
+      handler: async ({ params }) => {
+        const k = await getPublicKey(store, params.id!);
+        await store.tx(async () => {
+          await checkPublicKeyUnused(store, k.id);
+          await store.publicKeys.delete(k.id);
         });
         return { status: 204 };
       },
@@ -83,7 +83,7 @@ export function keyGroupRoutes(app: App): Route[] {
       summary: 'Create a key group of public keys',
       body: KeyGroupBodySchema,
       success: { status: 201, schema: KeyGroupSchema },
-      handler: ({ body }) => {
+      handler: async ({ body }) => {
         const b = body;
         const now = clock.now();
         const g: KeyGroupRecord = {
@@ -95,10 +95,10 @@ export function keyGroupRoutes(app: App): Route[] {
           createdAt: now,
           updatedAt: now,
         };
-        store.tx(() => {
-          nameFree(g.name);
-          checkGroupKeys(store, g.publicKeyIds);
-          store.keyGroups.insert(g);
+        await store.tx(async () => {
+          await nameFree(g.name);
+          await checkGroupKeys(store, g.publicKeyIds);
+          await store.keyGroups.insert(g);
         });
         return { status: 201, body: keyGroupView(g), etag: g.revision };
       },
@@ -109,7 +109,7 @@ export function keyGroupRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'List key groups',
       success: { status: 200, schema: itemsOf(KeyGroupSchema) },
-      handler: () => ({ status: 200, body: { items: store.keyGroups.list().map(keyGroupView) } }),
+      handler: async () => ({ status: 200, body: { items: (await store.keyGroups.list()).map(keyGroupView) } }),
     },
     {
       method: 'GET',
@@ -117,8 +117,8 @@ export function keyGroupRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Get a key group',
       success: { status: 200, schema: KeyGroupSchema },
-      handler: ({ params }) => {
-        const g = getKeyGroup(store, params.id!);
+      handler: async ({ params }) => {
+        const g = await getKeyGroup(store, params.id!);
         return { status: 200, body: keyGroupView(g), etag: g.revision };
       },
     },
@@ -129,8 +129,8 @@ export function keyGroupRoutes(app: App): Route[] {
       summary: 'Replace a key group (rotate its keys); PoPs get the change with the next snapshot',
       body: KeyGroupBodySchema,
       success: { status: 200, schema: KeyGroupSchema },
-      handler: ({ params, body, ifMatch }) => {
-        const prev = getKeyGroup(store, params.id!);
+      handler: async ({ params, body, ifMatch }) => {
+        const prev = await getKeyGroup(store, params.id!);
         checkIfMatch(ifMatch, prev.revision, `key group ${prev.id}`);
         const b = body;
         const next: KeyGroupRecord = {
@@ -141,10 +141,10 @@ export function keyGroupRoutes(app: App): Route[] {
           revision: prev.revision + 1,
           updatedAt: clock.now(),
         };
-        app.change(`key group ${prev.name} (${prev.id}) updated`, () => {
-          nameFree(next.name, next.id);
-          checkGroupKeys(store, next.publicKeyIds);
-          store.keyGroups.update(next);
+        await app.change(`key group ${prev.name} (${prev.id}) updated`, async () => {
+          await nameFree(next.name, next.id);
+          await checkGroupKeys(store, next.publicKeyIds);
+          await store.keyGroups.update(next);
         });
         return { status: 200, body: keyGroupView(next), etag: next.revision };
       },
@@ -155,12 +155,12 @@ export function keyGroupRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Delete a key group that no cache behavior trusts',
       success: { status: 204 },
-      handler: ({ params, ifMatch }) => {
-        const g = getKeyGroup(store, params.id!);
+      handler: async ({ params, ifMatch }) => {
+        const g = await getKeyGroup(store, params.id!);
         checkIfMatch(ifMatch, g.revision, `key group ${g.id}`);
-        store.tx(() => {
-          checkKeyGroupUnused(store, g.id);
-          store.keyGroups.delete(g.id);
+        await store.tx(async () => {
+          await checkKeyGroupUnused(store, g.id);
+          await store.keyGroups.delete(g.id);
         });
         return { status: 204 };
       },

@@ -51,16 +51,21 @@ function checkData(data: Record<string, string>, path: string): void {
 
 export function kvsRoutes(app: App): Route[] {
   const { store, clock } = app;
-  const get = (name: string) => {
-    const k = store.kvs.get(name);
+  const get = async (name: string) => {
+    const k = await store.kvs.get(name);
     if (!k) throw new VergeError('NOT_FOUND', `KeyValueStore ${name} does not exist`);
     return k;
   };
-  const write = (k: KvsRecord, ifMatch: string | undefined, data: Record<string, string>, why: string): KvsRecord => {
+  const write = async (
+    k: KvsRecord,
+    ifMatch: string | undefined,
+    data: Record<string, string>,
+    why: string,
+  ): Promise<KvsRecord> => {
     checkIfMatch(ifMatch, k.revision, `KeyValueStore ${k.name}`);
     checkData(data, '$.data');
     const next = { ...k, data, revision: k.revision + 1, updatedAt: clock.now() };
-    app.change(`KeyValueStore ${k.name}: ${why}`, () => store.kvs.update(next));
+    await app.change(`KeyValueStore ${k.name}: ${why}`, async () => await store.kvs.update(next));
     return next;
   };
   return [
@@ -71,13 +76,14 @@ export function kvsRoutes(app: App): Route[] {
       summary: 'Create a KeyValueStore',
       body: KvsCreateSchema,
       success: { status: 201, schema: KeyValueStoreSchema },
-      handler: ({ body }) => {
+      handler: async ({ body }) => {
         const b = body;
-        if (store.kvs.get(b.name)) throw new VergeError('ALREADY_EXISTS', `KeyValueStore ${b.name} already exists`);
+        if (await store.kvs.get(b.name))
+          throw new VergeError('ALREADY_EXISTS', `KeyValueStore ${b.name} already exists`);
         checkData(b.data ?? {}, '$.data');
         const now = clock.now();
         const k: KvsRecord = { name: b.name, data: b.data ?? {}, revision: 1, createdAt: now, updatedAt: now };
-        store.kvs.insert(k);
+        await store.kvs.insert(k);
         return { status: 201, body: view(k), etag: k.revision };
       },
     }),
@@ -87,7 +93,7 @@ export function kvsRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'List KeyValueStores',
       success: { status: 200, schema: itemsOf(KeyValueStoreSchema) },
-      handler: () => ({ status: 200, body: { items: store.kvs.list().map((k) => view(k)) } }),
+      handler: async () => ({ status: 200, body: { items: (await store.kvs.list()).map((k) => view(k)) } }),
     },
     {
       method: 'GET',
@@ -95,8 +101,8 @@ export function kvsRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Get a KeyValueStore with its data',
       success: { status: 200, schema: KeyValueStoreSchema },
-      handler: ({ params }) => {
-        const k = get(params.name!);
+      handler: async ({ params }) => {
+        const k = await get(params.name!);
         return { status: 200, body: view(k, true), etag: k.revision };
       },
     },
@@ -107,9 +113,9 @@ export function kvsRoutes(app: App): Route[] {
       summary: 'Set one key',
       body: KvsValueSchema,
       success: { status: 200, schema: KeyValueStoreSchema },
-      handler: ({ params, body, ifMatch }) => {
-        const k = get(params.name!);
-        const next = write(k, ifMatch, { ...k.data, [params.key!]: body.value }, `key ${params.key} set`);
+      handler: async ({ params, body, ifMatch }) => {
+        const k = await get(params.name!);
+        const next = await write(k, ifMatch, { ...k.data, [params.key!]: body.value }, `key ${params.key} set`);
         return { status: 200, body: view(next), etag: next.revision };
       },
     }),
@@ -119,13 +125,13 @@ export function kvsRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Delete one key',
       success: { status: 204 },
-      handler: ({ params, ifMatch }) => {
-        const k = get(params.name!);
+      handler: async ({ params, ifMatch }) => {
+        const k = await get(params.name!);
         if (!(params.key! in k.data))
           throw new VergeError('NOT_FOUND', `KeyValueStore ${k.name} has no key ${params.key}`);
         const data = { ...k.data };
         delete data[params.key!];
-        write(k, ifMatch, data, `key ${params.key} deleted`);
+        await write(k, ifMatch, data, `key ${params.key} deleted`);
         return { status: 204 };
       },
     },
@@ -135,10 +141,10 @@ export function kvsRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Delete a KeyValueStore (refused while a function uses it)',
       success: { status: 204 },
-      handler: ({ params, ifMatch }) => {
-        const k = get(params.name!);
+      handler: async ({ params, ifMatch }) => {
+        const k = await get(params.name!);
         checkIfMatch(ifMatch, k.revision, `KeyValueStore ${k.name}`);
-        const users = store.functions.list().filter((f) => f.kvs === k.name);
+        const users = (await store.functions.list()).filter((f) => f.kvs === k.name);
         if (users.length > 0) {
           throw validationError(
             users.map((f) => ({
@@ -147,7 +153,7 @@ export function kvsRoutes(app: App): Route[] {
             })),
           );
         }
-        app.change(`KeyValueStore ${k.name} deleted`, () => store.kvs.delete(k.name));
+        await app.change(`KeyValueStore ${k.name} deleted`, async () => await store.kvs.delete(k.name));
         return { status: 204 };
       },
     },

@@ -27,13 +27,18 @@ const WINDOW_MS = 15 * 60_000;
 
 export function stagingRoutes(app: App): Route[] {
   const { store, clock } = app;
-  const view = (d: DistributionRecord) =>
-    distributionView(d, store.pops.list(), clock.now(), store.snapshots.distributionAcks(d.id));
+  const view = async (d: DistributionRecord) =>
+    distributionView(d, await store.pops.list(), clock.now(), await store.snapshots.distributionAcks(d.id));
   /** Requests, errors by class (counts and rates) and origin latency over the last window, summed across PoPs. */
-  const metricsOf = (id: string) => {
+  const metricsOf = async (id: string) => {
     const until = clock.now();
     const since = until - WINDOW_MS;
-    const points = store.telemetry.queryPoints({ kind: 'distribution', since, until, labels: { distribution: id } });
+    const points = await store.telemetry.queryPoints({
+      kind: 'distribution',
+      since,
+      until,
+      labels: { distribution: id },
+    });
     const s = toSeries(points, { kind: 'distribution', since, until, stepMs: WINDOW_MS, byPop: false })[0];
     const t = (s?.total ?? {}) as Record<string, unknown>;
     const n = (k: string) => (t[k] as number | undefined) ?? 0;
@@ -48,14 +53,14 @@ export function stagingRoutes(app: App): Route[] {
       originLatencyP99: ms('originLatencyP99'),
     };
   };
-  const answer = (primaryId: string) => {
-    const primary = store.distributions.get(primaryId)!;
-    const staging = getStaging(store, primary, 'show');
+  const answer = async (primaryId: string) => {
+    const primary = (await store.distributions.get(primaryId))!;
+    const staging = await getStaging(store, primary, 'show');
     return {
-      primary: view(primary),
-      staging: view(staging),
+      primary: await view(primary),
+      staging: await view(staging),
       routing: primary.config.continuousDeployment ?? null,
-      metrics: { windowMs: WINDOW_MS, primary: metricsOf(primary.id), staging: metricsOf(staging.id) },
+      metrics: { windowMs: WINDOW_MS, primary: await metricsOf(primary.id), staging: await metricsOf(staging.id) },
     };
   };
   return [
@@ -65,9 +70,12 @@ export function stagingRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Copy the distribution (config and triggers) into a staging distribution <id>-staging',
       success: { status: 201, schema: StagingViewSchema },
-      handler: ({ params }) => {
-        app.change(`staging distribution of ${params.id} created`, () => createStaging(store, params.id!, clock.now()));
-        return { status: 201, body: answer(params.id!) };
+      handler: async ({ params }) => {
+        await app.change(
+          `staging distribution of ${params.id} created`,
+          async () => await createStaging(store, params.id!, clock.now()),
+        );
+        return { status: 201, body: await answer(params.id!) };
       },
     },
     {
@@ -77,9 +85,9 @@ export function stagingRoutes(app: App): Route[] {
       summary:
         'Primary and staging side by side: status per PoP, routing, and requests, errors by class (4xx/5xx) and origin latency p50/p95/p99 over the last 15 minutes',
       success: { status: 200, schema: StagingViewSchema },
-      handler: ({ params }) => {
-        getPrimary(store, params.id!);
-        return { status: 200, body: answer(params.id!) };
+      handler: async ({ params }) => {
+        await getPrimary(store, params.id!);
+        return { status: 200, body: await answer(params.id!) };
       },
     },
     route({
@@ -89,10 +97,13 @@ export function stagingRoutes(app: App): Route[] {
       summary: `Route viewers to staging: a header (name starting ${STAGING_HEADER_PREFIX}) or a weight (1–${MAX_STAGING_WEIGHT}%)`,
       body: StagingRouteSchema,
       success: { status: 200, schema: StagingViewSchema },
-      handler: ({ params, body }) => {
+      handler: async ({ params, body }) => {
         const routing: Pick<ContinuousDeploymentConfig, 'header' | 'weight'> = body;
-        app.change(`staging routing of ${params.id} set`, () => routeStaging(store, params.id!, routing, clock.now()));
-        return { status: 200, body: answer(params.id!) };
+        await app.change(
+          `staging routing of ${params.id} set`,
+          async () => await routeStaging(store, params.id!, routing, clock.now()),
+        );
+        return { status: 200, body: await answer(params.id!) };
       },
     }),
     {
@@ -101,9 +112,12 @@ export function stagingRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Copy the staging config and triggers onto the primary (one new generation for it)',
       success: { status: 200, schema: StagingViewSchema },
-      handler: ({ params }) => {
-        app.change(`staging of ${params.id} promoted`, () => promoteStaging(store, params.id!, clock.now()));
-        return { status: 200, body: answer(params.id!) };
+      handler: async ({ params }) => {
+        await app.change(
+          `staging of ${params.id} promoted`,
+          async () => await promoteStaging(store, params.id!, clock.now()),
+        );
+        return { status: 200, body: await answer(params.id!) };
       },
     },
     {
@@ -112,8 +126,11 @@ export function stagingRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Delete the staging distribution and the routing to it',
       success: { status: 204 },
-      handler: ({ params }) => {
-        app.change(`staging of ${params.id} discarded`, () => discardStaging(store, params.id!, clock.now()));
+      handler: async ({ params }) => {
+        await app.change(
+          `staging of ${params.id} discarded`,
+          async () => await discardStaging(store, params.id!, clock.now()),
+        );
         return { status: 204 };
       },
     },

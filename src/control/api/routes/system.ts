@@ -17,7 +17,7 @@ export function systemRoutes(app: App): Route[] {
       access: 'public',
       summary: 'Liveness and the latest snapshot version',
       success: { status: 200, schema: HealthSchema },
-      handler: () => ({ status: 200, body: { status: 'ok', snapshot: store.snapshots.latestVersion() } }),
+      handler: async () => ({ status: 200, body: { status: 'ok', snapshot: await store.snapshots.latestVersion() } }),
     },
     {
       method: 'GET',
@@ -25,10 +25,13 @@ export function systemRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Registered PoPs: region, applied snapshot, last seen, health',
       success: { status: 200, schema: itemsOf(PopSchema) },
-      handler: () => {
+      handler: async () => {
         const connected = hub.connectedPops();
         const now = clock.now();
-        return { status: 200, body: { items: store.pops.list().map((p) => popView(p, now, connected.has(p.id))) } };
+        return {
+          status: 200,
+          body: { items: (await store.pops.list()).map((p) => popView(p, now, connected.has(p.id))) },
+        };
       },
     },
     {
@@ -37,8 +40,8 @@ export function systemRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Remove a PoP that is gone for good: revokes its edge tokens; distributions stop waiting for it',
       success: { status: 204 },
-      handler: ({ params }) => {
-        const { pop, revokedTokens } = removePop(store, params.id!, clock.now());
+      handler: async ({ params }) => {
+        const { pop, revokedTokens } = await removePop(store, params.id!, clock.now());
         // An edge still connected loses its stream now; its token no longer lets it back.
         const streams = hub.dropWatchers(pop.id);
         app.logger.log('warn', 'pop removed', { pop: pop.id, region: pop.region, revokedTokens, streams });

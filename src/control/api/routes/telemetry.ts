@@ -77,15 +77,15 @@ export function telemetryRoutes(app: App): Route[] {
       summary: 'A batch of function and access log records (idempotent by batchId)',
       body: LogBatchSchema,
       success: { status: 200, schema: BatchAnswerSchema },
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
-        store.pops.touch(pop, clock.now());
+        await store.pops.touch(pop, clock.now());
         // The batch's PoP is the authenticated one: records cannot speak for another PoP.
         const records = b.records.map((r) => ({ ...r, pop }));
-        const fresh = store.tx(() => {
-          if (!store.telemetry.claimBatch(b.batchId, 'logs', pop, clock.now())) return false;
-          store.telemetry.insertLogs(records);
+        const fresh = await store.tx(async () => {
+          if (!(await store.telemetry.claimBatch(b.batchId, 'logs', pop, clock.now()))) return false;
+          await store.telemetry.insertLogs(records);
           return true;
         });
         if (fresh && hub.tailing) hub.logs(records);
@@ -99,13 +99,13 @@ export function telemetryRoutes(app: App): Route[] {
       summary: 'A batch of metric points (idempotent by batchId)',
       body: MetricBatchSchema,
       success: { status: 200, schema: BatchAnswerSchema },
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
-        store.pops.touch(pop, clock.now());
-        const fresh = store.tx(() => {
-          if (!store.telemetry.claimBatch(b.batchId, 'metrics', pop, clock.now())) return false;
-          store.telemetry.insertPoints(pop, b.points);
+        await store.pops.touch(pop, clock.now());
+        const fresh = await store.tx(async () => {
+          if (!(await store.telemetry.claimBatch(b.batchId, 'metrics', pop, clock.now()))) return false;
+          await store.telemetry.insertPoints(pop, b.points);
           return true;
         });
         return { status: 200, body: { accepted: fresh ? b.points.length : 0, duplicate: !fresh } };
@@ -118,9 +118,9 @@ export function telemetryRoutes(app: App): Route[] {
       summary: 'Query log records from every PoP, newest first',
       query: LOG_QUERY,
       success: { status: 200, schema: itemsOf(LogRecordSchema) },
-      handler: ({ query }) => ({
+      handler: async ({ query }) => ({
         status: 200,
-        body: { items: store.telemetry.queryLogs(logFilter(query)).map(({ id: _id, ...r }) => r) },
+        body: { items: (await store.telemetry.queryLogs(logFilter(query))).map(({ id: _id, ...r }) => r) },
       }),
     },
     {
@@ -154,7 +154,7 @@ export function telemetryRoutes(app: App): Route[] {
         { name: 'step', description: 'bucket width: ms or 10s, 1m, 1h (default 1m)' },
       ],
       success: { status: 200, schema: MetricsAnswerSchema },
-      handler: ({ query }) => {
+      handler: async ({ query }) => {
         const kind = query.get('kind') ?? 'function';
         if (kind !== 'function' && kind !== 'distribution')
           throw validationError([{ path: '$.kind', message: 'must be function or distribution' }]);
@@ -175,7 +175,7 @@ export function telemetryRoutes(app: App): Route[] {
           if (v) labels[label!] = v;
         }
         const pop = query.get('pop') ?? undefined;
-        const points = store.telemetry.queryPoints({ kind, since, until, labels, ...(pop ? { pop } : {}) });
+        const points = await store.telemetry.queryPoints({ kind, since, until, labels, ...(pop ? { pop } : {}) });
         const series = toSeries(points, { kind, since, until, stepMs, byPop: query.get('by') === 'pop' });
         return { status: 200, body: { kind, since, until, step: stepMs, series } };
       },

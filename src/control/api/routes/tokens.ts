@@ -28,13 +28,13 @@ export function tokenRoutes(app: App): Route[] {
       summary: 'Create a token (shown once in the answer)',
       body: TokenCreateSchema,
       success: { status: 201, schema: CreatedTokenSchema },
-      handler: ({ body }) => {
+      handler: async ({ body }) => {
         const b = body;
         if (b.kind === 'edge' && b.pop === undefined)
           throw validationError([{ path: '$.pop', message: 'an edge token needs the PoP it belongs to' }]);
         if (b.kind === 'admin' && b.pop !== undefined)
           throw validationError([{ path: '$.pop', message: 'only edge tokens are bound to a PoP' }]);
-        const { record, token } = createToken(store, clock, { name: b.name, kind: b.kind, pop: b.pop ?? null });
+        const { record, token } = await createToken(store, clock, { name: b.name, kind: b.kind, pop: b.pop ?? null });
         app.logger.log('info', 'token created', { id: record.id, kind: record.kind, pop: record.pop });
         return { status: 201, body: { ...tokenView(record), token } };
       },
@@ -45,7 +45,7 @@ export function tokenRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'List tokens (never the tokens themselves)',
       success: { status: 200, schema: itemsOf(TokenSchema) },
-      handler: () => ({ status: 200, body: { items: store.tokens.list().map(tokenView) } }),
+      handler: async () => ({ status: 200, body: { items: (await store.tokens.list()).map(tokenView) } }),
     },
     {
       method: 'DELETE',
@@ -53,10 +53,10 @@ export function tokenRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Revoke a token',
       success: { status: 204 },
-      handler: ({ params }) => {
-        const t = store.tokens.get(params.id!);
+      handler: async ({ params }) => {
+        const t = await store.tokens.get(params.id!);
         if (!t) throw new VergeError('NOT_FOUND', `token ${params.id} does not exist (GET /api/v1/tokens lists them)`);
-        store.tokens.revoke(t.id, clock.now());
+        await store.tokens.revoke(t.id, clock.now());
         app.logger.log('info', 'token revoked', { id: t.id });
         return { status: 204 };
       },

@@ -31,11 +31,11 @@ export function triggerRoutes(app: App): Route[] {
       handler: async ({ body }) => {
         const b = body;
         // A version that does not load for this event (syntax, init, the event's size limit) is never attached.
-        const checked = checkTrigger(store, b);
+        const checked = await checkTrigger(store, b);
         const canary = b.canary && canaryInput(b.canary);
         const named = { name: checked.name, version: checked.version };
-        if (canary) canaryBase(store, b, canary, named);
-        const zip = store.blobs.get(checked.sha256)!.data;
+        if (canary) await canaryBase(store, b, canary, named);
+        const zip = (await store.blobs.get(checked.sha256))!.data;
         await app.gate.check(
           {
             name: checked.name,
@@ -48,22 +48,22 @@ export function triggerRoutes(app: App): Route[] {
           [b.eventType],
         );
         if (canary) {
-          const t = app.change(
+          const { result: t } = await app.change(
             (r: TriggerRecord) =>
               `canary ${r.canary!.functionName}:${r.canary!.functionVersion} started on ${r.distributionId} ${r.behavior} ${r.eventType} for ${r.canary!.percent}% of viewers (the rest run ${r.functionName}:${r.functionVersion})`,
-            () => {
-              checkTrigger(store, b);
-              const prev = canaryBase(store, b, canary, named);
-              return startCanary(store, prev, named, canary, b.includeBody, clock.now());
+            async () => {
+              await checkTrigger(store, b);
+              const prev = await canaryBase(store, b, canary, named);
+              return await startCanary(store, prev, named, canary, b.includeBody, clock.now());
             },
-          ).result;
+          );
           return { status: 201, body: triggerView(t), etag: t.revision };
         }
-        const t = app.change(
+        const { result: t } = await app.change(
           (r: TriggerRecord) =>
             `function ${r.functionName}:${r.functionVersion} attached to ${r.distributionId} ${r.behavior} ${r.eventType}`,
-          () => {
-            const v = checkTrigger(store, b);
+          async () => {
+            const v = await checkTrigger(store, b);
             const rec: TriggerRecord = {
               id: `trg_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
               distributionId: b.distributionId,
@@ -76,10 +76,10 @@ export function triggerRoutes(app: App): Route[] {
               createdAt: clock.now(),
               canary: null,
             };
-            store.triggers.replace(rec);
+            await store.triggers.replace(rec);
             return rec;
           },
-        ).result;
+        );
         return { status: 201, body: triggerView(t), etag: t.revision };
       },
     }),
@@ -93,12 +93,12 @@ export function triggerRoutes(app: App): Route[] {
         { name: 'function', description: 'only this function name' },
       ],
       success: { status: 200, schema: itemsOf(TriggerSchema) },
-      handler: ({ query }) => {
+      handler: async ({ query }) => {
         const filter = {
           ...(query.get('distributionId') ? { distributionId: query.get('distributionId')! } : {}),
           ...(query.get('function') ? { functionName: query.get('function')! } : {}),
         };
-        return { status: 200, body: { items: store.triggers.list(filter).map(triggerView) } };
+        return { status: 200, body: { items: (await store.triggers.list(filter)).map(triggerView) } };
       },
     },
     {
@@ -107,8 +107,8 @@ export function triggerRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Get a trigger',
       success: { status: 200, schema: TriggerSchema },
-      handler: ({ params }) => {
-        const t = store.triggers.get(params.id!);
+      handler: async ({ params }) => {
+        const t = await store.triggers.get(params.id!);
         if (!t) throw new VergeError('NOT_FOUND', `trigger ${params.id} does not exist`);
         return { status: 200, body: triggerView(t), etag: t.revision };
       },
@@ -119,9 +119,9 @@ export function triggerRoutes(app: App): Route[] {
       access: 'admin',
       summary: "Promote the trigger's canary now: its version runs for every viewer",
       success: { status: 200, schema: TriggerSchema },
-      handler: ({ params }) => {
-        activeCanary(store, params.id!);
-        const t = applyCanary(app, params.id!, { kind: 'promote' });
+      handler: async ({ params }) => {
+        await activeCanary(store, params.id!);
+        const t = await applyCanary(app, params.id!, { kind: 'promote' });
         return { status: 200, body: triggerView(t), etag: t.revision };
       },
     },
@@ -131,9 +131,9 @@ export function triggerRoutes(app: App): Route[] {
       access: 'admin',
       summary: "Roll the trigger's canary back now: the previous version runs for every viewer",
       success: { status: 200, schema: TriggerSchema },
-      handler: ({ params }) => {
-        activeCanary(store, params.id!);
-        const t = applyCanary(app, params.id!, { kind: 'rollback', reason: 'rolled back by hand' });
+      handler: async ({ params }) => {
+        await activeCanary(store, params.id!);
+        const t = await applyCanary(app, params.id!, { kind: 'rollback', reason: 'rolled back by hand' });
         return { status: 200, body: triggerView(t), etag: t.revision };
       },
     },
@@ -143,13 +143,13 @@ export function triggerRoutes(app: App): Route[] {
       access: 'admin',
       summary: 'Detach a trigger',
       success: { status: 204 },
-      handler: ({ params, ifMatch }) => {
-        const t = store.triggers.get(params.id!);
+      handler: async ({ params, ifMatch }) => {
+        const t = await store.triggers.get(params.id!);
         if (!t) throw new VergeError('NOT_FOUND', `trigger ${params.id} does not exist`);
         checkIfMatch(ifMatch, t.revision, `trigger ${t.id}`);
-        app.change(
+        await app.change(
           `function ${t.functionName}:${t.functionVersion} detached from ${t.distributionId} ${t.behavior} ${t.eventType}`,
-          () => store.triggers.delete(t.id),
+          async () => await store.triggers.delete(t.id),
         );
         return { status: 204 };
       },

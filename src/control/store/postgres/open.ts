@@ -13,7 +13,7 @@ import pg from 'pg';
 import { VergeError } from '../../../shared/errors.js';
 import { MIGRATIONS, postgresDdl, type Migration } from '../migrations/index.js';
 import type { Row } from '../rows.js';
-import type { AsyncStore } from '../types.js';
+import type { Store } from '../types.js';
 import { postgresRepos } from './repos.js';
 
 /** Advisory lock keys (one 64-bit space per database): the write lock and the migration lock. */
@@ -48,7 +48,7 @@ export function numbered(sql: string): string {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-export async function openPostgresStore(url: string, now: number, o: PostgresOptions = {}): Promise<AsyncStore> {
+export async function openPostgresStore(url: string, now: number, o: PostgresOptions = {}): Promise<Store> {
   if (o.schema !== undefined && !SCHEMA_NAME.test(o.schema)) {
     throw new VergeError(
       'VALIDATION_FAILED',

@@ -29,10 +29,10 @@ import {
   versionOf,
   type Row,
 } from '../rows.js';
-import type { AsyncStore } from '../types.js';
+import type { Store } from '../types.js';
 import type { Sql } from './open.js';
 
-type Repos = Omit<AsyncStore, 'kind' | 'tx' | 'close'>;
+type Repos = Omit<Store, 'kind' | 'tx' | 'close'>;
 const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 const one =
   <T>(db: Sql, sql: string, map: (r: Row) => T) =>

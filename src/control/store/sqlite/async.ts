@@ -1,6 +1,6 @@
 /**
  * @module control/store/sqlite/async
- * `openSqliteAsyncStore`: the SQLite store behind the asynchronous interface (`AsyncStore`) that
+ * `openSqliteStore`: the SQLite store behind the asynchronous interface (`Store`) that
  * PostgreSQL implements too. better-sqlite3 answers synchronously on one connection, so a
  * transaction that awaits between its statements must keep every other caller out until it
  * commits: `tx` holds a queue lock from BEGIN IMMEDIATE to COMMIT, calls made inside it (tracked
@@ -9,7 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3';
-import type { AsyncStore, Store } from '../types.js';
+import type { Store, SyncStore } from '../types.js';
 import { openSqliteDatabase, sqliteStoreOn } from './open.js';
 
 interface Frame {
@@ -18,12 +18,12 @@ interface Frame {
   depth: number;
 }
 
-export function openSqliteAsyncStore(file: string, now: number): AsyncStore {
+export function openSqliteStore(file: string, now: number): Store {
   const db = openSqliteDatabase(file, now);
   return asyncOver(db, sqliteStoreOn(db));
 }
 
-function asyncOver(db: Database.Database, sync: Store): AsyncStore {
+function asyncOver(db: Database.Database, sync: SyncStore): Store {
   const frames = new AsyncLocalStorage<Frame>();
   let tail: Promise<void> = Promise.resolve();
   let held = false;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storeContract } from '../contract.js';
-import { openSqliteAsyncStore } from './async.js';
+import { openSqliteStore } from './async.js';
 
 storeContract('sqlite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'verge-store-contract-'));
@@ -20,7 +20,7 @@ storeContract('sqlite', () => {
   };
   return {
     replicas: 1,
-    open: async (now) => openSqliteAsyncStore(file, now),
+    open: async (now) => openSqliteStore(file, now),
     appliedMigrations: async () =>
       raw((db) =>
         (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map(

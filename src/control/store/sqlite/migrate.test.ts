@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../migrations/index.js';
 import { migrate } from './migrate.js';
-import { openSqliteStore } from './open.js';
+import { openSqliteSyncStore } from './open.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +59,7 @@ test('a failing migration rolls back with its record', () => {
 test('the store opens in WAL mode and replaces triggers per behavior and event', () => {
   const dir = mkdtempSync(join(tmpdir(), 'verge-store-'));
   try {
-    const store = openSqliteStore(join(dir, 'v.db'), 1);
+    const store = openSqliteSyncStore(join(dir, 'v.db'), 1);
     const t = {
       distributionId: 'd',
       behavior: 'default',

@@ -1,17 +1,17 @@
 /**
  * @module control/store/sqlite/open
- * `openSqliteStore`: one database file (WAL mode, foreign keys on, a busy timeout so a second
- * reader never fails at once), migrated to the newest schema, behind the Store interface.
+ * `openSqliteSyncStore`: one database file (WAL mode, foreign keys on, a busy timeout so a second
+ * reader never fails at once), migrated to the newest schema, behind the SyncStore interface.
  */
 import Database from 'better-sqlite3';
-import type { Store } from '../types.js';
+import type { SyncStore } from '../types.js';
 import { blobRepo, distributionRepo, functionRepo, kvsRepo, tokenRepo, triggerRepo } from './config-repos.js';
 import { invalidationRepo, popRepo, snapshotRepo } from './edge-repos.js';
 import { keyGroupRepo, publicKeyRepo } from './key-repos.js';
 import { migrate } from './migrate.js';
 import { telemetryRepo } from './telemetry-repo.js';
 
-export function openSqliteStore(file: string, now: number): Store {
+export function openSqliteSyncStore(file: string, now: number): SyncStore {
   return sqliteStoreOn(openSqliteDatabase(file, now));
 }
 
@@ -32,7 +32,7 @@ export function openSqliteDatabase(file: string, now: number): Database.Database
 }
 
 /** The synchronous store over an open, migrated database. */
-export function sqliteStoreOn(db: Database.Database): Store {
+export function sqliteStoreOn(db: Database.Database): SyncStore {
   return {
     tokens: tokenRepo(db),
     functions: functionRepo(db),
