@@ -283,6 +283,11 @@ export const ERROR_CODES = {
     summary:
       "The control plane's store (SQLite file or PostgreSQL database) cannot be opened or reached; the message names where.",
   },
+  BUNDLE_CORRUPT: {
+    status: 500,
+    summary:
+      'A stored code bundle does not hash to the sha256 it is stored under (damaged in the store): the code is not shown, gated or served; the message names the functions, versions and both hashes.',
+  },
   CONTROL_UNREACHABLE: { summary: 'The CLI could not reach the control plane, or what answered is not its API.' },
   WAIT_TIMEOUT: {
     summary:

@@ -15,6 +15,7 @@ import { DEFAULT_BEHAVIOR } from '../compile/snapshot.js';
 import type { Store, TriggerRecord, VersionRecord } from '../store/types.js';
 import { isActive, type CanaryRecord } from './canary.js';
 import { isCff } from './functions.js';
+import { bundleOf } from './bundles.js';
 
 export interface TriggerInput {
   distributionId: string;
@@ -73,7 +74,7 @@ export function triggerView(t: TriggerRecord) {
 }
 
 async function codeBytes(store: Store, v: VersionRecord): Promise<number> {
-  const files = unzipSync((await store.blobs.get(v.sha256))!.data);
+  const files = unzipSync(await bundleOf(store, v.sha256, `${v.name}:${v.version}`));
   return Object.values(files).reduce((n, f) => n + f.byteLength, 0);
 }
 

@@ -20,6 +20,7 @@ import type { App } from '../../app.js';
 import { REDACTED, mapSecrets } from '../../compile/secrets.js';
 import { openEventStream, sendBytes, writeEvent } from '../http.js';
 import { validationError } from '../schema.js';
+import { readBundle } from '../../domain/bundles.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -50,17 +51,26 @@ export function edgeRoutes(app: App): Route[] {
     await store.pops.touch(pop, clock.now());
     return p;
   };
+  const kvsBytes = async (sha: string) => {
+    const b = await store.blobs.get(sha);
+    return b?.kind === 'kvs' ? b.data : undefined;
+  };
   const blob =
     (kind: 'bundle' | 'kvs', contentType: string): Route['handler'] =>
     async ({ params, res }) => {
       const sha = params.sha256!;
-      const b = SHA256.test(sha) ? await store.blobs.get(sha) : undefined;
-      if (!b || b.kind !== kind)
+      // A bundle is checked against its hash (BUNDLE_CORRUPT when damaged): a PoP never gets damaged code.
+      const data = !SHA256.test(sha)
+        ? undefined
+        : kind === 'bundle'
+          ? await readBundle(store, sha)
+          : await kvsBytes(sha);
+      if (!data)
         throw new VergeError(
           'NOT_FOUND',
           `no ${kind === 'bundle' ? 'bundle' : 'KeyValueStore data'} with sha256 ${sha}`,
         );
-      sendBytes(res, b.data, contentType, { 'cache-control': 'public, max-age=31536000, immutable', etag: `"${sha}"` });
+      sendBytes(res, data, contentType, { 'cache-control': 'public, max-age=31536000, immutable', etag: `"${sha}"` });
       return { stream: true };
     };
   return [

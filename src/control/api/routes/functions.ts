@@ -22,7 +22,7 @@ import {
 } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import { buildPackage, defaultHandler, describeZip, type Package } from '../../domain/code.js';
-import { collectBundles } from '../../domain/bundles.js';
+import { bundleOf, collectBundles } from '../../domain/bundles.js';
 import { eventFor, runTest, type TestTarget } from '../../domain/function-test.js';
 import {
   applySettings,
@@ -185,7 +185,7 @@ export function functionRoutes(app: App): Route[] {
       handler: async ({ params, body, ifMatch }) => {
         const f = await getFunction(store, params.name!);
         checkIfMatch(ifMatch, f.revision, `function ${f.name}`);
-        const zip = (await store.blobs.get(f.codeSha256))!.data;
+        const zip = await bundleOf(store, f.codeSha256, `${f.name}:$LATEST`);
         await app.gate.check({ name: f.name, version: '$LATEST', sha256: f.codeSha256, zip, settings: f }, 'publish');
         const v = await store.tx(async () => {
           await unchangedSince(f);
@@ -220,10 +220,11 @@ export function functionRoutes(app: App): Route[] {
         const n = versionParam(query.get('version'), '$.version');
         const sha = n === undefined ? f.codeSha256 : (await store.functions.version(f.name, n))?.sha256;
         if (sha === undefined) throw new VergeError('NOT_FOUND', `function ${f.name} has no version ${n}`);
-        const blob = (await store.blobs.get(sha))!;
+        const version = n === undefined ? '$LATEST' : String(n);
+        const zip = await bundleOf(store, sha, `${f.name}:${version}`);
         return {
           status: 200,
-          body: { version: n === undefined ? '$LATEST' : String(n), sha256: sha, ...describeZip(blob.data) },
+          body: { version, sha256: sha, ...describeZip(zip) },
         };
       },
     },
@@ -293,7 +294,7 @@ export function functionRoutes(app: App): Route[] {
           name: f.name,
           version: v ? String(v.version) : '$LATEST',
           sha256: sha,
-          zip: (await store.blobs.get(sha))!.data,
+          zip: await bundleOf(store, sha, `${f.name}:${v ? v.version : '$LATEST'}`),
           settings: v?.settings ?? f,
         };
         const out = await runTest({ store, box, clock }, target, b.eventType, eventFor(b.eventType, b.event));

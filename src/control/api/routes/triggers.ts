@@ -14,6 +14,7 @@ import type { App } from '../../app.js';
 import { checkTrigger, triggerView } from '../../domain/triggers.js';
 import { applyCanary, activeCanary, canaryBase, startCanary } from '../../domain/canary-triggers.js';
 import type { CanaryInput } from '../../domain/canary.js';
+import { bundleOf } from '../../domain/bundles.js';
 import type { TriggerRecord } from '../../store/types.js';
 import { checkIfMatch } from '../http.js';
 import { route, type Route } from '../router.js';
@@ -35,7 +36,7 @@ export function triggerRoutes(app: App): Route[] {
         const canary = b.canary && canaryInput(b.canary);
         const named = { name: checked.name, version: checked.version };
         if (canary) await canaryBase(store, b, canary, named);
-        const zip = (await store.blobs.get(checked.sha256))!.data;
+        const zip = await bundleOf(store, checked.sha256, `${checked.name}:${checked.version}`);
         await app.gate.check(
           {
             name: checked.name,
