@@ -135,6 +135,20 @@ function forwardInterim(onInterim: OriginRequest['onInterim'], status: number, r
   onInterim(status, out);
 }
 
+/** A final response's status line and headers as both dispatchers report them (hop-by-hop removed). */
+function responseHead(
+  status: number,
+  raw: Buffer[],
+  statusMessage: string,
+  headersAt: number,
+  sink: TimingSink,
+): Omit<AttemptResult, 'body'> {
+  const headers = fromRawHeaders(raw.map((b) => b.toString('latin1')));
+  stripHopByHop(headers);
+  const statusText = statusMessage || STATUS_TEXT[status] || '';
+  return { status, statusText, headers, headersAt, connectMs: sink.connectMs };
+}
+
 /** One request on one pool, body buffered. Rejects with AttemptError. */
 function dispatchOnce(
   pool: Pool,
@@ -162,11 +176,7 @@ function dispatchOnce(
           return true;
         }
         phase = 'headers';
-        const pairs = (raw as Buffer[]).map((b) => b.toString('latin1'));
-        const headers = fromRawHeaders(pairs);
-        stripHopByHop(headers);
-        const statusText = statusMessage || STATUS_TEXT[status] || '';
-        head = { status, statusText, headers, headersAt: clock.monotonic(), connectMs: sink.connectMs };
+        head = responseHead(status, raw as Buffer[], statusMessage, clock.monotonic(), sink);
         return true;
       },
       onData(chunk) {
@@ -242,8 +252,6 @@ function dispatchStreaming(
         }
         phase = 'headers';
         resumeUndici = resume;
-        const headers = fromRawHeaders((raw as Buffer[]).map((b) => b.toString('latin1')));
-        stripHopByHop(headers);
         body = new Readable({
           highWaterMark: 64 * 1024,
           read: () => resumeUndici?.(),
@@ -253,14 +261,7 @@ function dispatchStreaming(
             cb(err);
           },
         });
-        resolve({
-          status,
-          statusText: statusMessage || STATUS_TEXT[status] || '',
-          headers,
-          body,
-          headersAt: clock.monotonic(),
-          connectMs: sink.connectMs,
-        });
+        resolve({ ...responseHead(status, raw as Buffer[], statusMessage, clock.monotonic(), sink), body });
         return true;
       },
       onData(chunk) {
