@@ -280,34 +280,48 @@ export function viewerBodySettings(
   };
 }
 
-/** How long, and for how many more bytes, a connection with an unread body lingers after its answer. */
-const LINGER_MS = 2_000;
-const LINGER_BYTES = 32 * 1024 * 1024;
+/**
+ * How a connection with an unread body lingers after its answer (nginx's lingering_timeout and
+ * lingering_time): it keeps reading and dropping while the viewer keeps sending, up to `idleMs`
+ * between two reads and `maxMs` in all (5 s and 30 s, as nginx).
+ */
+export interface LingerLimits {
+  idleMs: number;
+  maxMs: number;
+}
+export const DEFAULT_LINGER: LingerLimits = { idleMs: 5_000, maxMs: 30_000 };
 
 /**
  * Close an HTTP/1 connection whose body was left unread, after its answer, without losing the
- * answer. Closing a socket with unread bytes makes the kernel send a reset, and a reset can
- * discard the answer before the viewer reads it. So, as nginx's lingering close does: send the
- * answer and a FIN, then read and drop what the viewer still had in flight (nothing is kept),
- * until it closes too, or for at most LINGER_MS / LINGER_BYTES.
+ * answer. Closing a socket with unread bytes makes the kernel send a reset, and a reset loses the
+ * answer: the viewer's kernel may drop what it had not handed over yet, and a client still writing
+ * its body (most do not read until they have sent it) sees its write fail and gives up without
+ * reading. So, as nginx's lingering close does: send the answer and a FIN, then read and drop what
+ * the viewer still sends (nothing is kept, so it costs no memory), until it closes too, or it
+ * pauses for `idleMs`, or `maxMs` have passed. No byte cap: a viewer still sending is still
+ * sending the body it started, and the time bounds what it can cost.
  */
-export function lingerClose(res: ServerResponse): void {
+export function lingerClose(res: ServerResponse, limits: LingerLimits = DEFAULT_LINGER): void {
   const socket = res.socket;
   if (!socket) return;
   // Node ends a `Connection: close` exchange with socket.destroySoon(); this replaces it for
   // this one socket.
   (socket as Socket & { destroySoon(): void }).destroySoon = () => {
-    let dropped = 0;
+    let idle: NodeJS.Timeout | undefined;
     const done = () => {
-      clearTimeout(timer);
+      clearTimeout(total);
+      clearTimeout(idle);
       socket.destroy();
     };
-    const timer = setTimeout(done, LINGER_MS);
-    timer.unref();
-    socket.on('data', (c: Buffer) => {
-      dropped += c.length;
-      if (dropped > LINGER_BYTES) done();
-    });
+    const total = setTimeout(done, limits.maxMs);
+    total.unref();
+    const rearm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(done, limits.idleMs);
+      idle.unref();
+    };
+    rearm();
+    socket.on('data', rearm);
     socket.once('end', done);
     socket.once('error', done);
     socket.end();
