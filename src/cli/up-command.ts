@@ -142,8 +142,16 @@ export async function startUp(o: UpOptions): Promise<Up> {
         env: { VERGE_EDGE_TOKEN: tokens[p.id]! },
       });
     });
-    await waitForEdges(o.adminPorts, 30_000);
-    const seeded = await seedDemo(api, o.dataDir, o.originPort);
+    // The demo is seeded while the PoPs boot (neither needs the other; a PoP that registers
+    // after the seed pulls the newest snapshot), so a first start does not pay one after the other.
+    const seedFailed = new AbortController(); // then stop polling the PoPs too
+    const [seeded] = await Promise.all([
+      seedDemo(api, o.dataDir, o.originPort).catch((e: unknown) => {
+        seedFailed.abort();
+        throw e;
+      }),
+      waitForEdges(o.adminPorts, 30_000, seedFailed.signal),
+    ]);
     await waitForDeployed(api, 'demo', 20_000).catch((e: Error) => out(`warning: ${e.message}`));
     const tokenFile = join(o.dataDir, 'admin-token');
     printBanner(out, control.url, popUrls, origin.url, tokenFile, seeded);

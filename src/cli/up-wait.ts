@@ -23,11 +23,15 @@ export function readAdminToken(dataDir: string): string {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Every edge's admin `/healthz` answers 200. */
-export async function waitForEdges(adminPorts: readonly number[], timeoutMs: number): Promise<void> {
+/** Every edge's admin `/healthz` answers 200 (or `stop` is aborted: nobody waits any more). */
+export async function waitForEdges(
+  adminPorts: readonly number[],
+  timeoutMs: number,
+  stop?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(adminPorts);
-  while (pending.size > 0) {
+  while (pending.size > 0 && !stop?.aborted) {
     for (const port of [...pending]) {
       const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
         (r) => (void r.body?.cancel(), r.ok),

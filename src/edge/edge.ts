@@ -112,14 +112,16 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
         disk: await DiskStore.open({ dir: join(opts.dataDir, 'cache'), maxBytes: 4 * maxBytes, logger, clock }),
       })
     : new MemoryStore({ maxBytes });
-  const geo: GeoLookup | null =
+  // The geo database is read while the configs load and the functions compile (awaited below).
+  const opening: Promise<GeoLookup | null> =
     opts.geo === false && !opts.geoOverrides
-      ? null
-      : await openGeo({
+      ? Promise.resolve(null)
+      : openGeo({
           ...(opts.geoDb ? { dbPath: opts.geoDb } : {}),
           ...(opts.geoOverrides ? { overridesPath: opts.geoOverrides } : {}),
           ...(opts.geo === false ? { noDatabase: true } : {}),
         });
+  opening.catch(() => {}); // a failure surfaces where it is awaited; this only keeps it from being "unhandled" meanwhile
   const origins = createOriginClient({ clock });
   const pending = new Set<Promise<unknown>>();
   const accessLog = createAccessLog(opts.accessLog ?? 'stdout');
@@ -142,6 +144,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   };
   let current = await load();
   await functions.activate(await functions.prepare(current));
+  const geo = await opening;
 
   const deps: PipelineDeps = {
     clock,

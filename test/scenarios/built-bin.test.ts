@@ -71,6 +71,29 @@ describe('the built verge', () => {
     assert.equal(ts, '');
   });
 
+  test('the built config validator is the prebuilt one (Ajv never loads) and TypeBox is the one-file copy', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const { validateDistribution } = await import('./dist/shared/config/validate.js');
+      const r = validateDistribution({ id: 'x', origins: [{ id: 'o', domainName: 'a..b' }], defaultCacheBehavior: { targetOriginId: 'o', cachePolicy: 'CachingDisabledd' } });
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify({ problems: r.problems, ajv: loaded.some((f) => f.includes('/ajv/dist/ajv.js')), typebox: loaded.some((f) => f.includes('/node_modules/typebox/')) }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tree, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { problems: Array<{ path: string }>; ajv: boolean };
+    assert.equal(out.ajv, false, 'Ajv was loaded: the prebuilt validators were not used');
+    assert.deepEqual(
+      out.problems.map((p) => p.path),
+      ['$.origins[0].domainName', '$.defaultCacheBehavior.cachePolicy'],
+    );
+    const imports = spawnSync('grep', ['-rlE', `from "typebox`, join(tree, 'dist'), '--include=*.js'], {
+      encoding: 'utf8',
+    });
+    assert.equal(imports.stdout.trim(), '', 'every import of typebox goes to dist/vendor/typebox.js');
+    assert.ok(existsSync(join(tree, 'dist', 'vendor', 'typebox.js')));
+  });
+
   test('verge --help', () => {
     const r = verge(['--help']);
     assert.equal(r.status, 0, r.stderr);

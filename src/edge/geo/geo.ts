@@ -10,6 +10,7 @@
  * `postcode`, `latitude`, `longitude`, `timezone`; research/deps.md section 5), which is the
  * default dev database.
  */
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Reader } from 'mmdb-lib';
@@ -113,19 +114,27 @@ export function recordToLocation(record: unknown): GeoLocation | undefined {
 
 interface Readers {
   v4?: Reader<Rec>;
-  v6?: Reader<Rec>;
+  /** The IPv6 reader; the bundled database's IPv6 file is read on the first IPv6 lookup. */
+  v6?: () => Reader<Rec>;
 }
+
+const unreadable = (path: string, e: unknown) =>
+  new VergeError('CONFIG_UNREADABLE', `geo database ${path}: ${(e as Error).message}`, {
+    cause: e,
+    details: { file: path },
+  });
 
 async function openReader(path: string): Promise<Reader<Rec>> {
   let buf: Buffer;
   try {
     buf = await readFile(path);
   } catch (e) {
-    throw new VergeError('CONFIG_UNREADABLE', `geo database ${path}: ${(e as Error).message}`, {
-      cause: e,
-      details: { file: path },
-    });
+    throw unreadable(path, e);
   }
+  return readerOf(path, buf);
+}
+
+function readerOf(path: string, buf: Buffer): Reader<Rec> {
   try {
     // mmdb-lib caches decoded records by data offset; the `{get,set}` shape is all it needs.
     return new Reader<Rec>(buf, { cache: new Lru<string | number, unknown>(10_000) });
@@ -151,12 +160,30 @@ async function openReaders(opts: OpenGeoOptions): Promise<Readers> {
   if (opts.dbPath) {
     const r = await openReader(opts.dbPath);
     // An IPv6 MaxMind database also answers IPv4 (mapped at ::/96); an IPv4 one only IPv4.
-    return r.metadata.ipVersion === 6 ? { v4: r, v6: r } : { v4: r };
+    return r.metadata.ipVersion === 6 ? { v4: r, v6: () => r } : { v4: r };
   }
   const paths = defaultDatabasePaths();
   // The package ships IPv4 and IPv6 as separate files; the IPv6 file holds no IPv4 ranges.
-  const [v4, v6] = await Promise.all([openReader(paths.v4), openReader(paths.v6)]);
-  return { v4, v6 };
+  // Reading its 17 MB is a tenth of an edge's start at load, and most viewers of a dev edge
+  // are IPv4 or loopback: it is read (synchronously, once) on the first public IPv6 lookup.
+  // That it is there and readable is checked now, so a broken install still fails the start.
+  try {
+    accessSync(paths.v6, constants.R_OK);
+  } catch (e) {
+    throw unreadable(paths.v6, e);
+  }
+  let v6: Reader<Rec> | undefined;
+  const lazyV6 = () => {
+    if (v6) return v6;
+    let buf: Buffer;
+    try {
+      buf = readFileSync(paths.v6);
+    } catch (e) {
+      throw unreadable(paths.v6, e);
+    }
+    return (v6 = readerOf(paths.v6, buf));
+  };
+  return { v4: await openReader(paths.v4), v6: lazyV6 };
 }
 
 /** Open the geo database (and overrides, if any). */
@@ -175,7 +202,7 @@ export async function openGeo(opts: OpenGeoOptions = {}): Promise<GeoLookup> {
       if (parsed) {
         result = overrides?.match(parsed);
         if (!result && !isNonPublic(parsed)) {
-          const reader = parsed.family === 4 ? readers.v4 : readers.v6;
+          const reader = parsed.family === 4 ? readers.v4 : readers.v6?.();
           const addr = parsed.family === 4 ? formatV4(parsed.value) : ip.replace(/^\[|\]$|%.*$/g, '');
           result = reader ? recordToLocation(reader.get(addr)) : undefined;
         }

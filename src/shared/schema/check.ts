@@ -5,10 +5,12 @@
  * the hand-written validator (`is required`, `unknown field "x" (did you mean "y"?)`, `must be
  * between 1 and 65535 (got 0)`, a pattern's `x-pattern-text`). A failed union reports the
  * errors of the one branch whose JSON type fits the value (an inline policy object), or the
- * union's `x-union-text` / its literals. Validators are compiled once per schema object.
+ * union's `x-union-text` / its literals. Validators are compiled once per schema object, or
+ * come prebuilt with the build (prebuilt.ts).
  */
-import * as AjvModule from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean } from './suggest.js';
 
 /** One problem at a JSON path such as `$.cacheBehaviors[1].pathPattern`. */
@@ -17,17 +19,46 @@ export interface ConfigProblem {
   message: string;
 }
 
-// Ajv is CommonJS: under Node's ESM loader its class is the default export's `default`.
-const Ajv = AjvModule.default as unknown as typeof AjvModule.Ajv;
-
 // strict: false lets schemas carry our annotation keywords (x-pattern-text) and TypeBox's own.
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true } as const;
+
+const require = createRequire(import.meta.url);
+let ajv: AjvClass | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
+
+/** A schema's name among the prebuilt validators: a hash of its JSON, so an edited schema never meets a stale one. */
+export function schemaKey(schema: object): string {
+  return `v${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * The build (scripts/build.mjs, prebuilt.ts) writes the validators as code beside the built
+ * copy of this file; from src/ there is none and Ajv compiles each schema on first use.
+ */
+let prebuilt: Record<string, ValidateFunction> | null | undefined;
+function prebuiltFor(schema: object): ValidateFunction | undefined {
+  if (prebuilt === undefined) {
+    try {
+      prebuilt = require('./prebuilt-validators.cjs') as Record<string, ValidateFunction>;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+      prebuilt = null;
+    }
+  }
+  return prebuilt?.[schemaKey(schema)];
+}
+
+/** Ajv itself loads only when a schema has no prebuilt validator (~30 ms of a start). */
+export function compileSchema(schema: object): ValidateFunction {
+  // Ajv is CommonJS; its class is the module's `default`.
+  ajv ??= new (require('ajv') as { default: typeof AjvClass }).default(AJV_OPTIONS);
+  return ajv.compile(schema);
+}
 
 function validator(schema: object): ValidateFunction {
   const had = compiled.get(schema);
   if (had) return had;
-  const v = ajv.compile(schema);
+  const v = prebuiltFor(schema) ?? compileSchema(schema);
   compiled.set(schema, v);
   return v;
 }
