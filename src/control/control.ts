@@ -34,6 +34,7 @@ import { VergeError } from '../shared/errors.js';
 import type { Store } from './store/types.js';
 import { ensureAdminToken } from './auth/tokens.js';
 import { CanaryWatch } from './domain/canary-triggers.js';
+import { OutboxFollower } from './publish/follow.js';
 import { Hub, PING_INTERVAL_MS } from './publish/hub.js';
 import { openStore } from './store/open.js';
 
@@ -150,11 +151,15 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
       }
     },
   });
+  // Other replicas' changes reach this one's watchers through the outbox (PostgreSQL).
+  const follower = await OutboxFollower.start(store, hub, logger);
   const app = createApp({ store, clock, logger, box, hub, dataDir: opts.dataDir });
   const server = createApiServer(app, buildRouter(app), { consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR });
   const canaries = new CanaryWatch(app, opts.canaryTickMs);
   const retention = opts.logRetentionMs ?? DEFAULT_LOG_RETENTION_MS;
-  const prune = () => store.telemetry.prune(clock.now() - retention);
+  // The outbox keeps a row as long as telemetry: far past any relay or replica catching up.
+  const prune = async () =>
+    (await store.telemetry.prune(clock.now() - retention)) + (await store.outbox.prune(clock.now() - retention));
   const pruneLogged = async () => {
     try {
       const n = await prune();
@@ -175,6 +180,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
     clearInterval(pruner);
     canaries.close();
     hub.close();
+    await follower.close();
     await store.close();
     throw e;
   }
@@ -193,6 +199,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
       closed ??= (async () => {
         clearInterval(pruner);
         canaries.close();
+        await follower.close();
         hub.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

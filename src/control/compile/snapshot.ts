@@ -245,5 +245,7 @@ export async function commitSnapshot(
     reason,
     document: JSON.stringify(sealed),
   });
+  // In the same transaction: other replicas and the NATS relay learn of it from the outbox.
+  await store.outbox.add({ kind: 'snapshot', version, checksum: snapshot.checksum, generations }, now);
   return version;
 }

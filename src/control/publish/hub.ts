@@ -4,7 +4,9 @@
  * a `watch` stream each (snapshot and invalidation events, `ping` every 15 s so proxies and the
  * edge can tell a dead connection from a quiet one); `GET /logs/tail` clients hold a stream that
  * receives matching log records as batches arrive. The hub only writes: what to send is decided
- * by the routes, from the store.
+ * by the routes, from the store. A change reaches it twice on a cluster (from the route that
+ * made it, and from the outbox follower, follow.ts, which also brings other replicas' changes),
+ * so it sends each snapshot number and invalidation id once.
  */
 import type { ServerResponse } from 'node:http';
 import type { LogRecord, WatchInvalidationEvent, WatchSnapshotEvent } from '../../shared/replication/protocol.js';
@@ -12,6 +14,8 @@ import type { LogFilter } from '../store/types.js';
 import { writeEvent } from '../api/http.js';
 
 export const PING_INTERVAL_MS = 15_000;
+/** How many invalidation ids the hub remembers to send each once (far more than arrive between two reads). */
+const SENT_KEPT = 10_000;
 
 interface Watcher {
   pop: string;
@@ -28,6 +32,10 @@ export class Hub {
   readonly #tailers = new Set<Tailer>();
   readonly #timer: NodeJS.Timeout;
   #closed = false;
+  /** The newest snapshot announced: an older or equal one is old news to every watcher. */
+  #announced = 0;
+  /** Invalidation ids announced lately (insertion-ordered, bounded). */
+  readonly #sent = new Set<string>();
 
   constructor(opts: { pingIntervalMs?: number; onPing?: (pops: string[]) => void } = {}) {
     this.#timer = setInterval(() => {
@@ -68,11 +76,16 @@ export class Hub {
   }
 
   snapshot(ev: WatchSnapshotEvent): void {
+    if (ev.version <= this.#announced) return;
+    this.#announced = ev.version;
     for (const w of this.#watchers) writeEvent(w.res, 'snapshot', ev);
   }
 
   invalidation(ev: WatchInvalidationEvent): void {
-    for (const w of this.#watchers) writeEvent(w.res, 'invalidation', ev);
+    if (this.#sent.has(ev.id)) return;
+    this.#sent.add(ev.id);
+    if (this.#sent.size > SENT_KEPT) this.#sent.delete(this.#sent.values().next().value!);
+    for (const w of this.#watchers) writeEvent(w.res, 'invalidation', { id: ev.id, distributionId: ev.distributionId, paths: ev.paths, tags: ev.tags }); // prettier-ignore
   }
 
   addTailer(filter: Tailer['filter'], res: ServerResponse): void {

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Store } from './types.js';
 import { repoRoundTrips } from './contract-records.js';
+import { outboxContract } from './contract-outbox.js';
 
 export interface ContractTarget {
   /** Opens one more store on the same database (a replica); the first call migrates it. */
@@ -54,6 +55,7 @@ export function storeContract(name: string, make: () => Promise<ContractTarget> 
     });
 
     repoRoundTrips(() => s);
+    outboxContract(() => stores);
 
     test('tx: commits together, rolls back together, and the error comes out unchanged', async () => {
       const boom = new Error('boom');

@@ -8,6 +8,7 @@
 import type { DistributionConfig } from '../../shared/config/types.js';
 import type { CanaryRecord } from '../domain/canary.js';
 import type { LogRecord, MetricPoint } from '../../shared/replication/protocol.js';
+import type { OutboxEvent } from '../../shared/bus/messages.js';
 import type {
   AckRecord,
   DistributionAckRecord,
@@ -19,6 +20,7 @@ import type {
   KeyGroupRecord,
   KvsRecord,
   LogFilter,
+  OutboxRecord,
   PopRecord,
   PublicKeyRecord,
   SnapshotRecord,
@@ -261,3 +263,10 @@ export function pointsOf(rows: Row[], labels: Record<string, string>): StoredMet
   }
   return out;
 }
+
+export const outboxOf = (r: Row): OutboxRecord => ({
+  seq: Number(r.seq),
+  event: json<OutboxEvent>(r.payload),
+  createdAt: Number(r.created_at),
+  relayedAt: r.relayed_at === null || r.relayed_at === undefined ? null : Number(r.relayed_at),
+});

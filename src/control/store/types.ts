@@ -11,6 +11,7 @@
 import type { EgressConfig } from '../../shared/config/egress.js';
 import type { DistributionConfig } from '../../shared/config/types.js';
 import type { EventType, FunctionRuntimeKind, LimitProfileName } from '../../shared/lambda-edge/index.js';
+import type { OutboxEvent } from '../../shared/bus/messages.js';
 import type { LogRecord, MetricPoint } from '../../shared/replication/protocol.js';
 import type { CanaryRecord } from '../domain/canary.js';
 
@@ -179,6 +180,16 @@ export interface InvalidationRecord {
   seq: number;
 }
 
+/** A change edges must hear about, written in the transaction that made it (migration 006). */
+export interface OutboxRecord {
+  /** Commit order across every replica (writers hold the store's write lock). */
+  seq: number;
+  event: OutboxEvent;
+  createdAt: number;
+  /** When the NATS relay published it; null until then (and always, without NATS). */
+  relayedAt: number | null;
+}
+
 export interface InvalidationAckRecord {
   id: string;
   pop: string;
@@ -329,6 +340,19 @@ export interface InvalidationRepo {
   acks(id: string): InvalidationAckRecord[];
 }
 
+export interface OutboxRepo {
+  /** Appends a row; call it inside the transaction that makes the change. Returns its seq. */
+  add(event: OutboxEvent, at: number): number;
+  /** Rows with seq above `afterSeq`, oldest first. */
+  after(afterSeq: number, limit: number): OutboxRecord[];
+  lastSeq(): number;
+  /** Rows not yet relayed, oldest first. */
+  unrelayed(limit: number): OutboxRecord[];
+  markRelayed(seqs: readonly number[], at: number): void;
+  /** Deletes rows created before `before`, relayed or not; returns the count. */
+  prune(before: number): number;
+}
+
 export interface TelemetryRepo {
   /** Records a batch id; false when it was seen before (the batch is a duplicate). */
   claimBatch(batchId: string, kind: 'logs' | 'metrics', pop: string, at: number): boolean;
@@ -354,6 +378,7 @@ export interface SyncStore {
   snapshots: SnapshotRepo;
   invalidations: InvalidationRepo;
   telemetry: TelemetryRepo;
+  outbox: OutboxRepo;
   /** Runs `fn` atomically: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
   close(): void;
@@ -388,6 +413,19 @@ export interface Store {
   snapshots: Async<SnapshotRepo>;
   invalidations: Async<InvalidationRepo>;
   telemetry: Async<TelemetryRepo>;
+  outbox: Async<OutboxRepo>;
   tx<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Hands up to `limit` unrelayed outbox rows, oldest first, to `publish` and marks them relayed
+   * at `at` once it resolves (a rejection marks nothing). Across every instance on the database
+   * one relays at a time, in seq order; another caller meanwhile gets 0 at once. Returns the count.
+   */
+  relayOutbox(publish: (rows: OutboxRecord[]) => Promise<void>, limit: number, at: number): Promise<number>;
+  /**
+   * Calls `wake` soon after any instance on the database commits outbox rows (PostgreSQL: LISTEN
+   * on a channel the insert NOTIFYs in the same transaction). SQLite has one instance and never
+   * calls it. Resolves to a function that stops listening.
+   */
+  onOutbox(wake: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -30,14 +30,14 @@ export function invalidationRoutes(app: App): Route[] {
         const tags = b.tags ?? [];
         checkInvalidation(paths, tags);
         await getDistribution(store, b.distributionId);
-        const rec = await store.invalidations.insert({
-          id: `inv_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
-          distributionId: b.distributionId,
-          paths,
-          tags,
-          createdAt: clock.now(),
+        const ev = { id: `inv_${randomUUID().replace(/-/g, '').slice(0, 16)}`, distributionId: b.distributionId, paths, tags }; // prettier-ignore
+        // The outbox row commits with the invalidation: other replicas and NATS hear of it from there.
+        const rec = await store.tx(async () => {
+          const r = await store.invalidations.insert({ ...ev, createdAt: clock.now() });
+          await store.outbox.add({ kind: 'invalidation', ...ev }, r.createdAt);
+          return r;
         });
-        app.hub.invalidation({ id: rec.id, distributionId: rec.distributionId, paths, tags });
+        app.hub.invalidation(ev);
         app.logger.log('info', 'invalidation created', {
           id: rec.id,
           distributionId: rec.distributionId,

@@ -9,6 +9,7 @@ import { migration as m002 } from './002-telemetry.js';
 import { migration as m003 } from './003-key-groups.js';
 import { migration as m004 } from './004-distribution-acks.js';
 import { migration as m005 } from './005-canary-triggers.js';
+import { migration as m006 } from './006-outbox.js';
 
 export interface Migration {
   version: number;
@@ -32,4 +33,4 @@ export function postgresDdl(m: Migration): string {
     .replace(/\bBLOB\b/g, 'BYTEA');
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006];

@@ -14,6 +14,7 @@ import { VergeError } from '../../../shared/errors.js';
 import { MIGRATIONS, postgresDdl, type Migration } from '../migrations/index.js';
 import type { Row } from '../rows.js';
 import type { Store } from '../types.js';
+import { listenOutbox, outboxRepo, relayOutbox } from './outbox.js';
 import { postgresRepos } from './repos.js';
 
 /** Advisory lock keys (one 64-bit space per database): the write lock and the migration lock. */
@@ -55,15 +56,19 @@ export async function openPostgresStore(url: string, now: number, o: PostgresOpt
       `schema ${JSON.stringify(o.schema)}: use lower-case letters, digits and _`,
     );
   }
-  const pool = new pg.Pool({
+  const config: pg.ClientConfig = {
     connectionString: url,
-    max: o.max ?? 10,
     ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...config, max: o.max ?? 10 });
   // An idle connection the server dropped must not take the process down; the next query reconnects.
   pool.on('error', () => undefined);
+  let channel: string;
   try {
     await migratePostgres(pool, now);
+    // NOTIFY channels are per database, schemas are not: each schema (a cluster) has its own.
+    const schema = String((await pool.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s);
+    channel = `verge_outbox_${schema}`.slice(0, 63);
   } catch (e) {
     await pool.end();
     throw e;
@@ -98,6 +103,9 @@ export async function openPostgresStore(url: string, now: number, o: PostgresOpt
   return {
     kind: 'postgres',
     ...postgresRepos(sql),
+    outbox: outboxRepo(sql, channel),
+    relayOutbox: (publish, limit, at) => relayOutbox(pool, publish, limit, at),
+    onOutbox: (wake) => listenOutbox(config, channel, wake),
     tx: async <T>(fn: () => Promise<T>): Promise<T> => {
       const open = current();
       if (open) return savepoint(open, fn);

@@ -32,7 +32,7 @@ import {
 import type { Store } from '../types.js';
 import type { Sql } from './open.js';
 
-type Repos = Omit<Store, 'kind' | 'tx' | 'close'>;
+type Repos = Omit<Store, 'kind' | 'tx' | 'close' | 'outbox' | 'relayOutbox' | 'onOutbox'>;
 const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 const one =
   <T>(db: Sql, sql: string, map: (r: Row) => T) =>

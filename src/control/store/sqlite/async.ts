@@ -27,6 +27,7 @@ function asyncOver(db: Database.Database, sync: SyncStore): Store {
   const frames = new AsyncLocalStorage<Frame>();
   let tail: Promise<void> = Promise.resolve();
   let held = false;
+  let relaying = false;
   const current = (): Frame | undefined => {
     const f = frames.getStore();
     return f?.open ? f : undefined;
@@ -90,6 +91,27 @@ function asyncOver(db: Database.Database, sync: SyncStore): Store {
     snapshots: lift(sync.snapshots),
     invalidations: lift(sync.invalidations),
     telemetry: lift(sync.telemetry),
+    outbox: lift(sync.outbox),
+    relayOutbox: async (publish, limit, at) => {
+      // One instance per SQLite file: this process's own relays only need to take turns.
+      if (relaying) return 0;
+      relaying = true;
+      try {
+        const rows = await call(() => sync.outbox.unrelayed(limit));
+        if (rows.length === 0) return 0;
+        await publish(rows);
+        await call(() =>
+          sync.outbox.markRelayed(
+            rows.map((r) => r.seq),
+            at,
+          ),
+        );
+        return rows.length;
+      } finally {
+        relaying = false;
+      }
+    },
+    onOutbox: () => Promise.resolve(() => Promise.resolve()),
     tx: <T>(fn: () => Promise<T>): Promise<T> => {
       const open = current();
       if (open) return savepoint(open, fn);

@@ -9,6 +9,7 @@ import { blobRepo, distributionRepo, functionRepo, kvsRepo, tokenRepo, triggerRe
 import { invalidationRepo, popRepo, snapshotRepo } from './edge-repos.js';
 import { keyGroupRepo, publicKeyRepo } from './key-repos.js';
 import { migrate } from './migrate.js';
+import { outboxRepo } from './outbox-repo.js';
 import { telemetryRepo } from './telemetry-repo.js';
 
 export function openSqliteSyncStore(file: string, now: number): SyncStore {
@@ -46,6 +47,7 @@ export function sqliteStoreOn(db: Database.Database): SyncStore {
     snapshots: snapshotRepo(db),
     invalidations: invalidationRepo(db),
     telemetry: telemetryRepo(db),
+    outbox: outboxRepo(db),
     tx: <T>(fn: () => T): T => db.transaction(fn)(),
     close: () => db.close(),
   };
