@@ -24,6 +24,8 @@ replication server edges watch, the log and metric collector, and the web consol
   --data-dir DIR        state: SQLite database, secret key, admin token (default .verge)
   --store URL           keep the store in PostgreSQL instead (postgres://user@host:5432/db): several
                         control replicas share one database; give each the same secret.key (docs/operations.md)
+  --telemetry-store URL where logs and metrics go: a SQLite file or postgres://… (default: beside the
+                        store, <data-dir>/verge-telemetry.db or the store's database on a pool of its own)
   --log-retention D     keep logs and metrics this long: 7d (default), 12h, 90m
   --console-dir DIR     the built web console to serve at / (default console/dist when present)
   --log-level L         debug | info (default) | warn | error
@@ -35,6 +37,7 @@ export async function controlCommand(argv: string[]): Promise<void> {
     host: { type: 'string' },
     'data-dir': { type: 'string' },
     store: { type: 'string' },
+    'telemetry-store': { type: 'string' },
     'log-retention': { type: 'string' },
     'console-dir': { type: 'string' },
     'log-level': { type: 'string' },
@@ -61,6 +64,7 @@ export async function controlCommand(argv: string[]): Promise<void> {
       host,
       dataDir,
       ...(values.store !== undefined ? { store: values.store } : {}),
+      ...(values['telemetry-store'] !== undefined ? { telemetryStore: values['telemetry-store'] } : {}),
       logger: createLogger({ level: level as 'info' }),
       ...(retention !== undefined ? { logRetentionMs: retention } : {}),
       ...(consoleDir ? { consoleDir: resolve(consoleDir) } : {}),

@@ -1,6 +1,6 @@
 /**
  * @module control/app
- * What every route handler works with: the store, the clock, the logger, the secret box, the
+ * What every route handler works with: the store, the telemetry writer, the clock, the logger, the secret box, the
  * live-stream hub, and `change`, the one way to modify something edges see (DESIGN 4: every
  * such change produces an immutable numbered snapshot, or nothing changes at all).
  */
@@ -11,9 +11,12 @@ import { commitSnapshot } from './compile/snapshot.js';
 import { CodeGate } from './domain/gate.js';
 import type { Hub } from './publish/hub.js';
 import type { Store } from './store/types.js';
+import type { TelemetryWriter } from './telemetry/writer.js';
 
 export interface App {
   store: Store;
+  /** Logs and metric points from PoPs: apart from the store, so they never wait for or hold its writes. */
+  telemetry: TelemetryWriter;
   clock: Clock;
   logger: Logger;
   box: SecretBox;

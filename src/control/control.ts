@@ -1,7 +1,8 @@
 /**
  * @module control/control
  * `startControl`: the whole control plane in-process. Opens (or creates) the store (SQLite in
- * `<dataDir>/verge.db`, or the PostgreSQL database `--store` names), the secret key and, on first start, the admin token; builds the route
+ * `<dataDir>/verge.db`, or the PostgreSQL database `--store` names), the telemetry sink beside it,
+ * the secret key and, on first start, the admin token; builds the route
  * table; listens; prunes logs and metrics past their retention; and closes everything cleanly
  * (open watch and tail streams included, so a restart can take the same port at once).
  */
@@ -36,7 +37,8 @@ import { ensureAdminToken } from './auth/tokens.js';
 import { CanaryWatch } from './domain/canary-triggers.js';
 import { OutboxFollower } from './publish/follow.js';
 import { Hub, PING_INTERVAL_MS } from './publish/hub.js';
-import { openStore } from './store/open.js';
+import { openStore, openTelemetrySink } from './store/open.js';
+import { TelemetryWriter } from './telemetry/writer.js';
 
 export const DB_FILE = 'verge.db';
 export const DEFAULT_LOG_RETENTION_MS = 7 * 24 * 3_600_000;
@@ -67,6 +69,11 @@ export interface ControlOptions {
    * SQLite file (default `<dataDir>/verge.db`).
    */
   store?: string;
+  /**
+   * Where logs and metric points go: a SQLite file or `postgres://…` (default: beside the store,
+   * `<dataDir>/verge-telemetry.db` or the store's PostgreSQL database on a pool of its own).
+   */
+  telemetryStore?: string;
 }
 
 export interface Control {
@@ -131,12 +138,17 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? silentLogger;
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const store = await openStore(opts.store ?? join(opts.dataDir, DB_FILE), clock.now());
+  const where = opts.store ?? join(opts.dataDir, DB_FILE);
+  const store = await openStore(where, clock.now());
   const box = secretBox(loadOrCreateKey(opts.dataDir));
   let adminToken: string | undefined;
+  let telemetry: TelemetryWriter;
   try {
     await checkSecretKey(store, box, opts.dataDir);
     adminToken = await ensureAdminToken(store, clock, opts.dataDir);
+    telemetry = new TelemetryWriter(
+      await openTelemetrySink({ store: where, ...(opts.telemetryStore ? { where: opts.telemetryStore } : {}) }),
+    );
   } catch (e) {
     await store.close();
     throw e;
@@ -153,13 +165,13 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
   });
   // Other replicas' changes reach this one's watchers through the outbox (PostgreSQL).
   const follower = await OutboxFollower.start(store, hub, logger);
-  const app = createApp({ store, clock, logger, box, hub, dataDir: opts.dataDir });
+  const app = createApp({ store, telemetry, clock, logger, box, hub, dataDir: opts.dataDir });
   const server = createApiServer(app, buildRouter(app), { consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR });
   const canaries = new CanaryWatch(app, opts.canaryTickMs);
   const retention = opts.logRetentionMs ?? DEFAULT_LOG_RETENTION_MS;
   // The outbox keeps a row as long as telemetry: far past any relay or replica catching up.
   const prune = async () =>
-    (await store.telemetry.prune(clock.now() - retention)) + (await store.outbox.prune(clock.now() - retention));
+    (await telemetry.prune(clock.now() - retention)) + (await store.outbox.prune(clock.now() - retention));
   const pruneLogged = async () => {
     try {
       const n = await prune();
@@ -181,6 +193,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
     canaries.close();
     hub.close();
     await follower.close();
+    await telemetry.close();
     await store.close();
     throw e;
   }
@@ -206,6 +219,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
           server.closeAllConnections();
         });
         await app.gate.close();
+        await telemetry.close();
         await store.close();
       })();
       return closed;

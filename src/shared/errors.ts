@@ -283,6 +283,11 @@ export const ERROR_CODES = {
     summary:
       "The control plane's store (SQLite file or PostgreSQL database) cannot be opened or reached; the message names where.",
   },
+  TELEMETRY_BACKLOG: {
+    status: 503,
+    summary:
+      'Too many log records and metric points from PoPs wait to be written; the batch was not taken and the PoP sends it again later.',
+  },
   BUNDLE_CORRUPT: {
     status: 500,
     summary:

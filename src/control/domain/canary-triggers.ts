@@ -15,6 +15,7 @@ import type { App } from '../app.js';
 import { validationError } from '../api/schema.js';
 import type { Store, TriggerRecord } from '../store/types.js';
 import { quantile } from '../telemetry/metrics.js';
+import type { TelemetryWriter } from '../telemetry/writer.js';
 import {
   CANARY_RULES,
   canaryProblems,
@@ -147,12 +148,12 @@ export async function applyCanary(
 
 /** Both arms' invocations, errors and p99 over the window, summed across PoPs. */
 export async function armStats(
-  store: Store,
+  telemetry: Pick<TelemetryWriter, 'queryPoints'>,
   c: CanaryRecord,
   now: number,
 ): Promise<{ baseline: ArmStats; canary: ArmStats }> {
   const arm = async (name: 'baseline' | 'canary'): Promise<ArmStats> => {
-    const points = await store.telemetry.queryPoints({
+    const points = await telemetry.queryPoints({
       kind: 'function',
       since: Math.max(now - CANARY_RULES.windowMs, c.stepAt - 10_000),
       until: now + 1,
@@ -208,7 +209,7 @@ export class CanaryWatch {
       try {
         const now = clock.now();
         if (c.autoRollback) {
-          const { baseline, canary } = await armStats(store, c, now);
+          const { baseline, canary } = await armStats(this.#app.telemetry, c, now);
           const v = judge(baseline, canary);
           if (v.worse) {
             await applyCanary(this.#app, t.id, { kind: 'rollback', reason: v.reason });

@@ -254,43 +254,4 @@ export function repoRoundTrips(store: () => Store): void {
     );
     assert.deepEqual(await s.invalidations.acks('inv-a'), [{ id: 'inv-a', pop: 'p1', removed: 3, at: T }]);
   });
-
-  test('telemetry: a batch id is claimed once, logs and points filter, retention prunes', async () => {
-    const s = store();
-    assert.equal(await s.telemetry.claimBatch('b1', 'logs', 'p1', T), true);
-    assert.equal(await s.telemetry.claimBatch('b1', 'logs', 'p1', T), false);
-    assert.equal(await s.telemetry.claimBatch('b1', 'metrics', 'p1', T), true, 'ids are per kind');
-    const rec = {
-      type: 'function' as const,
-      time: T,
-      pop: 'p1',
-      requestId: 'r1',
-      message: 'hi',
-      functionName: 'f',
-      status: 200,
-      fields: { n: 1 },
-    };
-    await s.telemetry.insertLogs([rec, { ...rec, time: T + 1, requestId: 'r2', functionName: 'g' }]);
-    const logs = await s.telemetry.queryLogs({ function: 'f', limit: 10 });
-    assert.deepEqual(
-      logs.map(({ id: _id, ...r }) => r),
-      [rec],
-    );
-    const tail = await s.telemetry.queryLogs({ afterId: logs[0]!.id, limit: 10 });
-    assert.deepEqual(
-      tail.map((r) => r.requestId),
-      ['r2'],
-    );
-    const point = { time: T, intervalMs: 1000, kind: 'function', labels: { d: 'D1' }, counters: { n: 2 } } as never;
-    await s.telemetry.insertPoints('p1', [point]);
-    const pts = await s.telemetry.queryPoints({
-      kind: 'function',
-      since: T,
-      until: T + 1,
-      labels: { d: 'D1' },
-    });
-    assert.deepEqual(pts, [{ ...(point as object), pop: 'p1' }]);
-    assert.equal(await s.telemetry.prune(T + 1), 2, 'the log and the point before T+1');
-    assert.equal(await s.telemetry.claimBatch('b1', 'logs', 'p1', T + 2), true, 'a pruned batch id is forgotten');
-  });
 }

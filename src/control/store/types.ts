@@ -6,7 +6,8 @@
  * `Store`, the asynchronous interface that PostgreSQL (`./postgres/`) implements too, so several control
  * replicas can share one database (DESIGN 4, "Beyond one machine"); `./contract.ts` is what both
  * implementations pass. `tx` makes a group of writes atomic. Times are epoch milliseconds. Nothing
- * is deleted except by the explicit `delete*` methods (and log/metric retention).
+ * is deleted except by the explicit `delete*` methods. Logs and metric points are not in it: they
+ * go to the telemetry sink (`../telemetry/sink.ts`), which has its own file or pool.
  */
 import type { EgressConfig } from '../../shared/config/egress.js';
 import type { DistributionConfig } from '../../shared/config/types.js';
@@ -353,6 +354,7 @@ export interface OutboxRepo {
   prune(before: number): number;
 }
 
+/** The telemetry tables' statements; the telemetry sink (../telemetry/sink.ts) uses them on its own connection. */
 export interface TelemetryRepo {
   /** Records a batch id; false when it was seen before (the batch is a duplicate). */
   claimBatch(batchId: string, kind: 'logs' | 'metrics', pop: string, at: number): boolean;
@@ -377,7 +379,6 @@ export interface SyncStore {
   pops: PopRepo;
   snapshots: SnapshotRepo;
   invalidations: InvalidationRepo;
-  telemetry: TelemetryRepo;
   outbox: OutboxRepo;
   /** Runs `fn` atomically: every write in it lands, or none does. */
   tx<T>(fn: () => T): T;
@@ -412,7 +413,6 @@ export interface Store {
   pops: Async<PopRepo>;
   snapshots: Async<SnapshotRepo>;
   invalidations: Async<InvalidationRepo>;
-  telemetry: Async<TelemetryRepo>;
   outbox: Async<OutboxRepo>;
   tx<T>(fn: () => Promise<T>): Promise<T>;
   /**

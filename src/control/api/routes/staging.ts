@@ -33,7 +33,7 @@ export function stagingRoutes(app: App): Route[] {
   const metricsOf = async (id: string) => {
     const until = clock.now();
     const since = until - WINDOW_MS;
-    const points = await store.telemetry.queryPoints({
+    const points = await app.telemetry.queryPoints({
       kind: 'distribution',
       since,
       until,

@@ -68,7 +68,7 @@ function logFilter(q: URLSearchParams): LogFilter {
 }
 
 export function telemetryRoutes(app: App): Route[] {
-  const { store, clock, hub } = app;
+  const { store, telemetry, clock, hub } = app;
   return [
     route({
       method: 'POST',
@@ -83,11 +83,7 @@ export function telemetryRoutes(app: App): Route[] {
         await store.pops.touch(pop, clock.now());
         // The batch's PoP is the authenticated one: records cannot speak for another PoP.
         const records = b.records.map((r) => ({ ...r, pop }));
-        const fresh = await store.tx(async () => {
-          if (!(await store.telemetry.claimBatch(b.batchId, 'logs', pop, clock.now()))) return false;
-          await store.telemetry.insertLogs(records);
-          return true;
-        });
+        const fresh = await telemetry.submit({ kind: 'logs', batchId: b.batchId, pop, at: clock.now(), records });
         if (fresh && hub.tailing) hub.logs(records);
         return { status: 200, body: { accepted: fresh ? records.length : 0, duplicate: !fresh } };
       },
@@ -103,10 +99,12 @@ export function telemetryRoutes(app: App): Route[] {
         const b = ctx.body;
         const pop = actingPop(ctx, b.pop);
         await store.pops.touch(pop, clock.now());
-        const fresh = await store.tx(async () => {
-          if (!(await store.telemetry.claimBatch(b.batchId, 'metrics', pop, clock.now()))) return false;
-          await store.telemetry.insertPoints(pop, b.points);
-          return true;
+        const fresh = await telemetry.submit({
+          kind: 'metrics',
+          batchId: b.batchId,
+          pop,
+          at: clock.now(),
+          points: b.points,
         });
         return { status: 200, body: { accepted: fresh ? b.points.length : 0, duplicate: !fresh } };
       },
@@ -120,7 +118,7 @@ export function telemetryRoutes(app: App): Route[] {
       success: { status: 200, schema: itemsOf(LogRecordSchema) },
       handler: async ({ query }) => ({
         status: 200,
-        body: { items: (await store.telemetry.queryLogs(logFilter(query))).map(({ id: _id, ...r }) => r) },
+        body: { items: (await telemetry.queryLogs(logFilter(query))).map(({ id: _id, ...r }) => r) },
       }),
     },
     {
@@ -175,7 +173,7 @@ export function telemetryRoutes(app: App): Route[] {
           if (v) labels[label!] = v;
         }
         const pop = query.get('pop') ?? undefined;
-        const points = await store.telemetry.queryPoints({ kind, since, until, labels, ...(pop ? { pop } : {}) });
+        const points = await telemetry.queryPoints({ kind, since, until, labels, ...(pop ? { pop } : {}) });
         const series = toSeries(points, { kind, since, until, stepMs, byPop: query.get('by') === 'pop' });
         return { status: 200, body: { kind, since, until, step: stepMs, series } };
       },

@@ -90,7 +90,6 @@ function asyncOver(db: Database.Database, sync: SyncStore): Store {
     pops: lift(sync.pops),
     snapshots: lift(sync.snapshots),
     invalidations: lift(sync.invalidations),
-    telemetry: lift(sync.telemetry),
     outbox: lift(sync.outbox),
     relayOutbox: async (publish, limit, at) => {
       // One instance per SQLite file: this process's own relays only need to take turns.

@@ -10,7 +10,6 @@ import { invalidationRepo, popRepo, snapshotRepo } from './edge-repos.js';
 import { keyGroupRepo, publicKeyRepo } from './key-repos.js';
 import { migrate } from './migrate.js';
 import { outboxRepo } from './outbox-repo.js';
-import { telemetryRepo } from './telemetry-repo.js';
 
 export function openSqliteSyncStore(file: string, now: number): SyncStore {
   return sqliteStoreOn(openSqliteDatabase(file, now));
@@ -46,7 +45,6 @@ export function sqliteStoreOn(db: Database.Database): SyncStore {
     pops: popRepo(db),
     snapshots: snapshotRepo(db),
     invalidations: invalidationRepo(db),
-    telemetry: telemetryRepo(db),
     outbox: outboxRepo(db),
     tx: <T>(fn: () => T): T => db.transaction(fn)(),
     close: () => db.close(),
