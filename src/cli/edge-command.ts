@@ -6,13 +6,15 @@
  * (src/cli/edge-managed.ts): boot from last-known-good, then follow the control plane.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { print } from '../shared/log.js';
-import { EDGE_ADMIN_TOKEN_FILE, startEdge } from '../edge/edge.js';
+import { startEdge } from '../edge/edge.js';
 import { parse, intOption, UsageError } from './args.js';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
 import { defaultEdgeDataDir, startManagedEdge } from './edge-managed.js';
-import { listening, type PortUse } from './ports.js';
+import { listening } from './ports.js';
+import { edgeWorkerId } from '../edge/workers/index.js';
+import { edgePorts, staticEdgeOptions, workersOption, type EdgeValues } from './edge-options.js';
+import { staticEdgePrimary, staticEdgeWorker } from './edge-workers.js';
 
 export const EDGE_HELP = `verge edge --config FILE [--config FILE...] [options]
 verge edge --control URL --token T --pop ID --region R [options]
@@ -47,6 +49,8 @@ is down).
                         past it a request with a body gets 503
   --server-timing       add Server-Timing to every response
   --demo-origin [PORT]  also start the bundled demo origin (default port 9000)
+  --workers N           worker processes sharing the ports, the disk tier and the admin
+                        listener (default: the number of cores; 1 runs in one process)
 `;
 
 export async function edgeCommand(argv: string[]): Promise<void> {
@@ -73,6 +77,7 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     'body-budget': { type: 'string' },
     'server-timing': { type: 'boolean' },
     'demo-origin': { type: 'string' },
+    workers: { type: 'string' },
     help: { type: 'boolean' },
   });
   if (values.help) return print(EDGE_HELP);
@@ -83,6 +88,8 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     );
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key']))
     throw new UsageError('--tls-cert and --tls-key go together');
+  // A worker re-runs this command under its primary (node:cluster): it serves, nothing else.
+  if (edgeWorkerId() !== null) return staticEdgeWorker(values as EdgeValues);
   let demo: DemoOrigin | null = null;
   if (values['demo-origin'] !== undefined) {
     const port = intOption(values['demo-origin'] || '9000', '--demo-origin', 9000);
@@ -91,33 +98,14 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     );
     print(`demo origin   ${demo.url}`);
   }
-  const port = intOption(values.port, '--port', 8080);
-  const httpsPort = values['tls-cert'] ? intOption(values['https-port'], '--https-port', 8443) : undefined;
-  const adminPort = intOption(values['admin-port'], '--admin-port', 9901);
-  const edge = await listening(edgePorts(port, httpsPort, adminPort, values.host ?? '0.0.0.0'), () =>
-    startEdge({
-      configPaths: values.config,
-      port,
-      ...(values.host ? { host: values.host } : {}),
-      ...(values['tls-cert']
-        ? { tls: { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) } }
-        : {}),
-      ...(httpsPort !== undefined ? { httpsPort } : {}),
-      popId: values.pop ?? 'local1',
-      region: values.region ?? 'local',
-      adminPort,
-      // Static mode has no data dir by default; the token still needs a home only its owner reads.
-      adminTokenFile:
-        values['admin-token-file'] ??
-        join(values['data-dir'] ?? defaultEdgeDataDir(values.pop ?? 'local1'), EDGE_ADMIN_TOKEN_FILE),
-      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-      ...(values['geo-db'] ? { geoDb: values['geo-db'] } : {}),
-      ...(values['geo-overrides'] ? { geoOverrides: values['geo-overrides'] } : {}),
-      accessLog: values['access-log'] ?? 'stdout',
-      cacheMaxBytes: intOption(values['cache-size'], '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
-      bodyBudgetBytes: intOption(values['body-budget'], '--body-budget', 256, 1, 1 << 20) * 1024 * 1024,
-      serverTiming: values['server-timing'] ?? false,
-    }),
+  const workers = workersOption(values.workers);
+  if (workers > 1)
+    return staticEdgePrimary(values as EdgeValues, workers).finally(async () => {
+      await demo?.close();
+    });
+  const o = staticEdgeOptions(values as EdgeValues);
+  const edge = await listening(edgePorts(o.port!, o.httpsPort, o.adminPort!, o.host ?? '0.0.0.0'), () =>
+    startEdge({ ...o, configPaths: values.config }),
   ).catch(async (e: unknown) => {
     await demo?.close();
     throw e;
@@ -146,8 +134,6 @@ export async function edgeCommand(argv: string[]): Promise<void> {
   await edge.close();
   await demo?.close();
 }
-
-type EdgeValues = ReturnType<typeof parse>['values'] & Record<string, string | boolean | string[] | undefined>;
 
 /** `verge edge --control URL`: managed mode. */
 async function managedEdgeCommand(values: EdgeValues): Promise<void> {
@@ -212,13 +198,4 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
     }
   });
   await m.close();
-}
-
-/** The edge's listeners and their flags (the admin listener is always on 127.0.0.1). */
-function edgePorts(port: number, httpsPort: number | undefined, adminPort: number, host: string): PortUse[] {
-  return [
-    { port, flag: '--port N', what: 'viewers', host },
-    ...(httpsPort !== undefined ? [{ port: httpsPort, flag: '--https-port N', what: 'HTTPS viewers', host }] : []),
-    { port: adminPort, flag: '--admin-port N', what: 'admin', host: '127.0.0.1' },
-  ];
 }

@@ -28,7 +28,7 @@ import { createAccessLog, type AccessLogSink } from './server/access-log.js';
 import { clientErrorHeaders, handleRequest, type HandlerContext } from './server/handler.js';
 import { listenHttp, listenHttps } from './server/listen.js';
 import { viewerBodySettings } from './server/viewer-body.js';
-import { startAdmin } from './server/admin.js';
+import { startAdmin, type AdminApi } from './server/admin.js';
 import { EDGE_ADMIN_TOKEN_FILE, loadOrCreateAdminToken, newAdminToken } from './server/admin-token.js';
 import { claimOwnPorts } from '../runtime/host/egress/policy.js';
 
@@ -72,6 +72,8 @@ export interface EdgeOptions {
   bodyBudgetBytes?: number;
   bodyIdleTimeoutMs?: number;
   serverTiming?: boolean;
+  /** With `--workers N` (src/edge/workers): this worker's number, sent as X-Verge-Worker. */
+  workerId?: number;
   /** Managed mode's telemetry taps (src/edge/sync/telemetry.ts): called after each function invocation / access-log record; must not block. */
   onInvoke?: (r: InvocationRecord) => void;
   onAccessLog?: (record: Record<string, unknown>) => void;
@@ -87,6 +89,8 @@ export interface Edge {
   readonly adminTokenFile: string | null;
   readonly stats: EdgeStats;
   readonly cache: CacheStore;
+  /** What the admin listener answers, also without one (a worker answers its primary's). */
+  readonly admin: AdminApi;
   plan(): EdgePlan;
   /** Validate, load functions, then swap. Throws (and keeps the old plan) on any problem. */
   applyPlan(plan: EdgePlan): Promise<void>;
@@ -160,6 +164,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     viaToken: `1.1 ${popId}.verge (Verge)`,
     httpsPort: httpsPortWanted,
     serverTiming: opts.serverTiming ?? false,
+    workerId: opts.workerId ?? null,
     fence: new InvalidationFence(),
     background(p) {
       pending.add(p);
@@ -202,42 +207,41 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     return n;
   };
 
+  const adminApi: AdminApi = {
+    health: () => ({
+      status: 'ok',
+      pop: popId,
+      region,
+      planVersion: current.version,
+      distributions: current.distributions.length,
+    }),
+    metrics: () => {
+      const s = cache.stats();
+      return stats.render({
+        verge_cache_entries: s.entries,
+        verge_cache_bytes: s.bytes,
+        verge_cache_max_bytes: s.maxBytes,
+        // Viewer-body bytes held for functions (includeBody), against --body-budget.
+        verge_viewer_body_buffered_bytes: httpCtx.body.budget.used,
+        verge_viewer_body_budget_bytes: httpCtx.body.budget.maxBytes,
+      });
+    },
+    config: () => ({
+      version: current.version,
+      distributions: current.distributions.map((d) => ({
+        id: d.id,
+        aliases: d.aliases,
+        behaviors: d.behaviors.map((b) => b.pathPattern),
+      })),
+    }),
+    invalidate: async (body) => invalidationFromBody(body, current, invalidate),
+  };
   let admin: Server | null = null;
   if (opts.adminPort !== undefined && adminToken !== null) {
-    admin = await startAdmin(
-      {
-        health: () => ({
-          status: 'ok',
-          pop: popId,
-          region,
-          planVersion: current.version,
-          distributions: current.distributions.length,
-        }),
-        metrics: () => {
-          const s = cache.stats();
-          return stats.render({
-            verge_cache_entries: s.entries,
-            verge_cache_bytes: s.bytes,
-            verge_cache_max_bytes: s.maxBytes,
-            // Viewer-body bytes held for functions (includeBody), against --body-budget.
-            verge_viewer_body_buffered_bytes: httpCtx.body.budget.used,
-            verge_viewer_body_budget_bytes: httpCtx.body.budget.maxBytes,
-          });
-        },
-        config: () => ({
-          version: current.version,
-          distributions: current.distributions.map((d) => ({
-            id: d.id,
-            aliases: d.aliases,
-            behaviors: d.behaviors.map((b) => b.pathPattern),
-          })),
-        }),
-        invalidate: async (body) => invalidationFromBody(body, current, invalidate),
-      },
-      opts.adminHost ?? '127.0.0.1',
-      opts.adminPort,
-      { token: adminToken, where: adminTokenFile ? `in ${adminTokenFile}` : "known only to the edge's own process" },
-    );
+    admin = await startAdmin(adminApi, opts.adminHost ?? '127.0.0.1', opts.adminPort, {
+      token: adminToken,
+      where: adminTokenFile ? `in ${adminTokenFile}` : "known only to the edge's own process",
+    });
   }
 
   // No function may connect to this PoP's own listeners, whatever its egress allow-list says.
@@ -256,6 +260,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     adminTokenFile,
     stats,
     cache,
+    admin: adminApi,
     plan: () => current,
     async applyPlan(plan) {
       const prepared = await functions.prepare(plan);

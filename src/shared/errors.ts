@@ -67,6 +67,10 @@ export const ERROR_CODES = {
     summary:
       "Request bodies buffered for functions (includeBody) across all connections fill the PoP's budget; try again.",
   },
+  EDGE_WORKER_UNAVAILABLE: {
+    summary:
+      'A worker of a multi-process PoP (`verge edge --workers N`) did not answer its primary: it exited or is restarting.',
+  },
   REQUEST_GET_WITH_BODY: {
     status: 403,
     xCache: 'Error',

@@ -3,7 +3,8 @@
  * One PoP as a real `verge edge --config` child process, for tests that measure what the edge
  * itself holds (RSS from /proc/PID/status) while it is attacked: the in-process test edge shares
  * its memory with the test runner. Spawned detached and reaped with this process (reap.ts);
- * ports chosen by the process (`--port 0`), read back from its output.
+ * ports chosen by the process (`--port 0`), read back from its output. One process (`--workers 1`)
+ * unless `extraArgs` asks for more: RSS is measured on the process that serves.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ export interface EdgeProcess {
 }
 
 export async function spawnEdge(configPath: string, extraArgs: string[] = []): Promise<EdgeProcess> {
-  const args = ['--no-node-snapshot', BIN, 'edge', '--config', configPath, '--host', '127.0.0.1', '--port', '0', '--admin-port', '0', '--access-log', 'off', ...extraArgs]; // prettier-ignore
+  const args = ['--no-node-snapshot', BIN, 'edge', '--config', configPath, '--host', '127.0.0.1', '--port', '0', '--admin-port', '0', '--access-log', 'off', '--workers', '1', ...extraArgs]; // prettier-ignore
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   reapOnExit(child);
   let out = '';

@@ -40,6 +40,7 @@ import type {
   OriginAccessPlan,
   OriginGroupPlan,
   OriginPlan,
+  PlanSource,
 } from './plan.js';
 
 export interface ConfigInput {
@@ -66,12 +67,32 @@ export const ENV_CREDENTIALS: OacResolver = {
 
 export function compilePlan(configs: readonly ConfigInput[]): EdgePlan {
   checkInputs(configs);
-  const distributions = configs.map((c) => compileDistribution(c.config, c.baseDir, c.credentials));
+  const sources: PlanSource[] = [];
+  const distributions = configs.map((c) => {
+    const source: PlanSource = { config: c.config, baseDir: c.baseDir, credentials: null };
+    sources.push(source);
+    return compileDistribution(c.config, c.baseDir, c.credentials && recording(c.credentials, source));
+  });
   return {
     version: planVersion(configs),
     distributions,
     byHost: hostMap(distributions),
     byId: new Map(distributions.map((d) => [d.id, d] as const)),
+    sources,
+  };
+}
+
+/** A resolver that also notes what it found in `source`, so the plan can be compiled again elsewhere. */
+function recording(r: OacResolver, source: PlanSource): OacResolver {
+  const found: Record<string, OacKeys> = {};
+  source.credentials = { where: r.where, keys: found };
+  return {
+    where: r.where,
+    keys(name) {
+      const k = r.keys(name);
+      if (k !== undefined) found[name] = k;
+      return k;
+    },
   };
 }
 

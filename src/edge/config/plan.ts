@@ -6,7 +6,7 @@
  * hot path tests one field.
  */
 import type { KeyObject } from 'node:crypto';
-import type { OacKeys } from '../../shared/config/types.js';
+import type { DistributionConfig, OacKeys } from '../../shared/config/types.js';
 import type { EventType, FunctionSource } from '../../shared/lambda-edge/index.js';
 
 export interface OriginPlan {
@@ -202,4 +202,16 @@ export interface EdgePlan {
   byHost: ReadonlyMap<string, DistributionPlan>;
   /** Distribution id to distribution (staging routing looks the staging one up here). */
   byId: ReadonlyMap<string, DistributionPlan>;
+  /**
+   * What it was compiled from, with the credential sets it looked up, so another process (a
+   * `--workers N` worker) can compile the same plan: compiled plans do not cross IPC.
+   */
+  sources?: readonly PlanSource[];
+}
+
+export interface PlanSource {
+  config: DistributionConfig;
+  baseDir: string;
+  /** The credential sets the config named, as found; a name found nowhere is absent. */
+  credentials: { where: string; keys: Record<string, OacKeys> } | null;
 }

@@ -29,6 +29,8 @@ export interface PipelineDeps {
   viaToken: string;
   /** The HTTPS port viewers are redirected to (443 is left out of the URL). */
   httpsPort: number;
+  /** With `--workers N`: this worker's number (1..N), sent as X-Verge-Worker; null alone. */
+  workerId?: number | null;
   /** Emit Server-Timing on every response even without a policy asking for it. */
   serverTiming: boolean;
   /** Invalidations in epochs, so a fetch in flight during one does not store its answer. */

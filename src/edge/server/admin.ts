@@ -10,11 +10,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isVergeError } from '../../shared/errors.js';
 import { bearerMatches } from './admin-token.js';
 
+/** Answers may be promises: with `--workers N` the primary gathers them from its workers. */
 export interface AdminApi {
-  health(): Record<string, unknown>;
-  metrics(): string;
+  health(): Record<string, unknown> | Promise<Record<string, unknown>>;
+  metrics(): string | Promise<string>;
   invalidate(body: unknown): Promise<Record<string, unknown>>;
-  config(): Record<string, unknown>;
+  config(): Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+/** Answer with `get()`'s value, or 500 with the error when it fails (a worker that went away). */
+function sendAsync(res: ServerResponse, get: () => unknown, type?: string): void {
+  Promise.resolve()
+    .then(get)
+    .then(
+      (v) => send(res, 200, v, type),
+      (e: unknown) => send(res, 500, { error: isVergeError(e) ? e.code : 'INTERNAL', message: (e as Error).message }),
+    );
 }
 
 const MAX_ADMIN_BODY = 1024 * 1024;
@@ -54,7 +65,7 @@ export interface AdminAuth {
 export function startAdmin(api: AdminApi, host: string, port: number, auth: AdminAuth): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/healthz') return send(res, 200, api.health());
+    if (req.method === 'GET' && path === '/healthz') return sendAsync(res, () => api.health());
     if (!bearerMatches(req.headers.authorization, auth.token)) {
       // Unread body: close the connection rather than read what an unauthenticated caller sends.
       res.setHeader('connection', 'close');
@@ -64,8 +75,9 @@ export function startAdmin(api: AdminApi, host: string, port: number, auth: Admi
         message: `the admin listener needs Authorization: Bearer <token>; the token is ${auth.where}`,
       });
     }
-    if (req.method === 'GET' && path === '/metrics') return send(res, 200, api.metrics(), 'text/plain; version=0.0.4');
-    if (req.method === 'GET' && path === '/config') return send(res, 200, api.config());
+    if (req.method === 'GET' && path === '/metrics')
+      return sendAsync(res, () => api.metrics(), 'text/plain; version=0.0.4');
+    if (req.method === 'GET' && path === '/config') return sendAsync(res, () => api.config());
     if (req.method === 'POST' && path === '/invalidations') {
       readJson(req)
         .then((body) => api.invalidate(body))

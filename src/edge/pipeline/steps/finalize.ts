@@ -104,6 +104,7 @@ export function finalize(txn: ViewerTxn, deps: PipelineDeps): StepName {
   }
   h['x-verge-pop'] = [{ key: 'X-Verge-Pop', value: deps.popId }];
   h['x-verge-request-id'] = [{ key: 'X-Verge-Request-Id', value: txn.requestId }];
+  if (deps.workerId) h['x-verge-worker'] = [{ key: 'X-Verge-Worker', value: String(deps.workerId) }];
   if (deps.serverTiming && !h['server-timing']) {
     const cache = txn.resultType === 'Hit' ? 'hit' : txn.resultType === 'RefreshHit' ? 'refresh' : 'miss';
     const up = txn.originLatencyMs !== undefined ? `,cdn-upstream-fbl;dur=${Math.round(txn.originLatencyMs)}` : '';

@@ -1,0 +1,55 @@
+/**
+ * @module cli/edge-options
+ * `verge edge`'s static-mode flags as EdgeOptions, shared by the single-process edge, the
+ * primary of `--workers N` (which owns the admin listener) and its workers (which own the
+ * viewer listeners), so the three read the flags the same way.
+ */
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EDGE_ADMIN_TOKEN_FILE, type EdgeOptions } from '../edge/edge.js';
+import { intOption, type parse } from './args.js';
+import type { PortUse } from './ports.js';
+import { defaultEdgeDataDir } from './edge-managed.js';
+
+export type EdgeValues = ReturnType<typeof parse>['values'] & Record<string, string | boolean | string[] | undefined>;
+
+/** `--workers N`: default the number of cores this process may use. */
+export function workersOption(v: unknown): number {
+  return intOption(typeof v === 'string' ? v : undefined, '--workers', availableParallelism(), 1, 256);
+}
+
+export function staticEdgeOptions(values: EdgeValues): EdgeOptions & { port: number; adminPort: number } {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const pop = str('pop') ?? 'local1';
+  const port = intOption(str('port'), '--port', 8080);
+  const httpsPort = str('tls-cert') ? intOption(str('https-port'), '--https-port', 8443) : undefined;
+  const adminPort = intOption(str('admin-port'), '--admin-port', 9901);
+  return {
+    port,
+    ...(str('host') ? { host: str('host')! } : {}),
+    ...(str('tls-cert') ? { tls: { cert: readFileSync(str('tls-cert')!), key: readFileSync(str('tls-key')!) } } : {}),
+    ...(httpsPort !== undefined ? { httpsPort } : {}),
+    popId: pop,
+    region: str('region') ?? 'local',
+    adminPort,
+    // Static mode has no data dir by default; the token still needs a home only its owner reads.
+    adminTokenFile: str('admin-token-file') ?? join(str('data-dir') ?? defaultEdgeDataDir(pop), EDGE_ADMIN_TOKEN_FILE),
+    ...(str('data-dir') ? { dataDir: str('data-dir')! } : {}),
+    ...(str('geo-db') ? { geoDb: str('geo-db')! } : {}),
+    ...(str('geo-overrides') ? { geoOverrides: str('geo-overrides')! } : {}),
+    accessLog: str('access-log') ?? 'stdout',
+    cacheMaxBytes: intOption(str('cache-size'), '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
+    bodyBudgetBytes: intOption(str('body-budget'), '--body-budget', 256, 1, 1 << 20) * 1024 * 1024,
+    serverTiming: values['server-timing'] === true,
+  };
+}
+
+/** The edge's listeners and their flags (the admin listener is always on 127.0.0.1). */
+export function edgePorts(port: number, httpsPort: number | undefined, adminPort: number, host: string): PortUse[] {
+  return [
+    { port, flag: '--port N', what: 'viewers', host },
+    ...(httpsPort !== undefined ? [{ port: httpsPort, flag: '--https-port N', what: 'HTTPS viewers', host }] : []),
+    { port: adminPort, flag: '--admin-port N', what: 'admin', host: '127.0.0.1' },
+  ];
+}
