@@ -13,7 +13,7 @@ import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
 import { defaultEdgeDataDir, startManagedEdge } from './edge-managed.js';
 import { listening } from './ports.js';
 import { edgeWorkerId } from '../edge/workers/index.js';
-import { edgePorts, staticEdgeOptions, workersOption, type EdgeValues } from './edge-options.js';
+import { cacheLimits, edgePorts, staticEdgeOptions, workersOption, type EdgeValues } from './edge-options.js';
 import { staticEdgePrimary, staticEdgeWorker } from './edge-workers.js';
 
 export const EDGE_HELP = `verge edge --config FILE [--config FILE...] [options]
@@ -45,6 +45,9 @@ is down).
   --access-log DEST     stdout (default), off, or a file path (managed mode: off by default,
                         access logs go to the control plane)
   --cache-size MB       memory cache budget in MiB (default 256)
+  --cache-disk-size MB  disk cache budget in MiB, with --data-dir (default 4 x --cache-size)
+  --cache-max-object MB the largest object the cache keeps, in MiB (default 20480); a larger one,
+                        or one larger than the free cache, streams through and is not stored
   --body-budget MB      request bodies buffered at once across all viewers, in MiB (default 256);
                         past it a request with a body gets 503
   --server-timing       add Server-Timing to every response
@@ -74,6 +77,8 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     'geo-overrides': { type: 'string' },
     'access-log': { type: 'string' },
     'cache-size': { type: 'string' },
+    'cache-disk-size': { type: 'string' },
+    'cache-max-object': { type: 'string' },
     'body-budget': { type: 'string' },
     'server-timing': { type: 'boolean' },
     'demo-origin': { type: 'string' },
@@ -174,6 +179,7 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
       ...(str('geo-overrides') ? { geoOverrides: str('geo-overrides')! } : {}),
       accessLog: str('access-log') ?? 'off',
       cacheMaxBytes: intOption(str('cache-size'), '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
+      ...cacheLimits(str),
       bodyBudgetBytes: intOption(str('body-budget'), '--body-budget', 256, 1, 1 << 20) * 1024 * 1024,
       serverTiming: values['server-timing'] === true,
       onApplied: (version, ms) => print(`edge ${pop}: snapshot ${version} live (${Math.round(ms)} ms)`),

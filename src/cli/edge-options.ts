@@ -40,8 +40,25 @@ export function staticEdgeOptions(values: EdgeValues): EdgeOptions & { port: num
     ...(str('geo-overrides') ? { geoOverrides: str('geo-overrides')! } : {}),
     accessLog: str('access-log') ?? 'stdout',
     cacheMaxBytes: intOption(str('cache-size'), '--cache-size', 256, 1, 1 << 20) * 1024 * 1024,
+    ...cacheLimits(str),
     bodyBudgetBytes: intOption(str('body-budget'), '--body-budget', 256, 1, 1 << 20) * 1024 * 1024,
     serverTiming: values['server-timing'] === true,
+  };
+}
+
+/** --cache-disk-size and --cache-max-object, in bytes, when given. */
+export function cacheLimits(str: (k: string) => string | undefined): {
+  cacheDiskBytes?: number;
+  cacheMaxObjectBytes?: number;
+} {
+  const MiB = 1024 * 1024;
+  const disk = str('cache-disk-size');
+  const object = str('cache-max-object');
+  return {
+    ...(disk !== undefined ? { cacheDiskBytes: intOption(disk, '--cache-disk-size', 1024, 1, 1 << 30) * MiB } : {}),
+    ...(object !== undefined
+      ? { cacheMaxObjectBytes: intOption(object, '--cache-max-object', 20_480, 1, 1 << 30) * MiB }
+      : {}),
   };
 }
 

@@ -14,6 +14,8 @@ import { VergeError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { FunctionRuntime } from '../shared/lambda-edge/index.js';
 import { Coalescer, DiskStore, MemoryStore, TieredStore, validateInvalidation } from './cache/index.js';
+import { DEFAULT_MAX_OBJECT_BYTES } from './cache/disk-store.js';
+import { CacheFills } from './pipeline/cache-fill.js';
 import type { CacheStore, InvalidationRequest } from './cache/types.js';
 import type { EdgePlan } from './config/plan.js';
 import { loadConfigFiles } from './config/load.js';
@@ -65,6 +67,13 @@ export interface EdgeOptions {
   /** 'stdout' (default), 'off', or a file path. */
   accessLog?: string;
   cacheMaxBytes?: number;
+  /** The disk tier's budget (with a dataDir). Default 4 x cacheMaxBytes. */
+  cacheDiskBytes?: number;
+  /**
+   * The largest object the cache keeps (default 20 GiB); a larger one, or one larger than the
+   * free cache, streams through to its viewer and is not stored.
+   */
+  cacheMaxObjectBytes?: number;
   /** Viewer bodies (server/viewer-body.ts): per-request cap (default 30 GB), budget for bytes
    * buffered for functions across all connections (default 256 MB), longest pause between two
    * chunks while the edge waits for one (default 10 s). */
@@ -101,6 +110,11 @@ export interface Edge {
   close(): Promise<void>;
 }
 
+/** Above this, an object goes to the disk tier (memory holds small hot objects only). */
+const MEMORY_TIER_MAX_OBJECT = 8 * 1024 * 1024;
+/** Without a disk, the largest object memory keeps; larger ones stream through. */
+const MEMORY_ONLY_MAX_OBJECT = 64 * 1024 * 1024;
+
 export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const clock = opts.clock ?? systemClock;
   const popId = opts.popId ?? 'local1';
@@ -110,12 +124,21 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const runtime = opts.runtime ?? (await defaultRuntime());
   const functions = new FunctionHost(runtime, logger, functionMetrics(stats, opts.onInvoke));
   const maxBytes = opts.cacheMaxBytes ?? 256 * 1024 * 1024;
+  const maxObject = opts.cacheMaxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+  // With a disk, memory keeps small hot objects (and the headers of big ones); the disk the rest.
   const cache: CacheStore = opts.dataDir
     ? new TieredStore({
         memoryBytes: maxBytes,
-        disk: await DiskStore.open({ dir: join(opts.dataDir, 'cache'), maxBytes: 4 * maxBytes, logger, clock }),
+        memoryMaxEntryBytes: Math.min(maxObject, MEMORY_TIER_MAX_OBJECT),
+        disk: await DiskStore.open({
+          dir: join(opts.dataDir, 'cache'),
+          maxBytes: opts.cacheDiskBytes ?? 4 * maxBytes,
+          maxEntryBytes: maxObject,
+          logger,
+          clock,
+        }),
       })
-    : new MemoryStore({ maxBytes });
+    : new MemoryStore({ maxBytes, maxEntryBytes: Math.min(maxObject, MEMORY_ONLY_MAX_OBJECT) });
   // The geo database is read while the configs load and the functions compile (awaited below).
   const opening: Promise<GeoLookup | null> =
     opts.geo === false && !opts.geoOverrides
@@ -166,6 +189,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     serverTiming: opts.serverTiming ?? false,
     workerId: opts.workerId ?? null,
     fence: new InvalidationFence(),
+    fills: new CacheFills(),
     background(p) {
       pending.add(p);
       void p.finally(() => pending.delete(p));
@@ -277,6 +301,8 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     async close() {
       await Promise.all([closeServer(http), https ? closeServer(https) : null, admin ? closeServer(admin) : null]);
       releasePorts();
+      // Fills whose viewers have gone would otherwise run until their origins finish.
+      deps.fills?.stopAll();
       await Promise.allSettled([...pending]);
       await origins.close();
       await functions.close();

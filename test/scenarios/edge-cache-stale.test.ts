@@ -74,9 +74,15 @@ describe('edge cache: stale content', () => {
   let te: TestEdge;
   const sec = (s: number) => clock.advance(s * 1000);
   let failing = false;
+  // The refresh's answer waits until the stale copies were served: "at once" means before it.
+  let openGate!: () => void;
+  const gate = new Promise<void>((r) => (openGate = r));
   before(async () => {
     origin = await startOrigin({
-      '/swr': (_r, n) => ({ headers: { 'cache-control': 'max-age=10, stale-while-revalidate=30' }, body: `swr-${n}` }),
+      '/swr': async (_r, n) => {
+        if (n > 1) await gate;
+        return { headers: { 'cache-control': 'max-age=10, stale-while-revalidate=30' }, body: `swr-${n}` };
+      },
       '/sie': (_r, n) =>
         failing
           ? { status: 503, body: 'down' }
@@ -103,6 +109,7 @@ describe('edge cache: stale content', () => {
       assert.equal(r.header('x-cache'), 'Hit from verge');
       assert.equal(r.header('age'), '15');
     }
+    openGate();
     await te.edge.idle(); // the background refresh has answered and been stored
     assert.equal(origin.count('/swr'), 2);
     const fresh = await te.get('/swr');

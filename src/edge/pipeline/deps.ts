@@ -13,6 +13,7 @@ import type { GeoLookup } from '../geo/index.js';
 import type { EdgeStats } from '../observe/stats.js';
 import type { FetchResult } from './transaction.js';
 import type { InvalidationFence } from './invalidation-fence.js';
+import type { CacheFills } from './cache-fill.js';
 
 export interface PipelineDeps {
   clock: Clock;
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   serverTiming: boolean;
   /** Invalidations in epochs, so a fetch in flight during one does not store its answer. */
   fence?: InvalidationFence;
+  /** Cache fills from bodies still arriving (cache-fill.ts); made on first use when absent. */
+  fills?: CacheFills;
   /** Keep background work (stale-while-revalidate refreshes) visible to shutdown. */
   background(p: Promise<unknown>): void;
 }

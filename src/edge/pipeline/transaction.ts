@@ -10,7 +10,7 @@ import type { BehaviorPlan, CustomErrorResponsePlan, DistributionPlan, EdgePlan,
 import type { OriginResponse } from '../origin/types.js';
 import type { Readable } from 'node:stream';
 import type { CacheEntry } from '../cache/types.js';
-import type { Body } from '../body/index.js';
+import type { Body, BodySource } from '../body/index.js';
 
 /** CloudFront's `x-edge-result-type` / `X-Cache` class for a finished request. */
 export type ResultType =
@@ -43,7 +43,17 @@ export interface EdgeResponse {
 
 /** What one origin fetch (with its origin-request and origin-response functions) produced. */
 export interface FetchResult {
+  /**
+   * The response. Its body is a buffer (shared by every viewer of the fetch), a one-shot stream
+   * (only the viewer that started the fetch reads it: an answer streamed through, not stored),
+   * or empty with `bodySource` set.
+   */
   response: EdgeResponse;
+  /**
+   * A stored body that is a file or still arriving (a streaming busy object): every viewer of
+   * the fetch takes its own claim on it (`handle()`) and reads from byte 0 at its own pace.
+   */
+  bodySource?: BodySource;
   /** How the response came to be. */
   source: 'origin' | 'refresh' | 'generated-at-origin-request' | 'stale-on-error' | 'error';
   /** The entry stored in the cache, if any. */
@@ -234,6 +244,8 @@ export interface FetchTxn {
   readonly staleEntry: CacheEntry | null;
   /** The starting viewer's interim-response writer (server/interim.ts); none for a background refresh. */
   readonly interim?: InterimSink;
+  /** A stale-while-revalidate refresh: viewers are served the stale copy meanwhile. */
+  readonly background?: boolean;
   /** The invalidation epoch when the fetch started (pipeline/invalidation-fence.ts). */
   readonly epoch: number;
   /** The fetch's own skip conditions (origin events only look at these). */

@@ -1,10 +1,11 @@
 /**
  * @module edge/pipeline/fetch-steps/origin
  * Fetch step `origin`: send the request to the current origin. The viewer's body streams through
- * unless a function replaced it (issue 12); a cacheable HEAD is sent as GET so the object can
- * also answer GETs; the stale copy's validators make it conditional (RFC 9111 4.3.1). An origin
- * group fails over (spec 7.7) on a connection failure or a listed status by going back to
- * `originRequest` for the next member, which runs the origin-request function for it again.
+ * unless a function replaced it, and so does the answer (issue 12); a cacheable HEAD is sent as
+ * GET so the object can also answer GETs; the stale copy's validators make it conditional
+ * (RFC 9111 4.3.1). An origin group fails over (spec 7.7) on a connection failure or a listed
+ * status by going back to `originRequest` for the next member, which runs the origin-request
+ * function for it again.
  */
 import { getHeaderJoined, setHeader, type CfRequest } from '../../../shared/lambda-edge/index.js';
 import { toVergeError } from '../../../shared/errors.js';
@@ -25,9 +26,9 @@ export function origin(f: FetchTxn, deps: PipelineDeps): Promise<FetchStepName> 
       : undefined;
   const { origin: target, req } = toOriginRequest(f.originRequest!, streamed ?? f.originBody, currentOrigin(f));
   if (f.cacheable && req.method === 'HEAD') req.method = 'GET';
-  // A response that will not be stored goes to the viewer as it arrives (issue 12); one that
-  // may be stored is still collected whole for the store.
-  if (!f.cacheable) req.streamResponse = true;
+  // Every answer goes on as it arrives (issue 12): to the viewer, and into the store through a
+  // fill when it is kept (fetch step `store`). Never collected whole.
+  req.streamResponse = true;
   if (f.staleEntry) addValidators(req.headers, f.staleEntry);
   announceSurrogate(req.headers);
   if (f.interim) req.onInterim = f.interim;

@@ -11,7 +11,7 @@ import { discardBody } from '../../body/index.js';
 import type { PipelineDeps } from '../deps.js';
 import type { FetchStepName } from '../fetch-table.js';
 import type { FetchResult, FetchTxn } from '../transaction.js';
-import { responseFromEntry } from '../cache-io.js';
+import { resultFromEntry } from '../cache-io.js';
 import { timingOf } from '../fetch-txn.js';
 
 export function revalidate(f: FetchTxn, deps: PipelineDeps): FetchStepName {
@@ -34,7 +34,7 @@ export function revalidate(f: FetchTxn, deps: PipelineDeps): FetchStepName {
     discardBody(res.body);
     const refreshed = refreshEntry(stale, res.headers, now, { policy: f.behavior.cachePolicy });
     if (!deps.fence?.invalidatedSince(f.epoch, refreshed)) deps.cache.set(refreshed);
-    f.result = { response: responseFromEntry(refreshed), source: 'refresh', stored: refreshed, ...timingOf(f) };
+    f.result = { ...resultFromEntry(refreshed, 'refresh'), ...timingOf(f) };
     return 'done';
   }
   if (stale && res.status >= 500 && canServeStaleOnError(stale, now, 'error-status')) {
@@ -47,5 +47,5 @@ export function revalidate(f: FetchTxn, deps: PipelineDeps): FetchStepName {
 }
 
 function staleResult(stale: CacheEntry): FetchResult {
-  return { response: responseFromEntry(stale), source: 'stale-on-error', stored: stale };
+  return resultFromEntry(stale, 'stale-on-error');
 }

@@ -9,7 +9,7 @@ import { cloneHeaders } from '../../../shared/lambda-edge/index.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
 import type { FetchResult, RoutedTxn } from '../transaction.js';
-import { ageOf, variantKey } from '../cache-io.js';
+import { ageOf, variantKey, viewerBodyOf } from '../cache-io.js';
 import { runFetch } from '../fetch-table.js';
 import { isCacheable, keyHeaders, newFetchTxn } from '../fetch-txn.js';
 import { invalidateAfterUnsafe } from '../unsafe-invalidate.js';
@@ -60,8 +60,9 @@ function apply(txn: RoutedTxn, deps: PipelineDeps, r: FetchResult, joined: boole
     }
     return 'synth';
   }
-  // Each viewer gets its own header map: later steps mutate it; the body buffer is shared.
-  txn.response = { ...r.response, headers: cloneHeaders(r.response.headers) };
+  // Each viewer gets its own header map (later steps mutate it) and its own claim on a body in a
+  // file or still arriving; a body buffer is shared.
+  txn.response = { ...r.response, headers: cloneHeaders(r.response.headers), body: viewerBodyOf(r) };
   txn.originStatus = r.response.status;
   const now = deps.clock.now();
   switch (r.source) {

@@ -10,7 +10,8 @@ import type { CacheEntry } from '../../cache/types.js';
 import type { PipelineDeps } from '../deps.js';
 import type { StepName } from '../steps.js';
 import type { RoutedTxn } from '../transaction.js';
-import { ageOf, lookupAsync, lookupSync, responseFromEntry } from '../cache-io.js';
+import { ageOf, isBusy, lookupAsync, lookupSync, responseFromEntry } from '../cache-io.js';
+import { discardBody } from '../../body/index.js';
 import { runFetch } from '../fetch-table.js';
 import { isCacheable, keyHeaders, newFetchTxn } from '../fetch-txn.js';
 
@@ -36,7 +37,9 @@ export function lookup(txn: RoutedTxn, deps: PipelineDeps): StepName | Promise<S
 function decide(txn: RoutedTxn, deps: PipelineDeps, entry: CacheEntry | null): StepName {
   if (!entry) return 'fetch';
   const now = deps.clock.now();
-  const state = freshnessOf(entry, now);
+  // An object still arriving is served as it arrives (from byte 0, following the fetch), whatever
+  // its TTL: it is the origin's answer of this moment (Varnish's streaming busy object).
+  const state = isBusy(entry) ? 'fresh' : freshnessOf(entry, now);
   if (state === 'fresh' || state === 'stale-while-revalidate') {
     txn.response = responseFromEntry(entry);
     txn.ageSec = ageOf(entry, now);
@@ -57,9 +60,11 @@ function decide(txn: RoutedTxn, deps: PipelineDeps, entry: CacheEntry | null): S
  */
 function revalidateInBackground(txn: RoutedTxn, deps: PipelineDeps, entry: CacheEntry): void {
   // The viewer is answered from the stale copy at once: no interim response of this fetch is its.
-  const f = { ...newFetchTxn(txn, deps, true, entry), interim: undefined };
+  const f = { ...newFetchTxn(txn, deps, true, entry), interim: undefined, background: true };
   const p = deps.coalescer
     .run(txn.cacheKey!, () => runFetch(f, deps))
+    // Nobody reads an answer this refresh streamed through without storing it: let it go.
+    .then(({ value, joined }) => (joined ? undefined : discardBody(value.response.body)))
     .catch((e: unknown) =>
       deps.logger.log('warn', 'background revalidation failed', { key: txn.cacheKey, error: String(e) }),
     );
