@@ -13,6 +13,7 @@ import { parseDuration } from '../control/api/routes/telemetry.js';
 import { UsageError } from './args.js';
 import { listening } from './ports.js';
 import { redactUrl } from '../control/store/open.js';
+import { redactNatsUrl } from '../shared/bus/nats.js';
 
 export const CONTROL_HELP = `verge control [options]
 
@@ -26,6 +27,11 @@ replication server edges watch, the log and metric collector, and the web consol
                         control replicas share one database; give each the same secret.key (docs/operations.md)
   --telemetry-store URL where logs and metrics go: a SQLite file or postgres://… (default: beside the
                         store, <data-dir>/verge-telemetry.db or the store's database on a pool of its own)
+  --nats URL            also publish changes to NATS JetStream (nats://host:4222, with -js): snapshot
+                        pointers in a KV bucket, invalidations in a stream, for PoPs started with
+                        verge edge --nats (every replica relays; one at a time; docs/operations.md)
+  --nats-replay D       how long the invalidation stream keeps messages for PoPs that were away
+                        (default 24h)
   --log-retention D     keep logs and metrics this long: 7d (default), 12h, 90m
   --console-dir DIR     the built web console to serve at / (default console/dist when present)
   --log-level L         debug | info (default) | warn | error
@@ -38,6 +44,8 @@ export async function controlCommand(argv: string[]): Promise<void> {
     'data-dir': { type: 'string' },
     store: { type: 'string' },
     'telemetry-store': { type: 'string' },
+    nats: { type: 'string' },
+    'nats-replay': { type: 'string' },
     'log-retention': { type: 'string' },
     'console-dir': { type: 'string' },
     'log-level': { type: 'string' },
@@ -54,6 +62,14 @@ export async function controlCommand(argv: string[]): Promise<void> {
   } catch {
     throw new UsageError('--log-retention must be a duration such as 7d, 12h or 90m');
   }
+  let replay: number | undefined;
+  try {
+    replay = values['nats-replay'] === undefined ? undefined : parseDuration(values['nats-replay'], 'nats-replay', 1);
+  } catch {
+    throw new UsageError('--nats-replay must be a duration such as 24h, 30m or 7d');
+  }
+  if (values.nats !== undefined && !/^(nats|tls):\/\/[^\s]+$/.test(values.nats))
+    throw new UsageError('--nats must be a URL such as nats://127.0.0.1:4222');
   const dataDir = resolve(values['data-dir'] ?? '.verge');
   const consoleDir = values['console-dir'] ?? (existsSync('console/dist/index.html') ? 'console/dist' : undefined);
   const port = intOption(values.port, '--port', 8080);
@@ -65,6 +81,8 @@ export async function controlCommand(argv: string[]): Promise<void> {
       dataDir,
       ...(values.store !== undefined ? { store: values.store } : {}),
       ...(values['telemetry-store'] !== undefined ? { telemetryStore: values['telemetry-store'] } : {}),
+      ...(values.nats !== undefined ? { nats: values.nats } : {}),
+      ...(replay !== undefined ? { natsReplayWindowMs: replay } : {}),
       logger: createLogger({ level: level as 'info' }),
       ...(retention !== undefined ? { logRetentionMs: retention } : {}),
       ...(consoleDir ? { consoleDir: resolve(consoleDir) } : {}),
@@ -73,6 +91,7 @@ export async function controlCommand(argv: string[]): Promise<void> {
   print(`control plane  ${control.url}  (API ${control.url}/api/v1, OpenAPI ${control.url}/api/v1/openapi.json)`);
   print(`data           ${dataDir}`);
   if (values.store !== undefined) print(`store          ${redactUrl(values.store)}`);
+  if (values.nats !== undefined) print(`nats           ${redactNatsUrl(values.nats)} (relaying the outbox)`);
   // Never the token itself: stdout ends up in terminals' scrollback, CI logs and journald.
   const tokenFile = join(dataDir, ADMIN_TOKEN_FILE);
   print(`admin token    in ${tokenFile} (mode 0600${control.adminToken ? ', created now' : ''})`);

@@ -35,6 +35,7 @@ import { VergeError } from '../shared/errors.js';
 import type { Store } from './store/types.js';
 import { ensureAdminToken } from './auth/tokens.js';
 import { CanaryWatch } from './domain/canary-triggers.js';
+import { NatsRelay } from './nats/relay.js';
 import { OutboxFollower } from './publish/follow.js';
 import { Hub, PING_INTERVAL_MS } from './publish/hub.js';
 import { openStore, openTelemetrySink } from './store/open.js';
@@ -74,6 +75,13 @@ export interface ControlOptions {
    * `<dataDir>/verge-telemetry.db` or the store's PostgreSQL database on a pool of its own).
    */
   telemetryStore?: string;
+  /**
+   * A NATS server with JetStream (`nats://host:4222`): this replica relays the outbox there (KV
+   * pointers, invalidation stream) for PoPs started with `verge edge --nats` (DESIGN 4).
+   */
+  nats?: string;
+  /** How long the invalidation stream keeps messages for PoPs that were away (default 24 h). */
+  natsReplayWindowMs?: number;
 }
 
 export interface Control {
@@ -82,6 +90,8 @@ export interface Control {
   /** The admin token, only when this start created it (the first start on this dataDir). */
   adminToken?: string;
   app: App;
+  /** The outbox relay to NATS, when `nats` was given. */
+  relay?: NatsRelay;
   /** Steps canaries and rolls back the worse ones; `tick()` runs one pass now. */
   canaries: CanaryWatch;
   /** Delete log records and metric points past retention now; returns how many went. */
@@ -165,6 +175,16 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
   });
   // Other replicas' changes reach this one's watchers through the outbox (PostgreSQL).
   const follower = await OutboxFollower.start(store, hub, logger);
+  const relay = opts.nats
+    ? await NatsRelay.start({
+        store,
+        url: opts.nats,
+        clock,
+        logger,
+        ...(opts.natsReplayWindowMs !== undefined ? { replayWindowMs: opts.natsReplayWindowMs } : {}),
+      })
+    : undefined;
+  if (relay) hub.onAnnounce = () => relay.wake();
   const app = createApp({ store, telemetry, clock, logger, box, hub, dataDir: opts.dataDir });
   const server = createApiServer(app, buildRouter(app), { consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR });
   const canaries = new CanaryWatch(app, opts.canaryTickMs);
@@ -192,6 +212,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
     clearInterval(pruner);
     canaries.close();
     hub.close();
+    await relay?.close();
     await follower.close();
     await telemetry.close();
     await store.close();
@@ -206,12 +227,14 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
     url,
     ...(adminToken !== undefined ? { adminToken } : {}),
     app,
+    ...(relay ? { relay } : {}),
     canaries,
     prune,
     close() {
       closed ??= (async () => {
         clearInterval(pruner);
         canaries.close();
+        await relay?.close();
         await follower.close();
         hub.close();
         await new Promise<void>((resolve) => {

@@ -282,6 +282,11 @@ export const ERROR_CODES = {
     status: 412,
     summary: 'If-Match names a revision that is no longer current; nothing was changed.',
   },
+  BUS_UNAVAILABLE: {
+    status: 503,
+    summary:
+      'The NATS server (--nats URL) cannot be reached or has no JetStream; the message names where. The control plane keeps changes in its outbox and a PoP keeps serving what it has; both retry.',
+  },
   STORE_UNAVAILABLE: {
     status: 503,
     summary:

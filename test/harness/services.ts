@@ -5,6 +5,7 @@
  * under CI it fails. `.ci/run` starts both; VERGE_TEST_POSTGRES points elsewhere.
  */
 import { randomBytes } from 'node:crypto';
+import { connect } from 'nats';
 import pg from 'pg';
 
 export const POSTGRES_URL = process.env.VERGE_TEST_POSTGRES ?? 'postgres://root@127.0.0.1:5432/test';
@@ -20,6 +21,23 @@ export async function missingPostgres(url = POSTGRES_URL): Promise<string | fals
     return `PostgreSQL does not answer at ${url} (${(e as Error).message}); start it (.ci/run does, README "Cluster") or set VERGE_TEST_POSTGRES`;
   } finally {
     await c.end().catch(() => undefined);
+  }
+}
+
+export const NATS_URL = process.env.VERGE_TEST_NATS ?? 'nats://127.0.0.1:4222';
+
+/** False when NATS with JetStream answers at `url`, else why not and how to get it. */
+export async function missingNats(url = NATS_URL): Promise<string | false> {
+  try {
+    const nc = await connect({ servers: url, reconnect: false, timeout: 3000 });
+    try {
+      await (await nc.jetstreamManager()).getAccountInfo();
+      return false;
+    } finally {
+      await nc.close();
+    }
+  } catch (e) {
+    return `NATS with JetStream does not answer at ${url} (${(e as Error).message}); start nats-server -js (.ci/run does, docs/operations.md) or set VERGE_TEST_NATS`;
   }
 }
 

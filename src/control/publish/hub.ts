@@ -37,6 +37,9 @@ export class Hub {
   /** Invalidation ids announced lately (insertion-ordered, bounded). */
   readonly #sent = new Set<string>();
 
+  /** Called once for each new snapshot or invalidation (the NATS relay wakes on it). */
+  onAnnounce: (() => void) | undefined;
+
   constructor(opts: { pingIntervalMs?: number; onPing?: (pops: string[]) => void } = {}) {
     this.#timer = setInterval(() => {
       const pops: string[] = [];
@@ -78,6 +81,7 @@ export class Hub {
   snapshot(ev: WatchSnapshotEvent): void {
     if (ev.version <= this.#announced) return;
     this.#announced = ev.version;
+    this.onAnnounce?.();
     for (const w of this.#watchers) writeEvent(w.res, 'snapshot', ev);
   }
 
@@ -85,6 +89,7 @@ export class Hub {
     if (this.#sent.has(ev.id)) return;
     this.#sent.add(ev.id);
     if (this.#sent.size > SENT_KEPT) this.#sent.delete(this.#sent.values().next().value!);
+    this.onAnnounce?.();
     for (const w of this.#watchers) writeEvent(w.res, 'invalidation', { id: ev.id, distributionId: ev.distributionId, paths: ev.paths, tags: ev.tags }); // prettier-ignore
   }
 

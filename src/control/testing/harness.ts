@@ -48,6 +48,8 @@ export async function startTestControl(
     store?: string;
     /** The admin token to call with, when another replica created it. */
     adminToken?: string;
+    /** A NATS URL to relay the outbox to. */
+    nats?: string;
   } = {},
 ): Promise<TestControl> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'verge-control-'));
@@ -61,6 +63,7 @@ export async function startTestControl(
     ...(o.logRetentionMs ? { logRetentionMs: o.logRetentionMs } : {}),
     ...(o.pingIntervalMs ? { pingIntervalMs: o.pingIntervalMs } : {}),
     ...(o.store ? { store: o.store } : {}),
+    ...(o.nats ? { nats: o.nats } : {}),
   };
   let control = await startControl(opts);
   // Its own connection pool, replaced on restart: the old server's keep-alive sockets are gone.
