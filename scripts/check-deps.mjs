@@ -30,6 +30,8 @@ const RULES = [
   ['edge/sync', [/^shared$/, /^edge\/sync$/, /^edge\/config$/]],
   // Signed URL and cookie verification is a leaf: it knows keys and policies, not the pipeline.
   ['edge/signed', [/^shared$/, /^edge\/signed$/]],
+  // Tiered caching: an origin-selection layer over the origin client (PoP side) and the regional's cache.
+  ['edge/tier', [/^shared$/, /^edge\/tier$/, /^edge\/config$/, /^edge\/origin$/, /^edge\/body$/]],
   [
     'edge/pipeline',
     [/^shared$/, /^edge\/(pipeline|config|cache|origin|functions|geo|compress|policies|deliver|observe|signed|body)$/],

@@ -13,7 +13,14 @@ import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
 import { defaultEdgeDataDir, startManagedEdge } from './edge-managed.js';
 import { listening } from './ports.js';
 import { edgeWorkerId } from '../edge/workers/index.js';
-import { cacheLimits, edgePorts, staticEdgeOptions, workersOption, type EdgeValues } from './edge-options.js';
+import {
+  cacheLimits,
+  edgePorts,
+  staticEdgeOptions,
+  tierOptions,
+  workersOption,
+  type EdgeValues,
+} from './edge-options.js';
 import { staticEdgePrimary, staticEdgeWorker } from './edge-workers.js';
 
 export const EDGE_HELP = `verge edge --config FILE [--config FILE...] [options]
@@ -54,6 +61,10 @@ is down).
   --demo-origin [PORT]  also start the bundled demo origin (default port 9000)
   --workers N           worker processes sharing the ports, the disk tier and the admin
                         listener (default: the number of cores; 1 runs in one process)
+  --role regional       be a regional edge cache: also answer other PoPs' misses (tiered caching);
+                        needs VERGE_TIER_SECRET, the secret its PoPs send
+  --regional URL        fetch misses this PoP may store through the regional edge cache at URL
+                        (falls back to the origin while it is down); needs VERGE_TIER_SECRET
 `;
 
 export async function edgeCommand(argv: string[]): Promise<void> {
@@ -83,6 +94,8 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     'server-timing': { type: 'boolean' },
     'demo-origin': { type: 'string' },
     workers: { type: 'string' },
+    role: { type: 'string' },
+    regional: { type: 'string' },
     help: { type: 'boolean' },
   });
   if (values.help) return print(EDGE_HELP);
@@ -103,7 +116,7 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     );
     print(`demo origin   ${demo.url}`);
   }
-  const workers = workersOption(values.workers);
+  const workers = workersOption(values.workers, values.role);
   if (workers > 1)
     return staticEdgePrimary(values as EdgeValues, workers).finally(async () => {
       await demo?.close();
@@ -182,6 +195,7 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
       ...cacheLimits(str),
       bodyBudgetBytes: intOption(str('body-budget'), '--body-budget', 256, 1, 1 << 20) * 1024 * 1024,
       serverTiming: values['server-timing'] === true,
+      ...tierOptions(str('role'), str('regional')),
       onApplied: (version, ms) => print(`edge ${pop}: snapshot ${version} live (${Math.round(ms)} ms)`),
     }),
   );

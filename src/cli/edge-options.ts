@@ -8,15 +8,39 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EDGE_ADMIN_TOKEN_FILE, type EdgeOptions } from '../edge/edge.js';
-import { intOption, type parse } from './args.js';
+import { UsageError, intOption, type parse } from './args.js';
 import type { PortUse } from './ports.js';
 import { defaultEdgeDataDir } from './edge-managed.js';
 
 export type EdgeValues = ReturnType<typeof parse>['values'] & Record<string, string | boolean | string[] | undefined>;
 
-/** `--workers N`: default the number of cores this process may use. */
-export function workersOption(v: unknown): number {
+/**
+ * `--workers N`: default the number of cores this process may use. A regional edge cache runs in
+ * one: its cache and its collapsing of concurrent misses are per process.
+ */
+export function workersOption(v: unknown, role?: unknown): number {
+  if (role === 'regional') {
+    if (v !== undefined && v !== '1') throw new UsageError('--role regional runs in one process: leave out --workers');
+    return 1;
+  }
   return intOption(typeof v === 'string' ? v : undefined, '--workers', availableParallelism(), 1, 256);
+}
+
+/** Tiered caching's options from --role, --regional and VERGE_TIER_SECRET (never a flag: argv is visible in ps). */
+export function tierOptions(
+  role: unknown,
+  regional: unknown,
+): { role?: 'regional'; regional?: string; tierSecret?: string } {
+  if (role !== undefined && role !== 'regional' && role !== 'pop')
+    throw new UsageError('--role must be pop or regional');
+  if (role !== 'regional' && regional === undefined) return {};
+  const secret = process.env.VERGE_TIER_SECRET;
+  if (!secret) throw new UsageError('--role regional and --regional need VERGE_TIER_SECRET (the same on the regional and its PoPs)'); // prettier-ignore
+  return {
+    ...(role === 'regional' ? { role: 'regional' as const } : {}),
+    ...(typeof regional === 'string' ? { regional } : {}),
+    tierSecret: secret,
+  };
 }
 
 export function staticEdgeOptions(values: EdgeValues): EdgeOptions & { port: number; adminPort: number } {
@@ -43,6 +67,7 @@ export function staticEdgeOptions(values: EdgeValues): EdgeOptions & { port: num
     ...cacheLimits(str),
     bodyBudgetBytes: intOption(str('body-budget'), '--body-budget', 256, 1, 1 << 20) * 1024 * 1024,
     serverTiming: values['server-timing'] === true,
+    ...tierOptions(values.role, values.regional),
   };
 }
 

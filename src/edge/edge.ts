@@ -33,6 +33,7 @@ import { viewerBodySettings } from './server/viewer-body.js';
 import { startAdmin, type AdminApi } from './server/admin.js';
 import { EDGE_ADMIN_TOKEN_FILE, loadOrCreateAdminToken, newAdminToken } from './server/admin-token.js';
 import { claimOwnPorts } from '../runtime/host/egress/policy.js';
+import { RegionalServer, regionalClient } from './tier/index.js';
 
 export { EDGE_ADMIN_TOKEN_FILE };
 
@@ -86,6 +87,14 @@ export interface EdgeOptions {
   /** Managed mode's telemetry taps (src/edge/sync/telemetry.ts): called after each function invocation / access-log record; must not block. */
   onInvoke?: (r: InvocationRecord) => void;
   onAccessLog?: (record: Record<string, unknown>) => void;
+  /**
+   * Tiered caching (edge/tier): `regional` makes this PoP a regional edge cache that answers
+   * other PoPs' misses; `tierSecret` is the secret they must send. A PoP names its regional in
+   * `regional` and sends the same secret.
+   */
+  role?: 'pop' | 'regional';
+  tierSecret?: string;
+  regional?: string;
 }
 
 export interface Edge {
@@ -150,6 +159,15 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
         });
   opening.catch(() => {}); // a failure surfaces where it is awaited; this only keeps it from being "unhandled" meanwhile
   const origins = createOriginClient({ clock });
+  if (opts.role === 'regional' && !opts.tierSecret)
+    throw new VergeError(
+      'CONFIG_INVALID',
+      'a regional edge cache needs a tier secret (VERGE_TIER_SECRET) for its PoPs',
+    );
+  if (opts.regional !== undefined && !opts.tierSecret)
+    throw new VergeError('CONFIG_INVALID', `fetching through the regional ${opts.regional} needs its tier secret (VERGE_TIER_SECRET)`); // prettier-ignore
+  const regionalServer =
+    opts.role === 'regional' ? new RegionalServer({ secret: opts.tierSecret!, origins, clock, logger }) : null;
   const pending = new Set<Promise<unknown>>();
   const accessLog = createAccessLog(opts.accessLog ?? 'stdout');
   const httpsPortWanted = opts.tls ? (opts.httpsPort ?? 8443) : 443;
@@ -178,6 +196,9 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     cache,
     coalescer: new Coalescer<FetchResult>(),
     origins,
+    ...(opts.regional
+      ? { regional: regionalClient({ url: opts.regional, secret: opts.tierSecret!, origins, clock, logger }) }
+      : {}),
     functions,
     geo,
     stats,
@@ -206,7 +227,10 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   };
   const http = await listenHttp(
     { host, port: opts.port ?? 8080, onClientError: (st, code, sock) => clientErrorHeaders(httpCtx, st, code, sock) },
-    (req, res) => handleRequest(httpCtx, req, res),
+    (req, res) =>
+      regionalServer && RegionalServer.claims(req)
+        ? void regionalServer.handle(req, res)
+        : handleRequest(httpCtx, req, res),
   );
   let https: Http2SecureServer | null = null;
   if (opts.tls) {

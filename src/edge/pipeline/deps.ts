@@ -20,6 +20,8 @@ export interface PipelineDeps {
   cache: CacheStore;
   coalescer: Coalescer<FetchResult>;
   origins: OriginClient;
+  /** The regional edge cache a miss the PoP may store is fetched through (edge/tier), when it has one. */
+  regional?: OriginClient;
   functions: FunctionHost;
   geo: GeoLookup | null;
   stats: EdgeStats;

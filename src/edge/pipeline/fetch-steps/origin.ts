@@ -33,7 +33,9 @@ export function origin(f: FetchTxn, deps: PipelineDeps): Promise<FetchStepName> 
   announceSurrogate(req.headers);
   if (f.interim) req.onInterim = f.interim;
   const started = deps.clock.monotonic();
-  return deps.origins.fetch(target, req).then(
+  // Tiered caching: a miss the PoP may store goes through its regional edge cache, when it has one.
+  const via = f.cacheable && deps.regional ? deps.regional : deps.origins;
+  return via.fetch(target, req).then(
     (res: OriginResponse): FetchStepName => {
       f.originLatencyMs = deps.clock.monotonic() - started;
       if (res.timings.connectMs !== undefined) f.originConnectMs = res.timings.connectMs;
