@@ -1,0 +1,176 @@
+/**
+ * @module bench/micro/stats-lib
+ * Should the edge count with prom-client (issue 11)? The cache-hit path (`handleRequest` on
+ * in-memory request/response objects, as bench/micro/hit-path.ts) with the edge's own counters
+ * (src/edge/observe/stats.ts) against the same path counting into prom-client 15 Counters and a
+ * Histogram, the cheapest way its API allows from our call sites (label objects parsed once per
+ * label set and cached, so each request pays prom-client's own per-call label hashing and
+ * validation, nothing of ours). Alternating batches in one process; prints µs per request for
+ * each (CPU µs: user + system, as the machine is shared) and the ratio, and the cost of one `/metrics` render for each. Not a test.
+ *   N=100000 BATCHES=5 node --import tsx bench/micro/stats-lib.ts
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Histogram as PromHistogram, Registry } from 'prom-client';
+import { Coalescer, MemoryStore } from '../../src/edge/cache/index.js';
+import { compilePlan } from '../../src/edge/config/compile.js';
+import { FunctionHost } from '../../src/edge/functions/function-host.js';
+import { EdgeStats, LabeledCounter } from '../../src/edge/observe/stats.js';
+import { createOriginClient } from '../../src/edge/origin/index.js';
+import type { PipelineDeps } from '../../src/edge/pipeline/deps.js';
+import type { FetchResult } from '../../src/edge/pipeline/transaction.js';
+import { handleRequest, type HandlerContext } from '../../src/edge/server/handler.js';
+import { viewerBodySettings } from '../../src/edge/server/viewer-body.js';
+import { nullRuntime } from '../../src/runtime/host/index.js';
+import { systemClock } from '../../src/shared/clock.js';
+import { silentLogger } from '../../src/shared/log.js';
+
+const N = Number(process.env.N ?? 100_000);
+const BATCHES = Number(process.env.BATCHES ?? 5);
+
+/** `a="x",b="y"` (our rendered form) → `{ a: 'x', b: 'y' }`, once per label set. */
+function parseRendered(r: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of r.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) out[m[1]!] = m[2]!;
+  return out;
+}
+
+/** A LabeledCounter whose counting is prom-client's. */
+class PromCounter extends LabeledCounter {
+  readonly #parsed = new Map<string, Record<string, string>>();
+  constructor(readonly prom: Counter) {
+    super();
+  }
+  override incRendered(rendered: string, by = 1): void {
+    let labels = this.#parsed.get(rendered);
+    if (!labels) this.#parsed.set(rendered, (labels = parseRendered(rendered)));
+    this.prom.inc(labels, by);
+  }
+  override inc(labels: Record<string, string | number>, by = 1): void {
+    this.prom.inc(labels, by);
+  }
+}
+
+function promStats(): { stats: EdgeStats; registry: Registry } {
+  const registry = new Registry();
+  const stats = new EdgeStats();
+  const counter = (name: string, labelNames: string[]) =>
+    new PromCounter(new Counter({ name, help: name, labelNames, registers: [registry] }));
+  const buckets = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000].map((b) => b / 1000);
+  const duration = new PromHistogram({ name: 'verge_request_duration_seconds', help: 'd', buckets, registers: [registry] }); // prettier-ignore
+  Object.assign(stats, {
+    requests: counter('verge_requests_total', ['distribution', 'result', 'status']),
+    bytesSent: counter('verge_bytes_sent_total', ['distribution']),
+    originFetches: counter('verge_origin_fetches_total', ['distribution', 'origin', 'outcome']),
+    collapsed: counter('verge_collapsed_requests_total', ['distribution']),
+    requestDuration: { observe: (ms: number) => duration.observe(ms / 1000) },
+  });
+  return { stats, registry };
+}
+
+const body = Buffer.alloc(1024, 120);
+const origin = createServer((_q, s) => {
+  s.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=3600', 'content-length': 1024 });
+  s.end(body);
+});
+await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+const port = (origin.address() as AddressInfo).port;
+const plan = compilePlan([
+  {
+    config: {
+      id: 'b',
+      aliases: ['localhost'],
+      origins: [{ id: 'o', domainName: '127.0.0.1', port, protocol: 'http' }],
+      defaultCacheBehavior: { targetOriginId: 'o', cachePolicy: 'CachingOptimized', compress: false },
+    } as never,
+    baseDir: '/tmp',
+  },
+]);
+const hand = new EdgeStats();
+const prom = promStats();
+const deps: PipelineDeps = {
+  clock: systemClock,
+  cache: new MemoryStore({ maxBytes: 1 << 28 }),
+  coalescer: new Coalescer<FetchResult>(),
+  origins: createOriginClient(),
+  functions: new FunctionHost(nullRuntime, silentLogger),
+  geo: null,
+  stats: hand,
+  logger: silentLogger,
+  popId: 'p',
+  region: 'r',
+  viaToken: '1.1 p.verge (Verge)',
+  httpsPort: 443,
+  serverTiming: false,
+  background() {},
+};
+const ctx: HandlerContext = {
+  deps,
+  plan: () => plan,
+  accessLog: () => {},
+  accessLogEnabled: false,
+  protocol: 'http',
+  body: viewerBodySettings(),
+};
+const socket = { remoteAddress: '127.0.0.1', remotePort: 5555 };
+const rawHeaders = ['Host', 'localhost', 'User-Agent', 'wrk', 'Accept', '*/*'];
+const fakeReq = (): any => ({
+  url: '/x',
+  method: 'GET',
+  httpVersion: '1.1',
+  rawHeaders,
+  headers: { host: 'localhost', 'user-agent': 'wrk', accept: '*/*' },
+  socket,
+  on() {},
+});
+const fakeRes: any = { writeHead() {}, end() {}, destroy() {} };
+await new Promise<void>((resolve) => {
+  fakeRes.end = () => resolve();
+  handleRequest(ctx, fakeReq(), fakeRes);
+});
+fakeRes.end = () => {};
+
+function batch(stats: EdgeStats): number {
+  deps.stats = stats;
+  for (let i = 0; i < 10_000; i++) handleRequest(ctx, fakeReq(), fakeRes);
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < N; i++) handleRequest(ctx, fakeReq(), fakeRes);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / N;
+}
+const handUs: number[] = [];
+const promUs: number[] = [];
+for (let b = 1; b <= BATCHES; b++) {
+  handUs.push(batch(hand));
+  promUs.push(batch(prom.stats));
+  console.log(`batch ${b}: hand-written ${handUs.at(-1)!.toFixed(2)} us/request, prom-client ${promUs.at(-1)!.toFixed(2)} us/request`); // prettier-ignore
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`hit path, median of ${BATCHES}: hand-written ${median(handUs).toFixed(2)} us, prom-client ${median(promUs).toFixed(2)} us, ratio prom/hand ${(median(promUs) / median(handUs)).toFixed(3)}`); // prettier-ignore
+// The counting alone, as `finish()` in src/edge/server/handler.ts does it for every request.
+const counting = (st: EdgeStats) => {
+  const req = 'distribution="b",result="Hit",status="2xx"';
+  const bytes = 'distribution="b"';
+  for (let i = 0; i < 20_000; i++) st.requests.incRendered(req);
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < N * 10; i++) {
+    st.requests.incRendered(req);
+    st.bytesSent.incRendered(bytes, 1024);
+    st.requestDuration.observe(0.3);
+  }
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / (N * 10);
+};
+const countHand = median([1, 2, 3].map(() => counting(hand)));
+const countProm = median([1, 2, 3].map(() => counting(prom.stats)));
+console.log(`the counting alone: hand-written ${(countHand * 1000).toFixed(0)} ns/request, prom-client ${(countProm * 1000).toFixed(0)} ns/request`); // prettier-ignore
+const renders = (f: () => unknown) => {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 2000; i++) f();
+  return Number(process.hrtime.bigint() - t0) / 1000 / 2000;
+};
+const handRender = renders(() => hand.render());
+const promRender = renders(() => prom.registry.metrics());
+console.log(`one /metrics render: hand-written ${handRender.toFixed(1)} us, prom-client ${promRender.toFixed(1)} us`);
+await deps.origins.close();
+origin.close();
