@@ -1,13 +1,14 @@
 /**
  * `verge up` end to end on free loopback ports: the first start seeds the demo distribution and
  * its two example functions through the API and every PoP (a child process) serves their
- * effect; tokens are stored owner-only; a PoP killed from outside is restarted and serves
- * again; a second start resumes the same state without seeding twice; stopping leaves no
- * child behind.
+ * effect, and the default geo overrides place 127.0.0.2-9 in countries; tokens are stored
+ * owner-only; a PoP killed from outside is restarted and serves again; a second start (with
+ * its own --geo-overrides file) resumes the same state without seeding twice; stopping leaves
+ * no child behind.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
@@ -110,13 +111,17 @@ describe('verge up', () => {
     );
   });
 
-  test('a second start resumes the same state without seeding again; stopping leaves no child', async () => {
+  test('a second start (with --geo-overrides FILE) resumes the same state without seeding again; stopping leaves no child', async () => {
     const pids = Object.values(up!.supervisor.pids()) as number[];
     await up!.close();
     up = null;
     for (const pid of pids) assert.equal(alive(pid), false, `child ${pid} stopped`);
-    up = await startUp(opts);
+    const geoOverrides = join(dataDir, 'my-geo.json');
+    writeFileSync(geoOverrides, JSON.stringify({ '127.0.0.3/32': { countryCode: 'NZ', city: 'Wellington' } }));
+    up = await startUp({ ...opts, geoOverrides });
     assert.equal(up.seeded, false);
+    const geo = await fromAddress(up.popUrls['us-east-1']!, '/api/geo', '127.0.0.3');
+    assert.deepEqual([geo['cloudfront-viewer-country'], geo['cloudfront-viewer-city']], ['NZ', 'Wellington']);
     const api = adminApi(up.controlUrl, readAdminToken(dataDir));
     const fns = await api<{ items: Array<{ name: string }> }>('GET', '/functions');
     const versions = await Promise.all(
