@@ -7,10 +7,11 @@
  * share a disposable disk tier in a temporary folder (removed at exit): cross-worker collapsing
  * hands objects from one worker to the others through it.
  */
+import { scanCacheDir } from '../edge/cache/disk-scan.js';
 import { loadConfigFiles } from '../edge/config/load.js';
 import { startEdge } from '../edge/edge.js';
 import { loadOrCreateAdminToken } from '../edge/server/admin-token.js';
-import { WorkerFleet, bootPlan, edgeWorkerId, runEdgeWorker } from '../edge/workers/index.js';
+import { WorkerFleet, bootPlan, edgeWorkerId, runEdgeWorker, sharedEdge } from '../edge/workers/index.js';
 import { createLogger, print } from '../shared/log.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,9 @@ export async function staticEdgeWorker(values: EdgeValues): Promise<void> {
   const { adminPort: _port, adminTokenFile: _file, ...o } = staticEdgeOptions(values);
   const plan = await bootPlan();
   const dataDir = o.dataDir ?? process.env.VERGE_EDGE_SHARED_DIR!;
-  const edge = await runEdgeWorker(() => startEdge({ ...o, plan, workerId: edgeWorkerId()!, dataDir }));
+  const edge = await runEdgeWorker(() =>
+    startEdge({ ...o, plan, workerId: edgeWorkerId()!, dataDir, shared: sharedEdge() }),
+  );
   await stopped();
   await edge.close();
   process.disconnect?.();
@@ -55,6 +58,8 @@ export async function staticEdgePrimary(values: EdgeValues, workers: number): Pr
     admin: { host: '127.0.0.1', port: o.adminPort, token: loadOrCreateAdminToken(tokenFile), where: `in ${tokenFile}` },
     logger: createLogger({ base: { pop: o.popId! } }),
   });
+  // Nobody writes yet: the one moment to clear interrupted writes (workers never sweep).
+  if (o.dataDir) await scanCacheDir(join(o.dataDir, 'cache')).catch(() => []);
   const ports = edgePorts(o.port, o.httpsPort, o.adminPort, o.host ?? '0.0.0.0');
   // Before forking: a taken port is named at once rather than by every worker that fails on it.
   await ensurePortsFree(ports);

@@ -84,6 +84,12 @@ export interface EdgeOptions {
   serverTiming?: boolean;
   /** With `--workers N` (src/edge/workers): this worker's number, sent as X-Verge-Worker. */
   workerId?: number;
+  /**
+   * With `--workers N`: the disk tier under `dataDir` is shared with the other workers (every
+   * object written through to it, keys other workers stored found there) and misses are
+   * collapsed across workers by this coalescer, made once the cache exists.
+   */
+  shared?: { coalescer(cache: CacheStore): Coalescer<FetchResult> };
   /** Managed mode's telemetry taps (src/edge/sync/telemetry.ts): called after each function invocation / access-log record; must not block. */
   onInvoke?: (r: InvocationRecord) => void;
   onAccessLog?: (record: Record<string, unknown>) => void;
@@ -145,7 +151,9 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
           maxEntryBytes: maxObject,
           logger,
           clock,
+          shared: opts.shared !== undefined,
         }),
+        ...(opts.shared ? { mode: 'write-through' as const } : {}),
       })
     : new MemoryStore({ maxBytes, maxEntryBytes: Math.min(maxObject, MEMORY_ONLY_MAX_OBJECT) });
   // The geo database is read while the configs load and the functions compile (awaited below).
@@ -194,7 +202,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const deps: PipelineDeps = {
     clock,
     cache,
-    coalescer: new Coalescer<FetchResult>(),
+    coalescer: opts.shared ? opts.shared.coalescer(cache) : new Coalescer<FetchResult>(),
     origins,
     ...(opts.regional
       ? { regional: regionalClient({ url: opts.regional, secret: opts.tierSecret!, origins, clock, logger }) }

@@ -144,6 +144,13 @@ describe('verge edge --workers 2', () => {
     for (const a of seen.values()) assert.equal(a.body, 'two', `worker ${a.worker} kept the old config`);
   });
 
+  test('concurrent misses of one key spread over both workers make one origin fetch', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => get(edge.url, '/slow')));
+    assert.deepEqual([...new Set(answers.map((a) => a.worker))].sort(), ['1', '2']);
+    for (const a of answers) assert.deepEqual([a.status, a.body], [200, 'slow object']);
+    assert.equal(origin.count('/slow'), 1, 'one origin fetch for the whole PoP');
+  });
+
   test('a worker killed with SIGKILL comes back; the PoP answers meanwhile', async () => {
     const victim = (await health()).workers.find((w) => w.id === 1)!;
     process.kill(victim.pid, 'SIGKILL');

@@ -10,6 +10,11 @@ export interface CoalescedResult<T> {
   value: T;
   /** True for callers that joined a fetch someone else started. */
   joined: boolean;
+  /**
+   * Another process of the PoP fetched the key (`verge edge --workers N`, edge/workers) and has
+   * stored it, or found it not cacheable: `value` is meaningless; look the key up again.
+   */
+  elsewhere?: boolean;
 }
 
 export class Coalescer<T> {

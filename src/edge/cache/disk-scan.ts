@@ -31,7 +31,15 @@ export interface ScannedRecord {
 export type SkipReport = (path: string, why: string) => void;
 
 /** Every servable entry under `dir`, oldest first; every other regular file there is deleted. */
-export async function scanCacheDir(dir: string, onSkip: SkipReport = () => {}): Promise<ScannedRecord[]> {
+/**
+ * `sweep: false` deletes nothing: the disk tier is shared with live processes (`verge edge
+ * --workers N`), whose writes in progress look like interrupted ones.
+ */
+export async function scanCacheDir(
+  dir: string,
+  onSkip: SkipReport = () => {},
+  { sweep = true }: { sweep?: boolean } = {},
+): Promise<ScannedRecord[]> {
   const found: ScannedRecord[] = [];
   for (const sub of await readdir(dir, { withFileTypes: true })) {
     if (sub.name.length !== 2) continue;
@@ -61,19 +69,21 @@ export async function scanCacheDir(dir: string, onSkip: SkipReport = () => {}): 
       }
       const rec = META_NAME.test(name) ? await readRecord(file, name) : undefined;
       if (rec === undefined) {
-        await rm(file, { force: true }).catch(() => {});
+        if (sweep) await rm(file, { force: true }).catch(() => {});
         continue;
       }
       if (rec.bodyFile !== null) referenced.add(rec.bodyFile.slice(folder.length + 1));
       found.push(rec);
     }
     // A body file no meta file names: a write interrupted before its commit, or an old version.
-    for (const b of bodies) if (!referenced.has(b)) await rm(join(folder, b), { force: true }).catch(() => {});
+    if (sweep)
+      for (const b of bodies) if (!referenced.has(b)) await rm(join(folder, b), { force: true }).catch(() => {});
   }
   return found.sort((a, b) => a.mtime - b.mtime);
 }
 
-async function readRecord(file: string, name: string): Promise<ScannedRecord | undefined> {
+/** One meta file's record, when it and its body are whole; undefined otherwise. */
+export async function readRecord(file: string, name: string): Promise<ScannedRecord | undefined> {
   // O_NOFOLLOW: a meta file swapped for a symlink since the folder was listed is not read.
   const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
   if (fh === undefined) return undefined;

@@ -20,7 +20,7 @@ import { silentLogger } from '../../shared/log.js';
 import { FileChunks, GrowingBody, fileBody, type BodySource } from '../body/index.js';
 import type { CacheEntry, CacheStats, CacheStore, InvalidationRequest, OpenWrite } from './types.js';
 import { bodyFileNameFor, decodeMeta, encodeMeta, fileNameFor } from './disk-format.js';
-import { scanCacheDir } from './disk-scan.js';
+import { readRecord, scanCacheDir } from './disk-scan.js';
 import { compileInvalidation } from './invalidate.js';
 import { StoreWriter } from './object-writer.js';
 
@@ -37,6 +37,12 @@ export interface DiskStoreOptions {
   clock?: Clock;
   /** Called when an entry leaves the index (eviction, delete, invalidation, replacement). */
   onDrop?: (key: string) => void;
+  /**
+   * Other processes use the same folder (`verge edge --workers N`): a key missing from the
+   * index is looked for on disk (another worker may have stored it), a meta file that no longer
+   * matches the index is read again rather than deleted, and opening sweeps nothing.
+   */
+  shared?: boolean;
 }
 
 export const DEFAULT_MAX_OBJECT_BYTES = 20 * 1024 ** 3;
@@ -87,6 +93,7 @@ export class DiskStore implements CacheStore {
   #misses = 0;
   #evictions = 0;
   #closed = false;
+  readonly #shared: boolean;
 
   private constructor(opts: DiskStoreOptions) {
     this.#dir = opts.dir;
@@ -96,6 +103,7 @@ export class DiskStore implements CacheStore {
     this.#log = opts.logger ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
     this.onDrop = opts.onDrop;
+    this.#shared = opts.shared ?? false;
   }
 
   /** Open (creating) the directory and rebuild the index from the files found there. */
@@ -104,7 +112,7 @@ export class DiskStore implements CacheStore {
     await mkdir(opts.dir, { recursive: true });
     const skipped = (path: string, why: string) =>
       store.#log.log('warn', 'cache scan left an entry it did not make alone', { path, why });
-    for (const r of await scanCacheDir(opts.dir, skipped)) {
+    for (const r of await scanCacheDir(opts.dir, skipped, { sweep: !store.#shared })) {
       const { mtime: _m, ...rec } = r;
       store.#index.set(rec.key, { ...rec, gen: ++store.#gen });
       store.#bytes += rec.size;
@@ -127,8 +135,8 @@ export class DiskStore implements CacheStore {
     return op?.kind === 'write' ? op.entry : undefined;
   }
 
-  async getAsync(key: string): Promise<CacheEntry | undefined> {
-    const rec = this.#index.get(key);
+  async getAsync(key: string, again = true): Promise<CacheEntry | undefined> {
+    const rec = this.#index.get(key) ?? (this.#shared ? await this.#adopt(key) : undefined);
     if (rec === undefined) {
       this.#misses++;
       return undefined;
@@ -145,6 +153,13 @@ export class DiskStore implements CacheStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
         this.#log.log('warn', 'cache file unreadable', { file: rec.meta, error: String(e) });
     }
+    if (entry === undefined && this.#shared) {
+      // Another process replaced or removed it: forget our record and look again, once.
+      if (this.#index.get(key)?.gen === rec.gen && this.#pending(key) === undefined) this.#drop(key, false);
+      if (again) return this.getAsync(key, false);
+      this.#misses++;
+      return undefined;
+    }
     if (entry === undefined) {
       // Corrupt, truncated or gone: forget it and delete the file, unless a newer set raced us.
       if (this.#index.get(key)?.gen === rec.gen && this.#pending(key) === undefined) {
@@ -155,6 +170,22 @@ export class DiskStore implements CacheStore {
       return undefined;
     }
     return this.#hit(rec, entry);
+  }
+
+  /** Shared folder: a record another process wrote for `key`, taken into the index. */
+  async #adopt(key: string): Promise<IndexRecord | undefined> {
+    const { dir, name } = fileNameFor(key);
+    const found = await readRecord(join(this.#dir, dir, name), name);
+    if (found === undefined || found.key !== key || this.#closed) return undefined;
+    // A set of our own may have landed while we read.
+    const mine = this.#index.get(key);
+    if (mine !== undefined) return mine;
+    const { mtime: _m, ...r } = found;
+    const rec: IndexRecord = { ...r, gen: ++this.#gen };
+    this.#index.set(key, rec);
+    this.#bytes += rec.size;
+    this.#evictOverBudget();
+    return this.#index.get(key);
   }
 
   #fileBody(path: string, length: number): DiskBody {

@@ -151,6 +151,11 @@ export class TieredStore implements CacheStore {
     };
   }
 
+  /** Resolves once every write queued for the disk so far is on it. */
+  flush(): Promise<void> {
+    return this.disk.flush();
+  }
+
   async close(): Promise<void> {
     if (!this.#writeThrough) {
       // Persist what is only in memory so a restart resumes warm.

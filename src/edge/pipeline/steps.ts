@@ -75,7 +75,7 @@ export const TRANSITIONS: Readonly<Record<Exclude<StepName, 'done'>, readonly St
   receive: ['viewerRequest', 'finalize', 'synth'],
   viewerRequest: ['lookup', 'finalize', 'synth'],
   lookup: ['deliver', 'fetch', 'synth'],
-  fetch: ['deliver', 'synth'],
+  fetch: ['deliver', 'synth', 'lookup'],
   deliver: ['viewerResponse', 'errorPage', 'finalize', 'synth'],
   errorPage: ['lookup'],
   viewerResponse: ['finalize', 'synth'],

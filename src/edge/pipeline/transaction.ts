@@ -158,6 +158,8 @@ export interface ViewerTxn {
   acceptEncoding: string | undefined;
   /** A stale entry found at lookup, kept for revalidation and stale-if-error. */
   staleEntry: CacheEntry | null;
+  /** Another worker of the PoP fetched this key while this viewer waited (`--workers N`): looked up again once. */
+  fetchedElsewhere?: boolean;
   /**
    * Sends an origin's interim response (102, 103) on to this viewer before the final one, as a
    * proxy must (RFC 9110 15.2); absent for a viewer that cannot take one (HTTP/1.0). Only the

@@ -6,3 +6,4 @@
 export { WorkerFleet, type FleetOptions } from './primary.js';
 export { bootPlan, edgeWorkerId, runEdgeWorker } from './worker.js';
 export { mergeWorkerMetrics } from './metrics-merge.js';
+export { FleetCoalescer, sharedEdge } from './fleet-coalescer.js';

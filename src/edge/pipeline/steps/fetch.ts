@@ -3,7 +3,9 @@
  * Step `fetch`: a miss or an expired object. Concurrent misses for one cache key share one
  * fetch transaction (request collapsing, spec 7.11; fetch-table.ts); joiners are reported as
  * `Hit`. A joiner whose request selects another Vary variant, or whose leader got an
- * uncacheable answer (which may be personal), starts a fetch of its own instead.
+ * uncacheable answer (which may be personal), starts a fetch of its own instead. With several
+ * workers, a miss another worker is fetching waits for it and then looks the key up again
+ * (the object is in the shared disk tier); still a miss then, it fetches alone.
  */
 import { cloneHeaders } from '../../../shared/lambda-edge/index.js';
 import type { PipelineDeps } from '../deps.js';
@@ -22,10 +24,16 @@ export function fetchStep(txn: RoutedTxn, deps: PipelineDeps): Promise<StepName>
       return apply(txn, deps, r, false);
     });
   }
+  // Looked up again after another worker's fetch and still a miss (not cacheable): fetch alone.
+  if (txn.fetchedElsewhere) return own(txn, deps, true).then((r) => apply(txn, deps, r, false));
   const f = newFetchTxn(txn, deps, true, txn.staleEntry);
   return deps.coalescer
     .run(txn.cacheKey, () => runFetch(f, deps))
-    .then(({ value, joined }) => {
+    .then(({ value, joined, elsewhere }) => {
+      if (elsewhere) {
+        txn.fetchedElsewhere = true;
+        return 'lookup';
+      }
       if (!joined) txn.functionsRan.push(...f.functionsRan);
       if (joined && !canShare(txn, deps, value)) return own(txn, deps, true).then((r) => apply(txn, deps, r, false));
       if (joined) deps.stats.collapsed.inc({ distribution: txn.dist.id });
