@@ -95,6 +95,8 @@ describe('verge edge --workers 2', () => {
     config = join(dir, 'dist.json');
     writeConfig('o1');
     edge = await spawnEdge(config, ['--workers', '2', '--data-dir', join(dir, 'data')]);
+    // The lines after "viewers" may arrive in a later chunk.
+    for (let i = 0; i < 200 && !/^workers\s/m.test(edge.output()); i++) await new Promise((r) => setTimeout(r, 25));
     admin = /admin\s+(http:\/\/\S+?)\/healthz/.exec(edge.output())![1]!;
     token = readFileSync(join(dir, 'data', 'admin-token'), 'utf8').trim();
   });
@@ -159,7 +161,8 @@ describe('verge edge --workers 2', () => {
       await new Promise((r) => setTimeout(r, 10));
       h = await health();
     }
-    // While worker 1 is away, every request is answered (by worker 2).
+    // While worker 1 is away, every request is answered (by worker 2, or by the new worker 1
+    // once it is up: it can be ready between a health check and the next request).
     let answered = 0;
     for (let i = 0; i < 1200; i++) {
       h = await health();
@@ -167,7 +170,6 @@ describe('verge edge --workers 2', () => {
       if (w1.state === 'ready' && w1.pid !== victim.pid) break;
       const a = await get(edge.url, '/any');
       assert.equal(a.status, 200);
-      assert.equal(a.worker, '2');
       answered++;
     }
     assert.ok(answered > 0, 'requests were sent while the worker was away');

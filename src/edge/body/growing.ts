@@ -51,6 +51,7 @@ export class GrowingBody implements BodySource {
   #released = false;
   #window = 0;
   #roomWaiter: (() => void) | null = null;
+  readonly #settledWaiters: Array<() => void> = [];
   readonly #onRelease: (() => void) | undefined;
 
   /** `expected` is the announced length (Content-Length) or null; `onRelease` runs once at the end. */
@@ -99,10 +100,17 @@ export class GrowingBody implements BodySource {
     this.#wake();
   }
 
+  /** Resolves once the writer finished or failed (a worker's fetch lease waits for it: edge/workers). */
+  settled(): Promise<void> {
+    if (this.#state !== 'writing') return Promise.resolve();
+    return new Promise((resolve) => this.#settledWaiters.push(resolve));
+  }
+
   /** Every byte is there. */
   finish(): void {
     if (this.#state !== 'writing') return;
     this.#state = 'done';
+    for (const w of this.#settledWaiters.splice(0)) w();
     this.#wake();
     this.#maybeRelease();
   }
@@ -112,6 +120,7 @@ export class GrowingBody implements BodySource {
     if (this.#state !== 'writing') return;
     this.#state = 'failed';
     this.#error = err;
+    for (const w of this.#settledWaiters.splice(0)) w();
     this.#wake();
     this.#maybeRelease();
   }

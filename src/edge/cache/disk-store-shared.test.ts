@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskStore } from './disk-store.js';
+import { TieredStore } from './tiered-store.js';
 import { fileNameFor } from './disk-format.js';
 import { makeEntry } from './store-contract.js';
 import { metaFor, pattern, readStored } from './store-contract-stream.js';
@@ -55,6 +56,23 @@ test('a streamed object replaced by another store is read again, not deleted as 
   assert.equal(seen?.etag, '"s2"');
   assert.deepEqual(await readStored(seen!.body), pattern(7000));
   assert.equal((await a!.getAsync(metaFor('/s').key))?.etag, '"s2"', 'the writer still has it');
+});
+
+test('write-through: a small streamed object committed in memory reaches the shared disk', async () => {
+  const dir = join(root, 'through');
+  const t = new TieredStore({
+    memoryBytes: 1 << 20,
+    disk: await DiskStore.open({ dir, maxBytes: 1 << 20, shared: true }),
+    mode: 'write-through',
+  });
+  const other = await DiskStore.open({ dir, maxBytes: 1 << 20, shared: true });
+  const w = t.openWrite(metaFor('/t'), 11);
+  if ('refused' in w) throw new Error(w.refused);
+  await w.write(pattern(11));
+  await w.end();
+  await t.flush();
+  const seen = await other.getAsync(metaFor('/t').key);
+  assert.deepEqual(seen && (await readStored(seen.body)), pattern(11));
 });
 
 test('an unshared store does not look outside its index', async () => {

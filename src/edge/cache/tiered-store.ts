@@ -108,8 +108,10 @@ export class TieredStore implements CacheStore {
     const end = w.end.bind(w);
     w.end = async () => {
       await end();
+      // The committed copy in memory (commit replaces the busy entry, which reads as `detached`);
+      // an object invalidated meanwhile is simply not there.
       const e = this.memory.peek(w.entry.key);
-      if (e !== undefined && w.detached === null && Buffer.isBuffer(e.body)) this.disk.set(e);
+      if (e !== undefined && Buffer.isBuffer(e.body) && e.storedAt === w.entry.storedAt) this.disk.set(e);
     };
     return w;
   }

@@ -8,8 +8,8 @@
  * the object on disk. Uncacheable answers are not shared: those viewers then fetch alone, as a
  * joiner does when its leader's answer could not be shared.
  *
- * Streaming into the store while viewers read (another helper's work) will let followers read
- * the object while it is written; until then they wait for the whole object.
+ * A streamed object is released once its last byte is on disk: followers on other workers wait
+ * for the whole object (reading it while it grows, GrowingBody.advance, is not wired yet).
  */
 import { Coalescer, type CoalescedResult } from '../cache/coalesce.js';
 import type { CacheStore } from '../cache/types.js';
@@ -20,15 +20,15 @@ import { sendToPrimary } from './worker.js';
 
 export class FleetCoalescer<T> extends Coalescer<T> {
   readonly #waiting = new Map<number, (leader: boolean) => void>();
-  readonly #settle: () => Promise<void>;
+  readonly #settle: (value: T) => Promise<void>;
   readonly #elsewhere: T;
   #next = 0;
 
   /**
    * @param elsewhere the value a follower's local fetch settles with (never shown to anyone)
-   * @param settle resolves once what the leader stored is on the shared disk
+   * @param settle resolves once what the leader's fetch stored is on the shared disk
    */
-  constructor(elsewhere: T, settle: () => Promise<void>) {
+  constructor(elsewhere: T, settle: (value: T) => Promise<void>) {
     super();
     this.#elsewhere = elsewhere;
     this.#settle = settle;
@@ -47,14 +47,20 @@ export class FleetCoalescer<T> extends Coalescer<T> {
 
   async #leased(key: string, fetch: () => Promise<T>): Promise<T> {
     if (!(await this.#lease(key))) return this.#elsewhere;
+    const release = () => sendToPrimary({ verge: 'release', key });
+    let value: T;
     try {
-      const value = await fetch();
-      // Followers look the key up on disk as soon as they hear: it must be there by then.
-      await this.#settle().catch(() => {});
-      return value;
-    } finally {
-      sendToPrimary({ verge: 'release', key });
+      value = await fetch();
+    } catch (e) {
+      release();
+      throw e;
     }
+    // This worker's viewers stream the answer now; the other workers look the key up on disk
+    // as soon as they hear, so the lease goes only once the object is there.
+    this.#settle(value)
+      .catch(() => {})
+      .finally(release);
+    return value;
   }
 
   #lease(key: string): Promise<boolean> {
@@ -74,9 +80,14 @@ export function sharedEdge(): NonNullable<EdgeOptions['shared']> {
   const elsewhere = Object.freeze({ source: 'error' }) as unknown as FetchResult;
   return {
     coalescer: (cache: CacheStore) =>
-      new FleetCoalescer<FetchResult>(
-        elsewhere,
-        () => (cache as { flush?(): Promise<void> }).flush?.() ?? Promise.resolve(),
-      ),
+      new FleetCoalescer<FetchResult>(elsewhere, async (r) => {
+        // A streamed object is on disk once its last byte is written and its meta file flushed.
+        const body = r.bodySource as { settled?(): Promise<void> } | undefined;
+        await body?.settled?.();
+        // A small object finishes in memory first; write-through queues its disk copy right
+        // after, in the same turn (TieredStore): let that turn end before flushing.
+        await new Promise((resolve) => setImmediate(resolve));
+        await (cache as { flush?(): Promise<void> }).flush?.();
+      }),
   };
 }
