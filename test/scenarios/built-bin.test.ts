@@ -71,7 +71,7 @@ describe('the built verge', () => {
     assert.equal(ts, '');
   });
 
-  test('the built config validator is the prebuilt one (Ajv never loads) and TypeBox is the one-file copy', () => {
+  test('the built config validator is the prebuilt one (Ajv never loads); TypeBox and undici are one-file copies', () => {
     const script = `
       import { createRequire } from 'node:module';
       const { validateDistribution } = await import('./dist/shared/config/validate.js');
@@ -87,11 +87,11 @@ describe('the built verge', () => {
       out.problems.map((p) => p.path),
       ['$.origins[0].domainName', '$.defaultCacheBehavior.cachePolicy'],
     );
-    const imports = spawnSync('grep', ['-rlE', `from "typebox`, join(tree, 'dist'), '--include=*.js'], {
+    const imports = spawnSync('grep', ['-rlE', `from "(typebox|undici)"`, join(tree, 'dist'), '--include=*.js'], {
       encoding: 'utf8',
     });
-    assert.equal(imports.stdout.trim(), '', 'every import of typebox goes to dist/vendor/typebox.js');
-    assert.ok(existsSync(join(tree, 'dist', 'vendor', 'typebox.js')));
+    assert.equal(imports.stdout.trim(), '', 'every import of typebox and undici goes to its copy in dist/vendor/');
+    for (const f of ['typebox.js', 'undici.js']) assert.ok(existsSync(join(tree, 'dist', 'vendor', f)), f);
   });
 
   test('verge --help', () => {
