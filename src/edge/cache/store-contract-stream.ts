@@ -99,6 +99,28 @@ export function streamContract(make: (o: ContractStoreOptions) => Promise<CacheS
     assert.ok(s.stats().bytes >= N);
   });
 
+  test('stream: a reader that joins mid-write starts from byte 0; a reader that does not read never holds the writer', async () => {
+    const s = await make({ maxBytes: 4 << 20 });
+    const data = pattern(N, 9);
+    const w = writer(s, metaFor('/join'), N);
+    const idle = bodyFor(w.entry.body);
+    assert.ok(!Buffer.isBuffer(idle));
+    const stalled = idle.open(); // opened, never read until the writer is done
+    await writeAll(w, data.subarray(0, 150_000));
+    const busy = await s.getAsync(w.entry.key);
+    assert.ok(busy && !Buffer.isBuffer(busy.body));
+    const lateBody = bodyFor(busy.body);
+    assert.ok(!Buffer.isBuffer(lateBody));
+    const late = collect(lateBody.open());
+    await writeAll(w, data.subarray(150_000));
+    await w.end(); // resolves though one reader has taken nothing: the writer goes at its own pace
+    assert.deepEqual(await late, data, 'a late reader gets the whole object from byte 0');
+    assert.deepEqual(await collect(stalled), data);
+    const stored = await s.getAsync(w.entry.key);
+    assert.ok(stored);
+    assert.deepEqual(await readStored(stored.body), data);
+  });
+
   test('stream: unknown length is stored when it fits', async () => {
     const s = await make({ maxBytes: 4 << 20 });
     const data = pattern(N, 3);
