@@ -13,7 +13,11 @@
  * shared, so contenders take turns and ratios are taken per round, then the median).
  * Prints a table and the ratios, and writes bench/results/edge-latest.json.
  *
- * Env: BENCH_ROUNDS (3), BENCH_DURATION (seconds per run, 5), BENCH_WARMUP (seconds, 2).
+ * Then the large-object rows of issue 12 (bench/edge-streaming.ts: time to first byte of a miss
+ * vs. the origin, a cached 1 GiB object vs. nginx, RSS with 50 viewers of 200 MB objects).
+ *
+ * Env: BENCH_ROUNDS (3), BENCH_DURATION (seconds per run, 5), BENCH_WARMUP (seconds, 2),
+ * BENCH_LARGE=0 skips the large-object rows.
  * A missing wrk or nginx is reported with its Debian package and the script exits 0.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +31,7 @@ import { findBinary, freePort, httpGet, isStopping, onCleanup, startChild, stopA
 import { createObjectServer, OBJECT_SIZE } from './lib/object.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 import { writeJsonFile } from '../test/conformance/json-file.js';
+import { runStreamingRows, STREAMING_TARGETS, type StreamingResults } from './edge-streaming.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -202,7 +207,24 @@ async function main(): Promise<void> {
     console.log(
       `verge/node  throughput  ${r.throughputVergeVsNode!.toFixed(2)}  (bare node/nginx ${r.throughputNodeVsNginx!.toFixed(2)})`,
     );
-    writeResults(contenders, r, loadBefore);
+    let streaming: StreamingResults | null = null;
+    if (process.env.BENCH_LARGE !== '0') {
+      console.log('\nlarge objects (issue 12; BENCH_LARGE=0 skips them):');
+      streaming = await runStreamingRows(root, dir, console.log);
+      const s = streaming;
+      const t = STREAMING_TARGETS;
+      const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+      console.log(
+        `miss ttfb verge-origin   +${s.ttfb.extraMs.toFixed(2)} ms  (target <= ${t.ttfbExtraMs} ms) ${met(s.met.ttfb)}`,
+      );
+      console.log(
+        `1 GiB hit verge/nginx    ${s.hitThroughput.ratio.toFixed(2)}  (target >= ${t.throughputVsNginx}) ${met(s.met.throughput)}`,
+      );
+      console.log(
+        `50 x 200 MB verge RSS    ${s.rss.peakMiB.toFixed(0)} MiB  (target <= ${t.rssMiB}) ${met(s.met.rss)}`,
+      );
+    }
+    writeResults(contenders, r, loadBefore, streaming);
   } finally {
     await stopAll();
     origin.close();
@@ -211,7 +233,12 @@ async function main(): Promise<void> {
   }
 }
 
-function writeResults(contenders: Contender[], r: Record<string, number>, loadBefore: number[]): void {
+function writeResults(
+  contenders: Contender[],
+  r: Record<string, number>,
+  loadBefore: number[],
+  streaming: StreamingResults | null,
+): void {
   const out = {
     date: new Date().toISOString(),
     machine: {
@@ -241,6 +268,7 @@ function writeResults(contenders: Contender[], r: Record<string, number>, loadBe
       met: r.throughputVergeVsNginx! >= TARGET.throughputVsNginx && r.p99VergeVsNginx! <= TARGET.p99VsNginx,
     },
     runs: Object.fromEntries(contenders.map((c) => [c.name, c.runs])),
+    largeObjects: streaming ? { ...streaming, targets: STREAMING_TARGETS } : null,
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeJsonFile(join(root, 'bench/results/edge-latest.json'), out);

@@ -50,6 +50,8 @@ export interface NginxOptions extends PeerOptions {
    * freshness only, plus `proxy_cache_revalidate on`.
    */
   mode: 'bench' | 'conformance';
+  /** The cache's `max_size` (default 256m; large-object rows need more). */
+  maxSize?: string;
 }
 
 export function nginxConf(dir: string, o: NginxOptions): string {
@@ -75,7 +77,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi_temp;
   uwsgi_temp_path ${dir}/uwsgi_temp;
   scgi_temp_path ${dir}/scgi_temp;
-  proxy_cache_path ${dir}/cache levels=1:2 keys_zone=verge_bench:10m max_size=256m inactive=60m use_temp_path=off;
+  proxy_cache_path ${dir}/cache levels=1:2 keys_zone=verge_bench:10m max_size=${o.maxSize ?? '256m'} inactive=60m use_temp_path=off;
   upstream origin { server 127.0.0.1:${o.originPort}; keepalive 16; }
   server {
     listen 127.0.0.1:${o.port};
