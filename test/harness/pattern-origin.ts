@@ -6,12 +6,14 @@
  * - `plain`: the whole body, as fast as the client takes it (with backpressure);
  * - `hold`: the first `HOLD` bytes, then nothing until `release(path)`;
  * - `die`: the first request sends half the body and resets the connection; later ones are plain.
- * Every answer is cacheable for an hour, with an ETag and a Last-Modified.
- * Also used by bench/edge.ts.
+ * Every answer is cacheable for an hour, with an ETag and a Last-Modified. `hashedGet` is the
+ * matching viewer: it hashes what it reads instead of keeping it.
+ * Also used by bench/edge-streaming.ts.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { request, type Dispatcher } from 'undici';
 
 const MiB = 1024 * 1024;
 /** How far each MiB block's slice of the base shifts (so no two neighbouring blocks are alike). */
@@ -169,4 +171,59 @@ export async function startPatternOrigin(): Promise<PatternOrigin> {
         server.close(() => r());
       }),
   };
+}
+
+/** What a viewer read: the status, headers, how many bytes and their SHA-256, and any cut-off. */
+export interface Got {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  bytes: number;
+  hash: string;
+  /** The body failed before its end (the edge cut the connection). */
+  error: Error | null;
+}
+
+export interface GetOpts {
+  headers?: Record<string, string>;
+  /** Called once `n` bytes have arrived, before reading on. */
+  at?: { n: number; then: () => Promise<void> | void };
+  /** Read this many bytes, then drop the connection. */
+  leaveAfter?: number;
+}
+
+/** GET `base + path` with Host test.local, hashing the body as it arrives (never keeping it). */
+export async function hashedGet(base: string, path: string, agent: Dispatcher, o: GetOpts = {}): Promise<Got> {
+  const res = await request(base + path, {
+    dispatcher: agent,
+    headers: { host: 'test.local', 'accept-encoding': 'identity', ...o.headers },
+  });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let error: Error | null = null;
+  let atDone = o.at === undefined;
+  try {
+    for await (const c of res.body) {
+      const chunk = c as Buffer;
+      hash.update(chunk);
+      bytes += chunk.length;
+      if (!atDone && bytes >= o.at!.n) {
+        atDone = true;
+        await o.at!.then();
+      }
+      if (o.leaveAfter !== undefined && bytes >= o.leaveAfter) {
+        res.body.destroy();
+        break;
+      }
+    }
+  } catch (e) {
+    error = e as Error;
+  }
+  return { status: res.statusCode, headers: res.headers, bytes, hash: hash.digest('hex'), error };
+}
+
+/** SHA-256 of bytes `start..end-1` of a pattern. */
+export function patternRangeHash(seed: number, start: number, end: number): string {
+  const h = createHash('sha256');
+  for (const s of patternSlices(seed, start, end)) h.update(s);
+  return h.digest('hex');
 }
