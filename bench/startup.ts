@@ -22,6 +22,9 @@ import { freePort, httpGet, startChild, stopAll } from './lib/procs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'verge.js');
+// BENCH_BASELINE=/other/checkout/bin/verge.js (built) is timed in the same rounds, in turns with
+// this one, so a change is measured against the commit before it at the same load.
+const BASELINE = process.env.BENCH_BASELINE;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
@@ -54,10 +57,10 @@ async function until(t0: number, what: string, ok: () => Promise<boolean>, limit
   }
 }
 
-async function edgeServing(dir: string, extra: string[] = []): Promise<number> {
+async function edgeServing(dir: string, extra: string[] = [], bin = BIN): Promise<number> {
   const [port, admin] = [await freePort(), await freePort()];
   const t0 = performance.now();
-  const edge = startChild('edge', process.execPath, ['--no-node-snapshot', BIN, 'edge', '--config', join(dir, 'dist.json'),
+  const edge = startChild('edge', process.execPath, ['--no-node-snapshot', bin, 'edge', '--config', join(dir, 'dist.json'),
     '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin), '--access-log', 'off', ...extra], { env }); // prettier-ignore
   try {
     return await until(t0, 'verge edge', async () => {
@@ -69,13 +72,13 @@ async function edgeServing(dir: string, extra: string[] = []): Promise<number> {
   }
 }
 
-async function upServing(): Promise<number> {
+async function upServing(bin = BIN): Promise<number> {
   const ports: number[] = [];
   for (let i = 0; i < 8; i++) ports.push(await freePort());
   const [control, e1, e2, e3, a1, a2, a3, origin] = ports as [number, ...number[]];
   const data = mkdtempSync(join(tmpdir(), 'verge-bench-up-'));
   const t0 = performance.now();
-  const up = startChild('up', process.execPath, ['--no-node-snapshot', BIN, 'up', '--port', String(control),
+  const up = startChild('up', process.execPath, ['--no-node-snapshot', bin, 'up', '--port', String(control),
     '--edge-ports', `${e1},${e2},${e3}`, '--admin-ports', `${a1},${a2},${a3}`, '--origin-port', String(origin),
     '--data-dir', data], { env }); // prettier-ignore
   try {
@@ -121,7 +124,8 @@ function edgeFixture(): string {
 
 const fixture = edgeFixture();
 const loadAtStart = loadavg()[0]!.toFixed(2);
-const runs = { node: [] as number[], help: [] as number[], edge: [] as number[], edge1: [] as number[], up: [] as number[] }; // prettier-ignore
+const runs = { node: [] as number[], help: [] as number[], edge: [] as number[], edge1: [] as number[], up: [] as number[],
+  baseHelp: [] as number[], baseEdge: [] as number[], baseUp: [] as number[] }; // prettier-ignore
 try {
   for (let i = 0; i < ROUNDS; i++) {
     runs.node.push(timeExit(['-e', '0']));
@@ -129,6 +133,11 @@ try {
     runs.edge.push(await edgeServing(fixture));
     runs.edge1.push(await edgeServing(fixture, ['--workers', '1']));
     runs.up.push(await upServing());
+    if (BASELINE) {
+      runs.baseHelp.push(timeExit(['--no-node-snapshot', BASELINE, '--help']));
+      runs.baseEdge.push(await edgeServing(fixture, [], BASELINE));
+      runs.baseUp.push(await upServing(BASELINE));
+    }
     console.log(`round ${i + 1}/${ROUNDS} done`);
   }
 } finally {
@@ -144,6 +153,12 @@ const rows: Array<[string, number[], string]> = [
   ['verge edge --workers 1 serving', runs.edge1, '-'],
   ['verge up, 3 PoPs serving', runs.up, '≤ 3000 ms'],
 ];
+if (BASELINE)
+  rows.push(
+    ['baseline: verge --help', runs.baseHelp, '-'],
+    ['baseline: verge edge serving', runs.baseEdge, '-'],
+    ['baseline: verge up, 3 PoPs serving', runs.baseUp, '-'],
+  );
 console.log(
   `\nstartup${env.VERGE_FROM_SOURCE ? ' FROM SOURCE (tsx)' : ''}, median of ${ROUNDS} (${cpus().length} cores, load ${loadAtStart} at the start, ${loadavg()[0]!.toFixed(2)} at the end)\n`,
 );
