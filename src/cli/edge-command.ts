@@ -22,6 +22,7 @@ import {
   type EdgeValues,
 } from './edge-options.js';
 import { staticEdgePrimary, staticEdgeWorker } from './edge-workers.js';
+import { redactNatsUrl } from '../shared/bus/nats.js';
 
 export const EDGE_HELP = `verge edge --config FILE [--config FILE...] [options]
 verge edge --control URL --token T --pop ID --region R [options]
@@ -34,6 +35,9 @@ is down).
   --control URL         managed mode: the control plane (e.g. http://127.0.0.1:8080)
   --token T             managed mode: this PoP's edge token (or VERGE_EDGE_TOKEN, or --token-file)
   --token-file FILE     read the edge token from FILE
+  --nats URL            managed mode: watch NATS JetStream (nats://host:4222) for snapshots and
+                        invalidations instead of the control plane's stream; snapshot bodies,
+                        bundles and acks still go to --control (docs/operations.md)
   --location TEXT       managed mode: a description shown in \`verge pops list\`
   --port N              HTTP port for viewers (default 8080)
   --host ADDR           address to listen on (default 0.0.0.0)
@@ -71,6 +75,7 @@ export async function edgeCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
     config: { type: 'string', multiple: true },
     control: { type: 'string' },
+    nats: { type: 'string' },
     token: { type: 'string' },
     'token-file': { type: 'string' },
     location: { type: 'string' },
@@ -99,6 +104,8 @@ export async function edgeCommand(argv: string[]): Promise<void> {
     help: { type: 'boolean' },
   });
   if (values.help) return print(EDGE_HELP);
+  if (values.nats !== undefined && values.control === undefined)
+    throw new UsageError('--nats needs --control URL: snapshot bodies and bundles come from the control plane');
   if (values.control !== undefined) return managedEdgeCommand(values);
   if (!values.config?.length)
     throw new UsageError(
@@ -171,12 +178,16 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
     throw new UsageError('--tls-cert and --tls-key go together');
   const pop = str('pop');
   if (!pop || !str('region')) throw new UsageError('managed mode needs --pop ID and --region R');
+  const nats = str('nats');
+  if (nats !== undefined && !/^(nats|tls):\/\/\S+$/.test(nats))
+    throw new UsageError('--nats must be a URL such as nats://127.0.0.1:4222');
   const port = intOption(str('port'), '--port', 8080);
   const httpsPort = str('tls-cert') ? intOption(str('https-port'), '--https-port', 8443) : undefined;
   const adminPort = intOption(str('admin-port'), '--admin-port', 9901);
   const m = await listening(edgePorts(port, httpsPort, adminPort, str('host') ?? '0.0.0.0'), () =>
     startManagedEdge({
       controlUrl: str('control')!,
+      ...(nats !== undefined ? { natsUrl: nats } : {}),
       token,
       popId: pop,
       region: str('region')!,
@@ -200,7 +211,7 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
     }),
   );
   print(
-    `edge ${pop} (${str('region')}) managed by ${str('control')}; ${m.bootVersion ? `booted from last-known-good snapshot ${m.bootVersion}` : 'no snapshot on disk yet'}`,
+    `edge ${pop} (${str('region')}) managed by ${str('control')}${nats ? ` through ${redactNatsUrl(nats)}` : ''}; ${m.bootVersion ? `booted from last-known-good snapshot ${m.bootVersion}` : 'no snapshot on disk yet'}`,
   );
   print(`viewers       ${m.edge.url}${m.edge.httpsUrl ? `  ${m.edge.httpsUrl}` : ''}`);
   if (m.edge.adminUrl) {

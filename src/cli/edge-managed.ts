@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { toVergeError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { startEdge, type Edge, type EdgeOptions } from '../edge/edge.js';
-import { ControlClient, ManagedSync, Telemetry, emptyPlan } from '../edge/sync/index.js';
+import { ControlClient, ManagedSync, NatsWatch, Telemetry, emptyPlan } from '../edge/sync/index.js';
 
 export interface ManagedEdgeOptions extends Omit<EdgeOptions, 'plan' | 'configPaths' | 'onInvoke' | 'onAccessLog'> {
   controlUrl: string;
@@ -25,6 +25,11 @@ export interface ManagedEdgeOptions extends Omit<EdgeOptions, 'plan' | 'configPa
   onApplied?: (version: number, ms: number) => void;
   /** Reconnect backoff (default 250 ms doubling to 10 s). */
   backoffMs?: { initial: number; max: number };
+  /**
+   * Watch NATS JetStream (`nats://host:4222`) for snapshot pointers and invalidations instead of
+   * the control plane's SSE stream; snapshot bodies, bundles and acks still go to `controlUrl`.
+   */
+  natsUrl?: string;
 }
 
 export interface ManagedEdge {
@@ -41,7 +46,7 @@ export function defaultEdgeDataDir(pop: string): string {
 }
 
 export async function startManagedEdge(o: ManagedEdgeOptions): Promise<ManagedEdge> {
-  const { controlUrl, token, location, telemetryFlushMs, onApplied, backoffMs, ...edgeOpts } = o;
+  const { controlUrl, token, location, telemetryFlushMs, onApplied, backoffMs, natsUrl, ...edgeOpts } = o;
   // Absolute, because snapshot function paths are rewritten into it and then resolved against it.
   const dataDir = resolve(o.dataDir ?? defaultEdgeDataDir(o.popId));
   const logger: Logger = o.logger ?? createLogger({ base: { pop: o.popId } });
@@ -61,6 +66,7 @@ export async function startManagedEdge(o: ManagedEdgeOptions): Promise<ManagedEd
     logger,
     ...(onApplied ? { onApplied } : {}),
     ...(backoffMs ? { backoffMs } : {}),
+    ...(natsUrl ? { watchSource: new NatsWatch({ url: natsUrl, pop: o.popId, dataDir, logger }) } : {}),
   });
   const boot = await sync.boot();
   const start = (plan: typeof boot.plan) =>

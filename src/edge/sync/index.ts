@@ -9,6 +9,7 @@ export { ControlClient, type ControlClientOptions } from './control-client.js';
 export { LocalStore, sha256Hex } from './local-store.js';
 export { ManagedSync, type ManagedSyncOptions, type SyncStatus, type SyncTarget } from './managed-sync.js';
 export { emptyPlan, planFromSnapshot, snapshotChecksum, snapshotRefs, verifySnapshot } from './snapshot-plan.js';
+export { NatsWatch, type WatchSource } from './nats-watch.js';
 export { SseParser, type SseEvent } from './sse.js';
 export { Telemetry, type TelemetryOptions, type TelemetryStats } from './telemetry.js';
 export { MetricAggregator, type InvocationSample, type RequestSample } from './metrics.js';

@@ -27,6 +27,7 @@ import { ControlClient } from './control-client.js';
 import { GenerationStore, joinGenerations, sameGeneration, splitSnapshot, type DistGeneration } from './generations.js';
 import { LocalStore } from './local-store.js';
 import { emptyPlan, planFromSnapshot, verifySnapshot } from './snapshot-plan.js';
+import type { WatchSource } from './nats-watch.js';
 import type { SseEvent } from './sse.js';
 
 /** The part of an Edge the loop drives (structural, so this module never imports the edge). */
@@ -48,6 +49,11 @@ export interface ManagedSyncOptions {
   backoffMs?: { initial: number; max: number };
   /** A watch stream silent this long is taken for dead (default 45 s; the server pings every 15 s). */
   idleMs?: number;
+  /**
+   * Where snapshot and invalidation announcements come from instead of the control plane's SSE
+   * watch: `NatsWatch` (`verge edge --nats`). Registration, bodies, bundles and acks stay HTTP.
+   */
+  watchSource?: WatchSource;
   /** Called after a snapshot is live (for the CLI's output). */
   onApplied?: (version: number, ms: number) => void;
   onRefused?: (version: number, error: VergeError) => void;
@@ -239,7 +245,7 @@ export class ManagedSync {
         this.#failed.clear();
         this.#refused.clear();
         if (this.#unacked) this.#track(this.#ack(this.#unacked));
-        await this.client.watch(this.#applied, (ev) => this.#onEvent(ev), {
+        await (this.#o.watchSource ?? this.client).watch(this.#applied, (ev) => this.#onEvent(ev), {
           signal,
           ...(this.#o.idleMs !== undefined ? { idleMs: this.#o.idleMs } : {}),
           onOpen: () => {
@@ -269,6 +275,9 @@ export class ManagedSync {
         this.#kick();
       } else if (ev.event === 'invalidation') {
         this.#track(this.#invalidate(JSON.parse(ev.data) as WatchInvalidationEvent));
+      } else if (ev.event === 'resync') {
+        // Invalidations were lost (older than the bus's replay window): drop every cached object.
+        for (const id of this.#active.keys()) this.#target!.invalidate({ distributionId: id, paths: ['/*'] });
       }
     } catch (e) {
       this.#o.logger.log('warn', 'bad event on the watch stream', { event: ev.event, error: (e as Error).message });
