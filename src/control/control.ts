@@ -14,8 +14,7 @@ import { OpenApiSchema } from '../shared/api/answers.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import { createApp, type App } from './app.js';
-import { openApiDocument } from './api/openapi.js';
-import { Router } from './api/router.js';
+import type { Route, RouteTable } from './api/route.js';
 import { deploymentRoutes } from './api/routes/deployments.js';
 import { distributionRoutes } from './api/routes/distributions.js';
 import { edgeRoutes } from './api/routes/edge.js';
@@ -44,7 +43,6 @@ import { TelemetryWriter } from './telemetry/writer.js';
 export const DB_FILE = 'verge.db';
 export const DEFAULT_LOG_RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
-const API_VERSION = '1.0.0';
 
 /** Where `vite build` puts the console (console/vite.config.ts), from this file's place in the package. */
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
@@ -117,9 +115,12 @@ async function checkSecretKey(store: Store, box: SecretBox, dataDir: string): Pr
   }
 }
 
-export function buildRouter(app: App): Router {
-  const router = new Router();
-  router.add(
+/**
+ * Every route of the API, declared once; the server registers them and @fastify/swagger
+ * describes them. `document` answers GET /openapi.json (the server's, once it is built).
+ */
+export function buildRouter(app: App, document: () => unknown = () => ({})): RouteTable {
+  const routes: Route[] = [
     ...systemRoutes(app),
     ...tokenRoutes(app),
     ...functionRoutes(app),
@@ -132,16 +133,16 @@ export function buildRouter(app: App): Router {
     ...deploymentRoutes(app),
     ...edgeRoutes(app),
     ...telemetryRoutes(app),
-  );
-  router.add({
-    method: 'GET',
-    path: '/openapi.json',
-    access: 'public',
-    summary: 'This OpenAPI 3.1 document',
-    success: { status: 200, schema: OpenApiSchema },
-    handler: () => ({ status: 200, body: openApiDocument(router.routes, API_VERSION) }),
-  });
-  return router;
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      access: 'public',
+      summary: 'This OpenAPI 3.1 document',
+      success: { status: 200, schema: OpenApiSchema },
+      handler: () => ({ status: 200, body: document() }),
+    },
+  ];
+  return { routes };
 }
 
 export async function startControl(opts: ControlOptions): Promise<Control> {
@@ -186,7 +187,8 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
     : undefined;
   if (relay) hub.onAnnounce = () => relay.wake();
   const app = createApp({ store, telemetry, clock, logger, box, hub, dataDir: opts.dataDir });
-  const server = createApiServer(app, buildRouter(app), { consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR });
+  let api: Awaited<ReturnType<typeof createApiServer>> | undefined;
+  const table = buildRouter(app, () => api?.document());
   const canaries = new CanaryWatch(app, opts.canaryTickMs);
   const retention = opts.logRetentionMs ?? DEFAULT_LOG_RETENTION_MS;
   // The outbox keeps a row as long as telemetry: far past any relay or replica catching up.
@@ -204,11 +206,10 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
   const pruner = setInterval(() => void pruneLogged(), PRUNE_EVERY_MS);
   pruner.unref();
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => resolve());
-    });
+    api = await createApiServer(app, table, { consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR });
+    await api.fastify.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
   } catch (e) {
+    await api?.fastify.close();
     clearInterval(pruner);
     canaries.close();
     hub.close();
@@ -218,7 +219,8 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
     await store.close();
     throw e;
   }
-  const addr = server.address() as AddressInfo;
+  const server = api.fastify;
+  const addr = server.server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   logger.log('info', 'control plane listening', { url, api: url + API_PREFIX, dataDir: opts.dataDir });
@@ -237,10 +239,7 @@ export async function startControl(opts: ControlOptions): Promise<Control> {
         await relay?.close();
         await follower.close();
         hub.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await server.close();
         await app.gate.close();
         await telemetry.close();
         await store.close();

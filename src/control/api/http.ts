@@ -1,74 +1,28 @@
 /**
  * @module control/api/http
- * Request and response plumbing for the API over node:http: bounded JSON bodies, JSON and
- * binary answers, the error body of docs/api.md, ETags (`"r<N>"`) and If-Match (RFC 9110
- * 13.1.1), and server-sent event streams.
+ * What the API's HTTP answers mean, apart from the framework that sends them (Fastify,
+ * server.ts): the error body of docs/api.md and its status for every error code, the body-limit
+ * and not-JSON errors, ETags (`"r<N>"`) and If-Match (RFC 9110 13.1.1), and the framing of
+ * server-sent events, which the Hub writes to long-lived streams outside any request handler.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { ERROR_CODES, VergeError, toVergeError } from '../../shared/errors.js';
 
 /** Function packages arrive base64-encoded in JSON: 50 MB of zip is about 67 MB of text. */
 export const MAX_BODY_BYTES = 72 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function tooLarge(limit: number): VergeError {
+/** A body over the route's limit: 413 with the API's error body (docs/api.md). */
+export function tooLarge(limit: number): VergeError {
   return new VergeError('VALIDATION_FAILED', `the request body exceeds ${limit} bytes`, {
     details: { status: 413, fields: [{ path: '$', message: `larger than ${limit} bytes` }] },
   });
 }
 
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const buf = await readBody(req);
-  if (buf.length === 0) return undefined;
-  try {
-    return JSON.parse(buf.toString('utf8')) as unknown;
-  } catch (e) {
-    throw new VergeError('VALIDATION_FAILED', `the request body is not JSON: ${(e as Error).message}`, {
-      details: { fields: [{ path: '$', message: 'is not valid JSON' }] },
-    });
-  }
-}
-
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const data = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': data.length,
-    ...headers,
+/** A body that does not parse: 400 naming where JSON.parse stopped. */
+export function notJson(e: Error): VergeError {
+  return new VergeError('VALIDATION_FAILED', `the request body is not JSON: ${e.message}`, {
+    details: { fields: [{ path: '$', message: 'is not valid JSON' }] },
   });
-  res.end(data);
-}
-
-export function sendBytes(
-  res: ServerResponse,
-  data: Buffer,
-  contentType: string,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(200, { 'content-type': contentType, 'content-length': data.length, ...headers });
-  res.end(data);
-}
-
-export function sendEmpty(res: ServerResponse, status = 204, headers: Record<string, string> = {}): void {
-  res.writeHead(status, headers);
-  res.end();
 }
 
 /** The HTTP status and the `{ error }` body for anything thrown by a handler. */

@@ -1,30 +1,46 @@
 /**
  * @module control/api/server
- * The HTTP server of `verge control`: `/api/v1/*` dispatched through the route table (bearer
- * auth, body validation, ETag, errors as `{ error }`), and the web console's static files at `/`
- * when a console folder is given. One log line per request, never with a body (bodies carry
- * secrets and code).
+ * The HTTP server of `verge control`, on Fastify 5: every route of the table (route.ts) as a
+ * Fastify route under /api/v1 with its schema (so @fastify/swagger writes the OpenAPI document
+ * from it), bearer auth before the body is read, bodies parsed as JSON whatever their content
+ * type and checked against their TypeBox schema (src/shared/schema/check.ts: every problem by
+ * JSON path, "did you mean"), ETags, errors as `{ error }` (http.ts), 405 naming the allowed
+ * methods, and the web console's files at `/` (console-files.ts). One log line per request,
+ * never with a body (bodies carry secrets and code).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
 import { VergeError, toVergeError } from '../../shared/errors.js';
+import { checkSchema } from '../../shared/schema/check.js';
 import type { App } from '../app.js';
 import { authenticate } from '../auth/tokens.js';
+import { validationError } from '../domain/validation.js';
 import type { TokenRecord } from '../store/types.js';
-import { errorReply, etagOf, readJson, sendEmpty, sendJson } from './http.js';
-import type { Route, RouteCtx, Router } from './router.js';
-import { parseBody } from './schema.js';
+import { serveConsole } from './console-files.js';
+import { MAX_BODY_BYTES, errorReply, etagOf, notJson, openEventStream, tooLarge } from './http.js';
+import { API_PREFIX, fastifyPath, routeSchema, swaggerOptions } from './openapi.js';
+import type { Route, RouteCtx, RouteTable } from './route.js';
 
-export const API_PREFIX = '/api/v1';
+export { API_PREFIX } from './openapi.js';
 
-function bearer(req: IncomingMessage): string | undefined {
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's token (set by the route's auth hook); undefined on public routes. */
+    token: TokenRecord | undefined;
+    /** When the request arrived, on the app's monotonic clock (for the log line). */
+    startedAt: number;
+  }
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   const m = h === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(h);
   return m?.[1];
 }
 
-async function authorize(app: App, route: Route, req: IncomingMessage): Promise<TokenRecord | undefined> {
+async function authorize(app: App, route: Route, req: FastifyRequest): Promise<TokenRecord | undefined> {
   if (route.access === 'public') return undefined;
   const raw = bearer(req);
   if (raw === undefined)
@@ -47,158 +63,205 @@ async function authorize(app: App, route: Route, req: IncomingMessage): Promise<
   return token;
 }
 
-async function dispatch(
-  app: App,
-  router: Router,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-): Promise<number> {
-  const path = url.pathname.slice(API_PREFIX.length) || '/';
-  const method = req.method ?? 'GET';
-  const m = router.match(method, path);
-  if (!('route' in m)) {
-    if (m.allowed.length > 0) {
-      throw new VergeError(
-        'NOT_FOUND',
-        `${method} is not allowed on ${url.pathname} (allowed: ${m.allowed.join(', ')})`,
-        { details: { status: 405 } },
-      );
-    }
-    throw new VergeError('NOT_FOUND', `no route ${method} ${url.pathname} (GET ${API_PREFIX}/openapi.json lists them)`);
-  }
-  const { route, params } = m;
-  const token = await authorize(app, route, req);
-  let body: unknown;
-  if (route.body) {
-    body = await readJson(req);
-    if (route.body && route.bodyCheckedBy !== 'handler') body = parseBody(route.body, body ?? {});
-  }
-  const ifMatch = req.headers['if-match'];
-  const ctx: RouteCtx = {
-    req,
-    res,
-    params,
-    query: url.searchParams,
-    token,
-    ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
-    body,
-  };
-  const reply = await route.handler(ctx);
-  if ('stream' in reply) return res.statusCode;
-  const headers = { ...(reply.headers ?? {}), ...(reply.etag !== undefined ? { etag: etagOf(reply.etag) } : {}) };
-  if (reply.status === 204 || reply.body === undefined) sendEmpty(res, reply.status, headers);
-  else if (method === 'HEAD') sendEmpty(res, reply.status, headers);
-  else sendJson(res, reply.status, reply.body, headers);
-  return reply.status;
+const pathOf = (url: string) => url.split('?', 1)[0]!;
+const isApi = (path: string) => path === API_PREFIX || path.startsWith(API_PREFIX + '/');
+
+/** Fastify's own errors (body limit, content length, a closing server) in the API's words. */
+function apiError(e: unknown, req: FastifyRequest): VergeError {
+  if (e instanceof VergeError) return e;
+  const f = e as Error & { code?: string; statusCode?: number };
+  if (f.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return tooLarge(req.routeOptions.bodyLimit ?? MAX_BODY_BYTES);
+  if (typeof f.code === 'string' && f.code.startsWith('FST_') && f.statusCode !== undefined && f.statusCode < 500)
+    return new VergeError('VALIDATION_FAILED', f.message, { details: { status: f.statusCode } });
+  return toVergeError(e);
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
+function sendError(app: App, e: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const err = apiError(e, req);
+  const { status, body } = errorReply(err);
+  if (status >= 500)
+    app.logger.log('error', 'api error', { method: req.method, path: pathOf(req.url), error: err.stack });
+  // A stream that already started cannot turn into an error answer: end it.
+  if (reply.raw.headersSent) {
+    reply.raw.destroy();
+    return undefined;
+  }
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+function logRequest(app: App, req: { method: string; url: string; startedAt: number }, status: number): void {
+  app.logger.log(status >= 500 ? 'warn' : 'debug', 'api request', {
+    method: req.method,
+    path: pathOf(req.url),
+    status,
+    ms: Math.round(app.clock.monotonic() - req.startedAt),
+  });
+}
+
+/** Register one route of the table: schema, body limit, auth, validation, the handler's Reply. */
+function addRoute(app: App, server: FastifyInstance, route: Route): void {
+  const bodyLimit = route.bodyLimit ?? MAX_BODY_BYTES;
+  server.route({
+    method: route.method,
+    url: fastifyPath(route),
+    schema: routeSchema(route),
+    bodyLimit,
+    // A distribution config is checked by the domain (schema, rules and the store, in one answer).
+    ...(route.bodyCheckedBy === 'handler' ? { validatorCompiler: () => () => true } : {}),
+    onRequest: async (req) => {
+      req.token = await authorize(app, route, req);
+    },
+    handler: async (req, reply) => {
+      const ifMatch = req.headers['if-match'];
+      const q = req.url.indexOf('?');
+      const ctx: RouteCtx = {
+        params: req.params as Record<string, string>,
+        query: new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)),
+        token: req.token,
+        ifMatch: typeof ifMatch === 'string' ? ifMatch : undefined,
+        body: req.body,
+        eventStream: () => {
+          reply.hijack();
+          openEventStream(reply.raw);
+          return reply.raw;
+        },
+      };
+      const out = await route.handler(ctx);
+      if ('stream' in out) {
+        logRequest(app, req, reply.raw.statusCode);
+        return;
+      }
+      if (out.headers) void reply.headers(out.headers);
+      if (out.etag !== undefined) void reply.header('etag', etagOf(out.etag));
+      void reply.code(out.status);
+      return out.status === 204 || out.body === undefined ? reply.send() : reply.send(out.body);
+    },
+  });
+}
 
 /**
- * Headers on every console file: no framing (clickjacking), and a policy the built console runs
- * under: its own scripts and API only. `data:` images cover the inline favicon and the forms'
- * icons. Styles allow 'unsafe-inline' because the editor (CodeMirror) injects its theme as a
- * <style> element; a style cannot run code, and scripts stay 'self' only (no inline, no eval).
- * test/browser/console.test.ts drives the whole console with this policy and fails on a violation.
+ * 405 for a path the table has but not with this method (Fastify alone would say 404): one
+ * hidden route per path for the methods it lacks, before authentication like the old router.
  */
-export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
-
-/** A one-line page instead of the console when it was never built (a checkout without `npm install`). */
-function consoleMissing(res: ServerResponse): number {
-  const html = `<!doctype html><title>Verge</title><p>The web console is not built (console/dist is missing): run <code>npm run build:console</code> and reload. The API is under ${API_PREFIX}.</p>\n`;
-  res.writeHead(503, {
-    ...CONSOLE_HEADERS,
-    'content-type': 'text/html; charset=utf-8',
-    'content-length': Buffer.byteLength(html),
-  });
-  res.end(html);
-  return 503;
+function addMethodNotAllowed(server: FastifyInstance, routes: readonly Route[]): void {
+  const byPath = new Map<string, Route[]>();
+  for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
+  for (const same of byPath.values()) {
+    const allowed = same.map((r) => r.method as string);
+    const missing = METHODS.filter((m) => !allowed.includes(m) && !(m === 'HEAD' && allowed.includes('GET')));
+    server.route({
+      method: [...missing],
+      url: fastifyPath(same[0]!),
+      schema: { hide: true } as never,
+      exposeHeadRoute: false,
+      handler: (req) => {
+        throw new VergeError(
+          'NOT_FOUND',
+          `${req.method} is not allowed on ${pathOf(req.url)} (allowed: ${allowed.join(', ')})`,
+          { details: { status: 405 } },
+        );
+      },
+    });
+  }
 }
 
-/** The console's files; unknown paths get index.html (a single-page app routes itself). */
-async function serveConsole(dir: string, url: URL, res: ServerResponse): Promise<number> {
-  // A malformed %-escape is no file: the single-page fallback answers it like any unknown path.
-  const decoded = (() => {
+/** A path with a malformed %-escape (Fastify's FST_ERR_BAD_URL), naming the route's parameter when one fits. */
+function badEscape(path: string, routes: readonly Route[]): VergeError {
+  const segments = path.slice(API_PREFIX.length).split('/');
+  const i = segments.findIndex((s) => {
     try {
-      return decodeURIComponent(url.pathname);
+      decodeURIComponent(s);
+      return false;
     } catch {
-      return '/';
+      return true;
     }
-  })();
-  const rel = normalize(decoded).replace(/^([/\\])+/, '');
-  let file = join(dir, rel);
-  if (!file.startsWith(normalize(dir + sep)) && file !== normalize(dir))
-    throw new VergeError('NOT_FOUND', 'no such file');
-  const st = await stat(file).catch(() => undefined);
-  if (!st?.isFile()) file = join(dir, 'index.html');
-  const data = await readFile(file).catch(() => undefined);
-  if (!data) return consoleMissing(res);
-  res.writeHead(200, {
-    ...CONSOLE_HEADERS,
-    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-length': data.length,
   });
-  res.end(data);
-  return 200;
+  const raw = (segments[i] ?? path).slice(0, 64);
+  const template = routes
+    .map((r) => r.path.split('/'))
+    .find((t) => t.length === segments.length && t.every((s, k) => s.startsWith('{') || s === segments[k]));
+  const name = template?.[i]?.replace(/[{}]/g, '');
+  return validationError(
+    [{ path: `$.${name ?? 'path'}`, message: 'is not valid percent-encoded UTF-8' }],
+    `the path ${name ? `parameter ${name} ` : ''}has a malformed %-escape: "${raw}"`,
+  );
 }
 
-export function createApiServer(app: App, router: Router, opts: { consoleDir?: string } = {}): Server {
-  return createServer((req, res) => {
-    const t0 = app.clock.monotonic();
-    // A target that is no URL (`http://[`) must not throw out of the request listener.
-    const url = URL.canParse(req.url ?? '/', 'http://control.invalid')
-      ? new URL(req.url ?? '/', 'http://control.invalid')
-      : null;
-    if (!url) {
-      sendJson(res, 400, errorReply(new VergeError('VALIDATION_FAILED', 'the request target is not a URL path')).body);
-      return;
-    }
-    const api = url.pathname === API_PREFIX || url.pathname.startsWith(API_PREFIX + '/');
-    const work = api
-      ? dispatch(app, router, req, res, url)
-      : opts.consoleDir && (req.method === 'GET' || req.method === 'HEAD')
-        ? serveConsole(opts.consoleDir, url, res)
-        : Promise.reject(new VergeError('NOT_FOUND', `nothing at ${url.pathname}: the API is under ${API_PREFIX}`));
-    work
-      .catch((e: unknown) => {
-        const { status, body } = errorReply(e);
-        if (status >= 500)
-          app.logger.log('error', 'api error', {
-            method: req.method,
-            path: url.pathname,
-            error: toVergeError(e).stack,
-          });
-        if (res.headersSent) res.destroy();
-        else sendJson(res, status, body);
-        return status;
-      })
-      .then((status) => {
-        const level = status >= 500 ? 'warn' : 'debug';
-        app.logger.log(level, 'api request', {
-          method: req.method,
-          path: url.pathname,
-          status,
-          ms: Math.round(app.clock.monotonic() - t0),
-        });
-      })
-      .catch(() => {});
+export interface ApiServer {
+  /** The Fastify instance (`inject()` answers without a socket). */
+  fastify: FastifyInstance;
+  /** The OpenAPI document @fastify/swagger wrote from the route schemas. */
+  document(): unknown;
+}
+
+export async function createApiServer(
+  app: App,
+  table: RouteTable,
+  opts: { consoleDir?: string } = {},
+): Promise<ApiServer> {
+  const server = Fastify({
+    logger: false,
+    // Node's own defaults (Fastify's keep idle connections 72 s and never time a request out).
+    keepAliveTimeout: 5_000,
+    requestTimeout: 300_000,
+    // close() ends every connection, open event streams included, so a restart can take the port.
+    forceCloseConnections: true,
+    bodyLimit: MAX_BODY_BYTES,
+    // A KeyValueStore key or a function name can be long; Fastify's default stops at 100.
+    routerOptions: { maxParamLength: 16_384 },
+    frameworkErrors: (e, req, reply) => {
+      const url = req.raw.url ?? '/';
+      // A malformed %-escape outside the API is no file: the console answers it like any unknown path.
+      if (!URL.canParse(url, 'http://control.invalid'))
+        return sendError(app, new VergeError('VALIDATION_FAILED', 'the request target is not a URL path'), req, reply);
+      const path = pathOf(url);
+      if (!isApi(path) && opts.consoleDir && (req.method === 'GET' || req.method === 'HEAD'))
+        return void serveConsole(opts.consoleDir, path, reply, API_PREFIX).catch((err: unknown) => sendError(app, err, req, reply)); // prettier-ignore
+      return sendError(app, e.code === 'FST_ERR_BAD_URL' ? badEscape(path, table.routes) : e, req, reply);
+    },
   });
+  server.decorateRequest('token', undefined);
+  server.decorateRequest('startedAt', 0);
+  await server.register(swagger, swaggerOptions());
+
+  // Bodies are JSON whatever the content type says (the CLI and curl users send none); an empty one is no body.
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', { parseAs: 'buffer' }, (req, buf: Buffer, done) => {
+    if (buf.length === 0 || !req.routeOptions.schema?.body) return done(null, undefined);
+    try {
+      done(null, JSON.parse(buf.toString('utf8')));
+    } catch (e) {
+      done(notJson(e as Error), undefined);
+    }
+  });
+  // Every problem at once, by JSON path, in Verge's words; an absent body is checked as {}.
+  server.setValidatorCompiler(({ schema, httpPart }) => {
+    if (httpPart !== 'body') return () => true;
+    return (data: unknown) => {
+      const value = data ?? {};
+      const problems = checkSchema(schema, value);
+      return problems.length > 0 ? { error: validationError(problems) } : { value };
+    };
+  });
+  // Answers are JSON.stringify'd as handlers give them: the answer schemas describe, they do not filter.
+  server.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  server.addHook('onRequest', async (req) => {
+    req.startedAt = app.clock.monotonic();
+  });
+  server.addHook('onResponse', async (req, reply) => logRequest(app, req, reply.statusCode));
+  server.setErrorHandler((e, req, reply) => sendError(app, e, req, reply));
+  server.setNotFoundHandler(async (req, reply) => {
+    const path = pathOf(req.url);
+    if (isApi(path))
+      throw new VergeError('NOT_FOUND', `no route ${req.method} ${path} (GET ${API_PREFIX}/openapi.json lists them)`);
+    if (opts.consoleDir && (req.method === 'GET' || req.method === 'HEAD'))
+      return serveConsole(opts.consoleDir, path, reply, API_PREFIX);
+    throw new VergeError('NOT_FOUND', `nothing at ${path}: the API is under ${API_PREFIX}`);
+  });
+
+  for (const route of table.routes) addRoute(app, server, route);
+  addMethodNotAllowed(server, table.routes);
+  await server.ready();
+  return { fastify: server, document: () => server.swagger() };
 }

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { ERROR_COUNTER_PREFIX } from '../../shared/replication/protocol.js';
 import { VergeError } from '../../shared/errors.js';
 import type { App } from '../app.js';
-import { validationError } from '../api/schema.js';
+import { validationError } from './validation.js';
 import type { Store, TriggerRecord } from '../store/types.js';
 import { quantile } from '../telemetry/metrics.js';
 import type { TelemetryWriter } from '../telemetry/writer.js';

@@ -11,7 +11,7 @@ import type { ConfigProblem } from '../../shared/config/types.js';
 import { isCloudFrontFunction } from '../../shared/config/functions.js';
 import type { FunctionRuntimeKind } from '../../shared/lambda-edge/index.js';
 import { sha256Hex } from '../compile/snapshot.js';
-import { validationError } from '../api/schema.js';
+import { validationError } from './validation.js';
 
 export type CodeInput =
   { zipBase64: string } | { files: Record<string, string> } | { source: string; filename?: string };

@@ -9,7 +9,7 @@ import type { ConfigProblem, DistributionConfig } from '../../shared/config/type
 import { DEFAULTS } from '../../shared/config/defaults.js';
 import { validateDistribution } from '../../shared/config/validate.js';
 import { VergeError } from '../../shared/errors.js';
-import { validationError } from '../api/schema.js';
+import { validationError } from './validation.js';
 import { DEFAULT_BEHAVIOR } from '../compile/snapshot.js';
 import type { DistributionAckRecord, DistributionRecord, PopRecord, Store } from '../store/types.js';
 import { healthOf, removeHint } from './pops.js';

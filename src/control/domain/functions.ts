@@ -9,7 +9,7 @@ import type { ConfigProblem } from '../../shared/config/types.js';
 import { isCloudFrontFunction } from '../../shared/config/functions.js';
 import { VergeError } from '../../shared/errors.js';
 import type { SecretBox } from '../auth/secret-box.js';
-import { validationError } from '../api/schema.js';
+import { validationError } from './validation.js';
 import { REDACTED } from '../compile/secrets.js';
 import type { FunctionRecord, FunctionRuntimeName, FunctionSettings, Store, VersionRecord } from '../store/types.js';
 

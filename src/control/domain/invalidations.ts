@@ -5,7 +5,7 @@
  * `Completed` once every registered PoP acked.
  */
 import { invalidationProblems } from '../../shared/invalidation.js';
-import { validationError } from '../api/schema.js';
+import { validationError } from './validation.js';
 import type { InvalidationAckRecord, InvalidationRecord, PopRecord } from '../store/types.js';
 
 /** Every problem with a request, each named by field (the rules are the edge's: shared/invalidation.ts). */

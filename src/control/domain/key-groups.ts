@@ -11,7 +11,7 @@ import { LIMITS } from '../../shared/config/defaults.js';
 import type { DistributionConfig, KeyGroupConfig } from '../../shared/config/types.js';
 import { publicKeyProblem } from '../../shared/config/rules.js';
 import { VergeError } from '../../shared/errors.js';
-import { validationError } from '../api/schema.js';
+import { validationError } from './validation.js';
 import type { KeyGroupRecord, PublicKeyRecord, Store } from '../store/types.js';
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ContinuousDeploymentConfig, DistributionConfig } from '../../shared/config/types.js';
 import { VergeError } from '../../shared/errors.js';
-import { validationError } from '../api/schema.js';
+import { validationError } from './validation.js';
 import type { DistributionRecord, Store } from '../store/types.js';
 import { checkConfig } from './distributions.js';
 

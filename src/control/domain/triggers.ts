@@ -10,7 +10,7 @@ import type { ConfigProblem } from '../../shared/config/types.js';
 import { INCLUDE_BODY_MESSAGE } from '../../shared/config/rules-behaviors.js';
 import { CONTRACT, type EventType } from '../../shared/lambda-edge/index.js';
 import { PROFILES } from '../../runtime/host/index.js';
-import { validationError } from '../api/schema.js';
+import { validationError } from './validation.js';
 import { DEFAULT_BEHAVIOR } from '../compile/snapshot.js';
 import type { Store, TriggerRecord, VersionRecord } from '../store/types.js';
 import { isActive, type CanaryRecord } from './canary.js';

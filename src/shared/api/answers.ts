@@ -6,6 +6,7 @@
  * (`additionalProperties: false`): a field added to a view without adding it here fails those tests.
  */
 import { Type, type TSchema } from 'typebox';
+import { recordOf } from '../schema/record.js';
 import { DistributionSchema } from '../config/schema.js';
 import { literals } from '../config/schema-policies.js';
 import { EVENT_TYPES } from '../lambda-edge/events.js';
@@ -50,8 +51,8 @@ export const FunctionSchema = Type.Object(
     concurrency: unsetIsProfile(Type.Integer(), 'instances per PoP'),
     kvs: Type.Union([Type.String(), Type.Null()], { description: 'the KeyValueStore (cloudfront-js-2.0 only); null for none' }), // prettier-ignore
     egress: Type.Union([EgressSettingSchema, Type.Null()], { description: 'the egress allow-list (docs/security.md); null: public addresses only' }), // prettier-ignore
-    env: Type.Record(Type.String(), Type.String()),
-    secrets: Type.Record(Type.String(), Type.Unsafe<string>(Type.Literal('***')), {
+    env: recordOf(Type.String()),
+    secrets: recordOf(Type.Unsafe<string>(Type.Literal('***')), {
       description: 'names only: values are always ***',
     }),
     codeSha256: SHA256,
@@ -70,7 +71,7 @@ export const FunctionCodeAnswerSchema = Type.Object(
   {
     version: Type.String({ description: '$LATEST or a version number' }),
     sha256: SHA256,
-    files: Type.Record(Type.String(), Type.String(), { description: 'the text files by path' }),
+    files: recordOf(Type.String(), { description: 'the text files by path' }),
     binary: Type.Array(Type.String(), { description: 'the paths of files that are not UTF-8 text' }),
     zipBase64: Type.String(),
   },
@@ -109,7 +110,7 @@ export const DistributionAnswerSchema = Type.Object(
     statusText: Type.String({ description: 'the status in words: who is pending, and how to remove a PoP that is gone for good' }), // prettier-ignore
     snapshot: count('the snapshot that carries the last change'),
     generation: count('the generation PoPs activate and acknowledge (the snapshot that carries the last change)'),
-    pops: Type.Record(Type.String(), PopDeployStateSchema, { description: 'per PoP: Deployed, InProgress or Refused (with why), and the generation it serves' }), // prettier-ignore
+    pops: recordOf(PopDeployStateSchema, { description: 'per PoP: Deployed, InProgress or Refused (with why), and the generation it serves' }), // prettier-ignore
     lastModified: ISO,
     etag: ETAG,
   },
@@ -207,7 +208,7 @@ export const InvalidationSchema = Type.Object(
     tags: Type.Array(Type.String()),
     createdAt: ISO,
     status: literals(['InProgress', 'Completed'] as const),
-    pops: Type.Record(Type.String(), InvalidationPopSchema, { description: '`removed` and `at` are null until the PoP acknowledged' }), // prettier-ignore
+    pops: recordOf(InvalidationPopSchema, { description: '`removed` and `at` are null until the PoP acknowledged' }), // prettier-ignore
   },
   closed,
 );
@@ -217,7 +218,7 @@ export const KeyValueStoreSchema = Type.Object(
     name: Type.String(),
     keyCount: count(),
     updatedAt: ISO,
-    data: opt(Type.Record(Type.String(), Type.String(), { description: 'in single-store answers only' })),
+    data: opt(recordOf(Type.String(), { description: 'in single-store answers only' })),
     etag: ETAG,
   },
   closed,
@@ -266,7 +267,7 @@ export const DeploymentSchema = Type.Object(
     createdAt: ISO,
     reason: Type.String(),
     checksum: Type.String(),
-    acks: Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), at: ISO, error: opt(nullable(Type.String())) }, closed)), // prettier-ignore
+    acks: recordOf(Type.Object({ ok: Type.Boolean(), at: ISO, error: opt(nullable(Type.String())) }, closed)), // prettier-ignore
     pending: Type.Array(Type.String(), { description: 'registered PoPs that have not applied it' }),
   },
   closed,
@@ -298,7 +299,7 @@ export const SnapshotDocumentSchema = Type.Object(
   { version: Type.Integer({ minimum: 1 }) },
   { additionalProperties: true, description: 'the snapshot document (src/shared/replication/protocol.ts)' },
 );
-export const KvsDataSchema = Type.Record(Type.String(), Type.String(), { description: 'a KeyValueStore by content hash' }); // prettier-ignore
+export const KvsDataSchema = recordOf(Type.String(), { description: 'a KeyValueStore by content hash' }); // prettier-ignore
 
 export const MetricPointOutSchema = Type.Object(
   { time: Type.Number() },
@@ -312,7 +313,7 @@ export const MetricsAnswerSchema = Type.Object(
     step: Type.Number(),
     series: Type.Array(
       Type.Object(
-        { labels: Type.Record(Type.String(), Type.String()), points: Type.Array(MetricPointOutSchema), total: MetricPointOutSchema }, // prettier-ignore
+        { labels: recordOf(Type.String()), points: Type.Array(MetricPointOutSchema), total: MetricPointOutSchema }, // prettier-ignore
         closed,
       ),
     ),

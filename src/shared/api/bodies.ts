@@ -6,6 +6,7 @@
  * messages live in shared/replication/schemas.ts; the distribution config in shared/config/schema.ts.
  */
 import { Type, type Static, type TSchema } from 'typebox';
+import { recordOf } from '../schema/record.js';
 import { MAX_EGRESS_ENTRIES } from '../config/egress.js';
 import { RUNTIME_NAMES } from '../config/functions.js';
 import { literals } from '../config/schema-policies.js';
@@ -25,15 +26,15 @@ export const nameOf = (what: string, description?: string) =>
     ...(description ? { description } : {}),
   });
 
-const envMap = (description: string) => Type.Record(Type.String(), Type.String({ maxLength: 4096 }), { description });
+const envMap = (description: string) => recordOf(Type.String({ maxLength: 4096 }), { description });
 const envPatch = (description: string) =>
-  Type.Record(Type.String(), nullable(Type.String({ maxLength: 4096 })), { description: `${description} (null deletes)` }); // prettier-ignore
+  recordOf(nullable(Type.String({ maxLength: 4096 })), { description: `${description} (null deletes)` }); // prettier-ignore
 
 /** The package: a zip (base64), files by path, or one source file. */
 export const CodeSchema = Type.Union(
   [
     Type.Object({ zipBase64: Type.String({ minLength: 1 }) }, closed),
-    Type.Object({ files: Type.Record(Type.String(), Type.String()) }, closed),
+    Type.Object({ files: recordOf(Type.String()) }, closed),
     Type.Object(
       { source: Type.String({ minLength: 1 }), filename: opt(Type.String({ minLength: 1, maxLength: 255 })) },
       closed,
@@ -93,7 +94,7 @@ export const FunctionTestSchema = Type.Object(
     // An object (checked by the test runner's event parser); typed unknown, as callers build it loosely.
     event: opt(
       Type.Unsafe<unknown>(
-        Type.Record(Type.String(), Type.Unknown(), {
+        recordOf(Type.Unknown(), {
           description:
             "a whole event ({Records}), AWS's CloudFront Functions test event ({version, context, viewer, request, response?}) or {request?, response?} merged into a sample event",
         }),
@@ -110,7 +111,7 @@ export const FunctionTestSchema = Type.Object(
 );
 
 export const KvsCreateSchema = Type.Object(
-  { name: nameOf('KeyValueStore'), data: opt(Type.Record(Type.String(), Type.String())) },
+  { name: nameOf('KeyValueStore'), data: opt(recordOf(Type.String())) },
   closed,
 );
 export const KvsValueSchema = Type.Object({ value: Type.String() }, closed);

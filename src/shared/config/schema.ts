@@ -9,6 +9,7 @@
  * Schema cannot say "an origin with this id exists".
  */
 import { Type } from 'typebox';
+import { recordOf } from '../schema/record.js';
 import { EVENT_TYPES } from '../lambda-edge/events.js';
 import { COUNTRY_CODES } from './country-codes.js';
 import { ERROR_RESPONSE_CODES, FAILOVER_STATUS_CODES, LIMITS } from './defaults.js';
@@ -77,7 +78,7 @@ export const OriginSchema = Type.Object(
     id: ORIGIN_ID,
     originPath: opt(str({ maxLength: LIMITS.originPathLength })),
     /** Header name → value; names, CloudFront's deny-list and the total length: rules.ts. */
-    customHeaders: opt(Type.Record(Type.String(), str({ maxLength: LIMITS.customHeaderValueLength }))),
+    customHeaders: opt(recordOf(str({ maxLength: LIMITS.customHeaderValueLength }))),
     /** A directory (relative to the config file's folder) served as an S3-style origin. */
     bucket: opt(Type.Object({ path: str({ minLength: 1 }) }, closed)),
     domainName: opt(HOST),
@@ -129,7 +130,7 @@ export const FunctionSchema = Type.Object(
     runtime: opt(literals(RUNTIME_NAMES)),
     name: opt(str({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', 'x-pattern-text': 'use letters, digits, - and _' })), // prettier-ignore
     /** Name → value; names are checked in rules.ts (letters, digits and _, starting with a letter). */
-    env: opt(Type.Record(Type.String(), Type.String())),
+    env: opt(recordOf(Type.String())),
     secretNames: opt(Type.Array(str({ minLength: 1 }), { maxItems: 100 })),
     profile: opt(literals(['cloudfront', 'relaxed'] as const)),
     timeoutMs: opt(int(1, LIMITS.maxTimeoutMs)),

@@ -61,7 +61,8 @@ function rank(path: string): number[] {
     const props = (holder?.properties ?? {}) as Json;
     const names = Object.keys(props);
     out.push(names.indexOf(key));
-    schema = (props[key] ?? Object.values((holder?.patternProperties ?? {}) as Json)[0]) as Json | undefined;
+    const map = typeof holder?.additionalProperties === 'object' ? holder.additionalProperties : undefined;
+    schema = (props[key] ?? Object.values((holder?.patternProperties ?? {}) as Json)[0] ?? map) as Json | undefined;
   }
   return out;
 }

@@ -6,6 +6,7 @@
  * OpenAPI document shows them as they are (components.schemas, and the routes' bodies).
  */
 import { Type, type Static } from 'typebox';
+import { recordOf } from '../schema/record.js';
 
 /** PoP ids: what `S.name('PoP')` allowed before, with the same message. */
 export const PopId = Type.String({
@@ -52,7 +53,7 @@ export const AckRequestSchema = Type.Object(
     /** Why the snapshot (or some of its distributions) was refused (bad bundle hash, function failed to load, ...). */
     error: Type.Optional(Type.String({ maxLength: 4096 })),
     /** Per distribution id: what the PoP serves now and whether it refused the generation it was sent. */
-    distributions: Type.Optional(Type.Record(Type.String(), DistributionAckSchema)),
+    distributions: Type.Optional(recordOf(DistributionAckSchema)),
   },
   { additionalProperties: false },
 );
@@ -95,7 +96,7 @@ const logRecordFields = {
   status: Type.Optional(Type.Integer()),
   message: Type.String(),
   /** The whole original record (access-log fields, error class, ...). */
-  fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  fields: Type.Optional(recordOf(Type.Unknown())),
 };
 
 /** One log record: a function's console line, a function error, or an access log. */
@@ -128,9 +129,9 @@ export const MetricPointSchema = Type.Object(
     intervalMs: Type.Integer({ minimum: 1 }),
     kind: Type.Union([Type.Literal('function'), Type.Literal('distribution')]),
     /** function: `name`, `version`, `event`; distribution: `distribution`. */
-    labels: Type.Record(Type.String(), Type.String()),
+    labels: recordOf(Type.String()),
     /** Names in METRIC_COUNTERS; errors by class as `error:<Class>`. */
-    counters: Type.Record(Type.String(), Type.Number()),
+    counters: recordOf(Type.Number()),
     /** Bucket upper bounds (ms) and counts; counts has one more entry, for values above the last bound. */
     histogram: Type.Optional(
       Type.Object({

@@ -9,7 +9,7 @@ import { DeploymentRollbackSchema, DeploymentSchema, itemsOf } from '../../../sh
 import type { App } from '../../app.js';
 import { restoreSnapshot } from '../../domain/rollback.js';
 import type { SnapshotRecord, Store } from '../../store/types.js';
-import { route, type Route } from '../router.js';
+import { route, type Route } from '../route.js';
 
 async function deploymentView(store: Store, s: SnapshotRecord) {
   const acks = Object.fromEntries(

@@ -16,7 +16,7 @@ import { checkConfig, checkTriggersFit, distributionView, getDistribution } from
 import type { DistributionRecord } from '../../store/types.js';
 import { VergeError } from '../../../shared/errors.js';
 import { checkIfMatch } from '../http.js';
-import { route, type Route } from '../router.js';
+import { route, type Route } from '../route.js';
 import { isObj } from '../../../shared/config/rules-policies.js';
 import { DistributionSchema } from '../../../shared/config/schema.js';
 

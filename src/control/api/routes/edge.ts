@@ -5,7 +5,7 @@
  * snapshot and invalidation acknowledgements. Edge tokens reach only these routes and only for
  * their own PoP; admin tokens may act for any PoP but read secrets in snapshots as `***`.
  */
-import { route, type RouteCtx, type Route } from '../router.js';
+import { route, type RouteCtx, type Route } from '../route.js';
 import { VergeError } from '../../../shared/errors.js';
 import { PROTOCOL_VERSION, type Snapshot } from '../../../shared/replication/protocol.js';
 import { AckRequestSchema, InvalidationAckSchema, RegisterRequestSchema } from '../../../shared/replication/schemas.js';
@@ -18,8 +18,8 @@ import {
 } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import { REDACTED, mapSecrets } from '../../compile/secrets.js';
-import { openEventStream, sendBytes, writeEvent } from '../http.js';
-import { validationError } from '../schema.js';
+import { writeEvent } from '../http.js';
+import { validationError } from '../../domain/validation.js';
 import { readBundle } from '../../domain/bundles.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -57,7 +57,7 @@ export function edgeRoutes(app: App): Route[] {
   };
   const blob =
     (kind: 'bundle' | 'kvs', contentType: string): Route['handler'] =>
-    async ({ params, res }) => {
+    async ({ params }) => {
       const sha = params.sha256!;
       // A bundle is checked against its hash (BUNDLE_CORRUPT when damaged): a PoP never gets damaged code.
       const data = !SHA256.test(sha)
@@ -70,8 +70,11 @@ export function edgeRoutes(app: App): Route[] {
           'NOT_FOUND',
           `no ${kind === 'bundle' ? 'bundle' : 'KeyValueStore data'} with sha256 ${sha}`,
         );
-      sendBytes(res, data, contentType, { 'cache-control': 'public, max-age=31536000, immutable', etag: `"${sha}"` });
-      return { stream: true };
+      return {
+        status: 200,
+        body: data,
+        headers: { 'content-type': contentType, 'cache-control': 'public, max-age=31536000, immutable', etag: `"${sha}"` }, // prettier-ignore
+      };
     };
   return [
     route({
@@ -117,20 +120,20 @@ export function edgeRoutes(app: App): Route[] {
         const pop = actingPop(ctx, ctx.query.get('pop') ?? undefined);
         const after = versionParam(ctx.query.get('after'), '$.after');
         const p = await knownPop(pop);
-        openEventStream(ctx.res);
+        const res = ctx.eventStream();
         const latest = await store.snapshots.get(await store.snapshots.latestVersion());
         if (latest && latest.version > after)
-          writeEvent(ctx.res, 'snapshot', { version: latest.version, checksum: latest.checksum });
+          writeEvent(res, 'snapshot', { version: latest.version, checksum: latest.checksum });
         for (const i of await store.invalidations.unackedSince(pop, 0)) {
           if (i.createdAt >= p.registeredAt)
-            writeEvent(ctx.res, 'invalidation', {
+            writeEvent(res, 'invalidation', {
               id: i.id,
               distributionId: i.distributionId,
               paths: i.paths,
               tags: i.tags,
             });
         }
-        hub.addWatcher(pop, ctx.res, () => {
+        hub.addWatcher(pop, res, () => {
           // The stream is gone either way; a store that cannot record the time is logged, not thrown.
           store.pops
             .touch(pop, clock.now())

@@ -36,8 +36,8 @@ import {
 import type { FunctionRecord, FunctionSettings } from '../../store/types.js';
 import { runtimeFor } from '../../../shared/config/functions.js';
 import { checkIfMatch } from '../http.js';
-import { route, type Route } from '../router.js';
-import { validationError } from '../schema.js';
+import { route, type Route } from '../route.js';
+import { validationError } from '../../domain/validation.js';
 
 function versionParam(v: string | null | undefined, path: string): number | undefined {
   if (v === null || v === undefined || v === '$LATEST') return undefined;

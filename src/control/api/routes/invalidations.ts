@@ -10,7 +10,7 @@ import type { App } from '../../app.js';
 import { getDistribution } from '../../domain/distributions.js';
 import { checkInvalidation, invalidationView } from '../../domain/invalidations.js';
 import type { InvalidationRecord } from '../../store/types.js';
-import { route, type Route } from '../router.js';
+import { route, type Route } from '../route.js';
 
 export function invalidationRoutes(app: App): Route[] {
   const { store, clock } = app;

@@ -22,7 +22,7 @@ import {
 } from '../../domain/key-groups.js';
 import type { KeyGroupRecord } from '../../store/types.js';
 import { checkIfMatch } from '../http.js';
-import { route, type Route } from '../router.js';
+import { route, type Route } from '../route.js';
 
 export function keyGroupRoutes(app: App): Route[] {
   const { store, clock } = app;

@@ -11,8 +11,8 @@ import { KeyValueStoreSchema, itemsOf } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import type { KvsRecord } from '../../store/types.js';
 import { checkIfMatch } from '../http.js';
-import { route, type Route } from '../router.js';
-import { validationError } from '../schema.js';
+import { route, type Route } from '../route.js';
+import { validationError } from '../../domain/validation.js';
 
 const MAX_KEY = 512;
 const MAX_VALUE = 1024;

@@ -21,7 +21,7 @@ import { MAX_STAGING_WEIGHT, STAGING_HEADER_PREFIX } from '../../../shared/confi
 import type { ContinuousDeploymentConfig } from '../../../shared/config/types.js';
 import { toSeries } from '../../telemetry/metrics.js';
 import type { DistributionRecord } from '../../store/types.js';
-import { route, type Route } from '../router.js';
+import { route, type Route } from '../route.js';
 
 const WINDOW_MS = 15 * 60_000;
 

@@ -6,7 +6,7 @@
 import { HealthSchema, PopSchema, itemsOf } from '../../../shared/api/answers.js';
 import type { App } from '../../app.js';
 import { popView, removePop } from '../../domain/pops.js';
-import type { Route } from '../router.js';
+import type { Route } from '../route.js';
 
 export function systemRoutes(app: App): Route[] {
   const { store, clock, hub } = app;

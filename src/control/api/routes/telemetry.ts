@@ -9,9 +9,8 @@ import { BatchAnswerSchema, MetricsAnswerSchema, eventStream, itemsOf } from '..
 import type { App } from '../../app.js';
 import type { LogFilter } from '../../store/types.js';
 import { toSeries } from '../../telemetry/metrics.js';
-import { openEventStream } from '../http.js';
-import { route, type QueryParam, type Route } from '../router.js';
-import { validationError } from '../schema.js';
+import { route, type QueryParam, type Route } from '../route.js';
+import { validationError } from '../../domain/validation.js';
 import { actingPop } from './edge.js';
 
 const LOG_QUERY: QueryParam[] = [
@@ -128,10 +127,9 @@ export function telemetryRoutes(app: App): Route[] {
       summary: 'Server-sent `log` events for matching records as they arrive',
       query: LOG_QUERY.filter((p) => p.name !== 'limit'),
       success: { status: 200, contentType: 'text/event-stream', schema: eventStream('`log` events, each one LogRecord (components.schemas.LogRecord)') }, // prettier-ignore
-      handler: ({ query, res }) => {
+      handler: ({ query, eventStream }) => {
         const { limit: _limit, ...filter } = logFilter(query);
-        openEventStream(res);
-        hub.addTailer(filter, res);
+        hub.addTailer(filter, eventStream());
         return { stream: true };
       },
     },

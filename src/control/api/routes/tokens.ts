@@ -9,8 +9,8 @@ import { CreatedTokenSchema, TokenSchema, itemsOf } from '../../../shared/api/an
 import type { App } from '../../app.js';
 import { createToken } from '../../auth/tokens.js';
 import type { TokenRecord } from '../../store/types.js';
-import { route, type Route } from '../router.js';
-import { validationError } from '../schema.js';
+import { route, type Route } from '../route.js';
+import { validationError } from '../../domain/validation.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 

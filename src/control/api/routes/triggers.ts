@@ -17,7 +17,7 @@ import type { CanaryInput } from '../../domain/canary.js';
 import { bundleOf } from '../../domain/bundles.js';
 import type { TriggerRecord } from '../../store/types.js';
 import { checkIfMatch } from '../http.js';
-import { route, type Route } from '../router.js';
+import { route, type Route } from '../route.js';
 
 export function triggerRoutes(app: App): Route[] {
   const { store, clock } = app;
