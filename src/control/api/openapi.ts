@@ -62,6 +62,13 @@ export function routeSchema(r: Route): FastifySchema & Record<string, unknown> {
   };
 }
 
+/** The document's shared components: the error body, the distribution config, the replication messages. */
+export const OPENAPI_COMPONENTS = {
+  Error: ErrorSchema,
+  DistributionConfig: DistributionSchema,
+  ...REPLICATION_SCHEMAS,
+};
+
 export function swaggerOptions(): SwaggerOptions {
   return {
     openapi: {
@@ -78,8 +85,8 @@ export function swaggerOptions(): SwaggerOptions {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'an admin or edge token (vrg_...)' },
         },
-        // The replication messages, from the same TypeBox schemas the routes validate with.
-        schemas: { Error: ErrorSchema, DistributionConfig: DistributionSchema, ...REPLICATION_SCHEMAS } as never,
+        // From the same TypeBox schemas the routes validate with.
+        schemas: OPENAPI_COMPONENTS as never,
       },
     },
     // const stays const (OpenAPI 3.1 is JSON Schema 2020-12): the document shows the schemas as they are.
