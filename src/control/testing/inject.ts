@@ -16,7 +16,8 @@ import { loadOrCreateKey, secretBox } from '../auth/secret-box.js';
 import { ensureAdminToken } from '../auth/tokens.js';
 import { buildRouter } from '../control.js';
 import { Hub } from '../publish/hub.js';
-import { openStore } from '../store/open.js';
+import { openStore, openTelemetrySink } from '../store/open.js';
+import { TelemetryWriter } from '../telemetry/writer.js';
 
 export interface InjectedApi {
   api: ApiServer;
@@ -31,9 +32,18 @@ export async function injectedApi(
 ): Promise<InjectedApi> {
   const dir = mkdtempSync(join(tmpdir(), 'verge-inject-'));
   const store = await openStore(join(dir, 'verge.db'), systemClock.now());
+  const telemetry = new TelemetryWriter(await openTelemetrySink({ store: join(dir, 'verge.db') }));
   const hub = new Hub();
   const logger = opts.logger ?? silentLogger;
-  const app = createApp({ store, clock: systemClock, logger, box: secretBox(loadOrCreateKey(dir)), hub, dataDir: dir });
+  const app = createApp({
+    store,
+    telemetry,
+    clock: systemClock,
+    logger,
+    box: secretBox(loadOrCreateKey(dir)),
+    hub,
+    dataDir: dir,
+  });
   const adminToken = (await ensureAdminToken(store, systemClock, dir))!;
   // The table's GET /openapi.json answers the document of the server built from it.
   const built: { api?: ApiServer } = {};
@@ -48,6 +58,7 @@ export async function injectedApi(
       await api.fastify.close();
       hub.close();
       await app.gate.close();
+      await telemetry.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
