@@ -4,7 +4,8 @@
 // second (applied, acknowledged per distribution, served). NATS stopped: the NATS PoP keeps
 // serving its last-known-good generation, and when NATS returns it catches up, including an
 // invalidation and a change sent while NATS was down. A PoP that was away while NATS ran replays
-// what it missed from its cursor (the stream's replay window).
+// what it missed from its cursor (the stream's replay window); one whose cursor the stream no
+// longer reaches (purged, past the window) notices the gap and follows the stream again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,9 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { startManagedEdge, type ManagedEdge } from '../../src/cli/edge-managed.js';
 import { startTestControl, type TestControl } from '../../src/control/testing/harness.js';
-import { silentLogger } from '../../src/shared/log.js';
+import { memoryLogger, silentLogger, type Logger } from '../../src/shared/log.js';
+import { INVALIDATION_STREAM } from '../../src/shared/bus/messages.js';
+import { connect } from 'nats';
 import { needs } from '../harness/needs.js';
 import { missingNatsServer, startNats, type TestNats } from '../harness/nats.js';
 import { startOrigin, type ScriptedOrigin } from '../harness/origin.js';
@@ -34,7 +37,7 @@ describe('PoPs watching NATS and SSE across two replicas', { skip: needs(missing
   const edges = new Map<string, ManagedEdge>();
   const tokens = new Map<string, string>();
 
-  const startPop = async (pop: string, viaNats: boolean) => {
+  const startPop = async (pop: string, viaNats: boolean, logger: Logger = silentLogger) => {
     if (!tokens.has(pop))
       tokens.set(pop, (await a.api('POST', '/tokens', { name: pop, kind: 'edge', pop })).body.token);
     const m = await startManagedEdge({
@@ -48,7 +51,7 @@ describe('PoPs watching NATS and SSE across two replicas', { skip: needs(missing
       port: 0,
       geo: false,
       accessLog: 'off',
-      logger: silentLogger,
+      logger,
       telemetryFlushMs: 200,
       backoffMs: { initial: 50, max: 300 },
     });
@@ -156,6 +159,28 @@ describe('PoPs watching NATS and SSE across two replicas', { skip: needs(missing
       () => invalidationDone(inv.body.id, 'bus'),
       15_000,
     );
+  });
+
+  test('a PoP whose cursor the stream no longer reaches says so (and empties its caches), then follows the stream again', async () => {
+    await edges.get('bus')!.close();
+    edges.delete('bus');
+    const lost = await a.api('POST', '/invalidations', { distributionId: 'shop', paths: ['/lost'] });
+    assert.equal(lost.status, 201, lost.text);
+    await until('relayed', async () => !(await unrelayed(a)));
+    // What the replay window does to old messages, at once: the PoP's next one is gone.
+    const nc = await connect({ servers: nats.url });
+    await (await nc.jetstreamManager()).streams.purge(INVALIDATION_STREAM);
+    await nc.close();
+    const log = memoryLogger();
+    await startPop('bus', true, log);
+    await until('connected', () => edges.get('bus')!.sync.status().connected);
+    assert.ok(
+      log.lines.some((l) => /older than the NATS replay window were missed/.test(String(l.msg))),
+      'the gap is noticed',
+    );
+    assert.equal(await invalidationDone(lost.body.id, 'bus'), false, 'a purged invalidation cannot arrive');
+    const next = await a.api('POST', '/invalidations', { distributionId: 'shop', paths: ['/next'] });
+    await until('the next invalidation arrives', () => invalidationDone(next.body.id, 'bus'), 15_000);
   });
 });
 

@@ -92,7 +92,7 @@ export class NatsWatch implements WatchSource {
       if (cursor === null) {
         cursor = state.last_seq;
         await this.#save(cursor);
-      } else if (cursor > state.last_seq || (cursor + 1 < state.first_seq && state.messages > 0)) {
+      } else if (cursor > state.last_seq || cursor + 1 < state.first_seq) {
         this.#logger.log('warn', 'invalidations older than the NATS replay window were missed; emptying the cache', {
           cursor,
           first: state.first_seq,
