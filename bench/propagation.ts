@@ -9,6 +9,9 @@
  * - Invalidation: from `POST /invalidations` until all three PoPs miss the object.
  *   Target p50 ≤ 300 ms.
  * RUNS (default 20) of each; prints p50 and max, the targets, and the figures as JSON.
+ * - Cluster (./propagation-cluster.ts): a change through one of two PostgreSQL-backed replicas
+ *   until 3 and then 100 simulated PoPs on both replicas have it; p50 and p99, target p50 ≤ 1 s.
+ *   CLUSTER_ONLY=1 runs only these rows.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -20,6 +23,7 @@ import { startControl } from '../src/control/index.js';
 import { VERGE_BIN } from '../src/cli/supervisor.js';
 import { adminApi, type Api } from '../src/cli/up-seed.js';
 import { freePort, httpGet, onCleanup, startChild, stopAll, waitForHttp } from './lib/procs.js';
+import { clusterLines, clusterRows } from './propagation-cluster.js';
 
 const RUNS = Number(process.env.RUNS ?? 20);
 const POLL_MS = 5;
@@ -140,6 +144,16 @@ async function invalidationRun(api: Api, ports: number[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  if (process.env.CLUSTER_ONLY !== '1') await singleNode();
+  const rows = await clusterRows(Number(process.env.CLUSTER_RUNS ?? RUNS));
+  if (typeof rows === 'string') console.log(`cluster rows ${rows}`);
+  else {
+    for (const line of clusterLines(rows)) console.log(line);
+    console.log(JSON.stringify({ cluster: rows.map((r) => ({ pops: r.pops, ms: r.ms.map(Math.round) })) }));
+  }
+}
+
+async function singleNode(): Promise<void> {
   const env = await setUp();
   onCleanup(() => rmSync(env.dir, { recursive: true, force: true }));
   try {
