@@ -11,6 +11,7 @@ import pg from 'pg';
 import { connect, type NatsConnection } from 'nats';
 import { distribution, startTestControl, type TestControl } from '../../src/control/testing/harness.js';
 import { INVALIDATION_STREAM, KV_BUCKET, KV_LATEST } from '../../src/shared/bus/messages.js';
+import { runVerge } from '../harness/cli.js';
 import { needs } from '../harness/needs.js';
 import { missingNatsServer, startNats, type TestNats } from '../harness/nats.js';
 import { inSchema, missingPostgres, scratchSchema } from '../harness/services.js';
@@ -100,5 +101,23 @@ describe('two control replicas relaying one outbox to NATS JetStream', { skip: n
     assert.equal(latest.version, newest);
     const shop = (await kv.get('dist.n9'))!.json<{ generation: number }>();
     assert.ok(shop.generation > 0 && shop.generation <= newest);
+  });
+});
+
+describe('--nats on the command line', () => {
+  const run = (args: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'verge-nats-cli-'));
+    return runVerge(args, { url: 'http://127.0.0.1:9', token: 't', dir, timeoutMs: 30_000 }).finally(() =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
+  };
+
+  test('verge edge --nats needs --control (bytes and acks go there); a URL that is not nats:// is refused', async () => {
+    const alone = await run(['edge', '--nats', 'nats://127.0.0.1:4222']);
+    assert.notEqual(alone.code, 0);
+    assert.match(alone.stderr, /--nats needs --control URL/);
+    const bad = await run(['control', '--nats', 'http://x', '--port', '0']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--nats must be a URL such as nats:\/\/127\.0\.0\.1:4222/);
   });
 });
