@@ -5,12 +5,16 @@
  *
  * Contenders, each its own process on 127.0.0.1, each in front of the same in-process origin
  * serving a 1 KiB object with `Cache-Control: max-age=3600`:
- * - verge: `verge edge --access-log off`, warmed so that every measured request is a hit;
+ * - verge: `verge edge --workers 1 --access-log off`, warmed so that every measured request is a hit;
  * - nginx: `proxy_cache`, one worker, `access_log off` (the issue's target: ≥ 0.7x its
  *   throughput, ≤ 2x its p99);
- * - node: a bare `node:http` server returning the object (the upper bound for any Node edge).
- * Each gets a warm-up, then `wrk -t1 -c64 -d5s --latency` in interleaved rounds (the machine is
- * shared, so contenders take turns and ratios are taken per round, then the median).
+ * - node: a bare `node:http` server returning the object (the upper bound for any Node edge;
+ *   target: verge ≥ 0.8x it);
+ * - verge-2 and nginx-2: the same with `--workers 2` and `worker_processes 2` (target: verge-2
+ *   ≥ 0.7x nginx-2), loaded by two wrk threads.
+ * Each gets a warm-up, then `wrk -t1 -c64 -d5s --latency` (-t2 for the two-worker pair) in
+ * interleaved rounds (the machine is shared, so contenders take turns and ratios are taken per
+ * round, then the median).
  * Prints a table and the ratios, and writes bench/results/edge-latest.json.
  *
  * Then the large-object rows of issue 12 (bench/edge-streaming.ts: time to first byte of a miss
@@ -40,11 +44,13 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const LOAD = { threads: 1, connections: 64 };
 const PATH = '/bench/1k';
 const HOST = 'localhost';
-const TARGET = { throughputVsNginx: 0.7, p99VsNginx: 2 };
+const TARGET = { throughputVsNginx: 0.7, p99VsNginx: 2, throughputVsNode: 0.8, throughputWorkersVsNginx: 0.7 };
 
 interface Contender {
-  name: 'verge' | 'nginx' | 'node';
+  name: 'verge' | 'nginx' | 'node' | 'verge-2' | 'nginx-2';
   port: number;
+  /** wrk threads (two for the two-worker pair, so the load generator is not the limit). */
+  threads: number;
   runs: (WrkResult & { originFetches: number })[];
 }
 
@@ -57,27 +63,29 @@ async function startOrigin(): Promise<Server> {
 }
 
 /** `verge edge` as a child process, warmed until the object is a cache hit. */
-async function startVerge(originPort: number, dir: string): Promise<number> {
+async function startVerge(originPort: number, dir: string, workers: number): Promise<number> {
   const config = {
     id: 'bench',
     aliases: [HOST],
     origins: [{ id: 'origin', domainName: '127.0.0.1', port: originPort, protocol: 'http' }],
     defaultCacheBehavior: { targetOriginId: 'origin', cachePolicy: 'CachingOptimized', compress: false },
   };
-  const configPath = join(dir, 'bench-distribution.json');
+  const configPath = join(dir, `bench-distribution-${workers}.json`);
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const [port, adminPort] = [await freePort(), await freePort()];
   const args = ['--no-node-snapshot', join(root, 'bin/verge.js'), 'edge', '--config', configPath];
   args.push('--port', String(port), '--admin-port', String(adminPort), '--access-log', 'off', '--pop', 'bench');
-  const child = startChild('verge edge', process.execPath, args, { cwd: root });
+  args.push('--workers', String(workers), '--admin-token-file', join(dir, `admin-token-${workers}`));
+  const child = startChild(`verge edge --workers ${workers}`, process.execPath, args, { cwd: root });
   await waitForHttp(child, port, HOST, 60_000);
-  await expectHit(port, 'x-cache', /^Hit from verge/);
+  // Each worker has its own memory tier: warm until both say Hit (new connections spread).
+  for (let i = 0; i < workers; i++) await expectHit(port, 'x-cache', /^Hit from verge/);
   return port;
 }
 
-async function startNginxContender(originPort: number): Promise<number> {
+async function startNginxContender(originPort: number, workers: number): Promise<number> {
   // Its temp folder goes with stopAll() at the end.
-  const nginx = await startNginx({ port: await freePort(), originPort, mode: 'bench' });
+  const nginx = await startNginx({ port: await freePort(), originPort, mode: 'bench', workers });
   await expectHit(nginx.port, 'x-cache-status', /^HIT$/);
   return nginx.port;
 }
@@ -109,7 +117,14 @@ async function expectHit(port: number, header: string, hit: RegExp): Promise<voi
 
 async function measure(c: Contender, wrk: string, seconds: number): Promise<WrkResult & { originFetches: number }> {
   const before = originFetches;
-  const r = await runWrk({ wrk, url: `http://127.0.0.1:${c.port}${PATH}`, host: HOST, ...LOAD, durationSec: seconds });
+  const r = await runWrk({
+    wrk,
+    url: `http://127.0.0.1:${c.port}${PATH}`,
+    host: HOST,
+    ...LOAD,
+    threads: c.threads,
+    durationSec: seconds,
+  });
   return { ...r, originFetches: originFetches - before };
 }
 
@@ -124,8 +139,12 @@ function ratios(cs: Record<string, Contender>): Record<string, number> {
   const v = cs.verge!.runs;
   const n = cs.nginx!.runs;
   const b = cs.node!.runs;
+  const v2 = cs['verge-2']!.runs;
+  const n2 = cs['nginx-2']!.runs;
   return {
     throughputVergeVsNginx: per((i) => v[i]!.requestsPerSec / n[i]!.requestsPerSec),
+    throughputWorkersVergeVsNginx: per((i) => v2[i]!.requestsPerSec / n2[i]!.requestsPerSec),
+    p99WorkersVergeVsNginx: per((i) => v2[i]!.p99Ms / n2[i]!.p99Ms),
     p99VergeVsNginx: per((i) => v[i]!.p99Ms / n[i]!.p99Ms),
     throughputVergeVsNode: per((i) => v[i]!.requestsPerSec / b[i]!.requestsPerSec),
     throughputNodeVsNginx: per((i) => b[i]!.requestsPerSec / n[i]!.requestsPerSec),
@@ -174,13 +193,15 @@ async function main(): Promise<void> {
   try {
     console.log(`starting contenders (origin on ${originPort}) ...`);
     const contenders: Contender[] = [
-      { name: 'verge', port: await startVerge(originPort, dir), runs: [] },
-      { name: 'nginx', port: await startNginxContender(originPort), runs: [] },
-      { name: 'node', port: await startBareNode(), runs: [] },
+      { name: 'verge', port: await startVerge(originPort, dir, 1), threads: 1, runs: [] },
+      { name: 'nginx', port: await startNginxContender(originPort, 1), threads: 1, runs: [] },
+      { name: 'node', port: await startBareNode(), threads: 1, runs: [] },
+      { name: 'verge-2', port: await startVerge(originPort, dir, 2), threads: 2, runs: [] },
+      { name: 'nginx-2', port: await startNginxContender(originPort, 2), threads: 2, runs: [] },
     ];
     for (const c of contenders) await measure(c, wrk!, WARMUP);
     console.log(
-      `load: wrk -t${LOAD.threads} -c${LOAD.connections} -d${DURATION}s --latency, ${ROUNDS} interleaved rounds after a ${WARMUP}s warm-up each`,
+      `load: wrk -t${LOAD.threads} (-t2 for the two-worker pair) -c${LOAD.connections} -d${DURATION}s --latency, ${ROUNDS} interleaved rounds after a ${WARMUP}s warm-up each`,
     );
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order so no contender always runs first (or right after another's load).
@@ -205,7 +226,10 @@ async function main(): Promise<void> {
       `verge/nginx p99         ${r.p99VergeVsNginx!.toFixed(2)}  (target <= ${TARGET.p99VsNginx}) ${r.p99VergeVsNginx! <= TARGET.p99VsNginx ? 'met' : 'NOT met'}`,
     );
     console.log(
-      `verge/node  throughput  ${r.throughputVergeVsNode!.toFixed(2)}  (bare node/nginx ${r.throughputNodeVsNginx!.toFixed(2)})`,
+      `verge/node  throughput  ${r.throughputVergeVsNode!.toFixed(2)}  (target >= ${TARGET.throughputVsNode}) ${r.throughputVergeVsNode! >= TARGET.throughputVsNode ? 'met' : 'NOT met'}  (bare node/nginx ${r.throughputNodeVsNginx!.toFixed(2)})`,
+    );
+    console.log(
+      `verge-2/nginx-2 throughput  ${r.throughputWorkersVergeVsNginx!.toFixed(2)}  (target >= ${TARGET.throughputWorkersVsNginx}) ${r.throughputWorkersVergeVsNginx! >= TARGET.throughputWorkersVsNginx ? 'met' : 'NOT met'}  (p99 ratio ${r.p99WorkersVergeVsNginx!.toFixed(2)})`,
     );
     let streaming: StreamingResults | null = null;
     if (process.env.BENCH_LARGE !== '0') {
@@ -266,6 +290,8 @@ function writeResults(
     targets: {
       ...TARGET,
       met: r.throughputVergeVsNginx! >= TARGET.throughputVsNginx && r.p99VergeVsNginx! <= TARGET.p99VsNginx,
+      workersMet: r.throughputWorkersVergeVsNginx! >= TARGET.throughputWorkersVsNginx,
+      nodeMet: r.throughputVergeVsNode! >= TARGET.throughputVsNode,
     },
     runs: Object.fromEntries(contenders.map((c) => [c.name, c.runs])),
     largeObjects: streaming ? { ...streaming, targets: STREAMING_TARGETS } : null,

@@ -52,6 +52,8 @@ export interface NginxOptions extends PeerOptions {
   mode: 'bench' | 'conformance';
   /** The cache's `max_size` (default 256m; large-object rows need more). */
   maxSize?: string;
+  /** `worker_processes` (default 1). */
+  workers?: number;
 }
 
 export function nginxConf(dir: string, o: NginxOptions): string {
@@ -66,7 +68,7 @@ export function nginxConf(dir: string, o: NginxOptions): string {
       : `proxy_pass http://127.0.0.1:${o.originPort};
       proxy_cache verge_bench;
       proxy_cache_revalidate on;`;
-  return `worker_processes 1;
+  return `worker_processes ${o.workers ?? 1};
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 1024; }

@@ -23,6 +23,7 @@ import {
 } from './edge-options.js';
 import { staticEdgePrimary, staticEdgeWorker } from './edge-workers.js';
 import { redactNatsUrl } from '../shared/bus/nats.js';
+import { managedEdgePrimary, managedEdgeWorker } from './edge-managed-workers.js';
 
 export const EDGE_HELP = `verge edge --config FILE [--config FILE...] [options]
 verge edge --control URL --token T --pop ID --region R [options]
@@ -181,6 +182,9 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
   const nats = str('nats');
   if (nats !== undefined && !/^(nats|tls):\/\/\S+$/.test(nats))
     throw new UsageError('--nats must be a URL such as nats://127.0.0.1:4222');
+  const workers = workersOption(values.workers);
+  if (edgeWorkerId() !== null) return managedEdgeWorker(values, token);
+  if (workers > 1) return managedEdgePrimary(values, token, workers);
   const port = intOption(str('port'), '--port', 8080);
   const httpsPort = str('tls-cert') ? intOption(str('https-port'), '--https-port', 8443) : undefined;
   const adminPort = intOption(str('admin-port'), '--admin-port', 9901);

@@ -138,6 +138,8 @@ export async function startUp(o: UpOptions): Promise<Up> {
           'edge', '--control', control.url, '--pop', p.id, '--region', p.region, '--location', p.location,
           '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(o.adminPorts[i]!),
           '--data-dir', join(o.dataDir, `edge-${p.id}`), '--geo-overrides', geoOverrides,
+          // Three PoPs share one machine: one process each (a real PoP runs one per core).
+          '--workers', '1',
         ], // prettier-ignore
         env: { VERGE_EDGE_TOKEN: tokens[p.id]! },
       });

@@ -38,8 +38,8 @@ export interface PopResponse {
 export interface Fleet {
   t: TestControl;
   pops: Map<string, PopProcess>;
-  /** Start (or start again, on the same data dir) the PoP `id`. */
-  start(id: string): Promise<PopProcess>;
+  /** Start (or start again, on the same data dir) the PoP `id`; one process unless `args` says `--workers N`. */
+  start(id: string, args?: string[]): Promise<PopProcess>;
   /** SIGTERM and wait for the exit. */
   stop(id: string): Promise<void>;
   get(pop: string, path: string, o?: { host?: string; headers?: Record<string, string> }): Promise<PopResponse>;
@@ -61,7 +61,7 @@ export async function startFleet(o: { pops: string[]; clock?: Clock; pingInterva
   const fleet: Fleet = {
     t,
     pops,
-    async start(id) {
+    async start(id, extra = []) {
       if (!tokens.has(id)) {
         const r = await t.api('POST', '/tokens', { name: `edge ${id}`, kind: 'edge', pop: id });
         if (r.status !== 201) throw new Error(`edge token for ${id}: ${r.status} ${r.text}`);
@@ -70,6 +70,7 @@ export async function startFleet(o: { pops: string[]; clock?: Clock; pingInterva
       const args = [
         '--no-node-snapshot', BIN, 'edge', '--control', t.control.url, '--pop', id, '--region', `region-${id}`,
         '--host', '127.0.0.1', '--port', '0', '--admin-port', '0', '--data-dir', join(t.dir, `edge-${id}`),
+        '--workers', '1', ...extra,
       ]; // prettier-ignore
       const child = spawn(process.execPath, args, {
         env: { ...process.env, VERGE_EDGE_TOKEN: tokens.get(id)! },

@@ -34,7 +34,12 @@ import type { SseEvent } from './sse.js';
 export interface SyncTarget {
   /** Load every function, then swap atomically; throws and keeps the old plan on failure. */
   applyPlan(plan: EdgePlan): Promise<void>;
-  invalidate(req: { distributionId: string; paths?: readonly string[]; tags?: readonly string[] }): number;
+  /** Objects removed; a PoP of several workers (edge/workers) answers once every worker has. */
+  invalidate(req: {
+    distributionId: string;
+    paths?: readonly string[];
+    tags?: readonly string[];
+  }): number | Promise<number>;
 }
 
 export interface ManagedSyncOptions {
@@ -432,7 +437,7 @@ export class ManagedSync {
   async #invalidate(ev: WatchInvalidationEvent): Promise<void> {
     let removed = 0;
     try {
-      removed = this.#target!.invalidate({
+      removed = await this.#target!.invalidate({
         distributionId: ev.distributionId,
         paths: ev.paths ?? [],
         tags: ev.tags ?? [],
