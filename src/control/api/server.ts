@@ -94,7 +94,8 @@ function logRequest(app: App, req: { method: string; url: string; startedAt: num
     method: req.method,
     path: pathOf(req.url),
     status,
-    ms: Math.round(app.clock.monotonic() - req.startedAt),
+    // A request Fastify refused before its hooks (a malformed URL) has no start time.
+    ms: req.startedAt > 0 ? Math.round(app.clock.monotonic() - req.startedAt) : 0,
   });
 }
 
@@ -206,6 +207,8 @@ export async function createApiServer(
     requestTimeout: 300_000,
     // close() ends every connection, open event streams included, so a restart can take the port.
     forceCloseConnections: true,
+    // A request arriving while it closes is answered as before (Fastify's own 503 body is not the API's).
+    return503OnClosing: false,
     bodyLimit: MAX_BODY_BYTES,
     // A KeyValueStore key or a function name can be long; Fastify's default stops at 100.
     routerOptions: { maxParamLength: 16_384 },
