@@ -13,7 +13,9 @@ import { Supervisor } from './supervisor.js';
 
 const DEMO = fileURLToPath(new URL('../../examples/demo/distribution.json', import.meta.url));
 
-const until = async (what: string, cond: () => boolean, ms = 20_000) => {
+// A bound on waiting, not a speed check: each restart is a whole `verge` process start, and at the
+// load CI sometimes runs under (load average 20 on 2 cores) three of them took more than 20 s.
+const until = async (what: string, cond: () => boolean, ms = 90_000) => {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
