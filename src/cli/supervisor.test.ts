@@ -57,7 +57,21 @@ test('an edge killed from outside is restarted; stopAll stops it', async () => {
   });
   s.start({
     name: 'edge1',
-    args: ['edge', '--config', DEMO, '--host', '127.0.0.1', '--port', '0', '--admin-port', '0', '--access-log', 'off'],
+    args: [
+      'edge',
+      '--config',
+      DEMO,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--admin-port',
+      '0',
+      '--access-log',
+      'off',
+      '--workers',
+      '1',
+    ],
   });
   await until('the edge serving', () => lines.some((l) => l.startsWith('[edge1] viewers')));
   const first = s.pids().edge1!;

@@ -324,6 +324,9 @@ describe('viewer bodies against a spawned edge: 30 parallel 50 MB bodies', { tim
         'off',
         '--body-budget',
         '64',
+        // RSS is taken of this pid: the process that serves, not a primary of workers.
+        '--workers',
+        '1',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
