@@ -15,6 +15,7 @@ import { listening } from './ports.js';
 import { edgeWorkerId } from '../edge/workers/index.js';
 import {
   cacheLimits,
+  controlUrls,
   edgePorts,
   staticEdgeOptions,
   tierOptions,
@@ -33,7 +34,9 @@ control plane (it boots from its last-known-good snapshot, so it serves while th
 is down).
 
   --config FILE         a distribution config (JSON); repeat for several distributions
-  --control URL         managed mode: the control plane (e.g. http://127.0.0.1:8080)
+  --control URL[,URL]   managed mode: the control plane (e.g. http://127.0.0.1:8080); several
+                        replicas' URLs separated by commas: the PoP uses one at a time and moves
+                        to the next when it is down (docs/operations.md)
   --token T             managed mode: this PoP's edge token (or VERGE_EDGE_TOKEN, or --token-file)
   --token-file FILE     read the edge token from FILE
   --nats URL            managed mode: watch NATS JetStream (nats://host:4222) for snapshots and
@@ -179,6 +182,7 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
     throw new UsageError('--tls-cert and --tls-key go together');
   const pop = str('pop');
   if (!pop || !str('region')) throw new UsageError('managed mode needs --pop ID and --region R');
+  const control = controlUrls(str('control')!);
   const nats = str('nats');
   if (nats !== undefined && !/^(nats|tls):\/\/\S+$/.test(nats))
     throw new UsageError('--nats must be a URL such as nats://127.0.0.1:4222');
@@ -190,7 +194,7 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
   const adminPort = intOption(str('admin-port'), '--admin-port', 9901);
   const m = await listening(edgePorts(port, httpsPort, adminPort, str('host') ?? '0.0.0.0'), () =>
     startManagedEdge({
-      controlUrl: str('control')!,
+      controlUrl: control,
       ...(nats !== undefined ? { natsUrl: nats } : {}),
       token,
       popId: pop,
@@ -215,7 +219,7 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
     }),
   );
   print(
-    `edge ${pop} (${str('region')}) managed by ${str('control')}${nats ? ` through ${redactNatsUrl(nats)}` : ''}; ${m.bootVersion ? `booted from last-known-good snapshot ${m.bootVersion}` : 'no snapshot on disk yet'}`,
+    `edge ${pop} (${str('region')}) managed by ${control.join(', ')}${nats ? ` through ${redactNatsUrl(nats)}` : ''}; ${m.bootVersion ? `booted from last-known-good snapshot ${m.bootVersion}` : 'no snapshot on disk yet'}`,
   );
   print(`viewers       ${m.edge.url}${m.edge.httpsUrl ? `  ${m.edge.httpsUrl}` : ''}`);
   if (m.edge.adminUrl) {

@@ -16,7 +16,7 @@ import { WorkerFleet, bootPlan, edgeWorkerId, runEdgeWorker, sharedEdge } from '
 import { toVergeError } from '../shared/errors.js';
 import { createLogger, print } from '../shared/log.js';
 import { defaultEdgeDataDir } from './edge-managed.js';
-import { edgePorts, staticEdgeOptions, type EdgeValues } from './edge-options.js';
+import { controlUrls, edgePorts, staticEdgeOptions, type EdgeValues } from './edge-options.js';
 import { ensurePortsFree, listening } from './ports.js';
 
 const str = (values: EdgeValues, k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
@@ -28,7 +28,11 @@ export async function managedEdgeWorker(values: EdgeValues, token: string): Prom
   const pop = o.popId!;
   const dataDir = resolve(str(values, 'data-dir') ?? defaultEdgeDataDir(pop));
   const logger = createLogger({ base: { pop, worker: edgeWorkerId()! } });
-  const telemetry = new Telemetry({ client: new ControlClient({ url: str(values, 'control')!, token }), pop, logger });
+  const telemetry = new Telemetry({
+    client: new ControlClient({ url: controlUrls(str(values, 'control')!), token }),
+    pop,
+    logger,
+  });
   const plan = await bootPlan();
   const edge = await runEdgeWorker(() =>
     startEdge({
@@ -62,7 +66,7 @@ export async function managedEdgePrimary(values: EdgeValues, token: string, work
   const dataDir = resolve(str(values, 'data-dir') ?? defaultEdgeDataDir(pop));
   const logger = createLogger({ base: { pop } });
   const sync = new ManagedSync({
-    control: { url: str(values, 'control')!, token },
+    control: { url: controlUrls(str(values, 'control')!), token },
     pop,
     region,
     ...(str(values, 'location') ? { location: str(values, 'location')! } : {}),
@@ -114,7 +118,7 @@ export async function managedEdgePrimary(values: EdgeValues, token: string, work
   }
   sync.start(fleet);
   print(
-    `edge ${pop} (${region}) managed by ${str(values, 'control')}; ${bootVersion ? `booted from last-known-good snapshot ${bootVersion}` : 'no snapshot on disk yet'}`,
+    `edge ${pop} (${region}) managed by ${controlUrls(str(values, 'control')!).join(', ')}; ${bootVersion ? `booted from last-known-good snapshot ${bootVersion}` : 'no snapshot on disk yet'}`,
   );
   print(`viewers       ${fleet.url}${fleet.httpsUrl ? `  ${fleet.httpsUrl}` : ''}`);
   print(`admin         ${fleet.adminUrl}/healthz  ${fleet.adminUrl}/metrics`);

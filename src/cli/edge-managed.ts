@@ -13,7 +13,8 @@ import { startEdge, type Edge, type EdgeOptions } from '../edge/edge.js';
 import { ControlClient, ManagedSync, NatsWatch, Telemetry, emptyPlan } from '../edge/sync/index.js';
 
 export interface ManagedEdgeOptions extends Omit<EdgeOptions, 'plan' | 'configPaths' | 'onInvoke' | 'onAccessLog'> {
-  controlUrl: string;
+  /** A control replica's URL, or several: one is used at a time, the next when it is down. */
+  controlUrl: string | readonly string[];
   token: string;
   popId: string;
   region: string;

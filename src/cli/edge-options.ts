@@ -15,6 +15,20 @@ import { defaultEdgeDataDir } from './edge-managed.js';
 export type EdgeValues = ReturnType<typeof parse>['values'] & Record<string, string | boolean | string[] | undefined>;
 
 /**
+ * `--control URL[,URL...]`: one control replica's URL, or several separated by commas (replicas
+ * of one cluster: the PoP uses one at a time and moves to the next when it is down).
+ */
+export function controlUrls(v: string): string[] {
+  const urls = v.split(',').map((u) => u.trim());
+  for (const u of urls)
+    if (!/^https?:\/\/[^\s/]+/.test(u))
+      throw new UsageError(
+        `--control takes http(s) URLs separated by commas (e.g. http://a:8080,http://b:8080), not ${JSON.stringify(u)}`,
+      );
+  return urls;
+}
+
+/**
  * `--workers N`: default the number of cores this process may use. A regional edge cache runs in
  * one: its cache and its collapsing of concurrent misses are per process.
  */

@@ -4,6 +4,8 @@
  * one method per route, JSON over HTTP with the edge's bearer token, and the watch stream read
  * as server-sent events. Every failure becomes a REPLICATION_FAILED VergeError that names the
  * route and the status, so the sync loop can log it and back off. Knows nothing about plans.
+ * Given several control replicas' URLs it talks to one at a time; `failover(error)` moves it to
+ * the next when the current one is down (the sync loop calls it), so every route follows.
  */
 import { request, type Dispatcher } from 'undici';
 import { VergeError } from '../../shared/errors.js';
@@ -18,8 +20,11 @@ import type {
 import { SseParser, type SseEvent } from './sse.js';
 
 export interface ControlClientOptions {
-  /** The control plane's base URL, e.g. `http://127.0.0.1:8080` (a trailing `/api/v1` is fine). */
-  url: string;
+  /**
+   * The control plane's base URL, e.g. `http://127.0.0.1:8080` (a trailing `/api/v1` is fine), or
+   * several replicas' URLs (they share one store, so any of them answers for the PoP's token).
+   */
+  url: string | readonly string[];
   token: string;
   /** Per-request timeout for everything but the watch stream (default 10 s). */
   timeoutMs?: number;
@@ -29,14 +34,44 @@ export interface ControlClientOptions {
 const MAX_BLOB_BYTES = 64 * 1024 * 1024;
 
 export class ControlClient {
-  readonly base: string;
+  /** Every replica's URL as given, in order. */
+  readonly urls: readonly string[];
+  readonly #bases: readonly string[];
+  #at = 0;
   readonly #token: string;
   readonly #timeoutMs: number;
 
   constructor(opts: ControlClientOptions) {
-    this.base = opts.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '') + '/api/v1/edge';
+    this.urls = typeof opts.url === 'string' ? [opts.url] : [...opts.url];
+    if (this.urls.length === 0) throw new VergeError('VALIDATION_FAILED', 'no control plane URL');
+    this.#bases = this.urls.map((u) => u.replace(/\/+$/, '').replace(/\/api\/v1$/, '') + '/api/v1/edge');
     this.#token = opts.token;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  /** The edge API of the replica in use. */
+  get base(): string {
+    return this.#bases[this.#at]!;
+  }
+  /** The URL of the replica in use. */
+  get url(): string {
+    return this.urls[this.#at]!;
+  }
+
+  /**
+   * After `error` from the replica in use: when it says that replica is down (unreachable, cut
+   * off, silent past the idle bound, or a 5xx) and there is another, move to the next one and
+   * return both URLs. A 4xx is an answer (the replica is up), so it stays.
+   */
+  failover(error: unknown): { from: string; to: string } | null {
+    if (this.urls.length < 2 || !(error instanceof VergeError) || error.code !== 'REPLICATION_FAILED') return null;
+    const d = error.details as { status?: number; base?: string } | undefined;
+    if (d?.status !== undefined && d.status < 500) return null;
+    // Several callers (the sync loop, telemetry) may see the same replica fail: move once.
+    if (d?.base !== this.base) return null;
+    const from = this.url;
+    this.#at = (this.#at + 1) % this.urls.length;
+    return { from, to: this.url };
   }
 
   register(req: RegisterRequest): Promise<unknown> {
@@ -83,6 +118,7 @@ export class ControlClient {
     const abort = () => ctl.abort();
     opts.signal.addEventListener('abort', abort, { once: true });
     let idle: NodeJS.Timeout | undefined;
+    const base = this.base;
     const arm = () => {
       clearTimeout(idle);
       idle = setTimeout(() => ctl.abort(new Error(`no event for ${idleMs} ms`)), idleMs);
@@ -99,7 +135,7 @@ export class ControlClient {
       }
     } catch (e) {
       if (opts.signal.aborted) return;
-      throw e instanceof VergeError ? e : fail('GET /watch', (e as Error).message, e);
+      throw e instanceof VergeError ? e : fail(base, 'GET /watch', (e as Error).message, e);
     } finally {
       clearTimeout(idle);
       opts.signal.removeEventListener('abort', abort);
@@ -113,7 +149,7 @@ export class ControlClient {
     try {
       return JSON.parse(text);
     } catch (e) {
-      throw fail(`${method} ${path}`, 'the answer is not JSON', e);
+      throw fail(this.base, `${method} ${path}`, 'the answer is not JSON', e);
     }
   }
 
@@ -122,13 +158,13 @@ export class ControlClient {
     const declared = Number(res.headers['content-length'] ?? '0');
     if (declared > MAX_BLOB_BYTES) {
       res.body.destroy();
-      throw fail(`GET ${path}`, `${declared} bytes is over the ${MAX_BLOB_BYTES}-byte limit`);
+      throw fail(this.base, `GET ${path}`, `${declared} bytes is over the ${MAX_BLOB_BYTES}-byte limit`);
     }
     try {
       return Buffer.from(await res.body.arrayBuffer());
     } catch (e) {
       // A connection cut mid-body: the blob is truncated, which the hash check would catch too.
-      throw fail(`GET ${path}`, `download cut short: ${(e as Error).message}`, e);
+      throw fail(this.base, `GET ${path}`, `download cut short: ${(e as Error).message}`, e);
     }
   }
 
@@ -142,9 +178,10 @@ export class ControlClient {
   ): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
+    const base = this.base;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(this.base + path, {
+      res = await request(base + path, {
         method: method as Dispatcher.HttpMethod,
         headers,
         signal,
@@ -153,7 +190,12 @@ export class ControlClient {
       });
     } catch (e) {
       const err = e as { code?: string; message?: string; cause?: { code?: string } };
-      throw fail(`${method} ${path}`, `control plane unreachable (${err.cause?.code ?? err.code ?? err.message})`, e);
+      throw fail(
+        base,
+        `${method} ${path}`,
+        `control plane unreachable (${err.cause?.code ?? err.code ?? err.message})`,
+        e,
+      );
     }
     if (res.statusCode >= 300) {
       const text = await res.body.text().catch(() => '');
@@ -164,6 +206,7 @@ export class ControlClient {
         // not JSON: keep the text
       }
       throw fail(
+        base,
         `${method} ${path}`,
         `HTTP ${res.statusCode}${message ? `: ${message}` : ''}`,
         undefined,
@@ -174,9 +217,10 @@ export class ControlClient {
   }
 }
 
-function fail(route: string, reason: string, cause?: unknown, status?: number): VergeError {
+/** `base` is the replica asked, so a failure moves the client off that replica only once. */
+function fail(base: string, route: string, reason: string, cause?: unknown, status?: number): VergeError {
   return new VergeError('REPLICATION_FAILED', `${route}: ${reason}`, {
     ...(cause === undefined ? {} : { cause }),
-    details: { route, ...(status === undefined ? {} : { status }) },
+    details: { route, base, ...(status === undefined ? {} : { status }) },
   });
 }

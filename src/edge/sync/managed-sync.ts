@@ -6,7 +6,8 @@
  *   loop:  register ─▶ watch?after=<applied> (SSE) ─▶ on `snapshot`: fetch, verify checksum,
  *          download missing bundles/KVS by hash, compile, pre-warm + swap (edge.applyPlan),
  *          persist as last-known-good, ack ─▶ on `invalidation`: invalidate, ack the count
- *          ─▶ stream lost: back off (with jitter) and resume from the applied version.
+ *          ─▶ stream lost: back off (with jitter) and resume from the applied version, on the
+ *          next control replica when the current one is down (ControlClient.failover).
  *
  * Only the newest announced snapshot is applied (intermediate ones are skipped), one at a
  * time. Distributions are activated one by one by generation (activate.ts): a distribution whose
@@ -43,7 +44,7 @@ export interface SyncTarget {
 }
 
 export interface ManagedSyncOptions {
-  control: ControlClient | { url: string; token: string };
+  control: ControlClient | { url: string | readonly string[]; token: string };
   pop: string;
   region: string;
   location?: string;
@@ -260,7 +261,15 @@ export class ManagedSync {
         });
       } catch (e) {
         const err = toVergeError(e);
-        if (this.#status.lastError !== err.message)
+        // With several replicas, a down one hands over to the next; the resume is the same as
+        // reconnecting (register, then watch after the applied version; unsent acks go with it).
+        const moved = this.client.failover(e);
+        if (moved)
+          this.#o.logger.log('warn', `control plane ${moved.from} failed; moving to ${moved.to}`, {
+            error: err.message,
+            retryMs: delay,
+          });
+        else if (this.#status.lastError !== err.message)
           this.#o.logger.log('warn', 'control plane connection lost; retrying', { error: err.message, retryMs: delay });
         this.#status.lastError = err.message;
       }

@@ -17,7 +17,7 @@ import type { ControlClient } from './control-client.js';
 import { MetricAggregator, type InvocationSample } from './metrics.js';
 
 export interface TelemetryOptions {
-  client: Pick<ControlClient, 'logs' | 'metrics'>;
+  client: Pick<ControlClient, 'logs' | 'metrics'> & Partial<Pick<ControlClient, 'failover'>>;
   pop: string;
   logger: Logger;
   clock?: Clock;
@@ -218,7 +218,13 @@ export class Telemetry {
       this.#failing = false;
     } catch (e) {
       this.#stats.failedFlushes++;
-      if (!this.#failing)
+      // A PoP's workers ship telemetry on clients of their own: each moves off a down replica.
+      const moved = this.#o.client.failover?.(e);
+      if (moved)
+        this.#o.logger.log('warn', `control plane ${moved.from} failed; moving to ${moved.to}`, {
+          error: toVergeError(e).message,
+        });
+      else if (!this.#failing)
         this.#o.logger.log('warn', 'telemetry not delivered; buffering', { error: toVergeError(e).message });
       this.#failing = true;
     }
