@@ -15,7 +15,11 @@ import { onPath } from './needs.js';
 import { freePorts } from './ports.js';
 import { reapOnExit } from './reap.js';
 
-const BIN = onPath('nats-server') ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : undefined);
+/** The nats-server binary (PATH, else Debian's /usr/sbin), undefined when not installed. */
+export const NATS_SERVER_BIN =
+  onPath('nats-server') ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : undefined);
+
+const BIN = NATS_SERVER_BIN;
 
 /** False when nats-server is installed, else why not and how to get it. */
 export function missingNatsServer(): string | false {
