@@ -35,7 +35,7 @@ test('a refused replica hands over to the next once, however many callers saw it
   const c = new ControlClient({ url: [dead, live], token: 't' });
   assert.equal(c.url, dead);
   const [e1, e2] = await Promise.all([failure(c.metrics(batch)), failure(c.logs({ ...batch, records: [] }))]);
-  assert.deepEqual(c.failover(e1), { from: dead, to: live });
+  assert.deepEqual(c.failover(e1), { from: dead, to: live, first: true });
   assert.equal(c.failover(e2), null, 'already moved off the dead replica');
   assert.equal(c.url, live);
   assert.ok(c.base.startsWith(live));
@@ -47,7 +47,14 @@ test('a 4xx is an answer from a live replica: no move; a 5xx moves on', async ()
   assert.equal(c.failover(await failure(c.metrics(batch))), null);
   assert.equal(c.url, live);
   status = 503;
-  assert.deepEqual(c.failover(await failure(c.metrics(batch))), { from: live, to: dead });
+  assert.deepEqual(c.failover(await failure(c.metrics(batch))), { from: live, to: dead, first: true });
+});
+
+test('every replica down: moves go round the list, only the first after a success is news', async () => {
+  const c = new ControlClient({ url: [dead, dead.replace('127.0.0.1', '127.0.0.2')], token: 't' });
+  const moves = [];
+  for (let i = 0; i < 3; i++) moves.push(c.failover(await failure(c.metrics(batch)))?.first);
+  assert.deepEqual(moves, [true, false, false]);
 });
 
 test('one URL: nothing to move to', async () => {

@@ -38,6 +38,8 @@ export class ControlClient {
   readonly urls: readonly string[];
   readonly #bases: readonly string[];
   #at = 0;
+  /** A request succeeded since the last move: the next move is news (see failover). */
+  #okSinceMove = true;
   readonly #token: string;
   readonly #timeoutMs: number;
 
@@ -61,9 +63,11 @@ export class ControlClient {
   /**
    * After `error` from the replica in use: when it says that replica is down (unreachable, cut
    * off, silent past the idle bound, or a 5xx) and there is another, move to the next one and
-   * return both URLs. A 4xx is an answer (the replica is up), so it stays.
+   * return both URLs. A 4xx is an answer (the replica is up), so it stays. `first` is false
+   * when nothing succeeded since the previous move (every replica down: the caller need not log
+   * each turn round the list).
    */
-  failover(error: unknown): { from: string; to: string } | null {
+  failover(error: unknown): { from: string; to: string; first: boolean } | null {
     if (this.urls.length < 2 || !(error instanceof VergeError) || error.code !== 'REPLICATION_FAILED') return null;
     const d = error.details as { status?: number; base?: string } | undefined;
     if (d?.status !== undefined && d.status < 500) return null;
@@ -71,7 +75,9 @@ export class ControlClient {
     if (d?.base !== this.base) return null;
     const from = this.url;
     this.#at = (this.#at + 1) % this.urls.length;
-    return { from, to: this.url };
+    const first = this.#okSinceMove;
+    this.#okSinceMove = false;
+    return { from, to: this.url, first };
   }
 
   register(req: RegisterRequest): Promise<unknown> {
@@ -197,6 +203,7 @@ export class ControlClient {
         e,
       );
     }
+    if (res.statusCode < 500) this.#okSinceMove = true;
     if (res.statusCode >= 300) {
       const text = await res.body.text().catch(() => '');
       let message = text.slice(0, 300);

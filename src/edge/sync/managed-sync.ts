@@ -264,7 +264,7 @@ export class ManagedSync {
         // With several replicas, a down one hands over to the next; the resume is the same as
         // reconnecting (register, then watch after the applied version; unsent acks go with it).
         const moved = this.client.failover(e);
-        if (moved)
+        if (moved?.first)
           this.#o.logger.log('warn', `control plane ${moved.from} failed; moving to ${moved.to}`, {
             error: err.message,
             retryMs: delay,

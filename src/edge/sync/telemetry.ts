@@ -220,7 +220,7 @@ export class Telemetry {
       this.#stats.failedFlushes++;
       // A PoP's workers ship telemetry on clients of their own: each moves off a down replica.
       const moved = this.#o.client.failover?.(e);
-      if (moved)
+      if (moved?.first)
         this.#o.logger.log('warn', `control plane ${moved.from} failed; moving to ${moved.to}`, {
           error: toVergeError(e).message,
         });
