@@ -4,11 +4,13 @@
  * network namespace of the test's own on a bridge of its own (test/harness/netns.ts), the real
  * `verge control --store postgres://` and `verge edge --control` processes; the machine's
  * PostgreSQL reached through a forwarder on the bridge; the origin and every client in the
- * test process, on the root namespace's end of the bridge. PoPs 1 and 2 watch replica A, PoP 3
- * watches B; a regional edge cache (a fourth PoP host) serves the tiered behavior. What it shows:
+ * test process, on the root namespace's end of the bridge. PoPs 1 and 2 watch replica A (given
+ * `--control A,B`), PoP 3 watches B; a regional edge cache (a fourth PoP host, also given A,B)
+ * serves the tiered behavior. What it shows:
  * a change through A reaches the PoP watching B; ten concurrent writers on both replicas lose
  * nothing; three PoPs' concurrent misses through the regional make one origin fetch; a PoP cut off
- * for 30 s converges after; with A killed, the API and the PoP watching B carry on.
+ * for 30 s converges after; with A killed, the API and every PoP carry on through B (A's PoPs
+ * move to B, the second URL they were given).
  * Skips where namespaces cannot be made or PostgreSQL does not answer (fails under CI=true).
  */
 import { after, before, describe, test } from 'node:test';
@@ -128,12 +130,14 @@ describe('a cluster across network namespaces', { skip: needs(missing) }, () => 
     token = readFileSync(join(root, 'a', 'admin-token'), 'utf8').trim();
     await startReplica('b', net.host('ctl-b'), pg.toString());
     assert.equal((await api(replicas.a.url, 'POST', '/distributions', shop('v1'))).status, 201);
-    const regional = await startPop(net.host('rec'), replicas.a.url, ['--role', 'regional'], {
+    // A's PoPs are given B too: when A dies they move there.
+    const both = `${replicas.a.url},${replicas.b.url}`;
+    const regional = await startPop(net.host('rec'), both, ['--role', 'regional'], {
       VERGE_TIER_SECRET: SECRET,
     });
     const tier = ['--regional', regional.url];
-    pops.push(await startPop(net.host('pop-1'), replicas.a.url, tier, { VERGE_TIER_SECRET: SECRET }));
-    pops.push(await startPop(net.host('pop-2'), replicas.a.url, tier, { VERGE_TIER_SECRET: SECRET }));
+    pops.push(await startPop(net.host('pop-1'), both, tier, { VERGE_TIER_SECRET: SECRET }));
+    pops.push(await startPop(net.host('pop-2'), both, tier, { VERGE_TIER_SECRET: SECRET }));
     pops.push(await startPop(net.host('pop-3'), replicas.b.url, tier, { VERGE_TIER_SECRET: SECRET }));
     for (const p of pops) await until(`${p.host.name} serving`, async () => { const v = await viewer(p, '/x'); if (v.text !== 'v1 /x') throw new Error(`${v.status} ${v.text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 600)}`); return true; }, 30_000); // prettier-ignore
   });
@@ -182,11 +186,12 @@ describe('a cluster across network namespaces', { skip: needs(missing) }, () => 
     await until('pop-2 serving v3 after the partition', async () => ((await viewer(cut, '/x')).text === 'v3 /x' ? true : undefined), 60_000); // prettier-ignore
   });
 
-  test('with replica A killed, the API and the PoP watching B carry on', async () => {
+  test("with replica A killed, the API and every PoP carry on through B (A's PoPs move there)", async () => {
     replicas.a.child.kill('SIGKILL');
     await new Promise((r) => replicas.a.child.once('exit', r));
     await setTag(replicas.b.url, 'v4');
-    await until('pop-3 serving v4', async () => ((await viewer(pops[2]!, '/x')).text === 'v4 /x' ? true : undefined), 15_000); // prettier-ignore
-    for (const p of pops.slice(0, 2)) assert.equal((await viewer(p, '/x')).status, 200, `${p.host.name} keeps serving`);
+    // pop-1 and pop-2 followed A: serving v4 means they moved to B and fetched the change there.
+    for (const p of pops) await until(`${p.host.name} serving v4`, async () => ((await viewer(p, '/x')).text === 'v4 /x' ? true : undefined), 30_000); // prettier-ignore
+    await until('shop Deployed on B (every PoP acked v4 there)', async () => ((await api(replicas.b.url, 'GET', '/distributions/shop')).body.status === 'Deployed' ? true : undefined), 30_000); // prettier-ignore
   });
 });
