@@ -186,7 +186,7 @@ async function managedEdgeCommand(values: EdgeValues): Promise<void> {
   const nats = str('nats');
   if (nats !== undefined && !/^(nats|tls):\/\/\S+$/.test(nats))
     throw new UsageError('--nats must be a URL such as nats://127.0.0.1:4222');
-  const workers = workersOption(values.workers);
+  const workers = workersOption(values.workers, values.role);
   if (edgeWorkerId() !== null) return managedEdgeWorker(values, token);
   if (workers > 1) return managedEdgePrimary(values, token, workers);
   const port = intOption(str('port'), '--port', 8080);
