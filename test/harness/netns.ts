@@ -77,6 +77,7 @@ export class Net {
   readonly hosts: Host[] = [];
   readonly #subnet: string;
   readonly #children = new Set<ChildProcess>();
+  readonly #output = new Map<string, string>();
   readonly #servers: Server[] = [];
   #destroyed = false;
 
@@ -121,6 +122,11 @@ export class Net {
     return h;
   }
 
+  /** The last few KB a host's processes wrote (stdout and stderr), to explain a failure. */
+  output(h: Host): string {
+    return this.#output.get(h.name) ?? '';
+  }
+
   /** Cut the host off the bridge, or join it again. */
   partition(h: Host, cut: boolean): void {
     ip('link', 'set', h.veth, cut ? 'down' : 'up');
@@ -140,6 +146,11 @@ export class Net {
       child.stdout!.pipe(log);
       child.stderr!.pipe(log);
     }
+    // The last lines each host wrote, for a failing test to show (see output()).
+    const keep = (d: Buffer) =>
+      this.#output.set(h.name, ((this.#output.get(h.name) ?? '') + d.toString()).slice(-8_000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
     this.#children.add(child);
     child.once('exit', () => this.#children.delete(child));
     return child;

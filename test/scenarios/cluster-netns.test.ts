@@ -191,7 +191,16 @@ describe('a cluster across network namespaces', { skip: needs(missing) }, () => 
     await new Promise((r) => replicas.a.child.once('exit', r));
     await setTag(replicas.b.url, 'v4');
     // pop-1 and pop-2 followed A: serving v4 means they moved to B and fetched the change there.
-    for (const p of pops) await until(`${p.host.name} serving v4`, async () => ((await viewer(p, '/x')).text === 'v4 /x' ? true : undefined), 30_000); // prettier-ignore
+    // The bound is past the PoP's own one for noticing a dead replica (its watch stream silent
+    // for 45 s, then a backoff of up to 10 s); a killed replica's FIN usually tells it at once.
+    for (const p of pops) {
+      try {
+        await until(`${p.host.name} serving v4`, async () => ((await viewer(p, '/x')).text === 'v4 /x' ? true : undefined), 60_000); // prettier-ignore
+      } catch (e) {
+        const logs = [p.host, replicas.b.host].map((h) => `--- ${h.name}:\n${net.output(h)}`).join('\n');
+        throw new Error(`${(e as Error).message}\n${logs}`);
+      }
+    }
     await until('shop Deployed on B (every PoP acked v4 there)', async () => ((await api(replicas.b.url, 'GET', '/distributions/shop')).body.status === 'Deployed' ? true : undefined), 30_000); // prettier-ignore
   });
 });
