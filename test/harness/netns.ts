@@ -224,3 +224,31 @@ export function awaitOutput(
     });
   });
 }
+
+export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Poll `fn` until it returns a value (not undefined) and return it; a throw counts as not yet and
+ * the last one is named if `timeoutMs` passes. Hosts in namespaces answer slower than loopback, so
+ * the probes here may fail for a while before they hold.
+ */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end)
+      throw new Error(`${what} did not happen in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await pause(everyMs);
+  }
+}

@@ -27,28 +27,11 @@ import { INVALIDATION_STREAM } from '../../src/shared/bus/messages.js';
 import { needs } from '../harness/needs.js';
 import { NATS_SERVER_BIN, missingNatsServer } from '../harness/nats.js';
 import { POSTGRES_URL, missingPostgres, scratchSchema } from '../harness/services.js';
-import { Net, awaitOutput, missingNetns, type Host } from '../harness/netns.js';
+import { Net, awaitOutput, missingNetns, until, type Host } from '../harness/netns.js';
 
 const BIN = fileURLToPath(new URL('../../bin/verge.js', import.meta.url));
 const HOSTNAME = 'shop.test';
 const missing = missingNetns() || (await missingPostgres()) || missingNatsServer();
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end)
-      throw new Error(`${what} did not happen in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
-    await pause(200);
-  }
-}
 
 describe('PoPs on NATS across network namespaces', { skip: needs(missing) }, () => {
   let net: Net;
