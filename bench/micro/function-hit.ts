@@ -7,24 +7,19 @@
  * (the whole process) for both, the difference and the ratio. Not a test.
  *   node --no-node-snapshot --import tsx bench/micro/function-hit.ts
  */
+import { inProcessEdge } from './in-process-edge.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { compilePlan } from '../../src/edge/config/compile.js';
-import { Coalescer, MemoryStore } from '../../src/edge/cache/index.js';
-import { createOriginClient } from '../../src/edge/origin/index.js';
 import { FunctionHost } from '../../src/edge/functions/function-host.js';
 import { createFunctionRuntime } from '../../src/runtime/host/index.js';
 import { HEADER_FUNCTION } from '../../src/runtime/host/bench.js';
 import { EdgeStats } from '../../src/edge/observe/stats.js';
-import { handleRequest, type HandlerContext } from '../../src/edge/server/handler.js';
-import { viewerBodySettings } from '../../src/edge/server/viewer-body.js';
-import type { PipelineDeps } from '../../src/edge/pipeline/deps.js';
-import type { FetchResult } from '../../src/edge/pipeline/transaction.js';
+import { handleRequest } from '../../src/edge/server/handler.js';
 
 const N = Number(process.env.N ?? 20_000);
 const BATCHES = Number(process.env.BATCHES ?? 4);
@@ -64,30 +59,8 @@ const functions = new FunctionHost(createFunctionRuntime(), silentLogger, (r) =>
   stats.functionInvocations.inc({ function: r.functionName, outcome: r.ok ? 'ok' : r.errorCode! });
 });
 await functions.activate(await functions.prepare(plan));
-const deps: PipelineDeps = {
-  clock: systemClock,
-  cache: new MemoryStore({ maxBytes: 1 << 28 }),
-  coalescer: new Coalescer<FetchResult>(),
-  origins: createOriginClient(),
-  functions,
-  geo: null,
-  stats,
-  logger: silentLogger,
-  popId: 'p',
-  region: 'r',
-  viaToken: '1.1 p.verge (Verge)',
-  httpsPort: 443,
-  serverTiming: false,
-  background() {},
-};
-const ctx: HandlerContext = {
-  deps,
-  plan: () => plan,
-  accessLog: () => {},
-  accessLogEnabled: false,
-  protocol: 'http',
-  body: viewerBodySettings(),
-};
+const ctx = inProcessEdge(plan, { functions, stats });
+const deps = ctx.deps;
 
 const socket = { remoteAddress: '127.0.0.1', remotePort: 5555 };
 const rawHeaders = ['Host', 'localhost', 'User-Agent', 'wrk', 'Accept', '*/*'];

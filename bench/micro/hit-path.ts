@@ -4,18 +4,9 @@
  * objects, N times, against a bare handler that writes the same object (the reference). Prints
  * µs per request for both and the ratio. Not a test.
  */
-import { systemClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/log.js';
+import { inProcessEdge } from './in-process-edge.js';
 import { compilePlan } from '../../src/edge/config/compile.js';
-import { Coalescer, MemoryStore } from '../../src/edge/cache/index.js';
-import { createOriginClient } from '../../src/edge/origin/index.js';
-import { FunctionHost } from '../../src/edge/functions/function-host.js';
-import { nullRuntime } from '../../src/runtime/host/index.js';
-import { EdgeStats } from '../../src/edge/observe/stats.js';
-import { handleRequest, type HandlerContext } from '../../src/edge/server/handler.js';
-import { viewerBodySettings } from '../../src/edge/server/viewer-body.js';
-import type { PipelineDeps } from '../../src/edge/pipeline/deps.js';
-import type { FetchResult } from '../../src/edge/pipeline/transaction.js';
+import { handleRequest } from '../../src/edge/server/handler.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -38,30 +29,8 @@ const plan = compilePlan([
     baseDir: '/tmp',
   },
 ]);
-const deps: PipelineDeps = {
-  clock: systemClock,
-  cache: new MemoryStore({ maxBytes: 1 << 28 }),
-  coalescer: new Coalescer<FetchResult>(),
-  origins: createOriginClient(),
-  functions: new FunctionHost(nullRuntime, silentLogger),
-  geo: null,
-  stats: new EdgeStats(),
-  logger: silentLogger,
-  popId: 'p',
-  region: 'r',
-  viaToken: '1.1 p.verge (Verge)',
-  httpsPort: 443,
-  serverTiming: false,
-  background() {},
-};
-const ctx: HandlerContext = {
-  deps,
-  plan: () => plan,
-  accessLog: () => {},
-  accessLogEnabled: false,
-  protocol: 'http',
-  body: viewerBodySettings(),
-};
+const ctx = inProcessEdge(plan);
+const deps = ctx.deps;
 
 const socket = { remoteAddress: '127.0.0.1', remotePort: 5555 };
 const rawHeaders = ['Host', 'localhost', 'User-Agent', 'wrk', 'Accept', '*/*'];

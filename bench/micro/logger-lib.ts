@@ -12,22 +12,16 @@
  * prints CPU µs per line (user + system: the machine is shared, so not wall time) for each and the ratio. Not a test.
  *   node --import tsx bench/micro/logger-lib.ts 2>/dev/null
  */
+import { inProcessEdge } from './in-process-edge.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Coalescer, MemoryStore } from '../../src/edge/cache/index.js';
 import { compilePlan } from '../../src/edge/config/compile.js';
 import { FunctionHost } from '../../src/edge/functions/function-host.js';
-import { EdgeStats } from '../../src/edge/observe/stats.js';
-import { createOriginClient } from '../../src/edge/origin/index.js';
-import type { PipelineDeps } from '../../src/edge/pipeline/deps.js';
-import type { FetchResult } from '../../src/edge/pipeline/transaction.js';
 import { handleRequest, type HandlerContext } from '../../src/edge/server/handler.js';
-import { viewerBodySettings } from '../../src/edge/server/viewer-body.js';
 import { createFunctionRuntime } from '../../src/runtime/host/index.js';
-import { systemClock } from '../../src/shared/clock.js';
 import { createLogger, type Logger, type LogFields, type LogLevel } from '../../src/shared/log.js';
 
 const N = Number(process.env.N ?? 50_000);
@@ -106,23 +100,7 @@ const plan = compilePlan([
 async function edgeWith(logger: Logger): Promise<HandlerContext> {
   const functions = new FunctionHost(createFunctionRuntime(), logger);
   await functions.activate(await functions.prepare(plan));
-  const deps: PipelineDeps = {
-    clock: systemClock,
-    cache: new MemoryStore({ maxBytes: 1 << 26 }),
-    coalescer: new Coalescer<FetchResult>(),
-    origins: createOriginClient(),
-    functions,
-    geo: null,
-    stats: new EdgeStats(),
-    logger,
-    popId: 'p',
-    region: 'r',
-    viaToken: '1.1 p.verge (Verge)',
-    httpsPort: 443,
-    serverTiming: false,
-    background() {},
-  };
-  return { deps, plan: () => plan, accessLog: () => {}, accessLogEnabled: false, protocol: 'http', body: viewerBodySettings() }; // prettier-ignore
+  return inProcessEdge(plan, { functions, logger, cacheBytes: 1 << 26 });
 }
 const socket = { remoteAddress: '127.0.0.1', remotePort: 5555 };
 const rawHeaders = ['Host', 'localhost'];

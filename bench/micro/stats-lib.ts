@@ -9,21 +9,13 @@
  * each (CPU µs: user + system, as the machine is shared) and the ratio, and the cost of one `/metrics` render for each. Not a test.
  *   N=100000 BATCHES=5 node --import tsx bench/micro/stats-lib.ts
  */
+import { inProcessEdge } from './in-process-edge.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Histogram as PromHistogram, Registry } from 'prom-client';
-import { Coalescer, MemoryStore } from '../../src/edge/cache/index.js';
 import { compilePlan } from '../../src/edge/config/compile.js';
-import { FunctionHost } from '../../src/edge/functions/function-host.js';
 import { EdgeStats, LabeledCounter } from '../../src/edge/observe/stats.js';
-import { createOriginClient } from '../../src/edge/origin/index.js';
-import type { PipelineDeps } from '../../src/edge/pipeline/deps.js';
-import type { FetchResult } from '../../src/edge/pipeline/transaction.js';
-import { handleRequest, type HandlerContext } from '../../src/edge/server/handler.js';
-import { viewerBodySettings } from '../../src/edge/server/viewer-body.js';
-import { nullRuntime } from '../../src/runtime/host/index.js';
-import { systemClock } from '../../src/shared/clock.js';
-import { silentLogger } from '../../src/shared/log.js';
+import { handleRequest } from '../../src/edge/server/handler.js';
 
 const N = Number(process.env.N ?? 100_000);
 const BATCHES = Number(process.env.BATCHES ?? 5);
@@ -88,30 +80,8 @@ const plan = compilePlan([
 ]);
 const hand = new EdgeStats();
 const prom = promStats();
-const deps: PipelineDeps = {
-  clock: systemClock,
-  cache: new MemoryStore({ maxBytes: 1 << 28 }),
-  coalescer: new Coalescer<FetchResult>(),
-  origins: createOriginClient(),
-  functions: new FunctionHost(nullRuntime, silentLogger),
-  geo: null,
-  stats: hand,
-  logger: silentLogger,
-  popId: 'p',
-  region: 'r',
-  viaToken: '1.1 p.verge (Verge)',
-  httpsPort: 443,
-  serverTiming: false,
-  background() {},
-};
-const ctx: HandlerContext = {
-  deps,
-  plan: () => plan,
-  accessLog: () => {},
-  accessLogEnabled: false,
-  protocol: 'http',
-  body: viewerBodySettings(),
-};
+const ctx = inProcessEdge(plan, { stats: hand });
+const deps = ctx.deps;
 const socket = { remoteAddress: '127.0.0.1', remotePort: 5555 };
 const rawHeaders = ['Host', 'localhost', 'User-Agent', 'wrk', 'Accept', '*/*'];
 const fakeReq = (): any => ({
