@@ -7,7 +7,7 @@
  * (the whole process) for both, the difference and the ratio. Not a test.
  *   node --no-node-snapshot --import tsx bench/micro/function-hit.ts
  */
-import { inProcessEdge } from './in-process-edge.js';
+import { inProcessEdge, inProcessRequest, InProcessResponse } from './in-process-edge.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -62,36 +62,23 @@ await functions.activate(await functions.prepare(plan));
 const ctx = inProcessEdge(plan, { functions, stats });
 const deps = ctx.deps;
 
-const socket = { remoteAddress: '127.0.0.1', remotePort: 5555 };
 const rawHeaders = ['Host', 'localhost', 'User-Agent', 'wrk', 'Accept', '*/*'];
 
-/** One request; resolves when the response has been written. */
-function request(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req: any = { url, method: 'GET', httpVersion: '1.1', rawHeaders, headers: {}, socket, on() {} };
-    let status = 0;
-    const res: any = {
-      writeHead(s: number) {
-        status = s;
-      },
-      end() {
-        resolve(status);
-      },
-      destroy() {
-        resolve(-1);
-      },
-    };
-    handleRequest(ctx, req, res);
-  });
+/** One request; resolves with its response once written (rejects if it was cut). */
+function request(url: string): Promise<InProcessResponse> {
+  const res = new InProcessResponse();
+  handleRequest(ctx, inProcessRequest(url, rawHeaders), res.asServerResponse);
+  return res.done();
 }
 
-async function time(url: string, n: number): Promise<number> {
+async function time(url: string, n: number, hits = true): Promise<number> {
   let next = 0;
   const worker = async () => {
     while (next < n) {
       next++;
-      const s = await request(url);
-      if (s !== 200) throw new Error(`${url}: status ${s}`);
+      const res = await request(url);
+      if (res.status !== 200 || res.bytes !== body.length) throw new Error(`${url}: status ${res.status}, ${res.bytes} bytes`); // prettier-ignore
+      if (hits && res.header('x-cache') !== 'Hit from verge') throw new Error(`${url}: X-Cache ${res.header('x-cache')}`); // prettier-ignore
     }
   };
   // CPU time of the whole process (every thread: isolated-vm's timer threads count too), not
@@ -102,7 +89,7 @@ async function time(url: string, n: number): Promise<number> {
   return (c.user + c.system) / n;
 }
 
-for (const url of ['/plain/x', '/fn/x']) await time(url, 2000); // fill the cache, warm up
+for (const url of ['/plain/x', '/fn/x']) await time(url, 2000, false); // fill the cache, warm up
 const plain: number[] = [];
 const withFn: number[] = [];
 for (let b = 0; b < BATCHES; b++) {
@@ -115,7 +102,7 @@ console.log(`concurrency ${CONC}, ${BATCHES} batches of ${N}`);
 console.log(`  hit without function   ${p.toFixed(2)} us/request  (${plain.map((x) => x.toFixed(1)).join(' ')})`);
 console.log(`  hit with function      ${f.toFixed(2)} us/request  (${withFn.map((x) => x.toFixed(1)).join(' ')})`);
 console.log(`  function cost          ${(f - p).toFixed(2)} us/request; throughput ratio ${(p / f).toFixed(2)}`);
-console.log(`  hits ${deps.cache.stats().hits}`);
+console.log(`  every timed answer a whole 200 Hit from verge; cache hits ${deps.cache.stats().hits}`);
 await functions.close();
 await deps.origins.close();
 origin.close();

@@ -7,12 +7,12 @@
  * logs nothing, never calls the logger. Both write synchronously to standard error; run with
  * `2>/dev/null` so the terminal is not what is measured. Two measures, alternating batches in
  * one process: the line alone, and a cache hit through a viewer-request function that logs one
- * line (`handleRequest` on in-memory objects, as bench/micro/function-hit.ts), one edge with each
+ * line (`handleRequest` on in-memory requests and responses, as bench/micro/function-hit.ts), one edge with each
  * logger;
  * prints CPU µs per line (user + system: the machine is shared, so not wall time) for each and the ratio. Not a test.
  *   node --import tsx bench/micro/logger-lib.ts 2>/dev/null
  */
-import { inProcessEdge } from './in-process-edge.js';
+import { inProcessEdge, inProcessRequest, InProcessResponse } from './in-process-edge.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -102,18 +102,18 @@ async function edgeWith(logger: Logger): Promise<HandlerContext> {
   await functions.activate(await functions.prepare(plan));
   return inProcessEdge(plan, { functions, logger, cacheBytes: 1 << 26 });
 }
-const socket = { remoteAddress: '127.0.0.1', remotePort: 5555 };
 const rawHeaders = ['Host', 'localhost'];
-const hit = (ctx: HandlerContext) =>
-  new Promise<void>((resolve, reject) => {
-    const req: any = { url: '/x', method: 'GET', httpVersion: '1.1', rawHeaders, headers: {}, socket, on() {} };
-    let status = 0;
-    const res: any = { writeHead: (st: number) => (status = st), end: () => (status === 200 ? resolve() : reject(new Error(`status ${status}`))), destroy: () => reject(new Error('destroyed')) }; // prettier-ignore
-    handleRequest(ctx, req, res);
-  });
-async function hits(ctx: HandlerContext, n: number): Promise<number> {
+/** One request through the function; resolves once written, rejects unless a whole 200 (a Hit, when `hit`). */
+const request = async (ctx: HandlerContext, hit: boolean): Promise<void> => {
+  const res = new InProcessResponse();
+  handleRequest(ctx, inProcessRequest('/x', rawHeaders), res.asServerResponse);
+  await res.done();
+  if (res.status !== 200 || res.bytes !== 4) throw new Error(`status ${res.status}, ${res.bytes} bytes`);
+  if (hit && res.header('x-cache') !== 'Hit from verge') throw new Error(`X-Cache ${res.header('x-cache')}`);
+};
+async function hits(ctx: HandlerContext, n: number, hit = true): Promise<number> {
   const c0 = process.cpuUsage();
-  for (let i = 0; i < n; i++) await hit(ctx);
+  for (let i = 0; i < n; i++) await request(ctx, hit);
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / n;
 }
@@ -123,7 +123,7 @@ let target: Logger = hand;
 const switched: Logger = { log: (l, m, f) => target.log(l, m, f), child: (f) => target.child(f) };
 const ctx = await edgeWith(switched);
 const HITS = Number(process.env.HITS ?? 5000);
-await hits(ctx, 1000); // fill the cache, warm up
+await hits(ctx, 1000, false); // fill the cache, warm up
 const hh: number[] = [];
 const hp: number[] = [];
 const run = async (which: 'hand' | 'pino') => {
