@@ -1,9 +1,15 @@
 /**
  * @module control/domain/rollback
- * Rollback: make the store describe what an earlier snapshot served (distributions, triggers,
- * KeyValueStore data), so the next snapshot's content equals that one's and later changes build
- * on it rather than silently undoing it. Refused when a function version the old snapshot used
- * has since been deleted. Every snapshot is kept, so rolling forward again is another rollback.
+ * Rollback: make the store describe what an earlier snapshot served (distributions, triggers with
+ * their canary arms, KeyValueStore data), so the next snapshot's content equals that one's and
+ * later changes build on it rather than silently undoing it. Refused when a function version the
+ * old snapshot used has since been deleted. Every snapshot is kept, so rolling forward again is
+ * another rollback.
+ *
+ * Nothing a user stored goes without a trace: a trigger on the same behavior+event keeps its id
+ * and its canary's record; a canary running now that the old snapshot did not serve ends as
+ * `rolled-back` with an event naming the rollback, and one the old snapshot served runs again
+ * with its id (the same viewers on each side) and share, with an event saying so.
  */
 import { randomUUID } from 'node:crypto';
 import type { DistributionConfig, FunctionConfig } from '../../shared/config/types.js';
@@ -12,31 +18,50 @@ import { VergeError } from '../../shared/errors.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import { DEFAULT_BEHAVIOR, openSnapshot } from '../compile/snapshot.js';
 import type { Store, TriggerRecord } from '../store/types.js';
+import { isActive, withEvent, type CanaryRecord } from './canary.js';
+
+/** A canary arm as a snapshot carries it: enough to run it again, not its steps or auto-rollback. */
+export interface CanaryArm {
+  id: string;
+  percent: number;
+  functionName: string;
+  functionVersion: number;
+}
+
+export type WantedTrigger = Omit<TriggerRecord, 'id' | 'revision' | 'createdAt' | 'canary'> & { arm: CanaryArm | null };
 
 export function stripAssociations(d: DistributionConfig): {
   config: DistributionConfig;
-  triggers: Omit<TriggerRecord, 'id' | 'revision' | 'createdAt'>[];
+  triggers: WantedTrigger[];
 } {
   const config = structuredClone(d);
-  const triggers: Omit<TriggerRecord, 'id' | 'revision' | 'createdAt'>[] = [];
+  const triggers: WantedTrigger[] = [];
   const behaviors = [
     [DEFAULT_BEHAVIOR, config.defaultCacheBehavior] as const,
     ...(config.cacheBehaviors ?? []).map((b) => [b.pathPattern, b] as const),
   ];
   for (const [behavior, b] of behaviors) {
+    const arms: Array<CanaryArm & { eventType: string }> = [];
     for (const a of b.functionAssociations ?? []) {
-      // A canary's arm is not restored: the trigger comes back with the version it ran for everyone.
-      if (a.canary) continue;
       const f = a.function as FunctionConfig;
+      const fn = { functionName: f.name!, functionVersion: Number(f.version) };
+      if (a.canary) {
+        arms.push({ eventType: a.eventType, id: a.canary.id, percent: a.canary.percent, ...fn });
+        continue;
+      }
       triggers.push({
         distributionId: d.id,
         behavior,
         eventType: a.eventType,
-        functionName: f.name!,
-        functionVersion: Number(f.version),
+        ...fn,
         includeBody: a.includeBody ?? false,
-        canary: null,
+        arm: null,
       });
+    }
+    // Config validation puts a canary arm only next to its event's plain entry (rules-behaviors.ts).
+    for (const { eventType, ...arm } of arms) {
+      const t = triggers.find((x) => x.behavior === behavior && x.eventType === eventType);
+      if (t) t.arm = arm;
     }
     delete b.functionAssociations;
   }
@@ -67,7 +92,7 @@ export async function restoreSnapshot(store: Store, box: SecretBox, version: num
     for (const t of await store.triggers.list({ distributionId: d.id })) await store.triggers.delete(t.id);
     await store.distributions.delete(d.id);
   }
-  for (const w of wanted) await restoreOne(store, w, now);
+  for (const w of wanted) await restoreOne(store, w, version, now);
   await restoreKvs(store, s, now);
 }
 
@@ -100,7 +125,7 @@ export async function restoreDistribution(
     throw new VergeError('NOT_FOUND', `distribution ${id} does not exist (GET /api/v1/distributions lists them)`);
   const w = stripAssociations(d);
   await requireVersions(store, version, [w]);
-  await restoreOne(store, w, now);
+  await restoreOne(store, w, version, now);
 }
 
 async function requireVersions(
@@ -108,7 +133,8 @@ async function requireVersions(
   version: number,
   wanted: ReturnType<typeof stripAssociations>[],
 ): Promise<void> {
-  for (const t of wanted.flatMap((w) => w.triggers)) {
+  const used = wanted.flatMap((w) => w.triggers).flatMap((t) => (t.arm ? [t, t.arm] : [t]));
+  for (const t of used) {
     if (!(await store.functions.version(t.functionName, t.functionVersion))) {
       throw new VergeError(
         'VALIDATION_FAILED',
@@ -125,7 +151,12 @@ async function requireVersions(
   }
 }
 
-async function restoreOne(store: Store, w: ReturnType<typeof stripAssociations>, now: number): Promise<void> {
+async function restoreOne(
+  store: Store,
+  w: ReturnType<typeof stripAssociations>,
+  version: number,
+  now: number,
+): Promise<void> {
   const cur = await store.distributions.get(w.config.id);
   if (!cur)
     await store.distributions.insert({
@@ -138,12 +169,71 @@ async function restoreOne(store: Store, w: ReturnType<typeof stripAssociations>,
     });
   else if (JSON.stringify(cur.config) !== JSON.stringify(w.config))
     await store.distributions.update({ ...cur, config: w.config, revision: cur.revision + 1, updatedAt: now });
-  for (const t of await store.triggers.list({ distributionId: w.config.id })) await store.triggers.delete(t.id);
-  for (const t of w.triggers)
-    await store.triggers.replace({
-      ...t,
-      id: `trg_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
-      revision: 1,
-      createdAt: now,
-    });
+  const have = await store.triggers.list({ distributionId: w.config.id });
+  const same = (a: { behavior: string; eventType: string }, b: { behavior: string; eventType: string }) =>
+    a.behavior === b.behavior && a.eventType === b.eventType;
+  // Triggers the old snapshot did not have go, with their canaries: it served nothing there.
+  for (const t of have) if (!w.triggers.some((x) => same(x, t))) await store.triggers.delete(t.id);
+  for (const { arm, ...t } of w.triggers) {
+    const prev = have.find((x) => same(x, t));
+    const canary = restoredCanary(prev?.canary ?? null, arm, `${t.functionName}:${t.functionVersion}`, version, now);
+    const next: TriggerRecord = prev
+      ? { ...prev, ...t, canary, revision: prev.revision + 1 }
+      : { ...t, canary, id: `trg_${randomUUID().replace(/-/g, '').slice(0, 16)}`, revision: 1, createdAt: now };
+    if (prev && JSON.stringify({ ...prev, revision: 0 }) === JSON.stringify({ ...next, revision: 0 })) continue;
+    await store.triggers.replace(next);
+  }
+}
+
+/**
+ * The canary record a restored trigger carries: the old snapshot's arm running again, the
+ * current one ended by the rollback, or the current record unchanged when it already matches.
+ * The record with the arm's id keeps its steps and auto-rollback; an arm whose record is gone
+ * (the trigger was replaced since) comes back holding, and its event says so.
+ */
+export function restoredCanary(
+  cur: CanaryRecord | null,
+  arm: CanaryArm | null,
+  baseline: string,
+  version: number,
+  now: number,
+): CanaryRecord | null {
+  const by = `rollback to snapshot ${version}`;
+  if (!arm) {
+    if (!isActive(cur)) return cur;
+    const message = `canary ${cur.functionName}:${cur.functionVersion} ended by ${by}, which ran ${baseline} for every viewer`;
+    return withEvent(cur, { at: now, kind: 'rolled-back', percent: 0, message }, 'rolled-back');
+  }
+  const fn = `${arm.functionName}:${arm.functionVersion}`;
+  if (isActive(cur) && cur.id === arm.id && cur.percent === arm.percent) return cur;
+  const ended =
+    isActive(cur) && cur.id !== arm.id
+      ? `; canary ${cur.functionName}:${cur.functionVersion} (${cur.id}) that ran here ended`
+      : '';
+  const message = `${fn} runs for ${arm.percent}% of viewers again, ${baseline} for the rest (${by})${ended}`;
+  if (cur?.id === arm.id) {
+    // Its next step waits a whole interval from now, as after any step.
+    const state = cur.steps.some((p) => p > arm.percent) ? 'stepping' : 'holding';
+    return { ...withEvent(cur, { at: now, kind: 'started', percent: arm.percent, message }, state), stepAt: now };
+  }
+  return {
+    id: arm.id,
+    functionName: arm.functionName,
+    functionVersion: arm.functionVersion,
+    percent: arm.percent,
+    steps: [arm.percent],
+    stepIntervalMs: null,
+    autoRollback: false,
+    state: 'holding',
+    startedAt: now,
+    stepAt: now,
+    events: [
+      {
+        at: now,
+        kind: 'started',
+        percent: arm.percent,
+        message: `${message}; its steps and auto-rollback were not kept (the trigger was replaced since): it holds until promoted or rolled back`,
+      },
+    ],
+  };
 }
