@@ -302,6 +302,11 @@ export const ERROR_CODES = {
     summary:
       'A stored code bundle does not hash to the sha256 it is stored under (damaged in the store): the code is not shown, gated or served; the message names the functions, versions and both hashes.',
   },
+  KVS_CORRUPT: {
+    status: 500,
+    summary:
+      'Stored KeyValueStore data does not hash to the sha256 it is stored under (damaged in the store): it is not served to PoPs or restored by a rollback; the message names the KeyValueStore and both hashes.',
+  },
   CONTROL_UNREACHABLE: { summary: 'The CLI could not reach the control plane, or what answered is not its API.' },
   WAIT_TIMEOUT: {
     summary:

@@ -6,74 +6,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import { distribution, startTestControl, taggingSource, type TestControl } from '../../src/control/testing/harness.js';
+import { distribution, taggingSource, type TestControl } from '../../src/control/testing/harness.js';
 import { ControlClient } from '../../src/edge/sync/control-client.js';
 import { needs } from '../harness/needs.js';
-import { POSTGRES_URL, inSchema, missingPostgres, scratchSchema } from '../harness/services.js';
-
-/** Flips every bit of one byte of a stored blob; doing it twice restores it. */
-type Damage = (sha256: string) => Promise<void>;
-
-interface Store {
-  start(): Promise<{ t: TestControl; flip: Damage; close(): Promise<void> }>;
-}
-
-const sqlite: Store = {
-  async start() {
-    const t = await startTestControl();
-    const flip: Damage = async (sha256) => {
-      const db = new Database(join(t.dir, 'data', 'verge.db'));
-      try {
-        db.pragma('busy_timeout = 5000');
-        const row = db.prepare('SELECT data FROM blobs WHERE sha256 = ?').get(sha256) as { data: Buffer } | undefined;
-        assert.ok(row, `bundle ${sha256} is stored`);
-        const data = Buffer.from(row.data);
-        const at = data.length >> 1;
-        data[at] = data[at]! ^ 0xff;
-        db.prepare('UPDATE blobs SET data = ? WHERE sha256 = ?').run(data, sha256);
-      } finally {
-        db.close();
-      }
-    };
-    return { t, flip, close: () => t.close() };
-  },
-};
+import { missingPostgres } from '../harness/services.js';
+import { postgresStore, sqliteStore, type Damage } from '../harness/blob-damage.js';
 
 const missing = await missingPostgres();
-const postgres: Store = {
-  async start() {
-    const s = await scratchSchema();
-    const t = await startTestControl({ store: inSchema(s.schema) });
-    const flip: Damage = async (sha256) => {
-      const c = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${s.schema}` });
-      await c.connect();
-      try {
-        const r = await c.query(
-          'UPDATE blobs SET data = set_byte(data, length(data) / 2, get_byte(data, length(data) / 2) # 255) WHERE sha256 = $1',
-          [sha256],
-        );
-        assert.equal(r.rowCount, 1, `bundle ${sha256} is stored`);
-      } finally {
-        await c.end();
-      }
-    };
-    return {
-      t,
-      flip,
-      close: async () => {
-        await t.close();
-        await s.drop();
-      },
-    };
-  },
-};
 
 for (const [name, store, skip] of [
-  ['SQLite', sqlite, false],
-  ['PostgreSQL', postgres, needs(missing)],
+  ['SQLite', sqliteStore, false],
+  ['PostgreSQL', postgresStore, needs(missing)],
 ] as const) {
   describe(`a bundle damaged in the store (${name}) is refused with BUNDLE_CORRUPT`, { skip }, () => {
     let t: TestControl;

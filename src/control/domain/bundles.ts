@@ -7,10 +7,14 @@
  * to delete a blob a function row still references.
  * And reading bundle bytes back: `readBundle` is the one read, and it checks them against the
  * sha256 they are stored under, so damaged bytes (a bad sector, a bad restore, a hand edit) are
- * refused with BUNDLE_CORRUPT instead of being shown, gated or served to a PoP.
+ * refused with BUNDLE_CORRUPT instead of being shown, gated or served to a PoP. KeyValueStore
+ * data, the other kind of blob, is read through `readKvs` with the same check (KVS_CORRUPT).
+ * A blob put again under its hash repairs damaged bytes (BlobRepo.put), so the messages say how
+ * to put the same bytes again.
  */
 import { createHash } from 'node:crypto';
 import { VergeError } from '../../shared/errors.js';
+import { kvsBlob } from '../compile/snapshot.js';
 import type { Store } from '../store/types.js';
 
 export interface Collected {
@@ -65,8 +69,8 @@ export async function readBundle(store: Store, sha: string): Promise<Buffer | un
   throw new VergeError(
     'BUNDLE_CORRUPT',
     `the code bundle ${who} is damaged in the store: stored as sha256 ${sha}, its bytes hash to ${actual}. ` +
-      `Upload the code again (verge functions update-code ${name} --code PATH; identical bytes have the same hash and ` +
-      `keep the damaged copy, so change a byte, e.g. a comment) and publish again, or restore the database from backup. ` +
+      `Upload the same code again (verge functions update-code ${name} --code PATH: the same bytes have the same hash and ` +
+      `replace the damaged copy, which repairs every version that uses it), or restore the database from backup. ` +
       `Nothing was changed.`,
     { details: { sha256: sha, actualSha256: actual, functions: users } },
   );
@@ -77,4 +81,27 @@ export async function bundleOf(store: Store, sha: string, of: string): Promise<B
   const data = await readBundle(store, sha);
   if (!data) throw new VergeError('INTERNAL', `the code bundle ${sha} of ${of} is missing from the store`);
   return data;
+}
+
+/**
+ * The bytes of KeyValueStore data `sha` (what PoPs fetch and a rollback restores), checked
+ * against `sha` like a bundle's. Undefined when none is stored under `sha`; damaged bytes throw
+ * KVS_CORRUPT naming the KeyValueStore when its current data is these bytes, and both hashes.
+ */
+export async function readKvs(store: Store, sha: string): Promise<Buffer | undefined> {
+  const blob = await store.blobs.get(sha);
+  if (!blob || blob.kind !== 'kvs') return undefined;
+  const actual = createHash('sha256').update(blob.data).digest('hex');
+  if (actual === sha) return blob.data;
+  const names = (await store.kvs.list()).filter((k) => kvsBlob(k.data).sha256 === sha).map((k) => k.name);
+  const who = names.length > 0 ? `of KeyValueStore ${names.join(', ')}` : '(an earlier content of a KeyValueStore)';
+  throw new VergeError(
+    'KVS_CORRUPT',
+    `the KeyValueStore data ${who} is damaged in the store: stored as sha256 ${sha}, its bytes hash to ${actual}. ` +
+      (names.length > 0
+        ? `The next change that builds a snapshot writes the same data again and repairs it (e.g. set a key of ${names[0]} and set it back), `
+        : `Only the same data put again repairs it; `) +
+      `or restore the database from backup. Nothing was changed.`,
+    { details: { sha256: sha, actualSha256: actual, kvs: names } },
+  );
 }

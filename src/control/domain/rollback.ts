@@ -18,6 +18,7 @@ import { VergeError } from '../../shared/errors.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import { DEFAULT_BEHAVIOR, openSnapshot } from '../compile/snapshot.js';
 import type { Store, TriggerRecord } from '../store/types.js';
+import { readKvs } from './bundles.js';
 import { isActive, withEvent, type CanaryRecord } from './canary.js';
 
 /** A canary arm as a snapshot carries it: enough to run it again, not its steps or auto-rollback. */
@@ -70,9 +71,9 @@ export function stripAssociations(d: DistributionConfig): {
 
 async function restoreKvs(store: Store, s: Snapshot, now: number): Promise<void> {
   for (const k of Object.values(s.kvs)) {
-    const blob = await store.blobs.get(k.sha256);
-    if (!blob) throw new VergeError('INTERNAL', `KeyValueStore data ${k.sha256} of snapshot ${s.version} is missing`);
-    const data = JSON.parse(blob.data.toString('utf8')) as Record<string, string>;
+    const bytes = await readKvs(store, k.sha256);
+    if (!bytes) throw new VergeError('INTERNAL', `KeyValueStore data ${k.sha256} of snapshot ${s.version} is missing`);
+    const data = JSON.parse(bytes.toString('utf8')) as Record<string, string>;
     const cur = await store.kvs.get(k.name);
     if (!cur) await store.kvs.insert({ name: k.name, data, revision: 1, createdAt: now, updatedAt: now });
     else if (JSON.stringify(cur.data) !== JSON.stringify(data))

@@ -6,6 +6,7 @@
  * `touch`, an acknowledgement's `at` moving only when it changes, invalidation order, batch ids
  * claimed once, retention).
  */
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Store, FunctionRecord, KeyGroupRecord, VersionRecord } from './types.js';
@@ -41,11 +42,20 @@ export function repoRoundTrips(store: () => Store): void {
   test('blobs and functions: binary round trip, versions, bundles in use, delete', async () => {
     const s = store();
     const bytes = Uint8Array.from([0, 255, 1, 128, 0, 10, 13]);
+    const shaOf = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
     await s.blobs.put('sha-a', 'bundle', bytes);
     await s.blobs.put('sha-a', 'bundle', Uint8Array.from([9]));
     const got = await s.blobs.get('sha-a');
     assert.equal(got?.kind, 'bundle');
-    assert.deepEqual([...got!.data], [...bytes], 'a second put of the same hash changes nothing');
+    assert.deepEqual([...got!.data], [9], 'bytes that do not hash to their name are rewritten by the next put');
+    const sha = shaOf(bytes);
+    await s.blobs.put(sha, 'kvs', bytes);
+    await s.blobs.put(sha, 'kvs', Uint8Array.from([9]));
+    assert.deepEqual([...(await s.blobs.get(sha))!.data], [...bytes], 'bytes that hash to their name are kept');
+    const damaged = Uint8Array.from([0, 255, 1, 128, 0, 10, 12]);
+    await s.blobs.put(shaOf(damaged), 'kvs', bytes);
+    await s.blobs.put(shaOf(damaged), 'kvs', damaged);
+    assert.deepEqual([...(await s.blobs.get(shaOf(damaged)))!.data], [...damaged], 'a damaged copy is repaired');
     const f: FunctionRecord = {
       name: 'fn1',
       runtime: 'nodejs',

@@ -255,7 +255,11 @@ export interface FunctionRepo {
 }
 
 export interface BlobRepo {
-  /** Content-addressed: a second put of the same sha256 is a no-op. */
+  /**
+   * Content-addressed: a second put of the same sha256 changes nothing while the stored bytes
+   * hash to it, and rewrites them when they do not (damaged in the store), so uploading the same
+   * bytes again repairs them. The caller hashes `data`; the repository does not check it.
+   */
   put(sha256: string, kind: 'bundle' | 'kvs', data: Uint8Array): void;
   get(sha256: string): { kind: 'bundle' | 'kvs'; data: Buffer } | undefined;
   /** Deletes the blob when it is of `kind`; true when it did. */

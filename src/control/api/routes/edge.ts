@@ -20,7 +20,7 @@ import type { App } from '../../app.js';
 import { REDACTED, mapSecrets } from '../../compile/secrets.js';
 import { writeEvent } from '../http.js';
 import { validationError } from '../../domain/validation.js';
-import { readBundle } from '../../domain/bundles.js';
+import { readBundle, readKvs } from '../../domain/bundles.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -51,20 +51,16 @@ export function edgeRoutes(app: App): Route[] {
     await store.pops.touch(pop, clock.now());
     return p;
   };
-  const kvsBytes = async (sha: string) => {
-    const b = await store.blobs.get(sha);
-    return b?.kind === 'kvs' ? b.data : undefined;
-  };
   const blob =
     (kind: 'bundle' | 'kvs', contentType: string): Route['handler'] =>
     async ({ params }) => {
       const sha = params.sha256!;
-      // A bundle is checked against its hash (BUNDLE_CORRUPT when damaged): a PoP never gets damaged code.
+      // Checked against the hash (BUNDLE_CORRUPT, KVS_CORRUPT when damaged): a PoP never gets damaged bytes.
       const data = !SHA256.test(sha)
         ? undefined
         : kind === 'bundle'
           ? await readBundle(store, sha)
-          : await kvsBytes(sha);
+          : await readKvs(store, sha);
       if (!data)
         throw new VergeError(
           'NOT_FOUND',

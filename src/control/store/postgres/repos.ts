@@ -122,7 +122,9 @@ export function postgresRepos(db: Sql): Repos {
     blobs: {
       put: (sha256, kind, data) =>
         run(
-          'INSERT INTO blobs (sha256, kind, size, data) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING',
+          // Stored bytes that no longer hash to their name (a bad sector, a bad restore) are repaired.
+          `INSERT INTO blobs (sha256, kind, size, data) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE
+           SET size = EXCLUDED.size, data = EXCLUDED.data WHERE encode(sha256(blobs.data), 'hex') <> blobs.sha256`,
           sha256,
           kind,
           data.byteLength,

@@ -4,6 +4,7 @@
  * distributions, triggers and key-value stores. JSON columns hold nested values; rows map to
  * the records of `../types.ts` one to one.
  */
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { distributionOf, functionOf, kvsOf, settingsColumn, tokenOf, triggerOf, versionOf, type Row } from '../rows.js';
 import type { BlobRepo, DistributionRepo, FunctionRepo, KvsRepo, TokenRepo, TriggerRepo } from '../types.js';
@@ -94,10 +95,15 @@ export function functionRepo(db: Database.Database): FunctionRepo {
 
 export function blobRepo(db: Database.Database): BlobRepo {
   return {
-    put: (sha256, kind, data) =>
-      void db
-        .prepare('INSERT OR IGNORE INTO blobs (sha256, kind, size, data) VALUES (?, ?, ?, ?)')
-        .run(sha256, kind, data.byteLength, Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
+    put: (sha256, kind, data) => {
+      const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      const row = db.prepare('SELECT data FROM blobs WHERE sha256 = ?').get(sha256) as { data: Buffer } | undefined;
+      const insert = 'INSERT INTO blobs (sha256, kind, size, data) VALUES (?, ?, ?, ?)';
+      if (!row) db.prepare(insert).run(sha256, kind, bytes.byteLength, bytes);
+      // Stored bytes that no longer hash to their name (a bad sector, a bad restore) are repaired.
+      else if (createHash('sha256').update(row.data).digest('hex') !== sha256)
+        db.prepare('UPDATE blobs SET size = ?, data = ? WHERE sha256 = ?').run(bytes.byteLength, bytes, sha256);
+    },
     get: (sha256) => {
       const r = db.prepare('SELECT kind, data FROM blobs WHERE sha256 = ?').get(sha256) as
         { kind: 'bundle' | 'kvs'; data: Buffer } | undefined;
