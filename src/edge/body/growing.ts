@@ -25,6 +25,8 @@ export interface ChunkStore {
   forget?(pos: number): void;
   /** The writer is done and no reader is left. */
   release(): void;
+  /** The file the bytes are in, when another process can open it (the disk tier's FileChunks). */
+  readonly path?: string;
 }
 
 /** The largest chunk a reader pushes at once. */
@@ -52,6 +54,7 @@ export class GrowingBody implements BodySource {
   #window = 0;
   #roomWaiter: (() => void) | null = null;
   readonly #settledWaiters: Array<() => void> = [];
+  readonly #watchers = new Set<() => void>();
   readonly #onRelease: (() => void) | undefined;
 
   /** `expected` is the announced length (Content-Length) or null; `onRelease` runs once at the end. */
@@ -80,6 +83,10 @@ export class GrowingBody implements BodySource {
   get windowed(): boolean {
     return this.#window > 0;
   }
+  /** The file holding the bytes when another process can read it as it grows, else null. */
+  get file(): string | null {
+    return this.#store.path ?? null;
+  }
 
   // ---- writer side -------------------------------------------------------------------------
 
@@ -98,6 +105,16 @@ export class GrowingBody implements BodySource {
     if (this.#state !== 'writing' || written <= this.#written) return;
     this.#written = written;
     this.#wake();
+  }
+
+  /**
+   * Call `fn` after every append (or advance) and once the writer finished or failed, without
+   * reading anything: a worker tells the others how far its file is written (edge/workers).
+   * Returns the way to stop.
+   */
+  watch(fn: () => void): () => void {
+    this.#watchers.add(fn);
+    return () => void this.#watchers.delete(fn);
   }
 
   /** Resolves once the writer finished or failed (a worker's fetch lease waits for it: edge/workers). */
@@ -204,6 +221,7 @@ export class GrowingBody implements BodySource {
 
   #wake(): void {
     for (const r of this.#readers) r.wake();
+    for (const w of this.#watchers) w();
   }
 
   #maybeRelease(): void {

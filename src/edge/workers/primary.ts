@@ -5,7 +5,8 @@
  * one admin listener by asking every worker: /metrics labels each worker's samples, POST
  * /invalidations answers 201 only once every worker has removed the objects, a new plan (a
  * SIGHUP reload, a managed snapshot) goes to every worker and is rolled back on all of them if
- * one refuses it. It also grants the cross-worker fetch leases (leases.ts). A worker that exits
+ * one refuses it. It also grants the cross-worker fetch leases and relays a leader's progress
+ * on the object it writes to the workers following it (leases.ts). A worker that exits
  * is forked again after a short backoff while the others keep serving; invalidations made
  * while it starts are handed to it once it is ready. Node 20's net has no SO_REUSEPORT, hence
  * cluster.
@@ -17,7 +18,7 @@ import { ERROR_CODES, VergeError, type ErrorCode } from '../../shared/errors.js'
 import type { Logger } from '../../shared/log.js';
 import type { EdgePlan } from '../config/plan.js';
 import { startAdmin, type AdminApi } from '../server/admin.js';
-import { LeaseTable, type Waiter } from './leases.js';
+import { LeaseTable, ProgressOutbox, invalidationMatch, type Out } from './leases.js';
 import { mergeWorkerMetrics } from './metrics-merge.js';
 import { planSourcesOf } from './plan-sources.js';
 import { isVergeMessage, type ToPrimary, type ToWorker, type WireError, type WorkerOp } from './protocol.js';
@@ -56,6 +57,12 @@ export class WorkerFleet {
   readonly #slots = new Map<number, Slot>();
   readonly #pending = new Map<number, Pending>();
   readonly #leases = new LeaseTable();
+  readonly #progress = new ProgressOutbox((id, msg, sent) => {
+    const s = this.#slots.get(id);
+    if (s === undefined || !s.worker.isConnected()) return false;
+    s.worker.send(msg, () => sent());
+    return true;
+  });
   #plan: EdgePlan;
   #nextId = 0;
   #closing = false;
@@ -161,19 +168,36 @@ export class WorkerFleet {
         return;
       }
       case 'lease':
-        if (this.#leases.lease(slot.id, m.id, m.key)) this.#send(slot, { verge: 'granted', id: m.id, leader: true });
+        this.#relay(this.#leases.lease(slot.id, m.id, m.key));
+        return;
+      case 'growing':
+        this.#relay(this.#leases.growing(slot.id, m.id, m.key, m.object, m.written));
+        return;
+      case 'grown':
+        for (const p of this.#leases.grown(slot.id, m.id, m.written)) this.#progress.post(p);
         return;
       case 'release':
-        this.#wake(this.#leases.release(slot.id, m.key));
+        this.#relay(this.#leases.release(slot.id, m.id, m.key, m.end));
         return;
     }
   }
 
-  #wake(waiters: Waiter[]): void {
-    for (const w of waiters) {
-      const s = this.#slots.get(w.worker);
-      if (s) this.#send(s, { verge: 'granted', id: w.id, leader: false });
+  #relay(out: Out[]): void {
+    for (const { worker, msg } of out) {
+      if (msg.verge === 'end') this.#progress.drop(msg.stream);
+      const s = this.#slots.get(worker);
+      if (s) this.#send(s, msg);
     }
+  }
+
+  /** Before an invalidation reaches the workers and again once all have applied it (see leases.ts). */
+  async #invalidating<T>(body: unknown, apply: () => Promise<T>): Promise<T> {
+    const match = invalidationMatch(body);
+    this.#relay(this.#leases.withdraw(match));
+    const r = await apply();
+    // A leader may have announced a matching object before the invalidation reached it.
+    this.#relay(this.#leases.withdraw(match));
+    return r;
   }
 
   #onExit(slot: Slot, code: number | null, signal: string | null): void {
@@ -185,7 +209,8 @@ export class WorkerFleet {
       clearTimeout(p.timer);
       p.reject(new VergeError('EDGE_WORKER_UNAVAILABLE', `edge worker ${slot.id} exited before it answered`));
     }
-    this.#wake(this.#leases.gone(slot.id));
+    this.#progress.gone(slot.id);
+    this.#relay(this.#leases.gone(slot.id));
     // Exit code 0 is a worker told to stop (Ctrl-C reaches the whole process group).
     if (this.#closing || !wasReady || code === 0) return;
     const max = this.#o.restartBackoffMs?.max ?? 5000;
@@ -270,7 +295,7 @@ export class WorkerFleet {
     paths?: readonly string[];
     tags?: readonly string[];
   }): Promise<number> {
-    const answers = await this.#everyWorker('purge', req);
+    const answers = await this.#invalidating(req, () => this.#everyWorker('purge', req));
     return answers.reduce((n, [, v]) => n + Number(v), 0);
   }
 
@@ -298,7 +323,7 @@ export class WorkerFleet {
       },
       config: async () => (await this.#request(this.#ready()[0]!, 'config')) as Record<string, unknown>,
       invalidate: async (body) => {
-        const answers = await this.#everyWorker('invalidate', body);
+        const answers = await this.#invalidating(body, () => this.#everyWorker('invalidate', body));
         const first = answers[0]![1] as Record<string, unknown>;
         const removed = answers.reduce((n, [, v]) => n + Number((v as { removed?: number }).removed ?? 0), 0);
         return { ...first, removed, workers: answers.length };

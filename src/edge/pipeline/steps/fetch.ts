@@ -4,8 +4,9 @@
  * fetch transaction (request collapsing, spec 7.11; fetch-table.ts); joiners are reported as
  * `Hit`. A joiner whose request selects another Vary variant, or whose leader got an
  * uncacheable answer (which may be personal), starts a fetch of its own instead. With several
- * workers, a miss another worker is fetching waits for it and then looks the key up again
- * (the object is in the shared disk tier); still a miss then, it fetches alone.
+ * workers, a miss another worker is fetching joins it too when that worker is writing the object
+ * to the shared disk tier (its viewers read the file as it grows: edge/workers); otherwise it
+ * waits for that fetch and then looks the key up again; still a miss then, it fetches alone.
  */
 import { cloneHeaders } from '../../../shared/lambda-edge/index.js';
 import type { PipelineDeps } from '../deps.js';
