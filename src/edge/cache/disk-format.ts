@@ -101,13 +101,22 @@ export function parseHeader(json: Buffer): DiskHeader | undefined {
     d.headers !== null &&
     typeof d.storedAt === 'number' &&
     typeof d.ttlMs === 'number' &&
-    typeof d.bodyLength === 'number' &&
+    isByteCount(d.bodyLength) &&
+    (d.size === undefined || isByteCount(d.size)) &&
     (d.bodyFile === null ? typeof d.bodySha256 === 'string' : typeof d.bodyFile === 'string') &&
     (d.bodyFile === null || BODY_NAME.test(d.bodyFile)) &&
     Array.isArray(d.tags) &&
     Array.isArray(d.vary) &&
     typeof d.invalidationPath === 'string';
   return ok ? d : undefined;
+}
+
+/**
+ * A length or size as JSON keeps it exactly: a whole number from 0 to 2^53 - 1 (8 PiB), so a
+ * 20 GiB object round-trips, and a damaged header (negative, fractional) cannot skew the budget.
+ */
+function isByteCount(n: unknown): n is number {
+  return Number.isSafeInteger(n) && (n as number) >= 0;
 }
 
 export type DecodedMeta =

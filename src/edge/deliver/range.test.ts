@@ -73,3 +73,61 @@ describe('evaluateRange (RFC 9110 14)', () => {
     assert.equal(unsatisfiedContentRange(1234), 'bytes */1234');
   });
 });
+
+describe('evaluateRange past 2^31 and 2^32 bytes (issue 12: objects up to 20 GiB and more)', () => {
+  const size = 2 ** 32 + 2 ** 20 + 7;
+  const big = 20 * 2 ** 30 + 7;
+  test('open, suffix and closed ranges at the end of an object past 4 GiB', () => {
+    assert.deepEqual(evaluateRange(`bytes=${size - 100}-`, undefined, size), {
+      kind: 'partial',
+      start: size - 100,
+      end: size - 1,
+    });
+    assert.deepEqual(evaluateRange('bytes=-100', undefined, size), {
+      kind: 'partial',
+      start: size - 100,
+      end: size - 1,
+    });
+    assert.deepEqual(evaluateRange(`bytes=${size - 1}-${size + 99}`, undefined, size), {
+      kind: 'partial',
+      start: size - 1,
+      end: size - 1,
+    });
+    assert.deepEqual(evaluateRange(`bytes=-${size + 1}`, undefined, size), {
+      kind: 'partial',
+      start: 0,
+      end: size - 1,
+    });
+    assert.deepEqual(evaluateRange(`bytes=${size}-`, undefined, size), { kind: 'unsatisfiable' });
+    assert.deepEqual(evaluateRange('bytes=-1', undefined, big), { kind: 'partial', start: big - 1, end: big - 1 });
+  });
+  test('ranges across 2^31 and 2^32 keep every bit', () => {
+    for (const edge of [2 ** 31, 2 ** 32]) {
+      assert.deepEqual(evaluateRange(`bytes=${edge - 1}-${edge}`, undefined, size), {
+        kind: 'partial',
+        start: edge - 1,
+        end: edge,
+      });
+    }
+    assert.deepEqual(evaluateRange(`bytes=${2 ** 32}-${2 ** 32 + 9}`, '"e"', size, '"e"'), {
+      kind: 'partial',
+      start: 2 ** 32,
+      end: 2 ** 32 + 9,
+    });
+    assert.deepEqual(evaluateRange(`bytes=${2 ** 32}-`, '"other"', size, '"e"'), { kind: 'full' });
+  });
+  test('positions past any size (beyond 2^53) are unsatisfiable or clipped, never wrapped', () => {
+    const huge = '99999999999999999999999';
+    assert.deepEqual(evaluateRange(`bytes=${huge}-`, undefined, big), { kind: 'unsatisfiable' });
+    assert.deepEqual(evaluateRange(`bytes=${big - 5}-${huge}`, undefined, big), {
+      kind: 'partial',
+      start: big - 5,
+      end: big - 1,
+    });
+    assert.deepEqual(evaluateRange(`bytes=-${huge}`, undefined, big), { kind: 'partial', start: 0, end: big - 1 });
+  });
+  test('Content-Range values past 2^32', () => {
+    assert.equal(contentRange(2 ** 32, size - 1, size), `bytes 4294967296-4296015878/4296015879`);
+    assert.equal(unsatisfiedContentRange(big), 'bytes */21474836487');
+  });
+});
