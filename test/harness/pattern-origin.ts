@@ -39,6 +39,16 @@ function base(seed: number): Buffer {
   return b;
 }
 
+/**
+ * Where block `block` starts in the base. `block * 61 % SHIFT` alone repeats every SHIFT blocks,
+ * 4 GiB: byte 2^32 + n would equal byte n, and a position cut to 32 bits would read the right
+ * bytes by luck (it did, until issue 12's 4 GiB test checked). The second term moves each 4 GiB
+ * period by 7 more, so the pattern does not repeat within the first 2 TiB.
+ */
+function shiftOf(block: number): number {
+  return (block * 61 + Math.floor(block / SHIFT) * 7) % SHIFT;
+}
+
 /** Bytes `start..end-1` of the pattern, as slices of the base (no copy); each slice ≤ 1 MiB. */
 export function* patternSlices(seed: number, start: number, end: number): Generator<Buffer> {
   const b = base(seed);
@@ -47,7 +57,7 @@ export function* patternSlices(seed: number, start: number, end: number): Genera
     const block = Math.floor(p / MiB);
     const off = p - block * MiB;
     const n = Math.min(MiB - off, end - p);
-    const s = (block * 61) % SHIFT;
+    const s = shiftOf(block);
     yield b.subarray(s + off, s + off + n);
     p += n;
   }
