@@ -6,14 +6,16 @@
  * one origin fetch, every one of them, on the leader's worker or the other, has its first byte
  * while the origin is still held (so the other worker read the leader's file as it grew, not the
  * finished object), and all get identical bytes; a Range is answered by either worker while the
- * origin is held. A leader killed mid-body (SIGKILL) cuts the
- * other worker's viewers off (an error, never a short body that looks complete), and the next
- * request is fetched again and served whole.
+ * origin is held. An invalidation while the object is written lets its readers on the other
+ * worker finish it (even once the leader's own viewers have left), and a viewer after the 201, on
+ * either worker, starts a new fetch instead of reading the old object. A leader killed mid-body
+ * (SIGKILL) cuts the other worker's viewers off (an error, never a short body that looks
+ * complete), and the next request is fetched again and served whole.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -44,6 +46,8 @@ interface Viewer {
   /** Whether the origin was still held when the first byte came (set by then). */
   firstWhileHeld: () => boolean | null;
   read: Promise<{ bytes: number; hash: string; error: Error | null }>;
+  /** Drop the connection. */
+  leave(): void;
 }
 
 describe(
@@ -58,8 +62,11 @@ describe(
 
     /** A GET on a connection of its own (so the cluster may hand it to either worker). */
     async function view(path: string, held: () => boolean): Promise<Viewer> {
+      // A new connection each (an idle one kept alive could be any worker's): node:cluster hands
+      // new connections to the workers in turn, so concurrent viewers land on both.
+      const dispatcher = new Agent({ connections: 1 });
       const res = await request(edge.url + path, {
-        dispatcher: agent,
+        dispatcher,
         headers: { host: 'test.local', 'accept-encoding': 'identity' },
       });
       let firstWhileHeld: boolean | null = null;
@@ -83,6 +90,7 @@ describe(
           error = e as Error;
         }
         gotFirst();
+        await dispatcher.destroy();
         return { bytes, hash: hash.digest('hex'), error };
       })();
       const h = (n: string) => {
@@ -97,6 +105,7 @@ describe(
         first,
         firstWhileHeld: () => firstWhileHeld,
         read,
+        leave: () => res.body.destroy(),
       };
     }
 
@@ -202,6 +211,41 @@ describe(
       assert.match(String(hit.headers['x-cache']), /^Hit/);
       assert.equal(hit.hash, want);
       assert.equal(origin.hits(path), 1);
+    });
+
+    test('an invalidation while the object is written: its readers finish it, the next miss fetches anew', async () => {
+      const path = `/obj/23/${SIZE}/hold`;
+      const { viewers, release } = await viewersOfHeld(path, 4);
+      assert.deepEqual([...new Set(viewers.map((v) => v.worker))].sort(), ['1', '2']);
+      const token = readFileSync(join(dir, 'pop', 'admin-token'), 'utf8').trim();
+      const inv = await fetch(`${admin}/invalidations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ paths: [path] }),
+      });
+      assert.equal(inv.status, 201);
+      // The old object is not kept now, and its leader's own viewers leave: the other worker's
+      // readers must still get all of it (the fill goes on for them).
+      const leaderWorker = viewers.find((v) => /^Miss/.test(v.cache))!.worker;
+      for (const v of viewers) if (v.worker === leaderWorker) v.leave();
+      const stay = viewers.filter((v) => v.worker !== leaderWorker);
+      // After the 201, viewers on each worker: none may read the old object.
+      const later: Viewer[] = [];
+      for (let i = 0; i < 10 && new Set(later.map((v) => v.worker)).size < 2; i++)
+        later.push(await view(path, () => true));
+      assert.deepEqual([...new Set(later.map((v) => v.worker))].sort(), ['1', '2']);
+      assert.match(later[0]!.cache, /^Miss/, 'the first viewer after the invalidation joined the old fetch');
+      assert.equal(origin.hits(path), 2, 'one new origin fetch after the invalidation');
+      release();
+      const want = patternHash(23, SIZE);
+      for (const v of [...stay, ...later]) {
+        const r = await v.read;
+        assert.deepEqual([r.error, r.bytes, r.hash], [null, SIZE, want], `worker ${v.worker}'s ${v.cache} viewer`);
+      }
+      const hit = await hashedGet(edge.url, path, agent);
+      assert.match(String(hit.headers['x-cache']), /^Hit/);
+      assert.equal(hit.hash, want);
+      assert.equal(origin.hits(path), 2);
     });
 
     test('a leader killed mid-body cuts the other worker off; the next request is fetched again, whole', async () => {

@@ -149,6 +149,7 @@ test('the leader announces once its file exists, then sends progress one at a ti
   assert.equal(g.object.path, join(dir, 'body'));
   assert.equal(g.object.entry.staleIfErrorMs, null, 'Infinity crosses the channel as null');
   assert.equal(g.written, 2);
+  assert.equal(body.users, 1, 'a claim stands for the followers elsewhere');
   await body.append(Buffer.from('bb'));
   await body.append(Buffer.from('cc'));
   await body.append(Buffer.from('dd'));
@@ -163,6 +164,7 @@ test('the leader announces once its file exists, then sends progress one at a ti
   sent[1]!.done!();
   assert.deepEqual((sent[2]!.m as { written: number }).written, 8, 'then the latest value, not each one');
   stop();
+  assert.equal(body.users, 0);
   await body.append(Buffer.from('ee'));
   sent[2]!.done!();
   assert.equal(sent.length, 3, 'nothing after stop');

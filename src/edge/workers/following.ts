@@ -38,12 +38,16 @@ export function announce(send: Send, id: number, key: string, entry: CacheEntry,
   let inFlight = false;
   let stopped = false;
   let sent = 0;
+  // Followers elsewhere are readers this body cannot see: a claim stands for them, so a fill the
+  // store let go of (invalidated, over the limit) is not stopped when this worker's viewers leave.
+  let keep: StreamBody | null = null;
   const tick = (): void => {
     const written = body.written;
     // The file is created by the first write; an ended body is closed by the release.
     if (stopped || body.state !== 'writing' || written === 0 || inFlight) return;
     if (!announced) {
       announced = true;
+      keep = body.handle();
       const object: GrowingObject = { entry: entryToWire(entry), path: body.file!, length: body.length };
       sent = written;
       send({ verge: 'growing', id, key, object, written });
@@ -62,6 +66,7 @@ export function announce(send: Send, id: number, key: string, entry: CacheEntry,
   return () => {
     stopped = true;
     unwatch();
+    keep?.discard();
   };
 }
 
