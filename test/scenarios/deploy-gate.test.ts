@@ -161,6 +161,33 @@ describe('the deploy gate refuses code that does not load', () => {
     assert.equal(ok.status, 201, ok.text);
   });
 
+  test('a pass is remembered under one key: publish after create, and attach for the same event, load nothing', async () => {
+    const gate = t.control.app.gate;
+    const loads = gate.loads;
+    const c = await api('POST', '/functions', {
+      name: 'memo',
+      runtime: 'nodejs',
+      env: { A: '1' },
+      code: { source: GOOD_JS },
+    });
+    assert.equal(c.status, 201, c.text);
+    assert.equal(gate.loads, loads + 1, 'create loads');
+    assert.equal((await api('POST', '/functions/memo/publish')).status, 201);
+    assert.equal(gate.loads, loads + 1, 'publish loads nothing: the same code and settings passed at create');
+    const on = (eventType: string) => ({ distributionId: 'demo', behavior: 'default', eventType, function: 'memo:1' });
+    assert.equal((await api('POST', '/triggers', on('origin-request'))).status, 201);
+    assert.equal(
+      gate.loads,
+      loads + 1,
+      "attach for the event publish checked loads nothing: the version's settings key alike",
+    );
+    assert.equal((await api('POST', '/triggers', on('viewer-request'))).status, 201);
+    assert.equal(gate.loads, loads + 2, "another event's limits are loaded for");
+    assert.equal((await api('PATCH', '/functions/memo', { env: { A: '2' } })).status, 200);
+    assert.equal((await api('POST', '/functions/memo/publish')).status, 201);
+    assert.equal(gate.loads, loads + 3, 'other settings are another key');
+  });
+
   test('the CLI prints the file and line and exits 1 at create, update-code and publish', async () => {
     const dir = join(t.dir, 'cli');
     mkdirSync(dir, { recursive: true });

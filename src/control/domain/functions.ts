@@ -145,6 +145,27 @@ export function functionView(f: FunctionRecord, summary: VersionSummary, version
   };
 }
 
+/**
+ * The settings alone, copied, out of a function record or anything that carries them: what a
+ * version stores, and what the deploy gate's memo is keyed by (so $LATEST's check at publish and
+ * the version's at attach agree).
+ */
+export function settingsOf(f: FunctionSettings): FunctionSettings {
+  const { runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs, egress } = f;
+  return {
+    runtime,
+    handler,
+    memoryMB,
+    timeoutMs,
+    profile,
+    concurrency,
+    env: { ...env },
+    secrets: { ...secrets },
+    kvs,
+    egress: egress === null ? null : { allow: [...egress.allow] },
+  };
+}
+
 /** A single-function answer: the summary and every version. */
 export function functionWithVersions(f: FunctionRecord, versions: readonly VersionRecord[]) {
   return functionView(f, summarize(versions), versions);
@@ -163,7 +184,6 @@ export async function publish(
   now: number,
 ): Promise<VersionRecord> {
   const last = (await store.functions.versions(f.name)).at(-1);
-  const { runtime, handler, memoryMB, timeoutMs, profile, concurrency, env, secrets, kvs, egress } = f;
   const v: VersionRecord = {
     name: f.name,
     version: (last?.version ?? 0) + 1,
@@ -171,18 +191,7 @@ export async function publish(
     size: f.codeSize,
     description,
     createdAt: now,
-    settings: {
-      runtime,
-      handler,
-      memoryMB,
-      timeoutMs,
-      profile,
-      concurrency,
-      env: { ...env },
-      secrets: { ...secrets },
-      kvs,
-      egress: egress === null ? null : { allow: [...egress.allow] },
-    },
+    settings: settingsOf(f),
   };
   await store.functions.insertVersion(v);
   return v;

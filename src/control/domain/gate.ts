@@ -7,8 +7,10 @@
  * refused with FUNCTION_CODE_INVALID naming the file, line and column, so nothing broken reaches
  * a PoP and no snapshot is ever refused for a reason the control plane could have seen.
  *
- * A check that passed is remembered (by package hash, settings and event types) so attaching a
- * version that was just published costs no second load.
+ * A check that passed is remembered (`gateKey`: package hash, settings and event types) so
+ * publishing the code just stored, or attaching the version just published for the same events,
+ * costs no second load. Every caller's target goes through the one key: publish passes the
+ * function record and attach the version's settings, which must key alike.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ import type { SecretBox } from '../auth/secret-box.js';
 import { sha256Hex } from '../compile/snapshot.js';
 import type { Store } from '../store/types.js';
 import { sourceFor, type TestTarget } from './function-test.js';
+import { settingsOf } from './functions.js';
 
 /** Where a load failure points: a file of the package, 1-based line and column when known. */
 export interface CodeLocation {
@@ -56,10 +59,16 @@ export function locate(message: string, stack = ''): CodeLocation | undefined {
   return undefined;
 }
 
+/** What a passed check is remembered by: the settings alone, whatever record `t` carried them in. */
+export function gateKey(t: Pick<TestTarget, 'sha256' | 'settings'>, events: readonly EventType[]): string {
+  return sha256Hex(canonicalJson({ sha: t.sha256, settings: settingsOf(t.settings), events: [...events].sort() }));
+}
+
 export class CodeGate {
   readonly #o: { store: Store; box: SecretBox; clock: Clock; logger: Logger };
   #runtime: FunctionRuntime | null = null;
   readonly #passed = new Set<string>();
+  #loads = 0;
 
   constructor(o: { store: Store; box: SecretBox; clock: Clock; logger: Logger }) {
     this.#o = o;
@@ -70,8 +79,9 @@ export class CodeGate {
    * location when it does not load. `what` names the step for the message ("create", "publish").
    */
   async check(t: TestTarget, what: string, events = defaultGateEvents(t.settings.runtime)): Promise<void> {
-    const key = sha256Hex(canonicalJson({ sha: t.sha256, settings: t.settings, events: [...events].sort() }));
+    const key = gateKey(t, events);
     if (this.#passed.has(key)) return;
+    this.#loads++;
     const runtime = (this.#runtime ??= createFunctionRuntime({ clock: this.#o.clock }));
     const dir = await mkdtemp(join(tmpdir(), 'verge-gate-'));
     try {
@@ -85,6 +95,11 @@ export class CodeGate {
     }
     if (this.#passed.size >= REMEMBERED) this.#passed.clear();
     this.#passed.add(key);
+  }
+
+  /** How many checks loaded code (a remembered pass loads nothing). */
+  get loads(): number {
+    return this.#loads;
   }
 
   async close(): Promise<void> {
