@@ -3,6 +3,10 @@
  * The propagation picture: one lane per PoP that fills as the PoP applies the snapshot, with
  * the distribution's status above. Driven by the shared client's `watchDeployment` (it polls
  * the documented routes: the deployment's acks, `/pops` and the distribution).
+ *
+ * The component outlives the snapshot it follows (Add trigger, Roll back again): a report is
+ * shown only for the snapshot asked for, and a watch that was replaced reports nothing more, so
+ * the previous snapshot's Deployed never stands for the next one while it is InProgress.
  */
 import { useEffect, useState } from 'react';
 import { messageOf, watchDeployment, type DeploymentProgress } from './api.js';
@@ -12,11 +16,13 @@ export function DeployProgress(props: { version: number; distributionId?: string
   const client = useClient();
   const [p, setP] = useState<DeploymentProgress | undefined>();
   const [error, setError] = useState<unknown>();
-  const [started] = useState(() => Date.now());
   const [elapsed, setElapsed] = useState(0);
 
   useEffect(() => {
     const ac = new AbortController();
+    const started = Date.now();
+    setP(undefined);
+    setError(undefined);
     void (async () => {
       try {
         const w = watchDeployment(client, {
@@ -26,6 +32,8 @@ export function DeployProgress(props: { version: number; distributionId?: string
           signal: ac.signal,
         });
         for await (const progress of w) {
+          // A request in flight when this watch was replaced still answers: drop it.
+          if (ac.signal.aborted) return;
           setP(progress);
           setElapsed(Date.now() - started);
         }
@@ -34,10 +42,10 @@ export function DeployProgress(props: { version: number; distributionId?: string
       }
     })();
     return () => ac.abort();
-  }, [client, props.version, props.distributionId, started]);
+  }, [client, props.version, props.distributionId]);
 
   if (error) return <div className="alert">{messageOf(error)}</div>;
-  if (!p) return <p className="muted">Waiting for the first report…</p>;
+  if (!p || p.version !== props.version) return <p className="muted">Waiting for the first report…</p>;
   const status = p.failed ? 'failed' : p.done ? 'Deployed' : 'InProgress';
   return (
     <div className="deploy" data-status={status}>
