@@ -6,6 +6,8 @@
  * - Add trigger twice on one page: the second snapshot is never shown with the first one's
  *   Deployed badge while it is InProgress. Before, the progress kept the previous report until
  *   the new snapshot's first one arrived (and a replaced watch could still report over it).
+ * - Detach on a function's page where the function runs only as another function's canary ends
+ *   the canary and leaves that function running. Before, it deleted the whole trigger.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,11 +17,15 @@ import { launchBrowser, signIn, skipReason, type Browser, type UpProcess } from 
 
 const skip = needs(skipReason());
 
-describe('console: deploy progress follows what the user did', { skip, timeout: 180_000 }, () => {
+describe('console: deploy progress and Detach follow what the user did', { skip, timeout: 180_000 }, () => {
   let t: TestControl;
   let b: Browser;
   let popToken: string;
   const latest = async () => (await t.api('GET', '/deployments')).body.items[0].version as number;
+  const trigger = async (eventType: string) =>
+    (await t.api('GET', '/triggers?distributionId=demo')).body.items.find(
+      (x: { eventType: string }) => x.eventType === eventType,
+    );
   /** The fake PoP acknowledges snapshot `version`, serving demo's generation `version`. */
   const ack = async (version: number) => {
     const demo = { generation: version, wanted: version, ok: true };
@@ -96,5 +102,25 @@ describe('console: deploy progress follows what the user did', { skip, timeout: 
     await page.unroute((u) => u.pathname === `/api/v1/deployments/${second}`);
     await ack(second);
     await page.locator('.deploy[data-status="Deployed"]').waitFor();
+  });
+
+  test("Detach where the function runs only as another's canary ends the canary; that function keeps running", async () => {
+    const where = { distributionId: 'demo', behavior: 'default', eventType: 'origin-request' };
+    assert.equal((await t.api('POST', '/triggers', { ...where, function: 'g:1' })).status, 201);
+    const c = await t.api('POST', '/triggers', { ...where, function: 'f:2', canary: { percent: 10 } });
+    assert.equal(c.status, 201, c.text);
+    const { page } = b;
+    await page.goto(`${t.control.url}/#/functions/f`);
+    const row = page.locator('[data-trigger="demo/default/origin-request"]');
+    await row.locator('text=canary version 2 for 10%').waitFor();
+    await row.locator('button:has-text("Detach")').click();
+    await row.waitFor({ state: 'detached' });
+    const after = await trigger('origin-request');
+    assert.ok(after, 'the trigger is still there');
+    assert.equal(after.id, c.body.id);
+    assert.equal(after.function, 'g:1', 'g keeps running for every viewer');
+    assert.equal(after.canary.state, 'rolled-back');
+    assert.equal((await trigger('viewer-request'))?.function, 'f:2', "f's own trigger is untouched");
+    assert.deepEqual(b.errors, []);
   });
 });

@@ -100,9 +100,15 @@ function Attachments(props: { fn: FunctionResource }) {
               <button
                 className="btn small danger"
                 disabled={busy}
+                title={
+                  ours(t.function) ? undefined : `Ends the canary: ${t.function} keeps running there for every viewer`
+                }
                 onClick={() =>
                   void act(async () => {
-                    await client.triggers.delete(t.id, { ifMatch: t.etag });
+                    // Where this function runs only as a canary the trigger is another function's:
+                    // detaching this one ends its canary and leaves that one running.
+                    if (ours(t.function)) await client.triggers.delete(t.id, { ifMatch: t.etag });
+                    else await client.triggers.rollbackCanary(t.id);
                     all.reload();
                   })
                 }
