@@ -4,6 +4,7 @@
  * of slices of one 1 MiB block, so any size costs nothing to send and any byte range can be
  * recomputed to check what a viewer got. Paths are `/obj/<seed>/<bytes>/<mode>`:
  * - `plain`: the whole body, as fast as the client takes it (with backpressure);
+ * - `chunked`: the same without a Content-Length (an answer of unknown length);
  * - `hold`: the first `HOLD` bytes, then nothing until `release(path)`;
  * - `die`: the first request sends half the body and resets the connection; later ones are plain.
  * Every answer is cacheable for an hour, with an ETag and a Last-Modified. `hashedGet` is the
@@ -135,14 +136,14 @@ export async function startPatternOrigin(): Promise<PatternOrigin> {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? '/';
     hits.set(path, (hits.get(path) ?? 0) + 1);
-    const m = /^\/obj\/(\d+)\/(\d+)\/(plain|hold|die)$/.exec(path);
+    const m = /^\/obj\/(\d+)\/(\d+)\/(plain|chunked|hold|die)$/.exec(path);
     if (!m) return void res.writeHead(404).end();
     const seed = Number(m[1]);
     const size = Number(m[2]);
     const mode = m[3]!;
     res.writeHead(200, {
       'content-type': 'application/octet-stream',
-      'content-length': String(size),
+      ...(mode === 'chunked' ? {} : { 'content-length': String(size) }),
       'cache-control': 'max-age=3600',
       etag: `"${seed}-${size}"`,
       'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT',

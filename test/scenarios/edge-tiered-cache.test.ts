@@ -5,7 +5,9 @@
  * regional keys objects as the origin would be asked (a forwarded query string is a different
  * object, the same one from another PoP is a regional hit); a request without the PoPs' secret
  * is refused and never reaches an origin (no open proxy); a PoP whose regional is down fetches
- * from the origin itself.
+ * from the origin itself. An object too large for the regional to hold streams through both
+ * tiers: the viewer has its first bytes before the origin has sent the rest (issue 12); one of
+ * unknown length streams through too when large, and is collapsed and kept when small.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +16,8 @@ import { TIER_AUTH, TIER_TARGET } from '../../src/edge/tier/index.js';
 import { startOrigin, type ScriptedOrigin } from '../harness/origin.js';
 import { distribution, startTestEdge, type TestEdge } from '../harness/edge.js';
 import { freePorts } from '../harness/ports.js';
+import { HOLD, hashedGet, patternHash, startPatternOrigin } from '../harness/pattern-origin.js';
+import { Agent } from 'undici';
 
 const SECRET = 'tier-secret-for-tests';
 
@@ -95,6 +99,65 @@ describe('tiered caching: PoPs through a regional edge cache', () => {
       assert.ok(lone.logs.lines.some((e) => String(e.msg).includes('regional edge cache unavailable')));
     } finally {
       await lone.close();
+    }
+  });
+});
+
+describe('tiered caching: an object too large for the regional to hold', () => {
+  test('streams through both tiers as it arrives, is not kept at the regional, and the PoP keeps it', async () => {
+    const origin = await startPatternOrigin();
+    const cfg = distribution(origin.port);
+    const regional = await startTestEdge({ configs: [cfg], runtime: nullRuntime, role: 'regional', tierSecret: SECRET }); // prettier-ignore
+    const pops = [
+      await startTestEdge({ configs: [cfg], runtime: nullRuntime, popId: 'big-0', regional: regional.url, tierSecret: SECRET }), // prettier-ignore
+      await startTestEdge({ configs: [cfg], runtime: nullRuntime, popId: 'big-1', regional: regional.url, tierSecret: SECRET }), // prettier-ignore
+    ];
+    const agent = new Agent();
+    try {
+      // Past an eighth of the regional's 256 MiB: streamed, not held. A regional (or a PoP) that
+      // held the whole answer before sending it would wait for the release below, so the viewer
+      // would have its first MiB only after the origin finished; the fallback keeps that a
+      // failed assertion rather than a hung test.
+      const size = 40 * 1024 * 1024;
+      const path = `/obj/51/${size}/hold`;
+      const fallback = setTimeout(() => origin.release(path), 20_000);
+      let doneAtFirstBytes = true;
+      const first = await hashedGet(pops[0]!.url, path, agent, {
+        at: {
+          n: HOLD,
+          then: () => {
+            doneAtFirstBytes = origin.finished(path);
+            origin.release(path);
+          },
+        },
+      });
+      clearTimeout(fallback);
+      assert.equal(doneAtFirstBytes, false, 'the first bytes waited for the whole object');
+      assert.equal(first.status, 200);
+      assert.equal(first.error, null);
+      assert.equal(first.hash, patternHash(51, size));
+      assert.match(String(first.headers['x-cache']), /^Miss/);
+      assert.match(String((await hashedGet(pops[0]!.url, path, agent)).headers['x-cache']), /^Hit/);
+      // The regional did not keep it: the other PoP's miss goes to the origin again.
+      const other = await hashedGet(pops[1]!.url, path, agent);
+      assert.equal(other.hash, patternHash(51, size));
+      assert.equal(origin.hits(path), 2);
+      // Without a Content-Length: a large one streams through whole; a small one is still
+      // collapsed (two PoPs' concurrent misses, one origin fetch) and kept at the regional.
+      const chunked = `/obj/52/${size}/chunked`;
+      const c = await hashedGet(pops[0]!.url, chunked, agent);
+      assert.equal(c.error, null);
+      assert.equal(c.bytes, size);
+      assert.equal(c.hash, patternHash(52, size));
+      const smallPath = `/obj/53/${1024 * 1024}/chunked`;
+      const both = await Promise.all(pops.map((p) => hashedGet(p.url, smallPath, agent)));
+      for (const g of both) assert.equal(g.hash, patternHash(53, 1024 * 1024));
+      assert.equal(origin.hits(smallPath), 1);
+    } finally {
+      await agent.close();
+      for (const p of pops) await p.close();
+      await regional.close();
+      await origin.close();
     }
   });
 });

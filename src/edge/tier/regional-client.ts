@@ -7,9 +7,12 @@
  * to fetch from and the shared secret (./protocol.ts). When the regional cannot be reached, or
  * refuses the secret, the PoP fetches from the origin itself and leaves the regional alone for
  * `retryAfterMs`; an origin that failed at the regional fails here too, with its own code.
+ * The regional's answer streams as the origin's would (`streamResponse`), so an object of any
+ * size passes through both tiers without either holding it (issue 12).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { VergeError, type ErrorCode } from '../../shared/errors.js';
+import { discardBody } from '../body/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import type { OriginPlan } from '../config/plan.js';
@@ -75,7 +78,7 @@ export function regionalClient(o: RegionalClientOptions): OriginClient & { viaRe
       const readTimeoutMs = target.connectionAttempts * target.connectionTimeoutMs + target.readTimeoutMs + 1000;
       let res: OriginResponse;
       try {
-        res = await o.origins.fetch({ ...regional, readTimeoutMs }, { ...req, headers, streamResponse: false });
+        res = await o.origins.fetch({ ...regional, readTimeoutMs }, { ...req, headers });
       } catch (e) {
         const code = (e as VergeError).code;
         if (!UNREACHABLE.has(code)) throw e;
@@ -85,9 +88,11 @@ export function regionalClient(o: RegionalClientOptions): OriginClient & { viaRe
       }
       const failed = res.headers[TIER_ERROR]?.[0]?.value;
       if (failed && /^ORIGIN_[A-Z_]+$/.test(failed)) {
+        discardBody(res.body);
         throw new VergeError(failed as ErrorCode, `origin ${target.id} failed at the regional edge cache ${o.url}`);
       }
       if (res.status === 403 && res.headers[TIER_STATUS]?.[0]?.value === 'refused') {
+        discardBody(res.body);
         down('it refused this PoP (check VERGE_TIER_SECRET)');
         client.direct++;
         return o.origins.fetch(target, req);

@@ -8,14 +8,20 @@
  * is refused (403): a regional is no open proxy. It stores what the origin allows a shared cache
  * to keep for an explicit lifetime (`s-maxage`, `max-age`; not `no-store`, `private`,
  * `no-cache`), in memory up to `maxBytes`, least recently used out first.
+ *
+ * An answer larger than an eighth of that is never held whole (issue 12: objects up to 20 GB pass
+ * through): it streams from the origin to the PoP whose request fetched it, at that PoP's pace
+ * (one of unknown length is read up to that eighth first, and kept whole if it ends there). Only one reader can follow such a stream, so a request that collapsed onto it
+ * makes its own origin fetch instead; large objects are what the PoPs' disk tiers keep.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
+import { Readable, pipeline } from 'node:stream';
 import { toVergeError } from '../../shared/errors.js';
 import type { CfHeaders } from '../../shared/lambda-edge/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
-import { readBody } from '../body/index.js';
+import { readBody, streamBody, type StreamBody } from '../body/index.js';
 import type { OriginClient } from '../origin/types.js';
 import { TIER_AUTH, TIER_ERROR, TIER_STATUS, TIER_TARGET, decodeTarget } from './protocol.js';
 import { sameSecret } from './regional-client.js';
@@ -55,6 +61,15 @@ interface Entry {
   ttlMs: number;
 }
 
+/** An answer too large to hold, streaming to the one request that takes it (see the module doc). */
+interface Passing {
+  status: number;
+  statusText: string;
+  headers: CfHeaders;
+  stream: StreamBody;
+  taken: boolean;
+}
+
 export interface RegionalServerOptions {
   secret: string;
   origins: OriginClient;
@@ -77,7 +92,7 @@ export class RegionalServer {
   readonly #o: RegionalServerOptions;
   readonly #maxBytes: number;
   readonly #entries = new Map<string, Entry>();
-  readonly #inflight = new Map<string, Promise<Entry>>();
+  readonly #inflight = new Map<string, Promise<Entry | Passing>>();
   #bytes = 0;
 
   constructor(o: RegionalServerOptions) {
@@ -129,7 +144,16 @@ export class RegionalServer {
           () => this.#inflight.delete(key),
         );
       }
-      reply(res, await pending, 'miss', this.#o.clock.now());
+      let got = await pending;
+      if ('stream' in got) {
+        // Collapsed onto an answer only one request can read: the first takes it, others fetch.
+        if (got.taken) got = await this.#fetch(key, target, { method: 'GET', uri, querystring, headers });
+        if ('stream' in got) {
+          got.taken = true;
+          return replyStream(res, got);
+        }
+      }
+      reply(res, got, 'miss', this.#o.clock.now());
     } catch (e) {
       const err = toVergeError(e);
       if (!res.headersSent) send(res, 502, { [TIER_ERROR]: err.code }, `${err.message}\n`);
@@ -141,10 +165,17 @@ export class RegionalServer {
     key: string,
     target: ReturnType<typeof decodeTarget>,
     req: Parameters<OriginClient['fetch']>[1],
-  ): Promise<Entry> {
+  ): Promise<Entry | Passing> {
     this.stats.originFetches++;
-    const r = await this.#o.origins.fetch(target, req);
-    const body = Buffer.isBuffer(r.body) ? r.body : await readBody(r.body, this.#maxBytes);
+    const r = await this.#o.origins.fetch(target, { ...req, streamResponse: true });
+    const small = this.#maxBytes / 8;
+    let body: Buffer | StreamBody = r.body;
+    if (!Buffer.isBuffer(body)) {
+      if (body.length === null) body = await readUpTo(body, small);
+      else if (body.length <= small) body = await readBody(body, body.length);
+    }
+    if (!Buffer.isBuffer(body))
+      return { status: r.status, statusText: r.statusText, headers: r.headers, stream: body, taken: false };
     const e: Entry = { status: r.status, statusText: r.statusText, headers: r.headers, body, storedAt: this.#o.clock.now(), ttlMs: 0 }; // prettier-ignore
     e.ttlMs = STORABLE.has(r.status) ? sharedTtlMs(r.headers) : 0;
     if (e.ttlMs > 0 && body.length <= this.#maxBytes / 8) this.#store(key, e);
@@ -163,6 +194,31 @@ export class RegionalServer {
       this.#bytes -= v.body.length;
     }
   }
+}
+
+/**
+ * A body of unknown length read up to `limit` bytes: the whole of it when it ends within them,
+ * else one stream of every byte (those read, then the rest as it arrives).
+ */
+async function readUpTo(body: StreamBody, limit: number): Promise<Buffer | StreamBody> {
+  const it = body.open()[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const read: Buffer[] = [];
+  let size = 0;
+  while (size <= limit) {
+    const next = await it.next();
+    if (next.done) return Buffer.concat(read, size);
+    read.push(next.value);
+    size += next.value.length;
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    try {
+      yield* read.splice(0);
+      for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+    } finally {
+      await it.return?.(); // a reader that left early stops the origin's transfer
+    }
+  }
+  return streamBody(Readable.from(rest(), { objectMode: false }), null);
 }
 
 function keyOf(origin: string, uri: string, query: string, headers: CfHeaders): string {
@@ -194,6 +250,20 @@ function reply(res: ServerResponse, e: Entry, how: 'hit' | 'miss', now: number):
   out.push(['Age', String(prior + Math.floor((now - e.storedAt) / 1000))], [TIER_STATUS, how], ['Content-Length', String(e.body.length)]); // prettier-ignore
   res.writeHead(e.status, e.statusText || undefined, out.flat());
   res.end(e.body);
+}
+
+/** A streamed answer: its length when the origin announced one; cut off (not ended) if the origin fails. */
+function replyStream(res: ServerResponse, p: Passing): void {
+  const out: Array<[string, string]> = [];
+  for (const [lower, list] of Object.entries(p.headers)) {
+    if (lower === 'content-length' || lower === 'transfer-encoding') continue;
+    for (const x of list) out.push([x.key ?? lower, x.value]);
+  }
+  out.push([TIER_STATUS, 'miss']);
+  if (p.stream.length !== null) out.push(['Content-Length', String(p.stream.length)]);
+  res.writeHead(p.status, p.statusText || undefined, out.flat());
+  // pipeline destroys `res` when the origin fails mid-body, and the origin's stream when the PoP leaves.
+  pipeline(p.stream.open(), res, () => {});
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, text: string): void {
