@@ -4,7 +4,10 @@
  * test/harness/pattern-origin.ts (bodies never held in memory), with `verge edge` and nginx
  * (`proxy_cache` on disk) as child processes:
  * - time to first byte of a miss through verge vs. the origin direct (target: at most 2 ms more),
- *   median of interleaved cold requests for distinct 1 MiB objects;
+ *   median of interleaved cold requests for distinct 1 MiB objects, with a bare Node proxy
+ *   (bench/lib/bare-node-proxy.ts) in the same interleave as the cost of the hops themselves.
+ *   Each object's pattern is made before the timing (making one takes the origin 2-8 ms, which
+ *   was half the "origin direct" figure), and a few misses on each path first warm the code;
  * - throughput of a cached 1 GiB object through verge vs. nginx (target ≥ 0.8x), `curl` to
  *   /dev/null, median ratio of interleaved rounds;
  * - verge's peak RSS while 50 viewers each download a different cold 200 MB object (target
@@ -20,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { request, Agent } from 'node:http';
 import { join } from 'node:path';
-import { startPatternOrigin, type PatternOrigin } from '../test/harness/pattern-origin.js';
+import { patternBytes, startPatternOrigin, type PatternOrigin } from '../test/harness/pattern-origin.js';
 import { startNginx } from './lib/peers.js';
 import { freePort, startChild, stopAll, waitForHttp, type Child } from './lib/procs.js';
 
@@ -30,7 +33,8 @@ const SCALE = Number(process.env.BENCH_LARGE_SCALE ?? 1);
 export const STREAMING_TARGETS = { ttfbExtraMs: 2, throughputVsNginx: 0.8, rssMiB: 512 };
 
 export interface StreamingResults {
-  ttfb: { originMs: number; vergeMs: number; extraMs: number; samples: number };
+  /** `proxyMs`: the same misses through a bare Node proxy (the hops alone). */
+  ttfb: { originMs: number; proxyMs: number; vergeMs: number; extraMs: number; overProxyMs: number; samples: number };
   hitThroughput: { objectMiB: number; vergeMiBps: number; nginxMiBps: number; ratio: number; rounds: number };
   rss: { viewers: number; objectMB: number; baselineMiB: number; peakMiB: number; seconds: number };
   met: { ttfb: boolean; throughput: boolean; rss: boolean };
@@ -110,28 +114,56 @@ async function startVergeDisk(root: string, dir: string, originPort: number): Pr
   return { port, child };
 }
 
+async function startBareProxy(root: string, originPort: number): Promise<number> {
+  const port = await freePort();
+  const args = ['--import', 'tsx', join(root, 'bench/lib/bare-node-proxy.ts'), String(port), String(originPort)];
+  const child = startChild('bare node proxy', process.execPath, args, { cwd: root });
+  await waitForHttp(child, port);
+  return port;
+}
+
 /** Run the three rows; `log` prints progress. */
 export async function runStreamingRows(root: string, dir: string, log: (s: string) => void): Promise<StreamingResults> {
   const origin: PatternOrigin = await startPatternOrigin();
   try {
     const verge = await startVergeDisk(root, dir, origin.port);
     const nginx = await startNginx({ port: await freePort(), originPort: origin.port, mode: 'bench', maxSize: '4g' });
+    const proxyPort = await startBareProxy(root, origin.port);
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
     let seed = 1000;
 
     // 1. Time to first byte of a miss: interleaved, each request a new object (a cold miss).
-    const direct: number[] = [];
-    const through: number[] = [];
+    // The patterns are made first, so the origin's answer costs what a real origin's would.
     const samples = 40;
-    for (let i = 0; i < samples; i++) {
-      direct.push(await firstByteMs(origin.port, `/obj/${seed++}/${MiB}/plain`, agent));
-      through.push(await firstByteMs(verge.port, `/obj/${seed++}/${MiB}/plain`, agent));
+    const warmup = 5;
+    for (let s = seed; s < seed + 3 * (samples + warmup); s++) patternBytes(s, 0, 1);
+    const direct: number[] = [];
+    const proxied: number[] = [];
+    const through: number[] = [];
+    for (let i = 0; i < warmup + samples; i++) {
+      const d = await firstByteMs(origin.port, `/obj/${seed++}/${MiB}/plain`, agent);
+      const p = await firstByteMs(proxyPort, `/obj/${seed++}/${MiB}/plain`, agent);
+      const v = await firstByteMs(verge.port, `/obj/${seed++}/${MiB}/plain`, agent);
+      if (i < warmup) continue;
+      direct.push(d);
+      proxied.push(p);
+      through.push(v);
     }
     agent.destroy();
-    const ttfb = { originMs: median(direct), vergeMs: median(through), extraMs: 0, samples };
+    const ttfb = {
+      originMs: median(direct),
+      proxyMs: median(proxied),
+      vergeMs: median(through),
+      extraMs: 0,
+      overProxyMs: 0,
+      samples,
+    };
     ttfb.extraMs = ttfb.vergeMs - ttfb.originMs;
+    ttfb.overProxyMs = ttfb.vergeMs - ttfb.proxyMs;
     log(
-      `  ttfb of a miss: origin ${ttfb.originMs.toFixed(2)} ms, verge ${ttfb.vergeMs.toFixed(2)} ms (+${ttfb.extraMs.toFixed(2)})`,
+      `  ttfb of a miss: origin ${ttfb.originMs.toFixed(2)} ms, bare node proxy ${ttfb.proxyMs.toFixed(2)} ms, ` +
+        `verge ${ttfb.vergeMs.toFixed(2)} ms (+${ttfb.extraMs.toFixed(2)} over the origin, ` +
+        `${ttfb.overProxyMs >= 0 ? '+' : ''}${ttfb.overProxyMs.toFixed(2)} over the bare proxy)`,
     );
 
     // 2. A cached 1 GiB object: warm both caches, then interleaved curl rounds.

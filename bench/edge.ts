@@ -239,7 +239,7 @@ async function main(): Promise<void> {
       const t = STREAMING_TARGETS;
       const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
       console.log(
-        `miss ttfb verge-origin   +${s.ttfb.extraMs.toFixed(2)} ms  (target <= ${t.ttfbExtraMs} ms) ${met(s.met.ttfb)}`,
+        `miss ttfb verge-origin   +${s.ttfb.extraMs.toFixed(2)} ms  (target <= ${t.ttfbExtraMs} ms) ${met(s.met.ttfb)}  (bare node proxy +${(s.ttfb.proxyMs - s.ttfb.originMs).toFixed(2)})`,
       );
       console.log(
         `1 GiB hit verge/nginx    ${s.hitThroughput.ratio.toFixed(2)}  (target >= ${t.throughputVsNginx}) ${met(s.met.throughput)}`,
