@@ -22,6 +22,22 @@ export interface StreamBody {
   discard(): void;
 }
 
+/**
+ * A reader that can refill buffers it handed out (a file reader). A consumer that knows a chunk
+ * has left the process (an HTTP/1 socket's write callback) gives it back, so a large object is
+ * sent through a few buffers instead of one new allocation per chunk, which the garbage
+ * collector would pay for. Consumers that keep chunks (collect them, slice them) never give
+ * them back and are unaffected.
+ */
+export interface ChunkRecycler {
+  recycle(chunk: Buffer): void;
+}
+
+/** The recycler behind a reader, if it has one. */
+export function recyclerOf(r: Readable): ChunkRecycler | null {
+  return typeof (r as Partial<ChunkRecycler>).recycle === 'function' ? (r as unknown as ChunkRecycler) : null;
+}
+
 /** Bytes that can be read many times (a stored object, or one still being stored). */
 export interface BodySource {
   readonly length: number | null;

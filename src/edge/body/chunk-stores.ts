@@ -3,11 +3,12 @@
  * The two places a growing body keeps its bytes: memory chunks (the memory tier's small
  * objects) and a file (the disk tier), plus `fileBody`, the reader of a complete file. File
  * reads are positional (`pread`), so any number of readers share one descriptor while the
- * writer appends, and a reader never holds more than one read chunk.
+ * writer appends, and a reader never holds more than one read chunk. A reader of a complete
+ * file reuses the buffers its consumer gives back (`ChunkRecycler`, body.ts).
  */
 import { close, fstat, open, read, write } from 'node:fs';
 import { Readable } from 'node:stream';
-import { oneShotBody, type BodySource, type StreamBody } from './body.js';
+import { oneShotBody, type BodySource, type ChunkRecycler, type StreamBody } from './body.js';
 import { READ_CHUNK, type ChunkStore } from './growing.js';
 
 /** Bytes in memory, in the chunks they arrived in. */
@@ -134,13 +135,14 @@ export class FileChunks implements ChunkStore {
   }
 }
 
-function preadSome(fd: number, pos: number, max: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(max);
+/** Up to `max` bytes at `pos`, into `into` when it is given and large enough. */
+function preadSome(fd: number, pos: number, max: number, into?: Buffer): Promise<Buffer> {
+  const buf = into !== undefined && into.length >= max ? into : Buffer.allocUnsafe(max);
   return new Promise((res, rej) =>
     read(fd, buf, 0, max, pos, (e, n) => {
       if (e) rej(e);
       else if (n === 0) rej(new Error(`unexpected end of file at byte ${pos}`));
-      else res(n === max ? buf : buf.subarray(0, n));
+      else res(n === buf.length ? buf : buf.subarray(0, n));
     }),
   );
 }
@@ -163,13 +165,19 @@ export function fileBody(path: string, length: number, offset = 0): BodySource {
   };
 }
 
-class FileReader extends Readable {
+/** Buffers a file reader keeps for reuse: one being written while the next is read, one spare. */
+const SPARE_BUFFERS = 2;
+
+class FileReader extends Readable implements ChunkRecycler {
   readonly #path: string;
   readonly #offset: number;
   readonly #length: number;
   #pos: number;
   readonly #end: number;
   #fd = -1;
+  /** Full-size buffers this reader handed out; only those are taken back. */
+  readonly #mine = new WeakSet<Buffer>();
+  readonly #spare: Buffer[] = [];
 
   constructor(path: string, offset: number, length: number, from: number, to: number) {
     super({ highWaterMark: READ_CHUNK });
@@ -199,16 +207,24 @@ class FileReader extends Readable {
       return;
     }
     const n = Math.min(READ_CHUNK, this.#end - this.#pos + 1);
-    preadSome(this.#fd, this.#offset + this.#pos, n).then(
+    preadSome(this.#fd, this.#offset + this.#pos, n, this.#spare.pop()).then(
       (buf) => {
         this.#pos += buf.length;
+        if (buf.length === READ_CHUNK) this.#mine.add(buf);
         this.push(buf);
       },
       (e: Error) => this.destroy(e),
     );
   }
 
+  /** The consumer is done with `chunk` (nothing in this process reads it again): refill it later. */
+  recycle(chunk: Buffer): void {
+    if (!this.#mine.delete(chunk) || this.#spare.length >= SPARE_BUFFERS || this.destroyed) return;
+    this.#spare.push(chunk);
+  }
+
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.#spare.length = 0;
     if (this.#fd < 0) return cb(err);
     const fd = this.#fd;
     this.#fd = -1;

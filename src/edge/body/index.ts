@@ -15,10 +15,12 @@ export {
   isStreamBody,
   oneShotBody,
   readBody,
+  recyclerOf,
   sliceStream,
   streamBody,
   type Body,
   type BodySource,
+  type ChunkRecycler,
   type StoredBody,
   type StreamBody,
 } from './body.js';

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants as http2constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { toRawHeaders, type CfHeaders } from '../../shared/lambda-edge/index.js';
 import type { EdgePlan } from '../config/plan.js';
@@ -20,7 +20,7 @@ import { requestProblem } from './request-checks.js';
 import { newRequestId } from './request-id.js';
 import { lingerClose, requestHasBody, viewerBody, type BodyBudget, type ViewerBodyLimits } from './viewer-body.js';
 import { renderLabels } from '../observe/stats.js';
-import { bodyLength, discardBody, isStreamBody, type StreamBody } from '../body/index.js';
+import { bodyLength, discardBody, isStreamBody, recyclerOf, type StreamBody } from '../body/index.js';
 import { pipeline } from 'node:stream';
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -256,6 +256,7 @@ function sendStream(ctx: HandlerContext, txn: ViewerTxn, res: Res, body: StreamB
   let sent = 0;
   const src = body.open();
   src.on('data', (c: Buffer) => (sent += c.length));
+  if (txn.conn.httpVersion !== '2.0') giveBackWritten(res as ServerResponse, src);
   pipeline(src, res as NodeJS.WritableStream, (err) => {
     if (err) {
       ctx.deps.logger.log('warn', 'response body cut', {
@@ -267,6 +268,23 @@ function sendStream(ctx: HandlerContext, txn: ViewerTxn, res: Res, body: StreamB
     }
     finish(ctx, txn, sent);
   });
+}
+
+/**
+ * A reader that reuses its buffers (a cached file, body.ts ChunkRecycler) gets each chunk back
+ * once the socket's write callback says it has left the process: a 1 GiB hit then runs through
+ * a few buffers, not 4096 new ones whose collection cost more CPU than the copies (issue 12).
+ * Only this response's `write` is wrapped, so `pipeline` keeps its backpressure and error
+ * handling. HTTP/1 only: an HTTP/2 stream's write callback does not promise that.
+ */
+function giveBackWritten(res: ServerResponse, src: Readable): void {
+  const recycler = recyclerOf(src);
+  if (!recycler) return;
+  const write = res.write.bind(res) as (chunk: Buffer, cb: (err?: Error | null) => void) => boolean;
+  res.write = ((chunk: Buffer) =>
+    write(chunk, (err) => {
+      if (!err) recycler.recycle(chunk);
+    })) as ServerResponse['write'];
 }
 
 /**
