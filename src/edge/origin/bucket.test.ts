@@ -1,7 +1,8 @@
 /**
  * @module edge/origin/bucket.test
  * The directory bucket on a real temporary folder: path safety, S3-style answers, ETag and
- * conditional requests, ranges, HEAD, origin path, and dispatch through createOriginClient.
+ * conditional requests, ranges, HEAD, origin path, and dispatch through createOriginClient;
+ * files past the whole-read size streaming from the file (issue 12).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { FakeClock } from '../../shared/clock.js';
 import { VergeError } from '../../shared/errors.js';
 import type { CfHeaders } from '../../shared/lambda-edge/index.js';
+import type { StreamBody } from '../body/index.js';
 import type { OriginPlan } from '../config/plan.js';
 import { bucketKey, createBucketOrigin } from './bucket.js';
 import { createOriginClient } from './client.js';
@@ -285,5 +287,50 @@ describe('bucket: ranges', () => {
     assert.equal(res.status, 206);
     assert.equal(res.body.length, 0);
     assert.equal(hv(res.headers, 'content-length'), '4');
+  });
+});
+
+describe('bucket: files past the whole-read size stream', () => {
+  // Files over 4 bytes stream here; every limit on whole reads (maxBodyBytes 5) stops applying.
+  const streaming = createBucketOrigin({ clock, wholeMaxBytes: 4, maxBodyBytes: 5 });
+  after(() => streaming.close());
+  const get = (uri: string, headers: Record<string, string> = {}, streamResponse = true, method = 'GET') =>
+    streaming.fetch(origin(), { method, uri, querystring: '', headers: hdrs(headers), streamResponse });
+  const text = async (b: Buffer | StreamBody): Promise<string> => {
+    assert.ok(!Buffer.isBuffer(b), 'the body was read whole');
+    const out: Buffer[] = [];
+    for await (const c of b.open()) out.push(c as Buffer);
+    return Buffer.concat(out).toString();
+  };
+
+  test('a whole file and ranges are read from the file as they are taken, with the MD5 ETag', async () => {
+    const res = await get('/digits.txt');
+    assert.equal(res.status, 200);
+    assert.equal(hv(res.headers, 'etag'), md5(DIGITS));
+    assert.equal(hv(res.headers, 'content-length'), '10');
+    assert.equal(res.body.length, 10);
+    assert.equal(await text(res.body), DIGITS);
+    for (const [range, body] of [
+      ['bytes=2-5', '2345'],
+      ['bytes=-3', '789'],
+      ['bytes=8-100', '89'],
+    ] as const) {
+      const part = await get('/digits.txt', { Range: range });
+      assert.equal(part.status, 206, range);
+      assert.equal(part.body.length, body.length, range);
+      assert.equal(await text(part.body), body, range);
+    }
+  });
+
+  test('small files, HEAD and callers that want whole bodies are read whole as before', async () => {
+    assert.equal((await get('/IMG.PNG')).body.length, 4);
+    assert.ok(Buffer.isBuffer((await get('/IMG.PNG')).body));
+    const head = await get('/digits.txt', {}, true, 'HEAD');
+    assert.ok(Buffer.isBuffer(head.body) && head.body.length === 0);
+    assert.equal(hv(head.headers, 'content-length'), '10');
+    await assert.rejects(
+      get('/digits.txt', {}, false),
+      (e: unknown) => e instanceof VergeError && e.code === 'ORIGIN_BODY_TOO_LARGE',
+    );
   });
 });

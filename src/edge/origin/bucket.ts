@@ -13,8 +13,14 @@
  * ETag: the quoted hex MD5 of the content, as S3 computes it for single-part uploads. MD5s are
  * remembered per (path, inode, size, mtime) so HEAD and conditional requests do not re-read
  * unchanged files.
+ *
+ * Bodies: a file up to `wholeMaxBytes` is read whole. A larger one, when the caller takes the
+ * answer as a stream (`streamResponse`, as the edge's fetch step does), is read from the file as
+ * the viewer takes it, so no file is too large and none is held (issue 12); its first MD5 costs
+ * one extra read of the file, streamed too.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import { systemClock } from '../../shared/clock.js';
@@ -22,6 +28,7 @@ import type { Clock } from '../../shared/clock.js';
 import { VergeError } from '../../shared/errors.js';
 import { STATUS_TEXT, getHeader } from '../../shared/lambda-edge/index.js';
 import type { CfHeaders } from '../../shared/lambda-edge/index.js';
+import { oneShotBody, type StreamBody } from '../body/index.js';
 import type { OriginPlan } from '../config/plan.js';
 import { evaluatePreconditions, ifRangeHolds, parseRange } from './conditional.js';
 import { contentTypeFor } from './content-types.js';
@@ -29,8 +36,10 @@ import type { OriginClient, OriginRequest, OriginResponse } from './types.js';
 
 export interface BucketOriginOptions {
   clock?: Clock;
-  /** Files larger than this fail with ORIGIN_BODY_TOO_LARGE (the edge buffers whole objects). */
+  /** Files larger than this fail with ORIGIN_BODY_TOO_LARGE when they are read whole. */
   maxBodyBytes?: number;
+  /** Files up to this are read whole; larger ones stream when the request allows. Default 8 MiB. */
+  wholeMaxBytes?: number;
 }
 
 const ETAG_CACHE_MAX = 10_000;
@@ -92,6 +101,16 @@ function s3Error(
   return { status, statusText: STATUS_TEXT[status] ?? '', headers, body };
 }
 
+/** Bytes `start..end` (inclusive) of a file as a one-shot body, read as its reader takes them. */
+function fileRange(file: string, start: number, end: number): StreamBody {
+  const length = end - start + 1;
+  return oneShotBody(
+    length,
+    (from, to) => createReadStream(file, { start: start + from, end: start + Math.min(to, length - 1) }),
+    () => {},
+  );
+}
+
 function isMissing(e: unknown): boolean {
   const code = (e as { code?: string }).code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG' || code === 'ELOOP';
@@ -104,13 +123,18 @@ function isMissing(e: unknown): boolean {
 export function createBucketOrigin(opts: BucketOriginOptions = {}): OriginClient {
   const clock = opts.clock ?? systemClock;
   const maxBody = opts.maxBodyBytes ?? Number.MAX_SAFE_INTEGER;
+  const wholeMax = opts.wholeMaxBytes ?? 8 * 1024 * 1024;
   const etags = new Map<string, string>();
 
-  async function etagFor(file: string, id: string): Promise<{ etag: string; content?: Buffer }> {
+  /** The ETag, and the content when it had to be read whole for it (`whole`). */
+  async function etagFor(file: string, id: string, whole: boolean): Promise<{ etag: string; content?: Buffer }> {
     const known = etags.get(id);
     if (known !== undefined) return { etag: known };
-    const data = await readFile(file);
-    const etag = `"${createHash('md5').update(data).digest('hex')}"`;
+    const hash = createHash('md5');
+    let data: Buffer | undefined;
+    if (whole) hash.update((data = await readFile(file)));
+    else for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    const etag = `"${hash.digest('hex')}"`;
     if (etags.size >= ETAG_CACHE_MAX) etags.delete(etags.keys().next().value!);
     etags.set(id, etag);
     return { etag, content: data };
@@ -145,13 +169,14 @@ export function createBucketOrigin(opts: BucketOriginOptions = {}): OriginClient
     // S3 has no directories: a key naming one is simply absent.
     if (file === undefined || !st || !st.isFile())
       return s3Error(404, 'NoSuchKey', 'The specified key does not exist.', key, date);
-    if (st.size > maxBody) {
+    const streams = req.streamResponse === true && st.size > wholeMax;
+    if (!streams && st.size > maxBody) {
       throw new VergeError('ORIGIN_BODY_TOO_LARGE', `bucket object ${key} is ${st.size} bytes`, {
         details: { key, size: st.size },
       });
     }
     const id = `${file}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
-    const read = await etagFor(file, id);
+    const read = await etagFor(file, id, !streams);
     const v = { etag: read.etag, mtimeMs: st.mtimeMs };
     const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000).toUTCString();
     const common: Array<[string, string]> = [
@@ -189,10 +214,15 @@ export function createBucketOrigin(opts: BucketOriginOptions = {}): OriginClient
       return res;
     }
     const head = req.method === 'HEAD';
-    const full = head ? Buffer.alloc(0) : (read.content ?? (await readFile(file)));
+    const bytes = async (start: number, end: number): Promise<Buffer | StreamBody> => {
+      if (head) return Buffer.alloc(0);
+      if (streams) return fileRange(file, start, end);
+      const full = read.content ?? (await readFile(file));
+      return start === 0 && end === full.length - 1 ? full : full.subarray(start, end + 1);
+    };
     if (range) {
       const len = range.end - range.start + 1;
-      const body = head ? Buffer.alloc(0) : full.subarray(range.start, range.end + 1);
+      const body = await bytes(range.start, range.end);
       const cr: [string, string] = ['Content-Range', `bytes ${range.start}-${range.end}/${st.size}`];
       return {
         status: 206,
@@ -202,7 +232,7 @@ export function createBucketOrigin(opts: BucketOriginOptions = {}): OriginClient
       };
     }
     const headers = header([type, ['Content-Length', String(st.size)], ...common]);
-    return { status: 200, statusText: STATUS_TEXT[200]!, headers, body: head ? Buffer.alloc(0) : full };
+    return { status: 200, statusText: STATUS_TEXT[200]!, headers, body: await bytes(0, st.size - 1) };
   }
 
   return {
