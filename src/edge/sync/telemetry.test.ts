@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { FakeClock } from '../../shared/clock.js';
+import { VergeError } from '../../shared/errors.js';
 import { compilePlan } from '../config/compile.js';
 import { memoryLogger } from '../../shared/log.js';
 import type { LogRecord, MetricPoint } from '../../shared/replication/protocol.js';
@@ -198,6 +199,53 @@ describe('Telemetry buffer bound', () => {
       ['r8', 'r9'],
     ]);
     assert.equal(t.stats().buffered, 0);
+  });
+});
+
+describe('Telemetry size bounds', () => {
+  const line = (t: Telemetry, i: number, chars: number) =>
+    t.teeLogger(memoryLogger()).log('info', `${i}:${'x'.repeat(chars)}`, { type: 'function-log', requestId: `r${i}` });
+
+  test('the backlog is bounded in characters too: 256 K-character lines drop the oldest', async () => {
+    const t = new Telemetry({
+      client: { logs: () => Promise.reject(new Error('down')), metrics: async () => {} },
+      pop: 'p',
+      logger: memoryLogger(),
+      maxBufferBytes: 1024 * 1024,
+    });
+    for (let i = 0; i < 40; i++) line(t, i, 256 * 1024);
+    await t.flush();
+    for (let i = 40; i < 48; i++) line(t, i, 256 * 1024);
+    const s = t.stats();
+    assert.ok(s.bufferedBytes <= 1024 * 1024, `${s.bufferedBytes} characters held`);
+    assert.equal(s.buffered + s.droppedRecords, 48);
+    assert.ok(s.buffered >= 3, `${s.buffered} records held`);
+  });
+
+  test('batches are cut by characters, and one the control plane refuses (413) is dropped, not resent', async () => {
+    const sent: string[][] = [];
+    const logger = memoryLogger();
+    const t = new Telemetry({
+      client: {
+        logs: async (b) => {
+          const ids = b.records.map((r) => r.requestId);
+          if (ids.includes('r1'))
+            throw new VergeError('REPLICATION_FAILED', 'POST /logs: HTTP 413', { details: { status: 413 } });
+          sent.push(ids);
+        },
+        metrics: async () => {},
+      },
+      pop: 'p',
+      logger,
+      maxBatchBytes: 300 * 1024,
+    });
+    for (let i = 0; i < 4; i++) line(t, i, 200 * 1024);
+    await t.flush();
+    // r0+r1 would be 400 K characters: each record is a batch of its own; r1's is refused.
+    assert.deepEqual(sent, [['r0'], ['r2'], ['r3']]);
+    assert.equal(t.stats().droppedRecords, 1);
+    assert.equal(t.stats().buffered, 0);
+    assert.ok(logger.lines.some((l) => /refused by the control plane; 1 log records dropped/.test(String(l.msg))));
   });
 });
 
