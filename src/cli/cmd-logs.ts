@@ -99,7 +99,7 @@ async function query(argv: string[]): Promise<void> {
     return print('no log records match (they arrive from the PoPs within a few seconds; widen --since?)');
   print(
     table(
-      ['TIME', 'POP', 'TYPE', 'SOURCE', 'STATUS', 'REQUEST-ID', 'MESSAGE'],
+      ['TIME', 'POP', 'TYPE', 'SOURCE', 'STATUS/LEVEL', 'REQUEST-ID', 'MESSAGE'],
       items.map((r) => [time(r.time), r.pop, r.type, who(r), r.status ?? r.level, r.requestId, r.message]),
     ),
   );

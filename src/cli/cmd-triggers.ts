@@ -28,7 +28,7 @@ export const TRIGGERS_HELP = `verge triggers <verb> [options]
 
 Events: viewer-request, origin-request, origin-response, viewer-response.
 Example: verge triggers add --distribution demo --behavior '/api/*' --event origin-request --function auth:3
-         verge triggers add --distribution demo --behavior default --event viewer-request --function auth:4 \
+         verge triggers add --distribution demo --behavior default --event viewer-request --function auth:4 \\
            --canary 10 --steps 10,50,100 --step-interval 5m --auto-rollback
 
 ${CONNECTION_HELP}

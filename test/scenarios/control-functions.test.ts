@@ -113,6 +113,10 @@ describe('control plane functions', () => {
       code: { files: { 'index.js': 'x' } },
     });
     assert.deepEqual(paths(handler), ['$.handler']);
+    assert.match(
+      handler.text,
+      /needs main\.js .* it has index\.js \(name the file main\.js, or create the function with a --handler/,
+    );
     const zip = await t.api('POST', '/functions', {
       name: 'x',
       runtime: 'nodejs',

@@ -90,7 +90,8 @@ function checkHandler(
   return [
     {
       path: '$.handler',
-      message: `handler ${handler} needs ${module}${exts[0]} (or ${exts.slice(1).join(', ')}) in the package; it has ${[...files.keys()].slice(0, 5).join(', ')}`,
+      // A new name for the one file of an update is the usual cause: say what fixes it.
+      message: `handler ${handler} needs ${module}${exts[0]} (or ${exts.slice(1).join(', ')}) in the package; it has ${[...files.keys()].slice(0, 5).join(', ')} (name the file ${module}${exts[0]}, or create the function with a --handler that names one of its files)`,
     },
   ];
 }
