@@ -11,7 +11,7 @@
  * size passes through both tiers without either holding it (issue 12).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { VergeError, type ErrorCode } from '../../shared/errors.js';
+import { ERROR_CODES, VergeError, type ErrorCode } from '../../shared/errors.js';
 import { discardBody } from '../body/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
@@ -86,8 +86,10 @@ export function regionalClient(o: RegionalClientOptions): OriginClient & { viaRe
         client.direct++;
         return o.origins.fetch(target, req);
       }
-      const failed = res.headers[TIER_ERROR]?.[0]?.value;
-      if (failed && /^ORIGIN_[A-Z_]+$/.test(failed)) {
+      // The regional's own failure is a 502 naming a registered ORIGIN_* code (its server drops
+      // tier headers an origin sends; this holds against an older regional too).
+      const failed = res.status === 502 ? res.headers[TIER_ERROR]?.[0]?.value : undefined;
+      if (failed && /^ORIGIN_[A-Z_]+$/.test(failed) && failed in ERROR_CODES) {
         discardBody(res.body);
         throw new VergeError(failed as ErrorCode, `origin ${target.id} failed at the regional edge cache ${o.url}`);
       }

@@ -168,6 +168,9 @@ export class RegionalServer {
   ): Promise<Entry | Passing> {
     this.stats.originFetches++;
     const r = await this.#o.origins.fetch(target, { ...req, streamResponse: true });
+    // The tier's own headers say what the regional did: an origin sending them would speak for
+    // it (a 504 for a good object, or a PoP turning its regional off).
+    for (const h of [TIER_ERROR, TIER_STATUS, TIER_AUTH, TIER_TARGET]) delete r.headers[h];
     const small = this.#maxBytes / 8;
     let body: Buffer | StreamBody = r.body;
     if (!Buffer.isBuffer(body)) {
