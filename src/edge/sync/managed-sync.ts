@@ -23,6 +23,8 @@ import type { Logger } from '../../shared/log.js';
 import type { Snapshot, WatchInvalidationEvent, WatchSnapshotEvent } from '../../shared/replication/protocol.js';
 import type { EdgePlan } from '../config/plan.js';
 import type { DistributionAck } from '../../shared/replication/protocol.js';
+import { WatchInvalidationEventSchema } from '../../shared/replication/schemas.js';
+import { checkSchema } from '../../shared/schema/check.js';
 import { activate, type Wanted } from './activate.js';
 import { ControlClient } from './control-client.js';
 import { GenerationStore, joinGenerations, sameGeneration, splitSnapshot, type DistGeneration } from './generations.js';
@@ -288,7 +290,12 @@ export class ManagedSync {
         if (s.version > this.#applied && (!this.#wanted || s.version > this.#wanted.version)) this.#wanted = s;
         this.#kick();
       } else if (ev.event === 'invalidation') {
-        this.#track(this.#invalidate(JSON.parse(ev.data) as WatchInvalidationEvent));
+        // Over NATS this is whatever was written to the stream: only the control plane's shape
+        // is acted on (no id to acknowledge, or paths that are not strings, would act blind).
+        const inv: unknown = JSON.parse(ev.data);
+        const problem = checkSchema(WatchInvalidationEventSchema, inv)[0];
+        if (problem) throw new Error(`not an invalidation: ${problem.path} ${problem.message}`);
+        this.#track(this.#invalidate(inv as WatchInvalidationEvent));
       } else if (ev.event === 'resync') {
         // Invalidations were lost (older than the bus's replay window): drop every cached object.
         for (const id of this.#active.keys()) this.#target!.invalidate({ distributionId: id, paths: ['/*'] });
@@ -342,6 +349,9 @@ export class ManagedSync {
       } catch (e) {
         const err = toVergeError(e);
         this.#failed.add(want.version);
+        // A pointer to a snapshot the control plane cannot give (one written to the bus by
+        // someone else) must not shadow the genuine, lower versions announced after it.
+        if (this.#wanted === want) this.#wanted = null;
         this.#status.lastError = err.message;
         this.#o.logger.log('error', 'snapshot refused; the previous one keeps serving', {
           version: want.version,
