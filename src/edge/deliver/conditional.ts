@@ -27,6 +27,11 @@ function ifNoneMatchPasses(field: string, etag: string | undefined): boolean {
   return current === undefined || !list.some((t) => weakMatch(t, current));
 }
 
+/** The stored Last-Modified in seconds; parsed only when a date condition asks (every hit evaluates, few carry one). */
+function lastModifiedOf(responseHeaders: CfHeaders): number | undefined {
+  return parseHttpDate(getHeader(responseHeaders, 'last-modified'));
+}
+
 /**
  * Evaluate the preconditions of a request against the stored response's validators, in the
  * order of RFC 9110 13.2.2: If-Match, else If-Unmodified-Since; then If-None-Match, else (GET/HEAD
@@ -38,13 +43,12 @@ export function evaluateConditional(
   responseHeaders: CfHeaders,
 ): ConditionalResult {
   const etag = getHeader(responseHeaders, 'etag');
-  const lastModified = parseHttpDate(getHeader(responseHeaders, 'last-modified'));
   const ifMatch = getHeaderJoined(requestHeaders, 'if-match');
   if (ifMatch !== undefined) {
     if (!ifMatchPasses(ifMatch, etag)) return 'precondition-failed';
   } else {
     const ius = parseHttpDate(getHeader(requestHeaders, 'if-unmodified-since'));
-    if (ius !== undefined && lastModified !== undefined && lastModified > ius) return 'precondition-failed';
+    if (ius !== undefined && (lastModifiedOf(responseHeaders) ?? -Infinity) > ius) return 'precondition-failed';
   }
   const ifNoneMatch = getHeaderJoined(requestHeaders, 'if-none-match');
   if (ifNoneMatch !== undefined) {
@@ -53,7 +57,7 @@ export function evaluateConditional(
   }
   if (SAFE_READ.has(method)) {
     const ims = parseHttpDate(getHeader(requestHeaders, 'if-modified-since'));
-    if (ims !== undefined && lastModified !== undefined && lastModified <= ims) return 'not-modified';
+    if (ims !== undefined && (lastModifiedOf(responseHeaders) ?? Infinity) <= ims) return 'not-modified';
   }
   return 'none';
 }
