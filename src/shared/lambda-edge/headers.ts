@@ -5,9 +5,19 @@
  */
 import type { CfHeaders } from './events.js';
 
+/** Names already title-cased: the same few (Date, Accept-Ranges, ...) come up on every response. */
+const titled = new Map<string, string>();
+const TITLED_MAX = 1024;
+
 /** `x-my-header` → `X-My-Header`: how CloudFront derives a missing `key` (spec 1.7). */
 export function titleCase(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+  let t = titled.get(name);
+  if (t === undefined) {
+    t = name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+    // Bounded: header names come from origins and functions, so there is no fixed set.
+    if (titled.size < TITLED_MAX) titled.set(name, t);
+  }
+  return t;
 }
 
 /** Build a header map from Node's `rawHeaders` ([name, value, name, value, ...]). */
