@@ -30,6 +30,8 @@ export class MemoryStore implements CacheStore {
   readonly #maxBytes: number;
   readonly #maxEntryBytes: number;
   readonly #onEvict: ((entry: CacheEntry) => void) | undefined;
+  /** The key last in recency order, when known: a hit on it need not move it. */
+  #newest: string | undefined;
   #bytes = 0;
   #hits = 0;
   #misses = 0;
@@ -51,8 +53,13 @@ export class MemoryStore implements CacheStore {
       this.#misses++;
       return undefined;
     }
-    this.#map.delete(key);
-    this.#map.set(key, e);
+    // A hot object hit again and again is already the most recent: re-inserting it would only
+    // churn the Map (a delete and a set, and a rehash when the Map is small).
+    if (this.#newest !== key) {
+      this.#map.delete(key);
+      this.#map.set(key, e);
+      this.#newest = key;
+    }
     this.#hits++;
     return e;
   }
@@ -76,6 +83,7 @@ export class MemoryStore implements CacheStore {
     this.#remove(entry.key);
     if (entry.size > this.#maxEntryBytes) return false;
     this.#map.set(entry.key, entry);
+    this.#newest = entry.key;
     this.#bytes += entry.size;
     this.#evictOverBudget();
     return true;
@@ -129,6 +137,7 @@ export class MemoryStore implements CacheStore {
     const e = this.#map.get(key);
     if (e === undefined) return false;
     this.#map.delete(key);
+    if (this.#newest === key) this.#newest = undefined;
     this.#bytes -= e.size;
     return true;
   }
@@ -159,6 +168,7 @@ export class MemoryStore implements CacheStore {
 
   async close(): Promise<void> {
     this.#map.clear();
+    this.#newest = undefined;
     this.#bytes = 0;
   }
 }
