@@ -204,14 +204,15 @@ describe('the CLI drives the whole flow against a control plane and three PoPs',
   after(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await Promise.all(
-      children.map((c) =>
-        c.exitCode !== null
-          ? undefined
-          : new Promise((r) => {
-              const t = setTimeout(() => (c.kill('SIGKILL'), r(undefined)), 5000);
-              c.on('exit', () => (clearTimeout(t), r(undefined)));
+      children
+        .filter((c) => c.exitCode === null)
+        .map(
+          (c) =>
+            new Promise<void>((r) => {
+              const t = setTimeout(() => (c.kill('SIGKILL'), r()), 5000);
+              c.on('exit', () => (clearTimeout(t), r()));
             }),
-      ),
+        ),
     );
     await new Promise<void>((r) => (origin ? origin.close(() => r()) : r()));
     rmSync(dir, { recursive: true, force: true });

@@ -87,14 +87,14 @@ describe('edge cache: requests that must not poison the cache', () => {
   test('an invalidation during an in-flight fetch is not undone by that fetch', async () => {
     assert.equal((await te.get('/deploy')).text, 'v1');
     version = 2;
-    await te.edge.invalidate({ distributionId: 'test', paths: ['/deploy'], tags: [] });
+    te.edge.invalidate({ distributionId: 'test', paths: ['/deploy'], tags: [] });
     let release!: () => void;
     gate = new Promise<void>((r) => (release = r));
     const seen = origin.count('/deploy');
     const inflight = te.get('/deploy');
     await origin.reached('/deploy', seen + 1); // the fetch for v2 is at the origin, held there
     version = 3;
-    await te.edge.invalidate({ distributionId: 'test', paths: ['/deploy'], tags: [] }); // a second deploy lands mid-fetch
+    te.edge.invalidate({ distributionId: 'test', paths: ['/deploy'], tags: [] }); // a second deploy lands mid-fetch
     gate = undefined;
     release();
     assert.equal((await inflight).text, 'v2', 'the viewer in flight gets what its fetch brought');
