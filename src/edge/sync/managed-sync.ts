@@ -298,7 +298,7 @@ export class ManagedSync {
         this.#track(this.#invalidate(inv as WatchInvalidationEvent));
       } else if (ev.event === 'resync') {
         // Invalidations were lost (older than the bus's replay window): drop every cached object.
-        for (const id of this.#active.keys()) this.#target!.invalidate({ distributionId: id, paths: ['/*'] });
+        for (const id of this.#active.keys()) this.#track(this.#dropAll(id));
       }
     } catch (e) {
       this.#o.logger.log('warn', 'bad event on the watch stream', { event: ev.event, error: (e as Error).message });
@@ -448,6 +448,18 @@ export class ManagedSync {
       this.#unacked = a;
       this.#o.logger.log('warn', 'ack not delivered; will resend', {
         version: a.version,
+        error: toVergeError(e).message,
+      });
+    }
+  }
+
+  /** Drop distribution `id`'s cached objects; a PoP of several workers answers with a promise that may fail. */
+  async #dropAll(id: string): Promise<void> {
+    try {
+      await this.#target!.invalidate({ distributionId: id, paths: ['/*'] });
+    } catch (e) {
+      this.#o.logger.log('warn', 'cache not dropped after a resync', {
+        distribution: id,
         error: toVergeError(e).message,
       });
     }

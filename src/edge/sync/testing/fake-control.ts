@@ -39,6 +39,8 @@ export interface FakeControl {
   /** Make a new snapshot from these distributions (function paths `bundle:<sha>`), announce it. */
   publish(distributions: DistributionConfig[], reason?: string): Snapshot;
   invalidate(ev: Omit<WatchInvalidationEvent, 'id'>): string;
+  /** Tell the watchers invalidations were lost (the bus's replay window passed): they drop every cached object. */
+  resync(): void;
   /** Answer every request with this status (0 = normal). */
   failWith: number;
   /** Close open watch streams (edges must reconnect). */
@@ -113,6 +115,9 @@ export async function startFakeControl(opts: { token?: string; port?: number } =
       const id = `inv-${++invalidationSeq}`;
       for (const res of streams) send(res, 'invalidation', { id, ...ev });
       return id;
+    },
+    resync() {
+      for (const res of streams) send(res, 'resync', {});
     },
     dropStreams() {
       for (const res of streams) res.destroy();
