@@ -62,6 +62,8 @@ export function weakMatch(a: EntityTag, b: EntityTag): boolean {
  * clock here, and both sides of a comparison are read the same way.
  */
 export function parseHttpDate(raw: string | undefined): number | undefined {
+  // Absent is the common case (every hit asks for If-Modified-Since): no clock read for it.
+  if (raw === undefined) return undefined;
   const ms = parseHttpDateMs(raw, Date.now());
   return ms === undefined ? undefined : Math.floor(ms / 1000);
 }
