@@ -108,9 +108,9 @@ export class GrowingBody implements BodySource {
   }
 
   /**
-   * Call `fn` after every append (or advance) and once the writer finished or failed, without
-   * reading anything: a worker tells the others how far its file is written (edge/workers).
-   * Returns the way to stop.
+   * Call `fn` after every append (or advance), once the writer finished or failed, and when the
+   * body turns windowed, without reading anything: a worker tells the others how far its file is
+   * written (edge/workers). Returns the way to stop.
    */
   watch(fn: () => void): () => void {
     this.#watchers.add(fn);
@@ -145,6 +145,7 @@ export class GrowingBody implements BodySource {
   /** Stop retaining: keep at most `windowBytes` ahead of the slowest reader (see module doc). */
   stream(windowBytes: number): void {
     this.#window = Math.max(1, windowBytes);
+    for (const w of this.#watchers) w();
     this.#moved();
   }
 

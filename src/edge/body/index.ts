@@ -26,4 +26,5 @@ export {
 } from './body.js';
 export { GrowingBody, NoReadersError, READ_CHUNK, type ChunkStore } from './growing.js';
 export { FileChunks, MemoryChunks, fileBody } from './chunk-stores.js';
+export { StoringChunks } from './storing-chunks.js';
 export { sinkWritable, type ByteSink } from './sink.js';

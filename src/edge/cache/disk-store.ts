@@ -8,7 +8,12 @@
  * deletes, coalesced per key, so `set` never waits for the disk. Streamed objects (`openWrite`)
  * are written straight to their body file and are readable while they arrive; an object larger
  * than the free cache (the budget left by other objects being written, or the free disk space)
- * is refused, and the caller streams it through without storing it.
+ * is refused, and the caller streams it through without storing it. An object of unknown length
+ * is charged as it grows: once it outgrows the per-object limit, what the budget can hold after
+ * evicting everything not being written, or the disk's free space, or once its file cannot be
+ * written (ENOSPC, EDQUOT, EIO), it is let go: its partial file is removed and its readers get
+ * the rest through a window in memory (StoringChunks), so the disk never holds more than the
+ * budget and a viewer is never cut off because the disk could not keep what it watches.
  */
 import { statfsSync } from 'node:fs';
 import { mkdir, readFile, rename, unlink, utimes, writeFile } from 'node:fs/promises';
@@ -17,7 +22,7 @@ import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
-import { FileChunks, GrowingBody, fileBody, type BodySource } from '../body/index.js';
+import { GrowingBody, StoringChunks, fileBody, type BodySource } from '../body/index.js';
 import type { CacheEntry, CacheStats, CacheStore, InvalidationRequest, OpenWrite } from './types.js';
 import { bodyFileNameFor, decodeMeta, encodeMeta, fileNameFor } from './disk-format.js';
 import { readRecord, scanCacheDir } from './disk-scan.js';
@@ -66,6 +71,8 @@ interface IndexRecord {
 type Op = { kind: 'write'; entry: CacheEntry; gen: number } | { kind: 'delete' };
 
 const TOUCH_INTERVAL_MS = 60_000;
+/** How often (in bytes) an object of unknown length checks the disk's free space as it grows. */
+const DISK_CHECK_BYTES = 4 * 1024 * 1024;
 
 /** A disk body source, tagged with its file so the store recognises its own bodies. */
 type DiskBody = BodySource & { readonly path: string };
@@ -274,7 +281,13 @@ export class DiskStore implements CacheStore {
     const { dir, name } = fileNameFor(key);
     const folder = join(this.#dir, dir);
     const bodyPath = join(folder, bodyFileNameFor(name));
-    const chunks = FileChunks.create(bodyPath);
+    // The folder must exist before the body file is created; the first write waits for it.
+    let letGo = (_why: string): void => {};
+    const chunks = new StoringChunks(
+      bodyPath,
+      mkdir(folder, { recursive: true }).then(() => {}),
+      (e) => letGo(`the cache file could not be written (${(e as NodeJS.ErrnoException).code ?? e.message})`),
+    );
     const gen = ++this.#gen;
     let kept = false;
     const body = new GrowingBody(chunks, expectedLength, () => {
@@ -302,7 +315,7 @@ export class DiskStore implements CacheStore {
     };
     this.#evictOverBudget();
     const attached = (): boolean => this.#index.get(key)?.gen === gen;
-    const first = mkdir(folder, { recursive: true });
+    let diskCheckAt = rec.size + DISK_CHECK_BYTES;
     const writer = new StoreWriter(entry, body, expectedLength, {
       attached,
       grow: (n) => {
@@ -310,15 +323,23 @@ export class DiskStore implements CacheStore {
         this.#bytes += n;
         this.#busyBytes += n;
         need += n;
-        const why =
-          rec.size > this.#maxEntryBytes ? `larger than the per-object limit of ${this.#maxEntryBytes}` : null;
+        let why = this.#outgrown(rec.size);
+        if (why === null && rec.size >= diskCheckAt) {
+          diskCheckAt = rec.size + DISK_CHECK_BYTES;
+          why = this.#diskFull(rec.size);
+        }
         if (why === null) this.#evictOverBudget();
         return why;
       },
-      detach: (reason) => {
+      detach: (reason, retained) => {
         settle();
         if (attached()) this.#drop(key);
-        this.#log.log('info', 'cache object not kept; streamed through', { key, reason });
+        if (!retained) {
+          // A stream-through from here: the partial file goes now (readers behind keep its descriptor).
+          chunks.stop();
+          this.#unlinkBody(bodyPath);
+        }
+        this.#log.log('info', 'cache object not stored; streamed through', { key, reason });
       },
       commit: (written) => {
         settle();
@@ -333,19 +354,36 @@ export class DiskStore implements CacheStore {
         };
         this.#enqueue(key, { kind: 'write', entry: final, gen });
       },
-      retainDetached: true,
+      retainRemoved: true,
     });
-    // The folder must exist before the body file is created; the first write waits for it.
-    const write = writer.write.bind(writer);
-    let madeFolder = false;
-    writer.write = async (chunk: Buffer) => {
-      if (!madeFolder) {
-        await first;
-        madeFolder = true;
-      }
-      return write(chunk);
-    };
+    letGo = (why) => writer.letGo(why);
     return writer;
+  }
+
+  /**
+   * Why an object of unknown length, now `size` bytes, cannot be kept, or null: over the
+   * per-object limit, or more than the budget holds once everything evictable is gone (what is
+   * left is objects being written, this one included).
+   */
+  #outgrown(size: number): string | null {
+    if (size > this.#maxEntryBytes) return `larger than the per-object limit of ${this.#maxEntryBytes}`;
+    if (this.#busyBytes > this.#maxBytes) {
+      const free = this.#maxBytes - (this.#busyBytes - size);
+      return `${size} bytes exceed the free cache (${free} of ${this.#maxBytes} bytes)`;
+    }
+    return null;
+  }
+
+  /** Why a growing object of `size` bytes must stop: the disk's free space is below the reserve. */
+  #diskFull(size: number): string | null {
+    try {
+      const st = statfsSync(this.#dir);
+      const disk = st.bavail * st.bsize - this.#reserve;
+      if (disk < 0) return `${size} bytes exceed the free disk space (${st.bavail * st.bsize} bytes left)`;
+    } catch {
+      // statfs unsupported: the budget alone decides.
+    }
+    return null;
   }
 
   /** True when this exact response (same key and response time) is already stored. */

@@ -125,7 +125,6 @@ export class MemoryStore implements CacheStore {
         this.#remove(key);
         this.set({ ...meta, body: chunks.concat(), size: meta.size + written });
       },
-      retainDetached: false,
     });
   }
 

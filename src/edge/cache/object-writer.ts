@@ -3,6 +3,7 @@
  * What every store's `openWrite` shares: a writer over a GrowingBody that checks the announced
  * length, charges bytes of an object of unknown length as they arrive (so it can be detached
  * when it outgrows what the store may keep), and commits or detaches through the store's hooks.
+ * A detached object is a stream-through: its readers get every byte, nothing is kept.
  */
 import type { GrowingBody } from '../body/index.js';
 import type { CacheEntry, ObjectWriter } from './types.js';
@@ -15,12 +16,19 @@ export interface WriterHooks {
   attached(): boolean;
   /** Charge `n` more bytes to an object of unknown length; a string says why it must be detached. */
   grow?(n: number): string | null;
-  /** Take the entry out of the store (it stays readable for those who have it). */
-  detach(reason: string): void;
+  /**
+   * Take the entry out of the store (it stays readable for those who have it); `retained` says
+   * whether its body keeps every byte (see `retainRemoved`) or is now a stream-through.
+   */
+  detach(reason: string, retained: boolean): void;
   /** Every byte arrived and the entry is still attached: make it a stored object. */
   commit(written: number): void | Promise<void>;
-  /** Detached objects: whether readers may need more than a window of it (disk keeps all). */
-  retainDetached: boolean;
+  /**
+   * An object removed from the store while written (deleted, invalidated, replaced) keeps every
+   * byte rather than becoming a stream-through: the disk tier's readers in other workers follow
+   * its file. Objects the store cannot keep (too large, a write error) always stream through.
+   */
+  retainRemoved?: boolean;
 }
 
 export class StoreWriter implements ObjectWriter {
@@ -38,15 +46,23 @@ export class StoreWriter implements ObjectWriter {
   }
 
   get detached(): string | null {
-    if (this.#detached === null && !this.#hooks.attached()) this.#detach('removed from the cache while being written');
+    if (this.#detached === null && !this.#hooks.attached())
+      this.#detach('removed from the cache while being written', this.#hooks.retainRemoved === true);
     return this.#detached;
   }
 
-  #detach(reason: string): void {
+  #detach(reason: string, retain = false): void {
     if (this.#detached !== null) return;
     this.#detached = reason;
-    this.#hooks.detach(reason);
-    if (!this.#hooks.retainDetached) this.body.stream(STREAM_WINDOW);
+    this.#hooks.detach(reason, retain);
+    if (!retain) this.body.stream(STREAM_WINDOW);
+  }
+
+  /** The store cannot keep the object after all (its file could not be written): readers read on. */
+  letGo(reason: string): void {
+    if (this.#detached === null) this.#detach(reason);
+    // Removed but retained for its readers: it cannot retain any more either.
+    else if (!this.body.windowed) this.body.stream(STREAM_WINDOW);
   }
 
   async write(chunk: Buffer): Promise<void> {

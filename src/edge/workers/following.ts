@@ -42,6 +42,13 @@ export function announce(send: Send, id: number, key: string, entry: CacheEntry,
   // store let go of (invalidated, over the limit) is not stopped when this worker's viewers leave.
   let keep: StreamBody | null = null;
   const tick = (): void => {
+    if (body.windowed && keep !== null) {
+      // A stream-through now (the store let it go): its file stops growing, so followers cannot
+      // read on (their end fails them at the file's end), and this claim must not hold the window.
+      stopped = true;
+      keep.discard();
+      keep = null;
+    }
     const written = body.written;
     // The file is created by the first write; an ended body is closed by the release.
     if (stopped || body.state !== 'writing' || written === 0 || inFlight) return;
@@ -67,6 +74,7 @@ export function announce(send: Send, id: number, key: string, entry: CacheEntry,
     stopped = true;
     unwatch();
     keep?.discard();
+    keep = null;
   };
 }
 
