@@ -53,6 +53,34 @@ export function renderLabels(labels: Record<string, string | number>): string {
     .join(',');
 }
 
+/**
+ * Rendered Prometheus label sets by distribution, result and status class, so counting a request
+ * neither sorts and escapes labels nor builds a string to look them up by.
+ */
+const labelCache = new Map<string, Map<string, Array<[requests: string, bytes: string]>>>();
+let labelSets = 0;
+
+/** The rendered label sets a request is counted under: `verge_requests_total`'s and `verge_bytes_sent_total`'s. */
+export function requestLabels(distId: string, result: string, statusClass: number): [string, string] {
+  const known = labelCache.get(distId)?.get(result)?.[statusClass];
+  if (known !== undefined) return known;
+  if (labelSets >= 10_000) {
+    labelCache.clear();
+    labelSets = 0;
+  }
+  let byResult = labelCache.get(distId);
+  if (byResult === undefined) labelCache.set(distId, (byResult = new Map()));
+  let byClass = byResult.get(result);
+  if (byClass === undefined) byResult.set(result, (byClass = []));
+  const l: [string, string] = [
+    renderLabels({ distribution: distId, result, status: `${statusClass}xx` }),
+    renderLabels({ distribution: distId }),
+  ];
+  byClass[statusClass] = l;
+  labelSets++;
+  return l;
+}
+
 export class EdgeStats {
   /** Viewer requests by distribution, result type and status class. */
   readonly requests = new LabeledCounter();

@@ -19,7 +19,7 @@ import { interimSink } from './interim.js';
 import { requestProblem } from './request-checks.js';
 import { newRequestId } from './request-id.js';
 import { lingerClose, requestHasBody, viewerBody, type BodyBudget, type ViewerBodyLimits } from './viewer-body.js';
-import { renderLabels } from '../observe/stats.js';
+import { requestLabels } from '../observe/stats.js';
 import { bodyLength, discardBody, isStreamBody, recyclerOf, type StreamBody } from '../body/index.js';
 import { pipeline } from 'node:stream';
 
@@ -348,29 +348,12 @@ function toH2Headers(flat: string[]): Record<string, string | string[]> {
   return out;
 }
 
-/** Rendered Prometheus label sets, so counting a request does not sort and escape labels. */
-const labelCache = new Map<string, [requests: string, bytes: string]>();
-
-function labelsFor(distId: string, result: string, statusClass: number): [string, string] {
-  const k = `${distId}\u0000${result}\u0000${statusClass}`;
-  let l = labelCache.get(k);
-  if (!l) {
-    if (labelCache.size > 10_000) labelCache.clear();
-    l = [
-      renderLabels({ distribution: distId, result, status: `${statusClass}xx` }),
-      renderLabels({ distribution: distId }),
-    ];
-    labelCache.set(k, l);
-  }
-  return l;
-}
-
 function finish(ctx: HandlerContext, txn: ViewerTxn, bytes: number): void {
   const { deps } = ctx;
   const r = txn.response!;
   const ms = deps.clock.monotonic() - txn.startMono;
   const distId = txn.dist?.id ?? '-';
-  const [reqLabels, byteLabels] = labelsFor(distId, txn.resultType, Math.floor(r.status / 100));
+  const [reqLabels, byteLabels] = requestLabels(distId, txn.resultType, Math.floor(r.status / 100));
   deps.stats.requests.incRendered(reqLabels);
   deps.stats.bytesSent.incRendered(byteLabels, bytes);
   deps.stats.requestDuration.observe(ms);
