@@ -76,6 +76,7 @@ export function newFetchTxn(
     originRequest: null,
     originBody: viewer.body,
     bodyReplaced: false,
+    originFunction: null,
     originResponse: null,
     originError: null,
     response: null,

@@ -11,6 +11,7 @@ import {
   shouldRun,
   type CfRequest,
   type CfResponse,
+  type FunctionSource,
   type InvokeResult,
 } from '../../shared/lambda-edge/index.js';
 import type { PipelineDeps } from './deps.js';
@@ -42,12 +43,13 @@ export async function runOriginRequestHook(
   request: CfRequest,
   body: Buffer,
 ): Promise<
-  | { kind: 'request'; request: CfRequest; body: Buffer; replaced: boolean }
+  | { kind: 'request'; request: CfRequest; body: Buffer; replaced: boolean; fn: FunctionSource | null }
   | { kind: 'response'; response: EdgeResponse }
   | Failed
 > {
   const hook = txn.behavior.hooks['origin-request'];
-  if (!hook || !shouldRun('origin-request', txn.conditions)) return { kind: 'request', request, body, replaced: false };
+  if (!hook || !shouldRun('origin-request', txn.conditions))
+    return { kind: 'request', request, body, replaced: false, fn: null };
   // Once per fetch: the viewer that started it picks the arm (its result may be cached for all).
   const { assoc, canary } = chooseArm(txn, hook);
   const event = assoc.includeBody
@@ -68,7 +70,7 @@ export async function runOriginRequestHook(
   const replaced = next.body?.action === 'replace';
   const nextBody = replaced ? Buffer.from(next.body!.data, next.body!.encoding === 'text' ? 'utf8' : 'base64') : body;
   delete next.body;
-  return { kind: 'request', request: next, body: nextBody, replaced };
+  return { kind: 'request', request: next, body: nextBody, replaced, fn: assoc.source };
 }
 
 export async function runOriginResponseHook(

@@ -4,7 +4,7 @@
  * (FetchTxn, and the FetchResult it ends with). Coalesced misses share one fetch, so
  * origin-request and origin-response run once per fetch, not once per viewer (DESIGN section 2).
  */
-import type { CfHeaders, CfRequest, SkipCondition } from '../../shared/lambda-edge/index.js';
+import type { CfHeaders, CfRequest, FunctionSource, SkipCondition } from '../../shared/lambda-edge/index.js';
 import type { VergeError } from '../../shared/errors.js';
 import type { BehaviorPlan, CustomErrorResponsePlan, DistributionPlan, EdgePlan, OriginPlan } from '../config/plan.js';
 import type { OriginResponse } from '../origin/types.js';
@@ -262,6 +262,8 @@ export interface FetchTxn {
   originRequest: CfRequest | null;
   originBody: Buffer;
   bodyReplaced: boolean;
+  /** The origin-request function that produced `originRequest`: an origin it chose is held to its egress policy. */
+  originFunction: FunctionSource | null;
   /** What the origin answered, or why it did not. */
   originResponse: OriginResponse | null;
   originError: VergeError | null;

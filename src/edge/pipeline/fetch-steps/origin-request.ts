@@ -37,6 +37,7 @@ export function originRequest(f: FetchTxn, deps: PipelineDeps): FetchStepName | 
     f.originRequest = pre.request;
     f.originBody = pre.body;
     f.bodyReplaced = pre.replaced;
+    f.originFunction = pre.fn;
     return 'origin';
   });
 }

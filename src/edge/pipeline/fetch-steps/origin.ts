@@ -8,12 +8,14 @@
  * function for it again.
  */
 import { getHeaderJoined, setHeader, type CfRequest } from '../../../shared/lambda-edge/index.js';
-import { toVergeError } from '../../../shared/errors.js';
+import { VergeError, toVergeError } from '../../../shared/errors.js';
 import { SURROGATE_CAPABILITY, conditionalHeaders } from '../../cache/index.js';
 import type { CacheEntry } from '../../cache/types.js';
 import { toOriginRequest } from '../../origin/index.js';
 import { discardBody } from '../../body/index.js';
-import type { OriginResponse } from '../../origin/types.js';
+import type { OriginRequest, OriginResponse } from '../../origin/types.js';
+import type { OriginPlan } from '../../config/plan.js';
+import { originEgressRefusal } from '../../functions/origin-egress.js';
 import type { PipelineDeps } from '../deps.js';
 import type { FetchStepName } from '../fetch-table.js';
 import type { FetchTxn } from '../transaction.js';
@@ -32,6 +34,22 @@ export function origin(f: FetchTxn, deps: PipelineDeps): Promise<FetchStepName> 
   if (f.staleEntry) addValidators(req.headers, f.staleEntry);
   announceSurrogate(req.headers);
   if (f.interim) req.onInterim = f.interim;
+  // An origin a function chose (not one the distribution configures) is held to that function's
+  // egress policy, as its own connection would be (edge/functions/origin-egress.ts).
+  const configured = [...f.dist.origins.values()].some(
+    (o) => o.kind === target.kind && o.port === target.port && o.domainName.toLowerCase() === target.domainName.toLowerCase(), // prettier-ignore
+  );
+  if (configured || target.kind !== 'custom') return send(f, deps, target, req);
+  return originEgressRefusal(f.originFunction?.egress, target.domainName, target.port).then((refusal) => {
+    if (!refusal) return send(f, deps, target, req);
+    const by = f.originFunction ? `origin-request function ${f.originFunction.name}` : 'a function';
+    f.originError = new VergeError(refusal.code, `origin ${target.domainName}:${target.port} chosen by ${by} refused: ${refusal.reason} (egress.allow widens it; docs/security.md)`); // prettier-ignore
+    deps.stats.originFetches.inc({ distribution: f.dist.id, origin: target.id, outcome: refusal.code });
+    return 'revalidate';
+  });
+}
+
+function send(f: FetchTxn, deps: PipelineDeps, target: OriginPlan, req: OriginRequest): Promise<FetchStepName> {
   const started = deps.clock.monotonic();
   // Tiered caching: a miss the PoP may store goes through its regional edge cache, when it has one.
   const via = f.cacheable && deps.regional ? deps.regional : deps.origins;
