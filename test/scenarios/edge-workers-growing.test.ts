@@ -10,12 +10,13 @@
  * worker finish it (even once the leader's own viewers have left), and a viewer after the 201, on
  * either worker, starts a new fetch instead of reading the old object. A leader killed mid-body
  * (SIGKILL) cuts the other worker's viewers off (an error, never a short body that looks
- * complete), and the next request is fetched again and served whole.
+ * complete), the primary removes its partial body file when it sees it exit, and the next
+ * request is fetched again and served whole.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -34,6 +35,13 @@ process.env.VERGE_FROM_SOURCE = '1';
 
 const MiB = 1024 * 1024;
 const SIZE = 32 * MiB;
+
+/** The body files (`<sha256>.<12 hex>`) under a cache folder, as paths. */
+function bodyFiles(cache: string): string[] {
+  return readdirSync(cache, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /(^|\/)[0-9a-f]{64}\.[0-9a-f]{12}$/.test(f))
+    .map((f) => join(cache, f));
+}
 
 /** One viewer: its headers, when its first byte came, then what it read. */
 interface Viewer {
@@ -248,9 +256,12 @@ describe(
       assert.equal(origin.hits(path), 2);
     });
 
-    test('a leader killed mid-body cuts the other worker off; the next request is fetched again, whole', async () => {
+    test('a leader killed mid-body cuts the other worker off and its partial file goes; the next request is fetched again, whole', async () => {
       const path = `/obj/22/${SIZE}/hold`;
+      const filesBefore = bodyFiles(join(dir, 'pop', 'cache'));
       const { viewers, release } = await viewersOfHeld(path, 4);
+      const partial = bodyFiles(join(dir, 'pop', 'cache')).filter((f) => !filesBefore.includes(f));
+      assert.equal(partial.length, 1, 'the leader is writing one body file');
       const leader = viewers.find((v) => /^Miss/.test(v.cache));
       assert.ok(leader, 'one viewer started the fetch');
       const others = viewers.filter((v) => v.worker !== leader.worker);
@@ -265,6 +276,10 @@ describe(
         assert.ok(r.bytes < SIZE);
       }
       await Promise.all(viewers.map((v) => v.read));
+      // The primary removes the dead leader's partial file when it sees it exit, not at its next start.
+      for (let i = 0; i < 200 && existsSync(partial[0]!); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(existsSync(partial[0]!), false, 'the killed leader left its partial body file behind');
+      assert.match(edge.output(), /removed the partial cache file of a worker that exited/);
       release();
       const want = patternHash(22, SIZE);
       const again = await hashedGet(edge.url, path, agent);

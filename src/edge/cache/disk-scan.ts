@@ -12,7 +12,7 @@
  */
 import { constants } from 'node:fs';
 import { lstat, open, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { BODY_NAME, META_NAME, PREFIX_BYTES, fileNameFor, headerLength, parseHeader } from './disk-format.js';
 
 export interface ScannedRecord {
@@ -80,6 +80,23 @@ export async function scanCacheDir(
       for (const b of bodies) if (!referenced.has(b)) await rm(join(folder, b), { force: true }).catch(() => {});
   }
   return found.sort((a, b) => a.mtime - b.mtime);
+}
+
+/**
+ * A body file whose writer died (a worker killed mid-body, `verge edge --workers N`): removed
+ * unless its meta file names it (the write was committed before the writer died). Anything not
+ * named like a body file is left alone. Resolves true when it removed the file.
+ */
+export async function removeInterruptedBody(path: string): Promise<boolean> {
+  const name = basename(path);
+  if (!BODY_NAME.test(name)) return false;
+  const metaName = name.slice(0, name.indexOf('.'));
+  const rec = await readRecord(join(dirname(path), metaName), metaName);
+  if (rec?.bodyFile === path) return false;
+  return rm(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** One meta file's record, when it and its body are whole; undefined otherwise. */

@@ -2,7 +2,8 @@
  * @module edge/cache/disk-store-shared.test
  * A disk tier shared by processes (`verge edge --workers N`): a store finds what another store
  * on the same folder wrote, follows a replacement instead of deleting it as damaged, and opens
- * without sweeping another writer's files. Two DiskStore instances on one folder stand for two
+ * without sweeping another writer's files; a dead writer's interrupted body file is removed,
+ * a committed one is not. Two DiskStore instances on one folder stand for two
  * workers (the index is per instance, as it is per process).
  */
 import { after, test } from 'node:test';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { DiskStore } from './disk-store.js';
 import { TieredStore } from './tiered-store.js';
 import { fileNameFor } from './disk-format.js';
+import { removeInterruptedBody } from './disk-scan.js';
 import { makeEntry } from './store-contract.js';
 import { metaFor, pattern, readStored } from './store-contract-stream.js';
 
@@ -97,4 +99,28 @@ test('opening a shared store sweeps nothing (another worker may be writing)', as
   assert.equal(existsSync(partial), true);
   await DiskStore.open({ dir, maxBytes: 1 << 20 });
   assert.equal(existsSync(partial), false, 'an unshared open sweeps it');
+});
+
+test("a worker's interrupted body file is removed when it exits; a committed one and other files are not", async () => {
+  const dir = join(root, 'interrupted');
+  const [a] = await pair(dir, true);
+  const w = a!.openWrite(metaFor('/done'), 5000);
+  if ('refused' in w) throw new Error(w.refused);
+  await w.write(pattern(5000));
+  await w.end();
+  await a!.flush();
+  const committed = (await a!.getAsync(w.entry.key))!.body as { path?: string };
+  assert.ok(committed.path !== undefined && existsSync(committed.path));
+  assert.equal(await removeInterruptedBody(committed.path), false, 'its meta file names it');
+  assert.equal(existsSync(committed.path), true);
+  // A newer version of the same object, cut off: its meta file names the committed one.
+  const f = fileNameFor(w.entry.key);
+  const partial = join(dir, f.dir, `${f.name}.0123456789ab`);
+  writeFileSync(partial, 'half a body');
+  assert.equal(await removeInterruptedBody(partial), true);
+  assert.equal(existsSync(partial), false);
+  const other = join(dir, f.dir, 'not-a-body');
+  writeFileSync(other, 'x');
+  assert.equal(await removeInterruptedBody(other), false);
+  assert.equal(existsSync(other), true, 'only files named like body files are removed');
 });

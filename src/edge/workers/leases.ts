@@ -107,6 +107,13 @@ export class LeaseTable {
     return out;
   }
 
+  /** The body files of the objects `worker` announced and has not released: its writes in progress. */
+  writing(worker: number): string[] {
+    const files: string[] = [];
+    for (const [sk, s] of this.#streams) if (sk.startsWith(`${worker}:`)) files.push(s.object.path);
+    return files;
+  }
+
   /** `worker` exited: its leases go (waiters woken), its objects are cut off, its own waits and reads dropped. */
   gone(worker: number): Out[] {
     const out: Out[] = [];

@@ -7,7 +7,9 @@
  * SIGHUP reload, a managed snapshot) goes to every worker and is rolled back on all of them if
  * one refuses it. It also grants the cross-worker fetch leases and relays a leader's progress
  * on the object it writes to the workers following it (leases.ts). A worker that exits
- * is forked again after a short backoff while the others keep serving; invalidations made
+ * has the body files it was writing removed (they would never be committed; without this they
+ * stayed until the next start's scan) and is forked again after a short backoff while the
+ * others keep serving; invalidations made
  * while it starts are handed to it once it is ready. Node 20's net has no SO_REUSEPORT, hence
  * cluster.
  */
@@ -18,6 +20,7 @@ import { ERROR_CODES, VergeError, type ErrorCode } from '../../shared/errors.js'
 import type { Logger } from '../../shared/log.js';
 import type { EdgePlan } from '../config/plan.js';
 import { startAdmin, type AdminApi } from '../server/admin.js';
+import { removeInterruptedBody } from '../cache/disk-scan.js';
 import { LeaseTable, ProgressOutbox, invalidationMatch, type Out } from './leases.js';
 import { mergeWorkerMetrics } from './metrics-merge.js';
 import { planSourcesOf } from './plan-sources.js';
@@ -210,7 +213,17 @@ export class WorkerFleet {
       p.reject(new VergeError('EDGE_WORKER_UNAVAILABLE', `edge worker ${slot.id} exited before it answered`));
     }
     this.#progress.gone(slot.id);
+    const interrupted = this.#leases.writing(slot.id);
     this.#relay(this.#leases.gone(slot.id));
+    // Its writes in progress will never be committed: their files go now, not at the next start.
+    for (const file of interrupted)
+      void removeInterruptedBody(file).then((removed) => {
+        if (removed)
+          this.#o.logger.log('info', 'removed the partial cache file of a worker that exited', {
+            worker: slot.id,
+            file,
+          });
+      });
     // Exit code 0 is a worker told to stop (Ctrl-C reaches the whole process group).
     if (this.#closing || !wasReady || code === 0) return;
     const max = this.#o.restartBackoffMs?.max ?? 5000;
