@@ -4,8 +4,9 @@
  * tier past its budget. With an 8 MiB disk budget, part of it held by an object being written, a
  * 20 MiB chunked answer reaches its viewer whole, the cache folder (sampled while it streams)
  * never holds more than the budget, nothing is kept (the next request is a Miss and a second
- * origin fetch), and the log says why in the words of the up-front refusal. The object being
- * written meanwhile is kept. A full disk (ENOSPC) is in src/edge/cache/disk-store-full.test.ts.
+ * origin fetch), and the log says why in the words of the up-front refusal, which an answer
+ * with a Content-Length too large for the free cache still gets. The object being written
+ * meanwhile is kept. A full disk (ENOSPC) is in src/edge/cache/disk-store-full.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,6 +79,18 @@ test('a chunked answer past the disk budget streams whole, is not kept, and the 
     assert.equal(second.hash, patternHash(32, size));
     assert.match(String(second.headers['x-cache']), /^Miss/, 'not kept: the next request is a Miss');
     assert.equal(origin.hits(path), 2);
+
+    // With a Content-Length, the same is decided up front (5 MiB fits the object limit, not the free cache).
+    const plain = `/obj/33/${5 * MiB}/plain`;
+    const p = await hashedGet(te.url, plain, agent);
+    assert.deepEqual([p.error, p.hash], [null, patternHash(33, 5 * MiB)]);
+    const refused = te.logs.lines.filter((l) => l.msg === 'cache object not stored; streamed through');
+    assert.equal(refused.length, 3, 'one line for each chunked answer and one for this one');
+    assert.match(
+      String(refused[2]!['reason']),
+      new RegExp(`^${5 * MiB} bytes exceed the free cache \\(\\d+ of 8388608 bytes\\)$`),
+    );
+    assert.match(String((await hashedGet(te.url, plain, agent)).headers['x-cache']), /^Miss/);
 
     origin.release(heldPath);
     const h = await held;
