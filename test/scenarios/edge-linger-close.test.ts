@@ -105,9 +105,22 @@ describe('lingering close after a refused body', () => {
   });
 });
 
+/** Block this process's event loop for `ms`, as a busy PoP (or a busy test machine) can. */
+function stall(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 describe('lingerClose bounds what a viewer can make the server read', () => {
   let server: Server;
   let url: string;
+  let patient: Server;
+  let patientUrl: string;
   before(async () => {
     // Answers 413 at once to everything and lingers 300 ms idle / 1.5 s at most.
     server = createServer((req, res) => {
@@ -115,10 +128,48 @@ describe('lingerClose bounds what a viewer can make the server read', () => {
       res.writeHead(413, { connection: 'close', 'content-length': '0' });
       res.end();
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await listen(server);
+    // Lingers 300 ms idle / 20 s at most. /late answers once the body has filled the request's
+    // buffer (so Node's parser has stopped reading the socket); /stall answers at once, then
+    // blocks the event loop for more than the idle time while the viewer is still sending.
+    patient = createServer((req, res) => {
+      const answer = () => {
+        lingerClose(res, { idleMs: 300, maxMs: 20_000 });
+        res.writeHead(413, { connection: 'close', 'content-length': '0' });
+        res.end();
+      };
+      if (req.url === '/stall') {
+        answer();
+        setTimeout(() => stall(1_000), 150);
+        return;
+      }
+      const full = () => (req.readableLength >= req.readableHighWaterMark ? answer() : setTimeout(full, 10));
+      full();
+    });
+    patientUrl = await listen(patient);
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  after(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await new Promise<void>((r) => patient.close(() => r()));
+  });
+
+  test('a viewer whose body arrived before the answer still gets it', async () => {
+    // Before the fix the socket read nothing more once the answer went out, and was reset after
+    // the idle time while the viewer was still sending (EPIPE, as under load in issue 9).
+    const r = await slowReader(patientUrl, { path: '/late', declared: 64 * MB, pieces: 12, gapMs: 50 });
+    assert.equal(r.error, null, `the exchange ended with ${r.error} after ${r.sent / MB} MB`);
+    assert.match(r.answer, /^HTTP\/1\.1 413 /);
+    assert.equal(r.sent, 12 * MB);
+  });
+
+  test('an event loop stalled longer than the idle time does not cut off a viewer still sending', async () => {
+    // The overdue idle timer runs before the loop reads what arrived during the stall: trusting
+    // it reset a viewer that never paused.
+    const r = await slowReader(patientUrl, { path: '/stall', declared: 64 * MB, pieces: 30, gapMs: 20 });
+    assert.equal(r.error, null, `the exchange ended with ${r.error} after ${r.sent / MB} MB`);
+    assert.match(r.answer, /^HTTP\/1\.1 413 /);
+    assert.equal(r.sent, 30 * MB);
+  });
 
   test('a viewer that never stops sending is cut off after the total linger time', async () => {
     // 1 MB every 100 ms for up to 10 s: the server must give up long before the viewer does.

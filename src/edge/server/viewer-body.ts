@@ -283,7 +283,7 @@ export function viewerBodySettings(
 /**
  * How a connection with an unread body lingers after its answer (nginx's lingering_timeout and
  * lingering_time): it keeps reading and dropping while the viewer keeps sending, up to `idleMs`
- * between two reads and `maxMs` in all (5 s and 30 s, as nginx).
+ * without a byte read and `maxMs` in all (5 s and 30 s, as nginx).
  */
 export interface LingerLimits {
   idleMs: number;
@@ -300,31 +300,62 @@ export const DEFAULT_LINGER: LingerLimits = { idleMs: 5_000, maxMs: 30_000 };
  * the viewer still sends (nothing is kept, so it costs no memory), until it closes too, or it
  * pauses for `idleMs`, or `maxMs` have passed. No byte cap: a viewer still sending is still
  * sending the body it started, and the time bounds what it can cost.
+ *
+ * The bytes keep going through Node's HTTP parser into the request, which drops them: Node's
+ * parser reads the socket itself, and a 'data' listener on the socket takes it back for
+ * JavaScript, but not the reading the parser had stopped (a request whose buffer was full when
+ * the answer went out, the usual case under load): the socket then read nothing more and was
+ * reset when the idle time ran out (issue 9's "ten viewers" under load). Silence is measured as
+ * the socket's byte count not moving (sampled every quarter of `idleMs`), checked once more after
+ * the event loop has polled for input: a loop stalled longer than `idleMs` runs its overdue timers
+ * before it reads what arrived meanwhile, and those bytes are not silence.
  */
 export function lingerClose(res: ServerResponse, limits: LingerLimits = DEFAULT_LINGER): void {
   const socket = res.socket;
   if (!socket) return;
+  const req = res.req;
+  // Node dumps a request nobody read; one a body stream gave up on was left paused (its 'close'
+  // handler, which runs after this function's, may pause it again): drop its bytes either way.
+  const drop = () => {
+    req.removeAllListeners('data');
+    req.resume();
+  };
+  res.once('close', drop);
   // Node ends a `Connection: close` exchange with socket.destroySoon(); this replaces it for
   // this one socket.
   (socket as Socket & { destroySoon(): void }).destroySoon = () => {
-    let idle: NodeJS.Timeout | undefined;
+    const tick = Math.max(1, Math.floor(limits.idleMs / 4));
+    let seen = socket.bytesRead;
+    let quietSince = performance.now();
+    let confirming = false;
+    const moved = (): boolean => {
+      if (socket.bytesRead === seen) return false;
+      seen = socket.bytesRead;
+      quietSince = performance.now();
+      return true;
+    };
     const done = () => {
       clearTimeout(total);
-      clearTimeout(idle);
+      clearInterval(idle);
       socket.destroy();
     };
     const total = setTimeout(done, limits.maxMs);
     total.unref();
-    const rearm = () => {
-      clearTimeout(idle);
-      idle = setTimeout(done, limits.idleMs);
-      idle.unref();
-    };
-    rearm();
-    socket.on('data', rearm);
+    const idle = setInterval(() => {
+      if (confirming || moved() || performance.now() - quietSince < limits.idleMs) return;
+      confirming = true;
+      // Timers run before the poll for input: look again once it has had its turn.
+      setImmediate(() => {
+        confirming = false;
+        if (!moved()) done();
+      });
+    }, tick);
+    idle.unref();
     socket.once('end', done);
     socket.once('error', done);
+    socket.once('close', done);
     socket.end();
     socket.resume();
+    drop();
   };
 }
