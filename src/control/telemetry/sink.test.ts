@@ -1,5 +1,9 @@
 // The telemetry sink contract (./sink-contract.ts) on a SQLite file of its own and on PostgreSQL
 // (a schema of the test's own, two sinks as two replicas; skipped without PostgreSQL, failed under CI).
+//
+// PostgreSQL is probed before any suite is registered: the runner (--test-force-exit) ends the
+// file as soon as every test it knows of has finished, so a suite registered after an await that
+// outlasts the SQLite suite never ran and was never reported, not even as skipped.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +14,8 @@ import { openPostgresTelemetrySink } from '../store/postgres/telemetry-sink.js';
 import { openSqliteTelemetrySink } from '../store/sqlite/telemetry-sink.js';
 import { telemetrySinkContract } from './sink-contract.js';
 
+const missing = await missingPostgres();
+
 telemetrySinkContract('sqlite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'verge-telemetry-'));
   return {
@@ -18,7 +24,6 @@ telemetrySinkContract('sqlite', () => {
   };
 });
 
-const missing = await missingPostgres();
 if (needs(missing)) {
   describe('telemetry sink contract: postgres', { skip: missing }, () => undefined);
 } else {
