@@ -4,7 +4,8 @@
  * charged as they arrive, what may be evicted is evicted for it, and once it cannot fit it is let
  * go: its readers still get every byte (through a window in memory), its partial file is
  * removed, nothing is kept, the cache folder never holds more than the budget, and one log line
- * says why. A write error on the cache file is covered in disk-store-full.test.ts.
+ * says why. An object deleted while written stops growing its file too. A write error on the
+ * cache file is covered in disk-store-full.test.ts.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -149,5 +150,26 @@ test('an object over the per-object limit stops writing its file at once; a slow
   assert.ok(most <= 2 * MiB + 65_536, `the partial file grew to ${most} bytes past the limit`);
   await s.flush();
   assert.equal(dirBytes(dir), 0, 'the partial file was removed');
+  await s.close();
+});
+
+test('an object deleted while it is written stops growing its file (one edge process); its reader gets it all', async () => {
+  const dir = join(root, 'deleted');
+  const s = await DiskStore.open({ dir, maxBytes: 64 * MiB, reserveBytes: 0 });
+  const data = pattern(12 * MiB, 17);
+  const w = open(s, '/deleted', null);
+  const b = bodyFor(w.entry.body);
+  assert.ok(!Buffer.isBuffer(b));
+  const read = hashOf(b.open());
+  await w.write(data.subarray(0, MiB));
+  s.delete(w.entry.key);
+  let most = 0;
+  await writeSampled(w, data.subarray(MiB), () => (most = Math.max(most, dirBytes(dir))));
+  await w.end();
+  assert.equal((await read).hash, createHash('sha256').update(data).digest('hex'));
+  assert.ok(most <= MiB + 65_536, `the removed object's file grew to ${most} bytes`);
+  await s.flush();
+  assert.equal(dirBytes(dir), 0);
+  assert.equal(await s.getAsync(w.entry.key), undefined);
   await s.close();
 });

@@ -354,7 +354,8 @@ export class DiskStore implements CacheStore {
         };
         this.#enqueue(key, { kind: 'write', entry: final, gen });
       },
-      retainRemoved: true,
+      // Readers in other workers follow the file: a removed object keeps it for them.
+      retainRemoved: this.#shared,
     });
     letGo = (why) => writer.letGo(why);
     return writer;

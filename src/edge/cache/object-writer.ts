@@ -25,8 +25,8 @@ export interface WriterHooks {
   commit(written: number): void | Promise<void>;
   /**
    * An object removed from the store while written (deleted, invalidated, replaced) keeps every
-   * byte rather than becoming a stream-through: the disk tier's readers in other workers follow
-   * its file. Objects the store cannot keep (too large, a write error) always stream through.
+   * byte rather than becoming a stream-through: a shared disk tier's readers in other workers
+   * follow its file. Objects the store cannot keep (too large, a write error) always stream through.
    */
   retainRemoved?: boolean;
 }
