@@ -28,8 +28,8 @@ import type { FetchResult } from './pipeline/transaction.js';
 import { InvalidationFence } from './pipeline/invalidation-fence.js';
 import { createAccessLog, type AccessLogSink } from './server/access-log.js';
 import { clientErrorHeaders, handleRequest, type HandlerContext } from './server/handler.js';
-import { listenHttp, listenHttps } from './server/listen.js';
-import { viewerBodySettings } from './server/viewer-body.js';
+import { listenHttp, listenHttps, type Http1Timeouts } from './server/listen.js';
+import { lingerClose, requestHasBody, viewerBodySettings } from './server/viewer-body.js';
 import { startAdmin, type AdminApi } from './server/admin.js';
 import { EDGE_ADMIN_TOKEN_FILE, loadOrCreateAdminToken, newAdminToken } from './server/admin-token.js';
 import { claimOwnPorts } from '../runtime/host/egress/policy.js';
@@ -77,10 +77,15 @@ export interface EdgeOptions {
   cacheMaxObjectBytes?: number;
   /** Viewer bodies (server/viewer-body.ts): per-request cap (default 30 GB), budget for bytes
    * buffered for functions across all connections (default 256 MB), longest pause between two
-   * chunks while the edge waits for one (default 10 s). */
+   * chunks while the edge waits for one (default 10 s), and the slowest average a body may
+   * arrive at once the grace has passed (default 1024 bytes/s after 20 s; 0 turns it off). */
   maxBodyBytes?: number;
   bodyBudgetBytes?: number;
   bodyIdleTimeoutMs?: number;
+  bodyMinRateBytesPerSec?: number;
+  bodyMinRateGraceMs?: number;
+  /** Node's HTTP/1 clocks (server/listen.ts: headers 20 s, keep-alive idle 5 s); tests lower them. */
+  http1Timeouts?: Partial<Http1Timeouts>;
   serverTiming?: boolean;
   /** With `--workers N` (src/edge/workers): this worker's number, sent as X-Verge-Worker. */
   workerId?: number;
@@ -234,11 +239,23 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     body: viewerBodySettings(opts),
   };
   const http = await listenHttp(
-    { host, port: opts.port ?? 8080, onClientError: (st, code, sock) => clientErrorHeaders(httpCtx, st, code, sock) },
-    (req, res) =>
-      regionalServer && RegionalServer.claims(req)
-        ? void regionalServer.handle(req, res)
-        : handleRequest(httpCtx, req, res),
+    {
+      host,
+      port: opts.port ?? 8080,
+      timeouts: opts.http1Timeouts,
+      onClientError: (st, code, sock) => clientErrorHeaders(httpCtx, st, code, sock),
+    },
+    (req, res) => {
+      if (!regionalServer || !RegionalServer.claims(req)) return handleRequest(httpCtx, req, res);
+      // A tier request is a GET: a body is never read, so the connection closes after the answer
+      // with a bounded lingering close (Node would otherwise drain it, however slowly it comes,
+      // as the HTTP/1 listener has no whole-request timeout: server/listen.ts).
+      if (requestHasBody(req)) {
+        res.setHeader('Connection', 'close');
+        lingerClose(res);
+      }
+      void regionalServer.handle(req, res);
+    },
   );
   let https: Http2SecureServer | null = null;
   if (opts.tls) {
@@ -247,6 +264,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
       {
         host,
         port: httpsPortWanted,
+        timeouts: opts.http1Timeouts,
         ...opts.tls,
         onClientError: (st, code, sock) => clientErrorHeaders(httpsCtx, st, code, sock),
       },

@@ -58,7 +58,7 @@ export const ERROR_CODES = {
     status: 408,
     xCache: 'Error',
     detail: 'ClientCommError',
-    summary: 'The viewer stopped sending its request body (idle past the limit, or hung up).',
+    summary: 'The viewer stopped sending its request body (idle past the limit, too slow on average, or hung up).',
   },
   EDGE_BODY_BUDGET_EXHAUSTED: {
     status: 503,

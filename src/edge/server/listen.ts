@@ -25,6 +25,8 @@ export interface ListenOptions {
   host: string;
   port: number;
   onClientError?: ClientErrorHook;
+  /** Node's HTTP/1 clocks, lowered by tests; never a whole-request timeout (see HTTP1_TIMEOUTS). */
+  timeouts?: Partial<Http1Timeouts>;
 }
 
 /** Answer a request the parser refused, then close the connection (CloudFront closes it too). */
@@ -83,16 +85,32 @@ function onConnect(hook: ClientErrorHook | undefined) {
   };
 }
 
+/**
+ * Node's clocks on an HTTP/1 connection. headersTimeout bounds the request line and headers
+ * (slowloris), and keepAliveTimeout an idle connection between requests. requestTimeout would
+ * bound the whole request, body included: at 60 s it cut any upload longer than a minute
+ * whatever the body cap (30 GB), so it is off (0), and a body is bounded instead by the clocks
+ * that judge whether it keeps moving, the same on HTTP/1 and HTTP/2 (server/viewer-body.ts: an
+ * idle timeout between reads and a minimum average rate). A request without a body is complete
+ * with its headers; a body the edge does not read is dropped with a time-bounded lingering close.
+ */
+export interface Http1Timeouts {
+  headersTimeout: number;
+  keepAliveTimeout: number;
+  /** How often Node checks headersTimeout (its default, 30 s; so headers may take up to 50 s). */
+  connectionsCheckingInterval: number;
+}
+export const HTTP1_TIMEOUTS: Http1Timeouts = {
+  headersTimeout: 20_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 30_000,
+};
+const http1Timeouts = (o: Partial<Http1Timeouts> = {}) => ({ ...HTTP1_TIMEOUTS, ...o, requestTimeout: 0 });
+
 export function listenHttp(opts: ListenOptions, handler: Handler): Promise<Server> {
   const server = createServer(
     // requireHostHeader off: the handler answers a missing Host itself (400 with the edge's headers).
-    {
-      maxHeaderSize: MAX_HEADER_BYTES,
-      keepAliveTimeout: 5_000,
-      requestTimeout: 60_000,
-      headersTimeout: 20_000,
-      requireHostHeader: false,
-    },
+    { maxHeaderSize: MAX_HEADER_BYTES, ...http1Timeouts(opts.timeouts), requireHostHeader: false },
     handler,
   );
   server.on('clientError', clientErrorHandler(opts.onClientError));
@@ -123,6 +141,9 @@ export function listenHttps(
   // connection listener); without it HTTPS/1.1 would refuse headers over Node's 16 KiB default.
   (server as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_HEADER_BYTES;
   (server as unknown as { requireHostHeader: boolean }).requireHostHeader = false;
+  // Its HTTP/1.1 fallback has Node's defaults otherwise (a 300 s requestTimeout, 60 s for headers):
+  // the same clocks as the plain HTTP/1 listener instead.
+  Object.assign(server, http1Timeouts(opts.timeouts));
   server.on('clientError' as 'session', clientErrorHandler(opts.onClientError) as any);
   server.on('checkContinue', handler);
   // An Http2SecureServer has no closeAllConnections, and close() waits for every session a viewer

@@ -11,8 +11,12 @@
  * first 40 KB at viewer-request, 1 MB at origin-request, spec 1.9) is buffered, and those bytes
  * are charged to a budget shared by every connection of the PoP (503 when full), returned when
  * the response is done. Every body is bounded by a per-request cap (413; CloudFront's 30 GB by
- * default) and by an idle timeout between chunks while the edge is waiting for them (408): a
- * viewer whose bytes the origin is slow to take is not the one timed out.
+ * default) and by two clocks that run only while the edge is waiting for the viewer's bytes (408),
+ * nginx's client_body_timeout plus Apache mod_reqtimeout's MinRate: an idle timeout between
+ * chunks, and a minimum average rate after a grace period. A viewer whose bytes the origin is
+ * slow to take is not the one timed out, and no clock bounds the body's total time: a large
+ * upload may take as long as it needs while it keeps moving (server/listen.ts turns off
+ * Node's whole-request timeout for that reason).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
@@ -26,15 +30,27 @@ export interface ViewerBodyLimits {
   maxBodyBytes: number;
   /** The longest pause between two chunks of a body, while the edge waits for one (408 past it). */
   idleTimeoutMs: number;
+  /**
+   * The slowest average a body may arrive at, in bytes per second of time the edge spent waiting
+   * for it, once `minRateGraceMs` of waiting have passed (408 below it); 0 turns the check off.
+   * As mod_reqtimeout's MinRate: the viewer has `minRateGraceMs` plus one second per
+   * `minRateBytesPerSec` bytes received, so a trickle that beats the idle timeout still ends.
+   */
+  minRateBytesPerSec: number;
+  minRateGraceMs: number;
 }
 
 /**
  * Defaults: CloudFront's 30 GB per request (spec 4.3, the largest GET/POST/PUT object), a
- * 256 MB budget for bytes buffered for functions across all connections, 10 s between chunks.
+ * 256 MB budget for bytes buffered for functions across all connections, 10 s between chunks,
+ * and at least 1 KiB/s on average after 20 s (mod_reqtimeout's default is 500 B/s after 20 s;
+ * 1 KiB/s still lets a 30 GB body take a year, so it only ends viewers that barely send).
  */
 export const DEFAULT_MAX_BODY_BYTES = 30 * 1024 * 1024 * 1024;
 export const DEFAULT_BODY_BUDGET_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 10_000;
+export const DEFAULT_BODY_MIN_RATE_BYTES_PER_SEC = 1024;
+export const DEFAULT_BODY_MIN_RATE_GRACE_MS = 20_000;
 
 /** Bytes of viewer bodies buffered across every connection of a PoP, against a fixed budget. */
 export class BodyBudget {
@@ -159,7 +175,8 @@ export function viewerBody(req: Req, res: Res, limits: ViewerBodyLimits, budget:
  * The viewer's bytes as a Readable with backpressure: `req` is read only while the consumer
  * wants more, and the idle timer runs only then (a viewer is not timed out for bytes the edge
  * did not ask for). Fails with REQUEST_BODY_TOO_LARGE past the cap, REQUEST_BODY_TIMEOUT on a
- * stall or a hang-up, REQUEST_MALFORMED when fewer bytes than declared arrive.
+ * stall, a trickle under the minimum rate, or a hang-up, REQUEST_MALFORMED when fewer bytes than
+ * declared arrive.
  */
 class BodyStream extends Readable {
   received = 0;
@@ -168,6 +185,10 @@ class BodyStream extends Readable {
   readonly #declared: number | null;
   readonly #limits: ViewerBodyLimits;
   #timer: NodeJS.Timeout | null = null;
+  /** The rate check: time waited for the viewer before the current wait, and when that began. */
+  #rateTimer: NodeJS.Timeout | null = null;
+  #waitedMs = 0;
+  #waitingSince = 0;
   #attached = false;
 
   constructor(req: Req, declared: number | null, limits: ViewerBodyLimits) {
@@ -224,6 +245,7 @@ class BodyStream extends Readable {
 
   #arm(): void {
     if (this.#timer) return void this.#timer.refresh();
+    this.#waitingSince = performance.now();
     this.#timer = setTimeout(() => {
       this.destroy(
         new VergeError(
@@ -232,11 +254,40 @@ class BodyStream extends Readable {
         ),
       );
     }, this.#limits.idleTimeoutMs);
+    this.#armRate();
   }
 
   #disarm(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#waitedMs += performance.now() - this.#waitingSince;
+    }
+    if (this.#rateTimer) clearTimeout(this.#rateTimer);
     this.#timer = null;
+    this.#rateTimer = null;
+  }
+
+  /**
+   * Wake when the waiting time would reach the allowance (grace plus one second per
+   * `minRateBytesPerSec` received) if no byte came: then either fail, or, as bytes did come and
+   * raised the allowance, sleep again until the new one. One timer per wait, not one per chunk.
+   */
+  #armRate(): void {
+    const { minRateBytesPerSec: rate, minRateGraceMs: grace } = this.#limits;
+    if (rate <= 0) return;
+    const waited = this.#waitedMs + (performance.now() - this.#waitingSince);
+    const allowed = grace + (this.received * 1000) / rate;
+    if (waited < allowed) {
+      this.#rateTimer = setTimeout(() => this.#armRate(), Math.ceil(allowed - waited));
+      return;
+    }
+    this.destroy(
+      new VergeError(
+        'REQUEST_BODY_TIMEOUT',
+        `the body arrived slower than ${rate} bytes/s after ${grace / 1000} s (${this.received} of ` +
+          `${this.#declared ?? 'unknown'} bytes in ${(waited / 1000).toFixed(1)} s)`,
+      ),
+    );
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
@@ -269,12 +320,20 @@ function budgetFull(budget: BodyBudget): VergeError {
 
 /** The limits and a budget for one PoP, from options or the defaults. */
 export function viewerBodySettings(
-  o: { maxBodyBytes?: number; bodyBudgetBytes?: number; bodyIdleTimeoutMs?: number } = {},
+  o: {
+    maxBodyBytes?: number;
+    bodyBudgetBytes?: number;
+    bodyIdleTimeoutMs?: number;
+    bodyMinRateBytesPerSec?: number;
+    bodyMinRateGraceMs?: number;
+  } = {},
 ): { limits: ViewerBodyLimits; budget: BodyBudget } {
   return {
     limits: {
       maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       idleTimeoutMs: o.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+      minRateBytesPerSec: o.bodyMinRateBytesPerSec ?? DEFAULT_BODY_MIN_RATE_BYTES_PER_SEC,
+      minRateGraceMs: o.bodyMinRateGraceMs ?? DEFAULT_BODY_MIN_RATE_GRACE_MS,
     },
     budget: new BodyBudget(o.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET_BYTES),
   };
