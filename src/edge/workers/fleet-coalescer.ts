@@ -5,7 +5,9 @@
  * fetch first asks the primary for the key's lease (leases.ts), and then either
  * - leads: fetches from the origin; when what it stores is a busy object on the shared disk
  *   tier, announces it and its growth (following.ts); releases the lease once the object is on
- *   disk (or its fetch failed, or it was not cacheable);
+ *   disk (or its fetch failed, or it was not cacheable), or as soon as the store lets it go (over
+ *   the disk budget, a full disk: a stream-through, whose followers are ended where its file
+ *   stopped, so a cut-off, and whose waiters then fetch for themselves);
  * - follows: another worker is writing the object to the disk tier, and this worker's viewers
  *   read that file as it grows: their first byte comes as soon as the leader has it, Range
  *   included (`joined`, reported as a Hit, as a collapsed viewer is); a leader that fails or
@@ -22,7 +24,7 @@ import type { EdgeOptions } from '../edge.js';
 import { resultFromEntry } from '../pipeline/cache-io.js';
 import type { FetchResult } from '../pipeline/transaction.js';
 import { Followed, announce, type Send } from './following.js';
-import { isVergeMessage, type ToWorker } from './protocol.js';
+import { isVergeMessage, type StreamEnd, type ToWorker } from './protocol.js';
 
 /** What the fleet coalescer needs to know about the values its fetches produce. */
 export interface Sharing<T extends object> {
@@ -106,15 +108,26 @@ export class FleetCoalescer<T extends object> extends Coalescer<T> {
     }
     const g = process.connected ? this.#s.growing(value) : null;
     const stop = g ? announce(send, id, key, g.entry, g.body) : () => {};
+    let released = false;
+    const release = (end?: StreamEnd): void => {
+      if (released) return;
+      released = true;
+      stop();
+      send({ verge: 'release', id, key, ...(end ? { end } : {}) });
+    };
+    // An object the store lets go of (over the budget, a full disk) streams through: its file
+    // stops where it is, so followers are ended there and waiters fetch it themselves, now.
+    const unwatch = g?.body.watch(() => {
+      if (g.body.windowed) release({ ok: false, written: g.body.written });
+    });
     // This worker's viewers stream the answer now; followers read the file as it grows; waiters
     // look the key up on disk as soon as they hear, so the lease goes only once the object is there.
     this.#s
       .settle(value)
       .catch(() => {})
       .finally(() => {
-        stop();
-        const end = g ? { ok: g.body.state === 'done', written: g.body.written } : undefined;
-        send({ verge: 'release', id, key, ...(end ? { end } : {}) });
+        unwatch?.();
+        release(g ? { ok: g.body.state === 'done' && !g.body.windowed, written: g.body.written } : undefined);
       });
     return value;
   }

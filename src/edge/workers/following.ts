@@ -42,12 +42,14 @@ export function announce(send: Send, id: number, key: string, entry: CacheEntry,
   // store let go of (invalidated, over the limit) is not stopped when this worker's viewers leave.
   let keep: StreamBody | null = null;
   const tick = (): void => {
-    if (body.windowed && keep !== null) {
+    if (body.windowed) {
       // A stream-through now (the store let it go): its file stops growing, so followers cannot
-      // read on (their end fails them at the file's end), and this claim must not hold the window.
+      // read on (the lease's early release ends them: fleet-coalescer), and this claim must not
+      // hold the window.
       stopped = true;
-      keep.discard();
+      keep?.discard();
       keep = null;
+      return;
     }
     const written = body.written;
     // The file is created by the first write; an ended body is closed by the release.
