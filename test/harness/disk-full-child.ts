@@ -7,25 +7,17 @@
  * after reopening the store), what is left in the folder, and the log lines that say why.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { memoryLogger } from '../../src/shared/log.js';
 import { bodyFor } from '../../src/edge/body/index.js';
 import { DiskStore } from '../../src/edge/cache/disk-store.js';
 import { metaFor, pattern } from '../../src/edge/cache/store-contract-stream.js';
+import { dirBytes } from './dir-bytes.js';
 
 const MiB = 1024 * 1024;
 const dir = join(process.argv[2]!, 'cache');
-
-function dirBytes(d: string): number {
-  let n = 0;
-  for (const e of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, e.name);
-    n += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-  }
-  return n;
-}
 
 async function hashOf(r: Readable): Promise<{ bytes: number; hash: string; error: string | null }> {
   const h = createHash('sha256');

@@ -10,34 +10,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { distribution, startTestEdge } from '../harness/edge.js';
 import { HOLD, hashedGet, patternHash, startPatternOrigin } from '../harness/pattern-origin.js';
+import { dirBytes } from '../harness/dir-bytes.js';
 
 const MiB = 1024 * 1024;
-
-/** Bytes of every file under `dir` (0 while it does not exist). */
-function dirBytes(dir: string): number {
-  let n = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    try {
-      n += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-    } catch {
-      // removed between the listing and the stat
-    }
-  }
-  return n;
-}
 
 test('a chunked answer past the disk budget streams whole, is not kept, and the folder stays within the budget', async () => {
   const origin = await startPatternOrigin();

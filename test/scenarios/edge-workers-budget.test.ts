@@ -10,37 +10,19 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { distribution } from '../harness/edge.js';
 import { spawnEdge, type EdgeProcess } from '../harness/edge-process.js';
 import { hashedGet, patternHash, startPatternOrigin, type PatternOrigin } from '../harness/pattern-origin.js';
+import { dirBytes } from '../harness/dir-bytes.js';
 
 // bin/verge.js runs src/ through tsx, like this test (no build needed).
 process.env.VERGE_FROM_SOURCE = '1';
 
 const MiB = 1024 * 1024;
-
-function dirBytes(dir: string): number {
-  let n = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    try {
-      n += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-    } catch {
-      // removed between the listing and the stat
-    }
-  }
-  return n;
-}
 
 let origin: PatternOrigin;
 let edge: EdgeProcess;

@@ -10,7 +10,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -20,20 +20,11 @@ import { DiskStore } from './disk-store.js';
 import { makeEntry } from './store-contract.js';
 import { metaFor, pattern } from './store-contract-stream.js';
 import type { ObjectWriter } from './types.js';
+import { dirBytes } from '../../../test/harness/dir-bytes.js';
 
 const MiB = 1024 * 1024;
 const root = mkdtempSync(join(tmpdir(), 'verge-disk-budget-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-
-/** Bytes of every file under `dir` (what the cache folder holds on disk). */
-function dirBytes(dir: string): number {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    n += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-  }
-  return n;
-}
 
 function open(s: DiskStore, path: string, length: number | null): ObjectWriter {
   const w = s.openWrite(metaFor(path), length);
