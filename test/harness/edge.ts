@@ -117,6 +117,19 @@ export async function startTestEdge(o: TestEdgeOptions): Promise<TestEdge> {
   };
 }
 
+/**
+ * `distribution(originPort)` written to `dir/dist.json` for a spawned edge, its origin's read
+ * timeout at CloudFront's 30 s rather than 5 s: the pattern origin shares the test's process with
+ * viewers hashing what they read, or is held on purpose. Returns the file's path.
+ */
+export function writePatternDistribution(dir: string, originPort: number): string {
+  const dist = distribution(originPort);
+  (dist['origins'] as Array<Record<string, unknown>>)[0]!['readTimeout'] = 30;
+  const path = join(dir, 'dist.json');
+  writeFileSync(path, JSON.stringify(dist));
+  return path;
+}
+
 /** A minimal distribution in front of one origin; override any field. */
 export function distribution(originPort: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

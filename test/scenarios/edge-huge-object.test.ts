@@ -16,11 +16,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
-import { distribution } from '../harness/edge.js';
+import { writePatternDistribution } from '../harness/edge.js';
 import { spawnEdge, type EdgeProcess } from '../harness/edge-process.js';
 import { needs, underCI } from '../harness/needs.js';
 import {
@@ -72,11 +72,7 @@ function hugeObjectSuite(name: string, size: number, budgetMiB: number, skip: st
     before(async () => {
       origin = await startPatternOrigin();
       dir = mkdtempSync(join(tmpdir(), 'verge-huge-'));
-      const cfg = join(dir, 'dist.json');
-      const dist = distribution(origin.port);
-      // The origin shares this process with a viewer hashing gigabytes: CloudFront's 30 s, not 5 s.
-      (dist['origins'] as Array<Record<string, unknown>>)[0]!['readTimeout'] = 30;
-      writeFileSync(cfg, JSON.stringify(dist));
+      const cfg = writePatternDistribution(dir, origin.port);
       // The per-object limit (20 GiB by default) is the whole budget: the 20 GiB + a bit run is past it.
       const disk = String(budgetMiB);
       const limits = ['--cache-size', '64', '--cache-disk-size', disk, '--cache-max-object', disk];

@@ -8,11 +8,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
-import { distribution } from '../harness/edge.js';
+import { writePatternDistribution } from '../harness/edge.js';
 import { spawnEdge, type EdgeProcess } from '../harness/edge-process.js';
 import { hashedGet, patternHash, startPatternOrigin, type Got, type PatternOrigin } from '../harness/pattern-origin.js';
 
@@ -32,11 +32,7 @@ describe('large objects through a spawned edge: collapsed viewers and a 1 GiB hi
   before(async () => {
     origin = await startPatternOrigin();
     dir = mkdtempSync(join(tmpdir(), 'verge-large-'));
-    const cfg = join(dir, 'dist.json');
-    const dist = distribution(origin.port);
-    // The origin shares this process with eight hashing viewers: CloudFront's 30 s, not 5 s.
-    (dist['origins'] as Array<Record<string, unknown>>)[0]!['readTimeout'] = 30;
-    writeFileSync(cfg, JSON.stringify(dist));
+    const cfg = writePatternDistribution(dir, origin.port);
     edge = await spawnEdge(cfg, ['--data-dir', join(dir, 'pop'), '--cache-size', '64', '--cache-disk-size', '2048']);
     agent = new Agent({ connections: 16 });
   });

@@ -15,11 +15,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
-import { distribution, startTestEdge } from '../harness/edge.js';
+import { distribution, startTestEdge, writePatternDistribution } from '../harness/edge.js';
 import { spawnEdge, type EdgeProcess } from '../harness/edge-process.js';
 import {
   HOLD,
@@ -50,11 +50,7 @@ describe('large cacheable objects stream through a spawned edge', { timeout: 280
   before(async () => {
     origin = await startPatternOrigin();
     dir = mkdtempSync(join(tmpdir(), 'verge-large-'));
-    const cfg = join(dir, 'dist.json');
-    const dist = distribution(origin.port);
-    // The origin shares this process with eight hashing viewers: CloudFront's 30 s, not 5 s.
-    (dist['origins'] as Array<Record<string, unknown>>)[0]!['readTimeout'] = 30;
-    writeFileSync(cfg, JSON.stringify(dist));
+    const cfg = writePatternDistribution(dir, origin.port);
     edge = await spawnEdge(cfg, ['--data-dir', join(dir, 'pop'), '--cache-size', '64', '--cache-disk-size', '3072']);
     agent = new Agent({ connections: 16 });
   });

@@ -16,11 +16,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { distribution } from '../harness/edge.js';
+import { writePatternDistribution } from '../harness/edge.js';
 import { spawnEdge, type EdgeProcess } from '../harness/edge-process.js';
 import {
   hashedGet,
@@ -148,11 +148,7 @@ describe(
     before(async () => {
       origin = await startPatternOrigin();
       dir = mkdtempSync(join(tmpdir(), 'verge-workers-growing-'));
-      const cfg = join(dir, 'dist.json');
-      const dist = distribution(origin.port);
-      // The origin is held for a while on purpose: CloudFront's 30 s read timeout, not 5 s.
-      (dist['origins'] as Array<Record<string, unknown>>)[0]!['readTimeout'] = 30;
-      writeFileSync(cfg, JSON.stringify(dist));
+      const cfg = writePatternDistribution(dir, origin.port);
       edge = await spawnEdge(cfg, ['--workers', '2', '--data-dir', join(dir, 'pop'), '--cache-size', '64']);
       for (let i = 0; i < 200 && !/^workers\s/m.test(edge.output()); i++) await new Promise((r) => setTimeout(r, 25));
       admin = /admin\s+(http:\/\/\S+?)\/healthz/.exec(edge.output())![1]!;
